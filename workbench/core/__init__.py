@@ -1,0 +1,1 @@
+"""The headless core: everything the CLI, the tests and the GUI share. Never imports Qt."""
