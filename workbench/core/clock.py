@@ -1,0 +1,9 @@
+"""One place that says what time it is, so records agree and tests can pin it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)

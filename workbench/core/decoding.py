@@ -1,0 +1,81 @@
+"""Turn the bytes of a transcript file into clean text, or say clearly why not.
+
+Transcripts arrive from Word exports, Windows Notepad, survey tools and old archives: UTF-8 with
+or without a BOM, UTF-16 from Excel, and legacy single-byte code pages. The stored text is what
+passage offsets point into, so it is normalised once, here: NFC and ``\\n`` line endings.
+"""
+
+from __future__ import annotations
+
+import codecs
+import unicodedata
+
+from charset_normalizer import from_bytes
+
+from workbench.core.errors import TranscriptError
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_CONTROL_OK = {"\n", "\r", "\t", "\f", "\v"}
+
+
+def normalize_text(text: str) -> str:
+    """NFC and ``\\n`` line endings: the form every offset in the project refers to."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", text)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    sample = data[:4096]
+    if len(sample) < 4:
+        return None
+    even_zeros = sample[0::2].count(0) / max(1, len(sample[0::2]))
+    odd_zeros = sample[1::2].count(0) / max(1, len(sample[1::2]))
+    if odd_zeros > 0.3 and even_zeros < 0.05:
+        return "utf-16-le"
+    if even_zeros > 0.3 and odd_zeros < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def detect_encoding(data: bytes, name: str = "<data>") -> str:
+    """The encoding of ``data``; raises TranscriptError for binary or undecodable input."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return encoding
+    utf16 = _utf16_without_bom(data)
+    if utf16:
+        return utf16
+    if b"\x00" in data[:65536]:
+        raise TranscriptError(f"{name}: looks like a binary file, not text (it contains NUL bytes)")
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data[:200_000]).best()
+    if best is None:
+        raise TranscriptError(
+            f"{name}: cannot tell the text encoding; save it as UTF-8 and import again"
+        )
+    return best.encoding
+
+
+def decode_bytes(data: bytes, name: str = "<data>") -> tuple[str, str]:
+    """Decode and normalise ``data``; return ``(text, encoding)``."""
+    encoding = detect_encoding(data, name)
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise TranscriptError(f"{name}: cannot be read as {encoding}: {exc}") from exc
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    controls = sum(1 for ch in text[:65536] if ch < " " and ch not in _CONTROL_OK)
+    if controls > max(8, len(text[:65536]) // 200):
+        raise TranscriptError(f"{name}: looks like a binary file, not text (control characters)")
+    return normalize_text(text), encoding

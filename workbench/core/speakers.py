@@ -1,0 +1,155 @@
+"""Find the speaker labels of a transcript: the labels that recur through it as turns.
+
+Any line that starts with a word and a colon looks like a turn, but participants write "Me:",
+"Note:" or "Frustrated:" inside their own answers (the published AI-interviewer transcripts have
+dozens of such lines). A label counts as a speaker when it is a known interview role, opens the
+transcript, or recurs across several turns of the speakers already found; labels whose every
+occurrence sits inside one other speaker's turn are text, not turns.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+# A line that starts a turn: optional timestamp, optional Markdown emphasis, a short label of at
+# most four words that starts with a letter, a colon, then whitespace or the end of the line.
+TURN_PATTERN = re.compile(
+    r"^[ \t]*(?:\[?\(?\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?\)?\]?[ \t]+)?"
+    r"(?:\*\*|__)?"
+    r"(?P<label>[^\W\d_][^\W_]*(?:[ .'’&/-]{1,2}[^\W_]+){0,3}\.?)"
+    r"[ \t]*(?:\*\*|__)?[ \t]*:(?:\*\*|__)?(?=[ \t]|\n|$)[ \t]*",
+    re.MULTILINE,
+)
+
+# Roles that name the person asking the questions. Their turns are context, not coded, unless
+# a project says otherwise. Compared case-insensitively.
+INTERVIEWER_LABELS = frozenset(
+    {
+        "ai",
+        "assistant",
+        "interviewer",
+        "interviewer 1",
+        "interviewer 2",
+        "int",
+        "i",
+        "q",
+        "question",
+        "moderator",
+        "facilitator",
+        "researcher",
+        "entrevistador",
+        "entrevistadora",
+        "interviewerin",
+        "intervieweur",
+        "enquêteur",
+        "enquêtrice",
+        "intervistatore",
+        "インタビュアー",
+        "採訪者",
+        "访谈者",
+        "المحاور",
+    }
+)
+
+# Roles common enough that even one occurrence marks a turn.
+KNOWN_ROLE_LABELS = INTERVIEWER_LABELS | {
+    "user",
+    "participant",
+    "respondent",
+    "interviewee",
+    "r",
+    "a",
+    "answer",
+    "p",
+    "teilnehmer",
+    "teilnehmerin",
+    "participante",
+    "participant·e",
+    "participante 1",
+}
+
+# A recurring label must reach this share of the most frequent speaker's turns: a participant
+# who writes "Me:" twice in a 30-turn interview has not become a speaker.
+MIN_SHARE_OF_TOP = 0.25
+
+
+@dataclass(frozen=True)
+class LabelMatch:
+    """One line that looks like a turn: where the line starts, where its text starts, the label."""
+
+    label: str
+    line_start: int
+    text_start: int
+
+
+def find_label_lines(text: str) -> list[LabelMatch]:
+    """Every line of ``text`` that starts like a turn, in order."""
+    return [
+        LabelMatch(m.group("label").strip(), m.start(), m.end())
+        for m in TURN_PATTERN.finditer(text)
+    ]
+
+
+def is_interviewer(label: str | None, interviewer_labels: Iterable[str] = INTERVIEWER_LABELS) -> bool:
+    """True for labels that name the interviewer (case-insensitive)."""
+    if label is None:
+        return False
+    wanted = {value.casefold() for value in interviewer_labels}
+    return label.casefold() in wanted
+
+
+def detect_speakers(text: str, known: Iterable[str] = ()) -> set[str]:
+    """The labels that are speakers in ``text``.
+
+    ``known`` are labels already established as speakers (for example, the labels shared by
+    most transcripts of the same CSV file); they are taken when they occur.
+    """
+    matches = find_label_lines(text)
+    if not matches:
+        return set()
+    positions: dict[str, list[int]] = {}
+    for match in matches:
+        positions.setdefault(match.label, []).append(match.line_start)
+    known_set = set(known)
+    speakers = {
+        label
+        for label in positions
+        if label in known_set or label.casefold() in KNOWN_ROLE_LABELS
+    }
+    if not text[: matches[0].line_start].strip():
+        speakers.add(matches[0].label)  # the transcript opens with this label
+    counts = Counter({label: len(found) for label, found in positions.items()})
+    for label, count in counts.most_common():
+        if label in speakers or count < 2:
+            continue
+        top = max((counts[s] for s in speakers), default=count)
+        if count < MIN_SHARE_OF_TOP * top:
+            continue
+        if not speakers or _spans_several_turns(positions[label], speakers, positions):
+            speakers.add(label)
+    return speakers
+
+
+def _spans_several_turns(found: list[int], speakers: set[str], positions: dict[str, list[int]]) -> bool:
+    """True when the label's lines fall into at least two turns of the speakers found so far."""
+    boundaries = sorted(pos for speaker in speakers for pos in positions[speaker])
+    turns = {bisect.bisect_left(boundaries, pos) for pos in found}
+    return len(turns) >= 2
+
+
+def detect_corpus_speakers(texts: list[str], min_share: float = 0.2) -> set[str]:
+    """Labels that open lines in at least ``min_share`` of several transcripts of one file.
+
+    A dataset exported from one interview tool uses the same labels everywhere; a label
+    participants type inside their answers appears in only a few transcripts.
+    """
+    if len(texts) < 5:
+        return set()
+    seen: Counter[str] = Counter()
+    for text in texts:
+        seen.update({match.label for match in find_label_lines(text)})
+    return {label for label, count in seen.items() if count >= min_share * len(texts)}

@@ -1,0 +1,322 @@
+"""A project: one database holding transcripts, passages, the codebook's versions and decisions.
+
+``Project`` is the single entry point the CLI, the GUI and analysts use. It owns the engine and
+the project settings; the work on each part lives in its own module (importing, coding,
+queries), which take a connection so that callers can group operations into one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, func, inspect, select, text
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from workbench import __version__
+from workbench.core.clock import utc_now
+from workbench.core.codebook import Codebook, parse_codebook
+from workbench.core.errors import ProjectError
+from workbench.core.segmenter import Segmentation
+from workbench.core.speakers import INTERVIEWER_LABELS
+from workbench.core.store import schema
+from workbench.core.store.audit import append_audit
+from workbench.core.store.database import is_url, make_engine
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ProjectSettings:
+    """Choices a lead makes for the whole project."""
+
+    segmentation: Segmentation = Segmentation.TURN
+    context_speakers: tuple[str, ...] = tuple(sorted(INTERVIEWER_LABELS))
+    blind_coding: bool = True
+    suggestions_after_first_pass: bool = False
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "segmentation": self.segmentation.value,
+                "context_speakers": list(self.context_speakers),
+                "blind_coding": self.blind_coding,
+                "suggestions_after_first_pass": self.suggestions_after_first_pass,
+                "extra": self.extra,
+            },
+            ensure_ascii=False,
+        )
+
+    @classmethod
+    def from_json(cls, raw: str) -> ProjectSettings:
+        data = json.loads(raw)
+        return cls(
+            segmentation=Segmentation(data.get("segmentation", "turn")),
+            context_speakers=tuple(data.get("context_speakers", sorted(INTERVIEWER_LABELS))),
+            blind_coding=bool(data.get("blind_coding", True)),
+            suggestions_after_first_pass=bool(data.get("suggestions_after_first_pass", False)),
+            extra=dict(data.get("extra", {})),
+        )
+
+    def is_coded_speaker(self, speaker: str | None, has_speakers: bool) -> bool:
+        """Whether passages of ``speaker`` are coded (interviewer turns are context)."""
+        if speaker is None:
+            return not has_speakers
+        context = {label.casefold() for label in self.context_speakers}
+        return speaker.casefold() not in context
+
+
+class Project:
+    """An open project. Use ``Project.create`` or ``Project.open``; close it when done."""
+
+    def __init__(self, engine: Engine, location: str):
+        self.engine = engine
+        self.location = location
+        self._settings: ProjectSettings | None = None
+
+    # -- opening and closing -------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        location: str | Path,
+        codebook: Codebook | None = None,
+        settings: ProjectSettings | None = None,
+        actor: str = "workbench",
+    ) -> Project:
+        """Create a new, empty project; refuses to overwrite an existing one."""
+        if not is_url(location):
+            path = Path(location).expanduser()
+            if path.exists() and path.stat().st_size > 0:
+                raise ProjectError(f"{path}: already exists; open it instead, or choose a new name")
+            if not path.parent.exists():
+                raise ProjectError(f"{path.parent}: folder does not exist")
+        engine = make_engine(location)
+        try:
+            if inspect(engine).has_table("meta"):
+                raise ProjectError(f"{location}: already holds a project")
+            with engine.begin() as conn:
+                schema.metadata.create_all(conn)
+                if engine.dialect.name == "sqlite":
+                    for statement in schema.sqlite_append_only_triggers():
+                        conn.execute(text(statement))
+                settings = settings or ProjectSettings()
+                conn.execute(
+                    schema.meta.insert(),
+                    [
+                        {"key": "schema_version", "value": str(schema.SCHEMA_VERSION)},
+                        {"key": "created_with", "value": __version__},
+                        {"key": "created_at", "value": utc_now().isoformat()},
+                        {"key": "settings", "value": settings.to_json()},
+                    ],
+                )
+                append_audit(conn, actor, "project.create", {"location": str(location)})
+        except OperationalError as exc:
+            engine.dispose()
+            raise ProjectError(f"{location}: cannot create the project: {exc.orig}") from exc
+        project = cls(engine, str(location))
+        if codebook is not None:
+            project.add_codebook_version(codebook, actor=actor)
+        return project
+
+    @classmethod
+    def open(cls, location: str | Path) -> Project:
+        """Open an existing project; refuses a file that is not one or a newer schema."""
+        if not is_url(location):
+            path = Path(location).expanduser()
+            if not path.exists():
+                raise ProjectError(f"{path}: no such project (create one with 'workbench new')")
+            with path.open("rb") as handle:
+                if handle.read(16) != b"SQLite format 3\x00":
+                    raise ProjectError(f"{path}: not a workbench project (not a SQLite database)")
+        engine = make_engine(location)
+        try:
+            with engine.connect() as conn:
+                if not inspect(conn).has_table("meta"):
+                    raise ProjectError(f"{location}: not a workbench project (no project tables)")
+                version_text = conn.execute(
+                    select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
+                ).scalar_one_or_none()
+        except DBAPIError as exc:
+            engine.dispose()
+            raise ProjectError(f"{location}: cannot open the project: {exc.orig}") from exc
+        except ProjectError:
+            engine.dispose()
+            raise
+        version = int(version_text or 0)
+        if version > schema.SCHEMA_VERSION:
+            engine.dispose()
+            raise ProjectError(
+                f"{location}: written by a newer workbench (project schema {version}, this "
+                f"version reads up to {schema.SCHEMA_VERSION}); upgrade the workbench to open it"
+            )
+        if version < 1:
+            engine.dispose()
+            raise ProjectError(f"{location}: not a workbench project (no schema version)")
+        return cls(engine, str(location))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction: everything inside is committed together or not at all."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    # -- settings ------------------------------------------------------------------------------
+
+    @property
+    def settings(self) -> ProjectSettings:
+        if self._settings is None:
+            with self.reading() as conn:
+                raw = conn.execute(
+                    select(schema.meta.c.value).where(schema.meta.c.key == "settings")
+                ).scalar_one()
+            self._settings = ProjectSettings.from_json(raw)
+        return self._settings
+
+    def update_settings(self, actor: str = "workbench", **changes: object) -> ProjectSettings:
+        """Change settings; changing the context speakers re-flags which passages are coded."""
+        new = replace(self.settings, **changes)  # type: ignore[arg-type]
+        with self.transaction() as conn:
+            conn.execute(
+                schema.meta.update()
+                .where(schema.meta.c.key == "settings")
+                .values(value=new.to_json())
+            )
+            if new.context_speakers != self.settings.context_speakers:
+                _reflag_coded_passages(conn, new)
+            append_audit(conn, actor, "settings.update", {k: str(v) for k, v in changes.items()})
+        self._settings = new
+        return new
+
+    # -- codebook ------------------------------------------------------------------------------
+
+    def add_codebook_version(self, codebook: Codebook, actor: str = "workbench") -> int:
+        """Store a codebook as the project's newest version; returns its version number.
+
+        The version stored is the file's own ``version`` if it is newer than the current one,
+        otherwise the next number, so versions only ever go up. Re-adding the same text is a
+        no-op.
+        """
+        current = self.codebook_version_row()
+        if current is not None and current["content_hash"] == codebook.content_hash:
+            return int(current["version"])
+        version = codebook.version
+        if current is not None and version <= current["version"]:
+            version = int(current["version"]) + 1
+        with self.transaction() as conn:
+            version_id = conn.execute(
+                schema.codebook_versions.insert().values(
+                    version=version,
+                    name=codebook.name,
+                    source_text=codebook.source_text,
+                    content_hash=codebook.content_hash,
+                    added_at=utc_now(),
+                    added_by=actor,
+                )
+            ).inserted_primary_key[0]
+            conn.execute(
+                schema.codes.insert(),
+                [
+                    {
+                        "codebook_version_id": version_id,
+                        "code_id": code.id,
+                        "parent_code_id": code.parent_id,
+                        "name": code.name,
+                        "definition": code.definition,
+                        "display_order": order,
+                    }
+                    for order, code in enumerate(codebook.walk())
+                ],
+            )
+            append_audit(
+                conn, actor, "codebook.add", {"version": version, "name": codebook.name}
+            )
+        self._codebook_cache = None
+        return version
+
+    def codebook_version_row(self) -> dict | None:
+        with self.reading() as conn:
+            row = conn.execute(
+                select(schema.codebook_versions).order_by(schema.codebook_versions.c.id.desc()).limit(1)
+            ).mappings().first()
+        return dict(row) if row else None
+
+    @property
+    def codebook(self) -> Codebook | None:
+        """The newest codebook version, parsed from the YAML stored in the project."""
+        cached = getattr(self, "_codebook_cache", None)
+        if cached is not None:
+            return cached
+        row = self.codebook_version_row()
+        if row is None:
+            return None
+        codebook = parse_codebook(row["source_text"], f"{self.location} (codebook v{row['version']})")
+        codebook = replace(codebook, version=int(row["version"]))
+        self._codebook_cache = codebook
+        return codebook
+
+    # -- status --------------------------------------------------------------------------------
+
+    def status(self) -> dict[str, object]:
+        """Counts a lead checks at a glance; also the CLI's ``status --json`` object."""
+        with self.reading() as conn:
+            def count(table, *where):  # type: ignore[no-untyped-def]
+                return conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+
+            codebook = self.codebook_version_row()
+            return {
+                "project": self.location,
+                "schema_version": schema.SCHEMA_VERSION,
+                "transcripts": count(schema.transcripts),
+                "passages": count(schema.passages),
+                "coded_passages": count(schema.passages, schema.passages.c.coded.is_(True)),
+                "coders": count(schema.coders),
+                "decisions": count(schema.decisions),
+                "reviewed_passages": conn.execute(
+                    select(func.count(func.distinct(schema.reviews.c.passage_id)))
+                ).scalar_one(),
+                "suggestions": count(schema.suggestions),
+                "memos": count(schema.memos),
+                "codebook_version": int(codebook["version"]) if codebook else None,
+                "codebook_name": codebook["name"] if codebook else None,
+                "segmentation": self.settings.segmentation.value,
+            }
+
+
+def _reflag_coded_passages(conn: Connection, settings: ProjectSettings) -> None:
+    """Recompute ``passages.coded`` per distinct speaker, with the same rule as at import."""
+    passages, transcripts = schema.passages, schema.transcripts
+    pairs = conn.execute(
+        select(passages.c.speaker, transcripts.c.has_speakers)
+        .join(transcripts, transcripts.c.id == passages.c.transcript_id)
+        .distinct()
+    ).all()
+    for speaker, has_speakers in pairs:
+        in_transcripts = select(transcripts.c.id).where(transcripts.c.has_speakers == has_speakers)
+        speaker_matches = (
+            passages.c.speaker.is_(None) if speaker is None else passages.c.speaker == speaker
+        )
+        conn.execute(
+            passages.update()
+            .where(speaker_matches, passages.c.transcript_id.in_(in_transcripts))
+            .values(coded=settings.is_coded_speaker(speaker, bool(has_speakers)))
+        )

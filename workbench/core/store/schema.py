@@ -1,0 +1,200 @@
+"""The project database schema (SQLAlchemy Core), one definition for SQLite and PostgreSQL.
+
+Two kinds of tables: the record of what happened (``decisions`` and ``audit_log`` are
+append-only, enforced by triggers on SQLite) and the current state derived from it
+(``codings``, ``reviews``), kept in step inside the same transaction so that readers never
+replay the log.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+transcripts = Table(
+    "transcripts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("external_id", String(255), nullable=False, unique=True),
+    Column("source_name", String(512), nullable=False),
+    Column("source_format", String(32), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False, index=True),
+    Column("has_speakers", Boolean, nullable=False),
+    Column("local_only", Boolean, nullable=False, default=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+)
+
+passages = Table(
+    "passages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("transcript_id", Integer, ForeignKey("transcripts.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("speaker", String(255)),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("coded", Boolean, nullable=False),
+    UniqueConstraint("transcript_id", "position", name="uq_passage_position"),
+)
+
+# Metadata is keyed by the transcript's external id, not its row: a metadata file may arrive
+# before or after the transcripts it describes.
+transcript_metadata = Table(
+    "transcript_metadata",
+    metadata,
+    Column("external_id", String(255), primary_key=True),
+    Column("field", String(255), primary_key=True),
+    Column("value", Text, nullable=False),
+    Index("ix_metadata_field_value", "field", "value"),
+)
+
+codebook_versions = Table(
+    "codebook_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version", Integer, nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("source_text", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    Column("added_by", String(255)),
+)
+
+codes = Table(
+    "codes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("codebook_version_id", Integer, ForeignKey("codebook_versions.id"), nullable=False),
+    Column("code_id", String(255), nullable=False),
+    Column("parent_code_id", String(255)),
+    Column("name", String(255), nullable=False),
+    Column("definition", Text, nullable=False),
+    Column("display_order", Integer, nullable=False),
+    UniqueConstraint("codebook_version_id", "code_id", name="uq_code_per_version"),
+)
+
+coders = Table(
+    "coders",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),  # CoderKind
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+suggestions = Table(
+    "suggestions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("passage_id", Integer, ForeignKey("passages.id"), nullable=False, index=True),
+    Column("code_id", String(255), nullable=False),
+    Column("codebook_version", Integer, nullable=False),
+    Column("engine", String(64), nullable=False),
+    Column("model", String(128), nullable=False),
+    Column("prompt_version", String(64), nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("evidence", Text),
+    Column("evidence_start", Integer),
+    Column("evidence_end", Integer),
+    Column("evidence_found", Boolean, nullable=False, default=True),
+    Column("rationale", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("passage_id", Integer, ForeignKey("passages.id"), nullable=False),
+    Column("coder_id", Integer, ForeignKey("coders.id"), nullable=False),
+    Column("action", String(16), nullable=False),  # DecisionAction
+    Column("code_id", String(255)),
+    Column("suggestion_id", Integer, ForeignKey("suggestions.id")),
+    Column("codebook_version", Integer),
+    Column("reverts_id", Integer, ForeignKey("decisions.id")),
+    Column("reason", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_decisions_passage_coder", "passage_id", "coder_id"),
+)
+
+codings = Table(
+    "codings",
+    metadata,
+    Column("passage_id", Integer, ForeignKey("passages.id"), primary_key=True),
+    Column("coder_id", Integer, ForeignKey("coders.id"), primary_key=True),
+    Column("code_id", String(255), primary_key=True),
+    Column("decision_id", Integer, ForeignKey("decisions.id"), nullable=False),
+    Index("ix_codings_coder_code", "coder_id", "code_id"),
+)
+
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("passage_id", Integer, ForeignKey("passages.id"), primary_key=True),
+    Column("coder_id", Integer, ForeignKey("coders.id"), primary_key=True),
+    Column("decision_id", Integer, ForeignKey("decisions.id"), nullable=False),
+    Index("ix_reviews_coder", "coder_id"),
+)
+
+memos = Table(
+    "memos",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("passage_id", Integer, ForeignKey("passages.id"), index=True),
+    Column("transcript_id", Integer, ForeignKey("transcripts.id")),
+    Column("coder_id", Integer, ForeignKey("coders.id"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(255), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("detail", Text, nullable=False),  # JSON
+)
+
+Index("ix_passages_transcript", passages.c.transcript_id, passages.c.position)
+
+APPEND_ONLY_TABLES = ("decisions", "audit_log")
+
+
+def sqlite_append_only_triggers() -> list[str]:
+    """SQL that makes the log tables refuse UPDATE and DELETE (SQLite)."""
+    statements = []
+    for table in APPEND_ONLY_TABLES:
+        for verb in ("UPDATE", "DELETE"):
+            statements.append(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+            )
+    return statements
