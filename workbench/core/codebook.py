@@ -227,7 +227,9 @@ class _Checker:
             if key not in CODE_KEYS:
                 self.warn(value_node, f"{label}: unknown key '{key}' (ignored)")
         name = self.string(items["name"], "name") if "name" in items else None
-        definition = self.string(items["definition"], "definition") if "definition" in items else None
+        definition = (
+            self.string(items["definition"], "definition") if "definition" in items else None
+        )
         lists = {
             key: self.string_list(items[key], key) if key in items else ()
             for key in ("include", "exclude", "examples")
@@ -276,7 +278,9 @@ class _Checker:
             return None
         line = _line(node) or 0
         if code_id in self.seen_ids:
-            self.error(node, f"duplicate id '{code_id}' (first defined on line {self.seen_ids[code_id]})")
+            self.error(
+                node, f"duplicate id '{code_id}' (first defined on line {self.seen_ids[code_id]})"
+            )
             return None
         self.seen_ids[code_id] = line
         return code_id
@@ -311,7 +315,11 @@ class _Checker:
         for code_id, opposite, line in self.opposites:
             if opposite not in self.seen_ids:
                 self.problems.append(
-                    Problem(self.filename, line, f"code '{code_id}': opposite '{opposite}' is not a code id")
+                    Problem(
+                        self.filename,
+                        line,
+                        f"code '{code_id}': opposite '{opposite}' is not a code id",
+                    )
                 )
             elif opposite == code_id:
                 self.problems.append(
@@ -331,7 +339,9 @@ def _is_null(node: yaml.Node) -> bool:
     return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
 
 
-def check_codebook_text(text: str, filename: str = "<codebook>") -> tuple[Codebook | None, list[Problem]]:
+def check_codebook_text(
+    text: str, filename: str = "<codebook>"
+) -> tuple[Codebook | None, list[Problem]]:
     """Validate codebook YAML; return the codebook (None if any error) and every problem found."""
     checker = _Checker(filename)
     try:
@@ -364,7 +374,13 @@ def read_codebook_file(path: str | Path) -> str:
         raise CodebookError([Problem(str(path), None, f"cannot read: {exc.strerror}")]) from exc
     except UnicodeDecodeError as exc:
         raise CodebookError(
-            [Problem(str(path), None, f"not UTF-8 text (byte {exc.start}): save the codebook as UTF-8")]
+            [
+                Problem(
+                    str(path),
+                    None,
+                    f"not UTF-8 text (byte {exc.start}): save the codebook as UTF-8",
+                )
+            ]
         ) from exc
 
 

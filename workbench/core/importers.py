@@ -15,7 +15,12 @@ from pathlib import Path
 
 from workbench.core.decoding import decode_bytes
 from workbench.core.errors import TranscriptError
-from workbench.core.speakers import detect_corpus_speakers, detect_speakers
+from workbench.core.speakers import (
+    LabelMatch,
+    detect_corpus_speakers,
+    detect_speakers,
+    find_label_lines,
+)
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 TABLE_SUFFIXES = {".csv", ".tsv"}
@@ -41,6 +46,7 @@ class ParsedTranscript:
     speakers: tuple[str, ...] = ()
     metadata: dict[str, str] = field(default_factory=dict)
     location: str = ""  # "file" or "file:row N", for messages
+    label_lines: tuple[LabelMatch, ...] | None = field(default=None, repr=False, compare=False)
 
 
 def read_transcripts(path: str | Path) -> list[ParsedTranscript]:
@@ -68,7 +74,8 @@ def read_transcripts(path: str | Path) -> list[ParsedTranscript]:
 def _read_text_transcript(path: Path, text: str) -> ParsedTranscript:
     if not text.strip():
         raise TranscriptError(f"{path}: the file is empty")
-    speakers = detect_speakers(text)
+    label_lines = find_label_lines(text)
+    speakers = detect_speakers(text, matches=label_lines)
     return ParsedTranscript(
         external_id=path.stem,
         text=text,
@@ -76,6 +83,7 @@ def _read_text_transcript(path: Path, text: str) -> ParsedTranscript:
         source_format="markdown" if path.suffix.lower() in {".md", ".markdown"} else "text",
         speakers=tuple(sorted(speakers)),
         location=str(path),
+        label_lines=label_lines,
     )
 
 
@@ -120,7 +128,8 @@ def _jsonl_rows(path: Path, text: str) -> Iterator[_Row]:
         if not isinstance(value, dict):
             raise TranscriptError(f"{path}: line {line_number}: expected a JSON object")
         values = {
-            str(key).strip().lower(): "" if item is None else str(item) for key, item in value.items()
+            str(key).strip().lower(): "" if item is None else str(item)
+            for key, item in value.items()
         }
         yield _Row(f"line {line_number}", values)
 
@@ -164,9 +173,10 @@ def _transcript_per_row(
         if not row.values.get(text_column, "").strip():
             raise TranscriptError(f"{path}: {row.where}: transcript '{external_id}' has no text")
     texts = [row.values[text_column].replace("\r\n", "\n") for row in rows]
-    corpus_speakers = detect_corpus_speakers(texts)
+    label_lines = [find_label_lines(text) for text in texts]
+    corpus_speakers = detect_corpus_speakers(label_lines)
     records = []
-    for row, text in zip(rows, texts):
+    for row, text, lines in zip(rows, texts, label_lines):
         metadata = {
             key: value.strip()
             for key, value in row.values.items()
@@ -178,9 +188,10 @@ def _transcript_per_row(
                 text=text,
                 source_name=path.name,
                 source_format=fmt,
-                speakers=tuple(sorted(detect_speakers(text, corpus_speakers))),
+                speakers=tuple(sorted(detect_speakers(text, corpus_speakers, lines))),
                 metadata=metadata,
                 location=f"{path}: {row.where}",
+                label_lines=lines,
             )
         )
     return records
@@ -262,6 +273,8 @@ def read_metadata(path: str | Path) -> dict[str, dict[str, str]]:
         if external_id in result:
             raise TranscriptError(f"{path}: {row.where}: transcript '{external_id}' appears twice")
         result[external_id] = {
-            key: value.strip() for key, value in row.values.items() if key != id_column and value.strip()
+            key: value.strip()
+            for key, value in row.values.items()
+            if key != id_column and value.strip()
         }
     return result

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 
-from workbench.core.speakers import find_label_lines
+from workbench.core.speakers import LabelMatch, find_label_lines
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
@@ -54,10 +54,14 @@ def _paragraphs(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         yield span
 
 
-def turn_spans(text: str, speakers: Iterable[str]) -> list[tuple[str | None, int, int]]:
+def turn_spans(
+    text: str, speakers: Iterable[str], label_lines: tuple[LabelMatch, ...] | None = None
+) -> list[tuple[str | None, int, int]]:
     """``(speaker, start, end)`` for each turn; text before the first turn has speaker None."""
     wanted = set(speakers)
-    marks = [m for m in find_label_lines(text) if m.label in wanted]
+    if label_lines is None:
+        label_lines = find_label_lines(text)
+    marks = [m for m in label_lines if m.label in wanted]
     spans: list[tuple[str | None, int, int]] = []
     if not marks:
         return [(None, 0, len(text))]
@@ -70,7 +74,10 @@ def turn_spans(text: str, speakers: Iterable[str]) -> list[tuple[str | None, int
 
 
 def segment(
-    text: str, speakers: Iterable[str], mode: Segmentation = Segmentation.TURN
+    text: str,
+    speakers: Iterable[str],
+    mode: Segmentation = Segmentation.TURN,
+    label_lines: tuple[LabelMatch, ...] | None = None,
 ) -> list[PassageSpan]:
     """Passages of ``text``: one per speaker turn, or one per paragraph within each turn.
 
@@ -78,7 +85,7 @@ def segment(
     labels) is cut by paragraph with no speaker.
     """
     passages: list[PassageSpan] = []
-    for speaker, start, end in turn_spans(text, speakers):
+    for speaker, start, end in turn_spans(text, speakers, label_lines):
         if speaker is not None and mode is Segmentation.TURN:
             pieces: Iterable[tuple[int, int]] = [_strip_span(text, start, end)]
         else:
@@ -87,6 +94,8 @@ def segment(
             if piece_start >= piece_end:
                 continue
             passages.append(
-                PassageSpan(len(passages) + 1, speaker, piece_start, piece_end, text[piece_start:piece_end])
+                PassageSpan(
+                    len(passages) + 1, speaker, piece_start, piece_end, text[piece_start:piece_end]
+                )
             )
     return passages

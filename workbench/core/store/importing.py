@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 
 from workbench.core.clock import utc_now
-from workbench.core.importers import ParsedTranscript, read_metadata, read_transcripts
+from workbench.core.errors import TranscriptError
+from workbench.core.importers import (
+    SUPPORTED_SUFFIXES,
+    ParsedTranscript,
+    read_metadata,
+    read_transcripts,
+)
 from workbench.core.segmenter import segment
 from workbench.core.store import schema
 from workbench.core.store.audit import append_audit
@@ -56,7 +65,9 @@ def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
         yield items[index : index + size]
 
 
-def import_transcript_file(project: Project, path: str | Path, actor: str = "workbench") -> FileImportResult:
+def import_transcript_file(
+    project: Project, path: str | Path, actor: str = "workbench"
+) -> FileImportResult:
     """Import every transcript of one file in one transaction; TranscriptError changes nothing."""
     records = read_transcripts(path)
     return store_transcripts(project, records, str(path), actor=actor)
@@ -65,33 +76,162 @@ def import_transcript_file(project: Project, path: str | Path, actor: str = "wor
 def store_transcripts(
     project: Project, records: list[ParsedTranscript], source: str, actor: str = "workbench"
 ) -> FileImportResult:
-    """Store parsed transcripts; skips ones already present and reports changed ones."""
-    result = FileImportResult(file=source)
-    settings = project.settings
-    hashes = [content_hash(record.text) for record in records]
+    """Store parsed transcripts in their own transaction."""
     with project.transaction() as conn:
-        by_id, by_hash = _existing(conn, [r.external_id for r in records], hashes)
-        new: list[tuple[ParsedTranscript, str]] = []
-        for record, digest in zip(records, hashes):
-            if record.external_id in by_id:
-                if by_id[record.external_id] == digest:
-                    result.unchanged.append(record.external_id)
-                else:
-                    result.conflicts.append(record.external_id)
-            elif digest in by_hash:
-                result.duplicates.append({"id": record.external_id, "same_as": by_hash[digest]})
+        return _store_in(conn, records, source, project.settings, actor)
+
+
+def _store_in(
+    conn: Connection,
+    records: list[ParsedTranscript],
+    source: str,
+    settings: ProjectSettings,
+    actor: str,
+) -> FileImportResult:
+    """Store parsed transcripts inside the caller's transaction.
+
+    Transcripts already present (same id, same text) are skipped; the same text under another
+    id is a duplicate and skipped; the same id with other text is a conflict, reported and
+    never merged.
+    """
+    result = FileImportResult(file=source)
+    hashes = [content_hash(record.text) for record in records]
+    by_id, by_hash = _existing(conn, [r.external_id for r in records], hashes)
+    new: list[tuple[ParsedTranscript, str]] = []
+    for record, digest in zip(records, hashes):
+        if record.external_id in by_id:
+            if by_id[record.external_id] == digest:
+                result.unchanged.append(record.external_id)
             else:
-                by_hash[digest] = record.external_id
-                new.append((record, digest))
-        if new:
-            result.passages = _insert(conn, new, settings)
-            upsert_metadata(conn, {r.external_id: r.metadata for r, _ in new if r.metadata})
-        result.added = [record.external_id for record, _ in new]
-        result.bytes = sum(len(record.text.encode("utf-8")) for record, _ in new)
-        append_audit(conn, actor, "import.transcripts", result.to_dict() | {"added_ids": result.added[:50]})
+                result.conflicts.append(record.external_id)
+        elif digest in by_hash:
+            result.duplicates.append({"id": record.external_id, "same_as": by_hash[digest]})
+        else:
+            by_hash[digest] = record.external_id
+            by_id[record.external_id] = digest
+            new.append((record, digest))
+    if new:
+        result.passages = _insert(conn, new, settings)
+        upsert_metadata(conn, {r.external_id: r.metadata for r, _ in new if r.metadata})
+    result.added = [record.external_id for record, _ in new]
+    result.bytes = sum(len(record.text.encode("utf-8")) for record, _ in new)
+    append_audit(
+        conn, actor, "import.transcripts", result.to_dict() | {"added_ids": result.added[:50]}
+    )
     if result.conflicts:
-        log.warning("%s: %d transcripts changed since import, not merged", source, len(result.conflicts))
+        log.warning(
+            "%s: %d transcripts changed since import, not merged", source, len(result.conflicts)
+        )
     return result
+
+
+@dataclass
+class ImportOutcome:
+    """The result of importing several files: per-file results and per-file errors."""
+
+    files: list[FileImportResult] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    cancelled: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        megabytes = sum(f.bytes for f in self.files) / 1e6
+        return {
+            "files": [f.to_dict() for f in self.files],
+            "errors": self.errors,
+            "added": sum(len(f.added) for f in self.files),
+            "passages": sum(f.passages for f in self.files),
+            "megabytes": round(megabytes, 3),
+            "seconds": round(self.seconds, 3),
+            "throughput_mb_s": round(megabytes / self.seconds, 2) if self.seconds else None,
+            "cancelled": self.cancelled,
+        }
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files to import: the given files, and the supported files inside given folders."""
+    found: list[Path] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            found.extend(
+                sorted(p for p in path.rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES)
+            )
+        else:
+            found.append(path)
+    return found
+
+
+def _parse(path: Path) -> tuple[Path, list[ParsedTranscript] | None, str | None]:
+    try:
+        return path, read_transcripts(path), None
+    except TranscriptError as exc:
+        return path, None, str(exc)
+
+
+ProgressCallback = Callable[[int, int, str], None]
+
+
+def import_files(
+    project: Project,
+    paths: Iterable[str | Path],
+    actor: str = "workbench",
+    progress: ProgressCallback | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    parallel: bool | None = None,
+    commit_every_bytes: int = 64_000_000,
+) -> ImportOutcome:
+    """Import many files: each all or nothing, a bad file reported without stopping the rest.
+
+    Each file goes in a savepoint of a larger transaction committed every
+    ``commit_every_bytes``: one fsync per 64 MB instead of one per file, while a failing file
+    still rolls back alone. With many files, parsing runs in a second process so that it
+    overlaps the database writes (the two halves cost about the same).
+    """
+    files = expand_paths(paths)
+    outcome = ImportOutcome()
+    started = time.perf_counter()
+    settings = project.settings
+    use_pool = parallel if parallel is not None else len(files) >= 16
+    pool = ProcessPoolExecutor(max_workers=1) if use_pool else None
+    parsed: Iterable[tuple[Path, list[ParsedTranscript] | None, str | None]]
+    parsed = pool.map(_parse, files, chunksize=16) if pool else map(_parse, files)
+    pending_bytes = 0
+    conn = project.engine.connect()
+    transaction = conn.begin()
+    try:
+        for done, (path, records, error) in enumerate(parsed, start=1):
+            if cancelled is not None and cancelled():
+                outcome.cancelled = True
+                break
+            if progress is not None:
+                progress(done, len(files), str(path))
+            if error is not None:
+                outcome.errors.append(error)
+                continue
+            savepoint = conn.begin_nested()
+            try:
+                result = _store_in(conn, records or [], str(path), settings, actor)
+            except SQLAlchemyError:
+                savepoint.rollback()
+                raise
+            savepoint.commit()
+            outcome.files.append(result)
+            pending_bytes += result.bytes
+            if pending_bytes >= commit_every_bytes:
+                transaction.commit()
+                transaction = conn.begin()
+                pending_bytes = 0
+        transaction.commit()
+    except BaseException:
+        transaction.rollback()
+        raise
+    finally:
+        conn.close()
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    outcome.seconds = time.perf_counter() - started
+    return outcome
 
 
 def _existing(
@@ -101,53 +241,81 @@ def _existing(
     by_id: dict[str, str] = {}
     by_hash: dict[str, str] = {}
     for chunk in _chunks(external_ids):
-        rows = conn.execute(select(t.c.external_id, t.c.content_hash).where(t.c.external_id.in_(chunk)))
+        rows = conn.execute(
+            select(t.c.external_id, t.c.content_hash).where(t.c.external_id.in_(chunk))
+        )
         by_id.update({external_id: digest for external_id, digest in rows})
     for chunk in _chunks(hashes):
-        rows = conn.execute(select(t.c.external_id, t.c.content_hash).where(t.c.content_hash.in_(chunk)))
+        rows = conn.execute(
+            select(t.c.external_id, t.c.content_hash).where(t.c.content_hash.in_(chunk))
+        )
         by_hash.update({digest: external_id for external_id, digest in rows})
     return by_id, by_hash
 
 
-def _insert(conn: Connection, new: list[tuple[ParsedTranscript, str]], settings: ProjectSettings) -> int:
+def bulk_insert(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple]
+) -> None:
+    """Insert many rows through the driver's ``executemany``, skipping per-row processing.
+
+    The statement is compiled once for the connection's dialect, so this stays portable
+    (qmark for SQLite, pyformat for PostgreSQL); values must already be plain Python values.
+    """
+    compiled = table.insert().compile(dialect=conn.dialect, column_keys=list(columns))
+    if compiled.positional:
+        index = [list(columns).index(name) for name in compiled.positiontup]
+        params: list = [tuple(row[i] for i in index) for row in rows]
+    else:
+        params = [dict(zip(columns, row)) for row in rows]
+    if params:
+        conn.exec_driver_sql(str(compiled), params)
+
+
+_PASSAGE_COLUMNS = ("transcript_id", "position", "speaker", "start", "end", "coded")
+
+
+def _insert(
+    conn: Connection, new: list[tuple[ParsedTranscript, str]], settings: ProjectSettings
+) -> int:
     now = utc_now()
     t = schema.transcripts
-    rows = [
-        {
-            "external_id": record.external_id,
-            "source_name": record.source_name,
-            "source_format": record.source_format,
-            "text": record.text,
-            "content_hash": digest,
-            "has_speakers": bool(record.speakers),
-            "local_only": False,
-            "imported_at": now,
-        }
-        for record, digest in new
-    ]
-    ids = conn.execute(t.insert().returning(t.c.id, sort_by_parameter_order=True), rows).scalars().all()
+    conn.execute(
+        t.insert(),
+        [
+            {
+                "external_id": record.external_id,
+                "source_name": record.source_name,
+                "source_format": record.source_format,
+                "text": record.text,
+                "content_hash": digest,
+                "has_speakers": bool(record.speakers),
+                "local_only": False,
+                "imported_at": now,
+            }
+            for record, digest in new
+        ],
+    )
+    ids: dict[str, int] = {}
+    for chunk in _chunks([record.external_id for record, _ in new]):
+        ids.update(
+            conn.execute(select(t.c.external_id, t.c.id).where(t.c.external_id.in_(chunk))).all()
+        )
     passage_rows = []
-    for transcript_id, (record, _digest) in zip(ids, new):
+    for record, _digest in new:
+        transcript_id = ids[record.external_id]
         has_speakers = bool(record.speakers)
         coded_by_speaker: dict[str | None, bool] = {}
-        for span in segment(record.text, record.speakers, settings.segmentation):
+        for span in segment(
+            record.text, record.speakers, settings.segmentation, record.label_lines
+        ):
             coded = coded_by_speaker.get(span.speaker)
             if coded is None:
                 coded = settings.is_coded_speaker(span.speaker, has_speakers)
                 coded_by_speaker[span.speaker] = coded
             passage_rows.append(
-                {
-                    "transcript_id": transcript_id,
-                    "position": span.position,
-                    "speaker": span.speaker,
-                    "start": span.start,
-                    "end": span.end,
-                    "text": span.text,
-                    "coded": coded,
-                }
+                (transcript_id, span.position, span.speaker, span.start, span.end, coded)
             )
-    for chunk in _chunks(passage_rows, 20_000):
-        conn.execute(schema.passages.insert(), list(chunk))
+    bulk_insert(conn, schema.passages, _PASSAGE_COLUMNS, passage_rows)
     return len(passage_rows)
 
 
@@ -188,7 +356,9 @@ class MetadataImportResult:
         }
 
 
-def import_metadata_file(project: Project, path: str | Path, actor: str = "workbench") -> MetadataImportResult:
+def import_metadata_file(
+    project: Project, path: str | Path, actor: str = "workbench"
+) -> MetadataImportResult:
     """Import a metadata CSV; ids not (yet) in the project are kept and reported."""
     mapping = read_metadata(path)
     t = schema.transcripts
@@ -196,7 +366,9 @@ def import_metadata_file(project: Project, path: str | Path, actor: str = "workb
         known: set[str] = set()
         ids = list(mapping)
         for chunk in _chunks(ids):
-            known.update(conn.execute(select(t.c.external_id).where(t.c.external_id.in_(chunk))).scalars())
+            known.update(
+                conn.execute(select(t.c.external_id).where(t.c.external_id.in_(chunk))).scalars()
+            )
         values = upsert_metadata(conn, mapping)
         fields = sorted({name for fields in mapping.values() for name in fields})
         result = MetadataImportResult(

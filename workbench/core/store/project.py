@@ -247,17 +247,21 @@ class Project:
                     for order, code in enumerate(codebook.walk())
                 ],
             )
-            append_audit(
-                conn, actor, "codebook.add", {"version": version, "name": codebook.name}
-            )
+            append_audit(conn, actor, "codebook.add", {"version": version, "name": codebook.name})
         self._codebook_cache = None
         return version
 
     def codebook_version_row(self) -> dict | None:
         with self.reading() as conn:
-            row = conn.execute(
-                select(schema.codebook_versions).order_by(schema.codebook_versions.c.id.desc()).limit(1)
-            ).mappings().first()
+            row = (
+                conn.execute(
+                    select(schema.codebook_versions)
+                    .order_by(schema.codebook_versions.c.id.desc())
+                    .limit(1)
+                )
+                .mappings()
+                .first()
+            )
         return dict(row) if row else None
 
     @property
@@ -269,7 +273,9 @@ class Project:
         row = self.codebook_version_row()
         if row is None:
             return None
-        codebook = parse_codebook(row["source_text"], f"{self.location} (codebook v{row['version']})")
+        codebook = parse_codebook(
+            row["source_text"], f"{self.location} (codebook v{row['version']})"
+        )
         codebook = replace(codebook, version=int(row["version"]))
         self._codebook_cache = codebook
         return codebook
@@ -279,8 +285,11 @@ class Project:
     def status(self) -> dict[str, object]:
         """Counts a lead checks at a glance; also the CLI's ``status --json`` object."""
         with self.reading() as conn:
+
             def count(table, *where):  # type: ignore[no-untyped-def]
-                return conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+                return conn.execute(
+                    select(func.count()).select_from(table).where(*where)
+                ).scalar_one()
 
             codebook = self.codebook_version_row()
             return {

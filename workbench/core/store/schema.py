@@ -48,6 +48,8 @@ transcripts = Table(
     Column("imported_at", DateTime(timezone=True), nullable=False),
 )
 
+# A passage's text is not stored twice: it is ``transcripts.text[start:end]``, which keeps the
+# offsets honest (they are the only way to the text) and halves the size of a project.
 passages = Table(
     "passages",
     metadata,
@@ -57,7 +59,6 @@ passages = Table(
     Column("speaker", String(255)),
     Column("start", Integer, nullable=False),
     Column("end", Integer, nullable=False),
-    Column("text", Text, nullable=False),
     Column("coded", Boolean, nullable=False),
     UniqueConstraint("transcript_id", "position", name="uq_passage_position"),
 )
@@ -182,8 +183,6 @@ audit_log = Table(
     Column("action", String(64), nullable=False),
     Column("detail", Text, nullable=False),  # JSON
 )
-
-Index("ix_passages_transcript", passages.c.transcript_id, passages.c.position)
 
 APPEND_ONLY_TABLES = ("decisions", "audit_log")
 

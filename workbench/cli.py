@@ -1,0 +1,293 @@
+"""The ``workbench`` command line. Imports no Qt: the GUI is loaded only by ``gui`` and ``demo``.
+
+Exit codes: 0 ok, 1 bad input or a failed check, 2 usage. Errors the user can fix are printed
+as one line each (file, line, what is wrong), never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from workbench import __version__
+from workbench.core.codebook import check_codebook, load_codebook
+from workbench.core.errors import WorkbenchError
+from workbench.core.segmenter import Segmentation
+from workbench.core.store import Project, ProjectSettings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+log = logging.getLogger("workbench")
+
+
+def _print_json(value: object) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    codebook = load_codebook(args.codebook) if args.codebook else None
+    settings = ProjectSettings(segmentation=Segmentation(args.segmentation))
+    with Project.create(args.project, codebook=codebook, settings=settings) as project:
+        status = project.status()
+    if args.json:
+        _print_json(status)
+    else:
+        version = (
+            f", codebook '{status['codebook_name']}' v{status['codebook_version']}"
+            if codebook
+            else ""
+        )
+        print(f"created {args.project}{version}")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from workbench.core.exchange import import_decisions_csv
+    from workbench.core.store.importing import import_files, import_metadata_file
+
+    with Project.open(args.project) as project:
+        if args.decisions:
+            results = [import_decisions_csv(project, path).to_dict() for path in args.files]
+            report: dict[str, object] = {"decisions": results}
+            failed = False
+        else:
+            outcome = import_files(project, args.files)
+            report = outcome.to_dict()
+            failed = bool(outcome.errors) or any(r.conflicts for r in outcome.files)
+            if args.metadata:
+                report["metadata"] = import_metadata_file(project, args.metadata).to_dict()
+    if args.json:
+        _print_json(report)
+    else:
+        _print_import_report(report)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _print_import_report(report: dict) -> None:  # type: ignore[type-arg]
+    for item in report.get("decisions", []):
+        print(
+            f"{item['file']}: {item['applied']} codes applied, {item['removed']} removed, "
+            f"{item['no_code']} 'no code' reviews, {item['unchanged']} unchanged "
+            f"({len(item['coders'])} coders, {item['passages']} passages)"
+        )
+    for item in report.get("files", []):
+        line = f"{item['file']}: added {item['added']} transcripts ({item['passages']} passages)"
+        if item["unchanged"]:
+            line += f", {len(item['unchanged'])} already imported"
+        if item["duplicates"]:
+            line += f", {len(item['duplicates'])} duplicates of other transcripts skipped"
+        print(line)
+        for external_id in item["conflicts"]:
+            print(
+                f"{item['file']}: transcript '{external_id}' differs from the one already in the "
+                "project; not imported (rename it or remove the old one)",
+                file=sys.stderr,
+            )
+    for error in report.get("errors", []):
+        print(f"error: {error}", file=sys.stderr)
+    if "metadata" in report:
+        meta = report["metadata"]
+        print(
+            f"{meta['file']}: metadata for {meta['transcripts']} transcripts ({', '.join(meta['fields'])})"
+        )
+        if meta["not_in_project"]:
+            print(f"  kept for {len(meta['not_in_project'])} transcript ids not in the project yet")
+    if "throughput_mb_s" in report:
+        print(
+            f"{report['added']} transcripts, {report['megabytes']:.1f} MB in {report['seconds']:.1f} s"
+        )
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    with Project.open(args.project) as project:
+        status = project.status()
+    if args.json:
+        _print_json(status)
+    else:
+        for key, value in status.items():
+            print(f"{key:>18}: {value}")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from workbench.core.exchange import export_passages_csv
+
+    with Project.open(args.project) as project:
+        rows = export_passages_csv(project, args.out)
+    if args.json:
+        _print_json({"out": args.out, "rows": rows})
+    else:
+        print(f"wrote {rows} passages to {args.out}")
+    return EXIT_OK
+
+
+def cmd_codebook_check(args: argparse.Namespace) -> int:
+    codebook, problems = check_codebook(args.file)
+    errors = [p for p in problems if p.severity == "error"]
+    if args.json:
+        _print_json(
+            {
+                "file": args.file,
+                "ok": not errors,
+                "codes": len(codebook.ids) if codebook else None,
+                "problems": [p.__dict__ for p in problems],
+            }
+        )
+    else:
+        for problem in problems:
+            print(problem, file=sys.stderr if problem.severity == "error" else sys.stdout)
+        if codebook is not None:
+            print(
+                f"{args.file}: ok: '{codebook.name}' v{codebook.version}, {len(codebook.ids)} codes"
+            )
+    return EXIT_FAILED if errors else EXIT_OK
+
+
+def cmd_codebook_add(args: argparse.Namespace) -> int:
+    codebook = load_codebook(args.file)
+    with Project.open(args.project) as project:
+        version = project.add_codebook_version(codebook)
+    print(f"{args.project}: codebook '{codebook.name}' is now version {version}")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from workbench.sample import create_demo_project
+
+    location = create_demo_project(Path(args.project) if args.project else None)
+    if args.no_gui:
+        with Project.open(location) as project:
+            _print_json(project.status())
+        return EXIT_OK
+    from workbench.gui_entry import run_gui
+
+    return run_gui(
+        str(location), screenshot=args.screenshot, size=args.size, transcript=args.transcript
+    )
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from workbench.gui_entry import run_gui
+
+    return run_gui(
+        args.project, screenshot=args.screenshot, size=args.size, transcript=args.transcript
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="workbench",
+        description="Qualitative coding of interview transcripts: import, code, measure agreement.",
+    )
+    parser.add_argument("--version", action="version", version=f"workbench {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(
+        name: str, handler: Callable[[argparse.Namespace], int], help_text: str
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    new = add("new", cmd_new, "create a project (one SQLite file, or a SQLAlchemy URL)")
+    new.add_argument("project")
+    new.add_argument("--codebook", help="YAML codebook to start with")
+    new.add_argument("--segmentation", choices=[s.value for s in Segmentation], default="turn")
+    new.add_argument("--json", action="store_true")
+
+    imp = add(
+        "import",
+        cmd_import,
+        "import transcripts (.txt .md .csv .tsv .jsonl), metadata or decisions",
+    )
+    imp.add_argument("project")
+    imp.add_argument("files", nargs="+")
+    imp.add_argument("--metadata", help="CSV keyed by transcript id (group, region, language, ...)")
+    imp.add_argument(
+        "--decisions", action="store_true", help="FILES are passage_id,coder,code CSVs"
+    )
+    imp.add_argument("--json", action="store_true")
+
+    status = add("status", cmd_status, "counts of transcripts, passages, coders and decisions")
+    status.add_argument("project")
+    status.add_argument("--json", action="store_true")
+
+    export = add(
+        "export", cmd_export, "write one row per passage with metadata and each coder's codes"
+    )
+    export.add_argument("project")
+    export.add_argument("--out", required=True)
+    export.add_argument("--json", action="store_true")
+
+    codebook = add(
+        "codebook", lambda _args: EXIT_USAGE, "check a codebook file or add it to a project"
+    )
+    codebook_commands = codebook.add_subparsers(
+        dest="codebook_command", metavar="ACTION", required=True
+    )
+    check = codebook_commands.add_parser("check", help="report every problem as FILE:LINE: message")
+    check.add_argument("file")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(handler=cmd_codebook_check)
+    add_cb = codebook_commands.add_parser(
+        "add", help="store a codebook as the project's new version"
+    )
+    add_cb.add_argument("project")
+    add_cb.add_argument("file")
+    add_cb.set_defaults(handler=cmd_codebook_add)
+
+    for name, handler, help_text in (
+        ("demo", cmd_demo, "open a fresh project made from the bundled sample study"),
+        ("gui", cmd_gui, "open the coding workspace"),
+    ):
+        sub = add(name, handler, help_text)
+        sub.add_argument("project", nargs="?", help="project file (demo: where to create it)")
+        sub.add_argument("--screenshot", metavar="FILE.png", help="render offscreen, save, exit")
+        sub.add_argument("--size", default="1400x900", help="window size for --screenshot")
+        sub.add_argument("--transcript", help="transcript id to show first")
+        if name == "demo":
+            sub.add_argument(
+                "--no-gui", action="store_true", help="create the project, print its status"
+            )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.handler(args)
+    except WorkbenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except SQLAlchemyError as exc:
+        detail = getattr(exc, "orig", None) or exc
+        print(
+            f"error: the project database refused the change, nothing was written: {detail}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted; nothing partial was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

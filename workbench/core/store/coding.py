@@ -1,0 +1,148 @@
+"""Human coding decisions: appended to the log and applied to the current state together.
+
+Every decision is one row in the append-only ``decisions`` table (who, what, when, which
+suggestion it answered) plus the change it makes to ``codings`` and ``reviews``, in the same
+transaction. Undo is not a deletion: it is a new decision that restores the earlier state and
+points at the one it reverts, so the log keeps the whole history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from sqlalchemy import Connection, delete, select
+
+from workbench.core.clock import utc_now
+from workbench.core.errors import DecisionError
+from workbench.core.store import schema
+
+
+class CoderKind(str, Enum):
+    HUMAN = "human"
+    LLM = "llm"
+    CONSENSUS = "consensus"
+
+
+class DecisionAction(str, Enum):
+    """What a coder did to a passage."""
+
+    APPLY = "apply"  # applied a code (accepting a suggestion or adding one)
+    REMOVE = "remove"  # removed a code they had applied
+    REJECT = "reject"  # rejected a suggestion (the passage counts as reviewed)
+    NO_CODE = "no_code"  # reviewed: no code applies (clears their codes)
+    UNREVIEW = "unreview"  # took back "reviewed" (used by undo)
+
+
+@dataclass(frozen=True)
+class CodingState:
+    """One coder's state on one passage: reviewed or not, and the codes applied."""
+
+    reviewed: bool
+    codes: frozenset[str]
+
+
+def ensure_coder(conn: Connection, name: str, kind: CoderKind = CoderKind.HUMAN) -> int:
+    """The id of coder ``name``, created on first use."""
+    name = name.strip()
+    if not name:
+        raise DecisionError("a coder needs a name")
+    found = conn.execute(
+        select(schema.coders.c.id, schema.coders.c.kind).where(schema.coders.c.name == name)
+    ).first()
+    if found is not None:
+        return int(found.id)
+    return int(
+        conn.execute(
+            schema.coders.insert().values(name=name, kind=kind.value, created_at=utc_now())
+        ).inserted_primary_key[0]
+    )
+
+
+def coding_state(conn: Connection, passage_id: int, coder_id: int) -> CodingState:
+    reviewed = conn.execute(
+        select(schema.reviews.c.passage_id).where(
+            schema.reviews.c.passage_id == passage_id, schema.reviews.c.coder_id == coder_id
+        )
+    ).first()
+    codes = conn.execute(
+        select(schema.codings.c.code_id).where(
+            schema.codings.c.passage_id == passage_id, schema.codings.c.coder_id == coder_id
+        )
+    ).scalars()
+    return CodingState(reviewed is not None, frozenset(codes))
+
+
+def record_decision(
+    conn: Connection,
+    passage_id: int,
+    coder_id: int,
+    action: DecisionAction,
+    code_id: str | None = None,
+    *,
+    suggestion_id: int | None = None,
+    codebook_version: int | None = None,
+    reverts_id: int | None = None,
+    reason: str | None = None,
+) -> int:
+    """Append one decision and apply it to the current state; returns the decision id."""
+    if action in (DecisionAction.APPLY, DecisionAction.REMOVE) and not code_id:
+        raise DecisionError(f"'{action.value}' needs a code")
+    decision_id = int(
+        conn.execute(
+            schema.decisions.insert().values(
+                passage_id=passage_id,
+                coder_id=coder_id,
+                action=action.value,
+                code_id=code_id,
+                suggestion_id=suggestion_id,
+                codebook_version=codebook_version,
+                reverts_id=reverts_id,
+                reason=reason,
+                created_at=utc_now(),
+            )
+        ).inserted_primary_key[0]
+    )
+    codings, reviews = schema.codings, schema.reviews
+    mine = (codings.c.passage_id == passage_id) & (codings.c.coder_id == coder_id)
+    if action is DecisionAction.APPLY:
+        exists = conn.execute(
+            select(codings.c.code_id).where(mine, codings.c.code_id == code_id)
+        ).first()
+        if exists is None:
+            conn.execute(
+                codings.insert().values(
+                    passage_id=passage_id,
+                    coder_id=coder_id,
+                    code_id=code_id,
+                    decision_id=decision_id,
+                )
+            )
+    elif action is DecisionAction.REMOVE:
+        conn.execute(delete(codings).where(mine, codings.c.code_id == code_id))
+    elif action is DecisionAction.NO_CODE:
+        conn.execute(delete(codings).where(mine))
+    if action is DecisionAction.UNREVIEW:
+        conn.execute(
+            delete(reviews).where(
+                reviews.c.passage_id == passage_id, reviews.c.coder_id == coder_id
+            )
+        )
+    elif action is not DecisionAction.REMOVE:
+        _mark_reviewed(conn, passage_id, coder_id, decision_id)
+    return decision_id
+
+
+def _mark_reviewed(conn: Connection, passage_id: int, coder_id: int, decision_id: int) -> None:
+    reviews = schema.reviews
+    found = conn.execute(
+        select(reviews.c.decision_id).where(
+            reviews.c.passage_id == passage_id, reviews.c.coder_id == coder_id
+        )
+    ).first()
+    if found is None:
+        conn.execute(
+            reviews.insert().values(
+                passage_id=passage_id, coder_id=coder_id, decision_id=decision_id
+            )
+        )

@@ -1,0 +1,174 @@
+"""Reading a project: transcripts, passages (with their text) and metadata.
+
+A passage's public id is ``<transcript id>#<position>``: stable across re-segmentation-free
+edits, readable in a spreadsheet, and unique in a project. It is built and split only here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, func, select
+
+from workbench.core.errors import DecisionError
+from workbench.core.store import schema
+
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Passage:
+    id: int
+    key: str
+    transcript_id: str
+    position: int
+    speaker: str | None
+    start: int
+    end: int
+    text: str
+    coded: bool
+
+
+@dataclass(frozen=True)
+class TranscriptInfo:
+    id: int
+    external_id: str
+    source_name: str
+    passages: int
+    coded_passages: int
+    local_only: bool
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+def passage_key(external_id: str, position: int) -> str:
+    return f"{external_id}#{position}"
+
+
+def split_passage_key(key: str) -> tuple[str, int]:
+    """``("work_0001", 7)`` from ``"work_0001#7"``; raises DecisionError for anything else."""
+    external_id, sep, position = key.strip().rpartition("#")
+    if not sep or not external_id or not position.isdigit():
+        raise DecisionError(f"'{key}' is not a passage id (expected TRANSCRIPT#POSITION)")
+    return external_id, int(position)
+
+
+def list_transcripts(conn: Connection) -> list[TranscriptInfo]:
+    """Every transcript with its passage counts and metadata, in import order."""
+    t, p = schema.transcripts, schema.passages
+    counts = (
+        select(
+            p.c.transcript_id,
+            func.count().label("passages"),
+            func.sum(p.c.coded.cast(schema.Integer)).label("coded"),
+        )
+        .group_by(p.c.transcript_id)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(
+            t.c.id,
+            t.c.external_id,
+            t.c.source_name,
+            t.c.local_only,
+            counts.c.passages,
+            counts.c.coded,
+        )
+        .join(counts, counts.c.transcript_id == t.c.id, isouter=True)
+        .order_by(t.c.id)
+    ).all()
+    metadata = metadata_for(conn, [row.external_id for row in rows])
+    return [
+        TranscriptInfo(
+            id=row.id,
+            external_id=row.external_id,
+            source_name=row.source_name,
+            passages=int(row.passages or 0),
+            coded_passages=int(row.coded or 0),
+            local_only=bool(row.local_only),
+            metadata=metadata.get(row.external_id, {}),
+        )
+        for row in rows
+    ]
+
+
+def metadata_for(
+    conn: Connection, external_ids: Iterable[str] | None = None
+) -> dict[str, dict[str, str]]:
+    """``{transcript id: {field: value}}`` for the given ids, or for every id when None."""
+    m = schema.transcript_metadata
+    result: dict[str, dict[str, str]] = {}
+    if external_ids is None:
+        batches: Iterable[list[str] | None] = [None]
+    else:
+        ids = list(external_ids)
+        batches = [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+    for batch in batches:
+        query = select(m.c.external_id, m.c.field, m.c.value)
+        if batch is not None:
+            query = query.where(m.c.external_id.in_(batch))
+        for external_id, name, value in conn.execute(query):
+            result.setdefault(external_id, {})[name] = value
+    return result
+
+
+def metadata_fields(conn: Connection) -> list[str]:
+    m = schema.transcript_metadata
+    return sorted(conn.execute(select(m.c.field).distinct()).scalars())
+
+
+def passages_of(conn: Connection, transcript_ids: Iterable[int]) -> Iterator[Passage]:
+    """Passages of the given transcripts (by row id), in transcript and position order."""
+    t, p = schema.transcripts, schema.passages
+    ids = list(transcript_ids)
+    for index in range(0, len(ids), _CHUNK):
+        batch = ids[index : index + _CHUNK]
+        texts = dict(conn.execute(select(t.c.id, t.c.text).where(t.c.id.in_(batch))).all())
+        names = dict(conn.execute(select(t.c.id, t.c.external_id).where(t.c.id.in_(batch))).all())
+        rows = conn.execute(
+            select(
+                p.c.id, p.c.transcript_id, p.c.position, p.c.speaker, p.c.start, p.c.end, p.c.coded
+            )
+            .where(p.c.transcript_id.in_(batch))
+            .order_by(p.c.transcript_id, p.c.position)
+        )
+        for row in rows:
+            external_id = names[row.transcript_id]
+            yield Passage(
+                id=row.id,
+                key=passage_key(external_id, row.position),
+                transcript_id=external_id,
+                position=row.position,
+                speaker=row.speaker,
+                start=row.start,
+                end=row.end,
+                text=texts[row.transcript_id][row.start : row.end],
+                coded=bool(row.coded),
+            )
+
+
+def transcript_row_id(conn: Connection, external_id: str) -> int | None:
+    t = schema.transcripts
+    return conn.execute(select(t.c.id).where(t.c.external_id == external_id)).scalar_one_or_none()
+
+
+def passage_ids_for_keys(conn: Connection, keys: Iterable[str]) -> dict[str, int]:
+    """Row ids of the passages named by public keys; keys not found are left out."""
+    t, p = schema.transcripts, schema.passages
+    wanted: dict[str, set[int]] = {}
+    for key in keys:
+        external_id, position = split_passage_key(key)
+        wanted.setdefault(external_id, set()).add(position)
+    found: dict[str, int] = {}
+    names = list(wanted)
+    for index in range(0, len(names), _CHUNK):
+        batch = names[index : index + _CHUNK]
+        rows = conn.execute(
+            select(t.c.external_id, p.c.position, p.c.id)
+            .join(p, p.c.transcript_id == t.c.id)
+            .where(t.c.external_id.in_(batch))
+        )
+        for external_id, position, passage_id in rows:
+            if position in wanted[external_id]:
+                found[passage_key(external_id, position)] = passage_id
+    return found
