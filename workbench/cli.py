@@ -165,7 +165,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         with Project.open(location) as project:
             _print_json(project.status())
         return EXIT_OK
-    from workbench.gui_entry import run_gui
+    from workbench.gui.app import run_gui
 
     return run_gui(
         str(location), screenshot=args.screenshot, size=args.size, transcript=args.transcript
@@ -173,7 +173,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
-    from workbench.gui_entry import run_gui
+    from workbench.gui.app import run_gui
 
     return run_gui(
         args.project, screenshot=args.screenshot, size=args.size, transcript=args.transcript

@@ -219,7 +219,11 @@ class _Checker:
             return None
         items = self.mapping_items(node, "code")
         code_id = self.code_id(items.get("id"), node)
-        label = f"code '{code_id}'" if code_id else "code"
+        raw_id = items.get("id")
+        named = code_id or (
+            raw_id.value if isinstance(raw_id, yaml.ScalarNode) and raw_id.value else None
+        )
+        label = f"code '{named}'" if named else "code"
         for key, required in CODE_KEYS.items():
             if required and key not in items and key != "id":
                 self.error(node, f"{label}: missing required key '{key}'")

@@ -21,6 +21,26 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+# Legacy encodings in the order interview archives most often use them.
+_COMMON = (
+    "cp1252",
+    "cp1251",
+    "cp1250",
+    "iso8859_15",
+    "latin_1",
+    "cp1253",
+    "cp1254",
+    "cp1256",
+    "cp1255",
+    "cp1257",
+    "koi8_r",
+    "shift_jis",
+    "cp932",
+    "gb18030",
+    "big5",
+    "euc_kr",
+    "mac_roman",
+)
 _CONTROL_OK = {"\n", "\r", "\t", "\f", "\v"}
 
 
@@ -58,12 +78,16 @@ def detect_encoding(data: bytes, name: str = "<data>") -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data[:200_000]).best()
-    if best is None:
+    matches = list(from_bytes(data[:200_000]))
+    if not matches:
         raise TranscriptError(
             f"{name}: cannot tell the text encoding; save it as UTF-8 and import again"
         )
-    return best.encoding
+    # Short texts often fit several code pages equally well (French in cp1250 reads as
+    # Croatian); among the cleanest candidates, take the one transcripts most often use.
+    cleanest = min(match.chaos for match in matches)
+    tied = [match.encoding for match in matches if match.chaos <= cleanest + 0.01]
+    return min(tied, key=lambda enc: _COMMON.index(enc) if enc in _COMMON else len(_COMMON))
 
 
 def decode_bytes(data: bytes, name: str = "<data>") -> tuple[str, str]:

@@ -96,11 +96,12 @@ def _coder_state(
         ):
             codes[(passage_id, coder_id)].add(code_id)
         reviewed.update(
-            conn.execute(
+            tuple(row)
+            for row in conn.execute(
                 select(schema.reviews.c.passage_id, schema.reviews.c.coder_id).where(
                     schema.reviews.c.passage_id.in_(batch)
                 )
-            ).tuples()
+            ).all()
         )
     return codes, reviewed
 
