@@ -74,12 +74,12 @@ def test_non_latin_scripts():
     assert detect_speakers(arabic) == {"AI", "المشاركة"}
 
 
-def test_corpus_labels_need_to_recur_across_transcripts():
-    texts = [AI_STYLE] * 6 + ["Me: only here\n\nUser: x\n"]
-    corpus = detect_corpus_speakers([find_label_lines(t) for t in texts])
-    assert {"Assistant", "User", "AI"} <= corpus
-    assert "Chosen AI" in corpus  # it recurs in 6 of 7 here, so the corpus rule takes it
-    assert detect_corpus_speakers([find_label_lines(AI_STYLE)]) == set()  # too few to say
+def test_corpus_labels_are_the_speakers_of_most_transcripts():
+    short = "Interviewer: only one question here?\n\nThe answer has no label.\n"
+    texts = [AI_STYLE] * 6 + [short, "Me: typed\n\nmore\n\nMe: again\n"]
+    corpus = detect_corpus_speakers([detect_speakers(t) for t in texts])
+    assert corpus == {"Assistant", "User", "AI"}  # "Me" and "Chosen AI" occur often, never as turns
+    assert detect_corpus_speakers([detect_speakers(t) for t in texts[:2]]) == set()
 
 
 def test_every_published_transcript_has_exactly_its_three_labels(shared_data):

@@ -174,9 +174,11 @@ def _transcript_per_row(
             raise TranscriptError(f"{path}: {row.where}: transcript '{external_id}' has no text")
     texts = [row.values[text_column].replace("\r\n", "\n") for row in rows]
     label_lines = [find_label_lines(text) for text in texts]
-    corpus_speakers = detect_corpus_speakers(label_lines)
+    own = [detect_speakers(text, matches=lines) for text, lines in zip(texts, label_lines)]
+    corpus = detect_corpus_speakers(own)
     records = []
-    for row, text, lines in zip(rows, texts, label_lines):
+    for row, text, lines, found in zip(rows, texts, label_lines, own):
+        speakers = found | {match.label for match in lines if match.label in corpus}
         metadata = {
             key: value.strip()
             for key, value in row.values.items()
@@ -188,7 +190,7 @@ def _transcript_per_row(
                 text=text,
                 source_name=path.name,
                 source_format=fmt,
-                speakers=tuple(sorted(detect_speakers(text, corpus_speakers, lines))),
+                speakers=tuple(sorted(speakers)),
                 metadata=metadata,
                 location=f"{path}: {row.where}",
                 label_lines=lines,

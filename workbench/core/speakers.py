@@ -165,17 +165,17 @@ def _spans_several_turns(
     return len(turns) >= 2
 
 
-def detect_corpus_speakers(
-    label_lines: list[tuple[LabelMatch, ...]], min_share: float = 0.2
-) -> set[str]:
-    """Labels that open lines in at least ``min_share`` of several transcripts of one file.
+def detect_corpus_speakers(per_transcript: list[set[str]], min_share: float = 0.5) -> set[str]:
+    """Labels found as speakers in at least ``min_share`` of several transcripts of one file.
 
-    A dataset exported from one interview tool uses the same labels everywhere; a label
-    participants type inside their answers appears in only a few transcripts.
+    A dataset exported from one interview tool uses the same speaker labels everywhere; a
+    transcript where one of them is too rare to be found on its own still gets it. A label that
+    participants type inside answers ("Me:") may occur in many transcripts, but it is seldom
+    found as a speaker in any, so it does not qualify.
     """
-    if len(label_lines) < 5:
+    if len(per_transcript) < 5:
         return set()
     seen: Counter[str] = Counter()
-    for matches in label_lines:
-        seen.update({match.label for match in matches})
-    return {label for label, count in seen.items() if count >= min_share * len(label_lines)}
+    for speakers in per_transcript:
+        seen.update(speakers)
+    return {label for label, count in seen.items() if count >= min_share * len(per_transcript)}
