@@ -8,6 +8,7 @@ passage offsets point into, so it is normalised once, here: NFC and ``\\n`` line
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
 
 from charset_normalizer import from_bytes
@@ -41,7 +42,7 @@ _COMMON = (
     "euc_kr",
     "mac_roman",
 )
-_CONTROL_OK = {"\n", "\r", "\t", "\f", "\v"}
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f]")  # not tab, newlines, \v, \f
 
 
 def normalize_text(text: str) -> str:
@@ -99,7 +100,7 @@ def decode_bytes(data: bytes, name: str = "<data>") -> tuple[str, str]:
         raise TranscriptError(f"{name}: cannot be read as {encoding}: {exc}") from exc
     if text.startswith("\ufeff"):
         text = text[1:]
-    controls = sum(1 for ch in text[:65536] if ch < " " and ch not in _CONTROL_OK)
-    if controls > max(8, len(text[:65536]) // 200):
+    sample = text[:65536]
+    if len(_CONTROL_CHARS.findall(sample)) > max(8, len(sample) // 200):
         raise TranscriptError(f"{name}: looks like a binary file, not text (control characters)")
     return normalize_text(text), encoding

@@ -10,11 +10,12 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from workbench.core.decoding import decode_bytes
 from workbench.core.errors import TranscriptError
+from workbench.core.segmenter import Segmentation, segment
 from workbench.core.speakers import (
     LabelMatch,
     detect_corpus_speakers,
@@ -47,6 +48,16 @@ class ParsedTranscript:
     metadata: dict[str, str] = field(default_factory=dict)
     location: str = ""  # "file" or "file:row N", for messages
     label_lines: tuple[LabelMatch, ...] | None = field(default=None, repr=False, compare=False)
+    # Passages cut ahead of storage (in the parsing process) as (position, speaker, start, end),
+    # without their text, which the offsets give back; None to cut them when stored.
+    passages: tuple[tuple[int, str | None, int, int], ...] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    def segmented(self, mode: Segmentation) -> ParsedTranscript:
+        """A copy with its passages cut by ``mode`` (cheap to send between processes)."""
+        spans = segment(self.text, self.speakers, mode, self.label_lines)
+        return replace(self, passages=tuple(span[:4] for span in spans), label_lines=None)
 
 
 def read_transcripts(path: str | Path) -> list[ParsedTranscript]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from workbench.core.speakers import LabelMatch, find_label_lines
 
@@ -23,9 +23,11 @@ class Segmentation(str, Enum):
     PARAGRAPH = "paragraph"
 
 
-@dataclass(frozen=True)
-class PassageSpan:
-    """A passage before it is stored: its place in the transcript and its speaker."""
+class PassageSpan(NamedTuple):
+    """A passage before it is stored: its place in the transcript and its speaker.
+
+    A named tuple rather than a dataclass: imports create millions of them.
+    """
 
     position: int
     speaker: str | None

@@ -37,9 +37,18 @@ QUESTIONS = (
     "Is there anything else about AI in your work that we haven't touched on?",
 )
 TASKS = (
-    "drafting emails", "summarising reports", "writing code", "planning lessons", "analysing data",
-    "preparing invoices", "editing photos", "reviewing contracts", "writing grant proposals",
-    "answering customer questions", "translating documents", "building spreadsheets",
+    "drafting emails",
+    "summarising reports",
+    "writing code",
+    "planning lessons",
+    "analysing data",
+    "preparing invoices",
+    "editing photos",
+    "reviewing contracts",
+    "writing grant proposals",
+    "answering customer questions",
+    "translating documents",
+    "building spreadsheets",
 )
 SENTENCES = (
     "I mostly use it for {task}, and it probably saves me an hour or two a day.",
@@ -63,7 +72,15 @@ SENTENCES = (
 )
 INLINE_LABELS = ("Me: can you make this shorter?", "Note: this is what I typed.")
 GROUPS = ("workforce", "creatives", "scientists")
-REGIONS = ("Europe", "North America", "Latin America", "Africa", "South Asia", "East Asia", "Middle East")
+REGIONS = (
+    "Europe",
+    "North America",
+    "Latin America",
+    "Africa",
+    "South Asia",
+    "East Asia",
+    "Middle East",
+)
 STAGES = ("early-career", "mid-career", "senior")
 LANGUAGES = ("en", "es", "de", "fr", "ja", "ar", "pt", "hi")
 
@@ -107,7 +124,9 @@ def generate_transcript(index: int, seed: int = 0, target_chars: int = 9000) -> 
     )
 
 
-def generate_corpus(count: int, seed: int = 0, target_chars: int = 9000) -> Iterator[SyntheticTranscript]:
+def generate_corpus(
+    count: int, seed: int = 0, target_chars: int = 9000
+) -> Iterator[SyntheticTranscript]:
     for index in range(count):
         yield generate_transcript(index, seed, target_chars)
 

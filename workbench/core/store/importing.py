@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -13,7 +14,6 @@ from pathlib import Path
 from sqlalchemy import Connection, Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import SQLAlchemyError
 
 from workbench.core.clock import utc_now
 from workbench.core.errors import TranscriptError
@@ -23,7 +23,7 @@ from workbench.core.importers import (
     read_metadata,
     read_transcripts,
 )
-from workbench.core.segmenter import segment
+from workbench.core.segmenter import Segmentation, segment
 from workbench.core.store import schema
 from workbench.core.store.audit import append_audit
 from workbench.core.store.project import Project, ProjectSettings
@@ -31,6 +31,7 @@ from workbench.core.store.project import Project, ProjectSettings
 log = logging.getLogger(__name__)
 
 _CHUNK = 500  # ids per IN (...) query, well under every database's parameter limit
+_BATCH_CHARS = 4_000_000  # parsed text stored per batch of files
 
 
 @dataclass
@@ -78,51 +79,71 @@ def store_transcripts(
 ) -> FileImportResult:
     """Store parsed transcripts in their own transaction."""
     with project.transaction() as conn:
-        return _store_in(conn, records, source, project.settings, actor)
+        return _store_batch(conn, [(source, records)], project.settings, actor)[0]
 
 
-def _store_in(
+def _store_batch(
     conn: Connection,
-    records: list[ParsedTranscript],
-    source: str,
+    batch: list[tuple[str, list[ParsedTranscript]]],
     settings: ProjectSettings,
     actor: str,
-) -> FileImportResult:
-    """Store parsed transcripts inside the caller's transaction.
+) -> list[FileImportResult]:
+    """Store the transcripts of several files inside the caller's transaction.
 
     Transcripts already present (same id, same text) are skipped; the same text under another
     id is a duplicate and skipped; the same id with other text is a conflict, reported and
-    never merged.
+    never merged. Files are stored together (a few statements per batch, not per file); the
+    caller's transaction makes the batch, and so each file, all or nothing.
     """
-    result = FileImportResult(file=source)
-    hashes = [content_hash(record.text) for record in records]
-    by_id, by_hash = _existing(conn, [r.external_id for r in records], hashes)
+    everything = [record for _source, records in batch for record in records]
+    hashes = {id(record): content_hash(record.text) for record in everything}
+    by_id, by_hash = _existing(conn, [r.external_id for r in everything], list(hashes.values()))
+    results: list[FileImportResult] = []
     new: list[tuple[ParsedTranscript, str]] = []
-    for record, digest in zip(records, hashes):
-        if record.external_id in by_id:
-            if by_id[record.external_id] == digest:
-                result.unchanged.append(record.external_id)
+    owner: dict[str, FileImportResult] = {}
+    for source, records in batch:
+        result = FileImportResult(file=source)
+        results.append(result)
+        for record in records:
+            digest = hashes[id(record)]
+            if record.external_id in by_id:
+                if by_id[record.external_id] == digest:
+                    result.unchanged.append(record.external_id)
+                else:
+                    result.conflicts.append(record.external_id)
+            elif digest in by_hash:
+                result.duplicates.append({"id": record.external_id, "same_as": by_hash[digest]})
             else:
-                result.conflicts.append(record.external_id)
-        elif digest in by_hash:
-            result.duplicates.append({"id": record.external_id, "same_as": by_hash[digest]})
-        else:
-            by_hash[digest] = record.external_id
-            by_id[record.external_id] = digest
-            new.append((record, digest))
+                by_hash[digest] = record.external_id
+                by_id[record.external_id] = digest
+                new.append((record, digest))
+                owner[record.external_id] = result
+                result.added.append(record.external_id)
+                result.bytes += len(record.text.encode("utf-8"))
     if new:
-        result.passages = _insert(conn, new, settings)
+        for external_id, count in _insert(conn, new, settings).items():
+            owner[external_id].passages += count
         upsert_metadata(conn, {r.external_id: r.metadata for r, _ in new if r.metadata})
-    result.added = [record.external_id for record, _ in new]
-    result.bytes = sum(len(record.text.encode("utf-8")) for record, _ in new)
-    append_audit(
-        conn, actor, "import.transcripts", result.to_dict() | {"added_ids": result.added[:50]}
+    conn.execute(
+        schema.audit_log.insert(),
+        [
+            {
+                "at": utc_now(),
+                "actor": actor,
+                "action": "import.transcripts",
+                "detail": json.dumps(
+                    result.to_dict() | {"added_ids": result.added[:50]}, ensure_ascii=False
+                ),
+            }
+            for result in results
+        ],
     )
-    if result.conflicts:
-        log.warning(
-            "%s: %d transcripts changed since import, not merged", source, len(result.conflicts)
-        )
-    return result
+    for result in results:
+        if result.conflicts:
+            log.warning(
+                "%s: %d transcripts changed, not merged", result.file, len(result.conflicts)
+            )
+    return results
 
 
 @dataclass
@@ -162,9 +183,12 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
-def _parse(path: Path) -> tuple[Path, list[ParsedTranscript] | None, str | None]:
+def _parse(
+    path: Path, mode: Segmentation = Segmentation.TURN
+) -> tuple[Path, list[ParsedTranscript] | None, str | None]:
+    """Read and segment one file (runs in the parsing process); errors come back as text."""
     try:
-        return path, read_transcripts(path), None
+        return path, [record.segmented(mode) for record in read_transcripts(path)], None
     except TranscriptError as exc:
         return path, None, str(exc)
 
@@ -183,10 +207,11 @@ def import_files(
 ) -> ImportOutcome:
     """Import many files: each all or nothing, a bad file reported without stopping the rest.
 
-    Each file goes in a savepoint of a larger transaction committed every
-    ``commit_every_bytes``: one fsync per 64 MB instead of one per file, while a failing file
-    still rolls back alone. With many files, parsing runs in a second process so that it
-    overlaps the database writes (the two halves cost about the same).
+    A file that fails to parse is reported and never reaches the database; parsed files are
+    stored in batches inside a transaction committed every ``commit_every_bytes`` (one fsync
+    per 64 MB, not per file). A database failure rolls back the open transaction: files are
+    either wholly in the project or not at all. With many files, parsing runs in a second
+    process so that it overlaps the database writes (the two halves cost about the same).
     """
     files = expand_paths(paths)
     outcome = ImportOutcome()
@@ -195,10 +220,20 @@ def import_files(
     use_pool = parallel if parallel is not None else len(files) >= 16
     pool = ProcessPoolExecutor(max_workers=1) if use_pool else None
     parsed: Iterable[tuple[Path, list[ParsedTranscript] | None, str | None]]
-    parsed = pool.map(_parse, files, chunksize=16) if pool else map(_parse, files)
-    pending_bytes = 0
+    modes = [settings.segmentation] * len(files)
+    parsed = pool.map(_parse, files, modes, chunksize=16) if pool else map(_parse, files, modes)
     conn = project.engine.connect()
     transaction = conn.begin()
+    batch: list[tuple[str, list[ParsedTranscript]]] = []
+    batch_bytes = pending_bytes = 0
+
+    def flush() -> None:
+        nonlocal batch, batch_bytes, pending_bytes
+        if batch:
+            outcome.files.extend(_store_batch(conn, batch, settings, actor))
+            pending_bytes += batch_bytes
+            batch, batch_bytes = [], 0
+
     try:
         for done, (path, records, error) in enumerate(parsed, start=1):
             if cancelled is not None and cancelled():
@@ -209,19 +244,15 @@ def import_files(
             if error is not None:
                 outcome.errors.append(error)
                 continue
-            savepoint = conn.begin_nested()
-            try:
-                result = _store_in(conn, records or [], str(path), settings, actor)
-            except SQLAlchemyError:
-                savepoint.rollback()
-                raise
-            savepoint.commit()
-            outcome.files.append(result)
-            pending_bytes += result.bytes
-            if pending_bytes >= commit_every_bytes:
-                transaction.commit()
-                transaction = conn.begin()
-                pending_bytes = 0
+            batch.append((str(path), records or []))
+            batch_bytes += sum(len(record.text) for record in records or [])
+            if batch_bytes >= _BATCH_CHARS:
+                flush()
+                if pending_bytes >= commit_every_bytes:
+                    transaction.commit()
+                    transaction = conn.begin()
+                    pending_bytes = 0
+        flush()
         transaction.commit()
     except BaseException:
         transaction.rollback()
@@ -276,7 +307,8 @@ _PASSAGE_COLUMNS = ("transcript_id", "position", "speaker", "start", "end", "cod
 
 def _insert(
     conn: Connection, new: list[tuple[ParsedTranscript, str]], settings: ProjectSettings
-) -> int:
+) -> dict[str, int]:
+    """Insert new transcripts and their passages; returns passages added per transcript id."""
     now = utc_now()
     t = schema.transcripts
     conn.execute(
@@ -301,22 +333,29 @@ def _insert(
             conn.execute(select(t.c.external_id, t.c.id).where(t.c.external_id.in_(chunk))).all()
         )
     passage_rows = []
+    counts: dict[str, int] = {}
     for record, _digest in new:
+        before = len(passage_rows)
         transcript_id = ids[record.external_id]
         has_speakers = bool(record.speakers)
         coded_by_speaker: dict[str | None, bool] = {}
-        for span in segment(
-            record.text, record.speakers, settings.segmentation, record.label_lines
-        ):
-            coded = coded_by_speaker.get(span.speaker)
+        spans = record.passages
+        if spans is None:
+            spans = [
+                span[:4]
+                for span in segment(
+                    record.text, record.speakers, settings.segmentation, record.label_lines
+                )
+            ]
+        for position, speaker, start, end in spans:
+            coded = coded_by_speaker.get(speaker)
             if coded is None:
-                coded = settings.is_coded_speaker(span.speaker, has_speakers)
-                coded_by_speaker[span.speaker] = coded
-            passage_rows.append(
-                (transcript_id, span.position, span.speaker, span.start, span.end, coded)
-            )
+                coded = settings.is_coded_speaker(speaker, has_speakers)
+                coded_by_speaker[speaker] = coded
+            passage_rows.append((transcript_id, position, speaker, start, end, coded))
+        counts[record.external_id] = len(passage_rows) - before
     bulk_insert(conn, schema.passages, _PASSAGE_COLUMNS, passage_rows)
-    return len(passage_rows)
+    return counts
 
 
 def upsert_metadata(conn: Connection, mapping: dict[str, dict[str, str]]) -> int:
