@@ -127,6 +127,19 @@ suggestions = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+# Which passages an engine has already looked at (with or without suggesting anything): the
+# cache key that keeps the same passage, codebook version, model and prompt from being sent twice.
+suggestion_runs = Table(
+    "suggestion_runs",
+    metadata,
+    Column("passage_id", Integer, ForeignKey("passages.id"), primary_key=True),
+    Column("codebook_version", Integer, primary_key=True),
+    Column("engine", String(64), primary_key=True),
+    Column("model", String(128), primary_key=True),
+    Column("prompt_version", String(64), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 decisions = Table(
     "decisions",
     metadata,

@@ -1,0 +1,143 @@
+"""Stored suggestions: written once per passage, codebook version, engine, model and prompt."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+
+from workbench.core.clock import utc_now
+from workbench.core.store import schema
+from workbench.suggest.engine import Suggestion
+
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class StoredSuggestion:
+    id: int
+    passage_id: int
+    code_id: str
+    confidence: float
+    evidence: str | None
+    evidence_start: int | None
+    evidence_end: int | None
+    evidence_found: bool
+    rationale: str | None
+    engine: str
+    model: str
+
+
+def save_suggestions(
+    conn: Connection, suggestions: Sequence[Suggestion], codebook_version: int
+) -> int:
+    """Store suggestions; returns how many rows were written."""
+    if not suggestions:
+        return 0
+    now = utc_now()
+    conn.execute(
+        schema.suggestions.insert(),
+        [
+            {
+                "passage_id": s.passage_id,
+                "code_id": s.code_id,
+                "codebook_version": codebook_version,
+                "engine": s.engine,
+                "model": s.model,
+                "prompt_version": s.prompt_version,
+                "confidence": s.confidence,
+                "evidence": s.evidence,
+                "evidence_start": s.evidence_start,
+                "evidence_end": s.evidence_end,
+                "evidence_found": s.evidence_found,
+                "rationale": s.rationale,
+                "created_at": now,
+            }
+            for s in suggestions
+        ],
+    )
+    return len(suggestions)
+
+
+def record_run(
+    conn: Connection,
+    passage_ids: Iterable[int],
+    codebook_version: int,
+    engine: str,
+    model: str,
+    prompt_version: str,
+) -> None:
+    """Remember that these passages were processed, so they are never sent again."""
+    now = utc_now()
+    rows = [
+        {
+            "passage_id": passage_id,
+            "codebook_version": codebook_version,
+            "engine": engine,
+            "model": model,
+            "prompt_version": prompt_version,
+            "created_at": now,
+        }
+        for passage_id in passage_ids
+    ]
+    if rows:
+        conn.execute(schema.suggestion_runs.insert(), rows)
+
+
+def passages_already_run(
+    conn: Connection,
+    passage_ids: Iterable[int],
+    codebook_version: int,
+    engine: str,
+    model: str,
+    prompt_version: str,
+) -> set[int]:
+    """Which of ``passage_ids`` this engine/model/prompt has already processed (the cache key)."""
+    r = schema.suggestion_runs
+    ids = list(passage_ids)
+    done: set[int] = set()
+    for start in range(0, len(ids), _CHUNK):
+        done.update(
+            conn.execute(
+                select(r.c.passage_id).where(
+                    r.c.passage_id.in_(ids[start : start + _CHUNK]),
+                    r.c.codebook_version == codebook_version,
+                    r.c.engine == engine,
+                    r.c.model == model,
+                    r.c.prompt_version == prompt_version,
+                )
+            ).scalars()
+        )
+    return done
+
+
+def suggestions_for(
+    conn: Connection, passage_ids: Iterable[int], codebook_version: int | None = None
+) -> dict[int, list[StoredSuggestion]]:
+    """Suggestions per passage, most confident first (all engines, optionally one codebook version)."""
+    s = schema.suggestions
+    ids = list(passage_ids)
+    found: dict[int, list[StoredSuggestion]] = defaultdict(list)
+    for start in range(0, len(ids), _CHUNK):
+        query = select(s).where(s.c.passage_id.in_(ids[start : start + _CHUNK]))
+        if codebook_version is not None:
+            query = query.where(s.c.codebook_version == codebook_version)
+        for row in conn.execute(query.order_by(s.c.confidence.desc())):
+            found[row.passage_id].append(
+                StoredSuggestion(
+                    id=row.id,
+                    passage_id=row.passage_id,
+                    code_id=row.code_id,
+                    confidence=row.confidence,
+                    evidence=row.evidence,
+                    evidence_start=row.evidence_start,
+                    evidence_end=row.evidence_end,
+                    evidence_found=bool(row.evidence_found),
+                    rationale=row.rationale,
+                    engine=row.engine,
+                    model=row.model,
+                )
+            )
+    return dict(found)

@@ -1,0 +1,34 @@
+"""Progress and cancellation for long work, shared by the CLI, the GUI workers and the tests.
+
+Long operations are plain functions that take a ``progress`` callback and a ``CancelToken``;
+the GUI runs them on a worker thread, the CLI on the main thread, and neither needs the other.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+Progress = Callable[[int, int, str], None]  # (done, total, what)
+
+
+class Cancelled(Exception):
+    """Raised inside long work when its CancelToken is set."""
+
+
+class CancelToken:
+    """A flag a caller sets to ask long work to stop at its next checkpoint."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def raise_if_cancelled(self) -> None:
+        if self._event.is_set():
+            raise Cancelled()

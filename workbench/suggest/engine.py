@@ -1,0 +1,72 @@
+"""The one interface every suggestion engine implements, and the values it returns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from workbench.core.codebook import Codebook
+from workbench.core.tasks import CancelToken, Progress
+
+
+@dataclass(frozen=True)
+class PassageInput:
+    """A passage as an engine sees it: its text and the interviewer turn it answers."""
+
+    passage_id: int
+    key: str
+    text: str
+    context: str = ""
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A suggested code for one passage. Never applied until a human accepts it.
+
+    ``evidence_start``/``evidence_end`` are offsets into the passage text; ``evidence_found`` is
+    False when an engine quoted text that is not in the passage (flagged, not trusted).
+    """
+
+    passage_id: int
+    code_id: str
+    confidence: float
+    evidence: str
+    evidence_start: int | None
+    evidence_end: int | None
+    rationale: str
+    engine: str
+    model: str
+    prompt_version: str
+    evidence_found: bool = True
+
+
+class SuggestionEngine(Protocol):
+    name: str
+    model: str
+    prompt_version: str
+
+    def suggest(
+        self,
+        passages: Sequence[PassageInput],
+        codebook: Codebook,
+        progress: Progress | None = None,
+        cancel: CancelToken | None = None,
+    ) -> list[Suggestion]:
+        """Suggestions for ``passages`` under ``codebook``; may return none for a passage."""
+        ...
+
+
+def locate_evidence(passage_text: str, quote: str) -> tuple[int | None, int | None, bool]:
+    """Offsets of ``quote`` in the passage: exact first, then ignoring case and spacing."""
+    quote = quote.strip()
+    if not quote:
+        return None, None, False
+    start = passage_text.find(quote)
+    if start >= 0:
+        return start, start + len(quote), True
+    folded = passage_text.casefold()
+    start = folded.find(quote.casefold())
+    if start >= 0 and len(folded) == len(passage_text):
+        return start, start + len(quote), True
+    return None, None, False
