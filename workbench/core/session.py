@@ -1,0 +1,356 @@
+"""A coder's session: decisions as undoable commands, each written the moment it is made.
+
+Commands follow the do/undo shape (as in glue's command stack). ``do`` appends decisions and
+commits; ``undo`` appends the decisions that restore the state before, each pointing at the
+decision it reverts, and commits. Nothing is ever deleted from the log, and nothing shown as
+saved is held in memory only. Listeners are told which passage changed, so views refresh one
+row rather than reload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, select
+
+from workbench.core.clock import utc_now
+from workbench.core.errors import DecisionError
+from workbench.core.store import Project, schema
+from workbench.core.store.audit import append_audit
+from workbench.core.store.coding import (
+    CoderKind,
+    CodingState,
+    DecisionAction,
+    coding_state,
+    ensure_coder,
+    record_decision,
+)
+
+
+@dataclass
+class Command:
+    """One undoable coding action on one passage."""
+
+    passage_id: int
+    label: str
+    apply_codes: tuple[str, ...] = ()
+    remove_codes: tuple[str, ...] = ()
+    no_code: bool = False
+    reject_suggestion: int | None = None
+    suggestion_for: dict[str, int] = field(default_factory=dict)  # code -> suggestion id
+    before: CodingState | None = None
+    decision_ids: list[int] = field(default_factory=list)
+
+    def do(self, conn: Connection, coder_id: int, codebook_version: int | None) -> None:
+        self.before = coding_state(conn, self.passage_id, coder_id)
+        self.decision_ids = []
+
+        def write(
+            action: DecisionAction, code: str | None = None, suggestion: int | None = None
+        ) -> None:
+            self.decision_ids.append(
+                record_decision(
+                    conn,
+                    self.passage_id,
+                    coder_id,
+                    action,
+                    code,
+                    suggestion_id=suggestion,
+                    codebook_version=codebook_version,
+                )
+            )
+
+        if self.reject_suggestion is not None:
+            write(
+                DecisionAction.REJECT,
+                self.remove_codes[0] if self.remove_codes else None,
+                self.reject_suggestion,
+            )
+        if self.no_code:
+            write(DecisionAction.NO_CODE)
+        for code in self.remove_codes:
+            if code in self.before.codes:
+                write(DecisionAction.REMOVE, code)
+        for code in self.apply_codes:
+            write(DecisionAction.APPLY, code, self.suggestion_for.get(code))
+
+    def undo(self, conn: Connection, coder_id: int, codebook_version: int | None) -> None:
+        """Restore the state before ``do`` with new decisions that name what they revert."""
+        assert self.before is not None, "undo before do"
+        now = coding_state(conn, self.passage_id, coder_id)
+        reverts = self.decision_ids[0] if self.decision_ids else None
+
+        def write(action: DecisionAction, code: str | None = None) -> None:
+            record_decision(
+                conn,
+                self.passage_id,
+                coder_id,
+                action,
+                code,
+                codebook_version=codebook_version,
+                reverts_id=reverts,
+                reason="undo",
+            )
+
+        for code in sorted(now.codes - self.before.codes):
+            write(DecisionAction.REMOVE, code)
+        for code in sorted(self.before.codes - now.codes):
+            write(DecisionAction.APPLY, code)
+        if not self.before.reviewed and coding_state(conn, self.passage_id, coder_id).reviewed:
+            write(DecisionAction.UNREVIEW)
+
+
+Listener = Callable[[int], None]  # called with the passage id that changed
+
+
+class CodingSession:
+    """What one coder does in one project: commands, undo and redo, and change notifications."""
+
+    def __init__(self, project: Project, coder: str):
+        self.project = project
+        with project.transaction() as conn:
+            self.coder_id = ensure_coder(conn, coder, CoderKind.HUMAN)
+        self.coder = coder
+        self._undo: list[Command] = []
+        self._redo: list[Command] = []
+        self._listeners: list[Listener] = []
+
+    # -- notifications -------------------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def _changed(self, passage_id: int) -> None:
+        for listener in list(self._listeners):
+            listener(passage_id)
+
+    # -- commands --------------------------------------------------------------------------------
+
+    def _version(self) -> int | None:
+        codebook = self.project.codebook
+        return codebook.version if codebook else None
+
+    def _check_code(self, code_id: str) -> None:
+        codebook = self.project.codebook
+        if codebook is None or code_id not in codebook:
+            raise DecisionError(f"'{code_id}' is not a code of the project's codebook")
+
+    def execute(self, command: Command) -> Command:
+        """Run a new command, commit it, and make it the one ``undo`` takes back."""
+        for code in command.apply_codes:
+            self._check_code(code)
+        with self.project.transaction() as conn:
+            command.do(conn, self.coder_id, self._version())
+        self._undo.append(command)
+        self._redo.clear()
+        self._changed(command.passage_id)
+        return command
+
+    def undo(self) -> Command | None:
+        if not self._undo:
+            return None
+        command = self._undo.pop()
+        with self.project.transaction() as conn:
+            command.undo(conn, self.coder_id, self._version())
+            append_audit(
+                conn,
+                self.coder,
+                "decision.undo",
+                {"label": command.label, "passage": command.passage_id},
+            )
+        self._redo.append(command)
+        self._changed(command.passage_id)
+        return command
+
+    def redo(self) -> Command | None:
+        if not self._redo:
+            return None
+        command = self._redo.pop()
+        with self.project.transaction() as conn:
+            command.do(conn, self.coder_id, self._version())
+        self._undo.append(command)
+        self._changed(command.passage_id)
+        return command
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    @property
+    def undo_label(self) -> str | None:
+        return self._undo[-1].label if self._undo else None
+
+    @property
+    def redo_label(self) -> str | None:
+        return self._redo[-1].label if self._redo else None
+
+    # -- the actions a coder takes ----------------------------------------------------------------
+
+    def apply_code(
+        self, passage_id: int, code_id: str, suggestion_id: int | None = None
+    ) -> Command:
+        label = f"accept {code_id}" if suggestion_id else f"add {code_id}"
+        suggestion_for = {code_id: suggestion_id} if suggestion_id else {}
+        return self.execute(
+            Command(passage_id, label, apply_codes=(code_id,), suggestion_for=suggestion_for)
+        )
+
+    def accept_all(self, passage_id: int, suggestions: Iterable[tuple[int, str]]) -> Command:
+        """Accept every ``(suggestion id, code)`` in one undoable step."""
+        pairs = list(suggestions)
+        return self.execute(
+            Command(
+                passage_id,
+                f"accept {len(pairs)} suggestions",
+                apply_codes=tuple(code for _, code in pairs),
+                suggestion_for={code: sid for sid, code in pairs},
+            )
+        )
+
+    def remove_code(self, passage_id: int, code_id: str) -> Command:
+        return self.execute(Command(passage_id, f"remove {code_id}", remove_codes=(code_id,)))
+
+    def reject(self, passage_id: int, suggestion_id: int, code_id: str) -> Command:
+        return self.execute(
+            Command(
+                passage_id,
+                f"reject {code_id}",
+                remove_codes=(code_id,),
+                reject_suggestion=suggestion_id,
+            )
+        )
+
+    def replace_code(
+        self, passage_id: int, old_code: str, new_code: str, suggestion_id: int | None = None
+    ) -> Command:
+        """Swap one code for another (e.g. a suggestion for the code the coder thinks is right)."""
+        return self.execute(
+            Command(
+                passage_id,
+                f"replace {old_code} with {new_code}",
+                apply_codes=(new_code,),
+                remove_codes=(old_code,),
+                reject_suggestion=suggestion_id,
+            )
+        )
+
+    def mark_no_code(self, passage_id: int) -> Command:
+        return self.execute(Command(passage_id, "no code applies", no_code=True))
+
+    # -- reading ---------------------------------------------------------------------------------------
+
+    def states(self, passage_ids: Iterable[int]) -> dict[int, CodingState]:
+        """This coder's state on each passage (reviewed, codes)."""
+        ids = list(passage_ids)
+        codes: dict[int, set[str]] = {pid: set() for pid in ids}
+        reviewed: set[int] = set()
+        with self.project.reading() as conn:
+            for start in range(0, len(ids), 500):
+                batch = ids[start : start + 500]
+                for pid, code in conn.execute(
+                    select(schema.codings.c.passage_id, schema.codings.c.code_id).where(
+                        schema.codings.c.coder_id == self.coder_id,
+                        schema.codings.c.passage_id.in_(batch),
+                    )
+                ):
+                    codes[pid].add(code)
+                reviewed.update(
+                    conn.execute(
+                        select(schema.reviews.c.passage_id).where(
+                            schema.reviews.c.coder_id == self.coder_id,
+                            schema.reviews.c.passage_id.in_(batch),
+                        )
+                    ).scalars()
+                )
+        return {pid: CodingState(pid in reviewed, frozenset(codes[pid])) for pid in ids}
+
+    def rejected_suggestions(self, passage_ids: Iterable[int]) -> set[int]:
+        """Suggestion ids this coder rejected (and did not undo) on these passages."""
+        d = schema.decisions
+        ids = list(passage_ids)
+        rejected: set[int] = set()
+        with self.project.reading() as conn:
+            for start in range(0, len(ids), 500):
+                batch = ids[start : start + 500]
+                rows = conn.execute(
+                    select(d.c.id, d.c.suggestion_id).where(
+                        d.c.coder_id == self.coder_id,
+                        d.c.passage_id.in_(batch),
+                        d.c.action == DecisionAction.REJECT.value,
+                    )
+                ).all()
+                if not rows:
+                    continue
+                reverted = set(
+                    conn.execute(
+                        select(d.c.reverts_id).where(d.c.reverts_id.in_([row.id for row in rows]))
+                    ).scalars()
+                )
+                rejected.update(row.suggestion_id for row in rows if row.id not in reverted)
+        return rejected
+
+    def others_codes(self, passage_ids: Iterable[int]) -> dict[int, dict[str, set[str]]]:
+        """Other human coders' codes per passage (shown only when blind coding is off)."""
+        c, coders = schema.codings, schema.coders
+        ids = list(passage_ids)
+        found: dict[int, dict[str, set[str]]] = {}
+        with self.project.reading() as conn:
+            for start in range(0, len(ids), 500):
+                rows = conn.execute(
+                    select(c.c.passage_id, coders.c.name, c.c.code_id)
+                    .join(coders, coders.c.id == c.c.coder_id)
+                    .where(
+                        c.c.passage_id.in_(ids[start : start + 500]),
+                        c.c.coder_id != self.coder_id,
+                        coders.c.kind == CoderKind.HUMAN.value,
+                    )
+                )
+                for pid, name, code in rows:
+                    found.setdefault(pid, {}).setdefault(name, set()).add(code)
+        return found
+
+    def save_memo(self, passage_id: int, text: str) -> None:
+        """Create, replace or (with empty text) clear this coder's memo on a passage."""
+        m = schema.memos
+        now = utc_now()
+        with self.project.transaction() as conn:
+            existing = conn.execute(
+                select(m.c.id).where(m.c.passage_id == passage_id, m.c.coder_id == self.coder_id)
+            ).scalar_one_or_none()
+            if existing is None and text.strip():
+                conn.execute(
+                    m.insert().values(
+                        passage_id=passage_id,
+                        coder_id=self.coder_id,
+                        text=text,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            elif existing is not None and text.strip():
+                conn.execute(m.update().where(m.c.id == existing).values(text=text, updated_at=now))
+            elif existing is not None:
+                conn.execute(m.delete().where(m.c.id == existing))
+            append_audit(conn, self.coder, "memo.save", {"passage": passage_id, "chars": len(text)})
+        self._changed(passage_id)
+
+    def memos(self, passage_ids: Iterable[int]) -> dict[int, str]:
+        m = schema.memos
+        ids = list(passage_ids)
+        found: dict[int, str] = {}
+        with self.project.reading() as conn:
+            for start in range(0, len(ids), 500):
+                found.update(
+                    conn.execute(
+                        select(m.c.passage_id, m.c.text).where(
+                            m.c.coder_id == self.coder_id,
+                            m.c.passage_id.in_(ids[start : start + 500]),
+                        )
+                    ).all()
+                )
+        return found
