@@ -168,7 +168,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from workbench.gui.app import run_gui
 
     return run_gui(
-        str(location), screenshot=args.screenshot, size=args.size, transcript=args.transcript
+        str(location),
+        screenshot=args.screenshot,
+        size=args.size,
+        transcript=args.transcript,
+        coder=args.coder,
     )
 
 
@@ -176,7 +180,11 @@ def cmd_gui(args: argparse.Namespace) -> int:
     from workbench.gui.app import run_gui
 
     return run_gui(
-        args.project, screenshot=args.screenshot, size=args.size, transcript=args.transcript
+        args.project,
+        screenshot=args.screenshot,
+        size=args.size,
+        transcript=args.transcript,
+        coder=args.coder,
     )
 
 
@@ -252,6 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--screenshot", metavar="FILE.png", help="render offscreen, save, exit")
         sub.add_argument("--size", default="1400x900", help="window size for --screenshot")
         sub.add_argument("--transcript", help="transcript id to show first")
+        sub.add_argument("--coder", help="your coder name (otherwise asked once and remembered)")
         if name == "demo":
             sub.add_argument(
                 "--no-gui", action="store_true", help="create the project, print its status"

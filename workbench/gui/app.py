@@ -1,0 +1,122 @@
+"""Start the desktop app (``workbench gui`` / ``workbench demo``), or render it to a PNG and exit."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+from workbench.core.errors import WorkbenchError
+from workbench.core.session import CodingSession
+from workbench.core.store import Project
+from workbench.gui.dialogs.text_dialogs import ask_coder_name
+from workbench.gui.main_window import MainWindow
+from workbench.gui.theme import apply_theme
+from workbench.settings import load_settings, save_setting
+from workbench.suggest.local import LocalEngine
+
+
+def application() -> QApplication:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("workbench")
+    scale = float(os.environ.get("WORKBENCH_FONT_SCALE", "1.0"))
+    apply_theme(app, scale)  # type: ignore[arg-type]
+    return app  # type: ignore[return-value]
+
+
+def resolve_coder(explicit: str | None, interactive: bool) -> str | None:
+    """The coder's name: given, remembered, or asked once (and remembered)."""
+    if explicit:
+        return explicit
+    remembered = os.environ.get("WORKBENCH_CODER") or load_settings().get("coder")
+    if isinstance(remembered, str) and remembered.strip():
+        return remembered.strip()
+    if not interactive:
+        return "coder"
+    name = ask_coder_name()
+    if name:
+        save_setting("coder", name)
+    return name
+
+
+def choose_project() -> str | None:
+    """The start screen: pick an existing project file."""
+    path, _ = QFileDialog.getOpenFileName(
+        None, "Open a workbench project", str(Path.home()), "Projects (*.wb);;All files (*)"
+    )
+    return path or None
+
+
+def build_window(project: Project, coder: str) -> MainWindow:
+    session = CodingSession(project, coder)
+    return MainWindow(session, LocalEngine())
+
+
+def wait_for_suggestions(window: MainWindow, timeout_ms: int = 20_000) -> None:
+    if not window.controller.suggesting:
+        return
+    loop = QEventLoop()
+    window.controller.suggestions_finished.connect(loop.quit)
+    QTimer.singleShot(timeout_ms, loop.quit)
+    if window.controller.suggesting:
+        loop.exec()
+
+
+def save_screenshot(window: MainWindow, path: str) -> None:
+    app = QApplication.instance()
+    wait_for_suggestions(window)
+    for _ in range(5):
+        app.processEvents()  # type: ignore[union-attr]
+    if not window.grab().save(path):
+        raise WorkbenchError(f"{path}: could not write the screenshot")
+
+
+def run_gui(
+    location: str | None,
+    screenshot: str | None = None,
+    size: str = "1400x900",
+    transcript: str | None = None,
+    coder: str | None = None,
+) -> int:
+    if screenshot:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = application()
+    if location is None:
+        location = choose_project()
+        if location is None:
+            return 0
+    try:
+        width, height = (int(part) for part in size.lower().split("x"))
+    except ValueError:
+        raise WorkbenchError(f"--size '{size}': expected WIDTHxHEIGHT, e.g. 1400x900") from None
+    project = Project.open(location)
+    name = resolve_coder(coder, interactive=screenshot is None)
+    if name is None:
+        return 0
+    if project.codebook is None:
+        raise WorkbenchError(
+            f"{location}: the project has no codebook; add one with 'workbench codebook add'"
+        )
+    window = build_window(project, name)
+    window.resize(width, height)
+    if screenshot:
+        window.setProperty("quiet_errors", True)
+    window.show()
+    window.open_first_transcript(transcript)
+    if screenshot:
+        save_screenshot(window, screenshot)
+        window.close()
+        project.close()
+        return 0
+    try:
+        return app.exec()
+    except (
+        Exception
+    ) as exc:  # last resort: tell the user, nothing unsaved is lost (all writes are immediate)
+        QMessageBox.critical(window, "workbench", str(exc))
+        return 1
+    finally:
+        project.close()

@@ -1,0 +1,330 @@
+"""What the coder's keys and clicks do: turns them into session commands and keeps views in step.
+
+The controller owns no widgets' layout; it is handed the models and the passage list view and
+calls the core ``CodingSession`` for every decision (written at once). Suggestions are fetched
+on a worker thread; the window stays responsive however slow the engine is.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QListView, QWidget
+
+from workbench.core.errors import WorkbenchError
+from workbench.core.session import CodingSession
+from workbench.core.store import schema
+from workbench.core.tasks import CancelToken, Progress
+from workbench.gui.dialogs.code_picker import CodePickerDialog
+from workbench.gui.dialogs.text_dialogs import MemoDialog
+from workbench.gui.models.codebook_model import CodebookTreeModel
+from workbench.gui.models.passage_model import PassageListModel
+from workbench.gui.models.transcript_model import TranscriptTableModel
+from workbench.gui.workers import Task, start_task
+from workbench.suggest.engine import SuggestionEngine
+from workbench.suggest.runner import SuggestionRun, run_suggestions
+
+log = logging.getLogger(__name__)
+
+
+class CodingController(QObject):
+    saved = Signal(str)  # a human-readable "saved" message
+    failed = Signal(str)  # an error for the window's one error place
+    suggestions_started = Signal()
+    suggestions_progressed = Signal(int, int)
+    suggestions_finished = Signal(str)
+    progress_changed = Signal()
+
+    def __init__(
+        self,
+        session: CodingSession,
+        engine: SuggestionEngine,
+        passages: PassageListModel,
+        transcripts: TranscriptTableModel,
+        codebook_model: CodebookTreeModel,
+        view: QListView,
+        dialog_parent: QWidget,
+    ):
+        super().__init__(dialog_parent)
+        self.session = session
+        self.engine = engine
+        self.passages = passages
+        self.transcripts = transcripts
+        self.codebook_model = codebook_model
+        self.view = view
+        self.dialog_parent = dialog_parent
+        self.task: Task | None = None
+        self._chip = 0
+        self._counts_timer = QTimer(self, singleShot=True, interval=150)
+        self._counts_timer.timeout.connect(self.refresh_counts)
+        session.subscribe(self._passage_changed)
+        self.refresh_counts()
+
+    # -- transcripts and suggestions --------------------------------------------------------------
+
+    def open_transcript(self, transcript_id: int) -> None:
+        self.cancel_suggestions()
+        self.passages.load(transcript_id)
+        coded = self.passages.coded_rows()
+        if coded:
+            self.go_to_row(coded[0])
+        self.fetch_suggestions(transcript_id)
+        self.progress_changed.emit()
+
+    def fetch_suggestions(self, transcript_id: int) -> None:
+        """Run the engine for the open transcript in the background (cached passages are skipped)."""
+        self.suggestions_started.emit()
+        self.task = start_task(
+            _suggest,
+            self.session.project,
+            self.engine,
+            transcript_id,
+            on_done=lambda run: self._suggestions_done(transcript_id, run),
+            on_error=self._suggestions_failed,
+            on_progress=lambda done, total, _what: self.suggestions_progressed.emit(done, total),
+            on_cancelled=lambda: self.suggestions_finished.emit("Suggestions cancelled"),
+        )
+
+    def _suggestions_done(self, transcript_id: int, run: SuggestionRun) -> None:
+        if self.passages.transcript_id == transcript_id:
+            self.passages.reload_suggestions()
+            self._refocus()
+        if run.suggestions or run.skipped_cached:
+            message = f"{self.engine.name} engine: {run.suggestions} new suggestions"
+            if run.skipped_cached:
+                message += f", {run.skipped_cached} passages already done"
+        else:
+            message = f"{self.engine.name} engine: no suggestions for this transcript"
+        self.suggestions_finished.emit(message)
+
+    def _suggestions_failed(self, message: str) -> None:
+        self.suggestions_finished.emit("Suggestions failed")
+        self.failed.emit(f"Suggestions could not be made: {message}")
+
+    def cancel_suggestions(self) -> None:
+        if self.task is not None and not self.task.done:
+            self.task.cancel()
+
+    @property
+    def suggesting(self) -> bool:
+        return self.task is not None and not self.task.done
+
+    # -- moving around ----------------------------------------------------------------------------------
+
+    def current_row(self) -> int:
+        index = self.view.currentIndex()
+        return index.row() if index.isValid() else -1
+
+    def go_to_row(self, row: int) -> None:
+        if 0 <= row < self.passages.rowCount():
+            index = self.passages.index(row)
+            self.view.setCurrentIndex(index)
+            self.view.scrollTo(index)
+            self._chip = 0
+            self._refocus()
+
+    def row_changed(self) -> None:
+        self._chip = 0
+        self._refocus()
+
+    def move(self, step: int) -> None:
+        """Next or previous passage to code (interviewer turns are skipped: they are context)."""
+        coded = self.passages.coded_rows()
+        row = self.current_row()
+        candidates = [r for r in coded if (r > row if step > 0 else r < row)]
+        if candidates:
+            self.go_to_row(candidates[0] if step > 0 else candidates[-1])
+
+    def next_unreviewed(self) -> None:
+        coded = self.passages.coded_rows()
+        row = self.current_row()
+        ordered = [r for r in coded if r > row] + [r for r in coded if r <= row]
+        target = next((r for r in ordered if not self.passages.is_reviewed(r)), None)
+        if target is not None:
+            self.go_to_row(target)
+
+    def move_chip(self, step: int) -> None:
+        row = self.current_row()
+        chips = self.passages.chips(row) if row >= 0 else ()
+        if chips:
+            self._chip = (self._chip + step) % len(chips)
+            self._refocus()
+
+    def _refocus(self) -> None:
+        row = self.current_row()
+        chips = self.passages.chips(row) if row >= 0 else ()
+        if not chips:
+            self.passages.set_focus(row, None)
+            return
+        self._chip = min(self._chip, len(chips) - 1)
+        self.passages.set_focus(row, self._chip)
+
+    # -- decisions -------------------------------------------------------------------------------------------
+
+    def _act(self, action: Callable[[], object]) -> bool:
+        try:
+            action()
+        except WorkbenchError as exc:
+            self.failed.emit(str(exc))
+            return False
+        except Exception as exc:  # a database failure: nothing was written; say so plainly
+            log.exception("decision failed")
+            self.failed.emit(f"The decision was not saved: {exc}")
+            return False
+        return True
+
+    def _current(self) -> tuple[int, int] | None:
+        row = self.current_row()
+        passage = self.passages.passage(row)
+        if passage is None or not passage.coded:
+            return None
+        return row, passage.id
+
+    def accept_focused(self) -> None:
+        current = self._current()
+        if current is None:
+            return
+        row, passage_id = current
+        chips = self.passages.chips(row)
+        if not chips:
+            return
+        chip = chips[min(self._chip, len(chips) - 1)]
+        if chip.kind in ("suggested", "rejected", "other"):
+            self._act(lambda: self.session.apply_code(passage_id, chip.code_id, chip.suggestion_id))
+
+    def accept_all(self) -> None:
+        current = self._current()
+        if current is None:
+            return
+        row, passage_id = current
+        pending = [
+            (c.suggestion_id, c.code_id) for c in self.passages.chips(row) if c.kind == "suggested"
+        ]
+        if pending and self._act(lambda: self.session.accept_all(passage_id, pending)):
+            self.move(1)
+
+    def reject_focused(self) -> None:
+        current = self._current()
+        if current is None:
+            return
+        row, passage_id = current
+        chips = self.passages.chips(row)
+        if not chips:
+            return
+        chip = chips[min(self._chip, len(chips) - 1)]
+        if chip.kind == "applied":
+            self._act(lambda: self.session.remove_code(passage_id, chip.code_id))
+        elif chip.kind == "suggested" and chip.suggestion_id is not None:
+            self._act(lambda: self.session.reject(passage_id, chip.suggestion_id, chip.code_id))
+
+    def toggle_code(self, code_id: str) -> None:
+        current = self._current()
+        if current is None:
+            return
+        row, passage_id = current
+        chips = self.passages.chips(row)
+        if any(c.code_id == code_id and c.kind == "applied" for c in chips):
+            self._act(lambda: self.session.remove_code(passage_id, code_id))
+            return
+        suggestion = next(
+            (c.suggestion_id for c in chips if c.code_id == code_id and c.suggestion_id), None
+        )
+        self._act(lambda: self.session.apply_code(passage_id, code_id, suggestion))
+
+    def pick_code(self) -> None:
+        codebook = self.session.project.codebook
+        if self._current() is None or codebook is None:
+            return
+        dialog = CodePickerDialog(codebook, parent=self.dialog_parent)
+        if dialog.exec() and dialog.chosen:
+            self.toggle_code(dialog.chosen)
+
+    def replace_focused(self) -> None:
+        """Swap the focused code or suggestion for one chosen in the picker."""
+        current = self._current()
+        codebook = self.session.project.codebook
+        if current is None or codebook is None:
+            return
+        row, passage_id = current
+        chips = self.passages.chips(row)
+        if not chips:
+            self.pick_code()
+            return
+        chip = chips[min(self._chip, len(chips) - 1)]
+        dialog = CodePickerDialog(
+            codebook, title=f"Replace {chip.code_id} with…", parent=self.dialog_parent
+        )
+        if dialog.exec() and dialog.chosen and dialog.chosen != chip.code_id:
+            chosen = dialog.chosen
+            suggestion = chip.suggestion_id if chip.kind == "suggested" else None
+            self._act(
+                lambda: self.session.replace_code(passage_id, chip.code_id, chosen, suggestion)
+            )
+
+    def no_code(self) -> None:
+        current = self._current()
+        if current is not None and self._act(lambda: self.session.mark_no_code(current[1])):
+            self.move(1)
+
+    def edit_memo(self) -> None:
+        current = self._current()
+        if current is None:
+            return
+        row, passage_id = current
+        passage = self.passages.passage(row)
+        existing = self.session.memos([passage_id]).get(passage_id, "")
+        dialog = MemoDialog(passage.key if passage else "", existing, self.dialog_parent)
+        if dialog.exec():
+            self._act(lambda: self.session.save_memo(passage_id, dialog.text))
+
+    def undo(self) -> None:
+        self._act(self.session.undo)
+
+    def redo(self) -> None:
+        self._act(self.session.redo)
+
+    def chip_clicked(self, row: int, chip: int, button: int) -> None:
+        """Click accepts a suggestion (or removes an applied code); right-click rejects."""
+        self.go_to_row(row)
+        self._chip = chip
+        self._refocus()
+        chips = self.passages.chips(row)
+        if button == 2 or chips[chip].kind == "applied":  # right button
+            self.reject_focused()
+        else:
+            self.accept_focused()
+
+    # -- after each decision -----------------------------------------------------------------------------
+
+    def _passage_changed(self, passage_id: int) -> None:
+        self.passages.refresh_passage(passage_id)
+        if self.passages.transcript_id is not None:
+            self.transcripts.refresh_progress(self.passages.transcript_id)
+        self._refocus()
+        self._counts_timer.start()
+        label = self.session.undo_label
+        self.saved.emit(f"Saved: {label}" if label else "Saved")
+        self.progress_changed.emit()
+
+    def refresh_counts(self) -> None:
+        from sqlalchemy import func, select
+
+        c = schema.codings
+        with self.session.project.reading() as conn:
+            counts = dict(
+                conn.execute(
+                    select(c.c.code_id, func.count())
+                    .where(c.c.coder_id == self.session.coder_id)
+                    .group_by(c.c.code_id)
+                ).all()
+            )
+        self.codebook_model.set_counts(counts)
+
+
+def _suggest(
+    project, engine, transcript_id: int, progress: Progress, cancel: CancelToken
+) -> SuggestionRun:  # type: ignore[no-untyped-def]
+    """Background function: never touches a widget."""
+    return run_suggestions(project, engine, [transcript_id], progress=progress, cancel=cancel)

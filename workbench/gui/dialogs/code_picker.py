@@ -1,0 +1,110 @@
+"""The quick code picker: type a few letters of a name or id, Enter applies the best match."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QListView, QVBoxLayout
+
+from workbench.core.codebook import Code, Codebook
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def fuzzy_score(query: str, code: Code) -> float | None:
+    """Higher is better; None when the letters of ``query`` do not appear in order."""
+    query = query.casefold().strip()
+    if not query:
+        return 0.0
+    best = None
+    for target in (code.name.casefold(), code.id.casefold()):
+        if query in target:
+            score = 100 - target.index(query) - len(target) * 0.1
+        else:
+            position, gaps = -1, 0
+            for char in query:
+                found = target.find(char, position + 1)
+                if found < 0:
+                    break
+                gaps += found - position - 1
+                position = found
+            else:
+                score = 50 - gaps - len(target) * 0.1
+                best = score if best is None else max(best, score)
+            continue
+        best = score if best is None else max(best, score)
+    return best
+
+
+class CodeListModel(QAbstractListModel):
+    def __init__(self, codes: list[Code], parent=None):  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self._all = codes
+        self._shown = list(codes)
+
+    def set_query(self, query: str) -> None:
+        scored = [(fuzzy_score(query, code), i, code) for i, code in enumerate(self._all)]
+        self.beginResetModel()
+        self._shown = [
+            code
+            for score, _i, code in sorted(scored, key=lambda t: (-(t[0] or 0), t[1]))
+            if score is not None
+        ]
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._shown)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):  # type: ignore[no-untyped-def]
+        if not index.isValid():
+            return None
+        code = self._shown[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{code.name}    ({code.id})"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return code.definition
+        if role == Qt.ItemDataRole.UserRole:
+            return code.id
+        return None
+
+
+class CodePickerDialog(QDialog):
+    """Returns the chosen code id in ``chosen`` after ``exec()``."""
+
+    def __init__(self, codebook: Codebook, title: str = "Apply a code", parent=None):  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.resize(460, 420)
+        self.chosen: str | None = None
+        self.query = QLineEdit(placeholderText="Type part of a code name or id…")
+        self.model = CodeListModel([code for code in codebook.walk() if not code.children], self)
+        self.list = QListView()
+        self.list.setModel(self.model)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Enter applies the highlighted code · Esc cancels"))
+        layout.addWidget(self.query)
+        layout.addWidget(self.list)
+        self.query.textChanged.connect(self._filter)
+        self.query.returnPressed.connect(self._accept_current)
+        self.list.activated.connect(self._accept_index)
+        self._filter("")
+
+    def _filter(self, text: str) -> None:
+        self.model.set_query(text)
+        if self.model.rowCount():
+            self.list.setCurrentIndex(self.model.index(0))
+
+    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up):
+            row = self.list.currentIndex().row() + (1 if event.key() == Qt.Key.Key_Down else -1)
+            if 0 <= row < self.model.rowCount():
+                self.list.setCurrentIndex(self.model.index(row))
+            return
+        super().keyPressEvent(event)
+
+    def _accept_current(self) -> None:
+        self._accept_index(self.list.currentIndex())
+
+    def _accept_index(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.chosen = index.data(Qt.ItemDataRole.UserRole)
+            self.accept()

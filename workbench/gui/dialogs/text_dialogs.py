@@ -1,0 +1,43 @@
+"""Small dialogs: the memo editor and the coder's name, asked once."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QInputDialog,
+    QLabel,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+class MemoDialog(QDialog):
+    def __init__(self, passage_key: str, text: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(f"Memo on {passage_key}")
+        self.resize(480, 260)
+        self.editor = QPlainTextEdit(text)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Your memo (empty to delete it):"))
+        layout.addWidget(self.editor)
+        layout.addWidget(buttons)
+
+    @property
+    def text(self) -> str:
+        return self.editor.toPlainText()
+
+
+def ask_coder_name(parent: QWidget | None = None) -> str | None:
+    name, ok = QInputDialog.getText(
+        parent,
+        "Who is coding?",
+        "Your name as a coder (recorded with every decision you make):",
+    )
+    return name.strip() if ok and name.strip() else None

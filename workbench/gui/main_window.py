@@ -1,0 +1,288 @@
+"""The main window: builds the panels, the menus and their keys, and wires them. Nothing else."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+)
+
+from workbench.core.codebook import Codebook
+from workbench.core.session import CodingSession
+from workbench.core.store.navigation import metadata_values
+from workbench.core.store.queries import metadata_for
+from workbench.gui.coding_controller import CodingController
+from workbench.gui.models.codebook_model import CodebookTreeModel
+from workbench.gui.models.passage_model import PassageListModel
+from workbench.gui.models.transcript_model import RowRole, TranscriptTableModel
+from workbench.gui.widgets.codebook_panel import CodebookPanel
+from workbench.gui.widgets.navigator import TranscriptNavigator
+from workbench.gui.widgets.passage_delegate import PassageDelegate
+from workbench.gui.widgets.passage_view import PassageView
+from workbench.suggest.engine import SuggestionEngine
+
+# Keys the app itself uses; codebook shortcuts that collide with them are not bound.
+COMMAND_KEYS = {"j", "k", "n", "a", "r", "e", "m", "0", "/"}
+
+
+def code_shortcuts(codebook: Codebook) -> dict[str, str]:
+    """Code id -> key: the codebook's own shortcuts, or 1–9 for the first nine leaf codes."""
+    keys = {
+        code.id: code.shortcut
+        for code in codebook.walk()
+        if code.shortcut and code.shortcut not in COMMAND_KEYS
+    }
+    if not keys:
+        leaves = [code.id for code in codebook.walk() if not code.children]
+        keys = {code_id: str(number) for number, code_id in enumerate(leaves[:9], start=1)}
+    return keys
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, session: CodingSession, engine: SuggestionEngine):
+        super().__init__()
+        self.session = session
+        project = session.project
+        codebook = project.codebook
+        if codebook is None:
+            raise ValueError("a project needs a codebook before coding")
+        self.setWindowTitle(f"{project.location} — workbench")
+        self.shortcuts = code_shortcuts(codebook)
+        self.codebook_model = CodebookTreeModel(codebook, self.shortcuts, self)
+        self.transcript_model = TranscriptTableModel(project, session.coder_id, self)
+        self.passage_model = PassageListModel(session, self)
+        self.delegate = PassageDelegate(self._code_info, self)
+        with project.reading() as conn:
+            self._metadata_values = metadata_values(conn)
+        self.navigator = TranscriptNavigator(self.transcript_model, self._metadata_values)
+        self.passage_view = PassageView(self.passage_model, self.delegate)
+        self.codebook_panel = CodebookPanel(
+            self.codebook_model, f"Codebook · {codebook.name} v{codebook.version}", self.shortcuts
+        )
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        for widget in (self.navigator, self.passage_view, self.codebook_panel):
+            splitter.addWidget(widget)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([330, 700, 370])
+        self.setCentralWidget(splitter)
+        self.controller = CodingController(
+            session,
+            engine,
+            self.passage_model,
+            self.transcript_model,
+            self.codebook_model,
+            self.passage_view.list,
+            self,
+        )
+        self._build_status_bar()
+        self._build_actions()
+        self._connect()
+
+    # -- building -------------------------------------------------------------------------------------
+
+    def _code_info(self, code_id: str) -> tuple[str, str]:
+        codebook = self.session.project.codebook
+        code = codebook.get(code_id) if codebook else None
+        return (code.name if code else code_id, self.codebook_model.color_of(code_id))
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.coder_label = QLabel(f"Coder: <b>{html.escape(self.session.coder)}</b>")
+        self.progress_label = QLabel()
+        self.saved_label = QLabel("All decisions saved")
+        self.engine_label = QLabel()
+        self.engine_progress = QProgressBar()
+        self.engine_progress.setMaximumWidth(140)
+        self.engine_progress.setTextVisible(False)
+        self.engine_progress.hide()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop fetching suggestions (Esc)")
+        self.cancel_button.hide()
+        for widget in (self.coder_label, self.progress_label, self.saved_label):
+            widget.setContentsMargins(6, 0, 14, 0)
+            bar.addWidget(widget)
+        for widget in (self.engine_label, self.engine_progress, self.cancel_button):
+            bar.addPermanentWidget(widget)
+
+    def _action(
+        self, menu, text: str, keys: list[str], slot: Callable[[], None], tip: str = ""
+    ) -> QAction:  # type: ignore[no-untyped-def]
+        action = QAction(text, self)
+        action.setShortcuts([QKeySequence(key) for key in keys])
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        shown = " or ".join(
+            QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText) for key in keys
+        )
+        action.setToolTip(f"{tip or text} ({shown})")
+        action.setStatusTip(tip or text)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        c = self.controller
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        self._action(file_menu, "Close", ["Ctrl+W"], self.close)
+        edit = menus.addMenu("&Edit")
+        self.undo_action = self._action(edit, "Undo", ["Ctrl+Z"], c.undo, "Undo the last decision")
+        self.redo_action = self._action(edit, "Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], c.redo, "Redo")
+        self._action(edit, "Find transcript", ["Ctrl+F"], lambda: self.navigator.search.setFocus())
+        go = menus.addMenu("&Go")
+        self._action(go, "Next passage", ["J"], lambda: c.move(1))
+        self._action(go, "Previous passage", ["K"], lambda: c.move(-1))
+        self._action(go, "Next unreviewed passage", ["N"], c.next_unreviewed)
+        self._action(go, "Next suggestion", ["Right", "Tab"], lambda: c.move_chip(1))
+        self._action(go, "Previous suggestion", ["Left", "Shift+Tab"], lambda: c.move_chip(-1))
+        coding = menus.addMenu("&Code")
+        self._action(
+            coding,
+            "Accept suggestion",
+            ["A", "Return"],
+            c.accept_focused,
+            "Accept the highlighted suggestion",
+        )
+        self._action(
+            coding,
+            "Accept all suggestions",
+            ["Shift+A"],
+            c.accept_all,
+            "Accept every open suggestion",
+        )
+        self._action(
+            coding,
+            "Reject / remove",
+            ["R", "Delete"],
+            c.reject_focused,
+            "Reject the highlighted suggestion or remove the code",
+        )
+        self._action(
+            coding,
+            "Replace with…",
+            ["E"],
+            c.replace_focused,
+            "Replace the highlighted code with another",
+        )
+        self._action(coding, "Apply a code…", ["/", "Ctrl+K"], c.pick_code, "Pick any code by name")
+        self._action(coding, "No code applies", ["0"], c.no_code, "Mark reviewed: no code applies")
+        self._action(coding, "Memo…", ["M"], c.edit_memo, "Write a memo on this passage")
+        self._action(coding, "Cancel suggestions", ["Esc"], c.cancel_suggestions)
+        codes_menu = menus.addMenu("Code &keys")
+        codebook = self.session.project.codebook
+        for code_id, key in sorted(self.shortcuts.items(), key=lambda item: item[1]):
+            name = codebook.get(code_id).name if codebook and codebook.get(code_id) else code_id
+            self._action(
+                codes_menu,
+                f"{name}",
+                [key.upper() if key.isalpha() else key],
+                lambda cid=code_id: c.toggle_code(cid),
+                f"Toggle {code_id}",
+            )
+        help_menu = menus.addMenu("&Help")
+        self._action(help_menu, "Keyboard shortcuts", ["F1"], self.show_keys)
+
+    def _connect(self) -> None:
+        c = self.controller
+        self.navigator.transcript_chosen.connect(self.open_transcript)
+        self.passage_view.list.selectionModel().currentChanged.connect(lambda *_: c.row_changed())
+        self.delegate.chip_clicked.connect(c.chip_clicked)
+        self.codebook_panel.code_activated.connect(c.toggle_code)
+        self.cancel_button.clicked.connect(c.cancel_suggestions)
+        c.saved.connect(self._saved)
+        c.failed.connect(self.show_error)
+        c.progress_changed.connect(self._update_progress)
+        c.suggestions_started.connect(self._suggestions_started)
+        c.suggestions_progressed.connect(self._suggestions_progressed)
+        c.suggestions_finished.connect(self._suggestions_finished)
+        self._update_undo()
+
+    # -- slots ------------------------------------------------------------------------------------------
+
+    def open_transcript(self, transcript_id: int) -> None:
+        row = self.transcript_model.row_of(transcript_id)
+        info = self.transcript_model.index(row, 0).data(RowRole) if row is not None else None
+        name = info.external_id if info else str(transcript_id)
+        with self.session.project.reading() as conn:
+            meta = metadata_for(conn, [name]).get(name, {})
+        self.passage_view.title.setText(name)
+        self.passage_view.subtitle.setText(
+            " · ".join(f"{k}: {v}" for k, v in sorted(meta.items())) or "no metadata"
+        )
+        self.controller.open_transcript(transcript_id)
+        self.passage_view.list.setFocus()
+
+    def open_first_transcript(self, external_id: str | None = None) -> None:
+        row = 0
+        if external_id:
+            while self.transcript_model.find_external(
+                external_id
+            ) is None and self.transcript_model.canFetchMore(QModelIndex()):
+                self.transcript_model.fetchMore(QModelIndex())
+            found = self.transcript_model.find_external(external_id)
+            if found is None:
+                self.show_error(f"No transcript '{external_id}' in this project")
+            row = found or 0
+        if self.transcript_model.rowCount():
+            self.navigator.select_row(row)
+
+    def _saved(self, message: str) -> None:
+        self.saved_label.setText(f"✓ {message}")
+        self._update_undo()
+
+    def _update_undo(self) -> None:
+        session = self.session
+        self.undo_action.setEnabled(session.can_undo)
+        self.redo_action.setEnabled(session.can_redo)
+        self.undo_action.setText(f"Undo {session.undo_label}" if session.undo_label else "Undo")
+        self.redo_action.setText(f"Redo {session.redo_label}" if session.redo_label else "Redo")
+
+    def _update_progress(self) -> None:
+        reviewed, total = self.passage_model.progress()
+        self.progress_label.setText(f"Reviewed {reviewed} of {total} passages in this transcript")
+        self._update_undo()
+
+    def _suggestions_started(self) -> None:
+        self.engine_label.setText(f"Fetching suggestions ({self.controller.engine.name})…")
+        self.engine_progress.setRange(0, 0)
+        self.engine_progress.show()
+        self.cancel_button.show()
+
+    def _suggestions_progressed(self, done: int, total: int) -> None:
+        self.engine_progress.setRange(0, max(1, total))
+        self.engine_progress.setValue(done)
+
+    def _suggestions_finished(self, message: str) -> None:
+        self.engine_label.setText(message)
+        self.engine_progress.hide()
+        self.cancel_button.hide()
+
+    def show_error(self, message: str) -> None:
+        """The one place errors are shown to the coder."""
+        self.statusBar().showMessage(message, 8000)
+        if not self.property("quiet_errors"):
+            QMessageBox.warning(self, "workbench", message)
+
+    def show_keys(self) -> None:
+        lines = [
+            f"<tr><td><b>{html.escape(a.shortcut().toString(QKeySequence.SequenceFormat.NativeText))}</b></td>"
+            f"<td>{html.escape(a.text())}</td></tr>"
+            for a in self.actions()
+            if not a.shortcut().isEmpty()
+        ]
+        QMessageBox.information(
+            self, "Keyboard shortcuts", "<table cellpadding=3>" + "".join(lines) + "</table>"
+        )
+
+    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        self.controller.cancel_suggestions()
+        super().closeEvent(event)

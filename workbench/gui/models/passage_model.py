@@ -1,0 +1,225 @@
+"""The passages of the open transcript, with the current coder's state and the suggestions.
+
+One transcript is loaded at a time (up to a few thousand passages) and each decision refreshes
+only its own row. Each row is handed to the delegate as one ``PassageCard``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+
+from workbench.core.session import CodingSession
+from workbench.core.store.coding import CodingState
+from workbench.core.store.queries import Passage, passages_of
+from workbench.core.store.suggestions import StoredSuggestion, suggestions_for
+
+CardRole = Qt.ItemDataRole.UserRole + 1
+PassageIdRole = Qt.ItemDataRole.UserRole + 2
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Chip:
+    """One code shown beside a passage."""
+
+    code_id: str
+    kind: str  # "applied", "suggested", "rejected", "other"
+    confidence: float | None = None
+    suggestion_id: int | None = None
+    evidence: tuple[int, int] | None = None  # offsets in the passage text
+    label: str = ""  # for "other": the coder's name
+
+
+@dataclass(frozen=True)
+class PassageCard:
+    passage: Passage
+    state: CodingState
+    chips: tuple[Chip, ...]
+    focused_chip: int | None = None
+    memo: str = ""
+    suggestions_hidden: bool = False  # "suggestions after first pass" and not yet reviewed
+    evidence_spans: tuple[tuple[int, int], ...] = field(default=())
+
+
+class PassageListModel(QAbstractListModel):
+    def __init__(self, session: CodingSession, parent=None):  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self._session = session
+        self._passages: list[Passage] = []
+        self._row_of: dict[int, int] = {}
+        self._states: dict[int, CodingState] = {}
+        self._suggestions: dict[int, list[StoredSuggestion]] = {}
+        self._rejected: set[int] = set()
+        self._memos: dict[int, str] = {}
+        self._others: dict[int, dict[str, set[str]]] = {}
+        self._focus: tuple[int, int] | None = None  # (row, chip index)
+        self.transcript_id: int | None = None
+
+    # -- loading ------------------------------------------------------------------------------------
+
+    def load(self, transcript_id: int | None) -> None:
+        self.beginResetModel()
+        self.transcript_id = transcript_id
+        self._passages = []
+        if transcript_id is not None:
+            with self._session.project.reading() as conn:
+                self._passages = list(passages_of(conn, [transcript_id]))
+        self._row_of = {p.id: row for row, p in enumerate(self._passages)}
+        coded = [p.id for p in self._passages if p.coded]
+        self._states = self._session.states(coded)
+        self._rejected = self._session.rejected_suggestions(coded)
+        self._memos = self._session.memos(coded)
+        settings = self._session.project.settings
+        self._others = {} if settings.blind_coding else self._session.others_codes(coded)
+        self._suggestions = {}
+        self.reload_suggestions()
+        self._focus = None
+        self.endResetModel()
+
+    def reload_suggestions(self) -> None:
+        codebook = self._session.project.codebook
+        version = codebook.version if codebook else None
+        with self._session.project.reading() as conn:
+            self._suggestions = suggestions_for(
+                conn, [p.id for p in self._passages if p.coded], version
+            )
+        if self._passages:
+            self.dataChanged.emit(self.index(0), self.index(len(self._passages) - 1))
+
+    def refresh_passage(self, passage_id: int) -> None:
+        """Re-read one passage's state after a decision, undo or memo."""
+        row = self._row_of.get(passage_id)
+        if row is None:
+            return
+        self._states.update(self._session.states([passage_id]))
+        self._rejected -= {s.id for s in self._suggestions.get(passage_id, [])}
+        self._rejected |= self._session.rejected_suggestions([passage_id])
+        self._memos.pop(passage_id, None)
+        self._memos.update(self._session.memos([passage_id]))
+        self.dataChanged.emit(self.index(row), self.index(row))
+
+    # -- chips and focus -------------------------------------------------------------------------------
+
+    def chips(self, row: int) -> tuple[Chip, ...]:
+        passage = self._passages[row]
+        if not passage.coded:
+            return ()
+        state = self._states.get(passage.id, CodingState(False, frozenset()))
+        chips: list[Chip] = []
+        shown = set()
+        suggestions = [] if self.suggestions_hidden(row) else self._suggestions.get(passage.id, [])
+        by_code = {s.code_id: s for s in suggestions}
+        for code in sorted(state.codes):
+            s = by_code.get(code)
+            chips.append(
+                Chip(
+                    code,
+                    "applied",
+                    s.confidence if s else None,
+                    s.id if s else None,
+                    _span(s) if s else None,
+                )
+            )
+            shown.add(code)
+        for s in suggestions:
+            if s.code_id in shown:
+                continue
+            shown.add(s.code_id)
+            kind = "rejected" if s.id in self._rejected else "suggested"
+            chips.append(Chip(s.code_id, kind, s.confidence, s.id, _span(s)))
+        for coder, codes in sorted(self._others.get(passage.id, {}).items()):
+            chips.extend(Chip(code, "other", label=coder) for code in sorted(codes))
+        return tuple(chips)
+
+    def suggestions_hidden(self, row: int) -> bool:
+        settings = self._session.project.settings
+        passage = self._passages[row]
+        return (
+            settings.suggestions_after_first_pass
+            and not self._states.get(passage.id, CodingState(False, frozenset())).reviewed
+        )
+
+    def set_focus(self, row: int, chip: int | None) -> None:
+        old = self._focus
+        self._focus = (row, chip) if chip is not None else None
+        for changed in {old[0] if old else None, row}:
+            if changed is not None and 0 <= changed < len(self._passages):
+                self.dataChanged.emit(self.index(changed), self.index(changed))
+
+    def focused_chip(self, row: int) -> int | None:
+        if self._focus and self._focus[0] == row:
+            chips = self.chips(row)
+            return self._focus[1] if self._focus[1] < len(chips) else None
+        return None
+
+    # -- the model interface ------------------------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._passages)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):  # type: ignore[no-untyped-def]
+        if not index.isValid() or not 0 <= index.row() < len(self._passages):
+            return None
+        row = index.row()
+        passage = self._passages[row]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{passage.speaker or ''}: {passage.text}" if passage.speaker else passage.text
+        if role == PassageIdRole:
+            return passage.id
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{passage.key} · characters {passage.start}–{passage.end}"
+        if role == CardRole:
+            chips = self.chips(row)
+            focused = self.focused_chip(row)
+            spans = tuple(
+                c.evidence for c in chips if c.evidence and c.kind in ("suggested", "applied")
+            )
+            return PassageCard(
+                passage=passage,
+                state=self._states.get(passage.id, CodingState(False, frozenset())),
+                chips=chips,
+                focused_chip=focused,
+                memo=self._memos.get(passage.id, ""),
+                suggestions_hidden=passage.coded and self.suggestions_hidden(row),
+                evidence_spans=spans,
+            )
+        return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    # -- helpers -----------------------------------------------------------------------------------------
+
+    def passage(self, row: int) -> Passage | None:
+        return self._passages[row] if 0 <= row < len(self._passages) else None
+
+    def row_of(self, passage_id: int) -> int | None:
+        return self._row_of.get(passage_id)
+
+    def coded_rows(self) -> list[int]:
+        return [row for row, p in enumerate(self._passages) if p.coded]
+
+    def is_reviewed(self, row: int) -> bool:
+        passage = self._passages[row]
+        return self._states.get(passage.id, CodingState(False, frozenset())).reviewed
+
+    def progress(self) -> tuple[int, int]:
+        coded = [p.id for p in self._passages if p.coded]
+        return sum(
+            1 for pid in coded if self._states.get(pid, CodingState(False, frozenset())).reviewed
+        ), len(coded)
+
+
+def _span(suggestion: StoredSuggestion) -> tuple[int, int] | None:
+    if (
+        suggestion.evidence_found
+        and suggestion.evidence_start is not None
+        and suggestion.evidence_end is not None
+    ):
+        return (suggestion.evidence_start, suggestion.evidence_end)
+    return None

@@ -1,0 +1,58 @@
+"""Colours, fonts and the style sheet: one calm, readable look for long coding sessions."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtWidgets import QApplication
+
+INK = QColor("#1f2328")
+MUTED = QColor("#6e7781")
+FAINT = QColor("#8c959f")
+PAPER = QColor("#ffffff")
+CANVAS = QColor("#f6f8fa")
+LINE = QColor("#d0d7de")
+ACCENT = QColor("#0969da")
+FOCUS = QColor("#fff8c5")  # the passage being coded
+EVIDENCE = QColor("#ffe9a8")  # highlighted evidence quotes
+ACCEPTED_INK = QColor("#ffffff")
+DEFAULT_CODE = QColor("#57606a")
+
+STYLE = """
+QMainWindow, QWidget#panel { background: #f6f8fa; }
+QListView#passages { background: #f6f8fa; border: none; }
+QTableView, QTreeView { background: #ffffff; border: 1px solid #d0d7de; border-radius: 6px;
+    selection-background-color: #ddf4ff; selection-color: #1f2328; alternate-background-color: #f9fafb; }
+QHeaderView::section { background: #f6f8fa; border: none; border-bottom: 1px solid #d0d7de;
+    padding: 4px 6px; color: #57606a; font-weight: 600; }
+QLineEdit, QComboBox { background: #ffffff; border: 1px solid #d0d7de; border-radius: 6px; padding: 4px 8px; }
+QLineEdit:focus, QComboBox:focus { border: 1px solid #0969da; }
+QLabel#title { font-size: 15pt; font-weight: 600; color: #1f2328; }
+QLabel#subtitle { color: #57606a; }
+QLabel#section { color: #57606a; font-weight: 600; text-transform: uppercase; letter-spacing: 1px; }
+QTextBrowser#details { background: #ffffff; border: 1px solid #d0d7de; border-radius: 6px; padding: 6px; }
+QStatusBar { background: #ffffff; border-top: 1px solid #d0d7de; color: #57606a; }
+QToolBar { background: #ffffff; border-bottom: 1px solid #d0d7de; spacing: 6px; padding: 4px; }
+QProgressBar { border: 1px solid #d0d7de; border-radius: 4px; background: #ffffff; height: 10px; text-align: center; }
+QProgressBar::chunk { background: #2da44e; border-radius: 3px; }
+QSplitter::handle { background: #d0d7de; }
+"""
+
+
+def code_color(hex_color: str | None) -> QColor:
+    return QColor(hex_color) if hex_color else DEFAULT_CODE
+
+
+def apply_theme(app: QApplication, font_scale: float = 1.0) -> None:
+    """Light palette and style sheet; ``font_scale`` enlarges every font (accessibility)."""
+    app.setStyle("Fusion")
+    palette = QPalette()
+    palette.setColor(QPalette.ColorRole.Window, CANVAS)
+    palette.setColor(QPalette.ColorRole.Base, PAPER)
+    palette.setColor(QPalette.ColorRole.Text, INK)
+    palette.setColor(QPalette.ColorRole.WindowText, INK)
+    palette.setColor(QPalette.ColorRole.Highlight, ACCENT)
+    app.setPalette(palette)
+    font = QFont(app.font())
+    font.setPointSizeF(max(8.0, 10.0 * font_scale))
+    app.setFont(font)
+    app.setStyleSheet(STYLE)

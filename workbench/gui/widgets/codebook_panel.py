@@ -1,0 +1,92 @@
+"""The codebook panel: the code tree with keys and counts, and the chosen code's full definition."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTextBrowser,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core.codebook import Code
+from workbench.gui.models.codebook_model import CodebookTreeModel
+
+
+def code_details_html(code: Code, key: str | None) -> str:
+    """The definition, rules and examples of a code, for the detail pane and tooltips."""
+    parts = [f"<h3 style='margin:0'>{html.escape(code.name)}</h3>"]
+    parts.append(
+        f"<div style='color:#6e7781'>{html.escape(code.id)}{' · key ' + html.escape(key) if key else ''}</div>"
+    )
+    parts.append(f"<p>{html.escape(code.definition)}</p>")
+    for title, items in (
+        ("Apply when", code.include),
+        ("Not when", code.exclude),
+        ("Examples", code.examples),
+    ):
+        if items:
+            bullets = "".join(f"<li>{html.escape(item)}</li>" for item in items)
+            parts.append(
+                f"<div style='color:#57606a;font-weight:600'>{title}</div><ul style='margin-top:2px'>{bullets}</ul>"
+            )
+    if code.opposite:
+        parts.append(f"<div style='color:#57606a'>Paired with: {html.escape(code.opposite)}</div>")
+    return "".join(parts)
+
+
+class CodebookPanel(QWidget):
+    code_activated = Signal(str)  # double-click applies the code to the current passage
+
+    def __init__(
+        self, model: CodebookTreeModel, title: str, shortcuts: dict[str, str], parent=None
+    ):  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self.setObjectName("panel")
+        self.model = model
+        self._shortcuts = shortcuts
+        self.tree = QTreeView()
+        self.tree.setModel(model)
+        self.tree.setUniformRowHeights(True)
+        self.tree.expandAll()
+        self.tree.setAlternatingRowColors(True)
+        header = self.tree.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(False)
+        self.details = QTextBrowser(objectName="details")
+        self.details.setOpenLinks(False)
+        self.details.setPlaceholderText("Select a code to read its definition, rules and examples.")
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.tree)
+        splitter.addWidget(self.details)
+        splitter.setSizes([420, 220])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 8, 8, 8)
+        layout.addWidget(QLabel(title, objectName="section"))
+        layout.addWidget(splitter)
+        self.tree.selectionModel().currentChanged.connect(self._show)
+        self.tree.doubleClicked.connect(self._activate)
+
+    def _show(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        code = self.model.code_at(current)
+        if code is not None:
+            self.details.setHtml(code_details_html(code, self._shortcuts.get(code.id)))
+
+    def _activate(self, index: QModelIndex) -> None:
+        code = self.model.code_at(index)
+        if code is not None and not code.children:
+            self.code_activated.emit(code.id)
+
+    def show_code(self, code_id: str) -> None:
+        index = self.model.index_of(code_id)
+        if index.isValid():
+            self.tree.setCurrentIndex(index)
+            self.tree.scrollTo(index)

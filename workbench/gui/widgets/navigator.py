@@ -1,0 +1,136 @@
+"""The transcript navigator: search, filter by metadata and by coding status, progress per row."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core.store.navigation import ProgressFilter, TranscriptFilter
+from workbench.gui import theme
+from workbench.gui.models.transcript_model import ProgressRole, RowRole, TranscriptTableModel
+
+
+class ProgressDelegate(QStyledItemDelegate):
+    """A slim bar with "reviewed/total" beside it."""
+
+    def paint(self, painter: QPainter, option, index) -> None:  # type: ignore[no-untyped-def]
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        reviewed, total = index.data(ProgressRole) or (0, 0)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = QRectF(option.rect).adjusted(6, 0, -6, 0)
+        bar = QRectF(rect.left(), rect.center().y() - 3, rect.width() * 0.45, 6)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#eaeef2"))
+        painter.drawRoundedRect(bar, 3, 3)
+        if total:
+            done = QRectF(
+                bar.left(), bar.top(), bar.width() * min(1.0, reviewed / total), bar.height()
+            )
+            painter.setBrush(QColor("#2da44e") if reviewed >= total else theme.ACCENT)
+            painter.drawRoundedRect(done, 3, 3)
+        painter.setPen(theme.MUTED)
+        painter.drawText(
+            rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"{reviewed}/{total}"
+        )
+        painter.restore()
+
+
+class TranscriptNavigator(QWidget):
+    transcript_chosen = Signal(int)  # transcript row id
+
+    def __init__(self, model: TranscriptTableModel, metadata: dict[str, list[str]], parent=None):  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self.setObjectName("panel")
+        self.model = model
+        self.search = QLineEdit(placeholderText="Search transcripts and metadata…  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.metadata_filter = QComboBox()
+        self.metadata_filter.addItem("All groups and languages", None)
+        for field, values in metadata.items():
+            if field in ("occupation",) or len(values) > 40:
+                continue
+            for value in values:
+                self.metadata_filter.addItem(f"{field}: {value}", (field, value))
+        self.status_filter = QComboBox()
+        for option in ProgressFilter:
+            self.status_filter.addItem(
+                option.value.capitalize() if option is not ProgressFilter.ALL else "Any status",
+                option,
+            )
+        self.count = QLabel(objectName="subtitle")
+        self.table = QTableView()
+        self.table.setModel(model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setItemDelegateForColumn(2, ProgressDelegate(self.table))
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(2, 84)
+        self.table.verticalHeader().setDefaultSectionSize(28)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 4, 8)
+        title = QLabel("Transcripts", objectName="section")
+        for widget in (
+            title,
+            self.search,
+            self.metadata_filter,
+            self.status_filter,
+            self.table,
+            self.count,
+        ):
+            layout.addWidget(widget)
+        self._debounce = QTimer(self, singleShot=True, interval=200)
+        self._debounce.timeout.connect(self._apply_filter)
+        self.search.textChanged.connect(self._debounce.start)
+        self.metadata_filter.currentIndexChanged.connect(self._apply_filter)
+        self.status_filter.currentIndexChanged.connect(self._apply_filter)
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self._update_count()
+
+    def _apply_filter(self) -> None:
+        chosen = self.metadata_filter.currentData()
+        self.model.set_filter(
+            TranscriptFilter(
+                search=self.search.text(),
+                field=chosen[0] if chosen else None,
+                value=chosen[1] if chosen else None,
+                progress=self.status_filter.currentData(),
+            )
+        )
+        self._update_count()
+
+    def _update_count(self) -> None:
+        self.count.setText(f"{self.model.total:,} transcripts")
+
+    def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        row = current.data(RowRole) if current.isValid() else None
+        if row is not None:
+            self.transcript_chosen.emit(row.id)
+
+    def select_row(self, row: int) -> None:
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, 0))

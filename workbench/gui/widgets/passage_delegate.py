@@ -1,0 +1,334 @@
+"""Draws each passage as a card: speaker, wrapped text with evidence highlighted, code chips.
+
+Layouts are cached per card and width, so scrolling a 2,000-passage transcript re-uses them;
+text goes through QTextDocument, which wraps long lines and handles right-to-left scripts and
+CJK. Clicks on chips are reported as signals; the delegate never changes data itself.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPointF,
+    QRectF,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import (
+    QAbstractTextDocumentLayout,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+    QTextOption,
+)
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from workbench.gui import theme
+from workbench.gui.models.passage_model import CardRole, Chip, PassageCard
+
+CodeInfo = Callable[[str], tuple[str, str]]  # code id -> (name, colour)
+
+MARGIN = 10
+PAD = 12
+CHIP_H_PAD = 8
+CHIP_GAP = 6
+
+
+@dataclass
+class CardLayout:
+    height: int
+    document: QTextDocument
+    text_origin: QPointF
+    chip_rects: list[QRectF]
+    chip_labels: list[str]
+    memo_rect: QRectF | None
+
+
+class PassageDelegate(QStyledItemDelegate):
+    chip_clicked = Signal(int, int, int)  # row, chip index, Qt mouse button
+
+    def __init__(self, code_info: CodeInfo, parent=None):  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self._code_info = code_info
+        self._cache: OrderedDict[tuple, CardLayout] = OrderedDict()
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
+
+    # -- layout ----------------------------------------------------------------------------------
+
+    def _fonts(self, base: QFont, coded: bool) -> tuple[QFont, QFont, QFont]:
+        text = QFont(base)
+        if not coded:
+            text.setPointSizeF(base.pointSizeF() * 0.92)
+        small = QFont(base)
+        small.setPointSizeF(base.pointSizeF() * 0.85)
+        bold = QFont(small)
+        bold.setBold(True)
+        return text, small, bold
+
+    def _chip_label(self, chip: Chip) -> str:
+        name, _color = self._code_info(chip.code_id)
+        if chip.kind == "applied":
+            return f"✓ {name}"
+        if chip.kind == "rejected":
+            return f"✕ {name}"
+        if chip.kind == "other":
+            return f"{chip.label}: {name}"
+        return f"{name}  {round((chip.confidence or 0) * 100)}%"
+
+    def layout(self, card: PassageCard, width: int, base: QFont) -> CardLayout:
+        key = (card, width, base.toString())
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return cached
+        coded = card.passage.coded
+        text_font, small, bold = self._fonts(base, coded)
+        inner = max(120, width - 2 * MARGIN - 2 * PAD - (0 if coded else 40))
+        document = QTextDocument()
+        document.setDefaultFont(text_font)
+        option = QTextOption()
+        option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        option.setTextDirection(Qt.LayoutDirection.LayoutDirectionAuto)
+        document.setDefaultTextOption(option)
+        document.setDocumentMargin(0)
+        document.setPlainText(card.passage.text)
+        self._highlight(document, card)
+        document.setTextWidth(inner)
+        header_h = QFontMetricsF(bold).height() + 4
+        left = MARGIN + PAD + (0 if coded else 40)
+        top = MARGIN + PAD + header_h
+        text_h = document.size().height()
+        y = top + text_h + 8
+        chip_rects: list[QRectF] = []
+        labels: list[str] = []
+        metrics = QFontMetricsF(small)
+        chip_h = metrics.height() + 8
+        x = left
+        if card.chips or card.suggestions_hidden:
+            for chip in card.chips:
+                label = self._chip_label(chip)
+                w = metrics.horizontalAdvance(label) + 2 * CHIP_H_PAD
+                if x + w > left + inner and x > left:
+                    x = left
+                    y += chip_h + CHIP_GAP
+                chip_rects.append(QRectF(x, y, w, chip_h))
+                labels.append(label)
+                x += w + CHIP_GAP
+            y += chip_h + 4
+        memo_rect = None
+        if card.memo:
+            memo_rect = QRectF(left, y + 2, inner, metrics.height() + 4)
+            y += metrics.height() + 8
+        height = int(y + (PAD if coded else 2) + MARGIN / 2)
+        layout = CardLayout(height, document, QPointF(left, top), chip_rects, labels, memo_rect)
+        self._cache[key] = layout
+        if len(self._cache) > 3000:
+            self._cache.popitem(last=False)
+        return layout
+
+    def _highlight(self, document: QTextDocument, card: PassageCard) -> None:
+        focused = card.chips[card.focused_chip] if card.focused_chip is not None else None
+        for chip in card.chips:
+            if not chip.evidence or chip.kind not in ("suggested", "applied"):
+                continue
+            strong = focused is not None and chip is focused
+            cursor = QTextCursor(document)
+            cursor.setPosition(min(chip.evidence[0], len(card.passage.text)))
+            cursor.setPosition(
+                min(chip.evidence[1], len(card.passage.text)), QTextCursor.MoveMode.KeepAnchor
+            )
+            fmt = QTextCharFormat()
+            color = QColor(theme.EVIDENCE)
+            if not strong:
+                color.setAlpha(110 if focused is not None else 150)
+            fmt.setBackground(color)
+            if strong:
+                fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SingleUnderline)
+            cursor.mergeCharFormat(fmt)
+
+    # -- QStyledItemDelegate -------------------------------------------------------------------------
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        card: PassageCard | None = index.data(CardRole)
+        width = option.rect.width() or (option.widget.viewport().width() if option.widget else 600)
+        if card is None:
+            return QSize(width, 20)
+        return QSize(width, self.layout(card, width, option.font).height)
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        card: PassageCard | None = index.data(CardRole)
+        if card is None:
+            return
+        rect = option.rect
+        layout = self.layout(card, rect.width(), option.font)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        coded = card.passage.coded
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.translate(rect.topLeft())
+        box = QRectF(MARGIN, MARGIN / 2, rect.width() - 2 * MARGIN, layout.height - MARGIN)
+        if coded:
+            self._paint_card(painter, box, card, selected)
+        elif selected:
+            painter.setPen(QPen(theme.ACCENT, 1.5))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(box, 8, 8)
+        _text_font, small, bold = self._fonts(option.font, coded)
+        self._paint_header(painter, card, layout, bold, small, box)
+        painter.save()
+        painter.translate(layout.text_origin)
+        context = QAbstractTextDocumentLayout.PaintContext()
+        context.palette.setColor(
+            context.palette.ColorRole.Text, theme.INK if coded else theme.MUTED
+        )
+        layout.document.documentLayout().draw(painter, context)
+        painter.restore()
+        self._paint_chips(painter, card, layout, small)
+        if layout.memo_rect is not None:
+            memo_font = QFont(small)
+            memo_font.setItalic(True)
+            painter.setFont(memo_font)
+            painter.setPen(theme.MUTED)
+            metrics = QFontMetricsF(memo_font)
+            painter.drawText(
+                layout.memo_rect,
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                metrics.elidedText(
+                    "✎ " + card.memo.replace("\n", " "),
+                    Qt.TextElideMode.ElideRight,
+                    layout.memo_rect.width(),
+                ),
+            )
+        painter.restore()
+
+    def _paint_card(
+        self, painter: QPainter, box: QRectF, card: PassageCard, selected: bool
+    ) -> None:
+        painter.setPen(QPen(theme.ACCENT if selected else theme.LINE, 2 if selected else 1))
+        painter.setBrush(theme.PAPER)
+        painter.drawRoundedRect(box, 8, 8)
+        bar = QRectF(box.left(), box.top(), 5, box.height())
+        path = QPainterPath()
+        path.addRoundedRect(bar.adjusted(0, 0, 4, 0), 4, 4)
+        color = QColor("#2da44e") if card.state.reviewed else QColor("#d0d7de")
+        painter.fillPath(path.intersected(_rect_path(bar)), color)
+
+    def _paint_header(
+        self,
+        painter: QPainter,
+        card: PassageCard,
+        layout: CardLayout,
+        bold: QFont,
+        small: QFont,
+        box: QRectF,
+    ) -> None:
+        top = layout.text_origin.y() - QFontMetricsF(bold).height() - 4
+        painter.setFont(bold)
+        painter.setPen(theme.ACCENT if card.passage.coded else theme.FAINT)
+        speaker = card.passage.speaker or ("Text" if card.passage.coded else "Context")
+        painter.drawText(
+            QPointF(layout.text_origin.x(), top + QFontMetricsF(bold).ascent()), speaker
+        )
+        painter.setFont(small)
+        painter.setPen(theme.FAINT)
+        status = f"#{card.passage.position}"
+        if card.passage.coded:
+            if card.state.reviewed and not card.state.codes:
+                status = "no code applies · " + status
+            elif card.state.reviewed:
+                status = "coded · " + status
+            if card.suggestions_hidden:
+                status = "suggestions after your first pass · " + status
+        right = QRectF(box.left(), top, box.width() - PAD, QFontMetricsF(small).height())
+        painter.drawText(right, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, status)
+
+    def _paint_chips(
+        self, painter: QPainter, card: PassageCard, layout: CardLayout, font: QFont
+    ) -> None:
+        painter.setFont(font)
+        for position, (chip, rect, label) in enumerate(
+            zip(card.chips, layout.chip_rects, layout.chip_labels, strict=True)
+        ):
+            _name, color_hex = self._code_info(chip.code_id)
+            color = theme.code_color(color_hex)
+            focused = position == card.focused_chip
+            radius = rect.height() / 2
+            if chip.kind == "applied":
+                painter.setPen(QPen(color.darker(130), 2 if focused else 1))
+                painter.setBrush(color)
+                text_color = theme.ACCEPTED_INK
+            elif chip.kind == "rejected":
+                painter.setPen(QPen(theme.LINE, 2 if focused else 1))
+                painter.setBrush(theme.CANVAS)
+                text_color = theme.FAINT
+            elif chip.kind == "other":
+                painter.setPen(QPen(theme.LINE, 1, Qt.PenStyle.DashLine))
+                painter.setBrush(theme.CANVAS)
+                text_color = theme.MUTED
+            else:
+                tint = QColor(color)
+                tint.setAlpha(28)
+                painter.setPen(
+                    QPen(
+                        color,
+                        2 if focused else 1,
+                        Qt.PenStyle.SolidLine if focused else Qt.PenStyle.DashLine,
+                    )
+                )
+                painter.setBrush(tint)
+                text_color = color.darker(120)
+            painter.drawRoundedRect(rect, radius, radius)
+            if focused:
+                ring = rect.adjusted(-3, -3, 3, 3)
+                painter.setPen(QPen(theme.ACCENT, 1.5))
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.drawRoundedRect(ring, ring.height() / 2, ring.height() / 2)
+            painter.setPen(text_color)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
+            if chip.kind == "rejected":
+                painter.setPen(QPen(theme.FAINT, 1))
+                mid = rect.center().y()
+                painter.drawLine(
+                    QPointF(rect.left() + 18, mid), QPointF(rect.right() - CHIP_H_PAD, mid)
+                )
+
+    def editorEvent(self, event: QEvent, model, option: QStyleOptionViewItem, index) -> bool:  # type: ignore[no-untyped-def]
+        if event.type() == QEvent.Type.MouseButtonRelease and isinstance(event, QMouseEvent):
+            card: PassageCard | None = index.data(CardRole)
+            if card is not None:
+                layout = self.layout(card, option.rect.width(), option.font)
+                point = event.position() - QPointF(option.rect.topLeft())
+                for position, rect in enumerate(layout.chip_rects):
+                    if rect.contains(point):
+                        self.chip_clicked.emit(index.row(), position, int(event.button().value))
+                        return True
+        return super().editorEvent(event, model, option, index)
+
+
+def _rect_path(rect: QRectF) -> QPainterPath:
+    path = QPainterPath()
+    path.addRect(rect)
+    return path
