@@ -93,6 +93,7 @@ class Command:
                 reason="undo",
             )
 
+        write(DecisionAction.REVERT)
         for code in sorted(now.codes - self.before.codes):
             write(DecisionAction.REMOVE, code)
         for code in sorted(self.before.codes - now.codes):

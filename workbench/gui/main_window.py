@@ -107,9 +107,13 @@ class MainWindow(QMainWindow):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop fetching suggestions (Esc)")
         self.cancel_button.hide()
-        for widget in (self.coder_label, self.progress_label, self.saved_label):
+        for widget, stretch in (
+            (self.coder_label, 0),
+            (self.progress_label, 0),
+            (self.saved_label, 1),
+        ):
             widget.setContentsMargins(6, 0, 14, 0)
-            bar.addWidget(widget)
+            bar.addWidget(widget, stretch)
         for widget in (self.engine_label, self.engine_progress, self.cancel_button):
             bar.addPermanentWidget(widget)
 
@@ -185,7 +189,7 @@ class MainWindow(QMainWindow):
                 codes_menu,
                 f"{name}",
                 [key.upper() if key.isalpha() else key],
-                lambda cid=code_id: c.toggle_code(cid),
+                lambda _checked=False, cid=code_id: c.toggle_code(cid),
                 f"Toggle {code_id}",
             )
         help_menu = menus.addMenu("&Help")

@@ -32,6 +32,7 @@ class DecisionAction(str, Enum):
     REJECT = "reject"  # rejected a suggestion (the passage counts as reviewed)
     NO_CODE = "no_code"  # reviewed: no code applies (clears their codes)
     UNREVIEW = "unreview"  # took back "reviewed" (used by undo)
+    REVERT = "revert"  # undo: takes back the decision named by reverts_id (no state change)
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,8 @@ def record_decision(
         conn.execute(delete(codings).where(mine, codings.c.code_id == code_id))
     elif action is DecisionAction.NO_CODE:
         conn.execute(delete(codings).where(mine))
+    if action is DecisionAction.REVERT:
+        return decision_id
     if action is DecisionAction.UNREVIEW:
         conn.execute(
             delete(reviews).where(
