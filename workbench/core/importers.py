@@ -150,11 +150,20 @@ def _pick(columns: Iterable[str], candidates: tuple[str, ...]) -> str | None:
     return next((name for name in candidates if name in present), None)
 
 
-def _records_from_rows(path: Path, rows: Iterator[_Row], fmt: str) -> list[ParsedTranscript]:
-    materialised = list(rows)
-    if not materialised:
+@dataclass(frozen=True)
+class RawTranscript:
+    """A validated transcript row, before its speakers are found (that part can run elsewhere)."""
+
+    external_id: str
+    text: str
+    metadata: dict[str, str]
+    location: str
+
+
+def _table_layout(path: Path, rows: list[_Row]) -> tuple[str, str | None, str]:
+    if not rows:
         raise TranscriptError(f"{path}: no transcripts in the file")
-    columns = list(materialised[0].values)
+    columns = list(rows[0].values)
     id_column = _pick(columns, ID_COLUMNS)
     speaker_column = _pick(columns, SPEAKER_COLUMNS)
     text_column = _pick([c for c in columns if c != id_column], TEXT_COLUMNS)
@@ -163,15 +172,47 @@ def _records_from_rows(path: Path, rows: Iterator[_Row], fmt: str) -> list[Parse
             f"{path}: needs a transcript id column ({', '.join(ID_COLUMNS)}) and a text column "
             f"({', '.join(TEXT_COLUMNS)}); found columns: {', '.join(columns)}"
         )
+    return id_column, speaker_column, text_column
+
+
+def _records_from_rows(path: Path, rows: Iterator[_Row], fmt: str) -> list[ParsedTranscript]:
+    materialised = list(rows)
+    id_column, speaker_column, text_column = _table_layout(path, materialised)
     if speaker_column is not None:
         return _turn_per_row(path, materialised, fmt, id_column, speaker_column, text_column)
-    return _transcript_per_row(path, materialised, fmt, id_column, text_column)
+    raws = _transcript_rows(path, materialised, id_column, text_column)
+    return analyse_transcripts(raws, path.name, fmt)
 
 
-def _transcript_per_row(
-    path: Path, rows: list[_Row], fmt: str, id_column: str, text_column: str
-) -> list[ParsedTranscript]:
+def read_table_for_import(
+    path: str | Path,
+) -> tuple[str, list[RawTranscript] | list[ParsedTranscript]]:
+    """A table file read and validated in full: ``("rows", raws)`` for one transcript per row
+    (speakers still to find, in chunks, perhaps in another process) or ``("records", records)``
+    for one turn per row. Raises TranscriptError naming the file and row, like read_transcripts.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TranscriptError(f"{path}: cannot read: {exc.strerror}") from exc
+    text, _encoding = decode_bytes(data, str(path))
+    if suffix in TABLE_SUFFIXES:
+        rows, fmt = list(_csv_rows(path, text, "\t" if suffix == ".tsv" else ",")), "csv"
+    else:
+        rows, fmt = list(_jsonl_rows(path, text)), "jsonl"
+    id_column, speaker_column, text_column = _table_layout(path, rows)
+    if speaker_column is not None:
+        return "records", _turn_per_row(path, rows, fmt, id_column, speaker_column, text_column)
+    return fmt, _transcript_rows(path, rows, id_column, text_column)
+
+
+def _transcript_rows(
+    path: Path, rows: list[_Row], id_column: str, text_column: str
+) -> list[RawTranscript]:
     seen: dict[str, str] = {}
+    raws = []
     for row in rows:
         external_id = row.values.get(id_column, "").strip()
         if not external_id:
@@ -181,32 +222,42 @@ def _transcript_per_row(
                 f"{path}: {row.where}: transcript id '{external_id}' already used in {seen[external_id]}"
             )
         seen[external_id] = row.where
-        if not row.values.get(text_column, "").strip():
+        text = row.values.get(text_column, "")
+        if not text.strip():
             raise TranscriptError(f"{path}: {row.where}: transcript '{external_id}' has no text")
-    texts = [row.values[text_column].replace("\r\n", "\n") for row in rows]
-    label_lines = [find_label_lines(text) for text in texts]
-    own = [detect_speakers(text, matches=lines) for text, lines in zip(texts, label_lines)]
-    corpus = detect_corpus_speakers(own)
-    records = []
-    for row, text, lines, found in zip(rows, texts, label_lines, own):
-        speakers = found | {match.label for match in lines if match.label in corpus}
         metadata = {
             key: value.strip()
             for key, value in row.values.items()
             if key not in (id_column, text_column) and value.strip()
         }
-        records.append(
-            ParsedTranscript(
-                external_id=row.values[id_column].strip(),
-                text=text,
-                source_name=path.name,
-                source_format=fmt,
-                speakers=tuple(sorted(speakers)),
-                metadata=metadata,
-                location=f"{path}: {row.where}",
-                label_lines=lines,
-            )
+        raws.append(
+            RawTranscript(external_id, text.replace("\r\n", "\n"), metadata, f"{path}: {row.where}")
         )
+    return raws
+
+
+def analyse_transcripts(
+    raws: list[RawTranscript], source_name: str, fmt: str, mode: Segmentation | None = None
+) -> list[ParsedTranscript]:
+    """Find the speakers of transcripts from one file (labels most of them share count for all),
+    and with ``mode``, cut their passages too."""
+    label_lines = [find_label_lines(raw.text) for raw in raws]
+    own = [detect_speakers(raw.text, matches=lines) for raw, lines in zip(raws, label_lines)]
+    corpus = detect_corpus_speakers(own)
+    records = []
+    for raw, lines, found in zip(raws, label_lines, own):
+        speakers = found | {match.label for match in lines if match.label in corpus}
+        record = ParsedTranscript(
+            external_id=raw.external_id,
+            text=raw.text,
+            source_name=source_name,
+            source_format=fmt,
+            speakers=tuple(sorted(speakers)),
+            metadata=raw.metadata,
+            location=raw.location,
+            label_lines=lines,
+        )
+        records.append(record.segmented(mode) if mode is not None else record)
     return records
 
 

@@ -6,9 +6,10 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 
 from sqlalchemy import Connection, Table, select
@@ -18,9 +19,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from workbench.core.clock import utc_now
 from workbench.core.errors import TranscriptError
 from workbench.core.importers import (
+    JSONL_SUFFIXES,
     SUPPORTED_SUFFIXES,
+    TABLE_SUFFIXES,
     ParsedTranscript,
+    RawTranscript,
+    analyse_transcripts,
     read_metadata,
+    read_table_for_import,
     read_transcripts,
 )
 from workbench.core.segmenter import Segmentation, segment
@@ -32,6 +38,7 @@ log = logging.getLogger(__name__)
 
 _CHUNK = 500  # ids per IN (...) query, well under every database's parameter limit
 _BATCH_CHARS = 4_000_000  # parsed text stored per batch of files
+TABLE_LIKE_SUFFIXES = TABLE_SUFFIXES | JSONL_SUFFIXES
 
 
 @dataclass
@@ -45,6 +52,15 @@ class FileImportResult:
     conflicts: list[str] = field(default_factory=list)  # same id, different text: not merged
     passages: int = 0
     bytes: int = 0
+
+    def merge(self, other: FileImportResult) -> None:
+        """Fold in the result of another chunk of the same file."""
+        self.added += other.added
+        self.unchanged += other.unchanged
+        self.duplicates += other.duplicates
+        self.conflicts += other.conflicts
+        self.passages += other.passages
+        self.bytes += other.bytes
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -193,6 +209,57 @@ def _parse(
         return path, None, str(exc)
 
 
+_ROW_CHUNK = 1000  # transcripts of one table file analysed per task
+
+
+def _analyse_chunk(
+    raws: list[RawTranscript], source_name: str, fmt: str, mode: Segmentation
+) -> list[ParsedTranscript]:
+    return analyse_transcripts(raws, source_name, fmt, mode)
+
+
+def _split(items: list, size: int) -> list[list]:
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    if len(chunks) > 1 and len(chunks[-1]) < size // 10:
+        chunks[-2].extend(chunks.pop())  # a tiny tail would miss the shared-speaker rule
+    return chunks
+
+
+Parsed = tuple[Path, list[ParsedTranscript] | None, str | None]
+
+
+def _parsed_stream(
+    files: list[Path], mode: Segmentation, pool: ProcessPoolExecutor | None
+) -> Iterator[Parsed]:
+    """Parsed records in file order, a file's chunks one after another.
+
+    Table files are read and validated here while their rows are analysed in the pool, chunk
+    by chunk, so a single large CSV still overlaps parsing with the database writes.
+    """
+    tables = [f for f in files if f.suffix.lower() in TABLE_LIKE_SUFFIXES]
+    others = [f for f in files if f.suffix.lower() not in TABLE_LIKE_SUFFIXES]
+    for path in tables:
+        try:
+            fmt, payload = read_table_for_import(path)
+        except TranscriptError as exc:
+            yield path, None, str(exc)
+            continue
+        if fmt == "records":
+            yield path, [record.segmented(mode) for record in payload], None  # type: ignore[union-attr]
+            continue
+        chunks = _split(list(payload), _ROW_CHUNK)
+        if pool is not None and len(chunks) > 1:
+            results = pool.map(_analyse_chunk, chunks, repeat(path.name), repeat(fmt), repeat(mode))
+        else:
+            results = (analyse_transcripts(chunk, path.name, fmt, mode) for chunk in chunks)
+        for records in results:
+            yield path, records, None
+    if pool is not None:
+        yield from pool.map(_parse, others, repeat(mode), chunksize=16)
+    else:
+        yield from (_parse(path, mode) for path in others)
+
+
 ProgressCallback = Callable[[int, int, str], None]
 
 
@@ -207,52 +274,85 @@ def import_files(
 ) -> ImportOutcome:
     """Import many files: each all or nothing, a bad file reported without stopping the rest.
 
-    A file that fails to parse is reported and never reaches the database; parsed files are
-    stored in batches inside a transaction committed every ``commit_every_bytes`` (one fsync
-    per 64 MB, not per file). A database failure rolls back the open transaction: files are
-    either wholly in the project or not at all. With many files, parsing runs in a second
-    process so that it overlaps the database writes (the two halves cost about the same).
+    A file that fails to parse is reported and never reaches the database. Parsed records are
+    stored in batches, each file inside a savepoint, in a transaction committed between files
+    every ``commit_every_bytes`` (one fsync per 64 MB, not per file). Cancelling drops the file
+    in progress and keeps the ones before it. With many files or a large table, parsing runs in
+    a second process and overlaps the database writes.
     """
     files = expand_paths(paths)
     outcome = ImportOutcome()
     started = time.perf_counter()
     settings = project.settings
-    use_pool = parallel if parallel is not None else len(files) >= 16
+    big_table = any(
+        f.suffix.lower() in TABLE_LIKE_SUFFIXES and f.exists() and f.stat().st_size > 4_000_000
+        for f in files
+    )
+    use_pool = parallel if parallel is not None else (len(files) >= 16 or big_table)
     pool = ProcessPoolExecutor(max_workers=1) if use_pool else None
-    parsed: Iterable[tuple[Path, list[ParsedTranscript] | None, str | None]]
-    modes = [settings.segmentation] * len(files)
-    parsed = pool.map(_parse, files, modes, chunksize=16) if pool else map(_parse, files, modes)
+    by_file: dict[str, FileImportResult] = {}
     conn = project.engine.connect()
     transaction = conn.begin()
+    savepoint = None
     batch: list[tuple[str, list[ParsedTranscript]]] = []
-    batch_bytes = pending_bytes = 0
+    batch_chars = pending_bytes = 0
+    current: Path | None = None
+    done = 0
 
     def flush() -> None:
-        nonlocal batch, batch_bytes, pending_bytes
-        if batch:
-            outcome.files.extend(_store_batch(conn, batch, settings, actor))
-            pending_bytes += batch_bytes
-            batch, batch_bytes = [], 0
+        nonlocal batch, batch_chars, pending_bytes
+        for result in _store_batch(conn, batch, settings, actor) if batch else []:
+            pending_bytes += result.bytes
+            if result.file in by_file:
+                by_file[result.file].merge(result)
+            else:
+                by_file[result.file] = result
+                outcome.files.append(result)
+        batch, batch_chars = [], 0
 
     try:
-        for done, (path, records, error) in enumerate(parsed, start=1):
-            if cancelled is not None and cancelled():
-                outcome.cancelled = True
-                break
-            if progress is not None:
-                progress(done, len(files), str(path))
+        for path, records, error in _parsed_stream(files, settings.segmentation, pool):
+            if path != current:
+                chunked = path.suffix.lower() in TABLE_LIKE_SUFFIXES
+                if savepoint is not None or chunked:
+                    flush()  # a chunked file's records stay apart from other files' batches
+                if savepoint is not None:
+                    savepoint.commit()
+                    savepoint = None
+                if pending_bytes >= commit_every_bytes and not batch:
+                    transaction.commit()
+                    transaction = conn.begin()
+                    pending_bytes = 0
+                if cancelled is not None and cancelled():
+                    outcome.cancelled = True
+                    break
+                current = path
+                savepoint = conn.begin_nested() if chunked else None
+                done += 1
+                if progress is not None:
+                    progress(done, len(files), str(path))
             if error is not None:
                 outcome.errors.append(error)
                 continue
             batch.append((str(path), records or []))
-            batch_bytes += sum(len(record.text) for record in records or [])
-            if batch_bytes >= _BATCH_CHARS:
+            batch_chars += sum(len(record.text) for record in records or [])
+            if batch_chars >= _BATCH_CHARS:
                 flush()
-                if pending_bytes >= commit_every_bytes:
-                    transaction.commit()
-                    transaction = conn.begin()
-                    pending_bytes = 0
-        flush()
+            if savepoint is not None and cancelled is not None and cancelled():
+                batch = []  # drop the table file in progress; the files before it stay
+                savepoint.rollback()
+                savepoint = None
+                outcome.files = [f for f in outcome.files if f.file != str(path)]
+                outcome.cancelled = True
+                break
+        else:
+            flush()
+            if savepoint is not None:
+                savepoint.commit()
+        if outcome.cancelled:
+            flush()
+            if savepoint is not None:
+                savepoint.commit()
         transaction.commit()
     except BaseException:
         transaction.rollback()
