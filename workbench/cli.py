@@ -157,6 +157,29 @@ def cmd_codebook_add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_agreement(args: argparse.Namespace) -> int:
+    from workbench.core.agreement.report import agreement_command
+
+    report, failed = agreement_command(
+        source=args.source,
+        metric=args.metric,
+        level=args.level,
+        distance=args.distance,
+        weights=args.weights,
+        categories=args.categories.split(",") if args.categories else None,
+        coders=args.coders.split(",") if args.coders else None,
+        codes=args.codes.split(",") if args.codes else None,
+        ci=args.ci,
+    )
+    if args.json:
+        _print_json(report)
+    else:
+        from workbench.core.agreement.report import format_report
+
+        print(format_report(report))
+    return EXIT_FAILED if failed else EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from workbench.sample import create_demo_project
 
@@ -250,6 +273,26 @@ def build_parser() -> argparse.ArgumentParser:
     add_cb.add_argument("project")
     add_cb.add_argument("file")
     add_cb.set_defaults(handler=cmd_codebook_add)
+
+    agree = add(
+        "agreement", cmd_agreement, "inter-rater agreement for a project or a unit,coder,value CSV"
+    )
+    agree.add_argument(
+        "source", help="a project, or a ratings CSV with the header unit,coder,value"
+    )
+    agree.add_argument(
+        "--metric", choices=["percent", "cohen", "scott", "fleiss", "alpha", "ac1", "bp"]
+    )
+    agree.add_argument("--level", choices=["nominal", "ordinal", "interval", "ratio", "set"])
+    agree.add_argument("--distance", choices=["masi", "jaccard"], default="masi")
+    agree.add_argument("--weights", choices=["identity", "linear", "quadratic"], default="identity")
+    agree.add_argument("--categories", help="the full ordered category list, comma-separated")
+    agree.add_argument("--coders", help="only these coders, comma-separated")
+    agree.add_argument("--codes", help="only these codes, comma-separated")
+    agree.add_argument(
+        "--ci", action="store_true", help="bootstrap 95%% intervals (1000 resamples)"
+    )
+    agree.add_argument("--json", action="store_true")
 
     for name, handler, help_text in (
         ("demo", cmd_demo, "open a fresh project made from the bundled sample study"),

@@ -1,0 +1,311 @@
+"""Named agreement metrics over coded data or ratings, with intervals, words and a method note.
+
+This is the one place numbers are produced: the CLI, the GUI panel and reports call it and
+never recompute. Each result says what it is, for how many units and coders, and when it is
+undefined, why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from workbench.core.agreement.data import CodedData, RatingData
+from workbench.core.agreement.statistics import (
+    Value,
+    bootstrap_interval,
+    brennan_prediger,
+    cohen_kappa,
+    count_matrix,
+    fleiss_kappa,
+    gwet_ac,
+    krippendorff_alpha,
+    percent_agreement,
+    prevalence_and_bias,
+    scott_pi,
+    set_distance_matrix,
+)
+
+METRICS = ("percent", "cohen", "scott", "fleiss", "alpha", "ac1", "bp")
+NAMES = {
+    "percent": "Percent agreement",
+    "cohen": "Cohen's kappa",
+    "scott": "Scott's pi",
+    "fleiss": "Fleiss' kappa",
+    "alpha": "Krippendorff's alpha",
+    "ac1": "Gwet's AC1",
+    "bp": "Brennan–Prediger kappa",
+}
+TWO_CODER_METRICS = {"cohen", "scott"}
+BOOTSTRAP_REPS = 1000
+BOOTSTRAP_SEED = 20251123
+
+
+@dataclass
+class MetricResult:
+    metric: str
+    value: float | None
+    reason: str | None
+    units: int
+    coders: int
+    ci95: tuple[float, float] | None = None
+    interpretation: str = ""
+    per_code: dict[str, dict[str, object]] | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def to_dict(self, with_ci: bool = False) -> dict[str, object]:
+        result: dict[str, object] = {
+            "metric": self.metric,
+            "value": None if self.value is None else round(self.value, 6),
+            "reason": self.reason,
+            "units": self.units,
+            "coders": self.coders,
+            "interpretation": self.interpretation,
+        }
+        if with_ci:
+            result["ci95"] = None if self.ci95 is None else [round(v, 6) for v in self.ci95]
+        if self.per_code is not None:
+            result["per_code"] = self.per_code
+        result.update(self.extra)
+        return result
+
+
+def interpret(metric: str, value: float | None) -> str:
+    """The number in words: Krippendorff's thresholds for alpha, Landis & Koch for kappas."""
+    if value is None:
+        return "undefined"
+    if metric == "percent":
+        return f"{value:.0%} of coder pairs agree (not corrected for chance)"
+    if metric == "alpha":
+        if value >= 0.8:
+            return "reliable (alpha ≥ .800)"
+        if value >= 0.667:
+            return "tentative conclusions only (.667 ≤ alpha < .800)"
+        return "unreliable (alpha < .667)"
+    if value < 0:
+        return "poor: below chance"
+    for limit, words in ((0.2, "slight"), (0.4, "fair"), (0.6, "moderate"), (0.8, "substantial")):
+        if value <= limit:
+            return f"{words} (Landis & Koch)"
+    return "almost perfect (Landis & Koch)"
+
+
+# -- one metric over one units × coders array ----------------------------------------------------------
+
+
+def _rating_value(
+    metric: str, values: np.ndarray, q: int, level: str, weights: str, numeric: np.ndarray | None
+) -> Value:
+    if metric in TWO_CODER_METRICS:
+        if values.shape[1] != 2:
+            return Value.undefined(
+                f"{NAMES[metric]} compares exactly two coders ({values.shape[1]} here); "
+                "choose two with --coders, or use fleiss or alpha"
+            )
+        if metric == "cohen":
+            return cohen_kappa(values, q, weights)
+        return scott_pi(values, q)
+    counts = count_matrix(values, q)
+    if metric == "percent":
+        return percent_agreement(counts)
+    if metric == "fleiss":
+        return fleiss_kappa(counts)
+    if metric == "alpha":
+        return krippendorff_alpha(counts, level, numeric)
+    if metric == "ac1":
+        return gwet_ac(counts, weights)
+    if metric == "bp":
+        return brennan_prediger(counts, weights)
+    raise ValueError(f"unknown metric '{metric}'")
+
+
+def _pairable_units(values: np.ndarray, metric: str) -> int:
+    rated = (values >= 0).sum(axis=1)
+    if metric in TWO_CODER_METRICS and values.shape[1] == 2:
+        return int((rated == 2).sum())
+    return int((rated >= 2).sum())
+
+
+def _result(
+    metric: str,
+    values: np.ndarray,
+    q: int,
+    level: str = "nominal",
+    weights: str = "identity",
+    numeric: np.ndarray | None = None,
+    ci: bool = False,
+) -> MetricResult:
+    value = _rating_value(metric, values, q, level, weights, numeric)
+    interval = None
+    if ci and value.value is not None:
+        interval = bootstrap_interval(
+            values,
+            lambda sample: _rating_value(metric, sample, q, level, weights, numeric),
+            BOOTSTRAP_REPS,
+            BOOTSTRAP_SEED,
+        )
+    return MetricResult(
+        metric=metric,
+        value=value.value,
+        reason=value.reason,
+        units=_pairable_units(values, metric),
+        coders=values.shape[1],
+        ci95=interval,
+        interpretation=interpret(metric, value.value),
+    )
+
+
+# -- rating data ---------------------------------------------------------------------------------------
+
+
+def rating_metric(
+    data: RatingData,
+    metric: str,
+    level: str = "nominal",
+    weights: str = "identity",
+    ci: bool = False,
+) -> MetricResult:
+    numeric = data.numeric_categories()
+    if level in ("interval", "ratio") and numeric is None:
+        return MetricResult(
+            metric, None, f"the {level} level needs numeric categories", 0, len(data.coders)
+        )
+    result = _result(metric, data.values, len(data.categories), level, weights, numeric, ci)
+    result.extra = {"level": level, "weights": weights, "categories": data.categories}
+    return result
+
+
+# -- coded (set-valued) data ---------------------------------------------------------------------------
+
+
+def code_metric(data: CodedData, code_index: int, metric: str, ci: bool = False) -> MetricResult:
+    """One code as present/absent per passage, for the coders who reviewed the passage."""
+    values = data.code_values(code_index)
+    result = _result(metric, values, 2, ci=ci)
+    if len(data.coders) == 2:
+        prevalence, bias = prevalence_and_bias(values)
+        result.extra = {"prevalence_index": prevalence.value, "bias_index": bias.value}
+    return result
+
+
+def _set_categories(data: CodedData) -> tuple[np.ndarray, list[frozenset[str]]]:
+    """Each reviewed unit-coder cell's set of codes as a category index (distinct sets)."""
+    packed = np.packbits(data.present, axis=2)
+    flat = packed.reshape(-1, packed.shape[2])
+    reviewed = data.reviewed.reshape(-1)
+    values = np.full(flat.shape[0], -1, dtype=np.int64)
+    if not reviewed.any():
+        return values.reshape(data.reviewed.shape), []
+    distinct, inverse = np.unique(flat[reviewed], axis=0, return_inverse=True)
+    values[reviewed] = inverse.reshape(-1)
+    members = np.unpackbits(distinct, axis=1)[:, : len(data.codes)].astype(bool)
+    sets = [frozenset(np.array(data.codes)[row].tolist()) for row in members]
+    return values.reshape(data.reviewed.shape), sets
+
+
+def set_alpha(data: CodedData, distance: str = "masi", ci: bool = False) -> MetricResult:
+    """Krippendorff's alpha over whole code sets per passage (MASI or Jaccard distance)."""
+    values, sets = _set_categories(data)
+    if not sets:
+        return MetricResult("alpha", None, "no passage was reviewed", 0, len(data.coders))
+    delta = set_distance_matrix(sets, distance)
+
+    def statistic(sample: np.ndarray) -> Value:
+        return krippendorff_alpha(count_matrix(sample, len(sets)), delta=delta)
+
+    value = statistic(values)
+    interval = (
+        bootstrap_interval(values, statistic, BOOTSTRAP_REPS, BOOTSTRAP_SEED)
+        if ci and value.value is not None
+        else None
+    )
+    return MetricResult(
+        metric="alpha",
+        value=value.value,
+        reason=value.reason,
+        units=_pairable_units(values, "alpha"),
+        coders=len(data.coders),
+        ci95=interval,
+        interpretation=interpret("alpha", value.value),
+        extra={"level": "set", "distance": distance},
+    )
+
+
+def coded_metric(
+    data: CodedData, metric: str, distance: str = "masi", ci: bool = False
+) -> MetricResult:
+    """A metric over coded data: per code, plus one overall figure.
+
+    The overall figure for alpha is alpha over code sets (``distance``); for the other metrics
+    it is pooled over every passage-and-code pair (each code's presence as one binary item).
+    """
+    per_code = {}
+    for index, code in enumerate(data.codes):
+        result = code_metric(data, index, metric, ci)
+        per_code[code] = result.to_dict(with_ci=ci)
+    if metric == "alpha":
+        overall = set_alpha(data, distance, ci)
+    else:
+        stacked = (
+            np.concatenate([data.code_values(i) for i in range(len(data.codes))])
+            if data.codes
+            else np.zeros((0, len(data.coders)), dtype=np.int8)
+        )
+        overall = _result(metric, stacked, 2, ci=ci)
+        overall.extra = {"pooled_over_codes": True}
+    overall.per_code = per_code
+    return overall
+
+
+def coder_pairs(data: CodedData, distance: str = "masi") -> dict[tuple[str, str], MetricResult]:
+    """Alpha over code sets for every pair of coders (human–human, LLM–human, LLM–consensus)."""
+    pairs = {}
+    for i, first in enumerate(data.coders):
+        for second in data.coders[i + 1 :]:
+            pairs[(first, second)] = set_alpha(data.select(coders=[first, second]), distance)
+    return pairs
+
+
+def method_statement(
+    data: CodedData | RatingData,
+    metric: str,
+    distance: str = "masi",
+    ci: bool = False,
+    level: str = "nominal",
+) -> str:
+    """A paragraph a lead can paste into a paper: units, coders, metric, missing data, interval."""
+    coders = ", ".join(data.coders)
+    name = NAMES.get(metric, metric)
+    if isinstance(data, CodedData):
+        text = (
+            f"Agreement was assessed on {len(data.units)} passages (the units) coded by "
+            f"{len(data.coders)} coders ({coders}) with {len(data.codes)} codes. For each code, a "
+            "passage counted as coded or not coded by each coder who reviewed it; passages a coder "
+            f"did not review were treated as missing, not as disagreement. {name} was computed "
+            "per code"
+        )
+        if metric == "alpha":
+            text += (
+                f", and over the whole set of codes per passage with the {distance.upper()} "
+                "distance (Passonneau 2006)"
+            )
+        else:
+            text += ", and pooled over all passage–code pairs"
+        text += "."
+    else:
+        text = (
+            f"Agreement was assessed on {len(data.units)} units rated by {len(data.coders)} coders "
+            f"({coders}) on the categories {', '.join(data.categories)}, using {name} at the {level} level. "
+            "Units a coder did not rate were treated as missing."
+        )
+    if ci:
+        text += (
+            f" 95% confidence intervals are percentile bootstrap intervals from {BOOTSTRAP_REPS} "
+            f"resamples of units (seed {BOOTSTRAP_SEED})."
+        )
+    if metric == "alpha":
+        text += " Following Krippendorff (2004), alpha ≥ .800 is taken as reliable and ≥ .667 as sufficient for tentative conclusions."
+    elif metric != "percent":
+        text += " Values are described with the Landis and Koch (1977) bands."
+    return text

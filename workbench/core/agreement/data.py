@@ -1,0 +1,228 @@
+"""Agreement data: who coded which unit how, from a project or a ``unit,coder,value`` CSV.
+
+Two shapes. ``CodedData`` is set-valued: each coder gives each unit a set of codes, and a unit a
+coder never reviewed is missing (not "no code"). It is held as arrays (units × coders ×
+codes of booleans, plus a reviewed mask) so per-code statistics over a million passages stay
+vectorised. ``RatingData`` holds one category per unit and coder, over a declared ordered list.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import select
+
+from workbench.core.decoding import decode_bytes
+from workbench.core.errors import WorkbenchError
+from workbench.core.store import Project, schema
+from workbench.core.store.coding import CoderKind
+from workbench.core.store.queries import passage_key
+
+MISSING = -1
+
+
+class AgreementDataError(WorkbenchError):
+    """Ratings that cannot be analysed as asked; the message says which row or option."""
+
+
+@dataclass
+class CodedData:
+    units: list[str]
+    coders: list[str]
+    codes: list[str]
+    reviewed: np.ndarray  # bool, units × coders
+    present: np.ndarray  # bool, units × coders × codes
+    coder_kinds: dict[str, str]
+
+    def code_values(self, code_index: int) -> np.ndarray:
+        """Units × coders of 1 (applied), 0 (reviewed, not applied), -1 (not reviewed)."""
+        return np.where(
+            self.reviewed, self.present[:, :, code_index].astype(np.int8), np.int8(MISSING)
+        )
+
+    def select(self, coders: list[str] | None = None, codes: list[str] | None = None) -> CodedData:
+        coder_index = (
+            [self._index(self.coders, name, "coder") for name in coders]
+            if coders
+            else list(range(len(self.coders)))
+        )
+        code_index = (
+            [self._index(self.codes, code, "code") for code in codes]
+            if codes
+            else list(range(len(self.codes)))
+        )
+        reviewed = self.reviewed[:, coder_index]
+        keep = reviewed.any(axis=1)
+        return CodedData(
+            units=[unit for unit, k in zip(self.units, keep, strict=True) if k],
+            coders=[self.coders[i] for i in coder_index],
+            codes=[self.codes[i] for i in code_index],
+            reviewed=reviewed[keep],
+            present=self.present[keep][:, coder_index][:, :, code_index],
+            coder_kinds={
+                self.coders[i]: self.coder_kinds.get(self.coders[i], "human") for i in coder_index
+            },
+        )
+
+    @staticmethod
+    def _index(items: list[str], name: str, what: str) -> int:
+        try:
+            return items.index(name)
+        except ValueError:
+            raise AgreementDataError(
+                f"unknown {what} '{name}'; known: {', '.join(items)}"
+            ) from None
+
+
+@dataclass
+class RatingData:
+    units: list[str]
+    coders: list[str]
+    categories: list[str]
+    values: np.ndarray  # int, units × coders, category index or -1
+
+    def numeric_categories(self) -> np.ndarray | None:
+        try:
+            return np.array([float(c) for c in self.categories])
+        except ValueError:
+            return None
+
+
+def project_data(project: Project, include_llm: bool = True) -> CodedData:
+    """Every coded passage reviewed by some coder: humans, the consensus, and each LLM engine
+    (its raw suggestions as a pseudo-coder named ``llm:<engine>/<model>``)."""
+    codebook = project.codebook
+    if codebook is None:
+        raise AgreementDataError(f"{project.location}: the project has no codebook")
+    codes = [code.id for code in codebook.walk()]
+    code_at = {code: i for i, code in enumerate(codes)}
+    reviewed: dict[tuple[int, str], None] = {}
+    applied: dict[tuple[int, str], set[str]] = defaultdict(set)
+    kinds: dict[str, str] = {}
+    with project.reading() as conn:
+        coder_rows = conn.execute(
+            select(schema.coders.c.id, schema.coders.c.name, schema.coders.c.kind)
+        ).all()
+        names = {row.id: row.name for row in coder_rows}
+        kinds.update({row.name: row.kind for row in coder_rows})
+        for passage_id, coder_id in conn.execute(
+            select(schema.reviews.c.passage_id, schema.reviews.c.coder_id)
+        ):
+            reviewed[(passage_id, names[coder_id])] = None
+        for passage_id, coder_id, code in conn.execute(
+            select(schema.codings.c.passage_id, schema.codings.c.coder_id, schema.codings.c.code_id)
+        ):
+            applied[(passage_id, names[coder_id])].add(code)
+        if include_llm:
+            runs = schema.suggestion_runs
+            for passage_id, engine, model in conn.execute(
+                select(runs.c.passage_id, runs.c.engine, runs.c.model)
+            ):
+                name = f"llm:{engine}/{model}"
+                kinds[name] = CoderKind.LLM.value
+                reviewed[(passage_id, name)] = None
+            s = schema.suggestions
+            for passage_id, engine, model, code in conn.execute(
+                select(s.c.passage_id, s.c.engine, s.c.model, s.c.code_id)
+            ):
+                applied[(passage_id, f"llm:{engine}/{model}")].add(code)
+        passage_ids = sorted({pid for pid, _ in reviewed})
+        keys = _passage_keys(conn, passage_ids)
+    coders = sorted(
+        {name for _, name in reviewed}, key=lambda n: (kinds.get(n) != "human", kinds.get(n, ""), n)
+    )
+    unit_at = {pid: i for i, pid in enumerate(passage_ids)}
+    coder_at = {name: i for i, name in enumerate(coders)}
+    review = np.zeros((len(passage_ids), len(coders)), dtype=bool)
+    present = np.zeros((len(passage_ids), len(coders), len(codes)), dtype=bool)
+    for pid, name in reviewed:
+        review[unit_at[pid], coder_at[name]] = True
+    for (pid, name), found in applied.items():
+        if (pid, name) not in reviewed:
+            continue
+        for code in found:
+            if code in code_at:
+                present[unit_at[pid], coder_at[name], code_at[code]] = True
+    return CodedData([keys[pid] for pid in passage_ids], coders, codes, review, present, kinds)
+
+
+def _passage_keys(conn, passage_ids: list[int]) -> dict[int, str]:  # type: ignore[no-untyped-def]
+    p, t = schema.passages, schema.transcripts
+    keys: dict[int, str] = {}
+    for start in range(0, len(passage_ids), 500):
+        rows = conn.execute(
+            select(p.c.id, t.c.external_id, p.c.position)
+            .join(t, t.c.id == p.c.transcript_id)
+            .where(p.c.id.in_(passage_ids[start : start + 500]))
+        )
+        keys.update(
+            {pid: passage_key(external_id, position) for pid, external_id, position in rows}
+        )
+    return keys
+
+
+def read_ratings_csv(
+    path: str | Path, categories: list[str] | None = None
+) -> CodedData | RatingData:
+    """Read ``unit,coder,value`` rows: set-valued if a unit and coder repeat or a value is empty."""
+    path = Path(path)
+    try:
+        text, _ = decode_bytes(path.read_bytes(), str(path))
+    except OSError as exc:
+        raise AgreementDataError(f"{path}: cannot read: {exc.strerror}") from exc
+    reader = csv.reader(io.StringIO(text))
+    header = [cell.strip().lower() for cell in next(reader, [])]
+    if header[:3] != ["unit", "coder", "value"]:
+        raise AgreementDataError(
+            f"{path}: line 1: expected the header unit,coder,value, found {','.join(header)}"
+        )
+    rows: list[tuple[str, str, str]] = []
+    for cells in reader:
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) < 3 or not cells[0].strip() or not cells[1].strip():
+            raise AgreementDataError(f"{path}: line {reader.line_num}: needs a unit and a coder")
+        rows.append((cells[0].strip(), cells[1].strip(), cells[2].strip()))
+    if not rows:
+        raise AgreementDataError(f"{path}: no ratings")
+    seen = defaultdict(int)
+    for unit, coder, _value in rows:
+        seen[(unit, coder)] += 1
+    units = list(dict.fromkeys(unit for unit, _, _ in rows))
+    coders = list(dict.fromkeys(coder for _, coder, _ in rows))
+    unit_at = {u: i for i, u in enumerate(units)}
+    coder_at = {c: i for i, c in enumerate(coders)}
+    values = [value for _, _, value in rows if value]
+    declared = categories or _sorted_categories(values)
+    unknown = sorted(set(values) - set(declared))
+    if unknown:
+        raise AgreementDataError(f"{path}: values not in --categories: {', '.join(unknown)}")
+    if max(seen.values()) > 1 or any(not value for _, _, value in rows):
+        code_at = {c: i for i, c in enumerate(declared)}
+        reviewed = np.zeros((len(units), len(coders)), dtype=bool)
+        present = np.zeros((len(units), len(coders), len(declared)), dtype=bool)
+        for unit, coder, value in rows:
+            reviewed[unit_at[unit], coder_at[coder]] = True
+            if value:
+                present[unit_at[unit], coder_at[coder], code_at[value]] = True
+        return CodedData(
+            units, coders, list(declared), reviewed, present, {c: "human" for c in coders}
+        )
+    category_at = {c: i for i, c in enumerate(declared)}
+    matrix = np.full((len(units), len(coders)), MISSING, dtype=np.int64)
+    for unit, coder, value in rows:
+        matrix[unit_at[unit], coder_at[coder]] = category_at[value]
+    return RatingData(units, coders, list(declared), matrix)
+
+
+def _sorted_categories(values: list[str]) -> list[str]:
+    distinct = list(dict.fromkeys(values))
+    try:
+        return sorted(distinct, key=float)
+    except ValueError:
+        return sorted(distinct)

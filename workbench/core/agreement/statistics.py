@@ -1,0 +1,304 @@
+"""Inter-rater agreement statistics, exact and vectorised.
+
+Almost every multi-coder statistic here is a function of one matrix: ``counts[u, c]``, how many
+coders put unit ``u`` in category ``c`` (missing ratings simply do not count). That gives
+percent agreement, Fleiss' kappa, Krippendorff's alpha at every level of measurement, Gwet's
+AC1/AC2 and Brennan–Prediger without ever looping over units in Python, so a million passages
+take milliseconds, and a bootstrap resamples rows of it. Cohen's and Scott's statistics need
+the two coders' paired values and take a two-column array.
+
+Every function returns a ``Value``: a number, or None with the reason it is undefined (no
+variation, too few coders or units); never NaN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+MISSING = -1
+
+
+@dataclass(frozen=True)
+class Value:
+    value: float | None
+    reason: str | None = None
+
+    @classmethod
+    def undefined(cls, reason: str) -> Value:
+        return cls(None, reason)
+
+
+def count_matrix(values: np.ndarray, n_categories: int) -> np.ndarray:
+    """``counts[u, c]`` from a units × coders array of category indices (``MISSING`` = -1)."""
+    values = np.asarray(values)
+    counts = np.zeros((values.shape[0], n_categories), dtype=np.int64)
+    for column in range(values.shape[1]):
+        rated = values[:, column] >= 0
+        np.add.at(counts, (np.nonzero(rated)[0], values[rated, column]), 1)
+    return counts
+
+
+# -- distances between categories (Krippendorff 2011, section C) ------------------------------------
+
+
+def distance_matrix(level: str, categories: np.ndarray | None, marginals: np.ndarray) -> np.ndarray:
+    """Squared difference δ²(c, k) for each pair of categories at a level of measurement.
+
+    ``categories`` are the numeric values of the categories (interval, ratio); ``marginals``
+    are the pairable values per category (for ordinal ranks).
+    """
+    q = len(marginals)
+    if level == "nominal":
+        return 1.0 - np.eye(q)
+    if level == "ordinal":
+        cumulative = np.concatenate([[0.0], np.cumsum(marginals)])
+        d = np.zeros((q, q))
+        for c in range(q):
+            for k in range(q):
+                low, high = min(c, k), max(c, k)
+                d[c, k] = (
+                    cumulative[high + 1] - cumulative[low] - (marginals[c] + marginals[k]) / 2
+                ) ** 2
+        return d
+    if categories is None:
+        raise ValueError(f"the {level} level needs numeric category values")
+    v = np.asarray(categories, dtype=float)
+    diff = v[:, None] - v[None, :]
+    if level == "interval":
+        return diff**2
+    if level == "ratio":
+        total = v[:, None] + v[None, :]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d = np.where(total == 0, 0.0, (diff / np.where(total == 0, 1, total)) ** 2)
+        return d
+    raise ValueError(f"unknown level of measurement '{level}'")
+
+
+def coincidence_matrix(counts: np.ndarray) -> np.ndarray:
+    """Krippendorff's coincidences ``o[c, k]`` from pairable values (units with 2+ ratings)."""
+    m = counts.sum(axis=1)
+    weight = np.where(m >= 2, 1.0 / np.maximum(m - 1, 1), 0.0)
+    weighted = counts * weight[:, None]
+    return weighted.T @ counts - np.diag(weighted.sum(axis=0))
+
+
+def krippendorff_alpha(
+    counts: np.ndarray,
+    level: str = "nominal",
+    categories: np.ndarray | None = None,
+    delta: np.ndarray | None = None,
+) -> Value:
+    """Krippendorff's alpha for any number of coders and missing data.
+
+    ``delta`` replaces the level's distances, e.g. MASI distances between sets of codes.
+    """
+    o = coincidence_matrix(counts)
+    n_c = o.sum(axis=1)
+    n = n_c.sum()
+    if n < 2:
+        return Value.undefined("fewer than two pairable values (no unit was coded by two coders)")
+    if delta is None:
+        delta = distance_matrix(level, categories, n_c)
+    observed = (o * delta).sum() / n
+    expected = (np.outer(n_c, n_c) * delta).sum() / (n * (n - 1))
+    if expected <= 0:
+        return Value.undefined("no variation: every pairable value is in the same category")
+    return Value(float(1 - observed / expected))
+
+
+# -- sets of codes (Passonneau 2006) -----------------------------------------------------------------
+
+
+def jaccard_distance(a: frozenset, b: frozenset) -> float:
+    union = a | b
+    return 0.0 if not union else 1 - len(a & b) / len(union)
+
+
+def masi_distance(a: frozenset, b: frozenset) -> float:
+    """1 - Jaccard × monotonicity (1 same, 2/3 subset, 1/3 overlap, 0 disjoint)."""
+    if a == b:
+        return 0.0
+    if not (a & b):
+        return 1.0
+    monotonicity = 2 / 3 if (a <= b or b <= a) else 1 / 3
+    return 1 - (len(a & b) / len(a | b)) * monotonicity
+
+
+SET_DISTANCES = {"masi": masi_distance, "jaccard": jaccard_distance}
+
+
+def set_distance_matrix(sets: list[frozenset], distance: str) -> np.ndarray:
+    function = SET_DISTANCES[distance]
+    q = len(sets)
+    d = np.zeros((q, q))
+    for i in range(q):
+        for j in range(i + 1, q):
+            d[i, j] = d[j, i] = function(sets[i], sets[j])
+    return d
+
+
+# -- multi-coder statistics from the count matrix -----------------------------------------------------
+
+
+def _pairable(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    m = counts.sum(axis=1)
+    keep = m >= 2
+    return counts[keep], m[keep]
+
+
+def percent_agreement(counts: np.ndarray) -> Value:
+    """Share of agreeing coder pairs, averaged over units coded by two or more coders."""
+    c, m = _pairable(counts)
+    if len(m) == 0:
+        return Value.undefined("no unit was coded by two coders")
+    per_unit = (c * (c - 1)).sum(axis=1) / (m * (m - 1))
+    return Value(float(per_unit.mean()))
+
+
+def fleiss_kappa(counts: np.ndarray) -> Value:
+    """Fleiss (1971), with the usual extension to unequal numbers of coders per unit."""
+    c, m = _pairable(counts)
+    if len(m) == 0:
+        return Value.undefined("no unit was coded by two coders")
+    p_bar = ((c * (c - 1)).sum(axis=1) / (m * (m - 1))).mean()
+    p_j = c.sum(axis=0) / c.sum()
+    p_e = float((p_j**2).sum())
+    if p_e >= 1:
+        return Value.undefined("no variation: every rating is in the same category")
+    return Value(float((p_bar - p_e) / (1 - p_e)))
+
+
+def _weights(q: int, weights: str) -> np.ndarray:
+    """Agreement weights (1 on the diagonal) over ordered categories, as Gwet and Cohen use them."""
+    if q == 1 or weights == "identity":
+        return np.eye(q)
+    i = np.arange(q)
+    gap = np.abs(i[:, None] - i[None, :]) / (q - 1)
+    if weights == "linear":
+        return 1 - gap
+    if weights == "quadratic":
+        return 1 - gap**2
+    raise ValueError(f"unknown weights '{weights}'")
+
+
+def gwet_ac(counts: np.ndarray, weights: str = "identity") -> Value:
+    """Gwet's AC1 (identity weights) or AC2 (linear or quadratic), any number of coders."""
+    q = counts.shape[1]
+    if q < 2:
+        return Value.undefined("needs at least two categories")
+    w = _weights(q, weights)
+    c, m = _pairable(counts)
+    if len(m) == 0:
+        return Value.undefined("no unit was coded by two coders")
+    weighted = c @ w.T  # r*_ik = sum_l w_kl r_il
+    p_a = ((c * (weighted - 1)).sum(axis=1) / (m * (m - 1))).mean()
+    rated = counts[counts.sum(axis=1) >= 1]
+    pi = (rated / rated.sum(axis=1, keepdims=True)).mean(axis=0)
+    p_e = w.sum() / (q * (q - 1)) * float((pi * (1 - pi)).sum())
+    if p_e >= 1:
+        return Value.undefined("chance agreement is 1")
+    return Value(float((p_a - p_e) / (1 - p_e)))
+
+
+def brennan_prediger(counts: np.ndarray, weights: str = "identity") -> Value:
+    """Brennan & Prediger (1981): chance agreement fixed at 1/q (weighted: sum of weights / q²)."""
+    q = counts.shape[1]
+    if q < 2:
+        return Value.undefined("needs at least two categories")
+    w = _weights(q, weights)
+    c, m = _pairable(counts)
+    if len(m) == 0:
+        return Value.undefined("no unit was coded by two coders")
+    p_a = ((c * (c @ w.T - 1)).sum(axis=1) / (m * (m - 1))).mean()
+    p_e = w.sum() / q**2
+    return Value(float((p_a - p_e) / (1 - p_e)))
+
+
+# -- two coders ----------------------------------------------------------------------------------------
+
+
+def paired(values: np.ndarray) -> np.ndarray:
+    """Rows where both of two coders gave a value."""
+    values = np.asarray(values)
+    if values.ndim != 2 or values.shape[1] != 2:
+        raise ValueError("needs a units × 2 array")
+    return values[(values[:, 0] >= 0) & (values[:, 1] >= 0)]
+
+
+def _table(pairs: np.ndarray, q: int) -> np.ndarray:
+    table = np.zeros((q, q))
+    np.add.at(table, (pairs[:, 0], pairs[:, 1]), 1)
+    return table / table.sum()
+
+
+def cohen_kappa(values: np.ndarray, q: int, weights: str = "identity") -> Value:
+    """Cohen (1960) kappa; with linear or quadratic weights, Cohen's (1968) weighted kappa."""
+    pairs = paired(values)
+    if len(pairs) == 0:
+        return Value.undefined("the two coders coded no unit in common")
+    p = _table(pairs, q)
+    w = _weights(q, weights)
+    expected_table = np.outer(p.sum(axis=1), p.sum(axis=0))
+    p_o, p_e = float((w * p).sum()), float((w * expected_table).sum())
+    if p_e >= 1:
+        return Value.undefined("no variation: both coders used a single category")
+    return Value((p_o - p_e) / (1 - p_e))
+
+
+def scott_pi(values: np.ndarray, q: int) -> Value:
+    """Scott (1955) pi: chance agreement from the two coders' pooled category shares."""
+    pairs = paired(values)
+    if len(pairs) == 0:
+        return Value.undefined("the two coders coded no unit in common")
+    p = _table(pairs, q)
+    pooled = (p.sum(axis=1) + p.sum(axis=0)) / 2
+    p_o, p_e = float(np.trace(p)), float((pooled**2).sum())
+    if p_e >= 1:
+        return Value.undefined("no variation: both coders used a single category")
+    return Value((p_o - p_e) / (1 - p_e))
+
+
+def prevalence_and_bias(values: np.ndarray) -> tuple[Value, Value]:
+    """Byrt, Bishop & Carlin (1993) indices for a present/absent code (category 1 = present).
+
+    Prevalence index (a - d)/n: how lopsided the code is; bias index (b - c)/n: how differently
+    the two coders use it. High values explain a low kappa despite high agreement.
+    """
+    pairs = paired(values)
+    if len(pairs) == 0:
+        reason = "the two coders coded no unit in common"
+        return Value.undefined(reason), Value.undefined(reason)
+    a = np.sum((pairs[:, 0] == 1) & (pairs[:, 1] == 1))
+    d = np.sum((pairs[:, 0] == 0) & (pairs[:, 1] == 0))
+    b = np.sum((pairs[:, 0] == 1) & (pairs[:, 1] == 0))
+    c = np.sum((pairs[:, 0] == 0) & (pairs[:, 1] == 1))
+    n = len(pairs)
+    return Value(float((a - d) / n)), Value(float((b - c) / n))
+
+
+# -- bootstrap -----------------------------------------------------------------------------------------
+
+
+def bootstrap_interval(
+    data: np.ndarray,
+    statistic: Callable[[np.ndarray], Value],
+    reps: int = 1000,
+    seed: int = 20251123,
+) -> tuple[float, float] | None:
+    """Percentile 95% interval from resampling units (rows of ``data``); reproducible by seed."""
+    rng = np.random.default_rng(seed)
+    n = len(data)
+    if n < 2:
+        return None
+    found = []
+    for _ in range(reps):
+        value = statistic(data[rng.integers(0, n, n)]).value
+        if value is not None:
+            found.append(value)
+    if len(found) < reps * 0.5:
+        return None
+    low, high = np.percentile(found, [2.5, 97.5])
+    return float(low), float(high)
