@@ -217,3 +217,12 @@ def test_perfect_agreement_gives_one_where_defined(column):
         if len(set(column)) > 1:
             assert result.value == pytest.approx(1.0)
     assert cohen_kappa(values[:, :2], 4).value in (None, pytest.approx(1.0))
+
+
+def test_coincidences_from_values_equal_the_count_matrix_route():
+    from workbench.core.agreement.statistics import alpha_from_coincidences, coincidences_from_values
+
+    values = np.where(KRIPPENDORFF_2011 > 0, KRIPPENDORFF_2011 - 1, M)
+    direct = alpha_from_coincidences(coincidences_from_values(values, 5)).value
+    assert direct == pytest.approx(krippendorff_alpha(count_matrix(values, 5)).value)
+    assert round(direct, 3) == 0.743

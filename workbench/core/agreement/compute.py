@@ -14,16 +14,21 @@ import numpy as np
 from workbench.core.agreement.data import CodedData, RatingData
 from workbench.core.agreement.statistics import (
     Value,
+    alpha_from_coincidences,
     bootstrap_interval,
+    bootstrap_weights_interval,
     brennan_prediger,
-    cohen_kappa,
+    cohen_from_table,
+    coincidences_from_values,
+    compress,
     count_matrix,
     fleiss_kappa,
     gwet_ac,
     krippendorff_alpha,
+    pair_table,
     percent_agreement,
     prevalence_and_bias,
-    scott_pi,
+    scott_from_table,
     set_distance_matrix,
 )
 
@@ -94,37 +99,56 @@ def interpret(metric: str, value: float | None) -> str:
 # -- one metric over one units × coders array ----------------------------------------------------------
 
 
-def _rating_value(
-    metric: str, values: np.ndarray, q: int, level: str, weights: str, numeric: np.ndarray | None
+def _count_value(
+    metric: str,
+    rows: np.ndarray,
+    mult: np.ndarray,
+    level: str,
+    weights: str,
+    numeric: np.ndarray | None,
 ) -> Value:
-    if metric in TWO_CODER_METRICS:
-        if values.shape[1] != 2:
-            return Value.undefined(
-                f"{NAMES[metric]} compares exactly two coders ({values.shape[1]} here); "
-                "choose two with --coders, or use fleiss or alpha"
-            )
-        if metric == "cohen":
-            return cohen_kappa(values, q, weights)
-        return scott_pi(values, q)
-    counts = count_matrix(values, q)
     if metric == "percent":
-        return percent_agreement(counts)
+        return percent_agreement(rows, mult)
     if metric == "fleiss":
-        return fleiss_kappa(counts)
+        return fleiss_kappa(rows, mult)
     if metric == "alpha":
-        return krippendorff_alpha(counts, level, numeric)
+        return krippendorff_alpha(rows, level, numeric, weights=mult)
     if metric == "ac1":
-        return gwet_ac(counts, weights)
+        return gwet_ac(rows, weights, mult)
     if metric == "bp":
-        return brennan_prediger(counts, weights)
+        return brennan_prediger(rows, weights, mult)
     raise ValueError(f"unknown metric '{metric}'")
 
 
-def _pairable_units(values: np.ndarray, metric: str) -> int:
-    rated = (values >= 0).sum(axis=1)
-    if metric in TWO_CODER_METRICS and values.shape[1] == 2:
-        return int((rated == 2).sum())
-    return int((rated >= 2).sum())
+def _two_coder_value(metric: str, values: np.ndarray, q: int, weights: str) -> Value:
+    if values.shape[1] != 2:
+        return Value.undefined(
+            f"{NAMES[metric]} compares exactly two coders ({values.shape[1]} here); "
+            "choose two with --coders, or use fleiss or alpha"
+        )
+    table = pair_table(values, q)
+    return cohen_from_table(table, weights) if metric == "cohen" else scott_from_table(table)
+
+
+def _pairable_units(
+    values: np.ndarray, metric: str, compressed: tuple[np.ndarray, np.ndarray] | None = None
+) -> int:
+    """Units coded by two or more coders (by both, for two-coder statistics)."""
+    if compressed is not None:
+        rows, mult = compressed
+        rated = rows.sum(axis=1)
+    else:
+        rated, mult = _column_sum(values >= 0), None
+    keep = rated == 2 if metric in TWO_CODER_METRICS and values.shape[1] == 2 else rated >= 2
+    return int(mult[keep].sum()) if mult is not None else int(keep.sum())
+
+
+def _column_sum(matrix: np.ndarray) -> np.ndarray:
+    """Row sums of a units × few-columns array (column by column: much faster than axis=1)."""
+    total = np.zeros(matrix.shape[0], dtype=np.int64)
+    for column in range(matrix.shape[1]):
+        total += matrix[:, column]
+    return total
 
 
 def _result(
@@ -135,21 +159,40 @@ def _result(
     weights: str = "identity",
     numeric: np.ndarray | None = None,
     ci: bool = False,
+    compressed: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> MetricResult:
-    value = _rating_value(metric, values, q, level, weights, numeric)
     interval = None
-    if ci and value.value is not None:
-        interval = bootstrap_interval(
-            values,
-            lambda sample: _rating_value(metric, sample, q, level, weights, numeric),
-            BOOTSTRAP_REPS,
-            BOOTSTRAP_SEED,
-        )
+    if metric in TWO_CODER_METRICS:
+        value = _two_coder_value(metric, values, q, weights)
+        if ci and value.value is not None:
+            table = pair_table(values, q)
+
+            def resampled(sample: np.ndarray) -> Value:
+                shaped = sample.reshape(table.shape)
+                return (
+                    cohen_from_table(shaped, weights)
+                    if metric == "cohen"
+                    else scott_from_table(shaped)
+                )
+
+            interval = bootstrap_weights_interval(
+                table.reshape(-1), resampled, BOOTSTRAP_REPS, BOOTSTRAP_SEED
+            )
+    else:
+        rows, mult = compressed if compressed is not None else compress(count_matrix(values, q))
+        value = _count_value(metric, rows, mult, level, weights, numeric)
+        if ci and value.value is not None:
+            interval = bootstrap_weights_interval(
+                mult,
+                lambda sample: _count_value(metric, rows, sample, level, weights, numeric),
+                BOOTSTRAP_REPS,
+                BOOTSTRAP_SEED,
+            )
     return MetricResult(
         metric=metric,
         value=value.value,
         reason=value.reason,
-        units=_pairable_units(values, metric),
+        units=_pairable_units(values, metric, compressed),
         coders=values.shape[1],
         ci95=interval,
         interpretation=interpret(metric, value.value),
@@ -181,8 +224,8 @@ def rating_metric(
 
 def code_metric(data: CodedData, code_index: int, metric: str, ci: bool = False) -> MetricResult:
     """One code as present/absent per passage, for the coders who reviewed the passage."""
-    values = data.code_values(code_index)
-    result = _result(metric, values, 2, ci=ci)
+    values, compressed = data.code_counts(code_index)
+    result = _result(metric, values, 2, ci=ci, compressed=compressed)
     if len(data.coders) == 2:
         prevalence, bias = prevalence_and_bias(values)
         result.extra = {"prevalence_index": prevalence.value, "bias_index": bias.value}
@@ -210,9 +253,10 @@ def set_alpha(data: CodedData, distance: str = "masi", ci: bool = False) -> Metr
     if not sets:
         return MetricResult("alpha", None, "no passage was reviewed", 0, len(data.coders))
     delta = set_distance_matrix(sets, distance)
+    q = len(sets)
 
     def statistic(sample: np.ndarray) -> Value:
-        return krippendorff_alpha(count_matrix(sample, len(sets)), delta=delta)
+        return alpha_from_coincidences(coincidences_from_values(sample, q), delta=delta)
 
     value = statistic(values)
     interval = (

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import select
 
+from workbench.core.agreement.statistics import compress
 from workbench.core.decoding import decode_bytes
 from workbench.core.errors import WorkbenchError
 from workbench.core.store import Project, schema
@@ -38,6 +39,20 @@ class CodedData:
     reviewed: np.ndarray  # bool, units × coders
     present: np.ndarray  # bool, units × coders × codes
     coder_kinds: dict[str, str]
+
+    def code_counts(self, code_index: int) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        """A code's values and its compressed (absent, present) count rows, computed once."""
+        cache = self.__dict__.setdefault("_counts_cache", {})
+        if code_index not in cache:
+            values = self.code_values(code_index)
+            rated = np.zeros(len(values), dtype=np.int64)
+            present = np.zeros(len(values), dtype=np.int64)
+            for column in range(values.shape[1]):
+                rated += values[:, column] >= 0
+                present += values[:, column] == 1
+            counts = np.stack([rated - present, present], axis=1)
+            cache[code_index] = (values, compress(counts))
+        return cache[code_index]
 
     def code_values(self, code_index: int) -> np.ndarray:
         """Units × coders of 1 (applied), 0 (reviewed, not applied), -1 (not reviewed)."""

@@ -34,11 +34,14 @@ class Value:
 def count_matrix(values: np.ndarray, n_categories: int) -> np.ndarray:
     """``counts[u, c]`` from a units × coders array of category indices (``MISSING`` = -1)."""
     values = np.asarray(values)
-    counts = np.zeros((values.shape[0], n_categories), dtype=np.int64)
+    units = values.shape[0]
+    counts = np.zeros(units * n_categories, dtype=np.int64)
+    rows = np.arange(units, dtype=np.int64) * n_categories
     for column in range(values.shape[1]):
-        rated = values[:, column] >= 0
-        np.add.at(counts, (np.nonzero(rated)[0], values[rated, column]), 1)
-    return counts
+        column_values = values[:, column]
+        rated = column_values >= 0
+        counts += np.bincount((rows + column_values)[rated], minlength=units * n_categories)
+    return counts.reshape(units, n_categories)
 
 
 # -- distances between categories (Krippendorff 2011, section C) ------------------------------------
@@ -77,11 +80,35 @@ def distance_matrix(level: str, categories: np.ndarray | None, marginals: np.nda
     raise ValueError(f"unknown level of measurement '{level}'")
 
 
-def coincidence_matrix(counts: np.ndarray) -> np.ndarray:
+def compress(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of a count matrix and how many units have each.
+
+    Every multi-coder statistic here is a (weighted) sum over units of a function of the
+    unit's row, so units with the same row can be counted once. For present/absent codes and
+    a few coders there are only a handful of distinct rows, however many passages there are.
+    """
+    if len(counts) == 0:
+        return counts, np.zeros(0, dtype=np.int64)
+    base = int(counts.max()) + 1
+    if base ** counts.shape[1] < 2**62:
+        # one integer per row (mixed radix), then a 1-D unique: far faster than unique rows
+        radix = base ** np.arange(counts.shape[1] - 1, -1, -1, dtype=np.int64)
+        keys, multiplicity = np.unique(counts @ radix, return_counts=True)
+        rows = (keys[:, None] // radix[None, :]) % base
+        return rows, multiplicity
+    rows, multiplicity = np.unique(counts, axis=0, return_counts=True)
+    return rows, multiplicity
+
+
+def _weights_or_ones(counts: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+    return np.ones(len(counts)) if weights is None else np.asarray(weights, dtype=float)
+
+
+def coincidence_matrix(counts: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
     """Krippendorff's coincidences ``o[c, k]`` from pairable values (units with 2+ ratings)."""
     m = counts.sum(axis=1)
-    weight = np.where(m >= 2, 1.0 / np.maximum(m - 1, 1), 0.0)
-    weighted = counts * weight[:, None]
+    per_unit = np.where(m >= 2, 1.0 / np.maximum(m - 1, 1), 0.0) * _weights_or_ones(counts, weights)
+    weighted = counts * per_unit[:, None]
     return weighted.T @ counts - np.diag(weighted.sum(axis=0))
 
 
@@ -90,12 +117,42 @@ def krippendorff_alpha(
     level: str = "nominal",
     categories: np.ndarray | None = None,
     delta: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
 ) -> Value:
     """Krippendorff's alpha for any number of coders and missing data.
 
-    ``delta`` replaces the level's distances, e.g. MASI distances between sets of codes.
+    ``delta`` replaces the level's distances, e.g. MASI distances between sets of codes;
+    ``weights`` are row multiplicities (see ``compress``).
     """
-    o = coincidence_matrix(counts)
+    return alpha_from_coincidences(coincidence_matrix(counts, weights), level, categories, delta)
+
+
+def coincidences_from_values(values: np.ndarray, q: int) -> np.ndarray:
+    """Coincidences straight from a units × coders array, pair by pair of coders.
+
+    Needs q² cells instead of units × q: the way for many categories (distinct code sets).
+    """
+    values = np.asarray(values)
+    m = (values >= 0).sum(axis=1)
+    weight = np.where(m >= 2, 1.0 / np.maximum(m - 1, 1), 0.0)
+    o = np.zeros(q * q)
+    coders = values.shape[1]
+    for i in range(coders):
+        for j in range(coders):
+            if i == j:
+                continue
+            both = (values[:, i] >= 0) & (values[:, j] >= 0)
+            keys = values[both, i].astype(np.int64) * q + values[both, j]
+            o += np.bincount(keys, weights=weight[both], minlength=q * q)
+    return o.reshape(q, q)
+
+
+def alpha_from_coincidences(
+    o: np.ndarray,
+    level: str = "nominal",
+    categories: np.ndarray | None = None,
+    delta: np.ndarray | None = None,
+) -> Value:
     n_c = o.sum(axis=1)
     n = n_c.sum()
     if n < 2:
@@ -104,7 +161,7 @@ def krippendorff_alpha(
         delta = distance_matrix(level, categories, n_c)
     observed = (o * delta).sum() / n
     expected = (np.outer(n_c, n_c) * delta).sum() / (n * (n - 1))
-    if expected <= 0:
+    if expected <= 1e-15:
         return Value.undefined("no variation: every pairable value is in the same category")
     return Value(float(1 - observed / expected))
 
@@ -143,30 +200,36 @@ def set_distance_matrix(sets: list[frozenset], distance: str) -> np.ndarray:
 # -- multi-coder statistics from the count matrix -----------------------------------------------------
 
 
-def _pairable(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _pairable(
+    counts: np.ndarray, weights: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     m = counts.sum(axis=1)
     keep = m >= 2
-    return counts[keep], m[keep]
+    return counts[keep], m[keep], _weights_or_ones(counts, weights)[keep]
 
 
-def percent_agreement(counts: np.ndarray) -> Value:
+def _mean(values: np.ndarray, weights: np.ndarray) -> float:
+    return float((values * weights).sum() / weights.sum())
+
+
+def percent_agreement(counts: np.ndarray, weights: np.ndarray | None = None) -> Value:
     """Share of agreeing coder pairs, averaged over units coded by two or more coders."""
-    c, m = _pairable(counts)
-    if len(m) == 0:
+    c, m, w = _pairable(counts, weights)
+    if w.sum() == 0:
         return Value.undefined("no unit was coded by two coders")
-    per_unit = (c * (c - 1)).sum(axis=1) / (m * (m - 1))
-    return Value(float(per_unit.mean()))
+    return Value(_mean((c * (c - 1)).sum(axis=1) / (m * (m - 1)), w))
 
 
-def fleiss_kappa(counts: np.ndarray) -> Value:
+def fleiss_kappa(counts: np.ndarray, weights: np.ndarray | None = None) -> Value:
     """Fleiss (1971), with the usual extension to unequal numbers of coders per unit."""
-    c, m = _pairable(counts)
-    if len(m) == 0:
+    c, m, w = _pairable(counts, weights)
+    if w.sum() == 0:
         return Value.undefined("no unit was coded by two coders")
-    p_bar = ((c * (c - 1)).sum(axis=1) / (m * (m - 1))).mean()
-    p_j = c.sum(axis=0) / c.sum()
+    p_bar = _mean((c * (c - 1)).sum(axis=1) / (m * (m - 1)), w)
+    totals = (c * w[:, None]).sum(axis=0)
+    p_j = totals / totals.sum()
     p_e = float((p_j**2).sum())
-    if p_e >= 1:
+    if p_e >= 1 - 1e-15:
         return Value.undefined("no variation: every rating is in the same category")
     return Value(float((p_bar - p_e) / (1 - p_e)))
 
@@ -184,36 +247,41 @@ def _weights(q: int, weights: str) -> np.ndarray:
     raise ValueError(f"unknown weights '{weights}'")
 
 
-def gwet_ac(counts: np.ndarray, weights: str = "identity") -> Value:
+def gwet_ac(
+    counts: np.ndarray, weights: str = "identity", multiplicity: np.ndarray | None = None
+) -> Value:
     """Gwet's AC1 (identity weights) or AC2 (linear or quadratic), any number of coders."""
     q = counts.shape[1]
     if q < 2:
         return Value.undefined("needs at least two categories")
-    w = _weights(q, weights)
-    c, m = _pairable(counts)
-    if len(m) == 0:
+    agreement = _weights(q, weights)
+    c, m, w = _pairable(counts, multiplicity)
+    if w.sum() == 0:
         return Value.undefined("no unit was coded by two coders")
-    weighted = c @ w.T  # r*_ik = sum_l w_kl r_il
-    p_a = ((c * (weighted - 1)).sum(axis=1) / (m * (m - 1))).mean()
-    rated = counts[counts.sum(axis=1) >= 1]
-    pi = (rated / rated.sum(axis=1, keepdims=True)).mean(axis=0)
-    p_e = w.sum() / (q * (q - 1)) * float((pi * (1 - pi)).sum())
+    p_a = _mean((c * (c @ agreement.T - 1)).sum(axis=1) / (m * (m - 1)), w)
+    all_w = _weights_or_ones(counts, multiplicity)
+    rated = counts.sum(axis=1) >= 1
+    shares = counts[rated] / counts[rated].sum(axis=1, keepdims=True)
+    pi = (shares * all_w[rated][:, None]).sum(axis=0) / all_w[rated].sum()
+    p_e = agreement.sum() / (q * (q - 1)) * float((pi * (1 - pi)).sum())
     if p_e >= 1:
         return Value.undefined("chance agreement is 1")
     return Value(float((p_a - p_e) / (1 - p_e)))
 
 
-def brennan_prediger(counts: np.ndarray, weights: str = "identity") -> Value:
+def brennan_prediger(
+    counts: np.ndarray, weights: str = "identity", multiplicity: np.ndarray | None = None
+) -> Value:
     """Brennan & Prediger (1981): chance agreement fixed at 1/q (weighted: sum of weights / q²)."""
     q = counts.shape[1]
     if q < 2:
         return Value.undefined("needs at least two categories")
-    w = _weights(q, weights)
-    c, m = _pairable(counts)
-    if len(m) == 0:
+    agreement = _weights(q, weights)
+    c, m, w = _pairable(counts, multiplicity)
+    if w.sum() == 0:
         return Value.undefined("no unit was coded by two coders")
-    p_a = ((c * (c @ w.T - 1)).sum(axis=1) / (m * (m - 1))).mean()
-    p_e = w.sum() / q**2
+    p_a = _mean((c * (c @ agreement.T - 1)).sum(axis=1) / (m * (m - 1)), w)
+    p_e = agreement.sum() / q**2
     return Value(float((p_a - p_e) / (1 - p_e)))
 
 
@@ -228,37 +296,49 @@ def paired(values: np.ndarray) -> np.ndarray:
     return values[(values[:, 0] >= 0) & (values[:, 1] >= 0)]
 
 
-def _table(pairs: np.ndarray, q: int) -> np.ndarray:
-    table = np.zeros((q, q))
-    np.add.at(table, (pairs[:, 0], pairs[:, 1]), 1)
-    return table / table.sum()
+def pair_table(values: np.ndarray, q: int) -> np.ndarray:
+    """Counts of (first coder's category, second coder's category) over units both coded."""
+    values = np.asarray(values)
+    if values.ndim != 2 or values.shape[1] != 2:
+        raise ValueError("needs a units × 2 array")
+    keys = (values[:, 0].astype(np.int64) + 1) * (q + 1) + (values[:, 1] + 1)
+    full = np.bincount(keys, minlength=(q + 1) ** 2).reshape(q + 1, q + 1)
+    return full[1:, 1:]
+
+
+def cohen_from_table(table: np.ndarray, weights: str = "identity") -> Value:
+    n = table.sum()
+    if n == 0:
+        return Value.undefined("the two coders coded no unit in common")
+    p = table / n
+    w = _weights(len(table), weights)
+    p_o = float((w * p).sum())
+    p_e = float((w * np.outer(p.sum(axis=1), p.sum(axis=0))).sum())
+    if p_e >= 1 - 1e-15:
+        return Value.undefined("no variation: both coders used a single category")
+    return Value((p_o - p_e) / (1 - p_e))
+
+
+def scott_from_table(table: np.ndarray) -> Value:
+    n = table.sum()
+    if n == 0:
+        return Value.undefined("the two coders coded no unit in common")
+    p = table / n
+    pooled = (p.sum(axis=1) + p.sum(axis=0)) / 2
+    p_o, p_e = float(np.trace(p)), float((pooled**2).sum())
+    if p_e >= 1 - 1e-15:
+        return Value.undefined("no variation: both coders used a single category")
+    return Value((p_o - p_e) / (1 - p_e))
 
 
 def cohen_kappa(values: np.ndarray, q: int, weights: str = "identity") -> Value:
     """Cohen (1960) kappa; with linear or quadratic weights, Cohen's (1968) weighted kappa."""
-    pairs = paired(values)
-    if len(pairs) == 0:
-        return Value.undefined("the two coders coded no unit in common")
-    p = _table(pairs, q)
-    w = _weights(q, weights)
-    expected_table = np.outer(p.sum(axis=1), p.sum(axis=0))
-    p_o, p_e = float((w * p).sum()), float((w * expected_table).sum())
-    if p_e >= 1:
-        return Value.undefined("no variation: both coders used a single category")
-    return Value((p_o - p_e) / (1 - p_e))
+    return cohen_from_table(pair_table(values, q), weights)
 
 
 def scott_pi(values: np.ndarray, q: int) -> Value:
     """Scott (1955) pi: chance agreement from the two coders' pooled category shares."""
-    pairs = paired(values)
-    if len(pairs) == 0:
-        return Value.undefined("the two coders coded no unit in common")
-    p = _table(pairs, q)
-    pooled = (p.sum(axis=1) + p.sum(axis=0)) / 2
-    p_o, p_e = float(np.trace(p)), float((pooled**2).sum())
-    if p_e >= 1:
-        return Value.undefined("no variation: both coders used a single category")
-    return Value((p_o - p_e) / (1 - p_e))
+    return scott_from_table(pair_table(values, q))
 
 
 def prevalence_and_bias(values: np.ndarray) -> tuple[Value, Value]:
@@ -280,6 +360,30 @@ def prevalence_and_bias(values: np.ndarray) -> tuple[Value, Value]:
 
 
 # -- bootstrap -----------------------------------------------------------------------------------------
+
+
+def bootstrap_weights_interval(
+    multiplicity: np.ndarray,
+    statistic: Callable[[np.ndarray], Value],
+    reps: int = 1000,
+    seed: int = 20251123,
+) -> tuple[float, float] | None:
+    """The same percentile bootstrap for compressed rows: resampling units with replacement
+    is a multinomial draw of how many units each distinct row gets."""
+    rng = np.random.default_rng(seed)
+    n = int(multiplicity.sum())
+    if n < 2:
+        return None
+    shares = multiplicity / n
+    found = []
+    for _ in range(reps):
+        value = statistic(rng.multinomial(n, shares)).value
+        if value is not None:
+            found.append(value)
+    if len(found) < reps * 0.5:
+        return None
+    low, high = np.percentile(found, [2.5, 97.5])
+    return float(low), float(high)
 
 
 def bootstrap_interval(
