@@ -180,6 +180,32 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def cmd_suggest(args: argparse.Namespace) -> int:
+    from workbench.suggest.cli_support import run_suggest_command
+
+    report, failed = run_suggest_command(args)
+    if args.json:
+        _print_json(report)
+    else:
+        for line in report.get("lines", []):  # type: ignore[union-attr]
+            print(line)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_local_only(args: argparse.Namespace) -> int:
+    from workbench.core.store.privacy import set_local_only
+
+    with Project.open(args.project) as project:
+        changed = set_local_only(project, args.transcripts.split(","), not args.off)
+    state = (
+        "may now be sent to an LLM engine"
+        if args.off
+        else "are local-only: never sent to an LLM engine"
+    )
+    print(f"{changed} transcripts {state}")
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from workbench.sample import create_demo_project
 
@@ -293,6 +319,38 @@ def build_parser() -> argparse.ArgumentParser:
         "--ci", action="store_true", help="bootstrap 95%% intervals (1000 resamples)"
     )
     agree.add_argument("--json", action="store_true")
+
+    suggest = add("suggest", cmd_suggest, "suggest codes with the local engine or Claude")
+    suggest.add_argument("project")
+    suggest.add_argument(
+        "--engine",
+        choices=["local", "claude"],
+        default=None,
+        help="default: claude with a key, else local",
+    )
+    suggest.add_argument("--model", help="Claude model (default: the price table's default)")
+    suggest.add_argument("--transcripts", help="transcript ids, comma-separated (default: all)")
+    suggest.add_argument(
+        "--batch", action="store_true", help="submit through the Message Batches API"
+    )
+    suggest.add_argument(
+        "--resume", action="store_true", help="check and collect submitted batches"
+    )
+    suggest.add_argument("--max-cost", type=float, help="stop before spending more than this (USD)")
+    suggest.add_argument("--dry-run", action="store_true", help="only estimate tokens and cost")
+    suggest.add_argument(
+        "--redact", action="store_true", help="remove emails, phones, URLs before sending"
+    )
+    suggest.add_argument("--redact-names", help="names to remove too, comma-separated")
+    suggest.add_argument("--concurrency", type=int, default=4)
+    suggest.add_argument("--json", action="store_true")
+
+    local = add(
+        "local-only", cmd_local_only, "mark transcripts as never to be sent to an LLM engine"
+    )
+    local.add_argument("project")
+    local.add_argument("transcripts", help="transcript ids, comma-separated")
+    local.add_argument("--off", action="store_true", help="allow sending them again")
 
     for name, handler, help_text in (
         ("demo", cmd_demo, "open a fresh project made from the bundled sample study"),

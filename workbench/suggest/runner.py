@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from workbench.core.errors import WorkbenchError
-from workbench.core.store import Project
+from workbench.core.store import Project, schema
+from workbench.core.store.llm import record_requests
 from workbench.core.store.queries import passages_of
 from workbench.core.store.suggestions import passages_already_run, record_run, save_suggestions
 from workbench.core.tasks import CancelToken, Progress
@@ -18,12 +21,29 @@ class SuggestionRun:
     passages: int
     skipped_cached: int
     suggestions: int
+    not_done: int = 0  # failed or skipped for cost: tried again next run
 
 
-def passage_inputs(project: Project, transcript_ids: Iterable[int]) -> list[PassageInput]:
-    """Coded passages of the transcripts, each with the interviewer turn before it as context."""
+def passage_inputs(
+    project: Project, transcript_ids: Iterable[int], include_local_only: bool = True
+) -> list[PassageInput]:
+    """Coded passages of the transcripts, each with the interviewer turn before it as context.
+
+    With ``include_local_only=False``, transcripts marked local-only are left out entirely:
+    that is how an engine that sends data never sees them.
+    """
     inputs = []
     with project.reading() as conn:
+        ids = list(transcript_ids)
+        if not include_local_only:
+            t = schema.transcripts
+            local = set(
+                conn.execute(
+                    select(t.c.id).where(t.c.id.in_(ids), t.c.local_only.is_(True))
+                ).scalars()
+            )
+            ids = [i for i in ids if i not in local]
+        transcript_ids = ids
         previous_context = ""
         current_transcript = None
         for passage in passages_of(conn, transcript_ids):
@@ -47,7 +67,8 @@ def run_suggestions(
     codebook = project.codebook
     if codebook is None:
         raise WorkbenchError("the project has no codebook; add one before asking for suggestions")
-    inputs = passage_inputs(project, transcript_ids)
+    sends_data = bool(getattr(engine, "sends_data", False))
+    inputs = passage_inputs(project, transcript_ids, include_local_only=not sends_data)
     with project.reading() as conn:
         cached = passages_already_run(
             conn,
@@ -58,15 +79,26 @@ def run_suggestions(
             engine.prompt_version,
         )
     todo = [p for p in inputs if p.passage_id not in cached]
-    suggestions = engine.suggest(todo, codebook, progress=progress, cancel=cancel) if todo else []
+    try:
+        suggestions = (
+            engine.suggest(todo, codebook, progress=progress, cancel=cancel) if todo else []
+        )
+    finally:
+        requests = list(getattr(engine, "requests", []))
+        if requests:
+            with project.transaction() as conn:
+                record_requests(conn, engine.name, requests)
+            engine.requests.clear()  # type: ignore[attr-defined]
+    completed = getattr(engine, "completed", None)
+    done = [p.passage_id for p in todo if completed is None or p.passage_id in completed]
     with project.transaction() as conn:
         save_suggestions(conn, suggestions, codebook.version)
         record_run(
             conn,
-            [p.passage_id for p in todo],
+            done,
             codebook.version,
             engine.name,
             engine.model,
             engine.prompt_version,
         )
-    return SuggestionRun(len(inputs), len(cached), len(suggestions))
+    return SuggestionRun(len(inputs), len(cached), len(suggestions), len(todo) - len(done))

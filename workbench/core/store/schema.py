@@ -140,6 +140,40 @@ suggestion_runs = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+# Every request sent to a language model, with the tokens the API reported: spend is a sum here.
+llm_requests = Table(
+    "llm_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("engine", String(64), nullable=False),
+    Column("model", String(128), nullable=False),
+    Column("passages", Integer, nullable=False),
+    Column("input_tokens", Integer, nullable=False),
+    Column("cache_creation_input_tokens", Integer, nullable=False),
+    Column("cache_read_input_tokens", Integer, nullable=False),
+    Column("output_tokens", Integer, nullable=False),
+    Column("cost_usd", Float, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("error", Text),
+    Column("batch_id", String(128)),
+)
+
+# Message Batches submitted and not yet (or already) collected: a restart resumes from here.
+llm_batches = Table(
+    "llm_batches",
+    metadata,
+    Column("batch_id", String(128), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("model", String(128), nullable=False),
+    Column("codebook_version", Integer, nullable=False),
+    Column("prompt_version", String(64), nullable=False),
+    Column("options", Text, nullable=False),  # JSON: redaction and the like, to parse results alike
+    Column("requests", Text, nullable=False),  # JSON: custom_id -> passage ids
+    Column("status", String(32), nullable=False),
+    Column("collected_at", DateTime(timezone=True)),
+)
+
 decisions = Table(
     "decisions",
     metadata,

@@ -1,0 +1,400 @@
+"""The Claude engine: the codebook in a cached system prompt, many passages per request.
+
+Requests run concurrently (``AsyncAnthropic`` under a semaphore); the SDK retries 429, 529 and
+5xx with backoff and honours ``retry-after``; every request has an explicit timeout. Replies are
+constrained by a JSON schema and still validated: unknown passage or code ids are dropped and
+logged, evidence that is not in the passage is flagged, a malformed reply is retried once and
+then reported for its chunk only. Nothing is ever applied: suggestions wait for a human.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import httpx2
+from anthropic import APIError, AsyncAnthropic
+
+from workbench.core.codebook import Codebook
+from workbench.core.errors import WorkbenchError
+from workbench.core.tasks import Cancelled, CancelToken, Progress
+from workbench.settings import load_settings
+from workbench.suggest.engine import PassageInput, Suggestion, locate_evidence
+from workbench.suggest.prices import DEFAULT_MODEL, Usage, cost, estimate_tokens
+from workbench.suggest.prompt import (
+    INSTRUCTIONS,
+    PROMPT_VERSION,
+    codebook_text,
+    reply_schema,
+    unescape,
+    user_message,
+)
+from workbench.suggest.redaction import Redacted, redact
+
+log = logging.getLogger(__name__)
+
+
+class SuggestionError(WorkbenchError):
+    """The engine could not produce suggestions (no key, every request failed, ...)."""
+
+
+class MalformedReply(Exception):
+    """A reply that is not the JSON the schema asks for."""
+
+
+@dataclass(frozen=True)
+class ClaudeOptions:
+    model: str = DEFAULT_MODEL
+    concurrency: int = 4
+    chunk_chars: int = 12_000
+    chunk_passages: int = 40
+    max_tokens: int = 8_000
+    timeout_s: float = 120.0
+    max_retries: int = 4
+    redact: bool = False
+    redact_names: tuple[str, ...] = ()
+    max_cost_usd: float | None = None
+
+
+@dataclass
+class RequestRecord:
+    """One API request: what it cost, and whether its chunk got suggestions."""
+
+    model: str
+    passages: int
+    usage: Usage
+    cost_usd: float
+    ok: bool
+    error: str | None = None
+    batch_id: str | None = None
+
+
+@dataclass
+class Chunk:
+    passages: list[PassageInput]
+    texts: dict[int, str]  # what is sent (redacted when asked)
+    redactions: dict[int, Redacted] = field(default_factory=dict)
+
+
+def api_key() -> str | None:
+    """The key from ANTHROPIC_API_KEY, else the per-user settings file (never the project)."""
+    key = os.environ.get("ANTHROPIC_API_KEY") or load_settings().get("anthropic_api_key")
+    return key if isinstance(key, str) and key.strip() else None
+
+
+def make_chunks(passages: Sequence[PassageInput], options: ClaudeOptions) -> list[Chunk]:
+    """Consecutive passages grouped up to a size, each with the text to send."""
+    chunks: list[Chunk] = []
+    current: list[PassageInput] = []
+    size = 0
+    for passage in passages:
+        length = len(passage.text) + len(passage.context[:1500])
+        if current and (
+            size + length > options.chunk_chars or len(current) >= options.chunk_passages
+        ):
+            chunks.append(_chunk(current, options))
+            current, size = [], 0
+        current.append(passage)
+        size += length
+    if current:
+        chunks.append(_chunk(current, options))
+    return chunks
+
+
+def _chunk(passages: list[PassageInput], options: ClaudeOptions) -> Chunk:
+    if not options.redact:
+        return Chunk(list(passages), {p.passage_id: p.text for p in passages})
+    redactions = {p.passage_id: redact(p.text, options.redact_names) for p in passages}
+    safe = [
+        PassageInput(p.passage_id, p.key, p.text, redact(p.context, options.redact_names).text)
+        for p in passages
+    ]
+    return Chunk(safe, {pid: r.text for pid, r in redactions.items()}, redactions)
+
+
+def request_params(chunk: Chunk, codebook: Codebook, options: ClaudeOptions) -> dict[str, object]:
+    """The Messages API parameters for one chunk (also the body of a batch request)."""
+    return {
+        "model": options.model,
+        "max_tokens": options.max_tokens,
+        "system": [
+            {"type": "text", "text": INSTRUCTIONS},
+            {
+                "type": "text",
+                "text": codebook_text(codebook),
+                "cache_control": {"type": "ephemeral"},
+            },
+        ],
+        "messages": [{"role": "user", "content": user_message(chunk.passages, chunk.texts)}],
+        "output_config": {"format": {"type": "json_schema", "schema": reply_schema(codebook)}},
+    }
+
+
+def estimate_chunk_cost(
+    chunk: Chunk, codebook: Codebook, options: ClaudeOptions, cached: bool
+) -> tuple[Usage, float]:
+    """Tokens and dollars a chunk should cost, before sending it (output: ~60 tokens a passage)."""
+    system = estimate_tokens(INSTRUCTIONS + codebook_text(codebook))
+    message = estimate_tokens(user_message(chunk.passages, chunk.texts))
+    usage = Usage(
+        input_tokens=message,
+        cache_creation_input_tokens=0 if cached else system,
+        cache_read_input_tokens=system if cached else 0,
+        output_tokens=60 * len(chunk.passages),
+    )
+    return usage, cost(options.model, usage)
+
+
+def parse_reply(text: str, chunk: Chunk, codebook: Codebook, model: str) -> list[Suggestion]:
+    """Validated suggestions from a reply; raises MalformedReply when it is not usable JSON."""
+    try:
+        data = json.loads(text)
+        items = data["passages"]
+        if not isinstance(items, list):
+            raise TypeError("'passages' is not a list")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise MalformedReply(str(exc)) from exc
+    by_id = {str(p.passage_id): p for p in chunk.passages}
+    found: list[Suggestion] = []
+    for item in items:
+        if not isinstance(item, dict) or str(item.get("passage_id")) not in by_id:
+            log.warning(
+                "reply names an unknown passage id %r; ignored",
+                item.get("passage_id") if isinstance(item, dict) else item,
+            )
+            continue
+        passage = by_id[str(item["passage_id"])]
+        seen: set[str] = set()
+        for code in item.get("codes") or []:
+            if not isinstance(code, dict):
+                continue
+            code_id = code.get("code_id")
+            if code_id not in codebook:
+                log.warning(
+                    "reply suggests unknown code %r for passage %s; dropped", code_id, passage.key
+                )
+                continue
+            if code_id in seen:
+                continue
+            seen.add(code_id)
+            found.append(_suggestion(passage, chunk, code, model))
+    return found
+
+
+def _suggestion(passage: PassageInput, chunk: Chunk, code: dict, model: str) -> Suggestion:  # type: ignore[type-arg]
+    quote = unescape(str(code.get("evidence") or ""))
+    sent = chunk.texts[passage.passage_id]
+    start, end, found = locate_evidence(sent, quote)
+    redaction = chunk.redactions.get(passage.passage_id)
+    if found and redaction is not None and start is not None and end is not None:
+        start, end = redaction.to_original(start, end)
+    evidence = passage.text[start:end] if found and start is not None else quote
+    try:
+        confidence = min(1.0, max(0.0, float(code.get("confidence", 0.5))))
+    except (TypeError, ValueError):
+        confidence = 0.5
+    return Suggestion(
+        passage_id=passage.passage_id,
+        code_id=str(code["code_id"]),
+        confidence=confidence,
+        evidence=evidence,
+        evidence_start=start if found else None,
+        evidence_end=end if found else None,
+        rationale=str(code.get("rationale") or "")[:500],
+        engine="claude",
+        model=model,
+        prompt_version=PROMPT_VERSION,
+        evidence_found=found,
+    )
+
+
+def reply_text(message) -> str:  # type: ignore[no-untyped-def]
+    return "".join(
+        getattr(block, "text", "")
+        for block in message.content
+        if getattr(block, "type", "") == "text"
+    )
+
+
+def usage_of(message) -> Usage:  # type: ignore[no-untyped-def]
+    usage = message.usage
+    return Usage(
+        input_tokens=usage.input_tokens or 0,
+        cache_creation_input_tokens=getattr(usage, "cache_creation_input_tokens", 0) or 0,
+        cache_read_input_tokens=getattr(usage, "cache_read_input_tokens", 0) or 0,
+        output_tokens=usage.output_tokens or 0,
+    )
+
+
+class ClaudeEngine:
+    """Suggestions from Claude through the anthropic SDK."""
+
+    name = "claude"
+    prompt_version = PROMPT_VERSION
+    sends_data = True
+
+    def __init__(
+        self,
+        options: ClaudeOptions | None = None,
+        http_client_factory: Callable[[], httpx2.AsyncClient] | None = None,
+        key: str | None = None,
+    ):
+        self.options = options or ClaudeOptions()
+        self._http_client_factory = http_client_factory
+        self._key = key
+        self.requests: list[RequestRecord] = []
+        self.failures: list[str] = []
+        self.skipped_for_cost: list[int] = []
+        self.completed: set[int] = set()  # passages whose chunk got a valid reply
+
+    @property
+    def model(self) -> str:
+        return self.options.model
+
+    def client(self) -> AsyncAnthropic:
+        key = self._key or api_key()
+        if not key:
+            raise SuggestionError(
+                "no Anthropic API key: set ANTHROPIC_API_KEY (or anthropic_api_key in the workbench "
+                "settings file), or use the local engine"
+            )
+        return AsyncAnthropic(
+            api_key=key,
+            max_retries=self.options.max_retries,
+            timeout=httpx2.Timeout(self.options.timeout_s, connect=10.0),
+            http_client=self._http_client_factory() if self._http_client_factory else None,
+        )
+
+    def suggest(
+        self,
+        passages: Sequence[PassageInput],
+        codebook: Codebook,
+        progress: Progress | None = None,
+        cancel: CancelToken | None = None,
+    ) -> list[Suggestion]:
+        return asyncio.run(self._run(list(passages), codebook, progress, cancel))
+
+    async def _run(
+        self,
+        passages: list[PassageInput],
+        codebook: Codebook,
+        progress: Progress | None,
+        cancel: CancelToken | None,
+    ) -> list[Suggestion]:
+        chunks = make_chunks(passages, self.options)
+        if not chunks:
+            return []
+        client = self.client()
+        semaphore = asyncio.Semaphore(self.options.concurrency)
+        results: list[Suggestion] = []
+        done = 0
+        spent = 0.0
+        budget = asyncio.Lock()
+
+        async def one(index: int, chunk: Chunk) -> None:
+            nonlocal done, spent
+            async with semaphore:
+                if cancel is not None and cancel.cancelled:
+                    raise Cancelled()
+                _usage, estimate = estimate_chunk_cost(
+                    chunk, codebook, self.options, cached=index > 0
+                )
+                async with budget:
+                    if (
+                        self.options.max_cost_usd is not None
+                        and spent + estimate > self.options.max_cost_usd
+                    ):
+                        self.skipped_for_cost.extend(p.passage_id for p in chunk.passages)
+                        return
+                    spent += estimate
+                suggestions, actual = await self._request(client, chunk, codebook)
+                self.completed.update(p.passage_id for p in chunk.passages)
+                async with budget:
+                    spent += actual - estimate
+                results.extend(suggestions)
+                done += len(chunk.passages)
+                if progress is not None:
+                    progress(done, len(passages), "Claude")
+
+        tasks = [asyncio.create_task(one(i, chunk)) for i, chunk in enumerate(chunks)]
+        try:
+            watcher = (
+                asyncio.create_task(self._watch(cancel, tasks)) if cancel is not None else None
+            )
+            outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+            if watcher is not None:
+                watcher.cancel()
+        finally:
+            await client.close()
+        if cancel is not None and cancel.cancelled:
+            raise Cancelled()
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException) and not isinstance(
+                outcome, asyncio.CancelledError
+            ):
+                self.failures.append(str(outcome))
+        if self.failures and not results and len(self.failures) == len(chunks):
+            raise SuggestionError(f"every request failed; the first: {self.failures[0]}")
+        return results
+
+    @staticmethod
+    async def _watch(cancel: CancelToken, tasks: list[asyncio.Task]) -> None:  # type: ignore[type-arg]
+        while not cancel.cancelled:
+            await asyncio.sleep(0.05)
+        for task in tasks:
+            task.cancel()
+
+    async def _request(
+        self, client: AsyncAnthropic, chunk: Chunk, codebook: Codebook
+    ) -> tuple[list[Suggestion], float]:
+        """Suggestions for one chunk and what its requests cost (a malformed reply is retried once)."""
+        params = request_params(chunk, codebook, self.options)
+        spent = 0.0
+        for attempt in (1, 2):
+            try:
+                message = await client.messages.create(**params)  # type: ignore[arg-type]
+            except APIError as exc:
+                self.requests.append(
+                    RequestRecord(
+                        self.model, len(chunk.passages), Usage(), 0.0, False, _describe(exc)
+                    )
+                )
+                raise SuggestionError(
+                    f"chunk of {len(chunk.passages)} passages: {_describe(exc)}"
+                ) from exc
+            usage = usage_of(message)
+            spent += cost(self.model, usage)
+            try:
+                found = parse_reply(reply_text(message), chunk, codebook, self.model)
+            except MalformedReply as exc:
+                self.requests.append(
+                    RequestRecord(
+                        self.model,
+                        len(chunk.passages),
+                        usage,
+                        cost(self.model, usage),
+                        False,
+                        f"malformed reply: {exc}",
+                    )
+                )
+                if attempt == 2:
+                    raise SuggestionError(
+                        f"chunk starting at {chunk.passages[0].key}: malformed reply twice ({exc})"
+                    ) from exc
+                log.warning("malformed reply for chunk at %s; retrying once", chunk.passages[0].key)
+                continue
+            self.requests.append(
+                RequestRecord(self.model, len(chunk.passages), usage, cost(self.model, usage), True)
+            )
+            return found, spent
+        return [], spent
+
+
+def _describe(exc: APIError) -> str:
+    status = getattr(exc, "status_code", None)
+    name = exc.__class__.__name__
+    return f"{name} (HTTP {status})" if status else name
