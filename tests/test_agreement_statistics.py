@@ -220,7 +220,10 @@ def test_perfect_agreement_gives_one_where_defined(column):
 
 
 def test_coincidences_from_values_equal_the_count_matrix_route():
-    from workbench.core.agreement.statistics import alpha_from_coincidences, coincidences_from_values
+    from workbench.core.agreement.statistics import (
+        alpha_from_coincidences,
+        coincidences_from_values,
+    )
 
     values = np.where(KRIPPENDORFF_2011 > 0, KRIPPENDORFF_2011 - 1, M)
     direct = alpha_from_coincidences(coincidences_from_values(values, 5)).value

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 from workbench.core.errors import WorkbenchError
 
-# model -> (input, output) in USD per million tokens
+# model -> (input, output) in USD per million tokens. Only prices we could check are listed: a
+# model missing here is refused with a message, never given a guessed price.
 PRICES: dict[str, tuple[float, float]] = {
     "claude-opus-4-5": (5.00, 25.00),
-    "claude-sonnet-4-5": (3.00, 15.00),
+    "claude-sonnet-4-5": (3.00, 15.00),  # end of life 2026-11-30 (the SDK warns)
     "claude-haiku-4-5": (1.00, 5.00),
     "claude-opus-4-1": (15.00, 75.00),
     "claude-sonnet-4-0": (3.00, 15.00),
@@ -23,7 +24,7 @@ PRICES: dict[str, tuple[float, float]] = {
 CACHE_WRITE_FACTOR = 1.25
 CACHE_READ_FACTOR = 0.10
 BATCH_FACTOR = 0.50
-DEFAULT_MODEL = "claude-sonnet-4-5"
+DEFAULT_MODEL = "claude-opus-4-5"
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,10 @@ def price_of(model: str) -> tuple[float, float]:
     for name, price in PRICES.items():
         if model == name or model.startswith(name + "-"):  # dated snapshots share the price
             return price
-    raise WorkbenchError(f"no price known for model '{model}'; known: {', '.join(PRICES)}")
+    raise WorkbenchError(
+        f"no price known for model '{model}': add it to PRICES in workbench/suggest/prices.py "
+        f"(known: {', '.join(PRICES)})"
+    )
 
 
 def cost(model: str, usage: Usage, batch: bool = False) -> float:
