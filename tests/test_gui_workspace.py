@@ -289,3 +289,31 @@ def test_end_to_end_coding_a_transcript_with_screenshot(qtbot, project, tmp_path
     screenshots = REPO / "shots"
     screenshots.mkdir(exist_ok=True)
     window.grab().save(str(screenshots / "end-to-end.png"))
+
+
+def test_start_screen_creates_a_project_on_a_worker(qtbot, tmp_path):
+    from workbench.core.tasks import CancelToken
+    from workbench.gui.dialogs.start_dialog import StartDialog, create_and_import
+
+    folder = tmp_path / "interviews"
+    folder.mkdir()
+    (folder / "p1.txt").write_text("Interviewer: How?\n\nParticipant: Fine.\n", encoding="utf-8")
+    seen = []
+    location = create_and_import(
+        str(tmp_path / "new.wb"),
+        str(REPO / "codebooks" / "ai-at-work.yaml"),
+        str(folder),
+        lambda *a: seen.append(a),
+        CancelToken(),
+    )
+    with Project.open(location) as created:
+        assert created.status()["transcripts"] == 1
+    assert seen
+    dialog = StartDialog()
+    qtbot.addWidget(dialog)
+    from PySide6.QtWidgets import QPushButton
+
+    labels = [button.text() for button in dialog.findChildren(QPushButton)]
+    assert any("Open a project" in label for label in labels) and any(
+        "New project" in label for label in labels
+    )

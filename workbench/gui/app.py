@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from PySide6.QtCore import QEventLoop, QTimer
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.session import CodingSession
 from workbench.core.store import Project
+from workbench.gui.dialogs.start_dialog import StartDialog
 from workbench.gui.dialogs.text_dialogs import ask_coder_name
 from workbench.gui.main_window import MainWindow
 from workbench.gui.theme import apply_theme
@@ -43,11 +43,9 @@ def resolve_coder(explicit: str | None, interactive: bool) -> str | None:
 
 
 def choose_project() -> str | None:
-    """The start screen: pick an existing project file."""
-    path, _ = QFileDialog.getOpenFileName(
-        None, "Open a workbench project", str(Path.home()), "Projects (*.wb);;All files (*)"
-    )
-    return path or None
+    """The start screen: open, create, or try the demo."""
+    dialog = StartDialog()
+    return dialog.chosen if dialog.exec() else None
 
 
 def build_window(project: Project, coder: str) -> MainWindow:

@@ -6,6 +6,7 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QColor
 
 from workbench.core.codebook import Code, Codebook
+from workbench.gui.code_details import code_details_html
 
 CodeRole = Qt.ItemDataRole.UserRole + 1
 
@@ -106,7 +107,7 @@ class CodebookTreeModel(QAbstractItemModel):
                 return self._shortcuts.get(code.id, "")
             return str(self._counts.get(code.id, 0)) if self._counts.get(code.id) else ""
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{code.id}\n{code.definition}"
+            return code_details_html(code, self._shortcuts.get(code.id))
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
             return QColor(self._color(code))
         if role == Qt.ItemDataRole.TextAlignmentRole and column > 0:
