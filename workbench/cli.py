@@ -192,6 +192,35 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def cmd_evaluate_local(args: argparse.Namespace) -> int:
+    from workbench.suggest.learning import evaluate_local
+
+    with Project.open(args.project) as project:
+        report = evaluate_local(project, holdout=args.holdout)
+    if args.json:
+        _print_json(report)
+        return EXIT_OK
+    if "reason" in report:
+        print(f"{args.project}: {report['reason']} (has {report['labelled_passages']})")
+        return EXIT_OK
+    print(
+        f"trained on {report['trained_on']} human-reviewed passages, tested on {report['held_back']} held back"
+    )
+    for name in ("codebook_start", "learned"):
+        overall = report[name]["overall"]  # type: ignore[index]
+        figures = ", ".join(
+            f"{k} {v:.2f}" if v is not None else f"{k} -" for k, v in overall.items()
+        )
+        print(f"{name.replace('_', ' '):>15}: {figures}")
+    print("per code (learned): support, precision, recall")
+    for code, quality in report["learned"]["per_code"].items():  # type: ignore[index]
+        p, r = quality["precision"], quality["recall"]
+        print(
+            f"  {code:<30} {quality['support']:>4}  {p if p is None else f'{p:.2f}':>5}  {r if r is None else f'{r:.2f}':>5}"
+        )
+    return EXIT_OK
+
+
 def cmd_local_only(args: argparse.Namespace) -> int:
     from workbench.core.store.privacy import set_local_only
 
@@ -344,6 +373,15 @@ def build_parser() -> argparse.ArgumentParser:
     suggest.add_argument("--redact-names", help="names to remove too, comma-separated")
     suggest.add_argument("--concurrency", type=int, default=4)
     suggest.add_argument("--json", action="store_true")
+
+    evaluate = add(
+        "evaluate-local",
+        cmd_evaluate_local,
+        "precision and recall of the local engine against human decisions",
+    )
+    evaluate.add_argument("project")
+    evaluate.add_argument("--holdout", type=float, default=0.3, help="share held back for testing")
+    evaluate.add_argument("--json", action="store_true")
 
     local = add(
         "local-only", cmd_local_only, "mark transcripts as never to be sent to an LLM engine"

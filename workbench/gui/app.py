@@ -16,7 +16,7 @@ from workbench.gui.dialogs.text_dialogs import ask_coder_name
 from workbench.gui.main_window import MainWindow
 from workbench.gui.theme import apply_theme
 from workbench.settings import load_settings, save_setting
-from workbench.suggest.local import LocalEngine
+from workbench.suggest.learning import ProjectLocalEngine
 
 
 def application() -> QApplication:
@@ -50,7 +50,7 @@ def choose_project() -> str | None:
 
 def build_window(project: Project, coder: str) -> MainWindow:
     session = CodingSession(project, coder)
-    return MainWindow(session, LocalEngine())
+    return MainWindow(session, ProjectLocalEngine(project))
 
 
 def wait_for_suggestions(window: MainWindow, timeout_ms: int = 20_000) -> None:

@@ -19,7 +19,7 @@ from workbench.suggest.claude import (
     estimate_chunk_cost,
     make_chunks,
 )
-from workbench.suggest.local import LocalEngine
+from workbench.suggest.learning import local_engine_for
 from workbench.suggest.prices import DEFAULT_MODEL, Usage, cost, price_of
 from workbench.suggest.prompt import PROMPT_VERSION
 from workbench.suggest.runner import passage_inputs, run_suggestions
@@ -106,10 +106,12 @@ def run_suggest_command(args: argparse.Namespace) -> tuple[dict[str, object], bo
         if engine_name == "local":
             if args.batch or args.resume or args.dry_run:
                 raise WorkbenchError("--batch, --resume and --dry-run are for the claude engine")
-            run = run_suggestions(project, LocalEngine(), ids, progress=terminal_progress)
-            report = {"engine": "local", **run.__dict__}
+            local = local_engine_for(project)
+            run = run_suggestions(project, local, ids, progress=terminal_progress)
+            report = {"engine": "local", "model": local.model, **run.__dict__}
             report["lines"] = [
-                f"local engine: {run.suggestions} suggestions for {run.passages - run.skipped_cached} passages ({run.skipped_cached} already done)"
+                f"local engine ({local.model}): {run.suggestions} suggestions for "
+                f"{run.passages - run.skipped_cached} passages ({run.skipped_cached} already done)"
             ]
             return report, False
         if args.dry_run:
