@@ -317,3 +317,31 @@ def test_start_screen_creates_a_project_on_a_worker(qtbot, tmp_path):
     assert any("Open a project" in label for label in labels) and any(
         "New project" in label for label in labels
     )
+
+
+def test_claude_needs_a_key_and_a_yes(qtbot, project, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from workbench.suggest.claude import ClaudeEngine
+    from workbench.suggest.learning import ProjectLocalEngine
+
+    window = make_window(qtbot, project, engine=ProjectLocalEngine(project))
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.setenv("WORKBENCH_SETTINGS", str(project.location) + ".settings.json")
+    window.claude_action.setChecked(True)
+    window.toggle_claude()
+    assert not window.claude_action.isChecked() and isinstance(
+        window.controller.engine, ProjectLocalEngine
+    )
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    window.claude_action.setChecked(True)
+    window.toggle_claude()
+    assert not isinstance(
+        window.controller.engine, ClaudeEngine
+    )  # the coder said no: nothing is sent
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(window, "refetch", lambda: None)
+    window.claude_action.setChecked(True)
+    window.toggle_claude()
+    assert isinstance(window.controller.engine, ClaudeEngine)

@@ -192,6 +192,17 @@ class MainWindow(QMainWindow):
                 lambda _checked=False, cid=code_id: c.toggle_code(cid),
                 f"Toggle {code_id}",
             )
+        suggestions = menus.addMenu("&Suggestions")
+        self._action(suggestions, "Fetch suggestions for this transcript", ["Ctrl+R"], self.refetch)
+        self.claude_action = self._action(
+            suggestions,
+            "Use Claude (sends passages to Anthropic)…",
+            [],
+            self.toggle_claude,
+            "Switch between the local engine and Claude",
+        )
+        self.claude_action.setCheckable(True)
+        self._action(suggestions, "Local engine quality…", [], self.show_local_quality)
         help_menu = menus.addMenu("&Help")
         self._action(help_menu, "Keyboard shortcuts", ["F1"], self.show_keys)
 
@@ -270,6 +281,77 @@ class MainWindow(QMainWindow):
         self.engine_progress.hide()
         self.cancel_button.hide()
 
+    def refetch(self) -> None:
+        if self.passage_model.transcript_id is not None:
+            self.controller.fetch_suggestions(self.passage_model.transcript_id)
+
+    def toggle_claude(self) -> None:
+        """Claude only after the coder says yes to sending; local-only transcripts never go."""
+        from workbench.suggest.claude import ClaudeEngine, api_key
+        from workbench.suggest.learning import ProjectLocalEngine
+
+        if not self.claude_action.isChecked():
+            self.controller.engine = ProjectLocalEngine(self.session.project)
+            self.engine_label.setText("Using the local engine")
+            return
+        if not api_key():
+            self.claude_action.setChecked(False)
+            self.show_error(
+                "No Anthropic API key: set ANTHROPIC_API_KEY and restart, or keep the local engine."
+            )
+            return
+        answer = QMessageBox.question(
+            self,
+            "Send passages to Anthropic?",
+            "Claude suggests codes by receiving the passages of the transcripts you open "
+            "(never those marked local-only). Continue?",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            self.claude_action.setChecked(False)
+            return
+        self.controller.engine = ClaudeEngine()
+        self.engine_label.setText(f"Using Claude ({self.controller.engine.model})")
+        self.refetch()
+
+    def show_local_quality(self) -> None:
+        from workbench.gui.workers import start_task
+        from workbench.suggest.learning import evaluate_local
+
+        def run(project, progress, cancel):  # type: ignore[no-untyped-def]
+            return evaluate_local(project)
+
+        def show(report: dict) -> None:  # type: ignore[type-arg]
+            if "reason" in report:
+                QMessageBox.information(
+                    self, "Local engine quality", f"Not enough decisions yet: {report['reason']}."
+                )
+                return
+            rows = []
+            for name in ("codebook_start", "learned"):
+                overall = report[name]["overall"]
+                rows.append(
+                    f"<tr><td>{name.replace('_', ' ')}</td>"
+                    + "".join(f"<td>{_figure(v)}</td>" for v in overall.values())
+                    + "</tr>"
+                )
+            per_code = "".join(
+                f"<tr><td>{html.escape(code)}</td><td>{q['support']}</td>"
+                f"<td>{_figure(q['precision'])}</td><td>{_figure(q['recall'])}</td></tr>"
+                for code, q in report["learned"]["per_code"].items()
+            )
+            QMessageBox.information(
+                self,
+                "Local engine quality",
+                f"Trained on {report['trained_on']} reviewed passages, tested on {report['held_back']} held back."
+                "<table cellpadding=3><tr><th></th><th>precision</th><th>recall</th><th>F1</th></tr>"
+                + "".join(rows)
+                + "</table><p>Per code (learned): support, precision, recall</p><table cellpadding=2>"
+                + per_code
+                + "</table>",
+            )
+
+        start_task(run, self.session.project, on_done=show, on_error=self.show_error)
+
     def show_error(self, message: str) -> None:
         """The one place errors are shown to the coder."""
         self.statusBar().showMessage(message, 8000)
@@ -290,3 +372,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         self.controller.cancel_suggestions()
         super().closeEvent(event)
+
+
+def _figure(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
