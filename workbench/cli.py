@@ -235,6 +235,71 @@ def cmd_local_only(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_disagreements(args: argparse.Namespace) -> int:
+    from workbench.core.agreement.adjudication import find_disagreements
+    from workbench.core.agreement.data import project_data
+
+    with Project.open(args.project) as project:
+        data = project_data(project, include_llm=args.include_llm)
+    found = find_disagreements(data, args.code, args.coders.split(",") if args.coders else None)
+    if args.json:
+        _print_json(
+            [
+                {"passage_id": d.unit, "codes": {c: sorted(v) for c, v in d.codes.items()}}
+                for d in found
+            ]
+        )
+    else:
+        for item in found:
+            sides = "  |  ".join(
+                f"{coder}: {', '.join(sorted(codes)) or '(no code)'}"
+                for coder, codes in item.codes.items()
+            )
+            print(f"{item.unit}  {sides}")
+        print(f"{len(found)} passages where coders differ")
+    return EXIT_OK
+
+
+def cmd_adjudicate(args: argparse.Namespace) -> int:
+    from workbench.core.agreement.adjudication import adjudicate
+
+    codes = {c.strip() for c in (args.codes or "").split(",") if c.strip()}
+    with Project.open(args.project) as project:
+        adjudicate(project, args.passage, codes, args.lead, args.reason)
+    print(f"{args.passage}: consensus is {', '.join(sorted(codes)) or 'no code applies'}")
+    return EXIT_OK
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    import csv as csv_module
+
+    from workbench.core.agreement.sampling import sample_size_for_width, stratified_sample
+
+    size = args.size or sample_size_for_width(args.width, args.expected)
+    with Project.open(args.project) as project:
+        strata = stratified_sample(project, size, args.by, args.seed, args.exclude_reviewed_by)
+    rows = [(key, name) for name, keys in strata.items() for key in keys]
+    if args.out:
+        with open(args.out, "w", encoding="utf-8", newline="") as handle:
+            writer = csv_module.writer(handle)
+            writer.writerow(["passage_id", args.by or "stratum"])
+            writer.writerows(rows)
+    if args.json:
+        _print_json(
+            {
+                "size": len(rows),
+                "strata": {k: len(v) for k, v in strata.items()},
+                "passages": [r[0] for r in rows],
+            }
+        )
+    else:
+        print(
+            f"{len(rows)} passages ({', '.join(f'{k}: {len(v)}' for k, v in strata.items())})"
+            + (f" written to {args.out}" if args.out else "")
+        )
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from workbench.sample import create_demo_project
 
@@ -373,6 +438,39 @@ def build_parser() -> argparse.ArgumentParser:
     suggest.add_argument("--redact-names", help="names to remove too, comma-separated")
     suggest.add_argument("--concurrency", type=int, default=4)
     suggest.add_argument("--json", action="store_true")
+
+    dis = add("disagreements", cmd_disagreements, "passages where coders differ (for adjudication)")
+    dis.add_argument("project")
+    dis.add_argument("--code", help="only disagreement about this code")
+    dis.add_argument("--coders", help="coders to compare, comma-separated")
+    dis.add_argument("--include-llm", action="store_true", help="count the LLM pseudo-coder too")
+    dis.add_argument("--json", action="store_true")
+
+    adj = add(
+        "adjudicate", cmd_adjudicate, "record the consensus codes of a passage, with a reason"
+    )
+    adj.add_argument("project")
+    adj.add_argument("passage", help="passage id, e.g. work_0001#4")
+    adj.add_argument(
+        "--codes", default="", help="consensus codes, comma-separated (empty: no code applies)"
+    )
+    adj.add_argument("--lead", required=True, help="who decides")
+    adj.add_argument("--reason", required=True)
+
+    sample = add(
+        "sample", cmd_sample, "draw a stratified random sample of passages for double coding"
+    )
+    sample.add_argument("project")
+    sample.add_argument("--size", type=int, help="passages to draw (default: from --width)")
+    sample.add_argument("--width", type=float, default=0.1, help="target 95%% interval width")
+    sample.add_argument("--expected", type=float, default=0.8, help="expected agreement")
+    sample.add_argument("--by", help="metadata field to stratify by (group, language, ...)")
+    sample.add_argument("--seed", type=int, default=1)
+    sample.add_argument(
+        "--exclude-reviewed-by", help="leave out passages this coder already reviewed"
+    )
+    sample.add_argument("--out", help="CSV of passage ids")
+    sample.add_argument("--json", action="store_true")
 
     evaluate = add(
         "evaluate-local",

@@ -1,0 +1,88 @@
+"""Choosing passages for double coding: a stratified random sample, and how many to draw.
+
+Reliability is measured on a sample coded twice. Strata (a metadata field such as group or
+language) are sampled in proportion to their size, each with at least one passage, so small
+groups are not left out; the draw is seeded so a lead can reproduce it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import numpy as np
+from sqlalchemy import select
+
+from workbench.core.store import Project, schema
+from workbench.core.store.queries import passage_key
+
+Z95 = 1.959963984540054
+
+
+def sample_size_for_width(width: float, expected: float = 0.8) -> int:
+    """Passages needed for a 95% interval of total ``width`` around an agreement near ``expected``.
+
+    Uses the normal approximation for a proportion (percent agreement): n = z² p(1-p) / (w/2)².
+    Chance-corrected coefficients vary more, so treat it as a floor and check the bootstrap
+    interval of the coded sample.
+    """
+    if not 0 < width < 1 or not 0 < expected < 1:
+        raise ValueError("width and expected agreement must be between 0 and 1")
+    return math.ceil(Z95**2 * expected * (1 - expected) / (width / 2) ** 2)
+
+
+def stratified_sample(
+    project: Project,
+    size: int,
+    by: str | None = None,
+    seed: int = 1,
+    exclude_reviewed_by: str | None = None,
+) -> dict[str, list[str]]:
+    """Passage keys per stratum (metadata value, or "all"), proportional to stratum size."""
+    p, t, m = schema.passages, schema.transcripts, schema.transcript_metadata
+    with project.reading() as conn:
+        rows = conn.execute(
+            select(p.c.id, p.c.position, t.c.external_id)
+            .join(t, t.c.id == p.c.transcript_id)
+            .where(p.c.coded.is_(True))
+        ).all()
+        strata_of: dict[str, str] = {}
+        if by:
+            strata_of = dict(
+                conn.execute(select(m.c.external_id, m.c.value).where(m.c.field == by)).all()
+            )
+        excluded: set[int] = set()
+        if exclude_reviewed_by:
+            coder = conn.execute(
+                select(schema.coders.c.id).where(schema.coders.c.name == exclude_reviewed_by)
+            ).scalar()
+            if coder is not None:
+                excluded = set(
+                    conn.execute(
+                        select(schema.reviews.c.passage_id).where(
+                            schema.reviews.c.coder_id == coder
+                        )
+                    ).scalars()
+                )
+    strata: dict[str, list[str]] = defaultdict(list)
+    for passage_id, position, external_id in rows:
+        if passage_id not in excluded:
+            strata[strata_of.get(external_id, "(none)") if by else "all"].append(
+                passage_key(external_id, position)
+            )
+    total = sum(len(keys) for keys in strata.values())
+    if total == 0:
+        return {}
+    size = min(size, total)
+    rng = np.random.default_rng(seed)
+    shares = {name: len(keys) / total * size for name, keys in strata.items()}
+    counts = {name: max(1, math.floor(share)) for name, share in shares.items()}
+    leftover = size - sum(counts.values())
+    for name in sorted(shares, key=lambda n: shares[n] - math.floor(shares[n]), reverse=True)[
+        : max(0, leftover)
+    ]:
+        counts[name] += 1
+    return {
+        name: sorted(rng.choice(keys, size=min(counts[name], len(keys)), replace=False).tolist())
+        for name, keys in sorted(strata.items())
+    }
