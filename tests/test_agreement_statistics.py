@@ -229,3 +229,16 @@ def test_coincidences_from_values_equal_the_count_matrix_route():
     direct = alpha_from_coincidences(coincidences_from_values(values, 5)).value
     assert direct == pytest.approx(krippendorff_alpha(count_matrix(values, 5)).value)
     assert round(direct, 3) == 0.743
+
+
+def test_vectorised_set_distances_equal_the_definitions():
+    from workbench.core.agreement.statistics import set_distance_matrix
+
+    rng = np.random.default_rng(11)
+    codes = list("abcdef")
+    sets = [frozenset(c for c in codes if rng.random() < 0.4) for _ in range(40)]
+    for name, function in (("masi", masi_distance), ("jaccard", jaccard_distance)):
+        matrix = set_distance_matrix(sets, name)
+        for i in range(len(sets)):
+            for j in range(len(sets)):
+                assert matrix[i, j] == pytest.approx(function(sets[i], sets[j]))

@@ -345,3 +345,19 @@ def test_claude_needs_a_key_and_a_yes(qtbot, project, monkeypatch):
     window.claude_action.setChecked(True)
     window.toggle_claude()
     assert isinstance(window.controller.engine, ClaudeEngine)
+
+
+def test_the_apps_own_engine_fetches_suggestions(qtbot, project):
+    """Through build_window, as `workbench demo` does: the learning local engine on a worker."""
+    from workbench.gui.app import build_window
+
+    window = build_window(project, "ana")
+    window.setProperty("quiet_errors", True)
+    qtbot.addWidget(window)
+    errors = []
+    window.controller.failed.connect(errors.append)
+    window.show()
+    with qtbot.waitSignal(window.controller.suggestions_finished, timeout=20_000) as blocker:
+        window.open_first_transcript("work_0067")
+    assert errors == [] and "local engine" in blocker.args[0]
+    assert any(window.passage_model.chips(r) for r in window.passage_model.coded_rows())

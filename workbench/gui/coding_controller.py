@@ -36,6 +36,7 @@ class CodingController(QObject):
     suggestions_progressed = Signal(int, int)
     suggestions_finished = Signal(str)
     progress_changed = Signal()
+    decision_made = Signal(int)  # passage id
 
     def __init__(
         self,
@@ -307,6 +308,7 @@ class CodingController(QObject):
         label = self.session.undo_label
         self.saved.emit(f"Saved: {label}" if label else "Saved")
         self.progress_changed.emit()
+        self.decision_made.emit(passage_id)
 
     def refresh_counts(self) -> None:
         from sqlalchemy import func, select
@@ -326,5 +328,7 @@ class CodingController(QObject):
 def _suggest(
     project, engine, transcript_id: int, progress: Progress, cancel: CancelToken
 ) -> SuggestionRun:  # type: ignore[no-untyped-def]
-    """Background function: never touches a widget."""
+    """Background function: never touches a widget. Engines that learn are (re)trained here."""
+    resolve = getattr(engine, "resolve", None)
+    engine = resolve() if resolve is not None else engine
     return run_suggestions(project, engine, [transcript_id], progress=progress, cancel=cancel)

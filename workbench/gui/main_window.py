@@ -8,6 +8,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QDockWidget,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -24,6 +25,7 @@ from workbench.gui.coding_controller import CodingController
 from workbench.gui.models.codebook_model import CodebookTreeModel
 from workbench.gui.models.passage_model import PassageListModel
 from workbench.gui.models.transcript_model import RowRole, TranscriptTableModel
+from workbench.gui.widgets.agreement_panel import AgreementPanel
 from workbench.gui.widgets.codebook_panel import CodebookPanel
 from workbench.gui.widgets.navigator import TranscriptNavigator
 from workbench.gui.widgets.passage_delegate import PassageDelegate
@@ -83,6 +85,12 @@ class MainWindow(QMainWindow):
             self.passage_view.list,
             self,
         )
+        self.agreement = AgreementPanel(project, session.coder)
+        self.agreement_dock = QDockWidget("Agreement and adjudication", self)
+        self.agreement_dock.setObjectName("agreement")
+        self.agreement_dock.setWidget(self.agreement)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.agreement_dock)
+        self.agreement_dock.hide()  # it shows other coders' codes: a lead opens it (View menu)
         self._build_status_bar()
         self._build_actions()
         self._connect()
@@ -192,6 +200,13 @@ class MainWindow(QMainWindow):
                 lambda _checked=False, cid=code_id: c.toggle_code(cid),
                 f"Toggle {code_id}",
             )
+        view = menus.addMenu("&View")
+        self._action(
+            view,
+            "Agreement and adjudication (shows other coders' codes)",
+            ["Ctrl+Shift+G"],
+            self.toggle_agreement,
+        )
         suggestions = menus.addMenu("&Suggestions")
         self._action(suggestions, "Fetch suggestions for this transcript", ["Ctrl+R"], self.refetch)
         self.claude_action = self._action(
@@ -219,6 +234,8 @@ class MainWindow(QMainWindow):
         c.suggestions_started.connect(self._suggestions_started)
         c.suggestions_progressed.connect(self._suggestions_progressed)
         c.suggestions_finished.connect(self._suggestions_finished)
+        c.decision_made.connect(self._decision_made)
+        self.agreement.passage_requested.connect(self.show_passage)
         self._update_undo()
 
     # -- slots ------------------------------------------------------------------------------------------
@@ -280,6 +297,32 @@ class MainWindow(QMainWindow):
         self.engine_label.setText(message)
         self.engine_progress.hide()
         self.cancel_button.hide()
+
+    def toggle_agreement(self) -> None:
+        if self.agreement_dock.isVisible():
+            self.agreement_dock.hide()
+            return
+        self.agreement_dock.show()
+        self.resizeDocks(
+            [self.agreement_dock], [max(260, self.height() // 3)], Qt.Orientation.Vertical
+        )
+        self.agreement.reload()
+
+    def _decision_made(self, passage_id: int) -> None:
+        if self.agreement_dock.isVisible():
+            self.agreement.decision_made(passage_id)
+
+    def show_passage(self, key: str) -> None:
+        """Open the transcript of a passage key and put the passage in front of the coder."""
+        from workbench.core.store.queries import split_passage_key
+
+        external_id, position = split_passage_key(key)
+        self.open_first_transcript(external_id)
+        for row in range(self.passage_model.rowCount()):
+            passage = self.passage_model.passage(row)
+            if passage is not None and passage.position == position:
+                self.controller.go_to_row(row)
+                return
 
     def refetch(self) -> None:
         if self.passage_model.transcript_id is not None:

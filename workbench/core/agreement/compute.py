@@ -29,7 +29,7 @@ from workbench.core.agreement.statistics import (
     percent_agreement,
     prevalence_and_bias,
     scott_from_table,
-    set_distance_matrix,
+    set_distances_from_members,
 )
 
 METRICS = ("percent", "cohen", "scott", "fleiss", "alpha", "ac1", "bp")
@@ -232,28 +232,36 @@ def code_metric(data: CodedData, code_index: int, metric: str, ci: bool = False)
     return result
 
 
-def _set_categories(data: CodedData) -> tuple[np.ndarray, list[frozenset[str]]]:
-    """Each reviewed unit-coder cell's set of codes as a category index (distinct sets)."""
+def _set_categories(data: CodedData) -> tuple[np.ndarray, np.ndarray]:
+    """Each reviewed unit-coder cell's set of codes as a category index, and the distinct sets
+    as a membership matrix (sets × codes)."""
     packed = np.packbits(data.present, axis=2)
     flat = packed.reshape(-1, packed.shape[2])
     reviewed = data.reviewed.reshape(-1)
     values = np.full(flat.shape[0], -1, dtype=np.int64)
     if not reviewed.any():
-        return values.reshape(data.reviewed.shape), []
-    distinct, inverse = np.unique(flat[reviewed], axis=0, return_inverse=True)
+        return values.reshape(data.reviewed.shape), np.zeros((0, len(data.codes)), dtype=bool)
+    rows = flat[reviewed]
+    if rows.shape[1] <= 8:  # up to 64 codes: one integer per set, then a fast 1-D unique
+        keys = np.zeros(len(rows), dtype=np.uint64)
+        for byte in range(rows.shape[1]):
+            keys = (keys << np.uint64(8)) | rows[:, byte].astype(np.uint64)
+        _distinct_keys, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        distinct = rows[first]
+    else:
+        distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
     values[reviewed] = inverse.reshape(-1)
     members = np.unpackbits(distinct, axis=1)[:, : len(data.codes)].astype(bool)
-    sets = [frozenset(np.array(data.codes)[row].tolist()) for row in members]
-    return values.reshape(data.reviewed.shape), sets
+    return values.reshape(data.reviewed.shape), members
 
 
 def set_alpha(data: CodedData, distance: str = "masi", ci: bool = False) -> MetricResult:
     """Krippendorff's alpha over whole code sets per passage (MASI or Jaccard distance)."""
-    values, sets = _set_categories(data)
-    if not sets:
+    values, members = _set_categories(data)
+    if not len(members):
         return MetricResult("alpha", None, "no passage was reviewed", 0, len(data.coders))
-    delta = set_distance_matrix(sets, distance)
-    q = len(sets)
+    delta = set_distances_from_members(members, distance)
+    q = len(members)
 
     def statistic(sample: np.ndarray) -> Value:
         return alpha_from_coincidences(coincidences_from_values(sample, q), delta=delta)

@@ -108,6 +108,47 @@ class RatingData:
             return None
 
 
+def _collect(conn, include_llm: bool, passage_ids: list[int] | None = None):  # type: ignore[no-untyped-def]
+    """Reviews and applied codes per (passage, coder), optionally for some passages only."""
+    reviewed: dict[tuple[int, str], None] = {}
+    applied: dict[tuple[int, str], set[str]] = defaultdict(set)
+    coder_rows = conn.execute(
+        select(schema.coders.c.id, schema.coders.c.name, schema.coders.c.kind)
+    ).all()
+    names = {row.id: row.name for row in coder_rows}
+    kinds = {row.name: row.kind for row in coder_rows}
+
+    def only(query, column):  # type: ignore[no-untyped-def]
+        return query if passage_ids is None else query.where(column.in_(passage_ids))
+
+    r, c = schema.reviews, schema.codings
+    for passage_id, coder_id in conn.execute(
+        only(select(r.c.passage_id, r.c.coder_id), r.c.passage_id)
+    ):
+        reviewed[(passage_id, names[coder_id])] = None
+    for passage_id, coder_id, code in conn.execute(
+        only(select(c.c.passage_id, c.c.coder_id, c.c.code_id), c.c.passage_id)
+    ):
+        applied[(passage_id, names[coder_id])].add(code)
+    if include_llm:
+        runs, s = schema.suggestion_runs, schema.suggestions
+        for passage_id, engine, model in conn.execute(
+            only(select(runs.c.passage_id, runs.c.engine, runs.c.model), runs.c.passage_id)
+        ):
+            name = f"llm:{engine}/{model}"
+            kinds[name] = CoderKind.LLM.value
+            reviewed[(passage_id, name)] = None
+        for passage_id, engine, model, code in conn.execute(
+            only(select(s.c.passage_id, s.c.engine, s.c.model, s.c.code_id), s.c.passage_id)
+        ):
+            applied[(passage_id, f"llm:{engine}/{model}")].add(code)
+    return reviewed, applied, kinds
+
+
+def _coder_order(names: set[str], kinds: dict[str, str]) -> list[str]:
+    return sorted(names, key=lambda n: (kinds.get(n) != "human", kinds.get(n, ""), n))
+
+
 def project_data(project: Project, include_llm: bool = True) -> CodedData:
     """Every coded passage reviewed by some coder: humans, the consensus, and each LLM engine
     (its raw suggestions as a pseudo-coder named ``llm:<engine>/<model>``)."""
@@ -116,41 +157,11 @@ def project_data(project: Project, include_llm: bool = True) -> CodedData:
         raise AgreementDataError(f"{project.location}: the project has no codebook")
     codes = [code.id for code in codebook.walk()]
     code_at = {code: i for i, code in enumerate(codes)}
-    reviewed: dict[tuple[int, str], None] = {}
-    applied: dict[tuple[int, str], set[str]] = defaultdict(set)
-    kinds: dict[str, str] = {}
     with project.reading() as conn:
-        coder_rows = conn.execute(
-            select(schema.coders.c.id, schema.coders.c.name, schema.coders.c.kind)
-        ).all()
-        names = {row.id: row.name for row in coder_rows}
-        kinds.update({row.name: row.kind for row in coder_rows})
-        for passage_id, coder_id in conn.execute(
-            select(schema.reviews.c.passage_id, schema.reviews.c.coder_id)
-        ):
-            reviewed[(passage_id, names[coder_id])] = None
-        for passage_id, coder_id, code in conn.execute(
-            select(schema.codings.c.passage_id, schema.codings.c.coder_id, schema.codings.c.code_id)
-        ):
-            applied[(passage_id, names[coder_id])].add(code)
-        if include_llm:
-            runs = schema.suggestion_runs
-            for passage_id, engine, model in conn.execute(
-                select(runs.c.passage_id, runs.c.engine, runs.c.model)
-            ):
-                name = f"llm:{engine}/{model}"
-                kinds[name] = CoderKind.LLM.value
-                reviewed[(passage_id, name)] = None
-            s = schema.suggestions
-            for passage_id, engine, model, code in conn.execute(
-                select(s.c.passage_id, s.c.engine, s.c.model, s.c.code_id)
-            ):
-                applied[(passage_id, f"llm:{engine}/{model}")].add(code)
+        reviewed, applied, kinds = _collect(conn, include_llm)
         passage_ids = sorted({pid for pid, _ in reviewed})
         keys = _passage_keys(conn, passage_ids)
-    coders = sorted(
-        {name for _, name in reviewed}, key=lambda n: (kinds.get(n) != "human", kinds.get(n, ""), n)
-    )
+    coders = _coder_order({name for _, name in reviewed}, kinds)
     unit_at = {pid: i for i, pid in enumerate(passage_ids)}
     coder_at = {name: i for i, name in enumerate(coders)}
     review = np.zeros((len(passage_ids), len(coders)), dtype=bool)
@@ -163,7 +174,57 @@ def project_data(project: Project, include_llm: bool = True) -> CodedData:
         for code in found:
             if code in code_at:
                 present[unit_at[pid], coder_at[name], code_at[code]] = True
-    return CodedData([keys[pid] for pid in passage_ids], coders, codes, review, present, kinds)
+    data = CodedData([keys[pid] for pid in passage_ids], coders, codes, review, present, kinds)
+    data.passage_ids = passage_ids
+    data.include_llm = include_llm
+    return data
+
+
+def refresh_passages(data: CodedData, project: Project, passage_ids: list[int]) -> CodedData:
+    """``data`` with the given passages re-read from the project: the live panel's update after
+    a decision, which touches a few rows instead of reloading a whole study."""
+    if not hasattr(data, "passage_ids"):
+        return project_data(project)
+    include_llm = getattr(data, "include_llm", True)
+    with project.reading() as conn:
+        reviewed, applied, kinds = _collect(conn, include_llm, passage_ids)
+        new_ids = [
+            pid
+            for pid in passage_ids
+            if pid not in set(data.passage_ids) and any(p == pid for p, _ in reviewed)
+        ]
+        keys = _passage_keys(conn, new_ids)
+    coders = list(data.coders)
+    for name in _coder_order({name for _, name in reviewed} - set(coders), kinds):
+        coders.append(name)
+    review = np.zeros((len(data.units) + len(new_ids), len(coders)), dtype=bool)
+    present = np.zeros((len(data.units) + len(new_ids), len(coders), len(data.codes)), dtype=bool)
+    review[: len(data.units), : len(data.coders)] = data.reviewed
+    present[: len(data.units), : len(data.coders)] = data.present
+    all_ids = list(data.passage_ids) + new_ids
+    unit_at = {pid: i for i, pid in enumerate(all_ids)}
+    coder_at = {name: i for i, name in enumerate(coders)}
+    code_at = {code: i for i, code in enumerate(data.codes)}
+    for pid in passage_ids:
+        if pid in unit_at:
+            review[unit_at[pid]] = False
+            present[unit_at[pid]] = False
+    for pid, name in reviewed:
+        review[unit_at[pid], coder_at[name]] = True
+        for code in applied.get((pid, name), ()):
+            if code in code_at:
+                present[unit_at[pid], coder_at[name], code_at[code]] = True
+    fresh = CodedData(
+        data.units + [keys[pid] for pid in new_ids],
+        coders,
+        data.codes,
+        review,
+        present,
+        {**data.coder_kinds, **kinds},
+    )
+    fresh.passage_ids = all_ids
+    fresh.include_llm = include_llm
+    return fresh
 
 
 def _passage_keys(conn, passage_ids: list[int]) -> dict[int, str]:  # type: ignore[no-untyped-def]

@@ -188,13 +188,31 @@ SET_DISTANCES = {"masi": masi_distance, "jaccard": jaccard_distance}
 
 
 def set_distance_matrix(sets: list[frozenset], distance: str) -> np.ndarray:
-    function = SET_DISTANCES[distance]
-    q = len(sets)
-    d = np.zeros((q, q))
-    for i in range(q):
-        for j in range(i + 1, q):
-            d[i, j] = d[j, i] = function(sets[i], sets[j])
-    return d
+    """Distances between every pair of code sets, vectorised over a membership matrix."""
+    if distance not in SET_DISTANCES:
+        raise ValueError(f"unknown set distance '{distance}'")
+    universe = sorted({code for s in sets for code in s})
+    position = {code: i for i, code in enumerate(universe)}
+    members = np.zeros((len(sets), len(universe)))
+    for row, codes in enumerate(sets):
+        members[row, [position[c] for c in codes]] = 1
+    return set_distances_from_members(members, distance)
+
+
+def set_distances_from_members(members: np.ndarray, distance: str) -> np.ndarray:
+    """``members[i, code]`` is 1 when set i holds the code; returns the q x q distances."""
+    members = members.astype(float)
+    inter = members @ members.T
+    size = members.sum(axis=1)
+    union = size[:, None] + size[None, :] - inter
+    with np.errstate(divide="ignore", invalid="ignore"):
+        jaccard = np.where(union > 0, inter / np.where(union > 0, union, 1), 1.0)
+    if distance == "jaccard":
+        return 1.0 - jaccard
+    same = (inter == size[:, None]) & (inter == size[None, :])
+    subset = (inter == size[:, None]) | (inter == size[None, :])
+    monotonicity = np.where(same, 1.0, np.where(subset, 2 / 3, np.where(inter > 0, 1 / 3, 0.0)))
+    return 1.0 - jaccard * monotonicity
 
 
 # -- multi-coder statistics from the count matrix -----------------------------------------------------

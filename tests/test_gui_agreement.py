@@ -1,0 +1,119 @@
+"""The live agreement panel: it follows decisions, lists disagreements, records adjudication."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("PySide6")
+from PySide6.QtCore import Qt  # noqa: E402
+
+from tests.conftest import REPO, write  # noqa: E402
+from tests.test_gui_workspace import FixedEngine, key, make_window, open_and_wait  # noqa: E402
+from workbench.core.exchange import import_decisions_csv  # noqa: E402
+from workbench.core.store import Project  # noqa: E402
+from workbench.sample import create_demo_project  # noqa: E402
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def project(tmp_path):
+    project = Project.open(create_demo_project(tmp_path / "demo.wb"))
+    rows = []
+    for position in range(2, 24, 2):
+        rows.append(
+            (f"work_0097#{position}", "ana", "prod.speed" if position % 4 else "trust.accuracy")
+        )
+        rows.append(
+            (f"work_0097#{position}", "ben", "prod.speed" if position % 3 else "trust.accuracy")
+        )
+    write(
+        tmp_path / "d.csv",
+        "passage_id,coder,code\n" + "".join(f"{p},{c},{k}\n" for p, c, k in rows),
+    )
+    import_decisions_csv(project, tmp_path / "d.csv")
+    yield project
+    project.close()
+
+
+def open_panel(qtbot, window):
+    with qtbot.waitSignal(window.agreement.updated, timeout=20_000):
+        window.toggle_agreement()
+
+
+def test_panel_models_pass_the_model_tester(qtbot, qtmodeltester, project):
+    window = make_window(qtbot, project)
+    open_panel(qtbot, window)
+    for model in (
+        window.agreement.codes_model,
+        window.agreement.matrix_model,
+        window.agreement.disagreements_model,
+    ):
+        qtmodeltester.check(model)
+
+
+def test_panel_shows_codes_matrix_and_disagreements(qtbot, project):
+    window = make_window(qtbot, project)
+    open_panel(qtbot, window)
+    panel = window.agreement
+    assert panel.snapshot.humans == ["ana", "ben"]
+    assert "Krippendorff's alpha" in panel.overall.text()
+    codes = [panel.codes_model.index(r, 0).data() for r in range(panel.codes_model.rowCount())]
+    assert "Speed" in codes and "Distrusts accuracy" in codes
+    assert panel.matrix_model.index(0, 1).data() not in ("", None)
+    assert panel.disagreements_model.rowCount() > 0
+
+
+def test_panel_follows_a_decision_live(qtbot, project):
+    window = make_window(qtbot, project, coder="ana")
+    open_panel(qtbot, window)
+    before = window.agreement.snapshot.overall.value
+    open_and_wait(qtbot, window, "work_0097")
+    with qtbot.waitSignal(window.agreement.updated, timeout=10_000):
+        key(qtbot, window, Qt.Key.Key_T)  # ana adds "Distrusts accuracy" to the first passage
+    assert window.agreement.snapshot.overall.value != before
+
+
+def test_adjudication_from_the_panel(qtbot, project, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    window = make_window(qtbot, project)
+    open_panel(qtbot, window)
+    panel = window.agreement
+    panel.disagreements.selectRow(0)
+    unit = panel.disagreements_model.item(0).unit
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("both readings hold", True))
+    with qtbot.waitSignal(panel.updated, timeout=10_000):
+        panel.merge_button.click()
+    assert "consensus" in panel.snapshot.data.coders
+    data = panel.snapshot.data
+    row, column = data.units.index(unit), data.coders.index("consensus")
+    assert data.reviewed[row, column]
+    shots = REPO / "shots"
+    shots.mkdir(exist_ok=True)
+    window.resize(1400, 1000)
+    window.grab().save(str(shots / "agreement-panel.png"))
+
+
+def test_double_click_opens_the_passage(qtbot, project):
+    window = make_window(qtbot, project, engine=FixedEngine())
+    open_panel(qtbot, window)
+    unit = window.agreement.disagreements_model.item(0).unit
+    window.show_passage(unit)
+    passage = window.passage_model.passage(window.controller.current_row())
+    assert passage.key == unit
+
+
+def test_only_codes_humans_used_are_listed(qtbot, project):
+    window = make_window(qtbot, project)
+    open_panel(qtbot, window)
+    model = window.agreement.codes_model
+    listed = {
+        model.index(r, 0).data(
+            __import__("workbench.gui.models.agreement_models", fromlist=["CodeRole"]).CodeRole
+        )
+        for r in range(model.rowCount())
+    }
+    assert listed == {"prod.speed", "trust.accuracy"}
+    assert model.hidden == len(project.codebook.ids) - 2
+    assert f"{model.hidden} codes no human coder has applied" in window.agreement.overall.text()

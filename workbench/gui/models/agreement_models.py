@@ -1,0 +1,181 @@
+"""Item models for the agreement panel: per-code figures, the coder matrix, disagreements."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from workbench.core.agreement.adjudication import Disagreement
+from workbench.core.agreement.compute import MetricResult
+from workbench.core.agreement.snapshot import AgreementSnapshot
+
+ValueRole = Qt.ItemDataRole.UserRole + 1
+CodeRole = Qt.ItemDataRole.UserRole + 2
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def _number(result: MetricResult | None) -> str:
+    if result is None:
+        return ""
+    return "—" if result.value is None else f"{result.value:.3f}"
+
+
+def _tooltip(result: MetricResult | None) -> str:
+    if result is None:
+        return "no LLM coder yet"
+    if result.value is None:
+        return f"undefined: {result.reason}"
+    return f"{result.value:.3f}: {result.interpretation} (n = {result.units} passages)"
+
+
+class CodeAgreementModel(QAbstractTableModel):
+    COLUMNS = ("Code", "Humans", "n", "", "LLM + humans")
+
+    def __init__(self, code_names: dict[str, str], parent=None):  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self._names = code_names
+        self._snapshot: AgreementSnapshot | None = None
+        self._rows: list = []
+        self.hidden = 0  # codes no human coder has applied yet
+
+    def set_snapshot(self, snapshot: AgreementSnapshot) -> None:
+        self.beginResetModel()
+        self._snapshot = snapshot
+        data = snapshot.data
+        humans = [data.coders.index(name) for name in snapshot.humans]
+        used = {
+            code
+            for index, code in enumerate(data.codes)
+            if humans and data.present[:, humans, index].any()
+        }
+        self._rows = [row for row in snapshot.rows if row.code in used]
+        self.hidden = len(snapshot.rows) - len(self._rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ):  # type: ignore[no-untyped-def]
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):  # type: ignore[no-untyped-def]
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return [
+                self._names.get(row.code, row.code),
+                _number(row.human),
+                str(row.human.units),
+                "",
+                _number(row.llm_vs_humans),
+            ][column]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _tooltip(row.llm_vs_humans if column == 4 else row.human)
+        if role == ValueRole:
+            return row.human.value
+        if role == CodeRole:
+            return row.code
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (1, 2, 4):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+
+class CoderMatrixModel(QAbstractTableModel):
+    """Alpha over code sets for every pair of coders (LLM and consensus included)."""
+
+    def __init__(self, parent=None):  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self._coders: list[str] = []
+        self._pairs: dict[tuple[str, str], MetricResult] = {}
+
+    def set_snapshot(self, snapshot: AgreementSnapshot) -> None:
+        self.beginResetModel()
+        self._coders = list(snapshot.data.coders)
+        self._pairs = dict(snapshot.pairs)
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._coders)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._coders)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ):  # type: ignore[no-untyped-def]
+        if role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self._coders):
+            return self._coders[section]
+        return None
+
+    def _pair(self, row: int, column: int) -> MetricResult | None:
+        a, b = self._coders[row], self._coders[column]
+        return self._pairs.get((a, b)) or self._pairs.get((b, a))
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):  # type: ignore[no-untyped-def]
+        if not index.isValid() or index.row() == index.column():
+            return "·" if role == Qt.ItemDataRole.DisplayRole and index.isValid() else None
+        result = self._pair(index.row(), index.column())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _number(result)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _tooltip(result)
+        if role == ValueRole:
+            return result.value if result else None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignCenter)
+        return None
+
+
+class DisagreementModel(QAbstractTableModel):
+    """Passages where coders differ: one column per coder with their codes."""
+
+    def __init__(self, code_names: dict[str, str], parent=None):  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self._names = code_names
+        self._items: list[Disagreement] = []
+        self._coders: list[str] = []
+
+    def set_items(self, items: list[Disagreement], coders: list[str]) -> None:
+        self.beginResetModel()
+        self._items, self._coders = items, coders
+        self.endResetModel()
+
+    def item(self, row: int) -> Disagreement | None:
+        return self._items[row] if 0 <= row < len(self._items) else None
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._items)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else 1 + len(self._coders)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ):  # type: ignore[no-untyped-def]
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return "Passage" if section == 0 else self._coders[section - 1]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):  # type: ignore[no-untyped-def]
+        if not index.isValid() or not 0 <= index.row() < len(self._items):
+            return None
+        item = self._items[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            if index.column() == 0:
+                return item.unit
+            coder = self._coders[index.column() - 1]
+            if coder not in item.codes:
+                return "(not reviewed)"
+            return (
+                ", ".join(self._names.get(c, c) for c in sorted(item.codes[coder])) or "(no code)"
+            )
+        return None
