@@ -117,3 +117,39 @@ def test_only_codes_humans_used_are_listed(qtbot, project):
     assert listed == {"prod.speed", "trust.accuracy"}
     assert model.hidden == len(project.codebook.ids) - 2
     assert f"{model.hidden} codes no human coder has applied" in window.agreement.overall.text()
+
+
+def test_sampler_dialog_sizes_draws_and_saves(qtbot, project, tmp_path):
+    from workbench.gui.dialogs.sampler_dialog import SamplerDialog
+
+    dialog = SamplerDialog(project, ["group", "language"], ["ana", "ben"])
+    qtbot.addWidget(dialog)
+    assert dialog.size.value() == 246  # width .10 around .80
+    dialog.width.setValue(0.2)
+    assert dialog.size.value() == 62
+    dialog.size.setValue(20)
+    dialog.exclude.setCurrentIndex(1)  # leave out what ana reviewed
+    dialog.draw()
+    assert sum(len(v) for v in dialog.sample.values()) == 20
+    assert not any(key.startswith("work_0097#") for keys in dialog.sample.values() for key in keys)
+    out = tmp_path / "sample.csv"
+    dialog.save(str(out))
+    assert (
+        out.read_text().startswith("passage_id,group\n") and len(out.read_text().splitlines()) == 21
+    )
+
+
+def test_disagreements_show_memos(qtbot, project):
+    from workbench.core.session import CodingSession
+
+    session = CodingSession(project, "ben")
+    with project.reading() as conn:
+        from workbench.core.store.queries import passage_ids_for_keys
+
+        pid = passage_ids_for_keys(conn, ["work_0097#4"])["work_0097#4"]
+    session.save_memo(pid, "could be either")
+    window = make_window(qtbot, project)
+    open_panel(qtbot, window)
+    model = window.agreement.disagreements_model
+    row = next(r for r in range(model.rowCount()) if model.item(r).unit == "work_0097#4")
+    assert "✎ could be either" in model.index(row, 2).data()

@@ -207,6 +207,7 @@ class MainWindow(QMainWindow):
             ["Ctrl+Shift+G"],
             self.toggle_agreement,
         )
+        self._action(view, "Double-coding sample…", [], self.show_sampler)
         suggestions = menus.addMenu("&Suggestions")
         self._action(suggestions, "Fetch suggestions for this transcript", ["Ctrl+R"], self.refetch)
         self.claude_action = self._action(
@@ -297,6 +298,18 @@ class MainWindow(QMainWindow):
         self.engine_label.setText(message)
         self.engine_progress.hide()
         self.cancel_button.hide()
+
+    def show_sampler(self) -> None:
+        from sqlalchemy import select
+
+        from workbench.core.store import schema
+        from workbench.gui.dialogs.sampler_dialog import SamplerDialog
+
+        with self.session.project.reading() as conn:
+            coders = list(
+                conn.execute(select(schema.coders.c.name).order_by(schema.coders.c.name)).scalars()
+            )
+        SamplerDialog(self.session.project, sorted(self._metadata_values), coders, self).exec()
 
     def toggle_agreement(self) -> None:
         if self.agreement_dock.isVisible():

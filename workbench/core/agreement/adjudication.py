@@ -76,6 +76,25 @@ def find_disagreements(
     return found
 
 
+def memos_for(project: Project, passage_keys: list[str]) -> dict[str, dict[str, str]]:
+    """Every coder's memo on these passages: ``{passage key: {coder: memo}}``."""
+    m, coders = schema.memos, schema.coders
+    found: dict[str, dict[str, str]] = {}
+    with project.reading() as conn:
+        ids = passage_ids_for_keys(conn, passage_keys)
+        key_of = {pid: key for key, pid in ids.items()}
+        if not key_of:
+            return found
+        rows = conn.execute(
+            select(m.c.passage_id, coders.c.name, m.c.text)
+            .join(coders, coders.c.id == m.c.coder_id)
+            .where(m.c.passage_id.in_(list(key_of)))
+        )
+        for passage_id, coder, text in rows:
+            found.setdefault(key_of[passage_id], {})[coder] = text
+    return found
+
+
 def adjudicate(project: Project, passage_key: str, codes: set[str], lead: str, reason: str) -> None:
     """Set the consensus codes of a passage (empty set: "no code applies"), with a reason."""
     codebook = project.codebook

@@ -143,10 +143,16 @@ class DisagreementModel(QAbstractTableModel):
         self._names = code_names
         self._items: list[Disagreement] = []
         self._coders: list[str] = []
+        self._memos: dict[str, dict[str, str]] = {}
 
-    def set_items(self, items: list[Disagreement], coders: list[str]) -> None:
+    def set_items(
+        self,
+        items: list[Disagreement],
+        coders: list[str],
+        memos: dict[str, dict[str, str]] | None = None,
+    ) -> None:
         self.beginResetModel()
-        self._items, self._coders = items, coders
+        self._items, self._coders, self._memos = items, coders, memos or {}
         self.endResetModel()
 
     def item(self, row: int) -> Disagreement | None:
@@ -175,7 +181,9 @@ class DisagreementModel(QAbstractTableModel):
             coder = self._coders[index.column() - 1]
             if coder not in item.codes:
                 return "(not reviewed)"
-            return (
+            codes = (
                 ", ".join(self._names.get(c, c) for c in sorted(item.codes[coder])) or "(no code)"
             )
+            memo = self._memos.get(item.unit, {}).get(coder)
+            return f"{codes}  ✎ {memo}" if memo else codes
         return None

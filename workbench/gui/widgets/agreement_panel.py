@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core.agreement.adjudication import adjudicate, find_disagreements
+from workbench.core.agreement.adjudication import adjudicate, find_disagreements, memos_for
 from workbench.core.agreement.compute import METRICS, NAMES
 from workbench.core.agreement.data import CodedData, project_data, refresh_passages
 from workbench.core.agreement.snapshot import AgreementSnapshot, snapshot_of
@@ -215,7 +215,8 @@ class AgreementPanel(QWidget):
             return
         code = self._selected_code()
         items = find_disagreements(self.snapshot.data, code, self.snapshot.humans)
-        self.disagreements_model.set_items(items, self.snapshot.humans)
+        memos = memos_for(self.project, [item.unit for item in items[:500]])
+        self.disagreements_model.set_items(items, self.snapshot.humans, memos)
         self.disagreement_title.setText(
             f"Disagreements{' on ' + code if code else ''}: {len(items)} passages"
         )

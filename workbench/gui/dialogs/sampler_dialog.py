@@ -1,0 +1,107 @@
+"""Draw a stratified sample of passages for a second coder, sized for a target interval width."""
+
+from __future__ import annotations
+
+import csv
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core.agreement.sampling import sample_size_for_width, stratified_sample
+from workbench.core.store import Project
+
+
+class SamplerDialog(QDialog):
+    def __init__(
+        self, project: Project, fields: list[str], coders: list[str], parent: QWidget | None = None
+    ):
+        super().__init__(parent)
+        self.setWindowTitle("Double-coding sample")
+        self.project = project
+        self.sample: dict[str, list[str]] = {}
+        self.width = QDoubleSpinBox(minimum=0.02, maximum=0.6, singleStep=0.01, value=0.10)
+        self.expected = QDoubleSpinBox(minimum=0.5, maximum=0.99, singleStep=0.01, value=0.80)
+        self.needed = QLabel()
+        self.size = QSpinBox(minimum=1, maximum=1_000_000)
+        self.by = QComboBox()
+        self.by.addItem("(no strata)", None)
+        for field in fields:
+            self.by.addItem(field, field)
+        if "group" in fields:
+            self.by.setCurrentIndex(fields.index("group") + 1)
+        self.exclude = QComboBox()
+        self.exclude.addItem("(nobody)", None)
+        for coder in coders:
+            self.exclude.addItem(coder, coder)
+        self.seed = QSpinBox(minimum=0, maximum=10**6, value=1)
+        self.result = QLabel("", objectName="subtitle")
+        self.result.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Target 95% interval width", self.width)
+        form.addRow("Expected agreement", self.expected)
+        form.addRow("Passages needed", self.needed)
+        form.addRow("Passages to draw", self.size)
+        form.addRow("Stratify by", self.by)
+        form.addRow("Leave out passages reviewed by", self.exclude)
+        form.addRow("Random seed", self.seed)
+        self.draw_button = QPushButton("Draw")
+        self.save_button = QPushButton("Save as CSV…")
+        self.save_button.setEnabled(False)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.draw_button)
+        buttons.addWidget(self.save_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.result)
+        layout.addLayout(buttons)
+        self.width.valueChanged.connect(self._size_from_width)
+        self.expected.valueChanged.connect(self._size_from_width)
+        self.draw_button.clicked.connect(self.draw)
+        self.save_button.clicked.connect(self.save)
+        self._size_from_width()
+
+    def _size_from_width(self) -> None:
+        needed = sample_size_for_width(self.width.value(), self.expected.value())
+        self.needed.setText(
+            f"{needed} (normal approximation for percent agreement; a floor for kappa and alpha)"
+        )
+        self.size.setValue(needed)
+
+    def draw(self) -> None:
+        self.sample = stratified_sample(
+            self.project,
+            self.size.value(),
+            self.by.currentData(),
+            self.seed.value(),
+            self.exclude.currentData(),
+        )
+        total = sum(len(keys) for keys in self.sample.values())
+        parts = ", ".join(f"{name}: {len(keys)}" for name, keys in self.sample.items())
+        self.result.setText(f"Drew {total} passages ({parts}).")
+        self.save_button.setEnabled(total > 0)
+
+    def save(self, path: str | None = None) -> None:
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Save the sample", "double-coding-sample.csv", "CSV (*.csv)"
+            )
+        if not path:
+            return
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["passage_id", self.by.currentData() or "stratum"])
+            for name, keys in self.sample.items():
+                writer.writerows((key, name) for key in keys)
+        self.result.setText(self.result.text() + f" Saved to {path}.")
