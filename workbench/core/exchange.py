@@ -19,7 +19,13 @@ from workbench.core.decoding import decode_bytes
 from workbench.core.errors import DecisionError, TranscriptError
 from workbench.core.store import schema
 from workbench.core.store.audit import append_audit
-from workbench.core.store.coding import CoderKind, DecisionAction, ensure_coder, record_decision
+from workbench.core.store.coding import (
+    CoderKind,
+    DecisionAction,
+    PlannedDecision,
+    ensure_coder,
+    record_decisions_bulk,
+)
 from workbench.core.store.project import Project
 from workbench.core.store.queries import (
     metadata_fields,
@@ -207,46 +213,27 @@ def import_decisions_csv(
         )
         coder_ids = {name: ensure_coder(conn, name, CoderKind.HUMAN) for name in result.coders}
         current, reviewed = _coder_state(conn, list(ids.values()))
+        planned: list[PlannedDecision] = []
         for (key, coder), codes in wanted.items():
             passage_id, coder_id = ids[key], coder_ids[coder]
             have = current.get((passage_id, coder_id), set())
             if not codes:
                 if have or (passage_id, coder_id) not in reviewed:
-                    record_decision(
-                        conn,
-                        passage_id,
-                        coder_id,
-                        DecisionAction.NO_CODE,
-                        codebook_version=codebook.version,
-                        reason="imported",
-                    )
+                    planned.append(PlannedDecision(passage_id, coder_id, DecisionAction.NO_CODE))
                     result.no_code += 1
                 else:
                     result.unchanged += 1
                 continue
             for code in sorted(codes - have):
-                record_decision(
-                    conn,
-                    passage_id,
-                    coder_id,
-                    DecisionAction.APPLY,
-                    code,
-                    codebook_version=codebook.version,
-                    reason="imported",
-                )
+                planned.append(PlannedDecision(passage_id, coder_id, DecisionAction.APPLY, code))
                 result.applied += 1
             for code in sorted(have - codes):
-                record_decision(
-                    conn,
-                    passage_id,
-                    coder_id,
-                    DecisionAction.REMOVE,
-                    code,
-                    codebook_version=codebook.version,
-                    reason="imported",
-                )
+                planned.append(PlannedDecision(passage_id, coder_id, DecisionAction.REMOVE, code))
                 result.removed += 1
             if codes == have:
                 result.unchanged += 1
+        record_decisions_bulk(
+            conn, planned, reviewed, codebook.version, f"imported from {path.name}"
+        )
         append_audit(conn, actor, "import.decisions", result.to_dict())
     return result
