@@ -153,3 +153,15 @@ def test_disagreements_show_memos(qtbot, project):
     model = window.agreement.disagreements_model
     row = next(r for r in range(model.rowCount()) if model.item(r).unit == "work_0097#4")
     assert "✎ could be either" in model.index(row, 2).data()
+
+
+def test_clicking_a_coder_pair_lists_their_disagreements(qtbot, project):
+    window = make_window(qtbot, project)
+    open_panel(qtbot, window)
+    panel = window.agreement
+    coders = panel.snapshot.data.coders
+    a, b = coders.index("ana"), coders.index("ben")
+    panel._pair_clicked(panel.matrix_model.index(a, b))
+    assert "between ana and ben" in panel.disagreement_title.text()
+    assert panel.disagreements_model.rowCount() > 0
+    assert panel.disagreements_model.headerData(1, Qt.Orientation.Horizontal) == "ana"

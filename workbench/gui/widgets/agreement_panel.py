@@ -77,6 +77,7 @@ class AgreementPanel(QWidget):
         self.data: CodedData | None = None
         self.snapshot: AgreementSnapshot | None = None
         self._pending: set[int] = set()
+        self._pair: list[str] | None = None  # a coder pair chosen in the matrix
         self._task = None
         self.metric = QComboBox()
         for metric in METRICS:
@@ -139,6 +140,7 @@ class AgreementPanel(QWidget):
         self._debounce.timeout.connect(self._recompute)
         self.metric.currentIndexChanged.connect(lambda _i: self.reload())
         self.codes.selectionModel().currentRowChanged.connect(lambda *_: self._show_disagreements())
+        self.matrix.clicked.connect(self._pair_clicked)
         self.disagreements.doubleClicked.connect(self._open_passage)
         self.take_button.clicked.connect(self._adopt)
         self.merge_button.clicked.connect(self._merge)
@@ -209,19 +211,33 @@ class AgreementPanel(QWidget):
                 self.codes.selectRow(row)
                 return
 
+    def _pair_clicked(self, index: QModelIndex) -> None:
+        """A cell of the coder matrix: the disagreements of that pair of coders."""
+        if self.snapshot is None or index.row() == index.column():
+            return
+        coders = self.snapshot.data.coders
+        self._pair = [coders[index.row()], coders[index.column()]]
+        self.codes.clearSelection()
+        self.codes.setCurrentIndex(QModelIndex())
+        self._show_disagreements()
+
     def _show_disagreements(self) -> None:
         if self.snapshot is None or len(self.snapshot.humans) < 2:
             self.disagreements_model.set_items([], [])
             return
         code = self._selected_code()
-        items = find_disagreements(self.snapshot.data, code, self.snapshot.humans)
+        if code is not None:
+            self._pair = None
+        coders = self._pair or self.snapshot.humans
+        items = find_disagreements(self.snapshot.data, code, coders)
         memos = memos_for(self.project, [item.unit for item in items[:500]])
-        self.disagreements_model.set_items(items, self.snapshot.humans, memos)
+        self.disagreements_model.set_items(items, coders, memos)
         self.disagreement_title.setText(
-            f"Disagreements{' on ' + code if code else ''}: {len(items)} passages"
+            f"Disagreements{' on ' + code if code else ''}"
+            f"{' between ' + ' and '.join(coders) if self._pair else ''}: {len(items)} passages"
         )
         self.take.clear()
-        self.take.addItems(self.snapshot.humans)
+        self.take.addItems(coders)
 
     def _current_item(self):  # type: ignore[no-untyped-def]
         return self.disagreements_model.item(self.disagreements.currentIndex().row())
