@@ -1,0 +1,147 @@
+"""Findings on a worked example whose numbers can be checked by hand, and the prevalence
+estimator's coverage checked by simulation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.conftest import write
+from workbench.core.analysis.exemplars import exemplars
+from workbench.core.analysis.findings import (
+    co_occurrence,
+    coded_participants,
+    frequencies,
+    opposite_pairs,
+    split,
+    wilson,
+)
+from workbench.core.analysis.frames import (
+    codings_frame,
+    decisions_frame,
+    metadata_frame,
+    passages_frame,
+)
+from workbench.core.analysis.prevalence import ppi_mean
+from workbench.core.exchange import import_decisions_csv
+from workbench.core.store.importing import import_metadata_file, import_transcript_file
+
+SUPPORT, DEPENDENCE = "hope.support", "fear.dependence"
+
+
+@pytest.fixture
+def study(tmp_path, project):
+    """Ten participants. Support: p1-p4. Dependence: p1, p2, p3, p5. Groups: p1-p5 workforce."""
+    rows = []
+    for i in range(1, 11):
+        text = f"Interviewer: How do you feel about it?\n\nParticipant: Answer number {i}, talking about how AI helps me when I am stressed.\n"
+        import_transcript_file(project, write(tmp_path / f"p{i}.txt", text))
+        codes = ([SUPPORT] if i <= 4 else []) + ([DEPENDENCE] if i in (1, 2, 3, 5) else [])
+        rows += [(f"p{i}#2", "ana", code) for code in codes] or [(f"p{i}#2", "ana", "")]
+    write(
+        tmp_path / "d.csv",
+        "passage_id,coder,code\n" + "".join(f"{p},{c},{k}\n" for p, c, k in rows),
+    )
+    import_decisions_csv(project, tmp_path / "d.csv")
+    groups = "".join(f"p{i},{'workforce' if i <= 5 else 'creatives'}\n" for i in range(1, 11))
+    import_metadata_file(project, write(tmp_path / "m.csv", "transcript_id,group\n" + groups))
+    return project
+
+
+def test_frequencies_with_wilson_intervals_and_roll_up(study):
+    data = coded_participants(study)
+    assert len(data.participants) == 10
+    found = {f.code: f for f in frequencies(data, study.codebook)}
+    assert found[SUPPORT].participants == 4 and found[SUPPORT].participant_share == 0.4
+    low, high = found[SUPPORT].participant_ci
+    assert (round(low, 3), round(high, 3)) == (0.168, 0.687)  # Wilson (1927) for 4 of 10
+    assert found["hope"].participants == 4  # a child's code counts for its parent
+    assert found["fear"].participants == 4 and found["prod"].participants == 0
+
+
+def test_wilson_edge_cases():
+    assert wilson(0, 0) is None
+    low, high = wilson(0, 20)
+    assert low == 0 and 0.15 < high < 0.17
+
+
+def test_co_occurrence_lift_and_relative_risk(study):
+    data = coded_participants(study)
+    result = co_occurrence(data, SUPPORT, DEPENDENCE)
+    assert (result.both, result.first_only, result.second_only, result.neither) == (3, 1, 1, 5)
+    assert result.p_second_given_first == 0.75 and result.p_second_given_not_first == pytest.approx(
+        1 / 6
+    )
+    assert result.relative_risk == pytest.approx(4.5)
+    assert result.lift == pytest.approx(0.3 / (0.4 * 0.4))
+    assert result.odds_ratio == pytest.approx(15.0)
+    low, high = result.relative_risk_ci
+    assert low < 4.5 < high
+    names = {SUPPORT: "Emotional support", DEPENDENCE: "Dependence"}
+    assert result.sentence(names).startswith(
+        "Participants coded 'Emotional support' were 4.5x as likely to also be coded 'Dependence' (75% vs 17%"
+    )
+
+
+def test_split_by_group_with_a_test_and_small_groups_flagged(study):
+    data = coded_participants(study)
+    result = split(data, SUPPORT, "group")
+    shares = {g.group: (g.with_code, g.participants) for g in result.groups}
+    assert shares == {"creatives": (0, 5), "workforce": (4, 5)}
+    assert result.test == "Fisher's exact test" and result.p_value == pytest.approx(
+        0.0476, abs=1e-3
+    )
+    assert "Small groups" in result.note and all(g.small for g in result.groups)
+
+
+def test_paired_codes(study):
+    pairs = {
+        (p.code, p.opposite): p for p in opposite_pairs(coded_participants(study), study.codebook)
+    }
+    pair = pairs[(SUPPORT, DEPENDENCE)]
+    assert (pair.both, pair.only_code, pair.only_opposite, pair.neither) == (3, 1, 1, 5)
+
+
+def test_exemplars_come_from_human_decisions(study):
+    quotes = exemplars(study, SUPPORT)
+    assert len(quotes) == 3 and all(key.endswith("#2") for key, _ in quotes)
+    assert exemplars(study, "prod.cost") == []
+
+
+def test_pandas_frames(study):
+    passages, codings, decisions, metadata = (
+        passages_frame(study),
+        codings_frame(study),
+        decisions_frame(study),
+        metadata_frame(study),
+    )
+    assert len(passages) == 20 and {"passage_id", "speaker", "text", "coded"} <= set(
+        passages.columns
+    )
+    assert set(codings["code"]) == {SUPPORT, DEPENDENCE} and len(codings) == 8
+    assert len(decisions) == 8 + 5 and set(metadata.columns) >= {"transcript_id", "group"}
+
+
+def test_prediction_powered_intervals_cover_the_truth():
+    """1,000 simulated studies: an LLM that over-codes (false positives 15%, misses 20%), all
+    N = 5,000 passages coded by it and a random 300 by humans. About 95% of the
+    prediction-powered intervals hold the true prevalence; the naive LLM-only ones almost never."""
+    rng = np.random.default_rng(20251123)
+    truth_share, n_all, n_labelled = 0.19, 5000, 300
+    covered = naive_covered = 0
+    trials = 1000
+    for _ in range(trials):
+        truth = rng.random(n_all) < truth_share
+        llm = np.where(truth, rng.random(n_all) > 0.20, rng.random(n_all) < 0.15)
+        sample = rng.choice(n_all, n_labelled, replace=False)
+        result = ppi_mean(llm, llm[sample], truth[sample])
+        real = truth.mean()
+        covered += result.ci[0] <= real <= result.ci[1]
+        naive_covered += result.naive_ci[0] <= real <= result.naive_ci[1]
+    assert 0.93 <= covered / trials <= 0.97
+    assert naive_covered / trials < 0.05
+
+
+def test_ppi_needs_labelled_units():
+    with pytest.raises(ValueError):
+        ppi_mean(np.array([1, 0, 1]), np.array([1]), np.array([1]))

@@ -1,0 +1,1 @@
+"""Findings from coded interviews (Qt-free): frequencies, splits, co-occurrence, prevalence."""

@@ -1,0 +1,113 @@
+"""Corpus-scale prevalence that corrects for the LLM's errors: prediction-powered inference.
+
+When an LLM has coded all N passages and humans a random sample of n, the naive share of the
+LLM's codes is biased by its errors, and its interval (from N) is far too narrow. The
+prediction-powered estimate (Angelopoulos et al., Science 2023) adds the average correction
+measured on the human sample: theta = mean(LLM over N) - mean(LLM - human over n), with
+variance var(LLM)/N + var(LLM - human)/n. It is valid whatever the LLM's quality; a good LLM
+just makes it narrower.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import select
+
+from workbench.core.store import Project, schema
+from workbench.core.store.coding import CoderKind
+
+Z95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class Prevalence:
+    estimate: float
+    ci: tuple[float, float]
+    naive: float
+    naive_ci: tuple[float, float]
+    n_all: int
+    n_labelled: int
+
+
+def ppi_mean(
+    predictions_all: np.ndarray, predictions_labelled: np.ndarray, labels: np.ndarray
+) -> Prevalence:
+    """Prediction-powered estimate of a mean (here: a share) with a 95% interval."""
+    f_all = np.asarray(predictions_all, dtype=float)
+    f_lab = np.asarray(predictions_labelled, dtype=float)
+    y = np.asarray(labels, dtype=float)
+    if len(f_lab) != len(y) or len(y) < 2 or len(f_all) < 2:
+        raise ValueError("needs at least two labelled units and two predicted units")
+    rectifier = f_lab - y
+    estimate = f_all.mean() - rectifier.mean()
+    se = math.sqrt(f_all.var(ddof=1) / len(f_all) + rectifier.var(ddof=1) / len(y))
+    naive = f_all.mean()
+    naive_se = math.sqrt(naive * (1 - naive) / len(f_all)) if 0 < naive < 1 else 0.0
+    clip = lambda v: min(1.0, max(0.0, v))  # noqa: E731
+    return Prevalence(
+        estimate=float(clip(estimate)),
+        ci=(clip(estimate - Z95 * se), clip(estimate + Z95 * se)),
+        naive=float(naive),
+        naive_ci=(clip(naive - Z95 * naive_se), clip(naive + Z95 * naive_se)),
+        n_all=len(f_all),
+        n_labelled=len(y),
+    )
+
+
+def project_prevalence(
+    project: Project, code: str, engine_model: str | None = None, min_confidence: float = 0.5
+) -> Prevalence:
+    """A code's share of coded passages: the LLM's codes on every passage it saw, corrected by
+    the passages humans reviewed. The human-reviewed passages must be a random sample (draw
+    them with ``workbench sample``), or the interval is not valid."""
+    runs, s, r, c, coders = (
+        schema.suggestion_runs,
+        schema.suggestions,
+        schema.reviews,
+        schema.codings,
+        schema.coders,
+    )
+    with project.reading() as conn:
+        query = select(runs.c.passage_id, runs.c.engine, runs.c.model)
+        seen = [(pid, f"{engine}/{model}") for pid, engine, model in conn.execute(query)]
+        models = sorted({name for _, name in seen})
+        if not models:
+            raise ValueError("no LLM suggestions in the project")
+        chosen = engine_model or models[0]
+        units = sorted({pid for pid, name in seen if name == chosen})
+        engine, model = chosen.split("/", 1)
+        flagged = set(
+            conn.execute(
+                select(s.c.passage_id).where(
+                    s.c.engine == engine,
+                    s.c.model == model,
+                    s.c.code_id == code,
+                    s.c.confidence >= min_confidence,
+                )
+            ).scalars()
+        )
+        humans = set(
+            conn.execute(
+                select(coders.c.id).where(coders.c.kind == CoderKind.HUMAN.value)
+            ).scalars()
+        )
+        reviewed = {
+            pid
+            for pid, coder in conn.execute(select(r.c.passage_id, r.c.coder_id))
+            if coder in humans
+        }
+        applied: dict[int, set[int]] = defaultdict(set)
+        for pid, coder in conn.execute(
+            select(c.c.passage_id, c.c.coder_id).where(c.c.code_id == code)
+        ):
+            if coder in humans:
+                applied[pid].add(coder)
+    labelled = [pid for pid in units if pid in reviewed]
+    predictions_all = np.array([pid in flagged for pid in units])
+    predictions_labelled = np.array([pid in flagged for pid in labelled])
+    labels = np.array([bool(applied.get(pid)) for pid in labelled])
+    return ppi_mean(predictions_all, predictions_labelled, labels)
