@@ -300,6 +300,18 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from workbench.reports.writer import write_report
+    from workbench.suggest.cli_support import terminal_progress
+
+    with Project.open(args.project) as project:
+        written = write_report(
+            project, args.kind, args.out, ci=not args.no_ci, progress=terminal_progress
+        )
+    print(f"wrote the {args.kind} report to {written}")
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from workbench.sample import create_demo_project
 
@@ -471,6 +483,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sample.add_argument("--out", help="CSV of passage ids")
     sample.add_argument("--json", action="store_true")
+
+    report = add("report", cmd_report, "agreement or findings report: .html .pdf .xlsx .csv")
+    report.add_argument("project")
+    report.add_argument("--kind", choices=["agreement", "analysis"], required=True)
+    report.add_argument("--out", required=True, help="FILE.html, FILE.pdf, FILE.xlsx or FILE.csv")
+    report.add_argument("--no-ci", action="store_true", help="skip bootstrap intervals (faster)")
 
     evaluate = add(
         "evaluate-local",

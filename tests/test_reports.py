@@ -1,0 +1,142 @@
+"""Reports: the numbers in every export are the engines', the HTML needs no network, PDF pages render."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.conftest import write
+from tests.test_analysis import study  # noqa: F401  (the worked-example fixture)
+from workbench.cli import main
+from workbench.core.agreement.compute import code_metric
+from workbench.core.agreement.data import project_data
+from workbench.core.exchange import import_decisions_csv
+from workbench.core.store.importing import import_transcript_file
+from workbench.reports.writer import write_report
+
+INTERVIEW = "".join(
+    f"Interviewer: q{i}\n\nParticipant: answer {i} about work and AI.\n\n" for i in range(8)
+)
+
+
+@pytest.fixture
+def double_coded(tmp_path, project):
+    for t in range(3):
+        import_transcript_file(
+            project, write(tmp_path / f"t{t}.txt", INTERVIEW.replace("answer", f"answer t{t}"))
+        )
+    rows = []
+    codes = ["prod.speed", "trust.accuracy", "hope.learning"]
+    for t in range(3):
+        for pos in range(2, 17, 2):
+            first = codes[(pos + t) % 3]
+            second = first if (pos + t) % 4 else codes[(pos + t + 1) % 3]
+            rows += [(f"t{t}#{pos}", "ana", first), (f"t{t}#{pos}", "ben", second)]
+    write(
+        tmp_path / "d.csv",
+        "passage_id,coder,code\n" + "".join(f"{p},{c},{k}\n" for p, c, k in rows),
+    )
+    import_decisions_csv(project, tmp_path / "d.csv")
+    return project
+
+
+def engine_alphas(project) -> dict[str, float]:
+    data = project_data(project).select(coders=["ana", "ben"])
+    return {
+        code: code_metric(data, i, "alpha").value
+        for i, code in enumerate(data.codes)
+        if data.present[:, :, i].any()
+    }
+
+
+def test_csv_and_xlsx_hold_the_engines_numbers(tmp_path, double_coded):
+    expected = engine_alphas(double_coded)
+    write_report(double_coded, "agreement", tmp_path / "a.csv", ci=False)
+    with open(tmp_path / "a.csv", encoding="utf-8") as handle:
+        rows = {row["code"]: float(row["alpha"]) for row in csv.DictReader(handle)}
+    assert rows.keys() == expected.keys()
+    for code, value in expected.items():
+        assert rows[code] == pytest.approx(round(value, 4))
+    write_report(double_coded, "agreement", tmp_path / "a.xlsx", ci=False)
+    sheet = load_workbook(tmp_path / "a.xlsx")["Agreement per code (human coder"]
+    header = [c.value for c in sheet[1]]
+    found = {
+        row[0]: row[header.index("alpha")]
+        for row in sheet.iter_rows(min_row=2, values_only=True)
+        if row[0] in expected
+    }
+    assert found == {code: round(value, 4) for code, value in expected.items()}
+
+
+def test_html_is_self_contained_and_shows_the_numbers(tmp_path, double_coded):
+    expected = engine_alphas(double_coded)
+    write_report(double_coded, "agreement", tmp_path / "a.html")
+    page = (tmp_path / "a.html").read_text(encoding="utf-8")
+    assert not re.search(r"<(script|link|img|iframe)\b", page, re.I)
+    assert not re.search(r"(src|href)\s*=", page, re.I)
+    assert "url(" not in page and "@import" not in page
+    assert "<svg" in page and "Method" in page and "Audit summary" in page
+    for value in expected.values():
+        assert f"{round(value, 4):.3f}" in page
+
+
+def test_pdf_pages_render(tmp_path, double_coded):
+    pdfium = pytest.importorskip("pypdfium2")
+    write_report(double_coded, "agreement", tmp_path / "a.pdf")
+    document = pdfium.PdfDocument(str(tmp_path / "a.pdf"))
+    assert len(document) >= 1
+    image = document[0].render(scale=0.5).to_pil().convert("L")
+    import numpy as np
+
+    dark = int((np.asarray(image) < 128).sum())
+    assert dark > 500  # text and tables were drawn, not a blank page
+    assert "Inter-rater agreement" in document[0].get_textpage().get_text_range()
+
+
+def test_analysis_exports_carry_the_worked_example(tmp_path, study):  # noqa: F811
+    write_report(study, "analysis", tmp_path / "f.csv")
+    with open(tmp_path / "f.csv", encoding="utf-8") as handle:
+        rows = {row["code"]: row for row in csv.DictReader(handle)}
+    assert float(rows["hope.support"]["share of participants"]) == 0.4
+    assert float(rows["hope.support"]["CI low"]) == pytest.approx(0.1682, abs=1e-4)
+    write_report(study, "analysis", tmp_path / "f.html")
+    page = (tmp_path / "f.html").read_text(encoding="utf-8")
+    assert "4.5x as likely to also be coded" in page
+    write_report(study, "analysis", tmp_path / "f.xlsx")
+    sheets = load_workbook(tmp_path / "f.xlsx").sheetnames
+    assert "Code frequencies" in sheets and any(s.startswith("Paired codes") for s in sheets)
+
+
+def test_report_cli(tmp_path, double_coded, capsys):
+    assert (
+        main(
+            [
+                "report",
+                double_coded.location,
+                "--kind",
+                "agreement",
+                "--out",
+                str(tmp_path / "r.html"),
+                "--no-ci",
+            ]
+        )
+        == 0
+    )
+    assert "wrote the agreement report" in capsys.readouterr().out
+    assert (
+        main(
+            [
+                "report",
+                double_coded.location,
+                "--kind",
+                "analysis",
+                "--out",
+                str(tmp_path / "r.docx"),
+            ]
+        )
+        == 1
+    )
+    assert "unknown report format" in capsys.readouterr().err

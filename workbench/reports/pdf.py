@@ -1,0 +1,134 @@
+"""The report as a PDF (reportlab): the same sections, tables paginated, charts as drawings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reportlab.graphics.shapes import Drawing, Line, Rect, String
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import cm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, TableStyle
+from reportlab.platypus import Table as PdfTable
+
+from workbench.reports.model import BarChart, Heatmap, Report, Table, Text
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _value(value: object) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def _bars(chart: BarChart, width: float) -> Drawing:
+    label_w, row_h = 150, 13
+    bar_w = width - label_w - 40
+    drawing = Drawing(width, row_h * len(chart.labels) + 14)
+    span = chart.maximum - chart.minimum or 1
+
+    def x(value: float) -> float:
+        return (
+            label_w + (min(max(value, chart.minimum), chart.maximum) - chart.minimum) / span * bar_w
+        )
+
+    top = row_h * len(chart.labels)
+    for ref in chart.references:
+        drawing.add(Line(x(ref), 0, x(ref), top, strokeColor=colors.grey, strokeDashArray=[2, 2]))
+    zero = x(max(chart.minimum, 0.0))
+    for i, (label, value) in enumerate(zip(chart.labels, chart.values, strict=True)):
+        y = top - (i + 1) * row_h
+        drawing.add(String(0, y + 3, label[:32], fontSize=7))
+        if value is None:
+            continue
+        left, right = sorted((zero, x(value)))
+        drawing.add(
+            Rect(
+                left,
+                y + 2,
+                max(1, right - left),
+                row_h - 5,
+                fillColor=colors.HexColor("#0969da"),
+                strokeColor=None,
+            )
+        )
+        interval = chart.intervals[i] if i < len(chart.intervals) else None
+        if interval:
+            drawing.add(
+                Line(
+                    x(interval[0]),
+                    y + row_h / 2,
+                    x(interval[1]),
+                    y + row_h / 2,
+                    strokeColor=colors.black,
+                )
+            )
+        drawing.add(
+            String(
+                label_w + bar_w + 4,
+                y + 3,
+                f"{value:.0%}" if chart.percent else f"{value:.2f}",
+                fontSize=7,
+            )
+        )
+    return drawing
+
+
+def write_pdf(report: Report, path: str | Path) -> None:
+    styles = getSampleStyleSheet()
+    small = styles["BodyText"].clone("small", fontSize=7, leading=8.5)
+    page = landscape(A4)
+    document = SimpleDocTemplate(
+        str(path), pagesize=page, leftMargin=1.5 * cm, rightMargin=1.5 * cm, title=report.title
+    )
+    width = page[0] - 3 * cm
+    story: list = [
+        Paragraph(_escape(report.title), styles["Title"]),
+        Paragraph(_escape(report.subtitle), styles["Italic"]),
+    ]
+    for section in report.sections:
+        if isinstance(section, Text):
+            if section.title:
+                story.append(Paragraph(_escape(section.title), styles["Heading2"]))
+            story.extend(Paragraph(_escape(p), styles["BodyText"]) for p in section.paragraphs)
+        elif isinstance(section, Table):
+            story.append(Paragraph(_escape(section.title), styles["Heading2"]))
+            if not section.rows:
+                story.append(Paragraph("Nothing to show yet.", styles["Italic"]))
+                continue
+            data = [[Paragraph(_escape(c), small) for c in section.columns]]
+            data += [[Paragraph(_escape(_value(v)), small) for v in row] for row in section.rows]
+            table = PdfTable(
+                data, repeatRows=1, colWidths=[width / len(section.columns)] * len(section.columns)
+            )
+            table.setStyle(
+                TableStyle(
+                    [
+                        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f6f8fa")),
+                        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#d0d7de")),
+                        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ]
+                )
+            )
+            story.append(table)
+            if section.note:
+                story.append(Paragraph(_escape(section.note), small))
+        elif isinstance(section, BarChart) and section.labels:
+            story.append(Paragraph(_escape(section.title), styles["Heading2"]))
+            story.append(_bars(section, width))
+        elif isinstance(section, Heatmap) and section.row_labels:
+            story.append(Paragraph(_escape(section.title), styles["Heading2"]))
+            data = [[""] + [Paragraph(_escape(c), small) for c in section.column_labels]]
+            data += [
+                [Paragraph(_escape(r), small)] + [_value(v) for v in row]
+                for r, row in zip(section.row_labels, section.values, strict=True)
+            ]
+            story.append(PdfTable(data, repeatRows=1))
+        story.append(Spacer(1, 6))
+    document.build(story)
