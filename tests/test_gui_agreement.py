@@ -165,3 +165,22 @@ def test_clicking_a_coder_pair_lists_their_disagreements(qtbot, project):
     assert "between ana and ben" in panel.disagreement_title.text()
     assert panel.disagreements_model.rowCount() > 0
     assert panel.disagreements_model.headerData(1, Qt.Orientation.Horizontal) == "ana"
+
+
+def test_dashboards_show_charts_that_export_as_png_and_svg(qtbot, project, tmp_path):
+    from workbench.gui.dialogs.dashboard import DashboardDialog
+
+    dialog = DashboardDialog(project)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog._task.signals.finished, timeout=30_000):
+        pass
+    assert dialog.tabs.count() == 2
+    charts = dialog.charts()
+    assert charts and any("alpha" in chart.title.lower() for chart in charts)
+    assert charts[0].export("svg", str(tmp_path / "c.svg")) and (tmp_path / "c.svg").read_text().startswith("<svg")
+    assert charts[0].export("png", str(tmp_path / "c.png")) and (tmp_path / "c.png").stat().st_size > 1000
+    dialog.resize(1100, 900)
+    dialog.show()
+    shots = REPO / "shots"
+    shots.mkdir(exist_ok=True)
+    dialog.grab().save(str(shots / "dashboard.png"))

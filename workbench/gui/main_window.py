@@ -145,6 +145,9 @@ class MainWindow(QMainWindow):
         c = self.controller
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
+        self._action(
+            file_menu, "Export report…", ["Ctrl+E"], self.export_report, "HTML, PDF, XLSX or CSV"
+        )
         self._action(file_menu, "Close", ["Ctrl+W"], self.close)
         edit = menus.addMenu("&Edit")
         self.undo_action = self._action(edit, "Undo", ["Ctrl+Z"], c.undo, "Undo the last decision")
@@ -208,6 +211,9 @@ class MainWindow(QMainWindow):
             self.toggle_agreement,
         )
         self._action(view, "Double-coding sample…", [], self.show_sampler)
+        self._action(
+            view, "Dashboards (findings and agreement)…", ["Ctrl+Shift+D"], self.show_dashboards
+        )
         suggestions = menus.addMenu("&Suggestions")
         self._action(suggestions, "Fetch suggestions for this transcript", ["Ctrl+R"], self.refetch)
         self.claude_action = self._action(
@@ -310,6 +316,42 @@ class MainWindow(QMainWindow):
                 conn.execute(select(schema.coders.c.name).order_by(schema.coders.c.name)).scalars()
             )
         SamplerDialog(self.session.project, sorted(self._metadata_values), coders, self).exec()
+
+    def show_dashboards(self) -> None:
+        from workbench.gui.dialogs.dashboard import DashboardDialog
+
+        self._dashboard = DashboardDialog(self.session.project, self)
+        self._dashboard.show()
+
+    def export_report(self) -> None:
+        from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+        from workbench.gui.workers import start_task
+        from workbench.reports.writer import write_report
+
+        kind, ok = QInputDialog.getItem(
+            self, "Export report", "Report:", ["analysis", "agreement"], 0, False
+        )
+        if not ok:
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export report", f"{kind}-report.html", "Reports (*.html *.pdf *.xlsx *.csv)"
+        )
+        if not path:
+            return
+
+        def run(project, kind, path, progress, cancel):  # type: ignore[no-untyped-def]
+            return write_report(project, kind, path, progress=progress)
+
+        self.engine_label.setText(f"Writing the {kind} report…")
+        start_task(
+            run,
+            self.session.project,
+            kind,
+            path,
+            on_done=lambda written: self.engine_label.setText(f"Report written to {written}"),
+            on_error=self.show_error,
+        )
 
     def toggle_agreement(self) -> None:
         if self.agreement_dock.isVisible():
