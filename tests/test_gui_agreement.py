@@ -177,8 +177,13 @@ def test_dashboards_show_charts_that_export_as_png_and_svg(qtbot, project, tmp_p
     assert dialog.tabs.count() == 2
     charts = dialog.charts()
     assert charts and any("alpha" in chart.title.lower() for chart in charts)
-    assert charts[0].export("svg", str(tmp_path / "c.svg")) and (tmp_path / "c.svg").read_text().startswith("<svg")
-    assert charts[0].export("png", str(tmp_path / "c.png")) and (tmp_path / "c.png").stat().st_size > 1000
+    assert charts[0].export("svg", str(tmp_path / "c.svg")) and (
+        tmp_path / "c.svg"
+    ).read_text().startswith("<svg")
+    assert (
+        charts[0].export("png", str(tmp_path / "c.png"))
+        and (tmp_path / "c.png").stat().st_size > 1000
+    )
     dialog.resize(1100, 900)
     dialog.show()
     shots = REPO / "shots"

@@ -140,3 +140,16 @@ def test_report_cli(tmp_path, double_coded, capsys):
         == 1
     )
     assert "unknown report format" in capsys.readouterr().err
+
+
+def test_pdf_numbers_and_sampling_are_reported(tmp_path, double_coded):
+    pdfium = pytest.importorskip("pypdfium2")
+    from workbench.core.agreement.sampling import stratified_sample
+
+    stratified_sample(double_coded, 12, seed=9)
+    write_report(double_coded, "agreement", tmp_path / "a.pdf", ci=False)
+    document = pdfium.PdfDocument(str(tmp_path / "a.pdf"))
+    text = " ".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+    for value in engine_alphas(double_coded).values():
+        assert f"{round(value, 4):.3f}" in text
+    assert "Double-coding sample: 12 passages" in text and "seed 9" in text

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from workbench.core.agreement.adjudication import find_disagreements
 from workbench.core.agreement.compute import code_metric, coder_pairs, method_statement, set_alpha
 from workbench.core.agreement.data import project_data
+from workbench.core.agreement.sampling import sampling_history
 from workbench.core.store import Project, schema
 from workbench.core.store.queries import passage_ids_for_keys, passages_of
 from workbench.reports.model import BarChart, Heatmap, Report, Table, Text
@@ -101,8 +102,7 @@ def build_agreement_report(
                 f"Human coders: {', '.join(humans) or 'none'}. LLM pseudo-coders (raw suggestions): "
                 f"{', '.join(llms) or 'none'}. Consensus: {'yes' if 'consensus' in data.coders else 'no adjudication yet'}.",
                 f"Units: {len(human_data.units)} passages reviewed by at least one human coder; agreement uses "
-                "the passages reviewed by two or more. How they were chosen for double coding is recorded "
-                "outside the workbench (see 'workbench sample').",
+                "the passages reviewed by two or more. " + _sampling_sentence(project),
             ],
         )
     ]
@@ -184,6 +184,20 @@ def build_agreement_report(
         f"Inter-rater agreement: {codebook.name}",
         f"codebook v{codebook.version} · {len(humans)} human coders",
         sections,
+    )
+
+
+def _sampling_sentence(project: Project) -> str:
+    history = sampling_history(project)
+    if not history:
+        return "No double-coding sample was drawn with the workbench: say in the paper how passages were chosen."
+    last = history[-1]
+    strata = ", ".join(f"{name} {count}" for name, count in last["strata"].items())  # type: ignore[union-attr]
+    by = f"stratified by {last['by']} ({strata})" if last["by"] else "simple random"
+    return (
+        f"Double-coding sample: {last['size']} passages drawn {last['at']}, {by}, seed {last['seed']}"
+        f"{', leaving out passages ' + str(last['excluding_reviewed_by']) + ' had reviewed' if last['excluding_reviewed_by'] else ''}"
+        f"{f' ({len(history)} samples drawn in all)' if len(history) > 1 else ''}."
     )
 
 

@@ -7,6 +7,7 @@ groups are not left out; the draw is seeded so a lead can reproduce it.
 
 from __future__ import annotations
 
+import json
 import math
 from collections import defaultdict
 
@@ -14,6 +15,7 @@ import numpy as np
 from sqlalchemy import select
 
 from workbench.core.store import Project, schema
+from workbench.core.store.audit import append_audit
 from workbench.core.store.queries import passage_key
 
 Z95 = 1.959963984540054
@@ -82,7 +84,31 @@ def stratified_sample(
         : max(0, leftover)
     ]:
         counts[name] += 1
-    return {
+    sample = {
         name: sorted(rng.choice(keys, size=min(counts[name], len(keys)), replace=False).tolist())
         for name, keys in sorted(strata.items())
     }
+    with project.transaction() as conn:  # the report says how the double-coded units were drawn
+        append_audit(
+            conn,
+            "workbench",
+            "sample.draw",
+            {
+                "size": sum(len(v) for v in sample.values()),
+                "by": by,
+                "seed": seed,
+                "strata": {name: len(keys) for name, keys in sample.items()},
+                "excluding_reviewed_by": exclude_reviewed_by,
+            },
+        )
+    return sample
+
+
+def sampling_history(project: Project) -> list[dict[str, object]]:
+    """Every sample drawn in this project, oldest first (from the audit log)."""
+    a = schema.audit_log
+    with project.reading() as conn:
+        rows = conn.execute(
+            select(a.c.at, a.c.detail).where(a.c.action == "sample.draw").order_by(a.c.id)
+        ).all()
+    return [{"at": str(at)[:19], **json.loads(detail)} for at, detail in rows]
