@@ -145,3 +145,24 @@ def test_prediction_powered_intervals_cover_the_truth():
 def test_ppi_needs_labelled_units():
     with pytest.raises(ValueError):
         ppi_mean(np.array([1, 0, 1]), np.array([1]), np.array([1]))
+
+
+def test_project_prevalence_uses_llm_codes_and_the_human_sample(tmp_path, study):
+    """The LLM flags support on every passage it saw; humans reviewed them all and applied
+    support to four: the corrected estimate is the human share, the naive one the LLM's."""
+    from workbench.core.analysis.prevalence import project_prevalence
+    from workbench.core.store.queries import list_transcripts
+    from workbench.suggest.engine import Suggestion
+    from workbench.suggest.runner import run_suggestions
+
+    class Flagger:
+        name, model, prompt_version = "flag", "m", "p"
+
+        def suggest(self, passages, codebook, progress=None, cancel=None):
+            return [Suggestion(p.passage_id, SUPPORT, 0.9, "", None, None, "", "flag", "m", "p") for p in passages]
+
+    with study.reading() as conn:
+        run_suggestions(study, Flagger(), [t.id for t in list_transcripts(conn)])
+    result = project_prevalence(study, SUPPORT)
+    assert result.naive == 1.0 and result.estimate == pytest.approx(0.4)
+    assert result.n_all == 10 and result.n_labelled == 10

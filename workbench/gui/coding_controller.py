@@ -20,7 +20,7 @@ from workbench.core.tasks import CancelToken, Progress
 from workbench.gui.dialogs.code_picker import CodePickerDialog
 from workbench.gui.dialogs.text_dialogs import MemoDialog
 from workbench.gui.models.codebook_model import CodebookTreeModel
-from workbench.gui.models.passage_model import PassageListModel
+from workbench.gui.models.passage_model import Chip, PassageListModel
 from workbench.gui.models.transcript_model import TranscriptTableModel
 from workbench.gui.workers import Task, start_task
 from workbench.suggest.engine import SuggestionEngine
@@ -183,15 +183,22 @@ class CodingController(QObject):
             return None
         return row, passage.id
 
-    def accept_focused(self) -> None:
+    def _focused(self) -> tuple[int, Chip] | None:
+        """The passage being coded and its highlighted chip, if there is one."""
         current = self._current()
         if current is None:
-            return
+            return None
         row, passage_id = current
         chips = self.passages.chips(row)
         if not chips:
+            return None
+        return passage_id, chips[min(self._chip, len(chips) - 1)]
+
+    def accept_focused(self) -> None:
+        focused = self._focused()
+        if focused is None:
             return
-        chip = chips[min(self._chip, len(chips) - 1)]
+        passage_id, chip = focused
         if chip.kind in ("suggested", "rejected", "other"):
             self._act(lambda: self.session.apply_code(passage_id, chip.code_id, chip.suggestion_id))
 
@@ -207,14 +214,10 @@ class CodingController(QObject):
             self.move(1)
 
     def reject_focused(self) -> None:
-        current = self._current()
-        if current is None:
+        focused = self._focused()
+        if focused is None:
             return
-        row, passage_id = current
-        chips = self.passages.chips(row)
-        if not chips:
-            return
-        chip = chips[min(self._chip, len(chips) - 1)]
+        passage_id, chip = focused
         if chip.kind == "applied":
             self._act(lambda: self.session.remove_code(passage_id, chip.code_id))
         elif chip.kind == "suggested" and chip.suggestion_id is not None:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from workbench.core.clock import utc_now
 from workbench.core.store import Project, schema
 from workbench.core.store.llm import record_requests
-from workbench.core.store.suggestions import passages_already_run, record_run, save_suggestions
+from workbench.core.store.suggestions import record_run, save_suggestions
 from workbench.suggest.claude import (
     ClaudeOptions,
     MalformedReply,
@@ -34,7 +34,7 @@ from workbench.suggest.claude import (
 from workbench.suggest.engine import PassageInput
 from workbench.suggest.prices import Usage, cost
 from workbench.suggest.prompt import PROMPT_VERSION
-from workbench.suggest.runner import passage_inputs
+from workbench.suggest.runner import passage_inputs, pending_inputs
 
 
 @dataclass(frozen=True)
@@ -69,23 +69,17 @@ def submit_batch(
     codebook = project.codebook
     if codebook is None:
         raise SuggestionError("the project has no codebook")
-    inputs = passage_inputs(project, transcript_ids, include_local_only=False)
+    unsent, _done = pending_inputs(
+        project, transcript_ids, "claude", options.model, PROMPT_VERSION, include_local_only=False
+    )
     with project.reading() as conn:
-        done = passages_already_run(
-            conn,
-            [p.passage_id for p in inputs],
-            codebook.version,
-            "claude",
-            options.model,
-            PROMPT_VERSION,
-        )
         pending = set()
         for row in conn.execute(
             select(schema.llm_batches.c.requests).where(schema.llm_batches.c.collected_at.is_(None))
         ):
             for ids in json.loads(row.requests).values():
                 pending.update(ids)
-    todo = [p for p in inputs if p.passage_id not in done and p.passage_id not in pending]
+    todo = [p for p in unsent if p.passage_id not in pending]
     chunks = make_chunks(todo, options)
     if not chunks:
         return None

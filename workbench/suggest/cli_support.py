@@ -11,7 +11,6 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.store import Project, schema
 from workbench.core.store.llm import spend
 from workbench.core.store.queries import transcript_row_id
-from workbench.core.store.suggestions import passages_already_run
 from workbench.suggest.claude import (
     ClaudeEngine,
     ClaudeOptions,
@@ -22,7 +21,7 @@ from workbench.suggest.claude import (
 from workbench.suggest.learning import local_engine_for
 from workbench.suggest.prices import DEFAULT_MODEL, Usage, cost, price_of
 from workbench.suggest.prompt import PROMPT_VERSION
-from workbench.suggest.runner import passage_inputs, run_suggestions
+from workbench.suggest.runner import pending_inputs, run_suggestions
 
 
 def terminal_progress(done: int, total: int, what: str) -> None:
@@ -60,17 +59,10 @@ def estimate(
     """Tokens and dollars for the passages not yet suggested (local-only ones excluded)."""
     codebook = project.codebook
     assert codebook is not None
-    inputs = passage_inputs(project, transcript_ids, include_local_only=False)
-    with project.reading() as conn:
-        done = passages_already_run(
-            conn,
-            [p.passage_id for p in inputs],
-            codebook.version,
-            "claude",
-            options.model,
-            PROMPT_VERSION,
-        )
-    chunks = make_chunks([p for p in inputs if p.passage_id not in done], options)
+    unsent, _done = pending_inputs(
+        project, transcript_ids, "claude", options.model, PROMPT_VERSION, include_local_only=False
+    )
+    chunks = make_chunks(unsent, options)
     total, dollars = Usage(), 0.0
     for index, chunk in enumerate(chunks):
         usage, price = estimate_chunk_cost(chunk, codebook, options, cached=index > 0)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from workbench.core.codebook import Codebook
 from workbench.core.store import Project, schema
-from workbench.core.store.coding import CoderKind
+from workbench.core.store.coding import human_coding
 from workbench.core.tasks import CancelToken, Progress
 from workbench.suggest.engine import PassageInput, Suggestion
 from workbench.suggest.local import LocalEngine, code_prototype, sentences, stems
@@ -38,22 +38,8 @@ def human_labels(project: Project) -> list[Labelled]:
     """Passages reviewed by a human coder, with the codes any human applied."""
     from workbench.suggest.runner import passage_inputs
 
-    c, r, coders = schema.codings, schema.reviews, schema.coders
     with project.reading() as conn:
-        humans = set(
-            conn.execute(
-                select(coders.c.id).where(coders.c.kind == CoderKind.HUMAN.value)
-            ).scalars()
-        )
-        reviewed = {
-            pid
-            for pid, coder in conn.execute(select(r.c.passage_id, r.c.coder_id))
-            if coder in humans
-        }
-        applied: dict[int, set[str]] = defaultdict(set)
-        for pid, coder, code in conn.execute(select(c.c.passage_id, c.c.coder_id, c.c.code_id)):
-            if coder in humans:
-                applied[pid].add(code)
+        reviewed, applied = human_coding(conn)
         transcripts = set(
             conn.execute(
                 select(schema.passages.c.transcript_id)

@@ -56,6 +56,26 @@ def passage_inputs(
     return inputs
 
 
+def pending_inputs(
+    project: Project,
+    transcript_ids: Iterable[int],
+    engine: str,
+    model: str,
+    prompt_version: str,
+    include_local_only: bool,
+) -> tuple[list[PassageInput], int]:
+    """Coded passages this engine/model/prompt has not processed yet, and how many it has."""
+    codebook = project.codebook
+    if codebook is None:
+        raise WorkbenchError("the project has no codebook; add one before asking for suggestions")
+    inputs = passage_inputs(project, transcript_ids, include_local_only=include_local_only)
+    with project.reading() as conn:
+        done = passages_already_run(
+            conn, [p.passage_id for p in inputs], codebook.version, engine, model, prompt_version
+        )
+    return [p for p in inputs if p.passage_id not in done], len(done)
+
+
 def run_suggestions(
     project: Project,
     engine: SuggestionEngine,
@@ -68,17 +88,14 @@ def run_suggestions(
     if codebook is None:
         raise WorkbenchError("the project has no codebook; add one before asking for suggestions")
     sends_data = bool(getattr(engine, "sends_data", False))
-    inputs = passage_inputs(project, transcript_ids, include_local_only=not sends_data)
-    with project.reading() as conn:
-        cached = passages_already_run(
-            conn,
-            [p.passage_id for p in inputs],
-            codebook.version,
-            engine.name,
-            engine.model,
-            engine.prompt_version,
-        )
-    todo = [p for p in inputs if p.passage_id not in cached]
+    todo, cached = pending_inputs(
+        project,
+        transcript_ids,
+        engine.name,
+        engine.model,
+        engine.prompt_version,
+        include_local_only=not sends_data,
+    )
     try:
         suggestions = (
             engine.suggest(todo, codebook, progress=progress, cancel=cancel) if todo else []
@@ -101,4 +118,4 @@ def run_suggestions(
             engine.model,
             engine.prompt_version,
         )
-    return SuggestionRun(len(inputs), len(cached), len(suggestions), len(todo) - len(done))
+    return SuggestionRun(len(todo) + cached, cached, len(suggestions), len(todo) - len(done))

@@ -265,10 +265,10 @@ def _weights(q: int, weights: str) -> np.ndarray:
     raise ValueError(f"unknown weights '{weights}'")
 
 
-def gwet_ac(
-    counts: np.ndarray, weights: str = "identity", multiplicity: np.ndarray | None = None
-) -> Value:
-    """Gwet's AC1 (identity weights) or AC2 (linear or quadratic), any number of coders."""
+def _weighted_observed(
+    counts: np.ndarray, weights: str, multiplicity: np.ndarray | None
+) -> tuple[np.ndarray, float] | Value:
+    """Gwet's weighted observed agreement (shared by AC1/AC2 and Brennan–Prediger), or why not."""
     q = counts.shape[1]
     if q < 2:
         return Value.undefined("needs at least two categories")
@@ -276,7 +276,18 @@ def gwet_ac(
     c, m, w = _pairable(counts, multiplicity)
     if w.sum() == 0:
         return Value.undefined("no unit was coded by two coders")
-    p_a = _mean((c * (c @ agreement.T - 1)).sum(axis=1) / (m * (m - 1)), w)
+    return agreement, _mean((c * (c @ agreement.T - 1)).sum(axis=1) / (m * (m - 1)), w)
+
+
+def gwet_ac(
+    counts: np.ndarray, weights: str = "identity", multiplicity: np.ndarray | None = None
+) -> Value:
+    """Gwet's AC1 (identity weights) or AC2 (linear or quadratic), any number of coders."""
+    observed = _weighted_observed(counts, weights, multiplicity)
+    if isinstance(observed, Value):
+        return observed
+    agreement, p_a = observed
+    q = counts.shape[1]
     all_w = _weights_or_ones(counts, multiplicity)
     rated = counts.sum(axis=1) >= 1
     shares = counts[rated] / counts[rated].sum(axis=1, keepdims=True)
@@ -291,15 +302,11 @@ def brennan_prediger(
     counts: np.ndarray, weights: str = "identity", multiplicity: np.ndarray | None = None
 ) -> Value:
     """Brennan & Prediger (1981): chance agreement fixed at 1/q (weighted: sum of weights / q²)."""
-    q = counts.shape[1]
-    if q < 2:
-        return Value.undefined("needs at least two categories")
-    agreement = _weights(q, weights)
-    c, m, w = _pairable(counts, multiplicity)
-    if w.sum() == 0:
-        return Value.undefined("no unit was coded by two coders")
-    p_a = _mean((c * (c @ agreement.T - 1)).sum(axis=1) / (m * (m - 1)), w)
-    p_e = agreement.sum() / q**2
+    observed = _weighted_observed(counts, weights, multiplicity)
+    if isinstance(observed, Value):
+        return observed
+    agreement, p_a = observed
+    p_e = agreement.sum() / counts.shape[1] ** 2
     return Value(float((p_a - p_e) / (1 - p_e)))
 
 

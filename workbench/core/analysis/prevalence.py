@@ -11,14 +11,13 @@ just makes it narrower.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import select
 
 from workbench.core.store import Project, schema
-from workbench.core.store.coding import CoderKind
+from workbench.core.store.coding import human_coding
 
 Z95 = 1.959963984540054
 
@@ -64,13 +63,7 @@ def project_prevalence(
     """A code's share of coded passages: the LLM's codes on every passage it saw, corrected by
     the passages humans reviewed. The human-reviewed passages must be a random sample (draw
     them with ``workbench sample``), or the interval is not valid."""
-    runs, s, r, c, coders = (
-        schema.suggestion_runs,
-        schema.suggestions,
-        schema.reviews,
-        schema.codings,
-        schema.coders,
-    )
+    runs, s = schema.suggestion_runs, schema.suggestions
     with project.reading() as conn:
         query = select(runs.c.passage_id, runs.c.engine, runs.c.model)
         seen = [(pid, f"{engine}/{model}") for pid, engine, model in conn.execute(query)]
@@ -90,24 +83,9 @@ def project_prevalence(
                 )
             ).scalars()
         )
-        humans = set(
-            conn.execute(
-                select(coders.c.id).where(coders.c.kind == CoderKind.HUMAN.value)
-            ).scalars()
-        )
-        reviewed = {
-            pid
-            for pid, coder in conn.execute(select(r.c.passage_id, r.c.coder_id))
-            if coder in humans
-        }
-        applied: dict[int, set[int]] = defaultdict(set)
-        for pid, coder in conn.execute(
-            select(c.c.passage_id, c.c.coder_id).where(c.c.code_id == code)
-        ):
-            if coder in humans:
-                applied[pid].add(coder)
+        reviewed, applied = human_coding(conn)
     labelled = [pid for pid in units if pid in reviewed]
     predictions_all = np.array([pid in flagged for pid in units])
     predictions_labelled = np.array([pid in flagged for pid in labelled])
-    labels = np.array([bool(applied.get(pid)) for pid in labelled])
+    labels = np.array([code in applied.get(pid, set()) for pid in labelled])
     return ppi_mean(predictions_all, predictions_labelled, labels)

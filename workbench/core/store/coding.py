@@ -253,3 +253,25 @@ def record_decisions_bulk(
             [{"passage_id": p, "coder_id": c, "decision_id": i} for (p, c), i in reviews.items()],
         )
     return len(written)
+
+
+def human_coding(conn: Connection) -> tuple[set[int], dict[int, set[str]]]:
+    """Passages any human coder reviewed, and the codes humans applied to each."""
+    humans = set(
+        conn.execute(
+            select(schema.coders.c.id).where(schema.coders.c.kind == CoderKind.HUMAN.value)
+        ).scalars()
+    )
+    reviewed = {
+        pid
+        for pid, coder in conn.execute(
+            select(schema.reviews.c.passage_id, schema.reviews.c.coder_id)
+        )
+        if coder in humans
+    }
+    applied: dict[int, set[str]] = {}
+    c = schema.codings
+    for pid, coder, code in conn.execute(select(c.c.passage_id, c.c.coder_id, c.c.code_id)):
+        if coder in humans:
+            applied.setdefault(pid, set()).add(code)
+    return reviewed, applied
