@@ -159,7 +159,10 @@ def test_project_prevalence_uses_llm_codes_and_the_human_sample(tmp_path, study)
         name, model, prompt_version = "flag", "m", "p"
 
         def suggest(self, passages, codebook, progress=None, cancel=None):
-            return [Suggestion(p.passage_id, SUPPORT, 0.9, "", None, None, "", "flag", "m", "p") for p in passages]
+            return [
+                Suggestion(p.passage_id, SUPPORT, 0.9, "", None, None, "", "flag", "m", "p")
+                for p in passages
+            ]
 
     with study.reading() as conn:
         run_suggestions(study, Flagger(), [t.id for t in list_transcripts(conn)])

@@ -336,7 +336,7 @@ def import_files(
                 continue
             batch.append((str(path), records or []))
             batch_chars += sum(len(record.text) for record in records or [])
-            if batch_chars >= _BATCH_CHARS:
+            if batch_chars >= min(_BATCH_CHARS, commit_every_bytes):
                 flush()
             if savepoint is not None and cancelled is not None and cancelled():
                 batch = []  # drop the table file in progress; the files before it stay
