@@ -361,3 +361,17 @@ def test_the_apps_own_engine_fetches_suggestions(qtbot, project):
         window.open_first_transcript("work_0067")
     assert errors == [] and "local engine" in blocker.args[0]
     assert any(window.passage_model.chips(r) for r in window.passage_model.coded_rows())
+
+
+def test_long_context_turns_are_shortened_until_selected(qtbot, project):
+    window = make_window(qtbot, project)
+    open_and_wait(qtbot, window, "work_0067")
+    model = window.passage_model
+    opening = model.index(0)  # the interviewer's long opening, over 900 characters
+    from workbench.gui.models.passage_model import CardRole
+
+    assert not opening.data(CardRole).expanded
+    option_height = window.delegate.layout(opening.data(CardRole), 700, window.font()).height
+    window.controller.go_to_row(0)
+    assert opening.data(CardRole).expanded
+    assert window.delegate.layout(opening.data(CardRole), 700, window.font()).height > option_height

@@ -41,6 +41,7 @@ class PassageCard:
     focused_chip: int | None = None
     memo: str = ""
     suggestions_hidden: bool = False  # "suggestions after first pass" and not yet reviewed
+    expanded: bool = True  # context turns are shortened unless they are the current row
     evidence_spans: tuple[tuple[int, int], ...] = field(default=())
 
 
@@ -56,6 +57,7 @@ class PassageListModel(QAbstractListModel):
         self._memos: dict[int, str] = {}
         self._others: dict[int, dict[str, set[str]]] = {}
         self._focus: tuple[int, int] | None = None  # (row, chip index)
+        self._current_row = -1
         self.transcript_id: int | None = None
 
     # -- loading ------------------------------------------------------------------------------------
@@ -144,8 +146,10 @@ class PassageListModel(QAbstractListModel):
 
     def set_focus(self, row: int, chip: int | None) -> None:
         old = self._focus
+        old_row = self._current_row
         self._focus = (row, chip) if chip is not None else None
-        for changed in {old[0] if old else None, row}:
+        self._current_row = row
+        for changed in {old[0] if old else None, old_row, row}:
             if changed is not None and 0 <= changed < len(self._passages):
                 self.dataChanged.emit(self.index(changed), self.index(changed))
 
@@ -184,6 +188,7 @@ class PassageListModel(QAbstractListModel):
                 focused_chip=focused,
                 memo=self._memos.get(passage.id, ""),
                 suggestions_hidden=passage.coded and self.suggestions_hidden(row),
+                expanded=passage.coded or row == self._current_row,
                 evidence_spans=spans,
             )
         return None

@@ -46,6 +46,7 @@ MARGIN = 10
 PAD = 12
 CHIP_H_PAD = 8
 CHIP_GAP = 6
+CONTEXT_PREVIEW = 300  # characters of a long context turn shown until it is selected
 
 
 @dataclass
@@ -107,8 +108,12 @@ class PassageDelegate(QStyledItemDelegate):
         option.setTextDirection(Qt.LayoutDirection.LayoutDirectionAuto)
         document.setDefaultTextOption(option)
         document.setDocumentMargin(0)
-        document.setPlainText(card.passage.text)
-        self._highlight(document, card)
+        if card.expanded or len(card.passage.text) <= CONTEXT_PREVIEW:
+            document.setPlainText(card.passage.text)
+            self._highlight(document, card)
+        else:  # a long interviewer turn: its opening is context enough until it is selected
+            cut = card.passage.text.rfind(" ", 0, CONTEXT_PREVIEW)
+            document.setPlainText(card.passage.text[: cut if cut > 0 else CONTEXT_PREVIEW] + " …")
         document.setTextWidth(inner)
         header_h = QFontMetricsF(bold).height() + 4
         left = MARGIN + PAD + (0 if coded else 40)
