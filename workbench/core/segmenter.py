@@ -37,11 +37,11 @@ class PassageSpan(NamedTuple):
 
 
 def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+    """``[start, end)`` without surrounding whitespace (str.strip's notion of it, in C)."""
+    piece = text[start:end]
+    left = piece.lstrip()
+    start += len(piece) - len(left)
+    return start, start + len(left.rstrip())
 
 
 def _paragraphs(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:

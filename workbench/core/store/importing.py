@@ -394,10 +394,14 @@ def bulk_insert(
     """
     compiled = table.insert().compile(dialect=conn.dialect, column_keys=list(columns))
     if compiled.positional:
-        index = [list(columns).index(name) for name in compiled.positiontup]
-        params: list = [tuple(row[i] for i in index) for row in rows]
+        order = list(compiled.positiontup)
+        if order == list(columns):
+            params: list = rows if isinstance(rows, list) else list(rows)
+        else:
+            index = [list(columns).index(name) for name in order]
+            params = [tuple(row[i] for i in index) for row in rows]
     else:
-        params = [dict(zip(columns, row)) for row in rows]
+        params = [dict(zip(columns, row, strict=True)) for row in rows]
     if params:
         conn.exec_driver_sql(str(compiled), params)
 

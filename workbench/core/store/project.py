@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, func, inspect, select, text
@@ -67,8 +68,11 @@ class ProjectSettings:
         """Whether passages of ``speaker`` are coded (interviewer turns are context)."""
         if speaker is None:
             return not has_speakers
-        context = {label.casefold() for label in self.context_speakers}
-        return speaker.casefold() not in context
+        return speaker.casefold() not in self._context_folded
+
+    @cached_property
+    def _context_folded(self) -> frozenset[str]:
+        return frozenset(label.casefold() for label in self.context_speakers)
 
 
 class Project:
