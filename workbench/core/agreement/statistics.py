@@ -387,28 +387,34 @@ def prevalence_and_bias(values: np.ndarray) -> tuple[Value, Value]:
 # -- bootstrap -----------------------------------------------------------------------------------------
 
 
+def _percentile_interval(
+    resample: Callable[[np.random.Generator], np.ndarray],
+    statistic: Callable[[np.ndarray], Value],
+    reps: int,
+    seed: int,
+) -> tuple[float, float] | None:
+    """Percentile 95% interval over ``reps`` seeded resamples; None if most are undefined."""
+    rng = np.random.default_rng(seed)
+    found = [v for v in (statistic(resample(rng)).value for _ in range(reps)) if v is not None]
+    if len(found) < reps * 0.5:
+        return None
+    low, high = np.percentile(found, [2.5, 97.5])
+    return float(low), float(high)
+
+
 def bootstrap_weights_interval(
     multiplicity: np.ndarray,
     statistic: Callable[[np.ndarray], Value],
     reps: int = 1000,
     seed: int = 20251123,
 ) -> tuple[float, float] | None:
-    """The same percentile bootstrap for compressed rows: resampling units with replacement
-    is a multinomial draw of how many units each distinct row gets."""
-    rng = np.random.default_rng(seed)
+    """The percentile bootstrap for compressed rows: resampling units with replacement is a
+    multinomial draw of how many units each distinct row gets."""
     n = int(multiplicity.sum())
     if n < 2:
         return None
     shares = multiplicity / n
-    found = []
-    for _ in range(reps):
-        value = statistic(rng.multinomial(n, shares)).value
-        if value is not None:
-            found.append(value)
-    if len(found) < reps * 0.5:
-        return None
-    low, high = np.percentile(found, [2.5, 97.5])
-    return float(low), float(high)
+    return _percentile_interval(lambda rng: rng.multinomial(n, shares), statistic, reps, seed)
 
 
 def bootstrap_interval(
@@ -418,16 +424,7 @@ def bootstrap_interval(
     seed: int = 20251123,
 ) -> tuple[float, float] | None:
     """Percentile 95% interval from resampling units (rows of ``data``); reproducible by seed."""
-    rng = np.random.default_rng(seed)
     n = len(data)
     if n < 2:
         return None
-    found = []
-    for _ in range(reps):
-        value = statistic(data[rng.integers(0, n, n)]).value
-        if value is not None:
-            found.append(value)
-    if len(found) < reps * 0.5:
-        return None
-    low, high = np.percentile(found, [2.5, 97.5])
-    return float(low), float(high)
+    return _percentile_interval(lambda rng: data[rng.integers(0, n, n)], statistic, reps, seed)
