@@ -129,3 +129,18 @@ def test_python_dash_m_entry_point():
         [sys.executable, "-m", "workbench", "--version"], capture_output=True, text=True
     )
     assert result.returncode == 0 and "workbench" in result.stdout
+
+
+def test_importing_a_folder_skips_its_readme_and_the_metadata_file(tmp_path, capsys):
+    folder = tmp_path / "study"
+    folder.mkdir()
+    write(folder / "p1.txt", INTERVIEW)
+    write(folder / "README.md", "# About this study\n\nNotes: nothing to code.\n")
+    write(folder / "participants.csv", "transcript_id,group\np1,workforce\n")
+    project = str(tmp_path / "study.wb")
+    main(["new", project])
+    code, report = run_json(
+        capsys,
+        ["import", project, str(folder), "--metadata", str(folder / "participants.csv"), "--json"],
+    )
+    assert code == 0 and report["added"] == 1 and report["errors"] == []

@@ -57,7 +57,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             report: dict[str, object] = {"decisions": results}
             failed = False
         else:
-            outcome = import_files(project, args.files)
+            outcome = import_files(
+                project, args.files, exclude=[args.metadata] if args.metadata else []
+            )
             report = outcome.to_dict()
             failed = bool(outcome.errors) or any(r.conflicts for r in outcome.files)
             if args.metadata:

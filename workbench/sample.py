@@ -24,13 +24,9 @@ def create_demo_project(location: Path | None = None) -> Path:
     study = sample_study_dir()
     codebook = load_codebook(bundled("codebooks", "ai-at-work.yaml"))
     with Project.create(location, codebook=codebook, actor="demo") as project:
-        transcripts = [
-            path
-            for path in sorted(study.iterdir())
-            if path.name not in {"participants.csv", "README.md"}
-        ]
-        outcome = import_files(project, transcripts, actor="demo", parallel=False)
+        metadata = study / "participants.csv"
+        outcome = import_files(project, [study], actor="demo", parallel=False, exclude=[metadata])
         if outcome.errors:
             raise WorkbenchError("the sample study did not import: " + "; ".join(outcome.errors))
-        import_metadata_file(project, study / "participants.csv", actor="demo")
+        import_metadata_file(project, metadata, actor="demo")
     return location

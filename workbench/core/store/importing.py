@@ -185,14 +185,25 @@ class ImportOutcome:
         }
 
 
-def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files to import: the given files, and the supported files inside given folders."""
+def expand_paths(paths: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> list[Path]:
+    """Files to import: the given files, and the supported files inside given folders.
+
+    Inside a folder, README files and the files in ``exclude`` (the metadata CSV passed
+    alongside) are not transcripts and are skipped; files named explicitly are always taken.
+    """
+    skip = {Path(p).resolve() for p in exclude}
     found: list[Path] = []
     for item in paths:
         path = Path(item)
         if path.is_dir():
             found.extend(
-                sorted(p for p in path.rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES)
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.suffix.lower() in SUPPORTED_SUFFIXES
+                    and not p.stem.lower().startswith("readme")
+                    and p.resolve() not in skip
+                )
             )
         else:
             found.append(path)
@@ -271,6 +282,7 @@ def import_files(
     cancelled: Callable[[], bool] | None = None,
     parallel: bool | None = None,
     commit_every_bytes: int = 64_000_000,
+    exclude: Iterable[str | Path] = (),
 ) -> ImportOutcome:
     """Import many files: each all or nothing, a bad file reported without stopping the rest.
 
@@ -280,7 +292,7 @@ def import_files(
     in progress and keeps the ones before it. With many files or a large table, parsing runs in
     a second process and overlaps the database writes.
     """
-    files = expand_paths(paths)
+    files = expand_paths(paths, exclude)
     outcome = ImportOutcome()
     started = time.perf_counter()
     settings = project.settings
