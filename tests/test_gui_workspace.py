@@ -329,21 +329,21 @@ def test_claude_needs_a_key_and_a_yes(qtbot, project, monkeypatch):
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     monkeypatch.setenv("WORKBENCH_SETTINGS", str(project.location) + ".settings.json")
     window.claude_action.setChecked(True)
-    window.toggle_claude()
+    window.lead.toggle_claude()
     assert not window.claude_action.isChecked() and isinstance(
         window.controller.engine, ProjectLocalEngine
     )
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
     window.claude_action.setChecked(True)
-    window.toggle_claude()
+    window.lead.toggle_claude()
     assert not isinstance(
         window.controller.engine, ClaudeEngine
     )  # the coder said no: nothing is sent
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     monkeypatch.setattr(window, "refetch", lambda: None)
     window.claude_action.setChecked(True)
-    window.toggle_claude()
+    window.lead.toggle_claude()
     assert isinstance(window.controller.engine, ClaudeEngine)
 
 

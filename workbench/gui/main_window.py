@@ -22,6 +22,7 @@ from workbench.core.session import CodingSession
 from workbench.core.store.navigation import metadata_values
 from workbench.core.store.queries import metadata_for
 from workbench.gui.coding_controller import CodingController
+from workbench.gui.lead_actions import LeadActions
 from workbench.gui.models.codebook_model import CodebookTreeModel
 from workbench.gui.models.passage_model import PassageListModel
 from workbench.gui.models.transcript_model import RowRole, TranscriptTableModel
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
         self.agreement_dock.setWidget(self.agreement)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.agreement_dock)
         self.agreement_dock.hide()  # it shows other coders' codes: a lead opens it (View menu)
+        self.lead = LeadActions(self)
         self._build_status_bar()
         self._build_actions()
         self._connect()
@@ -146,7 +148,11 @@ class MainWindow(QMainWindow):
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
         self._action(
-            file_menu, "Export report…", ["Ctrl+E"], self.export_report, "HTML, PDF, XLSX or CSV"
+            file_menu,
+            "Export report…",
+            ["Ctrl+E"],
+            self.lead.export_report,
+            "HTML, PDF, XLSX or CSV",
         )
         self._action(file_menu, "Close", ["Ctrl+W"], self.close)
         edit = menus.addMenu("&Edit")
@@ -210,9 +216,12 @@ class MainWindow(QMainWindow):
             ["Ctrl+Shift+G"],
             self.toggle_agreement,
         )
-        self._action(view, "Double-coding sample…", [], self.show_sampler)
+        self._action(view, "Double-coding sample…", [], self.lead.show_sampler)
         self._action(
-            view, "Dashboards (findings and agreement)…", ["Ctrl+Shift+D"], self.show_dashboards
+            view,
+            "Dashboards (findings and agreement)…",
+            ["Ctrl+Shift+D"],
+            self.lead.show_dashboards,
         )
         suggestions = menus.addMenu("&Suggestions")
         self._action(suggestions, "Fetch suggestions for this transcript", ["Ctrl+R"], self.refetch)
@@ -220,11 +229,11 @@ class MainWindow(QMainWindow):
             suggestions,
             "Use Claude (sends passages to Anthropic)…",
             [],
-            self.toggle_claude,
+            self.lead.toggle_claude,
             "Switch between the local engine and Claude",
         )
         self.claude_action.setCheckable(True)
-        self._action(suggestions, "Local engine quality…", [], self.show_local_quality)
+        self._action(suggestions, "Local engine quality…", [], self.lead.show_local_quality)
         help_menu = menus.addMenu("&Help")
         self._action(help_menu, "Keyboard shortcuts", ["F1"], self.show_keys)
 
@@ -305,54 +314,6 @@ class MainWindow(QMainWindow):
         self.engine_progress.hide()
         self.cancel_button.hide()
 
-    def show_sampler(self) -> None:
-        from sqlalchemy import select
-
-        from workbench.core.store import schema
-        from workbench.gui.dialogs.sampler_dialog import SamplerDialog
-
-        with self.session.project.reading() as conn:
-            coders = list(
-                conn.execute(select(schema.coders.c.name).order_by(schema.coders.c.name)).scalars()
-            )
-        SamplerDialog(self.session.project, sorted(self._metadata_values), coders, self).exec()
-
-    def show_dashboards(self) -> None:
-        from workbench.gui.dialogs.dashboard import DashboardDialog
-
-        self._dashboard = DashboardDialog(self.session.project, self)
-        self._dashboard.show()
-
-    def export_report(self) -> None:
-        from PySide6.QtWidgets import QFileDialog, QInputDialog
-
-        from workbench.gui.workers import start_task
-        from workbench.reports.writer import write_report
-
-        kind, ok = QInputDialog.getItem(
-            self, "Export report", "Report:", ["analysis", "agreement"], 0, False
-        )
-        if not ok:
-            return
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export report", f"{kind}-report.html", "Reports (*.html *.pdf *.xlsx *.csv)"
-        )
-        if not path:
-            return
-
-        def run(project, kind, path, progress, cancel):  # type: ignore[no-untyped-def]
-            return write_report(project, kind, path, progress=progress)
-
-        self.engine_label.setText(f"Writing the {kind} report…")
-        start_task(
-            run,
-            self.session.project,
-            kind,
-            path,
-            on_done=lambda written: self.engine_label.setText(f"Report written to {written}"),
-            on_error=self.show_error,
-        )
-
     def toggle_agreement(self) -> None:
         if self.agreement_dock.isVisible():
             self.agreement_dock.hide()
@@ -383,73 +344,6 @@ class MainWindow(QMainWindow):
         if self.passage_model.transcript_id is not None:
             self.controller.fetch_suggestions(self.passage_model.transcript_id)
 
-    def toggle_claude(self) -> None:
-        """Claude only after the coder says yes to sending; local-only transcripts never go."""
-        from workbench.suggest.claude import ClaudeEngine, api_key
-        from workbench.suggest.learning import ProjectLocalEngine
-
-        if not self.claude_action.isChecked():
-            self.controller.engine = ProjectLocalEngine(self.session.project)
-            self.engine_label.setText("Using the local engine")
-            return
-        if not api_key():
-            self.claude_action.setChecked(False)
-            self.show_error(
-                "No Anthropic API key: set ANTHROPIC_API_KEY and restart, or keep the local engine."
-            )
-            return
-        answer = QMessageBox.question(
-            self,
-            "Send passages to Anthropic?",
-            "Claude suggests codes by receiving the passages of the transcripts you open "
-            "(never those marked local-only). Continue?",
-        )
-        if answer != QMessageBox.StandardButton.Yes:
-            self.claude_action.setChecked(False)
-            return
-        self.controller.engine = ClaudeEngine()
-        self.engine_label.setText(f"Using Claude ({self.controller.engine.model})")
-        self.refetch()
-
-    def show_local_quality(self) -> None:
-        from workbench.gui.workers import start_task
-        from workbench.suggest.learning import evaluate_local
-
-        def run(project, progress, cancel):  # type: ignore[no-untyped-def]
-            return evaluate_local(project)
-
-        def show(report: dict) -> None:  # type: ignore[type-arg]
-            if "reason" in report:
-                QMessageBox.information(
-                    self, "Local engine quality", f"Not enough decisions yet: {report['reason']}."
-                )
-                return
-            rows = []
-            for name in ("codebook_start", "learned"):
-                overall = report[name]["overall"]
-                rows.append(
-                    f"<tr><td>{name.replace('_', ' ')}</td>"
-                    + "".join(f"<td>{_figure(v)}</td>" for v in overall.values())
-                    + "</tr>"
-                )
-            per_code = "".join(
-                f"<tr><td>{html.escape(code)}</td><td>{q['support']}</td>"
-                f"<td>{_figure(q['precision'])}</td><td>{_figure(q['recall'])}</td></tr>"
-                for code, q in report["learned"]["per_code"].items()
-            )
-            QMessageBox.information(
-                self,
-                "Local engine quality",
-                f"Trained on {report['trained_on']} reviewed passages, tested on {report['held_back']} held back."
-                "<table cellpadding=3><tr><th></th><th>precision</th><th>recall</th><th>F1</th></tr>"
-                + "".join(rows)
-                + "</table><p>Per code (learned): support, precision, recall</p><table cellpadding=2>"
-                + per_code
-                + "</table>",
-            )
-
-        start_task(run, self.session.project, on_done=show, on_error=self.show_error)
-
     def show_error(self, message: str) -> None:
         """The one place errors are shown to the coder."""
         self.statusBar().showMessage(message, 8000)
@@ -470,7 +364,3 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         self.controller.cancel_suggestions()
         super().closeEvent(event)
-
-
-def _figure(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"

@@ -1,0 +1,147 @@
+"""What a lead or analyst does from the menus: engines, quality, sampling, dashboards, reports.
+
+Kept apart from the main window, which only builds and wires; each action opens a dialog or
+starts background work and reports back through the window's status line and error place.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QMessageBox
+
+
+class LeadActions(QObject):
+    def __init__(self, window):  # type: ignore[no-untyped-def]
+        super().__init__(window)
+        self.window = window
+        self._dashboard = None
+
+    def show_sampler(self) -> None:
+        from sqlalchemy import select
+
+        from workbench.core.store import schema
+        from workbench.gui.dialogs.sampler_dialog import SamplerDialog
+
+        with self.window.session.project.reading() as conn:
+            coders = list(
+                conn.execute(select(schema.coders.c.name).order_by(schema.coders.c.name)).scalars()
+            )
+        SamplerDialog(
+            self.window.session.project, sorted(self.window._metadata_values), coders, self.window
+        ).exec()
+
+    def show_dashboards(self) -> None:
+        from workbench.gui.dialogs.dashboard import DashboardDialog
+
+        self._dashboard = DashboardDialog(self.window.session.project, self.window)
+        self._dashboard.show()
+
+    def export_report(self) -> None:
+        from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+        from workbench.gui.workers import start_task
+        from workbench.reports.writer import write_report
+
+        kind, ok = QInputDialog.getItem(
+            self.window, "Export report", "Report:", ["analysis", "agreement"], 0, False
+        )
+        if not ok:
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self.window,
+            "Export report",
+            f"{kind}-report.html",
+            "Reports (*.html *.pdf *.xlsx *.csv)",
+        )
+        if not path:
+            return
+
+        def run(project, kind, path, progress, cancel):  # type: ignore[no-untyped-def]
+            return write_report(project, kind, path, progress=progress)
+
+        self.window.engine_label.setText(f"Writing the {kind} report…")
+        start_task(
+            run,
+            self.window.session.project,
+            kind,
+            path,
+            on_done=lambda written: self.window.engine_label.setText(
+                f"Report written to {written}"
+            ),
+            on_error=self.window.show_error,
+        )
+
+    def toggle_claude(self) -> None:
+        """Claude only after the coder says yes to sending; local-only transcripts never go."""
+        from workbench.suggest.claude import ClaudeEngine, api_key
+        from workbench.suggest.learning import ProjectLocalEngine
+
+        if not self.window.claude_action.isChecked():
+            self.window.controller.engine = ProjectLocalEngine(self.window.session.project)
+            self.window.engine_label.setText("Using the local engine")
+            return
+        if not api_key():
+            self.window.claude_action.setChecked(False)
+            self.window.show_error(
+                "No Anthropic API key: set ANTHROPIC_API_KEY and restart, or keep the local engine."
+            )
+            return
+        answer = QMessageBox.question(
+            self.window,
+            "Send passages to Anthropic?",
+            "Claude suggests codes by receiving the passages of the transcripts you open "
+            "(never those marked local-only). Continue?",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            self.window.claude_action.setChecked(False)
+            return
+        self.window.controller.engine = ClaudeEngine()
+        self.window.engine_label.setText(f"Using Claude ({self.window.controller.engine.model})")
+        self.window.refetch()
+
+    def show_local_quality(self) -> None:
+        from workbench.gui.workers import start_task
+        from workbench.suggest.learning import evaluate_local
+
+        def run(project, progress, cancel):  # type: ignore[no-untyped-def]
+            return evaluate_local(project)
+
+        def show(report: dict) -> None:  # type: ignore[type-arg]
+            if "reason" in report:
+                QMessageBox.information(
+                    self.window,
+                    "Local engine quality",
+                    f"Not enough decisions yet: {report['reason']}.",
+                )
+                return
+            rows = []
+            for name in ("codebook_start", "learned"):
+                overall = report[name]["overall"]
+                rows.append(
+                    f"<tr><td>{name.replace('_', ' ')}</td>"
+                    + "".join(f"<td>{_figure(v)}</td>" for v in overall.values())
+                    + "</tr>"
+                )
+            per_code = "".join(
+                f"<tr><td>{html.escape(code)}</td><td>{q['support']}</td>"
+                f"<td>{_figure(q['precision'])}</td><td>{_figure(q['recall'])}</td></tr>"
+                for code, q in report["learned"]["per_code"].items()
+            )
+            QMessageBox.information(
+                self.window,
+                "Local engine quality",
+                f"Trained on {report['trained_on']} reviewed passages, tested on {report['held_back']} held back."
+                "<table cellpadding=3><tr><th></th><th>precision</th><th>recall</th><th>F1</th></tr>"
+                + "".join(rows)
+                + "</table><p>Per code (learned): support, precision, recall</p><table cellpadding=2>"
+                + per_code
+                + "</table>",
+            )
+
+        start_task(run, self.window.session.project, on_done=show, on_error=self.window.show_error)
+
+
+def _figure(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
