@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -39,10 +39,14 @@ class CodedData:
     reviewed: np.ndarray  # bool, units × coders
     present: np.ndarray  # bool, units × coders × codes
     coder_kinds: dict[str, str]
+    # From a project: each unit's passage row id, so one passage can be re-read after a decision
+    passage_ids: list[int] | None = None
+    include_llm: bool = True
+    _counts: dict = field(default_factory=dict, repr=False, compare=False)  # code index -> counts
 
     def code_counts(self, code_index: int) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
         """A code's values and its compressed (absent, present) count rows, computed once."""
-        cache = self.__dict__.setdefault("_counts_cache", {})
+        cache = self._counts
         if code_index not in cache:
             values = self.code_values(code_index)
             rated = np.zeros(len(values), dtype=np.int64)
@@ -174,25 +178,28 @@ def project_data(project: Project, include_llm: bool = True) -> CodedData:
         for code in found:
             if code in code_at:
                 present[unit_at[pid], coder_at[name], code_at[code]] = True
-    data = CodedData([keys[pid] for pid in passage_ids], coders, codes, review, present, kinds)
-    data.passage_ids = passage_ids
-    data.include_llm = include_llm
-    return data
+    return CodedData(
+        [keys[pid] for pid in passage_ids],
+        coders,
+        codes,
+        review,
+        present,
+        kinds,
+        passage_ids,
+        include_llm,
+    )
 
 
 def refresh_passages(data: CodedData, project: Project, passage_ids: list[int]) -> CodedData:
     """``data`` with the given passages re-read from the project: the live panel's update after
     a decision, which touches a few rows instead of reloading a whole study."""
-    if not hasattr(data, "passage_ids"):
+    if data.passage_ids is None:
         return project_data(project)
-    include_llm = getattr(data, "include_llm", True)
+    include_llm = data.include_llm
     with project.reading() as conn:
         reviewed, applied, kinds = _collect(conn, include_llm, passage_ids)
-        new_ids = [
-            pid
-            for pid in passage_ids
-            if pid not in set(data.passage_ids) and any(p == pid for p, _ in reviewed)
-        ]
+        known, touched = set(data.passage_ids), {pid for pid, _ in reviewed}
+        new_ids = [pid for pid in passage_ids if pid not in known and pid in touched]
         keys = _passage_keys(conn, new_ids)
     coders = list(data.coders)
     for name in _coder_order({name for _, name in reviewed} - set(coders), kinds):
@@ -214,17 +221,16 @@ def refresh_passages(data: CodedData, project: Project, passage_ids: list[int]) 
         for code in applied.get((pid, name), ()):
             if code in code_at:
                 present[unit_at[pid], coder_at[name], code_at[code]] = True
-    fresh = CodedData(
+    return CodedData(
         data.units + [keys[pid] for pid in new_ids],
         coders,
         data.codes,
         review,
         present,
         {**data.coder_kinds, **kinds},
+        all_ids,
+        include_llm,
     )
-    fresh.passage_ids = all_ids
-    fresh.include_llm = include_llm
-    return fresh
 
 
 def _passage_keys(conn, passage_ids: list[int]) -> dict[int, str]:  # type: ignore[no-untyped-def]
