@@ -6,16 +6,17 @@ line on the first bad record, so the store can take a file all or nothing.
 
 from __future__ import annotations
 
-import csv
-import io
+import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from pathlib import Path
 
 from workbench.core.decoding import decode_bytes
 from workbench.core.errors import TranscriptError
-from workbench.core.segmenter import Segmentation, segment
+from workbench.core.fastcsv import CSVSyntaxError, read_rows
+from workbench.core.segmenter import Cut, Segmentation, cut
 from workbench.core.speakers import (
     LabelMatch,
     detect_corpus_speakers,
@@ -33,8 +34,6 @@ TEXT_COLUMNS = ("text", "transcript", "content", "body", "utterance")
 SPEAKER_COLUMNS = ("speaker", "role", "speaker_label", "author")
 ORDER_COLUMNS = ("turn", "position", "order", "turn_index", "seq")
 
-csv.field_size_limit(2**31 - 1)
-
 
 @dataclass(frozen=True)
 class ParsedTranscript:
@@ -48,20 +47,43 @@ class ParsedTranscript:
     metadata: dict[str, str] = field(default_factory=dict)
     location: str = ""  # "file" or "file:row N", for messages
     label_lines: tuple[LabelMatch, ...] | None = field(default=None, repr=False, compare=False)
-    # Passages cut ahead of storage (in the parsing process) as (position, speaker, start, end),
-    # without their text, which the offsets give back; None to cut them when stored.
-    passages: tuple[tuple[int, str | None, int, int], ...] | None = field(
-        default=None, repr=False, compare=False
-    )
+    # Passages cut ahead of storage (in the parsing process), without their text, which the
+    # offsets give back; None to cut them when stored.
+    passages: Cut | None = field(default=None, repr=False, compare=False)
+    digest: str | None = field(default=None, repr=False, compare=False)  # content_hash(text)
 
-    def segmented(self, mode: Segmentation) -> ParsedTranscript:
-        """A copy with its passages cut by ``mode`` (cheap to send between processes)."""
-        spans = segment(self.text, self.speakers, mode, self.label_lines)
-        return replace(self, passages=tuple(span[:4] for span in spans), label_lines=None)
+    def prepared(self, mode: Segmentation) -> ParsedTranscript:
+        """A copy ready to store: passages cut by ``mode``, content hashed, label lines dropped.
+
+        This is the part of storing that needs no database, so a parsing process can do it.
+        """
+        passages = cut(self.text, self.speakers, mode, self.label_lines)
+        return replace(self, passages=passages, digest=content_hash(self.text), label_lines=None)
+
+
+def content_hash(text: str) -> str:
+    """What identifies a transcript's text: the same text under two ids is a duplicate."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+ROWS_PER_CHUNK = 1000  # transcripts of a table file analysed (and sent, and stored) together
 
 
 def read_transcripts(path: str | Path) -> list[ParsedTranscript]:
     """Every transcript in one file; raises TranscriptError naming the file and row or line."""
+    return [record for chunk in read_transcript_chunks(path) for record in chunk]
+
+
+def read_transcript_chunks(
+    path: str | Path, mode: Segmentation | None = None, rows_per_chunk: int = ROWS_PER_CHUNK
+) -> Iterator[list[ParsedTranscript]]:
+    """The transcripts of one file, a chunk at a time as the file is read; with ``mode``, each
+    one prepared for storage.
+
+    A large CSV is not read whole before its first transcripts can be stored. The catch: a bad
+    row raises TranscriptError after the chunks before it were yielded, so a caller that takes
+    the file all or nothing holds them apart until the file ends (the store uses a savepoint).
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
@@ -74,12 +96,47 @@ def read_transcripts(path: str | Path) -> list[ParsedTranscript]:
     except OSError as exc:
         raise TranscriptError(f"{path}: cannot read: {exc.strerror}") from exc
     text, _encoding = decode_bytes(data, str(path))
+    del data
     if suffix in TEXT_SUFFIXES:
-        return [_read_text_transcript(path, text)]
+        record = _read_text_transcript(path, text)
+        yield [record.prepared(mode) if mode is not None else record]
+        return
     if suffix in TABLE_SUFFIXES:
-        rows = _csv_rows(path, text, delimiter="\t" if suffix == ".tsv" else ",")
-        return _records_from_rows(path, rows, "csv")
-    return _records_from_rows(path, _jsonl_rows(path, text), "jsonl")
+        fmt, rows = "csv", _csv_rows(path, text, delimiter="\t" if suffix == ".tsv" else ",")
+    else:
+        fmt, rows = "jsonl", _jsonl_rows(path, text)
+    first = next(rows, None)
+    if first is None:
+        raise TranscriptError(f"{path}: no transcripts in the file")
+    id_column, speaker_column, text_column = _table_layout(path, first)
+    rows = chain([first], rows)
+    if speaker_column is not None:
+        records = _turn_per_row(path, list(rows), fmt, id_column, speaker_column, text_column)
+        yield [record.prepared(mode) for record in records] if mode is not None else records
+        return
+    raws = _transcript_rows(path, rows, id_column, text_column)
+    for chunk in _chunked(raws, rows_per_chunk):
+        yield analyse_transcripts(chunk, path.name, fmt, mode)
+
+
+def _chunked(items: Iterable[RawTranscript], size: int) -> Iterator[list[RawTranscript]]:
+    """Lists of ``size`` items; a tail under a tenth of that joins the list before it, so that
+    every chunk has enough transcripts for the shared-speaker rule."""
+    held: list[RawTranscript] | None = None
+    current: list[RawTranscript] = []
+    for item in items:
+        current.append(item)
+        if len(current) == size:
+            if held is not None:
+                yield held
+            held, current = current, []
+    if held is not None and current and len(current) < size // 10:
+        held.extend(current)
+        current = []
+    if held is not None:
+        yield held
+    if current:
+        yield current
 
 
 def _read_text_transcript(path: Path, text: str) -> ParsedTranscript:
@@ -105,27 +162,27 @@ class _Row:
 
 
 def _csv_rows(path: Path, text: str, delimiter: str) -> Iterator[_Row]:
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    rows = read_rows(text, delimiter)
     try:
-        header = next(reader, None)
+        header = next(rows, None)
         if header is None:
             raise TranscriptError(f"{path}: the file is empty")
-        names = [name.strip().lower() for name in header]
+        names = [name.strip().lower() for name in header[0]]
         if len(set(names)) != len(names):
-            raise TranscriptError(f"{path}: line 1: the header repeats a column name: {header}")
+            raise TranscriptError(f"{path}: line 1: the header repeats a column name: {header[0]}")
         row_number = 0
-        for cells in reader:
+        for cells, line in rows:
             row_number += 1
             if not any(cell.strip() for cell in cells):
                 continue
-            where = f"row {row_number} (line {reader.line_num})"
+            where = f"row {row_number} (line {line})"
             if len(cells) != len(names):
                 raise TranscriptError(
                     f"{path}: {where}: has {len(cells)} cells but the header has {len(names)}"
                 )
             yield _Row(where, dict(zip(names, cells)))
-    except csv.Error as exc:
-        raise TranscriptError(f"{path}: line {reader.line_num}: not valid CSV: {exc}") from exc
+    except CSVSyntaxError as exc:
+        raise TranscriptError(f"{path}: line {exc.line}: not valid CSV: {exc.message}") from exc
 
 
 def _jsonl_rows(path: Path, text: str) -> Iterator[_Row]:
@@ -160,10 +217,8 @@ class RawTranscript:
     location: str
 
 
-def _table_layout(path: Path, rows: list[_Row]) -> tuple[str, str | None, str]:
-    if not rows:
-        raise TranscriptError(f"{path}: no transcripts in the file")
-    columns = list(rows[0].values)
+def _table_layout(path: Path, first: _Row) -> tuple[str, str | None, str]:
+    columns = list(first.values)
     id_column = _pick(columns, ID_COLUMNS)
     speaker_column = _pick(columns, SPEAKER_COLUMNS)
     text_column = _pick([c for c in columns if c != id_column], TEXT_COLUMNS)
@@ -175,44 +230,10 @@ def _table_layout(path: Path, rows: list[_Row]) -> tuple[str, str | None, str]:
     return id_column, speaker_column, text_column
 
 
-def _records_from_rows(path: Path, rows: Iterator[_Row], fmt: str) -> list[ParsedTranscript]:
-    materialised = list(rows)
-    id_column, speaker_column, text_column = _table_layout(path, materialised)
-    if speaker_column is not None:
-        return _turn_per_row(path, materialised, fmt, id_column, speaker_column, text_column)
-    raws = _transcript_rows(path, materialised, id_column, text_column)
-    return analyse_transcripts(raws, path.name, fmt)
-
-
-def read_table_for_import(
-    path: str | Path,
-) -> tuple[str, list[RawTranscript] | list[ParsedTranscript]]:
-    """A table file read and validated in full: ``("rows", raws)`` for one transcript per row
-    (speakers still to find, in chunks, perhaps in another process) or ``("records", records)``
-    for one turn per row. Raises TranscriptError naming the file and row, like read_transcripts.
-    """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise TranscriptError(f"{path}: cannot read: {exc.strerror}") from exc
-    text, _encoding = decode_bytes(data, str(path))
-    if suffix in TABLE_SUFFIXES:
-        rows, fmt = list(_csv_rows(path, text, "\t" if suffix == ".tsv" else ",")), "csv"
-    else:
-        rows, fmt = list(_jsonl_rows(path, text)), "jsonl"
-    id_column, speaker_column, text_column = _table_layout(path, rows)
-    if speaker_column is not None:
-        return "records", _turn_per_row(path, rows, fmt, id_column, speaker_column, text_column)
-    return fmt, _transcript_rows(path, rows, id_column, text_column)
-
-
 def _transcript_rows(
-    path: Path, rows: list[_Row], id_column: str, text_column: str
-) -> list[RawTranscript]:
+    path: Path, rows: Iterable[_Row], id_column: str, text_column: str
+) -> Iterator[RawTranscript]:
     seen: dict[str, str] = {}
-    raws = []
     for row in rows:
         external_id = row.values.get(id_column, "").strip()
         if not external_id:
@@ -230,10 +251,9 @@ def _transcript_rows(
             for key, value in row.values.items()
             if key not in (id_column, text_column) and value.strip()
         }
-        raws.append(
-            RawTranscript(external_id, text.replace("\r\n", "\n"), metadata, f"{path}: {row.where}")
+        yield RawTranscript(
+            external_id, text.replace("\r\n", "\n"), metadata, f"{path}: {row.where}"
         )
-    return raws
 
 
 def analyse_transcripts(
@@ -257,7 +277,7 @@ def analyse_transcripts(
             location=raw.location,
             label_lines=lines,
         )
-        records.append(record.segmented(mode) if mode is not None else record)
+        records.append(record.prepared(mode) if mode is not None else record)
     return records
 
 

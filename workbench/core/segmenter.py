@@ -36,12 +36,25 @@ class PassageSpan(NamedTuple):
     text: str
 
 
+class Cut(NamedTuple):
+    """The passages of one transcript as parallel lists: speaker, start and end per passage.
+
+    Lists of shared strings and small ints, not an object per passage: an import cuts millions
+    of passages, and these cross between processes and into the database in bulk.
+    """
+
+    speakers: list[str | None]
+    starts: list[int]
+    ends: list[int]
+
+    def __len__(self) -> int:  # type: ignore[override]
+        return len(self.starts)
+
+
 def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     """``[start, end)`` without surrounding whitespace (str.strip's notion of it, in C)."""
-    piece = text[start:end]
-    left = piece.lstrip()
-    start += len(piece) - len(left)
-    return start, start + len(left.rstrip())
+    body = text[start:end].rstrip()
+    return start + len(body) - len(body.lstrip()), start + len(body)
 
 
 def _paragraphs(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
@@ -63,16 +76,45 @@ def turn_spans(
     wanted = set(speakers)
     if label_lines is None:
         label_lines = find_label_lines(text)
-    marks = [m for m in label_lines if m.label in wanted]
-    spans: list[tuple[str | None, int, int]] = []
+    marks = [m for m in label_lines if m[0] in wanted]
     if not marks:
         return [(None, 0, len(text))]
-    if marks[0].line_start > 0:
-        spans.append((None, 0, marks[0].line_start))
-    for index, mark in enumerate(marks):
-        end = marks[index + 1].line_start if index + 1 < len(marks) else len(text)
-        spans.append((mark.label, mark.text_start, end))
-    return spans
+    ends = [mark.line_start for mark in marks[1:]]
+    ends.append(len(text))
+    spans: list[tuple[str | None, int, int]] = [(None, 0, marks[0].line_start)]
+    spans += [(label, text_start, end) for (label, _, text_start), end in zip(marks, ends)]
+    return spans if spans[0][2] > 0 else spans[1:]
+
+
+def cut(
+    text: str,
+    speakers: Iterable[str],
+    mode: Segmentation = Segmentation.TURN,
+    label_lines: tuple[LabelMatch, ...] | None = None,
+) -> Cut:
+    """Passages of ``text``: one per speaker turn, or one per paragraph within each turn.
+
+    Text outside any turn (a title, notes before the interview, a transcript without speaker
+    labels) is cut by paragraph with no speaker. Empty turns give no passage.
+    """
+    names: list[str | None] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    spans = turn_spans(text, speakers, label_lines)
+    by_turn = mode is Segmentation.TURN
+    for speaker, start, end in spans:
+        if speaker is not None and by_turn:
+            body = text[start:end].rstrip()
+            if body:
+                names.append(speaker)
+                starts.append(start + len(body) - len(body.lstrip()))
+                ends.append(start + len(body))
+            continue
+        for piece_start, piece_end in _paragraphs(text, start, end):
+            names.append(speaker)
+            starts.append(piece_start)
+            ends.append(piece_end)
+    return Cut(names, starts, ends)
 
 
 def segment(
@@ -81,23 +123,9 @@ def segment(
     mode: Segmentation = Segmentation.TURN,
     label_lines: tuple[LabelMatch, ...] | None = None,
 ) -> list[PassageSpan]:
-    """Passages of ``text``: one per speaker turn, or one per paragraph within each turn.
-
-    Text outside any turn (a title, notes before the interview, a transcript without speaker
-    labels) is cut by paragraph with no speaker.
-    """
-    passages: list[PassageSpan] = []
-    for speaker, start, end in turn_spans(text, speakers, label_lines):
-        if speaker is not None and mode is Segmentation.TURN:
-            pieces: Iterable[tuple[int, int]] = [_strip_span(text, start, end)]
-        else:
-            pieces = _paragraphs(text, start, end)
-        for piece_start, piece_end in pieces:
-            if piece_start >= piece_end:
-                continue
-            passages.append(
-                PassageSpan(
-                    len(passages) + 1, speaker, piece_start, piece_end, text[piece_start:piece_end]
-                )
-            )
-    return passages
+    """The passages of ``cut`` with their positions (from 1) and their text."""
+    passages = cut(text, speakers, mode, label_lines)
+    return [
+        PassageSpan(position, speaker, start, end, text[start:end])
+        for position, (speaker, start, end) in enumerate(zip(*passages), start=1)
+    ]

@@ -13,7 +13,7 @@ import bisect
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # A line that starts a turn: optional timestamp, optional Markdown emphasis, a short label of at
 # most four words that starts with a letter, a colon, then whitespace or the end of the line.
@@ -77,9 +77,11 @@ KNOWN_ROLE_LABELS = INTERVIEWER_LABELS | {
 MIN_SHARE_OF_TOP = 0.25
 
 
-@dataclass(frozen=True)
-class LabelMatch:
-    """One line that looks like a turn: where the line starts, where its text starts, the label."""
+class LabelMatch(NamedTuple):
+    """One line that looks like a turn: where the line starts, where its text starts, the label.
+
+    A named tuple: an import finds millions of them.
+    """
 
     label: str
     line_start: int
@@ -88,28 +90,23 @@ class LabelMatch:
 
 _LABEL_HEAD = 60  # a label, its timestamp and emphasis fit in this many characters
 
+# The same pattern, for a whole text at once: a line break, then (looked ahead) a colon within
+# the line's first characters, then the turn. The literal line break lets the regex engine jump
+# from line to line in C, and the look-ahead drops the many lines with no colon near their start.
+_HEAD = rf"(?=[^\n:]{{1,{_LABEL_HEAD}}}:)"
+_TURN_BODY = TURN_PATTERN.pattern.removeprefix("^")
+_FIRST_TURN = re.compile(_HEAD + _TURN_BODY, TURN_PATTERN.flags)
+_NEXT_TURN = re.compile(r"\n" + _HEAD + _TURN_BODY, TURN_PATTERN.flags)
+
 
 def find_label_lines(text: str) -> tuple[LabelMatch, ...]:
-    """Every line of ``text`` that starts like a turn, in order.
-
-    Colons are rare in running text, so the search jumps from colon to colon and runs the
-    pattern only on lines with one near their start: ten times faster than scanning every line.
-    """
-    found = []
-    last_line = -1
-    colon = text.find(":")
-    while colon >= 0:
-        line_start = text.rfind("\n", 0, colon) + 1
-        if line_start != last_line and colon - line_start <= _LABEL_HEAD:
-            last_line = line_start
-            line_end = text.find("\n", colon)
-            m = TURN_PATTERN.match(text, line_start, len(text) if line_end < 0 else line_end)
-            if m:
-                found.append(LabelMatch(m.group("label").strip(), m.start(), m.end()))
-        next_line = text.find("\n", colon)
-        if next_line < 0:
-            break
-        colon = text.find(":", next_line)
+    """Every line of ``text`` that starts like a turn, in order."""
+    new = tuple.__new__  # a LabelMatch without a Python call per line: imports find millions
+    first = _FIRST_TURN.match(text)
+    found = [new(LabelMatch, (first["label"], 0, first.end()))] if first else []
+    found += [
+        new(LabelMatch, (m["label"], m.start() + 1, m.end())) for m in _NEXT_TURN.finditer(text)
+    ]
     return tuple(found)
 
 

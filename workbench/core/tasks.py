@@ -6,8 +6,10 @@ the GUI runs them on a worker thread, the CLI on the main thread, and neither ne
 
 from __future__ import annotations
 
+import gc
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 Progress = Callable[[int, int, str], None]  # (done, total, what)
 
@@ -32,3 +34,20 @@ class CancelToken:
     def raise_if_cancelled(self) -> None:
         if self._event.is_set():
             raise Cancelled()
+
+
+@contextmanager
+def cycle_collector_paused() -> Iterator[None]:
+    """Run bulk work without the cyclic garbage collector.
+
+    An import creates millions of small objects (rows, tuples, lists) that hold no reference
+    cycles; the collector would walk the growing heap again and again for nothing, which cost a
+    third of the parsing time. Reference counting still frees every one of them.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

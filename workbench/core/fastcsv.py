@@ -1,0 +1,104 @@
+"""Read CSV rows exactly as ``csv.reader(strict=True)`` does, several times faster on the
+long quoted cells that published transcript datasets are made of.
+
+The csv module reads character by character, which made it the slowest step of importing a
+dataset. Transcript cells are long and rarely contain quotes, so finding each closing quote
+with ``str.find`` does the same work at memory speed. The fast reader handles the shapes it is
+sure of; where it is not (an unterminated quote, text after a closing quote, a carriage return,
+a NUL) it hands over to the csv module at the start of that row, and the csv module reads the
+rest and names the line at fault.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from functools import cache
+
+csv.field_size_limit(2**31 - 1)  # a transcript is one cell: no size is too large
+
+Row = tuple[list[str], int]  # the cells, and the line the row ends on (csv.reader.line_num)
+
+
+class CSVSyntaxError(ValueError):
+    """The text is not valid CSV; ``line`` is where the csv module stopped."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(f"line {line}: {message}")
+        self.line = line
+        self.message = message
+
+
+class _Unsure(Exception):
+    def __init__(self, position: int, lines: int) -> None:
+        self.position = position  # where the row the fast reader could not read starts
+        self.lines = lines  # line breaks before it
+
+
+def read_rows(text: str, delimiter: str = ",") -> Iterator[Row]:
+    """Every row of ``text``: its cells and the line it ends on; raises CSVSyntaxError."""
+    try:
+        yield from _fast_rows(text, delimiter)
+        return
+    except _Unsure as stop:
+        position, lines = stop.position, stop.lines
+    reader = csv.reader(io.StringIO(text[position:]), delimiter=delimiter, strict=True)
+    try:
+        for cells in reader:
+            yield cells, lines + reader.line_num
+    except csv.Error as exc:
+        raise CSVSyntaxError(lines + reader.line_num, str(exc)) from exc
+
+
+@cache
+def _unquoted(delimiter: str) -> re.Pattern[str]:
+    return re.compile(f"[^{re.escape(delimiter)}\\n]*")
+
+
+def _fast_rows(text: str, delimiter: str) -> Iterator[Row]:
+    """csv.reader's rows for the default dialect: a cell that starts with a quote runs to the
+    next lone quote (a doubled quote is a quote), other cells run to the next delimiter or line
+    break, a blank line is a row with no cells. Raises _Unsure where it stops."""
+    if "\r" in text or "\0" in text or len(delimiter) != 1 or delimiter in '"\n':
+        raise _Unsure(0, 0)
+    unquoted = _unquoted(delimiter).match
+    find, size = text.find, len(text)
+    newlines = 0  # line breaks consumed so far
+    pos = 0
+    while pos < size:
+        row_start = pos
+        cells: list[str] = []
+        if text[pos] == "\n":
+            pos += 1
+        else:
+            while True:
+                if text[pos] == '"':
+                    close = find('"', pos + 1)
+                    while close >= 0 and text.startswith('"', close + 1):
+                        close = find('"', close + 2)
+                    if close < 0:
+                        raise _Unsure(row_start, newlines)  # unterminated quote
+                    cell = text[pos + 1 : close]
+                    cells.append(cell.replace('""', '"') if '""' in cell else cell)
+                    pos = close + 1
+                else:
+                    end = unquoted(text, pos).end()
+                    cells.append(text[pos:end])
+                    pos = end
+                if pos >= size:
+                    break
+                separator = text[pos]
+                pos += 1
+                if separator == "\n":
+                    break
+                if separator != delimiter:
+                    raise _Unsure(row_start, newlines)  # text after a closing quote
+                if pos >= size or text[pos] == "\n":
+                    cells.append("")  # a trailing delimiter ends with an empty cell
+                    if pos < size:
+                        pos += 1
+                    break
+        newlines += text.count("\n", row_start, pos)
+        yield cells, newlines if text[pos - 1] == "\n" else newlines + 1
