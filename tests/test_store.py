@@ -183,3 +183,35 @@ def test_a_failed_write_leaves_the_project_as_it_was(tmp_path, project, monkeypa
     with pytest.raises(sqlite3.OperationalError):
         import_transcript_file(project, path)
     assert project.status()["transcripts"] == 0 and project.status()["passages"] == 0
+
+
+def long_table(rows: int, bad_row: int | None = None) -> str:
+    """A table of more rows than one chunk, optionally with an empty text far down."""
+    cells = [("" if i == bad_row else f'"A: question {i}?\n\nB: answer."') for i in range(rows)]
+    return "id,text\n" + "".join(f"t{i},{cell}\n" for i, cell in enumerate(cells))
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_a_bad_row_after_stored_chunks_rejects_the_whole_file(tmp_path, project, parallel):
+    good = write(tmp_path / "good.txt", INTERVIEW)
+    late = write(tmp_path / "late.csv", long_table(2300, bad_row=2200))
+    after = write(tmp_path / "after.txt", INTERVIEW.replace("drafts", "reviews"))
+    outcome = import_files(project, [good, late, after], parallel=parallel)
+    assert [f.file for f in outcome.files] == [str(good), str(after)]
+    assert len(outcome.errors) == 1 and "late.csv: row 2201" in outcome.errors[0]
+    assert project.status()["transcripts"] == 2
+
+
+def test_cancelling_inside_a_table_drops_it_and_keeps_the_files_before(tmp_path, project):
+    good = write(tmp_path / "good.txt", INTERVIEW)
+    table = write(tmp_path / "table.csv", long_table(2300))
+    checks = []
+
+    def cancelled() -> bool:
+        checks.append(1)
+        return len(checks) > 3  # after the table's first chunk arrived
+
+    outcome = import_files(project, [good, table], parallel=True, cancelled=cancelled)
+    assert outcome.cancelled
+    assert [f.file for f in outcome.files] == [str(good)]
+    assert project.status()["transcripts"] == 1

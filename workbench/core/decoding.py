@@ -43,6 +43,10 @@ _COMMON = (
     "mac_roman",
 )
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f]")  # not tab, newlines, \v, \f
+# Every byte but those control characters: deleting these from the raw bytes leaves the control
+# characters to count, in C. Valid for every ASCII-compatible encoding (not UTF-16/32).
+_NOT_CONTROL = bytes(b for b in range(256) if not (b <= 0x08 or 0x0E <= b <= 0x1F))
+_SAMPLE = 65536
 
 
 def normalize_text(text: str) -> str:
@@ -100,7 +104,11 @@ def decode_bytes(data: bytes, name: str = "<data>") -> tuple[str, str]:
         raise TranscriptError(f"{name}: cannot be read as {encoding}: {exc}") from exc
     if text.startswith("\ufeff"):
         text = text[1:]
-    sample = text[:65536]
-    if len(_CONTROL_CHARS.findall(sample)) > max(8, len(sample) // 200):
+    if encoding.startswith(("utf-16", "utf-32")):
+        size, controls = len(text[:_SAMPLE]), len(_CONTROL_CHARS.findall(text[:_SAMPLE]))
+    else:
+        sample = data[:_SAMPLE]
+        size, controls = len(sample), len(sample.translate(None, _NOT_CONTROL))
+    if controls > max(8, size // 200):
         raise TranscriptError(f"{name}: looks like a binary file, not text (control characters)")
     return normalize_text(text), encoding

@@ -1,31 +1,41 @@
-"""Read and prepare transcript files for storage, here or in a second process that streams.
+"""Read and prepare transcript files for storage, here or in parsing processes that stream.
 
-An import is two jobs of about the same size: reading, decoding, finding speakers, cutting
-passages and hashing on one side; writing to the database on the other. On two cores the first
-runs in a parsing process that sends prepared records as it goes, a few batches ahead of the
-writer (a bounded queue), so even a single large CSV is stored while it is still being read.
-Records cross the process boundary once, compactly (passages as lists of ints, not objects).
+An import is two jobs: reading, decoding, finding speakers, cutting passages and hashing on one
+side; writing to the database on the other. Parsing runs in other processes that send prepared
+records as they go, a few messages ahead of the writer (bounded queues), so even a single large
+CSV is stored while it is still being read. Files are handed out in tasks (a table file, or a
+run of small files) round-robin, and the writer takes the tasks back in the same order, so the
+stream is in file order however many processes parse. Records cross the process boundary once,
+compactly (passages as lists of ints, not objects).
 """
 
 from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
 import queue
+import threading
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
 from workbench.core.errors import TranscriptError
-from workbench.core.importers import ParsedTranscript, read_transcript_chunks
+from workbench.core.importers import (
+    JSONL_SUFFIXES,
+    TABLE_SUFFIXES,
+    ParsedTranscript,
+    read_transcript_chunks,
+)
 from workbench.core.segmenter import Segmentation
 
 # One item per chunk of a file: the file, its records (a file may come in several chunks), or
 # the error that stops it (which may follow chunks already sent: the file is then rejected).
 Parsed = tuple[Path, list[ParsedTranscript] | None, str | None]
 
+_FILES_PER_TASK = 64  # small files parsed and sent together
 _MESSAGE_CHARS = 2_000_000  # transcript text per message between the processes
-_QUEUE_MESSAGES = 4  # how far the parsing process may run ahead of the writer
+_QUEUE_MESSAGES = 4  # how far a parsing process may run ahead of the writer
 _POLL_SECONDS = 0.5
 
 
@@ -39,60 +49,110 @@ def parse_files(files: list[Path], mode: Segmentation) -> Iterator[Parsed]:
             yield path, None, str(exc)
 
 
-def _produce(files: list[Path], mode: Segmentation, out: multiprocessing.Queue) -> None:
-    """The parsing process: batches of parsed items, then None, or a traceback if it fails."""
+def _tasks(files: list[Path]) -> list[list[Path]]:
+    """Table files alone (they stream in chunks), other files in runs of a few dozen."""
+    tasks: list[list[Path]] = []
+    run: list[Path] = []
+    for path in files:
+        if path.suffix.lower() in TABLE_SUFFIXES | JSONL_SUFFIXES:
+            if run:
+                tasks.append(run)
+                run = []
+            tasks.append([path])
+            continue
+        run.append(path)
+        if len(run) == _FILES_PER_TASK:
+            tasks.append(run)
+            run = []
+    if run:
+        tasks.append(run)
+    return tasks
+
+
+def _produce(tasks: list[list[Path]], mode: Segmentation, out: multiprocessing.Queue) -> None:
+    """A parsing process: per task, messages ``(items, last)``; a traceback if it fails."""
     gc.disable()  # this process only makes acyclic records: see cycle_collector_paused
     try:
-        batch: list[Parsed] = []
-        size = 0
-        for item in parse_files(files, mode):
-            batch.append(item)
-            size += sum(len(record.text) for record in item[1] or ())
-            if size >= _MESSAGE_CHARS:
-                out.put(batch)
-                batch, size = [], 0
-        if batch:
-            out.put(batch)
-        out.put(None)
+        for task in tasks:
+            batch: list[Parsed] = []
+            size = 0
+            for item in parse_files(task, mode):
+                batch.append(item)
+                size += sum(len(record.text) for record in item[1] or ())
+                if size >= _MESSAGE_CHARS:
+                    out.put((batch, False))
+                    batch, size = [], 0
+            out.put((batch, True))
     except BaseException:  # noqa: BLE001 - the writer must hear of any failure, then re-raise
         out.put(traceback.format_exc())
         raise
 
 
 class ParsingProcessError(RuntimeError):
-    """The parsing process failed or died: nothing it had not yet sent was stored."""
+    """A parsing process failed or died: nothing it had not yet sent was stored."""
 
 
-def parse_files_in_background(files: list[Path], mode: Segmentation) -> Iterator[Parsed]:
-    """``parse_files`` run in a second process; closing the iterator stops that process.
+def _start_method() -> str:
+    """Fork when this process runs one thread: it starts at once and needs no main-module
+    guard in the caller's script. With other threads running (the GUI imports on a worker
+    thread) a forked child could inherit a lock one of them held, so spawn."""
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
 
-    The process is spawned, not forked: the caller may be a GUI with threads, and a forked
-    child could inherit a lock some other thread held.
-    """
-    context = multiprocessing.get_context("spawn")
-    channel = context.Queue(maxsize=_QUEUE_MESSAGES)
-    worker = context.Process(
-        target=_produce, args=(files, mode, channel), name="workbench-parse", daemon=True
-    )
-    worker.start()
+
+def parsing_processes() -> int:
+    """Two on two cores: the writer waits on the database part of the time, and a second
+    parser fills those gaps; one more per further core, up to four."""
+    return max(2, min(4, (os.cpu_count() or 2) - 1))
+
+
+def parse_files_in_background(
+    files: list[Path], mode: Segmentation, processes: int | None = None
+) -> Iterator[Parsed]:
+    """``parse_files`` run in parsing processes; closing the iterator stops them."""
+    tasks = _tasks(files)
+    count = max(1, min(len(tasks), processes or parsing_processes()))
+    context = multiprocessing.get_context(_start_method())
+    workers = []
+    for index in range(count):
+        channel = context.Queue(maxsize=_QUEUE_MESSAGES)
+        process = context.Process(
+            target=_produce,
+            args=(tasks[index::count], mode, channel),
+            name=f"workbench-parse-{index + 1}",
+            daemon=True,
+        )
+        process.start()
+        workers.append((process, channel))
     try:
-        while True:
-            try:
-                message = channel.get(timeout=_POLL_SECONDS)
-            except queue.Empty:
-                if not worker.is_alive():
-                    raise ParsingProcessError(
-                        f"the parsing process stopped unexpectedly (exit code {worker.exitcode})"
-                    ) from None
-                continue
-            if message is None:
-                break
-            if isinstance(message, str):
-                raise ParsingProcessError(f"the parsing process failed:\n{message}")
-            yield from message
+        for index in range(len(tasks)):
+            process, channel = workers[index % count]
+            last = False
+            while not last:
+                items, last = _receive(process, channel)
+                yield from items
     finally:
-        if worker.is_alive():
-            worker.terminate()
-        worker.join()
-        channel.cancel_join_thread()
-        channel.close()
+        for process, channel in workers:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+            channel.cancel_join_thread()
+            channel.close()
+
+
+def _receive(
+    process: multiprocessing.process.BaseProcess, channel: multiprocessing.Queue
+) -> tuple[list[Parsed], bool]:
+    while True:
+        try:
+            message = channel.get(timeout=_POLL_SECONDS)
+        except queue.Empty:
+            if not process.is_alive():
+                raise ParsingProcessError(
+                    f"the parsing process stopped unexpectedly (exit code {process.exitcode})"
+                ) from None
+            continue
+        if isinstance(message, str):
+            raise ParsingProcessError(f"the parsing process failed:\n{message}")
+        return message

@@ -195,7 +195,7 @@ def expand_paths(paths: Iterable[str | Path], exclude: Iterable[str | Path] = ()
                     for p in path.rglob("*")
                     if p.suffix.lower() in SUPPORTED_SUFFIXES
                     and not p.stem.lower().startswith("readme")
-                    and p.resolve() not in skip
+                    and not (skip and p.resolve() in skip)
                 )
             )
         else:
