@@ -216,10 +216,11 @@ def cmd_evaluate_local(args: argparse.Namespace) -> int:
         print(f"{name.replace('_', ' '):>15}: {figures}")
     print("per code (learned): support, precision, recall")
     for code, quality in report["learned"]["per_code"].items():  # type: ignore[index]
-        p, r = quality["precision"], quality["recall"]
-        print(
-            f"  {code:<30} {quality['support']:>4}  {p if p is None else f'{p:.2f}':>5}  {r if r is None else f'{r:.2f}':>5}"
+        p, r = (
+            "-" if value is None else f"{value:.2f}"
+            for value in (quality["precision"], quality["recall"])
         )
+        print(f"  {code:<30} {quality['support']:>4}  {p:>5}  {r:>5}")
     return EXIT_OK
 
 

@@ -1,10 +1,17 @@
 """The local engine learns from the team's decisions, and says how well it does.
 
 Human decisions label passages: a code a human applied is a positive; a passage a human
-reviewed without that code (including a rejected suggestion) is a negative. Each code with
-enough of both gets a logistic regression on the same stem features the codebook start uses;
-the others keep the codebook similarity. Passages are in any language: features come from the
-passages themselves, so a team coding Spanish interviews teaches the engine Spanish.
+reviewed without that code (including a rejected suggestion) is a negative. A team has a few
+dozen decisions long before it has hundreds, and 30-odd codes share them, so most codes have
+one to five examples: too few for a classifier per code (one was tried: on the sample study's
+reference coding it did worse than the codebook alone). What works with that little is a
+prototype per code (Rocchio): the codebook's description, counting as two examples, plus every
+passage coded with it, in the same TF-IDF stem space the codebook start uses. Passages reviewed
+with no code make a "nothing applies" prototype of their own, which silences greetings and
+small talk. The similarity a code needs is chosen from the decisions themselves, by scoring
+each reviewed passage against prototypes built without it (leave-one-out) and taking the
+threshold with the best F1. Features come from the passages themselves, so a team coding
+Spanish interviews teaches the engine Spanish.
 """
 
 from __future__ import annotations
@@ -14,18 +21,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
+from sklearn.metrics.pairwise import cosine_similarity
 from sqlalchemy import select
 
-from workbench.core.codebook import Codebook
+from workbench.core.codebook import Code, Codebook
 from workbench.core.store import Project, schema
 from workbench.core.store.coding import human_coding
 from workbench.core.tasks import CancelToken, Progress
 from workbench.suggest.engine import PassageInput, Suggestion
 from workbench.suggest.local import LocalEngine, code_prototype, sentences, stems
 
-MIN_EXAMPLES = 3  # positives and negatives a code needs before it gets its own model
+MIN_LABELLED = 10  # reviewed passages before the decisions can choose a threshold
+CODEBOOK_WEIGHT = 2.0  # the codebook's description counts as this many coded passages
 
 
 @dataclass(frozen=True)
@@ -56,32 +65,33 @@ def human_labels(project: Project) -> list[Labelled]:
 
 
 class LearnedEngine(LocalEngine):
-    """The local engine plus one linear model per code that has enough human examples."""
+    """Prototype-per-code suggestions learned from human decisions; see the module docstring."""
 
-    def __init__(
-        self, labelled: Sequence[Labelled], codebook: Codebook, threshold: float = 0.5, **kwargs
-    ):  # type: ignore[no-untyped-def]
+    def __init__(self, labelled: Sequence[Labelled], codebook: Codebook, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(**kwargs)
-        self.threshold = threshold
         self.trained_on = len(labelled)
-        self.model = f"tfidf-logreg-{len(labelled)}"
-        leaves = [code for code in codebook.walk() if not code.children]
+        self.model = f"tfidf-prototypes-{len(labelled)}"
+        self.leaves = [code for code in codebook.walk() if not code.children]
+        texts = [item.passage.text for item in labelled]
+        prototypes = [code_prototype(code) for code in self.leaves]
         self._vectorizer = TfidfVectorizer(analyzer=stems, sublinear_tf=True)
-        texts = [code_prototype(code) for code in leaves] + [item.passage.text for item in labelled]
-        self._vectorizer.fit(texts or [""])
-        self._models: dict[str, LogisticRegression] = {}
-        if labelled:
-            features = self._vectorizer.transform([item.passage.text for item in labelled])
-            for code in leaves:
-                target = np.array([code.id in item.codes for item in labelled])
-                if target.sum() >= MIN_EXAMPLES and (~target).sum() >= MIN_EXAMPLES:
-                    model = LogisticRegression(class_weight="balanced", max_iter=1000, C=4.0)
-                    model.fit(features, target)
-                    self._models[code.id] = model
-
-    @property
-    def learned_codes(self) -> list[str]:
-        return sorted(self._models)
+        self._vectorizer.fit(prototypes + texts)
+        examples = self._vectorizer.transform(texts)  # rows have unit length
+        positives = np.array(
+            [[code.id in item.codes for code in self.leaves] for item in labelled], dtype=float
+        ).reshape(len(labelled), len(self.leaves))
+        nothing = np.array([not item.codes for item in labelled], dtype=float)
+        sums = CODEBOOK_WEIGHT * self._vectorizer.transform(prototypes).toarray()
+        sums += (sparse.csr_matrix(positives.T) @ examples).toarray()
+        nothing_sum = sparse.csr_matrix(nothing[None, :]) @ examples
+        self._centroids = _unit_rows(sums)
+        self._nothing = _unit_rows(nothing_sum.toarray()) if nothing.any() else None
+        self.learned_codes = sorted(
+            code.id for code, count in zip(self.leaves, positives.sum(axis=0)) if count
+        )
+        self.threshold, self.uses_nothing = _choose_threshold(
+            examples, positives, sums, nothing, nothing_sum.toarray().ravel()
+        )
 
     def suggest(
         self,
@@ -90,61 +100,109 @@ class LearnedEngine(LocalEngine):
         progress: Progress | None = None,
         cancel: CancelToken | None = None,
     ) -> list[Suggestion]:
-        start = [
-            s
-            for s in super().suggest(passages, codebook, progress, cancel)
-            if s.code_id not in self._models
-        ]
-        if not self._models or not passages:
-            return start
-        features = self._vectorizer.transform([p.text for p in passages])
-        learned: list[Suggestion] = []
-        for code_id, model in self._models.items():
+        results: list[Suggestion] = []
+        batch = 256
+        for offset in range(0, len(passages), batch):
             if cancel is not None:
                 cancel.raise_if_cancelled()
-            probabilities = model.predict_proba(features)[:, 1]
-            code = codebook.get(code_id)
-            for passage, probability in zip(passages, probabilities, strict=True):
-                if probability >= self.threshold and code is not None:
-                    learned.append(self._learned(passage, code, float(probability), model))
-        combined = start + learned
-        by_passage: dict[int, list[Suggestion]] = defaultdict(list)
-        for suggestion in combined:
-            by_passage[suggestion.passage_id].append(suggestion)
-        return [
-            s
-            for items in by_passage.values()
-            for s in sorted(items, key=lambda s: -s.confidence)[: self.max_per_passage]
-        ]
+            chunk = passages[offset : offset + batch]
+            features = self._vectorizer.transform([p.text for p in chunk])
+            scores = np.asarray(features @ self._centroids.T)
+            nothing = (
+                np.asarray(features @ self._nothing.T).ravel()
+                if self._nothing is not None and self.uses_nothing
+                else np.full(len(chunk), -1.0)
+            )
+            for passage, row, none_score in zip(chunk, scores, nothing, strict=True):
+                if row.max() <= none_score:
+                    continue  # closer to what the team marked "no code applies"
+                order = [
+                    i for i in np.argsort(-row)[: self.max_per_passage] if row[i] >= self.threshold
+                ]
+                results.extend(
+                    self._suggestion(passage, self.leaves[i], float(row[i]), i) for i in order
+                )
+            if progress is not None:
+                progress(min(offset + batch, len(passages)), len(passages), "local suggestions")
+        return results
 
-    def _learned(
-        self, passage: PassageInput, code, probability: float, model: LogisticRegression
-    ) -> Suggestion:  # type: ignore[no-untyped-def]
+    def _suggestion(
+        self, passage: PassageInput, code: Code, similarity: float, index: int
+    ) -> Suggestion:
         spans = sentences(passage.text)
-        scores = model.predict_proba(
-            self._vectorizer.transform([passage.text[s:e] for s, e in spans])
-        )[:, 1]
-        best = int(np.argmax(scores))
-        start, end = spans[best]
+        per_sentence = cosine_similarity(
+            self._vectorizer.transform([passage.text[s:e] for s, e in spans]),
+            self._centroids[index : index + 1],
+        ).ravel()
+        start, end = spans[int(np.argmax(per_sentence))]
+        # 0.5 at the threshold the decisions chose, 1.0 at twice that similarity.
+        confidence = 0.5 + 0.5 * min(1.0, (similarity - self.threshold) / max(self.threshold, 1e-9))
         return Suggestion(
             passage_id=passage.passage_id,
             code_id=code.id,
-            confidence=round(probability, 3),
+            confidence=round(confidence, 3),
             evidence=passage.text[start:end],
             evidence_start=start,
             evidence_end=end,
-            rationale=f"Like passages your team coded '{code.name}' ({self.trained_on} decisions learned from).",
+            rationale=(
+                f"Close to the passages your team coded '{code.name}' and to its definition "
+                f"({self.trained_on} decisions learned from)."
+                if code.id in self.learned_codes
+                else f"Close to the codebook's description of '{code.name}'; no coded examples yet."
+            ),
             engine=self.name,
             model=self.model,
             prompt_version=self.prompt_version,
         )
 
 
+def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    matrix = np.asarray(matrix, dtype=float)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
+
+
+def _choose_threshold(
+    examples: sparse.csr_matrix,
+    positives: np.ndarray,
+    sums: np.ndarray,
+    nothing: np.ndarray,
+    nothing_sum: np.ndarray,
+) -> tuple[float, bool]:
+    """The similarity a code needs, and whether the "nothing applies" prototype helps: the
+    choice with the best F1 when each reviewed passage is scored against prototypes built
+    without it. Leaving a passage x out of a sum S is S - x, so its score is
+    (x·S - x·x) / |S - x|, with |S - x|² = |S|² - 2 x·S + x·x: exact, no prototype rebuilt."""
+    dots = np.asarray(examples @ sums.T)  # x·S for every passage and code
+    own = positives * np.asarray(examples.multiply(examples).sum(axis=1))  # x·x where x ∈ S
+    squared = (sums**2).sum(axis=1)[None, :]
+    scores = (dots - own) / np.sqrt(np.maximum(squared - 2 * positives * dots + own, 1e-12))
+    none_dots = np.asarray(examples @ nothing_sum).ravel()
+    none_own = nothing * np.asarray(examples.multiply(examples).sum(axis=1)).ravel()
+    none_squared = (nothing_sum**2).sum()
+    none_scores = (none_dots - none_own) / np.sqrt(
+        np.maximum(none_squared - 2 * nothing * none_dots + none_own, 1e-12)
+    )
+    truth = positives > 0
+    best = (-1.0, 0.05, False)
+    for threshold in np.unique(np.quantile(scores, np.linspace(0.5, 0.995, 60))):
+        for use_nothing in (False, True) if nothing.any() else (False,):
+            predicted = scores >= threshold
+            if use_nothing:
+                predicted &= (scores.max(axis=1) > none_scores)[:, None]
+            hits = int((predicted & truth).sum())
+            wrong = int((predicted & ~truth).sum()) + int((~predicted & truth).sum())
+            f1 = 2 * hits / (2 * hits + wrong) if hits else 0.0
+            if f1 > best[0]:
+                best = (f1, float(threshold), use_nothing)
+    return best[1], best[2]
+
+
 def local_engine_for(project: Project) -> LocalEngine:
     """The best local engine the project's decisions allow: learned if there are any."""
     codebook = project.codebook
     labelled = human_labels(project) if codebook is not None else []
-    if codebook is None or not labelled:
+    if codebook is None or len(labelled) < MIN_LABELLED:
         return LocalEngine()
     return LearnedEngine(labelled, codebook)
 
@@ -198,10 +256,10 @@ def evaluate_local(project: Project, holdout: float = 0.3, seed: int = 7) -> dic
     """Train on part of the human decisions, test on the rest: codebook start versus learned."""
     codebook = project.codebook
     labelled = human_labels(project)
-    if codebook is None or len(labelled) < 10:
+    if codebook is None or len(labelled) < MIN_LABELLED:
         return {
             "labelled_passages": len(labelled),
-            "reason": "needs at least 10 human-reviewed passages",
+            "reason": f"needs at least {MIN_LABELLED} human-reviewed passages",
         }
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(labelled))
