@@ -125,19 +125,24 @@ class LeadActions(QObject):
                     + "</tr>"
                 )
             per_code = "".join(
-                f"<tr><td>{html.escape(code)}</td><td>{q['support']}</td>"
-                f"<td>{_figure(q['precision'])}</td><td>{_figure(q['recall'])}</td></tr>"
+                f"<tr><td>{html.escape(code)}</td><td align=right>{q['support']}</td>"
+                f"<td align=right>{_figure(q['precision'])}</td>"
+                f"<td align=right>{_figure(q['recall'])}</td></tr>"
                 for code, q in report["learned"]["per_code"].items()
             )
             QMessageBox.information(
                 self.window,
                 "Local engine quality",
-                f"Trained on {report['trained_on']} reviewed passages, tested on {report['held_back']} held back."
+                f"<p>Learned from {report['trained_on']} reviewed passages, tested against the "
+                f"decisions on {report['held_back']} passages held back.</p>"
                 "<table cellpadding=3><tr><th></th><th>precision</th><th>recall</th><th>F1</th></tr>"
                 + "".join(rows)
-                + "</table><p>Per code (learned): support, precision, recall</p><table cellpadding=2>"
+                + "</table><p><b>Per code</b>, learned engine (codes with held-back examples):</p>"
+                "<table cellpadding=2><tr><th align=left>code</th><th>examples</th>"
+                "<th>precision</th><th>recall</th></tr>"
                 + per_code
-                + "</table>",
+                + "</table><p>With few examples per code these figures move a lot from one "
+                "set of decisions to the next.</p>",
             )
 
         start_task(run, self.window.session.project, on_done=show, on_error=self.window.show_error)
