@@ -112,7 +112,9 @@ def parse_files_in_background(
 ) -> Iterator[Parsed]:
     """``parse_files`` run in parsing processes; closing the iterator stops them."""
     tasks = _tasks(files)
-    count = max(1, min(len(tasks), processes or parsing_processes()))
+    if not tasks:
+        return
+    count = min(len(tasks), processes or parsing_processes())
     context = multiprocessing.get_context(_start_method())
     workers = []
     for index in range(count):
