@@ -120,22 +120,26 @@ def read_transcript_chunks(
 
 
 def _chunked(items: Iterable[RawTranscript], size: int) -> Iterator[list[RawTranscript]]:
-    """Lists of ``size`` items; a tail under a tenth of that joins the list before it, so that
-    every chunk has enough transcripts for the shared-speaker rule."""
+    """Lists of ``size`` items, the first a quarter of that so that storing starts sooner.
+
+    A tail under a tenth of ``size`` joins the list before it, so that every chunk has enough
+    transcripts for the shared-speaker rule; a list is held back only until enough of the next
+    one has arrived to know it is not that tail.
+    """
+    minimum = max(1, size // 10)
+    target = max(minimum, size // 4)
     held: list[RawTranscript] | None = None
     current: list[RawTranscript] = []
     for item in items:
         current.append(item)
-        if len(current) == size:
-            if held is not None:
-                yield held
-            held, current = current, []
-    if held is not None and current and len(current) < size // 10:
-        held.extend(current)
-        current = []
+        if held is not None and len(current) == minimum:
+            yield held
+            held = None
+        if len(current) == target:
+            held, current, target = current, [], size
     if held is not None:
-        yield held
-    if current:
+        yield held + current
+    elif current:
         yield current
 
 

@@ -11,6 +11,7 @@ compactly (passages as lists of ints, not objects).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -72,6 +73,7 @@ def _tasks(files: list[Path]) -> list[list[Path]]:
 def _produce(tasks: list[list[Path]], mode: Segmentation, out: multiprocessing.Queue) -> None:
     """A parsing process: per task, messages ``(items, last)``; a traceback if it fails."""
     gc.disable()  # this process only makes acyclic records: see cycle_collector_paused
+    _yield_to_the_writer()
     try:
         for task in tasks:
             batch: list[Parsed] = []
@@ -86,6 +88,13 @@ def _produce(tasks: list[list[Path]], mode: Segmentation, out: multiprocessing.Q
     except BaseException:  # noqa: BLE001 - the writer must hear of any failure, then re-raise
         out.put(traceback.format_exc())
         raise
+
+
+def _yield_to_the_writer() -> None:
+    """Run below the writer's priority. With more parsers than spare cores the writer is the
+    bottleneck, and an even share of the CPU would slow it for work that can wait."""
+    with contextlib.suppress(AttributeError, OSError):  # no nice() on Windows; harmless
+        os.nice(5)
 
 
 class ParsingProcessError(RuntimeError):
