@@ -76,11 +76,14 @@ def _produce(tasks: list[list[Path]], mode: Segmentation, out: multiprocessing.Q
     _yield_to_the_writer()
     try:
         for task in tasks:
-            batch: list[Parsed] = []
+            # Items name their file by its place in the task: the writer has the paths, and
+            # pickling ten thousand Path objects back and forth costs it a noticeable moment.
+            index = {path: number for number, path in enumerate(task)}
+            batch: list[tuple[int, list[ParsedTranscript] | None, str | None]] = []
             size = 0
-            for item in parse_files(task, mode):
-                batch.append(item)
-                size += sum(len(record.text) for record in item[1] or ())
+            for path, records, error in parse_files(task, mode):
+                batch.append((index[path], records, error))
+                size += sum(len(record.text) for record in records or ())
                 if size >= _MESSAGE_CHARS:
                     out.put((batch, False))
                     batch, size = [], 0
@@ -137,12 +140,13 @@ def parse_files_in_background(
         process.start()
         workers.append((process, channel))
     try:
-        for index in range(len(tasks)):
-            process, channel = workers[index % count]
+        for number, task in enumerate(tasks):
+            process, channel = workers[number % count]
             last = False
             while not last:
                 items, last = _receive(process, channel)
-                yield from items
+                for place, records, error in items:
+                    yield task[place], records, error
     finally:
         for process, channel in workers:
             if process.is_alive():
@@ -154,7 +158,7 @@ def parse_files_in_background(
 
 def _receive(
     process: multiprocessing.process.BaseProcess, channel: multiprocessing.Queue
-) -> tuple[list[Parsed], bool]:
+) -> tuple[list[tuple[int, list[ParsedTranscript] | None, str | None]], bool]:
     while True:
         try:
             message = channel.get(timeout=_POLL_SECONDS)

@@ -191,11 +191,14 @@ def expand_paths(paths: Iterable[str | Path], exclude: Iterable[str | Path] = ()
         if path.is_dir():
             found.extend(
                 sorted(
-                    p
-                    for p in path.rglob("*")
-                    if p.suffix.lower() in SUPPORTED_SUFFIXES
-                    and not p.stem.lower().startswith("readme")
-                    and not (skip and p.resolve() in skip)
+                    (
+                        p
+                        for p in path.rglob("*")
+                        if p.suffix.lower() in SUPPORTED_SUFFIXES
+                        and not p.stem.lower().startswith("readme")
+                        and not (skip and p.resolve() in skip)
+                    ),
+                    key=str,  # by their text: comparing Path objects costs ten times more
                 )
             )
         else:
