@@ -70,3 +70,24 @@ def test_a_parsing_process_that_dies_is_reported(tmp_path, monkeypatch):
     monkeypatch.setattr(parsing, "_start_method", lambda: "fork")  # the child keeps the patch
     with pytest.raises(ParsingProcessError, match="exit code 3"):
         list(parse_files_in_background(files, Segmentation.TURN, processes=1))
+
+
+def test_an_import_from_a_worker_thread_spawns_its_parsers(tmp_path, project):
+    """The GUI imports on a worker thread: forking there could copy a held lock, so the
+    parsing processes are spawned, and the import still completes."""
+    import threading
+
+    from workbench.core.store.importing import import_files
+
+    files = [write(tmp_path / f"t{i:02d}.txt", INTERVIEW.format(what=f"t{i}")) for i in range(20)]
+    seen: dict[str, object] = {}
+
+    def work() -> None:
+        seen["method"] = parsing._start_method()
+        seen["outcome"] = import_files(project, files, parallel=True)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(timeout=120)
+    assert seen["method"] == "spawn"
+    assert seen["outcome"].errors == [] and project.status()["transcripts"] == 20
