@@ -215,3 +215,11 @@ def test_cancelling_inside_a_table_drops_it_and_keeps_the_files_before(tmp_path,
     assert outcome.cancelled
     assert [f.file for f in outcome.files] == [str(good)]
     assert project.status()["transcripts"] == 1
+
+
+def test_create_makes_missing_folders_and_names_a_file_in_the_way(tmp_path):
+    with Project.create(tmp_path / "studies" / "2026" / "ai.wb") as created:
+        assert created.status()["transcripts"] == 0
+    blocker = write(tmp_path / "notes.txt", "not a folder")
+    with pytest.raises(ProjectError, match="notes.txt: is a file, not a folder"):
+        Project.create(blocker / "ai.wb")

@@ -98,8 +98,14 @@ class Project:
             path = Path(location).expanduser()
             if path.exists() and path.stat().st_size > 0:
                 raise ProjectError(f"{path}: already exists; open it instead, or choose a new name")
-            if not path.parent.exists():
-                raise ProjectError(f"{path.parent}: folder does not exist")
+            if path.parent.exists() and not path.parent.is_dir():
+                raise ProjectError(f"{path.parent}: is a file, not a folder")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)  # like `git init a/b`
+            except OSError as exc:
+                raise ProjectError(
+                    f"{path.parent}: cannot create the folder: {exc.strerror}"
+                ) from exc
         engine = make_engine(location)
         try:
             if inspect(engine).has_table("meta"):
