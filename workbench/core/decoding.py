@@ -58,7 +58,7 @@ def normalize_text(text: str) -> str:
 
 def _utf16_without_bom(data: bytes) -> str | None:
     sample = data[:4096]
-    if len(sample) < 4:
+    if len(sample) < 4 or 0 not in sample:  # no zero byte: not UTF-16, and found in C
         return None
     even_zeros = sample[0::2].count(0) / max(1, len(sample[0::2]))
     odd_zeros = sample[1::2].count(0) / max(1, len(sample[1::2]))

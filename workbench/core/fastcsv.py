@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 
 csv.field_size_limit(2**31 - 1)  # a transcript is one cell: no size is too large
@@ -58,47 +58,56 @@ def _unquoted(delimiter: str) -> re.Pattern[str]:
 
 
 def _fast_rows(text: str, delimiter: str) -> Iterator[Row]:
-    """csv.reader's rows for the default dialect: a cell that starts with a quote runs to the
-    next lone quote (a doubled quote is a quote), other cells run to the next delimiter or line
-    break, a blank line is a row with no cells. Raises _Unsure where it stops."""
+    """csv.reader's rows for the default dialect; raises _Unsure where it stops."""
     if "\r" in text or "\0" in text or len(delimiter) != 1 or delimiter in '"\n':
         raise _Unsure(0, 0)
     unquoted = _unquoted(delimiter).match
-    find, size = text.find, len(text)
     newlines = 0  # line breaks consumed so far
     pos = 0
-    while pos < size:
+    while pos < len(text):
         row_start = pos
-        cells: list[str] = []
         if text[pos] == "\n":
+            cells: list[str] | None = []  # a blank line is a row with no cells
             pos += 1
         else:
-            while True:
-                if text[pos] == '"':
-                    close = find('"', pos + 1)
-                    while close >= 0 and text.startswith('"', close + 1):
-                        close = find('"', close + 2)
-                    if close < 0:
-                        raise _Unsure(row_start, newlines)  # unterminated quote
-                    cell = text[pos + 1 : close]
-                    cells.append(cell.replace('""', '"') if '""' in cell else cell)
-                    pos = close + 1
-                else:
-                    end = unquoted(text, pos).end()
-                    cells.append(text[pos:end])
-                    pos = end
-                if pos >= size:
-                    break
-                separator = text[pos]
-                pos += 1
-                if separator == "\n":
-                    break
-                if separator != delimiter:
-                    raise _Unsure(row_start, newlines)  # text after a closing quote
-                if pos >= size or text[pos] == "\n":
-                    cells.append("")  # a trailing delimiter ends with an empty cell
-                    if pos < size:
-                        pos += 1
-                    break
+            cells, pos = _row(text, pos, delimiter, unquoted)
+        if cells is None:
+            raise _Unsure(row_start, newlines)
         newlines += text.count("\n", row_start, pos)
         yield cells, newlines if text[pos - 1] == "\n" else newlines + 1
+
+
+def _row(
+    text: str, pos: int, delimiter: str, unquoted: Callable[[str, int], re.Match[str] | None]
+) -> tuple[list[str] | None, int]:
+    """The cells of the row at ``pos`` and where the next row starts; no cells when unsure.
+
+    A cell that starts with a quote runs to the next lone quote (a doubled quote is a quote);
+    other cells run to the next delimiter or line break.
+    """
+    cells: list[str] = []
+    while True:
+        if text[pos] == '"':
+            close = text.find('"', pos + 1)
+            while close >= 0 and text.startswith('"', close + 1):
+                close = text.find('"', close + 2)
+            if close < 0:
+                return None, pos  # an unterminated quote
+            cell = text[pos + 1 : close]
+            cells.append(cell.replace('""', '"') if '""' in cell else cell)
+            pos = close + 1
+        else:
+            end = unquoted(text, pos).end()  # type: ignore[union-attr]  # [^...]* always matches
+            cells.append(text[pos:end])
+            pos = end
+        if pos >= len(text):
+            return cells, pos
+        separator = text[pos]
+        pos += 1
+        if separator == "\n":
+            return cells, pos
+        if separator != delimiter:
+            return None, pos  # text after a closing quote: csv.reader(strict=True) refuses
+        if pos >= len(text) or text[pos] == "\n":
+            cells.append("")  # a trailing delimiter ends with an empty cell
+            return cells, min(pos + 1, len(text))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
 
-from workbench.core.decoding import decode_bytes
+from workbench.core.decoding import decode_bytes, normalize_text
 from workbench.core.errors import TranscriptError
 from workbench.core.fastcsv import CSVSyntaxError, read_rows
 from workbench.core.segmenter import Cut, Segmentation, cut
@@ -28,6 +28,7 @@ TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 TABLE_SUFFIXES = {".csv", ".tsv"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | TABLE_SUFFIXES | JSONL_SUFFIXES
+TABLE_LIKE_SUFFIXES = TABLE_SUFFIXES | JSONL_SUFFIXES  # a transcript or a turn per row
 
 ID_COLUMNS = ("transcript_id", "interview_id", "document_id", "doc_id", "participant_id", "id")
 TEXT_COLUMNS = ("text", "transcript", "content", "body", "utterance")
@@ -255,9 +256,7 @@ def _transcript_rows(
             for key, value in row.values.items()
             if key not in (id_column, text_column) and value.strip()
         }
-        yield RawTranscript(
-            external_id, text.replace("\r\n", "\n"), metadata, f"{path}: {row.where}"
-        )
+        yield RawTranscript(external_id, normalize_text(text), metadata, f"{path}: {row.where}")
 
 
 def analyse_transcripts(
@@ -315,7 +314,7 @@ def _turn_per_row(
         metadata: dict[str, str] = {}
         for _order, _index, row in turns:
             speaker = " ".join(row.values[speaker_column].split())
-            body = row.values.get(text_column, "").replace("\r\n", "\n").strip()
+            body = normalize_text(row.values.get(text_column, "")).strip()
             if not body:
                 continue
             speakers.add(speaker)

@@ -12,7 +12,6 @@ compactly (passages as lists of ints, not objects).
 from __future__ import annotations
 
 import contextlib
-import gc
 import multiprocessing
 import os
 import queue
@@ -23,12 +22,12 @@ from pathlib import Path
 
 from workbench.core.errors import TranscriptError
 from workbench.core.importers import (
-    JSONL_SUFFIXES,
-    TABLE_SUFFIXES,
+    TABLE_LIKE_SUFFIXES,
     ParsedTranscript,
     read_transcript_chunks,
 )
 from workbench.core.segmenter import Segmentation
+from workbench.core.tasks import cycle_collector_paused
 
 # One item per chunk of a file: the file, its records (a file may come in several chunks), or
 # the error that stops it (which may follow chunks already sent: the file is then rejected).
@@ -55,7 +54,7 @@ def _tasks(files: list[Path]) -> list[list[Path]]:
     tasks: list[list[Path]] = []
     run: list[Path] = []
     for path in files:
-        if path.suffix.lower() in TABLE_SUFFIXES | JSONL_SUFFIXES:
+        if path.suffix.lower() in TABLE_LIKE_SUFFIXES:
             if run:
                 tasks.append(run)
                 run = []
@@ -72,25 +71,29 @@ def _tasks(files: list[Path]) -> list[list[Path]]:
 
 def _produce(tasks: list[list[Path]], mode: Segmentation, out: multiprocessing.Queue) -> None:
     """A parsing process: per task, messages ``(items, last)``; a traceback if it fails."""
-    gc.disable()  # this process only makes acyclic records: see cycle_collector_paused
     _yield_to_the_writer()
     try:
-        for task in tasks:
-            # Items name their file by its place in the task: the writer has the paths, and
-            # pickling ten thousand Path objects back and forth costs it a noticeable moment.
-            index = {path: number for number, path in enumerate(task)}
-            batch: list[tuple[int, list[ParsedTranscript] | None, str | None]] = []
-            size = 0
-            for path, records, error in parse_files(task, mode):
-                batch.append((index[path], records, error))
-                size += sum(len(record.text) for record in records or ())
-                if size >= _MESSAGE_CHARS:
-                    out.put((batch, False))
-                    batch, size = [], 0
-            out.put((batch, True))
+        with cycle_collector_paused():
+            _send_tasks(tasks, mode, out)
     except BaseException:  # noqa: BLE001 - the writer must hear of any failure, then re-raise
         out.put(traceback.format_exc())
         raise
+
+
+def _send_tasks(tasks: list[list[Path]], mode: Segmentation, out: multiprocessing.Queue) -> None:
+    for task in tasks:
+        # Items name their file by its place in the task: the writer has the paths, and
+        # pickling ten thousand Path objects back and forth costs it a noticeable moment.
+        index = {path: number for number, path in enumerate(task)}
+        batch: list[tuple[int, list[ParsedTranscript] | None, str | None]] = []
+        size = 0
+        for path, records, error in parse_files(task, mode):
+            batch.append((index[path], records, error))
+            size += sum(len(record.text) for record in records or ())
+            if size >= _MESSAGE_CHARS:
+                out.put((batch, False))
+                batch, size = [], 0
+        out.put((batch, True))
 
 
 def _yield_to_the_writer() -> None:

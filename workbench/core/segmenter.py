@@ -47,9 +47,6 @@ class Cut(NamedTuple):
     starts: list[int]
     ends: list[int]
 
-    def __len__(self) -> int:  # type: ignore[override]
-        return len(self.starts)
-
 
 def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     """``[start, end)`` without surrounding whitespace (str.strip's notion of it, in C)."""
@@ -104,11 +101,11 @@ def cut(
     by_turn = mode is Segmentation.TURN
     for speaker, start, end in spans:
         if speaker is not None and by_turn:
-            body = text[start:end].rstrip()
-            if body:
+            piece_start, piece_end = _strip_span(text, start, end)
+            if piece_start < piece_end:
                 names.append(speaker)
-                starts.append(start + len(body) - len(body.lstrip()))
-                ends.append(start + len(body))
+                starts.append(piece_start)
+                ends.append(piece_end)
             continue
         for piece_start, piece_end in _paragraphs(text, start, end):
             names.append(speaker)

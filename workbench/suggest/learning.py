@@ -23,7 +23,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics.pairwise import cosine_similarity
 from sqlalchemy import select
 
 from workbench.core.codebook import Code, Codebook
@@ -31,7 +30,13 @@ from workbench.core.store import Project, schema
 from workbench.core.store.coding import human_coding
 from workbench.core.tasks import CancelToken, Progress
 from workbench.suggest.engine import PassageInput, Suggestion
-from workbench.suggest.local import LocalEngine, code_prototype, sentences, stems
+from workbench.suggest.local import (
+    LocalEngine,
+    code_prototype,
+    evidence_span,
+    in_batches,
+    stems,
+)
 
 MIN_LABELLED = 10  # reviewed passages before the decisions can choose a threshold
 CODEBOOK_WEIGHT = 2.0  # the codebook's description counts as this many coded passages
@@ -83,15 +88,16 @@ class LearnedEngine(LocalEngine):
         nothing = np.array([not item.codes for item in labelled], dtype=float)
         sums = CODEBOOK_WEIGHT * self._vectorizer.transform(prototypes).toarray()
         sums += (sparse.csr_matrix(positives.T) @ examples).toarray()
-        nothing_sum = sparse.csr_matrix(nothing[None, :]) @ examples
+        nothing_sum = (sparse.csr_matrix(nothing[None, :]) @ examples).toarray().ravel()
         self._centroids = _unit_rows(sums)
-        self._nothing = _unit_rows(nothing_sum.toarray()) if nothing.any() else None
         self.learned_codes = sorted(
             code.id for code, count in zip(self.leaves, positives.sum(axis=0)) if count
         )
-        self.threshold, self.uses_nothing = _choose_threshold(
-            examples, positives, sums, nothing, nothing_sum.toarray().ravel()
+        self.threshold, uses_nothing = _choose_threshold(
+            examples, positives, sums, nothing, nothing_sum
         )
+        # The "nothing applies" prototype, when the decisions showed that it helps.
+        self._nothing = _unit_rows(nothing_sum[None, :]) if uses_nothing else None
 
     def suggest(
         self,
@@ -101,16 +107,12 @@ class LearnedEngine(LocalEngine):
         cancel: CancelToken | None = None,
     ) -> list[Suggestion]:
         results: list[Suggestion] = []
-        batch = 256
-        for offset in range(0, len(passages), batch):
-            if cancel is not None:
-                cancel.raise_if_cancelled()
-            chunk = passages[offset : offset + batch]
+        for chunk in in_batches(passages, progress, cancel):
             features = self._vectorizer.transform([p.text for p in chunk])
             scores = np.asarray(features @ self._centroids.T)
             nothing = (
                 np.asarray(features @ self._nothing.T).ravel()
-                if self._nothing is not None and self.uses_nothing
+                if self._nothing is not None
                 else np.full(len(chunk), -1.0)
             )
             for passage, row, none_score in zip(chunk, scores, nothing, strict=True):
@@ -122,19 +124,14 @@ class LearnedEngine(LocalEngine):
                 results.extend(
                     self._suggestion(passage, self.leaves[i], float(row[i]), i) for i in order
                 )
-            if progress is not None:
-                progress(min(offset + batch, len(passages)), len(passages), "local suggestions")
         return results
 
     def _suggestion(
         self, passage: PassageInput, code: Code, similarity: float, index: int
     ) -> Suggestion:
-        spans = sentences(passage.text)
-        per_sentence = cosine_similarity(
-            self._vectorizer.transform([passage.text[s:e] for s, e in spans]),
-            self._centroids[index : index + 1],
-        ).ravel()
-        start, end = spans[int(np.argmax(per_sentence))]
+        start, end = evidence_span(
+            passage.text, self._vectorizer, self._centroids[index : index + 1]
+        )
         # 0.5 at the threshold the decisions chose, 1.0 at twice that similarity.
         confidence = 0.5 + 0.5 * min(1.0, (similarity - self.threshold) / max(self.threshold, 1e-9))
         return Suggestion(

@@ -10,7 +10,7 @@ makes no claim to accuracy until it is measured against human decisions.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
@@ -58,6 +58,30 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return spans or [(0, len(text))]
 
 
+def in_batches(
+    passages: Sequence[PassageInput],
+    progress: Progress | None,
+    cancel: CancelToken | None,
+    size: int = 256,
+) -> Iterator[Sequence[PassageInput]]:
+    """Passages a batch at a time: cancel is checked before each, progress told after each."""
+    for start in range(0, len(passages), size):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        yield passages[start : start + size]
+        if progress is not None:
+            progress(min(start + size, len(passages)), len(passages), "local suggestions")
+
+
+def evidence_span(text: str, vectorizer: TfidfVectorizer, target) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """``(start, end)`` of the sentence of ``text`` closest to ``target`` (one vector row)."""
+    spans = sentences(text)
+    per_sentence = cosine_similarity(
+        vectorizer.transform([text[s:e] for s, e in spans]), target
+    ).ravel()
+    return spans[int(np.argmax(per_sentence))]
+
+
 class LocalEngine:
     """Codebook-similarity suggestions; see the module docstring for what it does and does not do."""
 
@@ -84,16 +108,10 @@ class LocalEngine:
         vectorizer.fit(prototypes + [p.text for p in passages])
         code_vectors = vectorizer.transform(prototypes)
         results: list[Suggestion] = []
-        batch = 256
-        for start in range(0, len(passages), batch):
-            if cancel is not None:
-                cancel.raise_if_cancelled()
-            chunk = passages[start : start + batch]
+        for chunk in in_batches(passages, progress, cancel):
             scores = cosine_similarity(vectorizer.transform([p.text for p in chunk]), code_vectors)
             for passage, row in zip(chunk, scores, strict=True):
                 results.extend(self._for_passage(passage, row, leaves, code_vectors, vectorizer))
-            if progress is not None:
-                progress(min(start + batch, len(passages)), len(passages), "local suggestions")
         return results
 
     def _for_passage(self, passage, row, leaves, code_vectors, vectorizer) -> list[Suggestion]:  # type: ignore[no-untyped-def]
@@ -101,14 +119,10 @@ class LocalEngine:
         chosen = [index for index in order if row[index] >= self.min_similarity]
         if not chosen:
             return []
-        spans = sentences(passage.text)
-        sentence_vectors = vectorizer.transform([passage.text[s:e] for s, e in spans])
         found = []
         for index in chosen:
             code = leaves[index]
-            per_sentence = cosine_similarity(sentence_vectors, code_vectors[index]).ravel()
-            best = int(np.argmax(per_sentence))
-            start, end = spans[best]
+            start, end = evidence_span(passage.text, vectorizer, code_vectors[index])
             evidence = passage.text[start:end]
             found.append(
                 Suggestion(

@@ -16,9 +16,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from workbench.core.clock import utc_now
 from workbench.core.importers import (
-    JSONL_SUFFIXES,
     SUPPORTED_SUFFIXES,
-    TABLE_SUFFIXES,
+    TABLE_LIKE_SUFFIXES,
     ParsedTranscript,
     content_hash,
     read_metadata,
@@ -35,7 +34,6 @@ log = logging.getLogger(__name__)
 
 _CHUNK = 500  # ids per IN (...) query, well under every database's parameter limit
 _BATCH_CHARS = 4_000_000  # parsed text stored per batch of files
-TABLE_LIKE_SUFFIXES = TABLE_SUFFIXES | JSONL_SUFFIXES
 
 
 @dataclass
@@ -225,8 +223,8 @@ def import_files(
     stored in batches (many small files share one), a table file inside a savepoint since its
     chunks are stored as they arrive; the transaction is committed between files every
     ``commit_every_bytes`` (one fsync per 64 MB, not per file). Cancelling drops the file in
-    progress and keeps the ones before it. With many files or a large one, parsing runs in a
-    second process while this one writes.
+    progress and keeps the ones before it. With many files or a large one, parsing runs in
+    parsing processes while this one writes (see workbench.core.parsing).
     """
     files = expand_paths(paths, exclude)
     outcome = ImportOutcome()
