@@ -141,10 +141,15 @@ class CodingSession:
         """Run a new command, commit it, and make it the one ``undo`` takes back."""
         for code in command.apply_codes:
             self._check_code(code)
+        return self._do(command, new=True)
+
+    def _do(self, command: Command, new: bool = False) -> Command:
+        """Commit ``command``; a new one (not a redo) makes what was undone unreachable."""
         with self.project.transaction() as conn:
             command.do(conn, self.coder_id, self._version())
         self._undo.append(command)
-        self._redo.clear()
+        if new:
+            self._redo.clear()
         self._changed(command.passage_id)
         return command
 
@@ -167,12 +172,7 @@ class CodingSession:
     def redo(self) -> Command | None:
         if not self._redo:
             return None
-        command = self._redo.pop()
-        with self.project.transaction() as conn:
-            command.do(conn, self.coder_id, self._version())
-        self._undo.append(command)
-        self._changed(command.passage_id)
-        return command
+        return self._do(self._redo.pop())
 
     @property
     def can_undo(self) -> bool:
