@@ -349,7 +349,8 @@ def test_max_cost_stops_before_exceeding(study):
     )
 
 
-def test_batch_lifecycle_submit_resume_collect(study):
+@pytest.mark.parametrize("malformed_second", [False, True])
+def test_batch_lifecycle_submit_resume_collect(study, malformed_second):
     from workbench.suggest.batches import resume_batches, submit_batch, sync_client
 
     state = {"status": "in_progress", "requests": None}
@@ -388,11 +389,15 @@ def test_batch_lifecycle_submit_resume_collect(study):
                         "custom_id": r["custom_id"],
                         "result": {
                             "type": "succeeded",
-                            "message": message(good_reply(r["params"])),
+                            "message": message(
+                                "Here you go: {not json"
+                                if malformed_second and index == 1
+                                else good_reply(r["params"])
+                            ),
                         },
                     }
                 )
-                for r in state["requests"]
+                for index, r in enumerate(state["requests"])
             ]
             return httpx2.Response(
                 200,
@@ -418,9 +423,13 @@ def test_batch_lifecycle_submit_resume_collect(study):
     assert pending.status == "in_progress"
     state["status"] = "ended"
     [collected] = resume_batches(study, client)
-    assert collected.status == "collected" and collected.suggestions == 12
+    expected = 6 if malformed_second else 12  # a malformed result loses its chunk only
+    assert collected.status == "collected" and collected.suggestions == expected
+    assert collected.failed_requests == (1 if malformed_second else 0)
     assert resume_batches(study, client) == []
     with study.reading() as conn:
-        assert len(suggestions_for(conn, range(1, 100))) == 12
+        assert len(suggestions_for(conn, range(1, 100))) == expected
         totals = spend(conn)
+        failed = [r for r in conn.execute(select(schema.llm_requests)).mappings() if not r["ok"]]
     assert totals["claude-opus-4-5"]["requests"] == 2
+    assert [r["error"].startswith("malformed reply") for r in failed] == [True] * malformed_second

@@ -166,34 +166,25 @@ def _collect(project: Project, client: Anthropic, row: dict) -> BatchStatus:  # 
         usage = usage_of(message)
         chunk = make_chunks([by_id[pid] for pid in ids if pid in by_id], options)[0]
         try:
-            found = parse_reply(reply_text(message), chunk, codebook, row["model"])
+            found, error = parse_reply(reply_text(message), chunk, codebook, row["model"]), None
         except MalformedReply as exc:
-            failed += 1
-            records.append(
-                RequestRecord(
-                    row["model"],
-                    len(ids),
-                    usage,
-                    cost(row["model"], usage, batch=True),
-                    False,
-                    f"malformed reply: {exc}",
-                    row["batch_id"],
-                )
-            )
-            continue
-        suggestions.extend(found)
-        completed.extend(ids)
+            found, error = [], f"malformed reply: {exc}"
         records.append(
             RequestRecord(
                 row["model"],
                 len(ids),
                 usage,
                 cost(row["model"], usage, batch=True),
-                True,
-                None,
+                error is None,
+                error,
                 row["batch_id"],
             )
         )
+        if error is not None:
+            failed += 1
+            continue
+        suggestions.extend(found)
+        completed.extend(ids)
     with project.transaction() as conn:
         save_suggestions(conn, suggestions, int(row["codebook_version"]))
         record_run(
