@@ -89,34 +89,47 @@ def test_coded_metrics_per_code_and_over_sets(coded_project):
         count_matrix(values, 5), delta=set_distance_matrix(sets, "masi")
     ).value
     assert alpha.value == pytest.approx(expected)
-    assert alpha.extra == {"level": "set", "distance": "masi"}
+    assert alpha.distance == "masi" and alpha.to_dict()["level"] == "set"
+    assert alpha.units == 3 and alpha.single_rated == 1  # p1#8 was coded by ana only
     kappa = coded_metric(data, "cohen")
-    assert kappa.extra == {"pooled_over_codes": True}
-    assert "Cohen's kappa" in method_statement(data, "cohen")
+    assert kappa.pooled
+    assert "Cohen's kappa" in method_statement(kappa)
 
 
-def test_llm_is_a_pseudo_coder(coded_project):
-    class Fixed:
-        name, model, prompt_version = "fixed", "m1", "p"
+class FixedEngine:
+    """An engine that suggests one code everywhere; ``model`` changes as a retrain would."""
 
-        def suggest(self, passages, codebook, progress=None, cancel=None):
-            from workbench.suggest.engine import Suggestion
+    name, prompt_version, rater = "fixed", "p", "fixed"
 
-            return [
-                Suggestion(
-                    p.passage_id, "hope.time", 0.9, p.text, 0, len(p.text), "", "fixed", "m1", "p"
-                )
-                for p in passages
-            ]
+    def __init__(self, model: str, code: str):
+        self.model, self.code = model, code
 
+    def suggest(self, passages, codebook, progress=None, cancel=None):
+        from workbench.suggest.engine import Suggestion
+
+        return [
+            Suggestion(
+                p.passage_id, self.code, 0.9, p.text, 0, len(p.text), "", "fixed", self.model, "p"
+            )
+            for p in passages
+        ]
+
+
+def test_an_engine_is_one_coder_however_often_it_retrains(coded_project):
     with coded_project.reading() as conn:
         ids = [t.id for t in list_transcripts(conn)]
-    run_suggestions(coded_project, Fixed(), ids)
+    run_suggestions(coded_project, FixedEngine("m1", "hope.time"), ids)
+    run_suggestions(coded_project, FixedEngine("m2", "prod.speed"), ids)  # a retrain
     data = project_data(coded_project)
-    assert data.coders == ["ana", "ben", "llm:fixed/m1"]
-    assert data.coder_kinds["llm:fixed/m1"] == "llm"
+    assert data.coders == ["ana", "ben", "engine:fixed"]
+    assert data.coder_kinds["engine:fixed"] == "engine"
+    # its coding of a passage is its latest suggestion set there: prod.speed, not hope.time
+    engine = data.coders.index("engine:fixed")
+    assert data.present[:, engine, data.codes.index("prod.speed")].all()
+    assert not data.present[:, engine, data.codes.index("hope.time")].any()
+    assert data.provenance == {"engine:fixed": {"m2 · prompt p · codebook v1": 4}}
     pairs = coder_pairs(data)
-    assert set(pairs) == {("ana", "ben"), ("ana", "llm:fixed/m1"), ("ben", "llm:fixed/m1")}
+    assert set(pairs) == {("ana", "ben"), ("ana", "engine:fixed"), ("ben", "engine:fixed")}
 
 
 def test_ratings_csv_single_and_set_valued(tmp_path):

@@ -156,7 +156,7 @@ def test_project_prevalence_uses_llm_codes_and_the_human_sample(tmp_path, study)
     from workbench.suggest.runner import run_suggestions
 
     class Flagger:
-        name, model, prompt_version = "flag", "m", "p"
+        name, model, prompt_version, rater = "flag", "m", "p", "flag"
 
         def suggest(self, passages, codebook, progress=None, cancel=None):
             return [

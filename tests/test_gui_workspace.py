@@ -29,7 +29,7 @@ pytestmark = pytest.mark.gui
 class FixedEngine:
     """Suggests the same two codes for every passage, quoting its first words as evidence."""
 
-    name, model, prompt_version = "fixed", "fixed-1", "p1"
+    name, model, prompt_version, rater = "fixed", "fixed-1", "p1", "fixed"
 
     def __init__(self, delay: float = 0.0):
         self.delay = delay

@@ -154,7 +154,7 @@ def test_decisions_update_state_and_the_log_is_append_only(tmp_path, project):
     with project.transaction() as conn:
         coder = ensure_coder(conn, "ana")
         assert ensure_coder(conn, "ana") == coder
-        llm = ensure_coder(conn, "claude", CoderKind.LLM)
+        llm = ensure_coder(conn, "engine:claude/m", CoderKind.ENGINE)
         passage = conn.execute(text("select id from passages where position = 2")).scalar_one()
         record_decision(conn, passage, coder, DecisionAction.APPLY, "hope.time")
         record_decision(conn, passage, coder, DecisionAction.APPLY, "prod.speed")

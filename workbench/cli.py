@@ -160,9 +160,9 @@ def cmd_codebook_add(args: argparse.Namespace) -> int:
 
 
 def cmd_agreement(args: argparse.Namespace) -> int:
-    from workbench.core.agreement.report import agreement_command
+    from workbench.core.agreement.report import agreement_command, format_report
 
-    report, failed = agreement_command(
+    report = agreement_command(
         source=args.source,
         metric=args.metric,
         level=args.level,
@@ -172,14 +172,14 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         coders=args.coders.split(",") if args.coders else None,
         codes=args.codes.split(",") if args.codes else None,
         ci=args.ci,
+        include_engines=args.include_engines,
+        by=args.by,
     )
     if args.json:
         _print_json(report)
     else:
-        from workbench.core.agreement.report import format_report
-
         print(format_report(report))
-    return EXIT_FAILED if failed else EXIT_OK
+    return EXIT_OK
 
 
 def cmd_suggest(args: argparse.Namespace) -> int:
@@ -241,10 +241,14 @@ def cmd_local_only(args: argparse.Namespace) -> int:
 def cmd_disagreements(args: argparse.Namespace) -> int:
     from workbench.core.agreement.adjudication import find_disagreements
     from workbench.core.agreement.data import project_data
+    from workbench.core.agreement.raters import choose_raters
 
     with Project.open(args.project) as project:
-        data = project_data(project, include_llm=args.include_llm)
-    found = find_disagreements(data, args.code, args.coders.split(",") if args.coders else None)
+        data = project_data(project, include_engines=args.include_engines)
+    chosen = choose_raters(
+        data, args.coders.split(",") if args.coders else None, args.include_engines
+    )
+    found = find_disagreements(data, args.code, chosen.raters)
     if args.json:
         _print_json(
             [
@@ -309,7 +313,12 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     with Project.open(args.project) as project:
         written = write_report(
-            project, args.kind, args.out, ci=not args.no_ci, progress=terminal_progress
+            project,
+            args.kind,
+            args.out,
+            ci=not args.no_ci,
+            progress=terminal_progress,
+            by=args.by,
         )
     print(f"wrote the {args.kind} report to {written}")
     return EXIT_OK
@@ -422,8 +431,18 @@ def build_parser() -> argparse.ArgumentParser:
     agree.add_argument("--distance", choices=["masi", "jaccard"], default="masi")
     agree.add_argument("--weights", choices=["identity", "linear", "quadratic"], default="identity")
     agree.add_argument("--categories", help="the full ordered category list, comma-separated")
-    agree.add_argument("--coders", help="only these coders, comma-separated")
+    agree.add_argument(
+        "--coders", help="these coders as raters, comma-separated (default: the human coders)"
+    )
+    agree.add_argument(
+        "--include-engines",
+        action="store_true",
+        help="count the suggestion engines as raters beside the humans",
+    )
     agree.add_argument("--codes", help="only these codes, comma-separated")
+    agree.add_argument(
+        "--by", metavar="FIELD", help="also per value of a metadata field (language, group, ...)"
+    )
     agree.add_argument(
         "--ci", action="store_true", help="bootstrap 95%% intervals (1000 resamples)"
     )
@@ -458,7 +477,9 @@ def build_parser() -> argparse.ArgumentParser:
     dis.add_argument("project")
     dis.add_argument("--code", help="only disagreement about this code")
     dis.add_argument("--coders", help="coders to compare, comma-separated")
-    dis.add_argument("--include-llm", action="store_true", help="count the LLM pseudo-coder too")
+    dis.add_argument(
+        "--include-engines", action="store_true", help="compare the engines' codes too"
+    )
     dis.add_argument("--json", action="store_true")
 
     adj = add(
@@ -492,6 +513,12 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--kind", choices=["agreement", "analysis"], required=True)
     report.add_argument("--out", required=True, help="FILE.html, FILE.pdf, FILE.xlsx or FILE.csv")
     report.add_argument("--no-ci", action="store_true", help="skip bootstrap intervals (faster)")
+    report.add_argument(
+        "--by",
+        action="append",
+        metavar="FIELD",
+        help="agreement report: also per value of this metadata field (repeatable)",
+    )
 
     evaluate = add(
         "evaluate-local",

@@ -10,7 +10,10 @@ from sqlalchemy import func, select
 from workbench.core.agreement.adjudication import find_disagreements
 from workbench.core.agreement.compute import code_metric, coder_pairs, method_statement, set_alpha
 from workbench.core.agreement.data import project_data
+from workbench.core.agreement.engines import compare_engine, compare_engines
+from workbench.core.agreement.raters import choose_raters
 from workbench.core.agreement.sampling import sampling_history
+from workbench.core.agreement.strata import agreement_by
 from workbench.core.store import Project, schema
 from workbench.core.store.queries import passage_ids_for_keys, passages_of
 from workbench.reports.model import BarChart, Heatmap, Report, Table, Text
@@ -22,17 +25,52 @@ def _fmt(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
+PER_CODE_COLUMNS = [
+    "code",
+    "name",
+    "alpha",
+    "alpha CI low",
+    "alpha CI high",
+    "passages",
+    "interpretation",
+    "Fleiss kappa",
+    "Gwet AC1",
+    "percent agreement",
+]
+ENGINE_COLUMNS = [
+    "code",
+    "name",
+    "engine",
+    "passages",
+    "alpha humans",
+    "humans CI",
+    "alpha engine–human",
+    "engine CI",
+    "difference CI",
+    "verdict",
+]
+STRATA_COLUMNS = ["value", "passages", "alpha", "alpha CI low", "alpha CI high", "interpretation"]
+
+
+def _interval(estimate) -> str:  # type: ignore[no-untyped-def]
+    return "" if estimate.ci95 is None else f"{estimate.ci95[0]:.3f} to {estimate.ci95[1]:.3f}"
+
+
 def build_agreement_report(
-    project: Project, ci: bool = True, progress: Progress | None = None
+    project: Project,
+    ci: bool = True,
+    progress: Progress | None = None,
+    by: list[str] | None = None,
 ) -> Report:
+    """The human coders' agreement, each engine against them, and strata of ``by`` fields."""
     codebook = project.codebook
     assert codebook is not None
     data = project_data(project)
-    humans = [c for c in data.coders if data.coder_kinds.get(c) == "human"]
-    llms = [c for c in data.coders if data.coder_kinds.get(c) == "llm"]
+    choice = choose_raters(data)
+    humans, engines = choice.humans, choice.engines
     human_data = data.select(coders=humans)
     names = {code.id: code.name for code in codebook.walk()}
-    steps = len(data.codes) + 3
+    steps = len(data.codes) * (1 + len(engines)) + 3 + len(by or [])
     done = 0
 
     def tick(what: str) -> None:
@@ -41,14 +79,14 @@ def build_agreement_report(
         if progress is not None:
             progress(done, steps, what)
 
-    overall = set_alpha(human_data, "masi", ci) if len(humans) >= 2 else None
+    headline = set_alpha(human_data, "masi", ci)
     tick("overall")
-    rows, bar_labels, bar_values, bar_intervals, llm_rows = [], [], [], [], []
+    rows, bar_labels, bar_values, bar_intervals, used = [], [], [], [], []
     for index, code in enumerate(data.codes):
-        used = bool(human_data.present[:, :, index].any()) if humans else False
         tick(code)
-        if not used:
+        if not (humans and human_data.present[:, :, index].any()):
             continue
+        used.append(code)
         alpha = code_metric(human_data, index, "alpha", ci)
         fleiss = code_metric(human_data, index, "fleiss")
         ac1 = code_metric(human_data, index, "ac1")
@@ -70,73 +108,58 @@ def build_agreement_report(
         bar_labels.append(names.get(code, code))
         bar_values.append(alpha.value)
         bar_intervals.append(alpha.ci95)
-        for llm in llms:
-            with_llm = data.select(coders=humans + [llm])
-            both = code_metric(with_llm, with_llm.codes.index(code), "alpha")
-            llm_rows.append(
-                [
-                    code,
-                    names.get(code, code),
-                    llm,
-                    _fmt(alpha.value),
-                    _fmt(both.value),
-                    both.units,
-                    _llm_verdict(alpha.value, both.value),
-                ]
-            )
-    pairs = coder_pairs(data)
+    engine_overall = compare_engines(data, engines, humans)
+    engine_rows = []
+    if len(humans) >= 2:
+        for engine in engines:
+            for code in used:
+                tick(f"{engine}: {code}")
+                item = compare_engine(data, engine, humans, code)
+                engine_rows.append(
+                    [
+                        code,
+                        names.get(code, code),
+                        engine,
+                        item.units,
+                        _fmt(item.human_human.value),
+                        _interval(item.human_human),
+                        _fmt(item.engine_human.value),
+                        _interval(item.engine_human),
+                        _interval(item.difference),
+                        item.verdict,
+                    ]
+                )
+    matrix_coders = humans + engines
+    pairs = coder_pairs(data.select(coders=matrix_coders))
     tick("coder pairs")
     matrix = [
         [
-            None if a == b else _fmt((pairs.get((a, b)) or pairs.get((b, a))).value)
-            for b in data.coders
-        ]  # type: ignore[union-attr]
-        for a in data.coders
+            None if a == b else _fmt((pairs.get((a, b)) or pairs.get((b, a))).value)  # type: ignore[union-attr]
+            for b in matrix_coders
+        ]
+        for a in matrix_coders
     ]
-    sections: list = [
+    sections: list = [_study_text(project, codebook, choice, headline, data)]
+    value = "undefined" if headline.value is None else f"{headline.value:.3f}"
+    interval = f", 95% CI {headline.ci95[0]:.3f} to {headline.ci95[1]:.3f}" if headline.ci95 else ""
+    reading = headline.interpretation if headline.value is not None else headline.reason
+    sections.append(
         Text(
-            "Study and coders",
+            "Overall agreement",
             [
-                f"Project {project.location}; codebook '{codebook.name}' version {codebook.version} "
-                f"({len(codebook.ids)} codes). Report written {datetime.now().strftime('%Y-%m-%d %H:%M')}.",
-                f"Human coders: {', '.join(humans) or 'none'}. LLM pseudo-coders (raw suggestions): "
-                f"{', '.join(llms) or 'none'}. Consensus: {'yes' if 'consensus' in data.coders else 'no adjudication yet'}.",
-                f"Units: {len(human_data.units)} passages reviewed by at least one human coder; agreement uses "
-                "the passages reviewed by two or more. " + _sampling_sentence(project),
+                f"{headline.label} among the human coders: {value}{interval}; {reading}; "
+                f"{headline.units} passages coded by two or more of {headline.coders} coders "
+                f"({', '.join(headline.coder_names) or 'none'})."
             ],
         )
-    ]
-    if overall is not None:
-        interval = (
-            f", 95% CI {overall.ci95[0]:.3f} to {overall.ci95[1]:.3f}" if overall.ci95 else ""
-        )
-        value = "undefined" if overall.value is None else f"{overall.value:.3f}"
-        sections.append(
-            Text(
-                "Overall agreement",
-                [
-                    f"Krippendorff's alpha over the whole set of codes per passage (MASI distance): {value}{interval}; "
-                    f"{overall.interpretation if overall.value is not None else overall.reason}; {overall.units} passages."
-                ],
-            )
-        )
+    )
     sections.append(
         Table(
             "Agreement per code (human coders)",
-            [
-                "code",
-                "name",
-                "alpha",
-                "alpha CI low",
-                "alpha CI high",
-                "passages",
-                "interpretation",
-                "Fleiss kappa",
-                "Gwet AC1",
-                "percent agreement",
-            ],
+            PER_CODE_COLUMNS,
             rows,
-            note="Codes no human coder applied are left out. Alpha: Krippendorff's nominal alpha, present/absent per passage.",
+            note="Codes no human coder applied are left out. Alpha: Krippendorff's alpha "
+            "(nominal level), each code present or absent per passage.",
             primary=True,
         )
     )
@@ -153,37 +176,109 @@ def build_agreement_report(
     )
     sections.append(
         Heatmap(
-            "Coder by coder: alpha over code sets (MASI)",
-            list(data.coders),
-            list(data.coders),
+            "Coder by coder: alpha over code sets (MASI), human coders and engines",
+            list(matrix_coders),
+            list(matrix_coders),
             matrix,
         )
     )
-    if llm_rows:
+    for field in by or []:
+        sections.append(_strata_table(project, human_data, field))
+        tick(f"by {field}")
+    if engine_overall:
+        sections.append(
+            Text(
+                "Engines against the human coders",
+                [item.sentence for item in engine_overall] + [ENGINE_METHOD]
+                + [_provenance(data, engines)],
+            )
+        )
+    if engine_rows:
         sections.append(
             Table(
-                "The LLM against the human coders",
-                [
-                    "code",
-                    "name",
-                    "LLM",
-                    "alpha humans",
-                    "alpha humans + LLM",
-                    "passages",
-                    "verdict",
-                ],
-                llm_rows,
-                note="If adding the LLM as a coder lowers alpha well below the humans', the LLM is guessing at that code.",
+                "Engines against the human coders, per code",
+                ENGINE_COLUMNS,
+                engine_rows,
+                note="Mean pairwise Krippendorff's alpha among the humans and between the engine "
+                "and each human, on the passages coded by the engine and two or more humans.",
             )
         )
     sections.append(_disagreement_examples(project, data, humans, names))
-    sections.append(Text("Method", [method_statement(human_data, "alpha", "masi", ci)]))
+    sections.append(Text("Method", [method_statement(headline)]))
     sections.append(_audit(project))
     tick("audit")
     return Report(
         f"Inter-rater agreement: {codebook.name}",
         f"codebook v{codebook.version} · {len(humans)} human coders",
         sections,
+    )
+
+
+ENGINE_METHOD = (
+    "How engines are judged: an engine is never counted among the raters. On the passages it "
+    "coded that two or more human coders also coded, its mean pairwise Krippendorff's alpha "
+    "with each human is set beside the humans' mean pairwise alpha with each other, each with a "
+    "percentile bootstrap interval (1000 resamples of passages), and so is the difference. "
+    "An engine agrees as well as the humans when the interval of the difference reaches zero. "
+    "When the humans agree below .667, no verdict is given: the humans must agree first."
+)
+
+
+def _study_text(project, codebook, choice, headline, data) -> Text:  # type: ignore[no-untyped-def]
+    consensus = int(data.reviewed[:, data.coders.index("consensus")].sum()) if (
+        "consensus" in data.coders
+    ) else 0
+    engines = ", ".join(choice.engines) or "none"
+    return Text(
+        "Study and coders",
+        [
+            f"Project {project.location}; codebook '{codebook.name}' version {codebook.version} "
+            f"({len(codebook.ids)} codes). Report written "
+            f"{datetime.now().strftime('%Y-%m-%d %H:%M')}.",
+            f"Raters: the {choice.rule} ({', '.join(choice.raters) or 'none'}). Engines, "
+            f"compared with the humans and never counted as raters: {engines}. Consensus "
+            f"(the adjudicated result, not a rater): "
+            f"{f'{consensus} passages adjudicated' if consensus else 'no adjudication yet'}.",
+            f"Units: {headline.units} passages coded by two or more human coders enter "
+            f"agreement; {headline.single_rated} passages coded by one human coder only do not. "
+            + _sampling_sentence(project),
+        ],
+    )
+
+
+def _strata_table(project: Project, human_data, field: str) -> Table:  # type: ignore[no-untyped-def]
+    rows = [
+        [
+            stratum.value,
+            stratum.result.units,
+            _fmt(stratum.result.value),
+            _fmt(stratum.result.ci95[0]) if stratum.result.ci95 else None,
+            _fmt(stratum.result.ci95[1]) if stratum.result.ci95 else None,
+            stratum.result.interpretation
+            if stratum.result.value is not None
+            else f"undefined: {stratum.result.reason}",
+        ]
+        for stratum in agreement_by(project, human_data, field)
+    ]
+    return Table(
+        f"Agreement by {field} (human coders)",
+        [field, *STRATA_COLUMNS[1:]],
+        rows,
+        note="Krippendorff's alpha over code sets (MASI) in each stratum, with its own passages "
+        "and bootstrap interval. Few passages give wide intervals: compare strata by them.",
+    )
+
+
+def _provenance(data, engines: list[str]) -> str:  # type: ignore[no-untyped-def]
+    parts = []
+    for engine in engines:
+        versions = data.provenance.get(engine, {})
+        listed = "; ".join(f"{version}: {n} passages" for version, n in sorted(versions.items()))
+        parts.append(f"{engine} ({listed or 'no runs'})")
+    return (
+        "Each engine codes a passage with its latest suggestions there. Those came from: "
+        + ", ".join(parts)
+        + "."
     )
 
 
@@ -199,16 +294,6 @@ def _sampling_sentence(project: Project) -> str:
         f"{', leaving out passages ' + str(last['excluding_reviewed_by']) + ' had reviewed' if last['excluding_reviewed_by'] else ''}"
         f"{f' ({len(history)} samples drawn in all)' if len(history) > 1 else ''}."
     )
-
-
-def _llm_verdict(humans: float | None, with_llm: float | None) -> str:
-    if humans is None or with_llm is None:
-        return "undefined"
-    if with_llm >= humans - 0.05:
-        return "as reliable as the humans"
-    if with_llm >= 0.667:
-        return "usable with review"
-    return "guesses: keep humans on this code"
 
 
 def _disagreement_examples(

@@ -14,19 +14,28 @@ FORMATS = (".html", ".pdf", ".xlsx", ".csv")
 
 
 def build_report(
-    project: Project, kind: str, ci: bool = True, progress: Progress | None = None
+    project: Project,
+    kind: str,
+    ci: bool = True,
+    progress: Progress | None = None,
+    by: list[str] | None = None,
 ) -> Report:
     if project.codebook is None:
         raise WorkbenchError(f"{project.location}: the project has no codebook")
     if kind == "agreement":
-        return build_agreement_report(project, ci=ci, progress=progress)
+        return build_agreement_report(project, ci=ci, progress=progress, by=by)
     if kind == "analysis":
         return build_analysis_report(project, progress=progress)
     raise WorkbenchError(f"unknown report kind '{kind}'")
 
 
 def write_report(
-    project: Project, kind: str, out: str | Path, ci: bool = True, progress: Progress | None = None
+    project: Project,
+    kind: str,
+    out: str | Path,
+    ci: bool = True,
+    progress: Progress | None = None,
+    by: list[str] | None = None,
 ) -> Path:
     out = Path(out)
     suffix = out.suffix.lower()
@@ -34,7 +43,7 @@ def write_report(
         raise WorkbenchError(
             f"{out}: unknown report format '{suffix}'; use one of {', '.join(FORMATS)}"
         )
-    report = build_report(project, kind, ci, progress)
+    report = build_report(project, kind, ci, progress, by=by)
     if suffix == ".html":
         from workbench.reports.html import render_html
 

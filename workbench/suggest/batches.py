@@ -25,6 +25,7 @@ from workbench.suggest.claude import (
     RequestRecord,
     SuggestionError,
     api_key,
+    claude_rater,
     make_chunks,
     parse_reply,
     reply_text,
@@ -194,6 +195,7 @@ def _collect(project: Project, client: Anthropic, row: dict) -> BatchStatus:  # 
             "claude",
             row["model"],
             row["prompt_version"],
+            claude_rater(row["model"]),
         )
         record_requests(conn, "claude", records)
         conn.execute(

@@ -230,6 +230,11 @@ def usage_of(message) -> Usage:  # type: ignore[no-untyped-def]
     )
 
 
+def claude_rater(model: str) -> str:
+    """The coder Claude's suggestions count as: one per model, across prompt revisions."""
+    return f"claude/{model}"
+
+
 class ClaudeEngine:
     """Suggestions from Claude through the anthropic SDK."""
 
@@ -254,6 +259,10 @@ class ClaudeEngine:
     @property
     def model(self) -> str:
         return self.options.model
+
+    @property
+    def rater(self) -> str:
+        return claude_rater(self.model)
 
     def client(self) -> AsyncAnthropic:
         key = self._key or api_key()

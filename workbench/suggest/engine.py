@@ -45,6 +45,9 @@ class SuggestionEngine(Protocol):
     name: str
     model: str
     prompt_version: str
+    # The coder this engine's suggestions count as in agreement: one per engine and model, the
+    # same across retrains and prompt revisions (the local engine is one rater, "local").
+    rater: str
 
     def suggest(
         self,

@@ -88,6 +88,7 @@ class LocalEngine:
     name = "local"
     model = "tfidf-stems-codebook"
     prompt_version = "local-1"
+    rater = "local"  # one rater whatever it has learned: its model names the retrain
 
     def __init__(self, max_per_passage: int = 3, min_similarity: float = 0.03):
         self.max_per_passage = max_per_passage

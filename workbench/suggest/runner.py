@@ -117,5 +117,6 @@ def run_suggestions(
             engine.name,
             engine.model,
             engine.prompt_version,
+            engine.rater,
         )
     return SuggestionRun(len(todo) + cached, cached, len(suggestions), len(todo) - len(done))

@@ -1,8 +1,8 @@
 """Where coders differ, and how a lead settles it (recorded as the consensus coder).
 
 Adjudication never edits a coder's decisions: it writes the settled codes as decisions of a
-separate coder named ``consensus`` (kind ``consensus``), with the lead's name and reason, so
-agreement with the consensus can be measured like any other pair.
+separate coder named ``consensus`` (kind ``consensus``), with the lead's name and reason. The
+consensus is the settled result, not a rater: agreement never counts it among the coders.
 """
 
 from __future__ import annotations
@@ -40,9 +40,10 @@ def find_disagreements(
     """Passages where the chosen coders (who reviewed them) do not all agree.
 
     With ``code``, only disagreement about that code counts; otherwise any difference in the
-    set of codes. The consensus coder is left out unless named.
+    set of codes. By default only human coders are compared (engines and the consensus are
+    left out unless named).
     """
-    chosen = coders or [c for c in data.coders if data.coder_kinds.get(c) != "consensus"]
+    chosen = coders or [c for c in data.coders if data.coder_kinds.get(c) == "human"]
     subset = data.select(coders=chosen)
     if code is not None:
         index = subset.codes.index(code)
@@ -109,11 +110,6 @@ def adjudicate(project: Project, passage_key: str, codes: set[str], lead: str, r
             raise DecisionError(f"unknown passage id '{passage_key}'")
         passage_id = ids[passage_key]
         coder_id = ensure_coder(conn, CONSENSUS, CoderKind.CONSENSUS)
-        kind = conn.execute(
-            select(schema.coders.c.kind).where(schema.coders.c.id == coder_id)
-        ).scalar_one()
-        if kind != CoderKind.CONSENSUS.value:
-            raise DecisionError(f"a human coder is already called '{CONSENSUS}'; rename them first")
         version = codebook.version if codebook else None
         note = f"{lead}: {reason.strip()}"
         current = coding_state(conn, passage_id, coder_id).codes

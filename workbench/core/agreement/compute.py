@@ -47,27 +47,98 @@ BOOTSTRAP_REPS = 1000
 BOOTSTRAP_SEED = 20251123
 
 
+WEIGHTED_METRICS = {"cohen", "ac1", "bp"}  # the metrics whose value changes with --weights
+WEIGHTED_NAMES = {
+    "cohen": "Cohen's weighted kappa",
+    "ac1": "Gwet's AC2",
+    "bp": "weighted Brennan–Prediger kappa",
+}
+
+
+def metric_label(
+    metric: str, level: str = "nominal", weights: str = "identity", distance: str | None = None
+) -> str:
+    """The metric's full name, stating its weights and level: what a paper must say."""
+    if metric == "alpha":
+        if distance is not None:
+            return f"Krippendorff's alpha over code sets ({distance.upper()} distance)"
+        return f"Krippendorff's alpha ({level} level)"
+    if metric in WEIGHTED_METRICS and weights != "identity":
+        return f"{WEIGHTED_NAMES[metric]} ({weights} weights)"
+    return NAMES.get(metric, metric)
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """Which units and coders a statistic actually rests on.
+
+    Units are those coded by two or more of the chosen coders (both, for a two-coder
+    statistic); coders are those with a value on at least one such unit. A unit coded by one
+    coder only is counted apart, because each statistic treats it in its own way.
+    """
+
+    units: int
+    single: int
+    coders: tuple[str, ...]
+
+    @classmethod
+    def of(cls, rated: np.ndarray, names: list[str]) -> Pairing:
+        """From a units × coders boolean array of who rated what."""
+        count = _column_sum(rated) if rated.size else np.zeros(rated.shape[0], dtype=np.int64)
+        paired = count >= 2
+        contributing = tuple(
+            name for column, name in enumerate(names) if bool(rated[paired, column].any())
+        )
+        return cls(int(paired.sum()), int((count == 1).sum()), contributing)
+
+
 @dataclass
 class MetricResult:
+    """One agreement figure and everything a sentence about it may state.
+
+    The method paragraph, the headline and the tables are all rendered from this object, so a
+    number cannot differ between them.
+    """
+
     metric: str
     value: float | None
     reason: str | None
-    units: int
-    coders: int
+    units: int  # units paired: coded by two or more of the coders
+    coders: int  # coders who contributed a value to a paired unit
     ci95: tuple[float, float] | None = None
     interpretation: str = ""
     per_code: dict[str, dict[str, object]] | None = None
     extra: dict[str, object] = field(default_factory=dict)
+    label: str = ""
+    coder_names: tuple[str, ...] = ()
+    single_rated: int = 0  # units coded by one coder only
+    level: str = "nominal"
+    weights: str = "identity"
+    distance: str | None = None  # set-level alpha: MASI or Jaccard
+    codes: int | None = None  # coded data: how many codes
+    pooled: bool = False  # coded data, non-alpha overall: pooled over passage–code pairs
+    unit_word: str = "units"
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            self.label = metric_label(self.metric, self.level, self.weights, self.distance)
 
     def to_dict(self, with_ci: bool = False) -> dict[str, object]:
         result: dict[str, object] = {
             "metric": self.metric,
+            "label": self.label,
             "value": None if self.value is None else round(self.value, 6),
             "reason": self.reason,
             "units": self.units,
+            "single_rated_units": self.single_rated,
             "coders": self.coders,
+            "coder_names": list(self.coder_names),
+            "level": "set" if self.distance else self.level,
+            "weights": self.weights,
             "interpretation": self.interpretation,
         }
+        if self.distance:
+            result["distance"] = self.distance
         if with_ci:
             result["ci95"] = None if self.ci95 is None else [round(v, 6) for v in self.ci95]
         if self.per_code is not None:
@@ -130,19 +201,6 @@ def _two_coder_value(metric: str, values: np.ndarray, q: int, weights: str) -> V
     return cohen_from_table(table, weights) if metric == "cohen" else scott_from_table(table)
 
 
-def _pairable_units(
-    values: np.ndarray, metric: str, compressed: tuple[np.ndarray, np.ndarray] | None = None
-) -> int:
-    """Units coded by two or more coders (by both, for two-coder statistics)."""
-    if compressed is not None:
-        rows, mult = compressed
-        rated = rows.sum(axis=1)
-    else:
-        rated, mult = _column_sum(values >= 0), None
-    keep = rated == 2 if metric in TWO_CODER_METRICS and values.shape[1] == 2 else rated >= 2
-    return int(mult[keep].sum()) if mult is not None else int(keep.sum())
-
-
 def _column_sum(matrix: np.ndarray) -> np.ndarray:
     """Row sums of a units × few-columns array (column by column: much faster than axis=1)."""
     total = np.zeros(matrix.shape[0], dtype=np.int64)
@@ -151,7 +209,7 @@ def _column_sum(matrix: np.ndarray) -> np.ndarray:
     return total
 
 
-def _result(
+def _value_and_interval(
     metric: str,
     values: np.ndarray,
     q: int,
@@ -160,7 +218,7 @@ def _result(
     numeric: np.ndarray | None = None,
     ci: bool = False,
     compressed: tuple[np.ndarray, np.ndarray] | None = None,
-) -> MetricResult:
+) -> tuple[Value, tuple[float, float] | None]:
     interval = None
     if metric in TWO_CODER_METRICS:
         value = _two_coder_value(metric, values, q, weights)
@@ -188,15 +246,36 @@ def _result(
                 BOOTSTRAP_REPS,
                 BOOTSTRAP_SEED,
             )
+    return value, interval
+
+
+def _result(
+    metric: str,
+    value: Value,
+    interval: tuple[float, float] | None,
+    pairing: Pairing,
+    **details: object,
+) -> MetricResult:
+    """A result whose units and coders are the pairing's: those the value rests on."""
     return MetricResult(
         metric=metric,
         value=value.value,
         reason=value.reason,
-        units=_pairable_units(values, metric, compressed),
-        coders=values.shape[1],
+        units=pairing.units,
+        coders=len(pairing.coders),
         ci95=interval,
         interpretation=interpret(metric, value.value),
+        coder_names=pairing.coders,
+        single_rated=pairing.single,
+        **details,  # type: ignore[arg-type]
     )
+
+
+def _pairing(rated: np.ndarray, names: list[str], metric: str) -> Pairing:
+    """Two-coder statistics with more than two coders are undefined: they rest on nothing."""
+    if metric in TWO_CODER_METRICS and rated.shape[1] != 2:
+        return Pairing(0, 0, ())
+    return Pairing.of(rated, names)
 
 
 # -- rating data ---------------------------------------------------------------------------------------
@@ -210,22 +289,35 @@ def rating_metric(
     ci: bool = False,
 ) -> MetricResult:
     numeric = data.numeric_categories()
+    pairing = _pairing(data.values >= 0, data.coders, metric)
+    details = {"level": level, "weights": weights, "unit_word": "units"}
     if level in ("interval", "ratio") and numeric is None:
-        return MetricResult(
-            metric, None, f"the {level} level needs numeric categories", 0, len(data.coders)
-        )
-    result = _result(metric, data.values, len(data.categories), level, weights, numeric, ci)
-    result.extra = {"level": level, "weights": weights, "categories": data.categories}
+        value = Value.undefined(f"the {level} level needs numeric categories")
+        return _result(metric, value, None, pairing, **details)
+    value, interval = _value_and_interval(
+        metric, data.values, len(data.categories), level, weights, numeric, ci
+    )
+    result = _result(metric, value, interval, pairing, **details)
+    result.extra = {"categories": data.categories}
     return result
 
 
 # -- coded (set-valued) data ---------------------------------------------------------------------------
 
 
+def coded_pairing(data: CodedData, metric: str = "alpha") -> Pairing:
+    """The passages and coders a statistic over ``data`` rests on (the same for every code)."""
+    key = ("pairing", metric in TWO_CODER_METRICS)
+    if key not in data._counts:
+        data._counts[key] = _pairing(data.reviewed, data.coders, metric)
+    return data._counts[key]
+
+
 def code_metric(data: CodedData, code_index: int, metric: str, ci: bool = False) -> MetricResult:
     """One code as present/absent per passage, for the coders who reviewed the passage."""
     values, compressed = data.code_counts(code_index)
-    result = _result(metric, values, 2, ci=ci, compressed=compressed)
+    value, interval = _value_and_interval(metric, values, 2, ci=ci, compressed=compressed)
+    result = _result(metric, value, interval, coded_pairing(data, metric), unit_word="passages")
     if len(data.coders) == 2:
         prevalence, bias = prevalence_and_bias(values)
         result.extra = {"prevalence_index": prevalence.value, "bias_index": bias.value}
@@ -257,9 +349,11 @@ def _set_categories(data: CodedData) -> tuple[np.ndarray, np.ndarray]:
 
 def set_alpha(data: CodedData, distance: str = "masi", ci: bool = False) -> MetricResult:
     """Krippendorff's alpha over whole code sets per passage (MASI or Jaccard distance)."""
+    pairing = coded_pairing(data)
+    details = {"distance": distance, "codes": len(data.codes), "unit_word": "passages"}
     values, members = _set_categories(data)
     if not len(members):
-        return MetricResult("alpha", None, "no passage was reviewed", 0, len(data.coders))
+        return _result("alpha", Value.undefined("no passage was reviewed"), None, pairing, **details)
     delta = set_distances_from_members(members, distance)
     q = len(members)
 
@@ -267,21 +361,13 @@ def set_alpha(data: CodedData, distance: str = "masi", ci: bool = False) -> Metr
         return alpha_from_coincidences(coincidences_from_values(sample, q), delta=delta)
 
     value = statistic(values)
+    paired = _column_sum(values >= 0) >= 2  # resample the passages that enter alpha
     interval = (
-        bootstrap_interval(values, statistic, BOOTSTRAP_REPS, BOOTSTRAP_SEED)
+        bootstrap_interval(values[paired], statistic, BOOTSTRAP_REPS, BOOTSTRAP_SEED)
         if ci and value.value is not None
         else None
     )
-    return MetricResult(
-        metric="alpha",
-        value=value.value,
-        reason=value.reason,
-        units=_pairable_units(values, "alpha"),
-        coders=len(data.coders),
-        ci95=interval,
-        interpretation=interpret("alpha", value.value),
-        extra={"level": "set", "distance": distance},
-    )
+    return _result("alpha", value, interval, pairing, **details)
 
 
 def coded_metric(
@@ -296,6 +382,15 @@ def coded_metric(
     for index, code in enumerate(data.codes):
         result = code_metric(data, index, metric, ci)
         per_code[code] = result.to_dict(with_ci=ci)
+    overall = overall_metric(data, metric, distance, ci)
+    overall.per_code = per_code
+    return overall
+
+
+def overall_metric(
+    data: CodedData, metric: str, distance: str = "masi", ci: bool = False
+) -> MetricResult:
+    """The one overall figure of ``coded_metric``, without the per-code ones."""
     if metric == "alpha":
         overall = set_alpha(data, distance, ci)
     else:
@@ -304,14 +399,21 @@ def coded_metric(
             if data.codes
             else np.zeros((0, len(data.coders)), dtype=np.int8)
         )
-        overall = _result(metric, stacked, 2, ci=ci)
-        overall.extra = {"pooled_over_codes": True}
-    overall.per_code = per_code
+        value, interval = _value_and_interval(metric, stacked, 2, ci=ci)
+        overall = _result(
+            metric,
+            value,
+            interval,
+            coded_pairing(data, metric),
+            codes=len(data.codes),
+            pooled=True,
+            unit_word="passages",
+        )
     return overall
 
 
 def coder_pairs(data: CodedData, distance: str = "masi") -> dict[tuple[str, str], MetricResult]:
-    """Alpha over code sets for every pair of coders (human–human, LLM–human, LLM–consensus)."""
+    """Alpha over code sets for every pair of the given coders."""
     pairs = {}
     for i, first in enumerate(data.coders):
         for second in data.coders[i + 1 :]:
@@ -319,45 +421,70 @@ def coder_pairs(data: CodedData, distance: str = "masi") -> dict[tuple[str, str]
     return pairs
 
 
-def method_statement(
-    data: CodedData | RatingData,
-    metric: str,
-    distance: str = "masi",
-    ci: bool = False,
-    level: str = "nominal",
-) -> str:
-    """A paragraph a lead can paste into a paper: units, coders, metric, missing data, interval."""
-    coders = ", ".join(data.coders)
-    name = NAMES.get(metric, metric)
-    if isinstance(data, CodedData):
+MISSING_RULES = {
+    "alpha": "are not pairable and do not enter alpha (Krippendorff 2011)",
+    "percent": "do not enter percent agreement",
+    "cohen": "do not enter Cohen's kappa, which uses only the units both coders coded",
+    "scott": "enter the category proportions but not the observed agreement (Gwet 2014)",
+    "fleiss": "enter the category proportions but not the observed agreement (Gwet 2014)",
+    "ac1": "enter the category proportions but not the observed agreement (Gwet 2014)",
+    "bp": "do not enter the observed agreement, and chance agreement does not depend on them",
+}
+
+
+def _names(names: tuple[str, ...]) -> str:
+    return ", ".join(names) if names else "none"
+
+
+def method_statement(result: MetricResult) -> str:
+    """A paragraph a lead can paste into a paper, written from the result alone: every number
+    in it is one the result holds."""
+    word = result.unit_word
+    plural = "coder" if result.coders == 1 else "coders"
+    text = (
+        f"Agreement was assessed on {result.units} {word} coded by two or more of "
+        f"{result.coders} {plural} ({_names(result.coder_names)})"
+    )
+    if result.metric in TWO_CODER_METRICS:
         text = (
-            f"Agreement was assessed on {len(data.units)} passages (the units) coded by "
-            f"{len(data.coders)} coders ({coders}) with {len(data.codes)} codes. For each code, a "
-            "passage counted as coded or not coded by each coder who reviewed it; passages a coder "
-            f"did not review were treated as missing, not as disagreement. {name} was computed "
-            "per code"
+            f"Agreement was assessed on {result.units} {word} coded by both of "
+            f"{result.coders} {plural} ({_names(result.coder_names)})"
         )
-        if metric == "alpha":
+    text += "."
+    if result.single_rated:
+        text += (
+            f" A further {result.single_rated} {word} coded by one coder only "
+            f"{MISSING_RULES.get(result.metric, 'do not enter the statistic')}."
+        )
+    text += " Units a coder did not review were treated as missing, not as disagreement."
+    if result.codes is not None:
+        text += (
+            f" {metric_label(result.metric)} was computed for each "
+            f"of the {result.codes} codes, the code present or absent per {word[:-1]}"
+        )
+        if result.distance:
             text += (
-                f", and over the whole set of codes per passage with the {distance.upper()} "
-                "distance (Passonneau 2006)"
+                f"; overall, {result.label} compared the whole set of codes per "
+                f"{word[:-1]} (Passonneau 2006)."
             )
+        elif result.pooled:
+            text += f"; overall, {result.label} was pooled over every {word[:-1]}–code pair."
         else:
-            text += ", and pooled over all passage–code pairs"
-        text += "."
+            text += "."
     else:
-        text = (
-            f"Agreement was assessed on {len(data.units)} units rated by {len(data.coders)} coders "
-            f"({coders}) on the categories {', '.join(data.categories)}, using {name} at the {level} level. "
-            "Units a coder did not rate were treated as missing."
-        )
-    if ci:
+        text += f" The statistic is {result.label}."
+    if result.value is None:
+        text += f" The overall value is undefined: {result.reason}."
+    if result.ci95 is not None:
         text += (
             f" 95% confidence intervals are percentile bootstrap intervals from {BOOTSTRAP_REPS} "
-            f"resamples of units (seed {BOOTSTRAP_SEED})."
+            f"resamples of {word} (seed {BOOTSTRAP_SEED})."
         )
-    if metric == "alpha":
-        text += " Following Krippendorff (2004), alpha ≥ .800 is taken as reliable and ≥ .667 as sufficient for tentative conclusions."
-    elif metric != "percent":
+    if result.metric == "alpha":
+        text += (
+            " Following Krippendorff (2004), alpha ≥ .800 is taken as reliable and ≥ .667 as "
+            "sufficient for tentative conclusions."
+        )
+    elif result.metric != "percent":
         text += " Values are described with the Landis and Koch (1977) bands."
     return text

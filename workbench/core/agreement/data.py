@@ -15,14 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import select
 
 from workbench.core.agreement.statistics import compress
 from workbench.core.decoding import decode_bytes
 from workbench.core.errors import WorkbenchError
-from workbench.core.store import Project, schema
-from workbench.core.store.coding import CoderKind
-from workbench.core.store.queries import passage_key
+from workbench.core.store import Project
+from workbench.core.store.queries import passage_keys_for_ids
+from workbench.core.store.raters import read_ratings
 
 MISSING = -1
 
@@ -41,7 +40,9 @@ class CodedData:
     coder_kinds: dict[str, str]
     # From a project: each unit's passage row id, so one passage can be re-read after a decision
     passage_ids: list[int] | None = None
-    include_llm: bool = True
+    include_engines: bool = True
+    # engine coder -> the model, prompt and codebook version of its latest runs -> passages
+    provenance: dict[str, dict[str, int]] = field(default_factory=dict)
     _counts: dict = field(default_factory=dict, repr=False, compare=False)  # code index -> counts
 
     def code_counts(self, code_index: int) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
@@ -67,25 +68,40 @@ class CodedData:
     def select(self, coders: list[str] | None = None, codes: list[str] | None = None) -> CodedData:
         coder_index = (
             [self._index(self.coders, name, "coder") for name in coders]
-            if coders
+            if coders is not None
             else list(range(len(self.coders)))
         )
         code_index = (
             [self._index(self.codes, code, "code") for code in codes]
-            if codes
+            if codes is not None
             else list(range(len(self.codes)))
         )
+        return self._subset(self.reviewed[:, coder_index].any(axis=1), coder_index, code_index)
+
+    def units_where(self, keep: np.ndarray) -> CodedData:
+        """The same coders and codes on the units where ``keep`` is true (a stratum)."""
+        return self._subset(
+            np.asarray(keep, dtype=bool), list(range(len(self.coders))), list(range(len(self.codes)))
+        )
+
+    def _subset(self, keep: np.ndarray, coder_index: list[int], code_index: list[int]) -> CodedData:
         reviewed = self.reviewed[:, coder_index]
-        keep = reviewed.any(axis=1)
+        keep = keep & reviewed.any(axis=1)
+        names = [self.coders[i] for i in coder_index]
         return CodedData(
             units=[unit for unit, k in zip(self.units, keep, strict=True) if k],
-            coders=[self.coders[i] for i in coder_index],
+            coders=names,
             codes=[self.codes[i] for i in code_index],
             reviewed=reviewed[keep],
             present=self.present[keep][:, coder_index][:, :, code_index],
-            coder_kinds={
-                self.coders[i]: self.coder_kinds.get(self.coders[i], "human") for i in coder_index
-            },
+            coder_kinds={name: self.coder_kinds.get(name, "human") for name in names},
+            passage_ids=(
+                None
+                if self.passage_ids is None
+                else [pid for pid, k in zip(self.passage_ids, keep, strict=True) if k]
+            ),
+            include_engines=self.include_engines,
+            provenance={n: v for n, v in self.provenance.items() if n in names},
         )
 
     @staticmethod
@@ -112,68 +128,35 @@ class RatingData:
             return None
 
 
-def _collect(conn, include_llm: bool, passage_ids: list[int] | None = None):  # type: ignore[no-untyped-def]
-    """Reviews and applied codes per (passage, coder), optionally for some passages only."""
-    reviewed: dict[tuple[int, str], None] = {}
-    applied: dict[tuple[int, str], set[str]] = defaultdict(set)
-    coder_rows = conn.execute(
-        select(schema.coders.c.id, schema.coders.c.name, schema.coders.c.kind)
-    ).all()
-    names = {row.id: row.name for row in coder_rows}
-    kinds = {row.name: row.kind for row in coder_rows}
-
-    def only(query, column):  # type: ignore[no-untyped-def]
-        return query if passage_ids is None else query.where(column.in_(passage_ids))
-
-    r, c = schema.reviews, schema.codings
-    for passage_id, coder_id in conn.execute(
-        only(select(r.c.passage_id, r.c.coder_id), r.c.passage_id)
-    ):
-        reviewed[(passage_id, names[coder_id])] = None
-    for passage_id, coder_id, code in conn.execute(
-        only(select(c.c.passage_id, c.c.coder_id, c.c.code_id), c.c.passage_id)
-    ):
-        applied[(passage_id, names[coder_id])].add(code)
-    if include_llm:
-        runs, s = schema.suggestion_runs, schema.suggestions
-        for passage_id, engine, model in conn.execute(
-            only(select(runs.c.passage_id, runs.c.engine, runs.c.model), runs.c.passage_id)
-        ):
-            name = f"llm:{engine}/{model}"
-            kinds[name] = CoderKind.LLM.value
-            reviewed[(passage_id, name)] = None
-        for passage_id, engine, model, code in conn.execute(
-            only(select(s.c.passage_id, s.c.engine, s.c.model, s.c.code_id), s.c.passage_id)
-        ):
-            applied[(passage_id, f"llm:{engine}/{model}")].add(code)
-    return reviewed, applied, kinds
-
-
 def _coder_order(names: set[str], kinds: dict[str, str]) -> list[str]:
-    return sorted(names, key=lambda n: (kinds.get(n) != "human", kinds.get(n, ""), n))
+    """Humans first, then engines, then the consensus; by name within a kind."""
+    rank = {"human": 0, "engine": 1, "consensus": 2}
+    return sorted(names, key=lambda n: (rank.get(kinds.get(n, ""), 3), n))
 
 
-def project_data(project: Project, include_llm: bool = True) -> CodedData:
-    """Every coded passage reviewed by some coder: humans, the consensus, and each LLM engine
-    (its raw suggestions as a pseudo-coder named ``llm:<engine>/<model>``)."""
+def project_data(project: Project, include_engines: bool = True) -> CodedData:
+    """Every coded passage reviewed by some coder: humans, the consensus, and each engine (one
+    coder per engine and model, coding a passage with its latest suggestion set there).
+
+    Which of them count as raters is the caller's choice (see ``raters.choose_raters``)."""
     codebook = project.codebook
     if codebook is None:
         raise AgreementDataError(f"{project.location}: the project has no codebook")
     codes = [code.id for code in codebook.walk()]
     code_at = {code: i for i, code in enumerate(codes)}
     with project.reading() as conn:
-        reviewed, applied, kinds = _collect(conn, include_llm)
-        passage_ids = sorted({pid for pid, _ in reviewed})
-        keys = _passage_keys(conn, passage_ids)
-    coders = _coder_order({name for _, name in reviewed}, kinds)
+        ratings = read_ratings(conn, include_engines=include_engines)
+        passage_ids = sorted({pid for pid, _ in ratings.reviewed})
+        keys = passage_keys_for_ids(conn, passage_ids)
+    coders = _coder_order({name for _, name in ratings.reviewed}, ratings.kinds)
     unit_at = {pid: i for i, pid in enumerate(passage_ids)}
     coder_at = {name: i for i, name in enumerate(coders)}
     review = np.zeros((len(passage_ids), len(coders)), dtype=bool)
     present = np.zeros((len(passage_ids), len(coders), len(codes)), dtype=bool)
-    for pid, name in reviewed:
+    for pid, name in ratings.reviewed:
         review[unit_at[pid], coder_at[name]] = True
-    for (pid, name), found in applied.items():
-        if (pid, name) not in reviewed:
+    for (pid, name), found in ratings.applied.items():
+        if (pid, name) not in ratings.reviewed:
             continue
         for code in found:
             if code in code_at:
@@ -184,9 +167,10 @@ def project_data(project: Project, include_llm: bool = True) -> CodedData:
         codes,
         review,
         present,
-        kinds,
+        ratings.kinds,
         passage_ids,
-        include_llm,
+        include_engines,
+        provenance={name: dict(counts) for name, counts in ratings.provenance.items()},
     )
 
 
@@ -195,12 +179,13 @@ def refresh_passages(data: CodedData, project: Project, passage_ids: list[int]) 
     a decision, which touches a few rows instead of reloading a whole study."""
     if data.passage_ids is None:
         return project_data(project)
-    include_llm = data.include_llm
+    include_engines = data.include_engines
     with project.reading() as conn:
-        reviewed, applied, kinds = _collect(conn, include_llm, passage_ids)
-        known, touched = set(data.passage_ids), {pid for pid, _ in reviewed}
+        ratings = read_ratings(conn, passage_ids, include_engines)
+        known, touched = set(data.passage_ids), {pid for pid, _ in ratings.reviewed}
         new_ids = [pid for pid in passage_ids if pid not in known and pid in touched]
-        keys = _passage_keys(conn, new_ids)
+        keys = passage_keys_for_ids(conn, new_ids)
+    reviewed, applied, kinds = ratings.reviewed, ratings.applied, ratings.kinds
     coders = list(data.coders)
     for name in _coder_order({name for _, name in reviewed} - set(coders), kinds):
         coders.append(name)
@@ -229,23 +214,9 @@ def refresh_passages(data: CodedData, project: Project, passage_ids: list[int]) 
         present,
         {**data.coder_kinds, **kinds},
         all_ids,
-        include_llm,
+        include_engines,
+        provenance=data.provenance,
     )
-
-
-def _passage_keys(conn, passage_ids: list[int]) -> dict[int, str]:  # type: ignore[no-untyped-def]
-    p, t = schema.passages, schema.transcripts
-    keys: dict[int, str] = {}
-    for start in range(0, len(passage_ids), 500):
-        rows = conn.execute(
-            select(p.c.id, t.c.external_id, p.c.position)
-            .join(t, t.c.id == p.c.transcript_id)
-            .where(p.c.id.in_(passage_ids[start : start + 500]))
-        )
-        keys.update(
-            {pid: passage_key(external_id, position) for pid, external_id, position in rows}
-        )
-    return keys
 
 
 def read_ratings_csv(

@@ -1,4 +1,8 @@
-"""The ``workbench agreement`` command's report: one metric as an object, or a table of all."""
+"""The ``workbench agreement`` command's result: one metric as an object, or a table of all.
+
+Every number printed and every sentence around it come from the ``MetricResult`` objects made
+here; the text rendering below only formats them.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ from pathlib import Path
 
 from workbench.core.agreement.compute import (
     METRICS,
-    NAMES,
     coded_metric,
     method_statement,
     rating_metric,
@@ -14,17 +17,18 @@ from workbench.core.agreement.compute import (
 from workbench.core.agreement.data import (
     AgreementDataError,
     CodedData,
+    RatingData,
     project_data,
     read_ratings_csv,
 )
+from workbench.core.agreement.engines import compare_engines
+from workbench.core.agreement.raters import choose_raters
+from workbench.core.agreement.strata import agreement_by
 from workbench.core.store import Project
 
 
-def load_source(source: str, categories: list[str] | None) -> CodedData:
-    if source.lower().endswith((".csv", ".tsv")) and Path(source).exists():
-        return read_ratings_csv(source, categories)  # type: ignore[return-value]
-    with Project.open(source) as project:
-        return project_data(project)
+def is_ratings_file(source: str) -> bool:
+    return source.lower().endswith((".csv", ".tsv")) and Path(source).exists()
 
 
 def agreement_command(
@@ -37,45 +41,107 @@ def agreement_command(
     coders: list[str] | None = None,
     codes: list[str] | None = None,
     ci: bool = False,
-) -> tuple[dict[str, object], bool]:
-    """Compute what the CLI asked for; returns the JSON-ready report and whether it failed."""
-    data = load_source(source, categories)
-    if isinstance(data, CodedData):
-        if level not in (None, "set", "nominal"):
-            raise AgreementDataError(
-                f"--level {level}: coded (set-valued) data is nominal per code; use --level set"
-            )
-        data = data.select(coders=coders, codes=codes)
-        if weights != "identity":
-            raise AgreementDataError("--weights needs ordered single ratings, not sets of codes")
-        compute = lambda name: coded_metric(data, name, distance, ci)  # noqa: E731
-    else:
-        if codes:
-            raise AgreementDataError("--codes applies to coded (set-valued) data")
-        if coders:
-            keep = [
-                data.coders.index(c) if c in data.coders else _unknown(c, data.coders)
-                for c in coders
-            ]
-            data.values, data.coders = data.values[:, keep], coders
-        if level == "set":
-            raise AgreementDataError(
-                "--level set needs set-valued data (several rows per unit and coder)"
-            )
-        chosen_level = level or "nominal"
-        compute = lambda name: rating_metric(data, name, chosen_level, weights, ci)  # noqa: E731
+    include_engines: bool = False,
+    by: str | None = None,
+) -> dict[str, object]:
+    """Compute what the CLI asked for, as one JSON-ready object."""
+    if is_ratings_file(source):
+        if by is not None:
+            raise AgreementDataError("--by needs a project: a ratings file has no metadata")
+        data = read_ratings_csv(source, categories)
+        if isinstance(data, RatingData):
+            return _rating_report(source, data, metric, level, weights, coders, codes, ci)
+        return _coded_report(source, None, data, metric, level, distance, weights, coders, codes,
+                             ci, include_engines, None)
+    with Project.open(source) as project:
+        data = project_data(project)
+        return _coded_report(source, project, data, metric, level, distance, weights, coders,
+                             codes, ci, include_engines, by)
+
+
+def _coded_report(
+    source: str,
+    project: Project | None,
+    data: CodedData,
+    metric: str | None,
+    level: str | None,
+    distance: str,
+    weights: str,
+    coders: list[str] | None,
+    codes: list[str] | None,
+    ci: bool,
+    include_engines: bool,
+    by: str | None,
+) -> dict[str, object]:
+    if level not in (None, "set", "nominal"):
+        raise AgreementDataError(
+            f"--level {level}: coded (set-valued) data is nominal per code; use --level set"
+        )
+    if weights != "identity":
+        raise AgreementDataError("--weights needs ordered single ratings, not sets of codes")
+    choice = choose_raters(data, coders, include_engines)
+    rated = data.select(coders=choice.raters, codes=codes)
     if metric is not None:
-        result = compute(metric).to_dict(with_ci=ci)
-        result["method"] = method_statement(data, metric, distance, ci, level or "nominal")
-        return result, False
-    table = [compute(name).to_dict(with_ci=ci) for name in METRICS]
-    return {
-        "source": source,
-        "units": len(data.units),
-        "coders": data.coders,
-        "metrics": table,
-        "method": method_statement(data, "alpha", distance, ci, level or "nominal"),
-    }, False
+        headline = coded_metric(rated, metric, distance, ci)
+        report: dict[str, object] = headline.to_dict(with_ci=ci)
+    else:
+        table = [coded_metric(rated, name, distance, ci) for name in METRICS]
+        headline = table[METRICS.index("alpha")]
+        report = {
+            "source": source,
+            "units": headline.units,
+            "coders": list(headline.coder_names),
+            "metrics": [result.to_dict(with_ci=ci) for result in table],
+        }
+    report["method"] = method_statement(headline)
+    report["raters"] = choice.to_dict()
+    engines_left_out = [e for e in choice.engines if e not in choice.raters]
+    if engines_left_out and not coders:
+        comparisons = compare_engines(data.select(codes=codes), engines_left_out, choice.humans)
+        report["engines"] = [c.to_dict() for c in comparisons]
+    if by is not None:
+        assert project is not None
+        strata = agreement_by(project, rated, by, metric or "alpha", distance)
+        report["by"] = {"field": by, "strata": [s.to_dict() for s in strata]}
+    return report
+
+
+def _rating_report(
+    source: str,
+    data: RatingData,
+    metric: str | None,
+    level: str | None,
+    weights: str,
+    coders: list[str] | None,
+    codes: list[str] | None,
+    ci: bool,
+) -> dict[str, object]:
+    if codes:
+        raise AgreementDataError("--codes applies to coded (set-valued) data")
+    if coders:
+        keep = [
+            data.coders.index(c) if c in data.coders else _unknown(c, data.coders) for c in coders
+        ]
+        data = RatingData(data.units, list(coders), data.categories, data.values[:, keep])
+    if level == "set":
+        raise AgreementDataError(
+            "--level set needs set-valued data (several rows per unit and coder)"
+        )
+    chosen_level = level or "nominal"
+    if metric is not None:
+        headline = rating_metric(data, metric, chosen_level, weights, ci)
+        report: dict[str, object] = headline.to_dict(with_ci=ci)
+    else:
+        table = [rating_metric(data, name, chosen_level, weights, ci) for name in METRICS]
+        headline = table[METRICS.index("alpha")]
+        report = {
+            "source": source,
+            "units": headline.units,
+            "coders": list(headline.coder_names),
+            "metrics": [result.to_dict(with_ci=ci) for result in table],
+        }
+    report["method"] = method_statement(headline)
+    return report
 
 
 def _unknown(name: str, known: list[str]) -> int:
@@ -86,22 +152,52 @@ def _number(value: object) -> str:
     return "undefined" if value is None else f"{value:.3f}"
 
 
+def _interval(row: dict) -> str:
+    ci = row.get("ci95")
+    return f"  [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""
+
+
+def _metric_line(row: dict) -> str:
+    why = f"  ({row['reason']})" if row["reason"] else f"  {row['interpretation']}"
+    return (
+        f"{row['label']:<44} {_number(row['value']):>9}{_interval(row)}  n={row['units']}{why}"
+    )
+
+
 def format_report(report: dict[str, object]) -> str:
+    """The report as text for people; the same numbers as ``--json``."""
     lines = []
     rows = report.get("metrics", [report])
     if "metrics" in report:
+        coders = ", ".join(report["coders"]) or "none"  # type: ignore[arg-type]
         lines.append(
-            f"{report['source']}: {report['units']} units, coders: {', '.join(report['coders'])}"
-        )  # type: ignore[arg-type]
-    for row in rows:  # type: ignore[union-attr]
-        ci = f"  [{row['ci95'][0]:.3f}, {row['ci95'][1]:.3f}]" if row.get("ci95") else ""
-        why = f"  ({row['reason']})" if row["reason"] else f"  {row['interpretation']}"
-        lines.append(
-            f"{NAMES[row['metric']]:<24} {_number(row['value']):>9}{ci}  n={row['units']}{why}"
+            f"{report['source']}: {report['units']} units coded by two or more coders; "
+            f"coders: {coders}"
         )
+    raters = report.get("raters")
+    if isinstance(raters, dict):
+        lines.append(f"raters: {raters['rule']} ({', '.join(raters['raters']) or 'none'})")
+    for row in rows:  # type: ignore[union-attr]
+        lines.append(_metric_line(row))
         for code, item in (row.get("per_code") or {}).items():
             reason = f" ({item['reason']})" if item["reason"] else ""
-            lines.append(f"    {code:<30} {_number(item['value']):>9}  n={item['units']}{reason}")
+            lines.append(
+                f"    {code:<30} {_number(item['value']):>9}{_interval(item)}  "
+                f"n={item['units']}{reason}"
+            )
+    by = report.get("by")
+    if isinstance(by, dict):
+        lines.append("")
+        lines.append(f"by {by['field']}:")
+        for stratum in by["strata"]:
+            lines.append(f"    {stratum['stratum']:<20} {_metric_line(stratum)}")
+    engines = report.get("engines")
+    if engines:
+        lines.append("")
+        lines.append("engines against the human coders (not counted as raters above):")
+        for item in engines:  # type: ignore[union-attr]
+            lines.append(f"  {item['engine']}: {item['verdict']}")
+            lines.append(f"    {item['sentence']}")
     lines.append("")
     lines.append(str(report.get("method", "")))
     return "\n".join(lines)

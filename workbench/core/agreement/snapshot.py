@@ -1,4 +1,8 @@
-"""Everything the live agreement panel shows, computed in one call (on a worker thread)."""
+"""Everything the live agreement panel shows, computed in one call (on a worker thread).
+
+The raters are the human coders; each engine is shown against them, never among them, and the
+consensus appears in neither.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,9 @@ from dataclasses import dataclass
 
 from workbench.core.agreement.compute import MetricResult, code_metric, coder_pairs, set_alpha
 from workbench.core.agreement.data import CodedData, project_data
+from workbench.core.agreement.engines import EngineComparison, compare_engine, compare_engines
+from workbench.core.agreement.raters import choose_raters
+from workbench.core.agreement.strata import Stratum, agreement_by
 from workbench.core.store import Project
 
 
@@ -13,42 +20,69 @@ from workbench.core.store import Project
 class CodeRow:
     code: str
     human: MetricResult  # among human coders
-    llm_vs_humans: MetricResult | None  # the LLM pseudo-coder with the human coders
+    engine: EngineComparison | None  # the first engine against the human coders
 
 
 @dataclass(frozen=True)
 class AgreementSnapshot:
     metric: str
     humans: list[str]
-    llms: list[str]
+    engines: list[str]
     overall: MetricResult
     rows: list[CodeRow]
-    pairs: dict[tuple[str, str], MetricResult]
+    pairs: dict[tuple[str, str], MetricResult]  # humans and engines, pair by pair
     data: CodedData
+    engine_overall: list[EngineComparison]
+    by: str | None = None
+    strata: list[Stratum] | None = None
 
 
-def agreement_snapshot(project: Project, metric: str = "alpha") -> AgreementSnapshot:
-    return snapshot_of(project_data(project), metric)
+def agreement_snapshot(
+    project: Project, metric: str = "alpha", by: str | None = None
+) -> AgreementSnapshot:
+    return snapshot_of(project_data(project), metric, project if by else None, by)
 
 
-def snapshot_of(data: CodedData, metric: str = "alpha") -> AgreementSnapshot:
-    """The panel's figures from coded data already in memory (no database work)."""
-    humans = [c for c in data.coders if data.coder_kinds.get(c) == "human"]
-    llms = [c for c in data.coders if data.coder_kinds.get(c) == "llm"]
-    human_data = data.select(coders=humans) if humans else data.select(coders=[])
+def snapshot_of(
+    data: CodedData,
+    metric: str = "alpha",
+    project: Project | None = None,
+    by: str | None = None,
+) -> AgreementSnapshot:
+    """The panel's figures from coded data already in memory (the strata read metadata)."""
+    choice = choose_raters(data)
+    humans, engines = choice.humans, choice.engines
+    human_data = data.select(coders=humans)
     rows = []
-    with_llm = data.select(coders=humans + llms[:1]) if humans and llms else None
     for index, code in enumerate(data.codes):
         human = (
             code_metric(human_data, index, metric)
             if humans
             else MetricResult(metric, None, "no human coders", 0, 0)
         )
-        llm = code_metric(with_llm, index, metric) if with_llm is not None else None
-        rows.append(CodeRow(code, human, llm))
+        engine = (
+            compare_engine(data, engines[0], humans, code) if engines and len(humans) >= 2 else None
+        )
+        rows.append(CodeRow(code, human, engine))
     overall = (
         set_alpha(human_data)
         if len(humans) >= 2
         else MetricResult("alpha", None, "needs two human coders", 0, len(humans))
     )
-    return AgreementSnapshot(metric, humans, llms, overall, rows, coder_pairs(data), data)
+    strata = (
+        agreement_by(project, human_data, by, metric)
+        if project is not None and by and len(humans) >= 2
+        else None
+    )
+    return AgreementSnapshot(
+        metric,
+        humans,
+        engines,
+        overall,
+        rows,
+        coder_pairs(data.select(coders=humans + engines)),
+        data,
+        compare_engines(data, engines, humans),
+        by,
+        strata,
+    )

@@ -14,10 +14,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select
 
-from workbench.core.store import Project, schema
+from workbench.core.store import Project
 from workbench.core.store.coding import human_coding
+from workbench.core.store.raters import read_ratings
 
 Z95 = 1.959963984540054
 
@@ -58,32 +58,23 @@ def ppi_mean(
 
 
 def project_prevalence(
-    project: Project, code: str, engine_model: str | None = None, min_confidence: float = 0.5
+    project: Project, code: str, engine: str | None = None, min_confidence: float = 0.5
 ) -> Prevalence:
-    """A code's share of coded passages: the LLM's codes on every passage it saw, corrected by
-    the passages humans reviewed. The human-reviewed passages must be a random sample (draw
-    them with ``workbench sample``), or the interval is not valid."""
-    runs, s = schema.suggestion_runs, schema.suggestions
+    """A code's share of coded passages: an engine's codes on every passage it saw (its latest
+    suggestions there, at ``min_confidence`` or more), corrected by the passages humans
+    reviewed. The human-reviewed passages must be a random sample (draw them with
+    ``workbench sample``), or the interval is not valid."""
     with project.reading() as conn:
-        query = select(runs.c.passage_id, runs.c.engine, runs.c.model)
-        seen = [(pid, f"{engine}/{model}") for pid, engine, model in conn.execute(query)]
-        models = sorted({name for _, name in seen})
-        if not models:
-            raise ValueError("no LLM suggestions in the project")
-        chosen = engine_model or models[0]
-        units = sorted({pid for pid, name in seen if name == chosen})
-        engine, model = chosen.split("/", 1)
-        flagged = set(
-            conn.execute(
-                select(s.c.passage_id).where(
-                    s.c.engine == engine,
-                    s.c.model == model,
-                    s.c.code_id == code,
-                    s.c.confidence >= min_confidence,
-                )
-            ).scalars()
-        )
+        ratings = read_ratings(conn, min_confidence=min_confidence)
         reviewed, applied = human_coding(conn)
+    engines = sorted(name for name, kind in ratings.kinds.items() if kind == "engine")
+    if not engines:
+        raise ValueError("no engine suggestions in the project")
+    chosen = engine or engines[0]
+    units = sorted(pid for pid, name in ratings.reviewed if name == chosen)
+    flagged = {
+        pid for (pid, name), codes in ratings.applied.items() if name == chosen and code in codes
+    }
     labelled = [pid for pid in units if pid in reviewed]
     predictions_all = np.array([pid in flagged for pid in units])
     predictions_labelled = np.array([pid in flagged for pid in labelled])

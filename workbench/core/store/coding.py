@@ -19,9 +19,16 @@ from workbench.core.store import schema
 
 
 class CoderKind(str, Enum):
+    """Who a coder is. Only humans are raters by default; an engine is compared with them, and
+    the consensus is the adjudicated result, never a rater."""
+
     HUMAN = "human"
-    LLM = "llm"
+    ENGINE = "engine"
     CONSENSUS = "consensus"
+
+
+CONSENSUS_CODER = "consensus"
+ENGINE_PREFIX = "engine:"  # engine coders are named engine:<rater>, e.g. engine:local
 
 
 class DecisionAction(str, Enum):
@@ -43,15 +50,42 @@ class CodingState:
     codes: frozenset[str]
 
 
-def ensure_coder(conn: Connection, name: str, kind: CoderKind = CoderKind.HUMAN) -> int:
-    """The id of coder ``name``, created on first use."""
+def engine_coder_name(rater: str) -> str:
+    """The coder an engine codes as: one per engine and model (``engine:claude/<model>``)."""
+    return ENGINE_PREFIX + rater
+
+
+def check_coder_name(name: str, kind: CoderKind) -> str:
+    """``name`` stripped, or why it cannot be a coder of ``kind``.
+
+    The reserved names keep kinds apart: a person typing ``consensus`` into a decisions file
+    must not write over adjudicated codes, nor pose as an engine.
+    """
     name = name.strip()
     if not name:
         raise DecisionError("a coder needs a name")
+    if kind is not CoderKind.CONSENSUS and name.casefold() == CONSENSUS_CODER:
+        raise DecisionError(
+            f"'{name}' is the consensus coder (adjudicated codes, written with "
+            "'workbench adjudicate'); choose another coder name"
+        )
+    if kind is not CoderKind.ENGINE and name.casefold().startswith(ENGINE_PREFIX):
+        raise DecisionError(
+            f"'{name}': names starting with '{ENGINE_PREFIX}' belong to suggestion engines"
+        )
+    return name
+
+
+def ensure_coder(conn: Connection, name: str, kind: CoderKind = CoderKind.HUMAN) -> int:
+    """The id of coder ``name`` of ``kind``, created on first use; a name taken by a coder of
+    another kind is refused rather than shared."""
+    name = check_coder_name(name, kind)
     found = conn.execute(
         select(schema.coders.c.id, schema.coders.c.kind).where(schema.coders.c.name == name)
     ).first()
     if found is not None:
+        if found.kind != kind.value:
+            raise DecisionError(f"'{name}' is a coder of kind '{found.kind}', not '{kind.value}'")
         return int(found.id)
     return int(
         conn.execute(

@@ -27,6 +27,7 @@ from workbench.core.speakers import INTERVIEWER_LABELS
 from workbench.core.store import schema
 from workbench.core.store.audit import append_audit
 from workbench.core.store.database import is_url, make_engine
+from workbench.core.store.migrations import migrate
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,8 @@ class Project:
         self.engine = engine
         self.location = location
         self._settings: ProjectSettings | None = None
+        self.upgraded_from: int | None = None  # the schema version it was opened at, if older
+        self.upgrade_backup: Path | None = None  # the copy taken before that upgrade
 
     # -- opening and closing -------------------------------------------------------------------
 
@@ -168,7 +171,30 @@ class Project:
         if version < 1:
             engine.dispose()
             raise ProjectError(f"{location}: not a workbench project (no schema version)")
-        return cls(engine, str(location))
+        backup = None
+        if version < schema.SCHEMA_VERSION:
+            try:
+                backup = migrate(
+                    engine, str(location), version, None if is_url(location) else path
+                )
+            except (ProjectError, DBAPIError) as exc:
+                engine.dispose()
+                if isinstance(exc, ProjectError):
+                    raise
+                raise ProjectError(
+                    f"{location}: cannot upgrade the project from schema {version}: {exc.orig}"
+                ) from exc
+            log.warning(
+                "%s: upgraded from project schema %d to %d%s",
+                location,
+                version,
+                schema.SCHEMA_VERSION,
+                f"; the previous file is kept as {backup}" if backup else "",
+            )
+        project = cls(engine, str(location))
+        project.upgraded_from = version if version < schema.SCHEMA_VERSION else None
+        project.upgrade_backup = backup
+        return project
 
     def close(self) -> None:
         self.engine.dispose()

@@ -172,3 +172,18 @@ def passage_ids_for_keys(conn: Connection, keys: Iterable[str]) -> dict[str, int
             if position in wanted[external_id]:
                 found[passage_key(external_id, position)] = passage_id
     return found
+
+
+def passage_keys_for_ids(conn: Connection, passage_ids: Iterable[int]) -> dict[int, str]:
+    """Public ids (``work_0001#7``) of passage rows."""
+    p, t = schema.passages, schema.transcripts
+    ids = list(passage_ids)
+    keys: dict[int, str] = {}
+    for start in range(0, len(ids), _CHUNK):
+        rows = conn.execute(
+            select(p.c.id, t.c.external_id, p.c.position)
+            .join(t, t.c.id == p.c.transcript_id)
+            .where(p.c.id.in_(ids[start : start + _CHUNK]))
+        )
+        keys.update({pid: passage_key(external_id, pos) for pid, external_id, pos in rows})
+    return keys

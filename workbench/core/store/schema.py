@@ -23,7 +23,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-SCHEMA_VERSION = 1
+# 2: engines are coders (kind "engine", one per engine and model) and each suggestion run names
+#    the engine coder it codes as; the old kind "llm" is gone (see ``migrations``).
+SCHEMA_VERSION = 2
 
 metadata = MetaData()
 
@@ -104,7 +106,7 @@ coders = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("name", String(255), nullable=False, unique=True),
-    Column("kind", String(16), nullable=False),  # CoderKind
+    Column("kind", String(16), nullable=False),  # CoderKind: human, engine or consensus
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -129,6 +131,9 @@ suggestions = Table(
 
 # Which passages an engine has already looked at (with or without suggesting anything): the
 # cache key that keeps the same passage, codebook version, model and prompt from being sent twice.
+# ``coder_id`` is the engine coder the run codes as: one per engine and model, however often the
+# engine retrains or its prompt changes, so that agreement counts one rater per engine. Its
+# coding of a passage is the suggestion set of its latest run there.
 suggestion_runs = Table(
     "suggestion_runs",
     metadata,
@@ -138,6 +143,8 @@ suggestion_runs = Table(
     Column("model", String(128), primary_key=True),
     Column("prompt_version", String(64), primary_key=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("coder_id", Integer, ForeignKey("coders.id")),
+    Index("ix_suggestion_runs_coder", "coder_id", "passage_id"),
 )
 
 # Every request sent to a language model, with the tokens the API reported: spend is a sum here.

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, select
 
 from workbench.core.clock import utc_now
 from workbench.core.store import schema
+from workbench.core.store.coding import CoderKind, engine_coder_name, ensure_coder
 from workbench.suggest.engine import Suggestion
 
 _CHUNK = 500
@@ -68,8 +69,10 @@ def record_run(
     engine: str,
     model: str,
     prompt_version: str,
+    rater: str,
 ) -> None:
-    """Remember that these passages were processed, so they are never sent again."""
+    """Remember that these passages were processed, so they are never sent again, and as which
+    engine coder (``rater``: one per engine and model) the run codes them."""
     now = utc_now()
     rows = [
         {
@@ -83,6 +86,9 @@ def record_run(
         for passage_id in passage_ids
     ]
     if rows:
+        coder_id = ensure_coder(conn, engine_coder_name(rater), CoderKind.ENGINE)
+        for row in rows:
+            row["coder_id"] = coder_id
         conn.execute(schema.suggestion_runs.insert(), rows)
 
 

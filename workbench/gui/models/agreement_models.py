@@ -6,7 +6,9 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from workbench.core.agreement.adjudication import Disagreement
 from workbench.core.agreement.compute import MetricResult
+from workbench.core.agreement.engines import EngineComparison
 from workbench.core.agreement.snapshot import AgreementSnapshot
+from workbench.core.agreement.strata import Stratum
 
 ValueRole = Qt.ItemDataRole.UserRole + 1
 CodeRole = Qt.ItemDataRole.UserRole + 2
@@ -20,16 +22,22 @@ def _number(result: MetricResult | None) -> str:
     return "—" if result.value is None else f"{result.value:.3f}"
 
 
-def _tooltip(result: MetricResult | None) -> str:
-    if result is None:
-        return "no LLM coder yet"
+def _tooltip(result: MetricResult) -> str:
     if result.value is None:
         return f"undefined: {result.reason}"
     return f"{result.value:.3f}: {result.interpretation} (n = {result.units} passages)"
 
 
+def _engine_number(comparison: EngineComparison | None) -> str:
+    """The engine's mean pairwise alpha with the humans, marked when it falls short of theirs."""
+    if comparison is None or comparison.engine_human.value is None:
+        return "" if comparison is None else "—"
+    mark = " ▼" if comparison.verdict.startswith("agrees with the humans less") else ""
+    return f"{comparison.engine_human.value:.3f}{mark}"
+
+
 class CodeAgreementModel(QAbstractTableModel):
-    COLUMNS = ("Code", "Humans", "n", "", "LLM + humans")
+    COLUMNS = ("Code", "Humans", "n", "", "Engine vs humans")
 
     def __init__(self, code_names: dict[str, str], parent=None):  # type: ignore[no-untyped-def]
         super().__init__(parent)
@@ -76,10 +84,12 @@ class CodeAgreementModel(QAbstractTableModel):
                 _number(row.human),
                 str(row.human.units),
                 "",
-                _number(row.llm_vs_humans),
+                _engine_number(row.engine),
             ][column]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return _tooltip(row.llm_vs_humans if column == 4 else row.human)
+            if column == 4:
+                return row.engine.sentence if row.engine else "no engine has coded yet"
+            return _tooltip(row.human)
         if role == ValueRole:
             return row.human.value
         if role == CodeRole:
@@ -90,7 +100,7 @@ class CodeAgreementModel(QAbstractTableModel):
 
 
 class CoderMatrixModel(QAbstractTableModel):
-    """Alpha over code sets for every pair of coders (LLM and consensus included)."""
+    """Alpha over code sets for every pair of human coders and engines (not the consensus)."""
 
     def __init__(self, parent=None):  # type: ignore[no-untyped-def]
         super().__init__(parent)
@@ -99,7 +109,7 @@ class CoderMatrixModel(QAbstractTableModel):
 
     def set_snapshot(self, snapshot: AgreementSnapshot) -> None:
         self.beginResetModel()
-        self._coders = list(snapshot.data.coders)
+        self._coders = snapshot.humans + snapshot.engines
         self._pairs = dict(snapshot.pairs)
         self.endResetModel()
 
@@ -127,11 +137,59 @@ class CoderMatrixModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return _number(result)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return _tooltip(result)
+            return _tooltip(result) if result else None
         if role == ValueRole:
             return result.value if result else None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignCenter)
+        return None
+
+
+class StrataModel(QAbstractTableModel):
+    """The overall figure per value of a metadata field, with passages and interval."""
+
+    COLUMNS = ("", "Passages", "Alpha", "95% interval", "Reading")
+
+    def __init__(self, parent=None):  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self._field = ""
+        self._strata: list[Stratum] = []
+
+    def set_strata(self, field: str | None, strata: list[Stratum]) -> None:
+        self.beginResetModel()
+        self._field, self._strata = field or "", list(strata)
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._strata)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ):  # type: ignore[no-untyped-def]
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self._field if section == 0 else self.COLUMNS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):  # type: ignore[no-untyped-def]
+        if not index.isValid() or not 0 <= index.row() < len(self._strata):
+            return None
+        stratum = self._strata[index.row()]
+        result = stratum.result
+        if role == Qt.ItemDataRole.DisplayRole:
+            interval = (
+                f"{result.ci95[0]:.3f} to {result.ci95[1]:.3f}" if result.ci95 else "—"
+            )
+            reading = result.interpretation if result.value is not None else result.reason
+            return [stratum.value, str(result.units), _number(result), interval, reading][
+                index.column()
+            ]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _tooltip(result)
+        if role == ValueRole:
+            return result.value
         return None
 
 

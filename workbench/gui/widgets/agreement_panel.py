@@ -7,6 +7,8 @@ figures follow the coding as it happens without blocking it.
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QModelIndex, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
@@ -25,16 +27,18 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.agreement.adjudication import adjudicate, find_disagreements, memos_for
-from workbench.core.agreement.compute import METRICS, NAMES
+from workbench.core.agreement.compute import METRICS, NAMES, MetricResult
 from workbench.core.agreement.data import CodedData, project_data, refresh_passages
 from workbench.core.agreement.snapshot import AgreementSnapshot, snapshot_of
 from workbench.core.errors import WorkbenchError
 from workbench.core.store import Project
+from workbench.core.store.queries import metadata_fields
 from workbench.gui.models.agreement_models import (
     CodeAgreementModel,
     CoderMatrixModel,
     CodeRole,
     DisagreementModel,
+    StrataModel,
     ValueRole,
 )
 from workbench.gui.workers import start_task
@@ -83,6 +87,22 @@ class AgreementPanel(QWidget):
         for metric in METRICS:
             self.metric.addItem(NAMES[metric], metric)
         self.metric.setCurrentIndex(METRICS.index("alpha"))
+        self.by = QComboBox()
+        self.by.addItem("All passages", None)
+        with project.reading() as conn:
+            for name in metadata_fields(conn):
+                self.by.addItem(f"By {name}", name)
+        self.by.setToolTip("Agreement per value of a metadata field, each with its interval")
+        self.engines = QLabel("", objectName="subtitle")
+        self.engines.setWordWrap(True)
+        self.strata_model = StrataModel(self)
+        self.strata = QTableView()
+        self.strata.setModel(self.strata_model)
+        self.strata.verticalHeader().hide()
+        self.strata.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.strata.horizontalHeader().setStretchLastSection(True)
+        self.strata.setMaximumHeight(160)
+        self.strata.hide()
         self.overall = QLabel(
             "Agreement appears once two coders have reviewed the same passages.",
             objectName="subtitle",
@@ -132,13 +152,17 @@ class AgreementPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(QLabel("Agreement", objectName="section"))
         top.addStretch(1)
+        top.addWidget(self.by)
         top.addWidget(self.metric)
         layout.addLayout(top)
         layout.addWidget(self.overall)
+        layout.addWidget(self.engines)
+        layout.addWidget(self.strata)
         layout.addWidget(splitter, 1)
         self._debounce = QTimer(self, singleShot=True, interval=30)
         self._debounce.timeout.connect(self._recompute)
         self.metric.currentIndexChanged.connect(lambda _i: self.reload())
+        self.by.currentIndexChanged.connect(lambda _i: self.reload())
         self.codes.selectionModel().currentRowChanged.connect(lambda *_: self._show_disagreements())
         self.matrix.clicked.connect(self._pair_clicked)
         self.disagreements.doubleClicked.connect(self._open_passage)
@@ -171,6 +195,7 @@ class AgreementPanel(QWidget):
             self.data,
             pending,
             metric,
+            self.by.currentData(),
             on_done=self._apply,
             on_error=self._failed,
         )
@@ -181,15 +206,18 @@ class AgreementPanel(QWidget):
         selected = self._selected_code()
         self.codes_model.set_snapshot(snapshot)
         self.matrix_model.set_snapshot(snapshot)
-        overall = snapshot.overall
-        if overall.value is None:
-            self.overall.setText(f"Overall: undefined ({overall.reason}).")
-        else:
-            self.overall.setText(
-                f"Overall, code sets per passage (Krippendorff's alpha, MASI): {overall.value:.3f}, "
-                f"{overall.interpretation}; {overall.units} passages, human coders: {', '.join(snapshot.humans)}. "
-                f"{self.codes_model.hidden} codes no human coder has applied are not listed."
+        self.overall.setText(overall_sentence(snapshot.overall, self.codes_model.hidden))
+        self.engines.setText(
+            "<br>".join(
+                f"<b>{html.escape(item.engine)}</b> against the human coders: "
+                f"{html.escape(item.verdict)}."
+                for item in snapshot.engine_overall
             )
+        )
+        self.engines.setToolTip("\n\n".join(item.sentence for item in snapshot.engine_overall))
+        self.engines.setVisible(bool(snapshot.engine_overall))
+        self.strata_model.set_strata(snapshot.by, snapshot.strata or [])
+        self.strata.setVisible(snapshot.strata is not None)
         self._reselect(selected)
         self._show_disagreements()
         self.updated.emit()
@@ -215,7 +243,7 @@ class AgreementPanel(QWidget):
         """A cell of the coder matrix: the disagreements of that pair of coders."""
         if self.snapshot is None or index.row() == index.column():
             return
-        coders = self.snapshot.data.coders
+        coders = self.snapshot.humans + self.snapshot.engines
         self._pair = [coders[index.row()], coders[index.column()]]
         self.codes.clearSelection()
         self.codes.setCurrentIndex(QModelIndex())
@@ -289,9 +317,27 @@ class AgreementPanel(QWidget):
             self._settle({c.strip() for c in codes.split(",") if c.strip()}, "")
 
 
+def overall_sentence(overall: MetricResult, hidden: int) -> str:
+    """The panel's headline, from the result alone (the humans it rests on included)."""
+    if overall.value is None:
+        return f"{overall.label} among the human coders: undefined ({overall.reason})."
+    return (
+        f"{overall.label} among the human coders: {overall.value:.3f}, "
+        f"{overall.interpretation}; {overall.units} passages coded by two or more of "
+        f"{overall.coders} ({', '.join(overall.coder_names)}). "
+        f"{hidden} codes no human coder has applied are not listed."
+    )
+
+
 def _compute(
-    project: Project, data: CodedData | None, changed: list[int], metric: str, progress, cancel
+    project: Project,
+    data: CodedData | None,
+    changed: list[int],
+    metric: str,
+    by: str | None,
+    progress,
+    cancel,
 ):  # type: ignore[no-untyped-def]
     """Background function: never touches a widget."""
     data = project_data(project) if data is None else refresh_passages(data, project, changed)
-    return data, snapshot_of(data, metric)
+    return data, snapshot_of(data, metric, project, by)

@@ -1,0 +1,58 @@
+"""Agreement per stratum: do the coders agree in Arabic as well as in English?
+
+A stratum is the set of passages whose transcript has one value of a metadata field (language,
+group, site, …). Each stratum gets the same overall figure as the whole study, with its own
+passages, coders and bootstrap interval, so that strata can be compared and a weak one found.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from workbench.core.agreement.compute import MetricResult, overall_metric
+from workbench.core.agreement.data import AgreementDataError, CodedData
+from workbench.core.store import Project
+from workbench.core.store.queries import metadata_fields
+from workbench.core.store.raters import passage_field_values
+
+NO_VALUE = "(no value)"
+
+
+@dataclass(frozen=True)
+class Stratum:
+    value: str
+    passages: int  # passages in the stratum reviewed by any of the coders
+    result: MetricResult
+
+    def to_dict(self) -> dict[str, object]:
+        return {"stratum": self.value, "passages": self.passages, **self.result.to_dict(with_ci=True)}
+
+
+def stratum_values(project: Project, data: CodedData, field: str) -> list[str]:
+    """Each unit's value of ``field`` (``NO_VALUE`` where its transcript has none)."""
+    if data.passage_ids is None:
+        raise AgreementDataError("--by needs a project: a ratings file has no metadata")
+    with project.reading() as conn:
+        known = metadata_fields(conn)
+        if field not in known:
+            raise AgreementDataError(
+                f"--by {field}: no such metadata field; known: {', '.join(known) or 'none'}"
+            )
+        values = passage_field_values(conn, data.passage_ids, field)
+    return [values.get(pid, NO_VALUE) for pid in data.passage_ids]
+
+
+def agreement_by(
+    project: Project, data: CodedData, field: str, metric: str = "alpha", distance: str = "masi"
+) -> list[Stratum]:
+    """The overall metric in every stratum of ``field``, with its interval."""
+    values = np.array(stratum_values(project, data, field), dtype=object)
+    order = sorted(set(values), key=lambda v: (v == NO_VALUE, v))
+    strata = []
+    for value in order:
+        subset = data.units_where(values == value)
+        result = overall_metric(subset, metric, distance, ci=True)
+        strata.append(Stratum(str(value), len(subset.units), result))
+    return strata

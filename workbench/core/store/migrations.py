@@ -1,0 +1,107 @@
+"""Schema migrations: a project written by an older release opens in this one, upgraded in place.
+
+Each step takes the schema from version N to N + 1 inside one transaction, so a failed step
+leaves the project as it was. A SQLite project is copied first with SQLite's online backup
+(``<name>.before-schema-N.wb`` beside it); the copy is the way back if anything looks wrong.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, select, text
+
+from workbench.core.clock import utc_now
+from workbench.core.errors import DecisionError, ProjectError
+from workbench.core.store import schema
+from workbench.core.store.audit import append_audit
+from workbench.core.store.coding import CoderKind, engine_coder_name, ensure_coder
+
+log = logging.getLogger(__name__)
+
+
+def _engines_become_coders(conn: Connection) -> dict[str, object]:
+    """Schema 1 -> 2: one engine coder per engine and model, named on every suggestion run.
+
+    Schema 1 made a pseudo-coder of every (engine, model) pair, and the local engine's model
+    named its retrain (``tfidf-prototypes-73``), so each retrain counted as a coder. Here the
+    local engine becomes one coder, ``engine:local``; any other engine one per model.
+    """
+    conn.execute(text("ALTER TABLE suggestion_runs ADD COLUMN coder_id INTEGER REFERENCES coders(id)"))
+    conn.execute(
+        text("CREATE INDEX ix_suggestion_runs_coder ON suggestion_runs (coder_id, passage_id)")
+    )
+    conn.execute(text("UPDATE coders SET kind = 'engine' WHERE kind = 'llm'"))
+    runs = schema.suggestion_runs
+    pairs = conn.execute(select(runs.c.engine, runs.c.model).distinct()).all()
+    raters: dict[str, list[str]] = {}
+    for engine, model in pairs:
+        rater = "local" if engine == "local" else f"{engine}/{model}"
+        try:
+            coder_id = ensure_coder(conn, engine_coder_name(rater), CoderKind.ENGINE)
+        except DecisionError as exc:
+            raise ProjectError(f"cannot name the engine coder: {exc}") from exc
+        conn.execute(
+            runs.update()
+            .where(runs.c.engine == engine, runs.c.model == model)
+            .values(coder_id=coder_id)
+        )
+        raters.setdefault(engine_coder_name(rater), []).append(f"{engine}/{model}")
+    return {"engine coders": raters}
+
+
+# version N -> the step that makes it N + 1
+STEPS: dict[int, Callable[[Connection], dict[str, object]]] = {1: _engines_become_coders}
+
+
+def backup_sqlite(path: Path, label: str) -> Path:
+    """A consistent copy of a SQLite project beside it (SQLite's online backup API)."""
+    target = path.with_name(f"{path.stem}.{label}{path.suffix or '.wb'}")
+    if target.exists():
+        target = path.with_name(
+            f"{path.stem}.{label}-{utc_now().strftime('%Y%m%dT%H%M%S')}{path.suffix or '.wb'}"
+        )
+    try:
+        source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            copy = sqlite3.connect(target)
+            try:
+                source.backup(copy)
+            finally:
+                copy.close()
+        finally:
+            source.close()
+    except (sqlite3.Error, OSError) as exc:
+        target.unlink(missing_ok=True)
+        raise ProjectError(
+            f"{path}: cannot write the backup {target.name} before upgrading the project: {exc}"
+        ) from exc
+    return target
+
+
+def migrate(engine: Engine, location: str, version: int, sqlite_path: Path | None) -> Path | None:
+    """Upgrade the project from ``version`` to the current schema; returns the backup's path."""
+    backup = None
+    if sqlite_path is not None:
+        backup = backup_sqlite(sqlite_path, f"before-schema-{schema.SCHEMA_VERSION}")
+    while version < schema.SCHEMA_VERSION:
+        step = STEPS.get(version)
+        if step is None:
+            raise ProjectError(f"{location}: no upgrade from project schema {version}")
+        with engine.begin() as conn:
+            detail = step(conn)
+            conn.execute(
+                schema.meta.update()
+                .where(schema.meta.c.key == "schema_version")
+                .values(value=str(version + 1))
+            )
+            detail.update(
+                {"from": version, "to": version + 1, "backup": backup.name if backup else None}
+            )
+            append_audit(conn, "workbench", "project.migrate", detail)
+        log.info("%s: project schema %d upgraded to %d", location, version, version + 1)
+        version += 1
+    return backup

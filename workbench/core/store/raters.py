@@ -1,0 +1,136 @@
+"""Who coded which passage how, as agreement reads it: humans, engines and the consensus.
+
+Humans and the consensus code through decisions (``reviews`` and ``codings``). An engine codes
+through its suggestion runs: it is one coder per engine and model, and its coding of a passage
+is the suggestion set of its latest run there, whichever retrain, prompt revision or codebook
+version produced it. Which versions those latest runs came from is kept as provenance, so a
+report can say what the engine figures stand on.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, select
+
+from workbench.core.store import schema
+
+_CHUNK = 500
+
+
+@dataclass
+class Ratings:
+    """Reviewed (passage, coder) pairs and the codes applied in each, with each coder's kind."""
+
+    reviewed: set[tuple[int, str]] = field(default_factory=set)
+    applied: dict[tuple[int, str], set[str]] = field(default_factory=lambda: defaultdict(set))
+    kinds: dict[str, str] = field(default_factory=dict)
+    # engine coder -> "model · prompt P · codebook vN" -> passages whose latest run it was
+    provenance: dict[str, Counter] = field(default_factory=dict)
+
+
+def _chunks(ids: Sequence[int] | None) -> list[list[int] | None]:
+    if ids is None:
+        return [None]
+    ids = list(ids)
+    return [ids[start : start + _CHUNK] for start in range(0, len(ids), _CHUNK)]
+
+
+def coder_kinds(conn: Connection) -> dict[str, str]:
+    """Every coder's name and kind (human, engine, consensus)."""
+    c = schema.coders
+    return dict(conn.execute(select(c.c.name, c.c.kind)).all())
+
+
+def read_ratings(
+    conn: Connection,
+    passage_ids: Sequence[int] | None = None,
+    include_engines: bool = True,
+    min_confidence: float = 0.0,
+) -> Ratings:
+    """Everything agreement needs, for every passage or only ``passage_ids``; an engine's
+    suggestions below ``min_confidence`` are not among its codes."""
+    c = schema.coders
+    names = dict(conn.execute(select(c.c.id, c.c.name)).all())
+    ratings = Ratings(kinds=coder_kinds(conn))
+    r, k = schema.reviews, schema.codings
+    for chunk in _chunks(passage_ids):
+        reviews = select(r.c.passage_id, r.c.coder_id)
+        codings = select(k.c.passage_id, k.c.coder_id, k.c.code_id)
+        if chunk is not None:
+            reviews = reviews.where(r.c.passage_id.in_(chunk))
+            codings = codings.where(k.c.passage_id.in_(chunk))
+        for passage_id, coder_id in conn.execute(reviews):
+            ratings.reviewed.add((passage_id, names[coder_id]))
+        for passage_id, coder_id, code in conn.execute(codings):
+            ratings.applied[(passage_id, names[coder_id])].add(code)
+    if include_engines:
+        _read_engine_codings(conn, passage_ids, names, ratings, min_confidence)
+    return ratings
+
+
+def _read_engine_codings(
+    conn: Connection,
+    passage_ids: Sequence[int] | None,
+    names: dict[int, str],
+    ratings: Ratings,
+    min_confidence: float,
+) -> None:
+    runs, s = schema.suggestion_runs, schema.suggestions
+    latest: dict[tuple[int, int], tuple] = {}
+    for chunk in _chunks(passage_ids):
+        query = select(
+            runs.c.passage_id,
+            runs.c.coder_id,
+            runs.c.created_at,
+            runs.c.codebook_version,
+            runs.c.engine,
+            runs.c.model,
+            runs.c.prompt_version,
+        ).where(runs.c.coder_id.is_not(None))
+        if chunk is not None:
+            query = query.where(runs.c.passage_id.in_(chunk))
+        for passage_id, coder_id, created, version, engine, model, prompt in conn.execute(query):
+            run = (created, version, prompt, engine, model)
+            key = (passage_id, coder_id)
+            if key not in latest or run > latest[key]:
+                latest[key] = run
+    wanted: dict[tuple, str] = {}
+    for (passage_id, coder_id), (_created, version, prompt, engine, model) in latest.items():
+        name = names[coder_id]
+        ratings.reviewed.add((passage_id, name))
+        wanted[(passage_id, version, engine, model, prompt)] = name
+        ratings.provenance.setdefault(name, Counter())[
+            f"{model} · prompt {prompt} · codebook v{version}"
+        ] += 1
+    for chunk in _chunks(passage_ids):
+        query = select(
+            s.c.passage_id, s.c.codebook_version, s.c.engine, s.c.model, s.c.prompt_version,
+            s.c.code_id,
+        ).where(s.c.confidence >= min_confidence)
+        if chunk is not None:
+            query = query.where(s.c.passage_id.in_(chunk))
+        for passage_id, version, engine, model, prompt, code in conn.execute(query):
+            name = wanted.get((passage_id, version, engine, model, prompt))
+            if name is not None:
+                ratings.applied[(passage_id, name)].add(code)
+
+
+def passage_field_values(
+    conn: Connection, passage_ids: Sequence[int], field_name: str
+) -> dict[int, str]:
+    """Each passage's value of a transcript metadata field (passages without one are left out)."""
+    p, t, m = schema.passages, schema.transcripts, schema.transcript_metadata
+    values: dict[int, str] = {}
+    for chunk in _chunks(passage_ids):
+        query = (
+            select(p.c.id, m.c.value)
+            .join(t, t.c.id == p.c.transcript_id)
+            .join(m, (m.c.external_id == t.c.external_id) & (m.c.field == field_name))
+        )
+        if chunk is not None:
+            query = query.where(p.c.id.in_(chunk))
+        values.update(conn.execute(query).all())
+    return values
