@@ -375,3 +375,42 @@ def test_long_context_turns_are_shortened_until_selected(qtbot, project):
     window.controller.go_to_row(0)
     assert opening.data(CardRole).expanded
     assert window.delegate.layout(opening.data(CardRole), 700, window.font()).height > option_height
+
+
+def _unmodified(sequence) -> bool:
+    return sequence[0].keyboardModifiers() == Qt.KeyboardModifier.NoModifier
+
+
+def test_the_windows_plain_keys_are_exactly_the_cores_reserved_keys(qtbot, project):
+    """The codebook check refuses the core's reserved keys; this keeps them the GUI's keys."""
+    from PySide6.QtGui import QKeySequence
+
+    from workbench.core.keys import RESERVED_KEYS, WORKSPACE_KEYS, has_modifier
+
+    window = make_window(qtbot, project)
+    code_keys = {QKeySequence(k.upper()).toString() for k in window.shortcuts.values()}
+    bound = {
+        sequence.toString()
+        for action in window.actions()
+        for sequence in action.shortcuts()
+        if _unmodified(sequence)
+    }
+    reserved = {
+        QKeySequence(k).toString()
+        for keys in WORKSPACE_KEYS.values()
+        for k in keys
+        if not has_modifier(k)
+    }
+    assert bound - code_keys == reserved
+    assert not {k.casefold() for k in window.shortcuts.values()} & set(RESERVED_KEYS)
+
+
+def test_a_reserved_codebook_shortcut_is_not_bound(qtbot, project):
+    from workbench.core.codebook import parse_codebook
+    from workbench.gui.main_window import code_shortcuts
+
+    text = project.codebook.source_text.replace('shortcut: "1"', "shortcut: j", 1)
+    codebook = parse_codebook(text)
+    assert [c.id for c in codebook.walk() if c.shortcut == "j"]
+    assert "j" not in code_shortcuts(codebook).values()
+
