@@ -414,3 +414,53 @@ def test_a_reserved_codebook_shortcut_is_not_bound(qtbot, project):
     assert [c.id for c in codebook.walk() if c.shortcut == "j"]
     assert "j" not in code_shortcuts(codebook).values()
 
+
+def _dump(location) -> list[str]:
+    import sqlite3
+
+    connection = sqlite3.connect(f"file:{location}?mode=ro", uri=True)
+    try:
+        return list(connection.iterdump())
+    finally:
+        connection.close()
+
+
+def test_gui_screenshot_leaves_the_project_as_it_was(qtbot, project, tmp_path, monkeypatch):
+    from workbench.cli import main
+    from workbench.suggest.runner import run_suggestions
+
+    session = CodingSession(project, "ana")
+    with project.reading() as conn:
+        transcript_id = conn.execute(
+            select(schema.transcripts.c.id).where(schema.transcripts.c.external_id == "work_0067")
+        ).scalar_one()
+        passage_id = conn.execute(
+            select(schema.passages.c.id).where(
+                schema.passages.c.transcript_id == transcript_id, schema.passages.c.coded.is_(True)
+            )
+        ).first()[0]
+    run_suggestions(project, FixedEngine(), [transcript_id])
+    session.apply_code(passage_id, "hope.time")
+    session.save_memo(passage_id, "a memo")
+    before = _dump(project.location)
+    monkeypatch.delenv("WORKBENCH_CODER", raising=False)
+    monkeypatch.setenv("WORKBENCH_SETTINGS", str(tmp_path / "settings.json"))
+    for coder in (["--coder", "newcomer"], ["--coder", "ana"], []):
+        shot = tmp_path / f"shot{len(coder)}{coder[-1:]}.png"
+        argv = ["gui", project.location, "--screenshot", str(shot), "--transcript", "work_0067"]
+        assert main(argv + coder) == 0
+        assert shot.stat().st_size > 0
+    assert _dump(project.location) == before  # no coder, run, suggestion, audit row, nothing
+    assert not (tmp_path / "settings.json").exists()
+
+
+def test_gui_unknown_transcript_exits_1_naming_it(qtbot, project, tmp_path, capsys):
+    from workbench.cli import main
+
+    shot = tmp_path / "shot.png"
+    argv = ["gui", project.location, "--screenshot", str(shot), "--transcript", "work_9999"]
+    assert main(argv + ["--coder", "ana"]) == 1
+    err = capsys.readouterr().err
+    assert "--transcript 'work_9999': no such transcript" in err
+    assert "work_0008" in err and "Traceback" not in err
+    assert not shot.exists()

@@ -343,6 +343,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
         size=args.size,
         transcript=args.transcript,
         coder=args.coder,
+        read_only=bool(args.screenshot),  # a screenshot of a real study leaves no trace in it
     )
 
 
@@ -515,7 +516,12 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub = add(name, handler, help_text)
         sub.add_argument("project", nargs="?", help="project file (demo: where to create it)")
-        sub.add_argument("--screenshot", metavar="FILE.png", help="render offscreen, save, exit")
+        sub.add_argument(
+            "--screenshot",
+            metavar="FILE.png",
+            help="render offscreen, save, exit"
+            + (" (the project is opened read-only)" if name == "gui" else ""),
+        )
         sub.add_argument("--size", default="1400x900", help="window size for --screenshot")
         sub.add_argument("--transcript", help="transcript id to show first")
         sub.add_argument("--coder", help="your coder name (otherwise asked once and remembered)")

@@ -109,7 +109,10 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         self.coder_label = QLabel(f"Coder: <b>{html.escape(self.session.coder)}</b>")
         self.progress_label = QLabel()
-        self.saved_label = QLabel("All decisions saved")
+        read_only = self.session.project.read_only
+        self.saved_label = QLabel(
+            "Read-only: nothing is saved" if read_only else "All decisions saved"
+        )
         self.engine_label = QLabel()
         self.engine_progress = QProgressBar()
         self.engine_progress.setMaximumWidth(140)

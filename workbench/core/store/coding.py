@@ -43,16 +43,22 @@ class CodingState:
     codes: frozenset[str]
 
 
+def find_coder(conn: Connection, name: str) -> int | None:
+    """The id of coder ``name``, or None: looking must not create a coder (read-only views)."""
+    found = conn.execute(
+        select(schema.coders.c.id).where(schema.coders.c.name == name.strip())
+    ).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
 def ensure_coder(conn: Connection, name: str, kind: CoderKind = CoderKind.HUMAN) -> int:
     """The id of coder ``name``, created on first use."""
     name = name.strip()
     if not name:
         raise DecisionError("a coder needs a name")
-    found = conn.execute(
-        select(schema.coders.c.id, schema.coders.c.kind).where(schema.coders.c.name == name)
-    ).first()
+    found = find_coder(conn, name)
     if found is not None:
-        return int(found.id)
+        return found
     return int(
         conn.execute(
             schema.coders.insert().values(name=name, kind=kind.value, created_at=utc_now())
