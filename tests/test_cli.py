@@ -63,8 +63,28 @@ def test_new_import_status_export(tmp_path, capsys, codebook_path):
     ):
         assert key in status
     assert (status["transcripts"], status["passages"], status["coded_passages"]) == (2, 4, 2)
+    assert status["reviewed_passages"] == 0
     assert main(["export", project, "--out", str(tmp_path / "out.csv")]) == 0
     assert "wrote 4 passages" in capsys.readouterr().out
+
+
+def test_status_text_says_what_each_count_is(tmp_path, capsys, codebook_path):
+    project = str(tmp_path / "study.wb")
+    main(["new", project, "--codebook", str(codebook_path)])
+    main(["import", project, str(write(tmp_path / "p1.txt", INTERVIEW))])
+    decisions = write(tmp_path / "d.csv", "passage_id,coder,code\np1#2,ana,prod.speed\n")
+    main(["import", project, str(decisions), "--decisions"])
+    code, status = run_json(capsys, ["status", project, "--json"])
+    assert code == 0 and (status["coded_passages"], status["reviewed_passages"]) == (1, 1)
+    capsys.readouterr()
+    assert main(["status", project]) == 0
+    lines = {line.split(":")[0].strip(): line for line in capsys.readouterr().out.splitlines()}
+    assert "coded_passages" not in lines and "reviewed_passages" not in lines
+    assert lines["passages to code"].split(":")[1].split()[0] == "1"
+    assert "interviewer turns are context" in lines["passages to code"]
+    assert lines["reviewed"].split(":")[1].split()[0] == "1"
+    assert "by at least one coder" in lines["reviewed"]
+    assert lines["passages"].split(":")[1].split()[0] == "2"
 
 
 def test_import_reports_bad_files_and_exits_1(tmp_path, capsys):

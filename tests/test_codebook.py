@@ -170,3 +170,29 @@ def test_cli_check_never_tracebacks_on_unreadable_input(tmp_path, capsys):
     assert main(["codebook", "check", str(tmp_path / "missing.yaml")]) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err and "cannot read" in err
+
+
+@pytest.mark.parametrize(
+    ("key", "command"),
+    [("J", "next passage"), ("a", "accept suggestion"), ("0", "no code applies")],
+)
+def test_cli_check_refuses_a_shortcut_the_workspace_keeps(tmp_path, capsys, key, command):
+    path = tmp_path / "keys.yaml"
+    path.write_text(VALID.replace('shortcut: "1"', f'shortcut: "{key}"'))
+    assert main(["codebook", "check", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert (
+        f"{path}:11: error: shortcut '{key}' is the workspace's '{command}' key; "
+        "the app would ignore it"
+    ) in err
+    with pytest.raises(CodebookError):
+        load_codebook(path)  # so 'new --codebook' and 'codebook add' refuse it too
+
+
+def test_free_letters_stay_allowed_and_stored_codebooks_still_parse():
+    assert problems(VALID.replace('shortcut: "1"', "shortcut: q")) == []
+    # a project that stored such a codebook before the check existed still opens
+    stored = VALID.replace('shortcut: "1"', "shortcut: j")
+    assert parse_codebook(stored).get("a.one").shortcut == "j"
+    _, found = check_codebook_text(stored, "cb.yaml", workspace_keys=True)
+    assert [(p.line, p.severity) for p in found] == [(11, "error")]

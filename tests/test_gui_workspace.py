@@ -375,3 +375,92 @@ def test_long_context_turns_are_shortened_until_selected(qtbot, project):
     window.controller.go_to_row(0)
     assert opening.data(CardRole).expanded
     assert window.delegate.layout(opening.data(CardRole), 700, window.font()).height > option_height
+
+
+def _unmodified(sequence) -> bool:
+    return sequence[0].keyboardModifiers() == Qt.KeyboardModifier.NoModifier
+
+
+def test_the_windows_plain_keys_are_exactly_the_cores_reserved_keys(qtbot, project):
+    """The codebook check refuses the core's reserved keys; this keeps them the GUI's keys."""
+    from PySide6.QtGui import QKeySequence
+
+    from workbench.core.keys import RESERVED_KEYS, WORKSPACE_KEYS, has_modifier
+
+    window = make_window(qtbot, project)
+    code_keys = {QKeySequence(k.upper()).toString() for k in window.shortcuts.values()}
+    bound = {
+        sequence.toString()
+        for action in window.actions()
+        for sequence in action.shortcuts()
+        if _unmodified(sequence)
+    }
+    reserved = {
+        QKeySequence(k).toString()
+        for keys in WORKSPACE_KEYS.values()
+        for k in keys
+        if not has_modifier(k)
+    }
+    assert bound - code_keys == reserved
+    assert not {k.casefold() for k in window.shortcuts.values()} & set(RESERVED_KEYS)
+
+
+def test_a_reserved_codebook_shortcut_is_not_bound(qtbot, project):
+    from workbench.core.codebook import parse_codebook
+    from workbench.gui.main_window import code_shortcuts
+
+    text = project.codebook.source_text.replace('shortcut: "1"', "shortcut: j", 1)
+    codebook = parse_codebook(text)
+    assert [c.id for c in codebook.walk() if c.shortcut == "j"]
+    assert "j" not in code_shortcuts(codebook).values()
+
+
+def _dump(location) -> list[str]:
+    import sqlite3
+
+    connection = sqlite3.connect(f"file:{location}?mode=ro", uri=True)
+    try:
+        return list(connection.iterdump())
+    finally:
+        connection.close()
+
+
+def test_gui_screenshot_leaves_the_project_as_it_was(qtbot, project, tmp_path, monkeypatch):
+    from workbench.cli import main
+    from workbench.suggest.runner import run_suggestions
+
+    session = CodingSession(project, "ana")
+    with project.reading() as conn:
+        transcript_id = conn.execute(
+            select(schema.transcripts.c.id).where(schema.transcripts.c.external_id == "work_0067")
+        ).scalar_one()
+        passage_id = conn.execute(
+            select(schema.passages.c.id).where(
+                schema.passages.c.transcript_id == transcript_id, schema.passages.c.coded.is_(True)
+            )
+        ).first()[0]
+    run_suggestions(project, FixedEngine(), [transcript_id])
+    session.apply_code(passage_id, "hope.time")
+    session.save_memo(passage_id, "a memo")
+    before = _dump(project.location)
+    monkeypatch.delenv("WORKBENCH_CODER", raising=False)
+    monkeypatch.setenv("WORKBENCH_SETTINGS", str(tmp_path / "settings.json"))
+    for coder in (["--coder", "newcomer"], ["--coder", "ana"], []):
+        shot = tmp_path / f"shot{len(coder)}{coder[-1:]}.png"
+        argv = ["gui", project.location, "--screenshot", str(shot), "--transcript", "work_0067"]
+        assert main(argv + coder) == 0
+        assert shot.stat().st_size > 0
+    assert _dump(project.location) == before  # no coder, run, suggestion, audit row, nothing
+    assert not (tmp_path / "settings.json").exists()
+
+
+def test_gui_unknown_transcript_exits_1_naming_it(qtbot, project, tmp_path, capsys):
+    from workbench.cli import main
+
+    shot = tmp_path / "shot.png"
+    argv = ["gui", project.location, "--screenshot", str(shot), "--transcript", "work_9999"]
+    assert main(argv + ["--coder", "ana"]) == 1
+    err = capsys.readouterr().err
+    assert "--transcript 'work_9999': no such transcript" in err
+    assert "work_0008" in err and "Traceback" not in err
+    assert not shot.exists()

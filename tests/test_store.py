@@ -223,3 +223,26 @@ def test_create_makes_missing_folders_and_names_a_file_in_the_way(tmp_path):
     blocker = write(tmp_path / "notes.txt", "not a folder")
     with pytest.raises(ProjectError, match="notes.txt: is a file, not a folder"):
         Project.create(blocker / "ai.wb")
+
+
+def test_a_read_only_project_refuses_every_write(tmp_path, project):
+    from sqlalchemy.exc import OperationalError
+
+    from workbench.core.session import NO_CODER_ID, CodingSession
+
+    import_transcript_file(project, write(tmp_path / "p1.txt", INTERVIEW))
+    location = project.location
+    project.close()
+    viewer = Project.open(location, read_only=True)
+    try:
+        assert viewer.status()["transcripts"] == 1  # reading works
+        session = CodingSession(viewer, "newcomer")  # looking creates no coder
+        assert session.coder_id == NO_CODER_ID and viewer.status()["coders"] == 0
+        with pytest.raises(ProjectError, match="read-only"):
+            viewer.update_settings(blind_coding=False)
+        with viewer.reading() as conn, pytest.raises(OperationalError, match="readonly"):
+            conn.execute(text("DELETE FROM transcripts"))  # SQLite itself refuses, too
+    finally:
+        viewer.close()
+    with Project.open(location) as writer:
+        assert writer.status()["transcripts"] == 1 and writer.settings.blind_coding

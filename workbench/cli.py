@@ -106,6 +106,22 @@ def _print_import_report(report: dict) -> None:  # type: ignore[type-arg]
         )
 
 
+# The words a researcher reads for each ``status`` key (the JSON keys stay as they are), and
+# what a count includes where the bare number could be misread.
+STATUS_LABELS = {
+    "schema_version": "schema version",
+    "coded_passages": "passages to code",
+    "reviewed_passages": "reviewed",
+    "codebook_name": "codebook",
+    "codebook_version": "codebook version",
+}
+STATUS_NOTES = {
+    "passages": "every passage, interviewer turns included",
+    "coded_passages": "participant passages; interviewer turns are context",
+    "reviewed_passages": "passages reviewed by at least one coder",
+}
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     with Project.open(args.project) as project:
         status = project.status()
@@ -113,7 +129,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         _print_json(status)
     else:
         for key, value in status.items():
-            print(f"{key:>18}: {value}")
+            note = f"  ({STATUS_NOTES[key]})" if key in STATUS_NOTES else ""
+            print(f"{STATUS_LABELS.get(key, key.replace('_', ' ')):>18}: {value}{note}")
     return EXIT_OK
 
 
@@ -352,6 +369,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
         size=args.size,
         transcript=args.transcript,
         coder=args.coder,
+        read_only=bool(args.screenshot),  # a screenshot of a real study leaves no trace in it
     )
 
 
@@ -542,7 +560,12 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub = add(name, handler, help_text)
         sub.add_argument("project", nargs="?", help="project file (demo: where to create it)")
-        sub.add_argument("--screenshot", metavar="FILE.png", help="render offscreen, save, exit")
+        sub.add_argument(
+            "--screenshot",
+            metavar="FILE.png",
+            help="render offscreen, save, exit"
+            + (" (the project is opened read-only)" if name == "gui" else ""),
+        )
         sub.add_argument("--size", default="1400x900", help="window size for --screenshot")
         sub.add_argument("--transcript", help="transcript id to show first")
         sub.add_argument("--coder", help="your coder name (otherwise asked once and remembered)")

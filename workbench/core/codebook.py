@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from workbench.core.errors import CodebookError, Problem
+from workbench.core.keys import reserved_command
 
 CODE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 COLOR_PATTERN = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -111,8 +112,9 @@ class Codebook:
 class _Checker:
     """Walks the composed YAML nodes, collecting problems and building the codes."""
 
-    def __init__(self, filename: str):
+    def __init__(self, filename: str, workspace_keys: bool = False):
         self.filename = filename
+        self.workspace_keys = workspace_keys
         self.problems: list[Problem] = []
         self.seen_ids: dict[str, int] = {}
         self.shortcuts: dict[str, tuple[str, int]] = {}
@@ -308,6 +310,14 @@ class _Checker:
         if not key.isalnum():
             self.error(node, "'shortcut' must be a letter or digit")
             return None
+        command = reserved_command(key) if self.workspace_keys else None
+        if command is not None:
+            self.error(
+                node,
+                f"shortcut '{node.value.strip()}' is the workspace's '{command}' key; "
+                "the app would ignore it",
+            )
+            return None
         if key in self.shortcuts:
             other, other_line = self.shortcuts[key]
             self.error(node, f"shortcut '{key}' is already used by '{other}' (line {other_line})")
@@ -349,10 +359,14 @@ def _is_null(node: yaml.Node) -> bool:
 
 
 def check_codebook_text(
-    text: str, filename: str = "<codebook>"
+    text: str, filename: str = "<codebook>", *, workspace_keys: bool = False
 ) -> tuple[Codebook | None, list[Problem]]:
-    """Validate codebook YAML; return the codebook (None if any error) and every problem found."""
-    checker = _Checker(filename)
+    """Validate codebook YAML; return the codebook (None if any error) and every problem found.
+
+    ``workspace_keys`` also refuses a shortcut the workspace keeps for itself. Files are checked
+    with it; a codebook already stored in a project is not, so an older project still opens.
+    """
+    checker = _Checker(filename, workspace_keys)
     try:
         root = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
@@ -399,7 +413,7 @@ def check_codebook(path: str | Path) -> tuple[Codebook | None, list[Problem]]:
         text = read_codebook_file(path)
     except CodebookError as exc:
         return None, exc.problems
-    return check_codebook_text(text, str(path))
+    return check_codebook_text(text, str(path), workspace_keys=True)
 
 
 def load_codebook(path: str | Path) -> Codebook:

@@ -24,8 +24,13 @@ from workbench.core.store.coding import (
     DecisionAction,
     coding_state,
     ensure_coder,
+    find_coder,
     record_decision,
 )
+
+# Coder ids start at 1, so this one matches no row: a read-only look by a coder the project has
+# never seen shows no decisions as its own.
+NO_CODER_ID = 0
 
 
 @dataclass
@@ -110,8 +115,13 @@ class CodingSession:
 
     def __init__(self, project: Project, coder: str):
         self.project = project
-        with project.transaction() as conn:
-            self.coder_id = ensure_coder(conn, coder, CoderKind.HUMAN)
+        if project.read_only:  # a look, not a session: the coder is not created
+            with project.reading() as conn:
+                found = find_coder(conn, coder)
+            self.coder_id = NO_CODER_ID if found is None else found
+        else:
+            with project.transaction() as conn:
+                self.coder_id = ensure_coder(conn, coder, CoderKind.HUMAN)
         self.coder = coder
         self._undo: list[Command] = []
         self._redo: list[Command] = []

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from workbench.core.errors import WorkbenchError
 from workbench.core.session import CodingSession
 from workbench.core.store import Project
+from workbench.core.store.queries import first_external_ids, transcript_row_id
 from workbench.gui.dialogs.start_dialog import StartDialog
 from workbench.gui.dialogs.text_dialogs import ask_coder_name
 from workbench.gui.main_window import MainWindow
@@ -72,13 +73,32 @@ def save_screenshot(window: MainWindow, path: str) -> None:
         raise WorkbenchError(f"{path}: could not write the screenshot")
 
 
+def check_transcript(project: Project, external_id: str) -> None:
+    """Refuse an unknown ``--transcript`` up front, naming a few real ids, rather than open
+    another transcript (or render one to a screenshot) as if it were the one asked for."""
+    with project.reading() as conn:
+        if transcript_row_id(conn, external_id) is not None:
+            return
+        known = first_external_ids(conn)
+    hint = f"; ids look like: {', '.join(known)}" if known else "; the project has no transcripts"
+    raise WorkbenchError(
+        f"--transcript '{external_id}': no such transcript in {project.location}{hint}"
+    )
+
+
 def run_gui(
     location: str | None,
     screenshot: str | None = None,
     size: str = "1400x900",
     transcript: str | None = None,
     coder: str | None = None,
+    read_only: bool = False,
 ) -> int:
+    """Open the workspace, or with ``screenshot`` render it to a PNG and exit.
+
+    ``read_only`` opens the project so that nothing can be written: no coder is created and no
+    suggestions are fetched (``gui --screenshot`` looks at a real study and must leave no trace).
+    """
     if screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = application()
@@ -90,31 +110,33 @@ def run_gui(
         width, height = (int(part) for part in size.lower().split("x"))
     except ValueError:
         raise WorkbenchError(f"--size '{size}': expected WIDTHxHEIGHT, e.g. 1400x900") from None
-    project = Project.open(location)
-    name = resolve_coder(coder, interactive=screenshot is None)
-    if name is None:
-        return 0
-    if project.codebook is None:
-        raise WorkbenchError(
-            f"{location}: the project has no codebook; add one with 'workbench codebook add'"
-        )
-    window = build_window(project, name)
-    window.resize(width, height)
-    if screenshot:
-        window.setProperty("quiet_errors", True)
-    window.show()
-    window.open_first_transcript(transcript)
-    if screenshot:
-        save_screenshot(window, screenshot)
-        window.close()
-        project.close()
-        return 0
+    project = Project.open(location, read_only=read_only)
     try:
-        return app.exec()
-    except (
-        Exception
-    ) as exc:  # last resort: tell the user, nothing unsaved is lost (all writes are immediate)
-        QMessageBox.critical(window, "workbench", str(exc))
-        return 1
+        if project.codebook is None:
+            raise WorkbenchError(
+                f"{location}: the project has no codebook; add one with 'workbench codebook add'"
+            )
+        if transcript:
+            check_transcript(project, transcript)
+        name = resolve_coder(coder, interactive=screenshot is None)
+        if name is None:
+            return 0
+        window = build_window(project, name)
+        window.resize(width, height)
+        if screenshot:
+            window.setProperty("quiet_errors", True)
+        window.show()
+        window.open_first_transcript(transcript)
+        if screenshot:
+            save_screenshot(window, screenshot)
+            window.close()
+            return 0
+        try:
+            return app.exec()
+        except (
+            Exception
+        ) as exc:  # last resort: tell the user, nothing unsaved is lost (all writes are immediate)
+            QMessageBox.critical(window, "workbench", str(exc))
+            return 1
     finally:
         project.close()

@@ -75,7 +75,13 @@ class CodingController(QObject):
         self.progress_changed.emit()
 
     def fetch_suggestions(self, transcript_id: int) -> None:
-        """Run the engine for the open transcript in the background (cached passages are skipped)."""
+        """Run the engine for the open transcript in the background (cached passages are skipped).
+
+        A read-only project shows the suggestions it holds: running the engine would store more.
+        """
+        if self.session.project.read_only:
+            self.suggestions_finished.emit("Read-only: showing the suggestions already stored")
+            return
         self.suggestions_started.emit()
         self.task = start_task(
             _suggest,

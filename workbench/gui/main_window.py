@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.codebook import Codebook
+from workbench.core.keys import WORKSPACE_KEYS, reserved_command
 from workbench.core.session import CodingSession
 from workbench.core.store.navigation import metadata_values
 from workbench.core.store.queries import metadata_for
@@ -33,16 +34,16 @@ from workbench.gui.widgets.passage_delegate import PassageDelegate
 from workbench.gui.widgets.passage_view import PassageView
 from workbench.suggest.engine import SuggestionEngine
 
-# Keys the app itself uses; codebook shortcuts that collide with them are not bound.
-COMMAND_KEYS = {"j", "k", "n", "a", "r", "e", "m", "0", "/"}
-
 
 def code_shortcuts(codebook: Codebook) -> dict[str, str]:
-    """Code id -> key: the codebook's own shortcuts, or 1–9 for the first nine leaf codes."""
+    """Code id -> key: the codebook's own shortcuts, or 1–9 for the first nine leaf codes.
+
+    A shortcut the workspace keeps for a command is left out (``codebook check`` reports it).
+    """
     keys = {
         code.id: code.shortcut
         for code in codebook.walk()
-        if code.shortcut and code.shortcut not in COMMAND_KEYS
+        if code.shortcut and reserved_command(code.shortcut) is None
     }
     if not keys:
         leaves = [code.id for code in codebook.walk() if not code.children]
@@ -108,7 +109,10 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         self.coder_label = QLabel(f"Coder: <b>{html.escape(self.session.coder)}</b>")
         self.progress_label = QLabel()
-        self.saved_label = QLabel("All decisions saved")
+        read_only = self.session.project.read_only
+        self.saved_label = QLabel(
+            "Read-only: nothing is saved" if read_only else "All decisions saved"
+        )
         self.engine_label = QLabel()
         self.engine_progress = QProgressBar()
         self.engine_progress.setMaximumWidth(140)
@@ -128,7 +132,7 @@ class MainWindow(QMainWindow):
             bar.addPermanentWidget(widget)
 
     def _action(
-        self, menu, text: str, keys: list[str], slot: Callable[[], None], tip: str = ""
+        self, menu, text: str, keys: Sequence[str], slot: Callable[[], None], tip: str = ""
     ) -> QAction:  # type: ignore[no-untyped-def]
         action = QAction(text, self)
         action.setShortcuts([QKeySequence(key) for key in keys])
@@ -145,6 +149,7 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         c = self.controller
+        keys = WORKSPACE_KEYS  # kept in the core, where the codebook check sees them too
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
         self._action(
@@ -160,44 +165,56 @@ class MainWindow(QMainWindow):
         self.redo_action = self._action(edit, "Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], c.redo, "Redo")
         self._action(edit, "Find transcript", ["Ctrl+F"], lambda: self.navigator.search.setFocus())
         go = menus.addMenu("&Go")
-        self._action(go, "Next passage", ["J"], lambda: c.move(1))
-        self._action(go, "Previous passage", ["K"], lambda: c.move(-1))
-        self._action(go, "Next unreviewed passage", ["N"], c.next_unreviewed)
-        self._action(go, "Next suggestion", ["Right", "Tab"], lambda: c.move_chip(1))
-        self._action(go, "Previous suggestion", ["Left", "Shift+Tab"], lambda: c.move_chip(-1))
+        self._action(go, "Next passage", keys["next passage"], lambda: c.move(1))
+        self._action(go, "Previous passage", keys["previous passage"], lambda: c.move(-1))
+        self._action(
+            go, "Next unreviewed passage", keys["next unreviewed passage"], c.next_unreviewed
+        )
+        self._action(go, "Next suggestion", keys["next suggestion"], lambda: c.move_chip(1))
+        self._action(
+            go, "Previous suggestion", keys["previous suggestion"], lambda: c.move_chip(-1)
+        )
         coding = menus.addMenu("&Code")
         self._action(
             coding,
             "Accept suggestion",
-            ["A", "Return"],
+            keys["accept suggestion"],
             c.accept_focused,
             "Accept the highlighted suggestion",
         )
         self._action(
             coding,
             "Accept all suggestions",
-            ["Shift+A"],
+            keys["accept all suggestions"],
             c.accept_all,
             "Accept every open suggestion",
         )
         self._action(
             coding,
             "Reject / remove",
-            ["R", "Delete"],
+            keys["reject or remove"],
             c.reject_focused,
             "Reject the highlighted suggestion or remove the code",
         )
         self._action(
             coding,
             "Replace with…",
-            ["E"],
+            keys["replace with another code"],
             c.replace_focused,
             "Replace the highlighted code with another",
         )
-        self._action(coding, "Apply a code…", ["/", "Ctrl+K"], c.pick_code, "Pick any code by name")
-        self._action(coding, "No code applies", ["0"], c.no_code, "Mark reviewed: no code applies")
-        self._action(coding, "Memo…", ["M"], c.edit_memo, "Write a memo on this passage")
-        self._action(coding, "Cancel suggestions", ["Esc"], c.cancel_suggestions)
+        self._action(
+            coding, "Apply a code…", keys["pick a code"], c.pick_code, "Pick any code by name"
+        )
+        self._action(
+            coding,
+            "No code applies",
+            keys["no code applies"],
+            c.no_code,
+            "Mark reviewed: no code applies",
+        )
+        self._action(coding, "Memo…", keys["memo"], c.edit_memo, "Write a memo on this passage")
+        self._action(coding, "Cancel suggestions", keys["cancel suggestions"], c.cancel_suggestions)
         codes_menu = menus.addMenu("Code &keys")
         codebook = self.session.project.codebook
         for code_id, key in sorted(self.shortcuts.items(), key=lambda item: item[1]):
@@ -235,7 +252,7 @@ class MainWindow(QMainWindow):
         self.claude_action.setCheckable(True)
         self._action(suggestions, "Local engine quality…", [], self.lead.show_local_quality)
         help_menu = menus.addMenu("&Help")
-        self._action(help_menu, "Keyboard shortcuts", ["F1"], self.show_keys)
+        self._action(help_menu, "Keyboard shortcuts", keys["keyboard shortcuts"], self.show_keys)
 
     def _connect(self) -> None:
         c = self.controller

@@ -76,6 +76,14 @@ def check_coder_name(name: str, kind: CoderKind) -> str:
     return name
 
 
+def find_coder(conn: Connection, name: str) -> int | None:
+    """The id of coder ``name``, or None: looking must not create a coder (read-only views)."""
+    found = conn.execute(
+        select(schema.coders.c.id).where(schema.coders.c.name == name.strip())
+    ).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
 def ensure_coder(conn: Connection, name: str, kind: CoderKind = CoderKind.HUMAN) -> int:
     """The id of coder ``name`` of ``kind``, created on first use; a name taken by a coder of
     another kind is refused rather than shared."""

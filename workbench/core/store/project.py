@@ -79,9 +79,10 @@ class ProjectSettings:
 class Project:
     """An open project. Use ``Project.create`` or ``Project.open``; close it when done."""
 
-    def __init__(self, engine: Engine, location: str):
+    def __init__(self, engine: Engine, location: str, read_only: bool = False):
         self.engine = engine
         self.location = location
+        self.read_only = read_only
         self._settings: ProjectSettings | None = None
         self.upgraded_from: int | None = None  # the schema version it was opened at, if older
         self.upgrade_backup: Path | None = None  # the copy taken before that upgrade
@@ -138,8 +139,12 @@ class Project:
         return project
 
     @classmethod
-    def open(cls, location: str | Path) -> Project:
-        """Open an existing project; refuses a file that is not one or a newer schema."""
+    def open(cls, location: str | Path, read_only: bool = False) -> Project:
+        """Open an existing project; refuses a file that is not one or a newer schema.
+
+        ``read_only`` is for looking without leaving a trace (a screenshot): every transaction
+        is refused, and a SQLite file is opened so that SQLite refuses writes as well.
+        """
         if not is_url(location):
             path = Path(location).expanduser()
             if not path.exists():
@@ -147,7 +152,7 @@ class Project:
             with path.open("rb") as handle:
                 if handle.read(16) != b"SQLite format 3\x00":
                     raise ProjectError(f"{path}: not a workbench project (not a SQLite database)")
-        engine = make_engine(location)
+        engine = make_engine(location, read_only=read_only)
         try:
             with engine.connect() as conn:
                 if not inspect(conn).has_table("meta"):
@@ -173,6 +178,12 @@ class Project:
             raise ProjectError(f"{location}: not a workbench project (no schema version)")
         backup = None
         if version < schema.SCHEMA_VERSION:
+            if read_only:
+                engine.dispose()
+                raise ProjectError(
+                    f"{location}: written by an older workbench (project schema {version}); "
+                    "open it once normally to upgrade it"
+                )
             try:
                 backup = migrate(
                     engine, str(location), version, None if is_url(location) else path
@@ -191,7 +202,7 @@ class Project:
                 schema.SCHEMA_VERSION,
                 f"; the previous file is kept as {backup}" if backup else "",
             )
-        project = cls(engine, str(location))
+        project = cls(engine, str(location), read_only=read_only)
         project.upgraded_from = version if version < schema.SCHEMA_VERSION else None
         project.upgrade_backup = backup
         return project
@@ -208,6 +219,8 @@ class Project:
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """One transaction: everything inside is committed together or not at all."""
+        if self.read_only:
+            raise ProjectError(f"{self.location}: opened read-only; nothing was written")
         with self.engine.begin() as conn:
             yield conn
 

@@ -152,6 +152,12 @@ def transcript_row_id(conn: Connection, external_id: str) -> int | None:
     return conn.execute(select(t.c.id).where(t.c.external_id == external_id)).scalar_one_or_none()
 
 
+def first_external_ids(conn: Connection, limit: int = 5) -> list[str]:
+    """A few transcript ids in import order: enough to show what an id looks like in an error."""
+    t = schema.transcripts
+    return list(conn.execute(select(t.c.external_id).order_by(t.c.id).limit(limit)).scalars())
+
+
 def passage_ids_for_keys(conn: Connection, keys: Iterable[str]) -> dict[str, int]:
     """Row ids of the passages named by public keys; keys not found are left out."""
     t, p = schema.transcripts, schema.passages
