@@ -9,6 +9,7 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from workbench.core.errors import WorkbenchError
+from workbench.core.safe_output import atomic_path, check_output_path
 from workbench.core.session import CodingSession
 from workbench.core.store import Project
 from workbench.gui.dialogs.start_dialog import StartDialog
@@ -68,8 +69,9 @@ def save_screenshot(window: MainWindow, path: str) -> None:
     wait_for_suggestions(window)
     for _ in range(5):
         app.processEvents()  # type: ignore[union-attr]
-    if not window.grab().save(path):
-        raise WorkbenchError(f"{path}: could not write the screenshot")
+    with atomic_path(path) as temp:
+        if not window.grab().save(str(temp)):
+            raise WorkbenchError(f"{path}: could not write the screenshot")
 
 
 def run_gui(
@@ -80,6 +82,7 @@ def run_gui(
     coder: str | None = None,
 ) -> int:
     if screenshot:
+        check_output_path(screenshot)  # before the window is built, not after
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = application()
     if location is None:
