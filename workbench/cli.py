@@ -7,8 +7,10 @@ as one line each (file, line, what is wrong), never as a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,6 +24,7 @@ from workbench.core.segmenter import Segmentation
 from workbench.core.store import Project, ProjectSettings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE: what `yes | head -1` reports for `yes`
 
 log = logging.getLogger("workbench")
 
@@ -136,7 +139,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from workbench.core.exchange import export_passages_csv
+    from workbench.core.safe_output import check_output_path
 
+    check_output_path(args.out)
     with Project.open(args.project) as project:
         rows = export_passages_csv(project, args.out)
     if args.json:
@@ -295,19 +300,21 @@ def cmd_adjudicate(args: argparse.Namespace) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    import csv as csv_module
+    from workbench.core.agreement.sampling import (
+        sample_size_for_width,
+        stratified_sample,
+        write_sample_csv,
+    )
+    from workbench.core.safe_output import check_output_path
 
-    from workbench.core.agreement.sampling import sample_size_for_width, stratified_sample
-
+    if args.out:
+        check_output_path(args.out)
     size = args.size or sample_size_for_width(args.width, args.expected)
     with Project.open(args.project) as project:
         strata = stratified_sample(project, size, args.by, args.seed, args.exclude_reviewed_by)
     rows = [(key, name) for name, keys in strata.items() for key in keys]
     if args.out:
-        with open(args.out, "w", encoding="utf-8", newline="") as handle:
-            writer = csv_module.writer(handle)
-            writer.writerow(["passage_id", args.by or "stratum"])
-            writer.writerows(rows)
+        write_sample_csv(strata, args.by, args.out)
     if args.json:
         _print_json(
             {
@@ -325,9 +332,11 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from workbench.core.safe_output import check_output_path
     from workbench.reports.writer import write_report
     from workbench.suggest.cli_support import terminal_progress
 
+    check_output_path(args.out)
     with Project.open(args.project) as project:
         written = write_report(
             project,
@@ -590,7 +599,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        return args.handler(args)
+        code = args.handler(args)
+        sys.stdout.flush()  # output still buffered meets a closed pipe here, where it is caught
+        return code
+    except BrokenPipeError:
+        return _closed_pipe()
     except WorkbenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -604,6 +617,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing partial was written", file=sys.stderr)
         return 130
+
+
+def _closed_pipe() -> int:
+    """The reader went away (``| head``): stop quietly, as a Unix tool does.
+
+    stdout is pointed at devnull so the interpreter's final flush of what is still buffered
+    does not print a second BrokenPipeError on the way out (the recipe in Python's signal docs).
+    """
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_CLOSED_PIPE
 
 
 if __name__ == "__main__":

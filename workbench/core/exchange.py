@@ -17,6 +17,12 @@ from sqlalchemy import select
 
 from workbench.core.decoding import decode_bytes
 from workbench.core.errors import DecisionError, TranscriptError
+from workbench.core.safe_output import (
+    atomic_output,
+    check_output_path,
+    neutralise_row,
+    restore_cell,
+)
 from workbench.core.store import schema
 from workbench.core.store.audit import append_audit
 from workbench.core.store.coding import (
@@ -43,8 +49,11 @@ def export_passages_csv(project: Project, out: str | Path) -> int:
     """Write every passage with metadata and each coder's codes; returns the number of rows.
 
     Coder columns are ``codes:<coder>``: codes joined by ``;``, ``-`` for "reviewed, no code",
-    empty for "not reviewed". Written transcript by transcript, so memory stays flat.
+    empty for "not reviewed". Written transcript by transcript, so memory stays flat, into a
+    temporary file renamed at the end; cells that a spreadsheet would run as formulas are
+    neutralised.
     """
+    check_output_path(out)
     with project.reading() as conn:
         fields = metadata_fields(conn)
         coder_rows = conn.execute(
@@ -56,9 +65,11 @@ def export_passages_csv(project: Project, out: str | Path) -> int:
             ).scalars()
         )
         count = 0
-        with open(out, "w", encoding="utf-8", newline="") as handle:
+        with atomic_output(out, newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow(BASE_COLUMNS + fields + [f"codes:{name}" for _, name in coder_rows])
+            writer.writerow(
+                neutralise_row(BASE_COLUMNS + fields + [f"codes:{name}" for _, name in coder_rows])
+            )
             for start in range(0, len(transcript_ids), 200):
                 batch = transcript_ids[start : start + 200]
                 passages = list(passages_of(conn, batch))
@@ -83,7 +94,7 @@ def export_passages_csv(project: Project, out: str | Path) -> int:
                             row.append(NO_CODE_MARK)
                         else:
                             row.append("")
-                    writer.writerow(row)
+                    writer.writerow(neutralise_row(row))
                     count += 1
     return count
 
@@ -156,9 +167,9 @@ def _read_decision_rows(path: Path) -> list[tuple[str, str, str, str]]:
             rows.append(
                 (
                     where,
-                    cells[index["passage_id"]].strip(),
-                    cells[index["coder"]].strip(),
-                    cells[index["code"]].strip(),
+                    restore_cell(cells[index["passage_id"]].strip()),
+                    restore_cell(cells[index["coder"]].strip()),
+                    restore_cell(cells[index["code"]].strip()),
                 )
             )
     except csv.Error as exc:

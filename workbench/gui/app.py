@@ -9,6 +9,7 @@ from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from workbench.core.errors import WorkbenchError
+from workbench.core.safe_output import atomic_path, check_output_path
 from workbench.core.session import CodingSession
 from workbench.core.store import Project
 from workbench.core.store.queries import first_external_ids, transcript_row_id
@@ -69,8 +70,9 @@ def save_screenshot(window: MainWindow, path: str) -> None:
     wait_for_suggestions(window)
     for _ in range(5):
         app.processEvents()  # type: ignore[union-attr]
-    if not window.grab().save(path):
-        raise WorkbenchError(f"{path}: could not write the screenshot")
+    with atomic_path(path) as temp:
+        if not window.grab().save(str(temp)):
+            raise WorkbenchError(f"{path}: could not write the screenshot")
 
 
 def check_transcript(project: Project, external_id: str) -> None:
@@ -100,6 +102,7 @@ def run_gui(
     suggestions are fetched (``gui --screenshot`` looks at a real study and must leave no trace).
     """
     if screenshot:
+        check_output_path(screenshot)  # before the window is built, not after
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = application()
     if location is None:

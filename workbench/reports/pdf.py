@@ -12,6 +12,7 @@ from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, TableStyle
 from reportlab.platypus import Table as PdfTable
 
+from workbench.core.safe_output import atomic_path
 from workbench.reports.model import BarChart, Heatmap, Report, Table, Text
 
 
@@ -131,4 +132,6 @@ def write_pdf(report: Report, path: str | Path) -> None:
             ]
             story.append(PdfTable(data, repeatRows=1))
         story.append(Spacer(1, 6))
-    document.build(story)
+    with atomic_path(path) as temp:  # reportlab opens the file only when it builds
+        document.filename = str(temp)
+        document.build(story)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from workbench.core.errors import WorkbenchError
+from workbench.core.safe_output import atomic_output, check_output_path
 from workbench.core.store import Project
 from workbench.reports.agreement_report import Progress, build_agreement_report
 from workbench.reports.analysis_report import build_analysis_report
@@ -43,11 +44,14 @@ def write_report(
         raise WorkbenchError(
             f"{out}: unknown report format '{suffix}'; use one of {', '.join(FORMATS)}"
         )
+    check_output_path(out)  # before the slow build, not after it
     report = build_report(project, kind, ci, progress, by=by)
     if suffix == ".html":
         from workbench.reports.html import render_html
 
-        out.write_text(render_html(report), encoding="utf-8")
+        page = render_html(report)
+        with atomic_output(out) as handle:
+            handle.write(page)
     elif suffix == ".csv":
         from workbench.reports.tables import write_csv
 

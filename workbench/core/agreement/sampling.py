@@ -7,13 +7,16 @@ groups are not left out; the draw is seeded so a lead can reproduce it.
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 from sqlalchemy import select
 
+from workbench.core.safe_output import atomic_output, neutralise_row
 from workbench.core.store import Project, schema
 from workbench.core.store.audit import append_audit
 from workbench.core.store.queries import passage_key
@@ -112,3 +115,19 @@ def sampling_history(project: Project) -> list[dict[str, object]]:
             select(a.c.at, a.c.detail).where(a.c.action == "sample.draw").order_by(a.c.id)
         ).all()
     return [{"at": str(at)[:19], **json.loads(detail)} for at, detail in rows]
+
+
+def write_sample_csv(sample: dict[str, list[str]], by: str | None, path: str | Path) -> int:
+    """Write the drawn passages as ``passage_id,<field>`` rows; returns the number of rows.
+
+    One writer for the command line and the app, so both files are written whole or not at
+    all and a stratum named like a formula stays text in a spreadsheet.
+    """
+    count = 0
+    with atomic_output(path, newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(neutralise_row(["passage_id", by or "stratum"]))
+        for name, keys in sample.items():
+            writer.writerows(neutralise_row((key, name)) for key in keys)
+            count += len(keys)
+    return count

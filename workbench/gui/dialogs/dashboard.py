@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QTableView,
@@ -31,6 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.errors import WorkbenchError
+from workbench.core.safe_output import atomic_output, atomic_path
 from workbench.core.store import Project
 from workbench.gui.workers import start_task
 from workbench.reports.html import bar_svg, heatmap_svg
@@ -84,7 +87,10 @@ def save_svg_as_png(svg: str, path: str, scale: float = 2.0) -> bool:
     painter = QPainter(image)
     renderer.render(painter)
     painter.end()
-    return image.save(path)
+    with atomic_path(path) as temp:
+        if not image.save(str(temp)):
+            raise WorkbenchError(f"{path}: the image could not be written")
+    return True
 
 
 class ChartBox(QWidget):
@@ -110,17 +116,25 @@ class ChartBox(QWidget):
         layout.addWidget(view)
 
     def export(self, kind: str, path: str | None = None) -> bool:
+        """Save the chart; a refused path is shown to the user who chose it, raised otherwise."""
+        asked = path is None
         if path is None:
             path, _ = QFileDialog.getSaveFileName(
                 self, "Save the chart", f"chart.{kind}", f"{kind.upper()} (*.{kind})"
             )
         if not path:
             return False
-        if kind == "svg":
-            with open(path, "w", encoding="utf-8") as handle:
-                handle.write(self.svg)
-            return True
-        return save_svg_as_png(self.svg, path)
+        try:
+            if kind == "svg":
+                with atomic_output(path) as handle:
+                    handle.write(self.svg)
+                return True
+            return save_svg_as_png(self.svg, path)
+        except WorkbenchError as exc:
+            if not asked:
+                raise
+            QMessageBox.warning(self, "Save the chart", str(exc))
+            return False
 
 
 def report_page(report: Report) -> QWidget:

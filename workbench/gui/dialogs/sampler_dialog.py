@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -18,7 +16,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core.agreement.sampling import sample_size_for_width, stratified_sample
+from workbench.core.agreement.sampling import (
+    sample_size_for_width,
+    stratified_sample,
+    write_sample_csv,
+)
+from workbench.core.errors import WorkbenchError
 from workbench.core.store import Project
 
 
@@ -99,9 +102,9 @@ class SamplerDialog(QDialog):
             )
         if not path:
             return
-        with open(path, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["passage_id", self.by.currentData() or "stratum"])
-            for name, keys in self.sample.items():
-                writer.writerows((key, name) for key in keys)
+        try:
+            write_sample_csv(self.sample, self.by.currentData(), path)
+        except WorkbenchError as exc:
+            self.result.setText(self.result.text() + f" Not saved: {exc}")
+            return
         self.result.setText(self.result.text() + f" Saved to {path}.")
