@@ -169,3 +169,54 @@ def test_project_prevalence_uses_llm_codes_and_the_human_sample(tmp_path, study)
     result = project_prevalence(study, SUPPORT)
     assert result.naive == 1.0 and result.estimate == pytest.approx(0.4)
     assert result.n_all == 10 and result.n_labelled == 10
+
+
+def test_the_counting_rule_is_the_one_the_engine_applied(tmp_path, study):
+    """ben adds support on p6; the lead then settles p6 as "no code" and p1 as dependence only.
+    Consensus decides those two passages, the any-human rule the other eight."""
+    from workbench.core.agreement.adjudication import adjudicate
+
+    write(tmp_path / "ben.csv", f"passage_id,coder,code\np6#2,ben,{SUPPORT}\n")
+    import_decisions_csv(study, tmp_path / "ben.csv")
+    assert len(coded_participants(study).codes[SUPPORT]) == 5  # any human: ana's four + ben's p6
+    adjudicate(study, "p6#2", set(), "kim", "not support")
+    adjudicate(study, "p1#2", {DEPENDENCE}, "kim", "dependence only")
+
+    data = coded_participants(study)
+    rule = data.rule
+    assert (rule.consensus_passages, rule.rule_passages, rule.uncounted_passages) == (2, 8, 0)
+    assert rule.consensus_passages + rule.rule_passages == data.passages
+    assert sorted(data.codes[SUPPORT]) == ["p2", "p3", "p4"]
+    text = rule.paragraph()
+    assert "10 participants (transcripts) with 10 counted passages" in text
+    assert "consensus counts where there is one (2 passages)" in text
+    assert "any human coder who reviewed the passage applied it (8 passages)" in text
+    assert "never count" in text
+
+    only_ben = coded_participants(study, "ben")
+    assert (only_ben.rule.rule_passages, only_ben.rule.uncounted_passages) == (1, 9)
+    assert only_ben.passages == 1 and "9 reviewed passages had no decision" in (
+        only_ben.rule.paragraph()
+    )
+    humans = coded_participants(study, "humans").rule
+    assert (humans.consensus_passages, humans.rule_passages) == (0, 10)
+
+
+def test_engine_suggestions_never_count(study):
+    from workbench.core.store.queries import list_transcripts
+    from workbench.suggest.engine import Suggestion
+    from workbench.suggest.runner import run_suggestions
+
+    class Flagger:
+        name, model, prompt_version = "flag", "m", "p"
+
+        def suggest(self, passages, codebook, progress=None, cancel=None):
+            return [
+                Suggestion(p.passage_id, "prod.cost", 0.99, "", None, None, "", "flag", "m", "p")
+                for p in passages
+            ]
+
+    with study.reading() as conn:
+        run_suggestions(study, Flagger(), [t.id for t in list_transcripts(conn)])
+    data = coded_participants(study)
+    assert "prod.cost" not in data.codes and data.rule.rule_passages == 10
