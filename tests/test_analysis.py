@@ -220,3 +220,51 @@ def test_engine_suggestions_never_count(study):
         run_suggestions(study, Flagger(), [t.id for t in list_transcripts(conn)])
     data = coded_participants(study)
     assert "prod.cost" not in data.codes and data.rule.rule_passages == 10
+
+
+def test_every_code_is_split_and_adjusted_over_the_whole_family(study):
+    from workbench.core.analysis.splits import split_family
+
+    family = split_family(coded_participants(study), study.codebook, ["group"])
+    codes = [code.id for code in study.codebook.walk()]
+    assert [s.split.code for s in family.splits] == codes  # every code, not the top ten
+    tested = {s.split.code: s for s in family.splits if s.split.p_value is not None}
+    # support and dependence, and their parents hope and fear: 4 of 10 vs 0 of 5 each way
+    assert sorted(tested) == sorted(["hope", SUPPORT, "fear", DEPENDENCE])
+    assert family.tests == 4
+    p = tested[SUPPORT].split.p_value
+    for result in tested.values():
+        assert result.holm == pytest.approx(4 * p)  # four equal p-values: m * p, all of them
+        assert result.bh == pytest.approx(p)  # m / m * p for the largest, carried down
+    untested = [s for s in family.splits if s.split.p_value is None]
+    assert untested and all(s.holm is None and s.bh is None for s in untested)
+    assert "all 4 tests in this report" in family.method()
+
+
+def test_split_fields_by_the_group_count_rule_and_unknown_fields_named():
+    from workbench.core.analysis.findings import CodedParticipants, CountingRule
+    from workbench.core.analysis.splits import UnknownFieldError, choose_split_fields
+
+    people = [f"p{i:02d}" for i in range(25)]
+    metadata = {
+        p: {"language": "en", "region": "north" if i % 2 else "south", "job": f"job {i}"}
+        for i, p in enumerate(people)
+    }
+    metadata["x_uncounted"] = {"cohort": "2024"}  # a field no counted participant has
+    data = CodedParticipants(people, {}, 25, {}, metadata, CountingRule("auto", 0, 25, 0, 25))
+    choice = choose_split_fields(data)
+    assert choice.fields == ["region"]
+    assert choice.left_out == {
+        "cohort": "0 groups",
+        "job": "25 groups, more than 20",
+        "language": "1 group",
+    }
+    assert "Left out: cohort (0 groups); job (25 groups, more than 20); language (1 group)" in (
+        choice.sentence()
+    )
+    assert choose_split_fields(data, ["language", "job"]).fields == ["language", "job"]
+    with pytest.raises(UnknownFieldError) as error:
+        choose_split_fields(data, ["region", "gender"])
+    assert str(error.value) == (
+        "unknown metadata field 'gender'; the project's fields are: cohort, job, language, region"
+    )
