@@ -250,21 +250,29 @@ def test_split_fields_by_the_group_count_rule_and_unknown_fields_named():
         p: {"language": "en", "region": "north" if i % 2 else "south", "job": f"job {i}"}
         for i, p in enumerate(people)
     }
+    for i, p in enumerate(people[:8]):
+        metadata[p]["city"] = f"city {i}"  # eight people, eight cities: groups of one
+    for p in people[:10]:
+        metadata[p]["stage"] = "early" if p < "p05" else "late"  # ten people, two groups
     metadata["x_uncounted"] = {"cohort": "2024"}  # a field no counted participant has
     data = CodedParticipants(people, {}, 25, {}, metadata, CountingRule("auto", 0, 25, 0, 25))
     choice = choose_split_fields(data)
-    assert choice.fields == ["region"]
+    assert choice.fields == ["region", "stage"]
     assert choice.left_out == {
+        "city": "8 groups for 8 participants",
         "cohort": "0 groups",
         "job": "25 groups, more than 20",
         "language": "1 group",
     }
-    assert "Left out: cohort (0 groups); job (25 groups, more than 20); language (1 group)" in (
-        choice.sentence()
+    sentence = choice.sentence()
+    assert "at least two participants per group on average: region, stage (10 of 25" in sentence
+    assert "Left out: city (8 groups for 8 participants); cohort (0 groups); job (25 groups, " in (
+        sentence
     )
     assert choose_split_fields(data, ["language", "job"]).fields == ["language", "job"]
     with pytest.raises(UnknownFieldError) as error:
         choose_split_fields(data, ["region", "gender"])
     assert str(error.value) == (
-        "unknown metadata field 'gender'; the project's fields are: cohort, job, language, region"
+        "unknown metadata field 'gender'; the project's fields are: "
+        "city, cohort, job, language, region, stage"
     )

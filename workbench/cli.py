@@ -307,9 +307,17 @@ def cmd_report(args: argparse.Namespace) -> int:
     from workbench.reports.writer import write_report
     from workbench.suggest.cli_support import terminal_progress
 
+    if args.split and args.kind != "analysis":
+        print("error: --split applies to --kind analysis only", file=sys.stderr)
+        return EXIT_USAGE
     with Project.open(args.project) as project:
         written = write_report(
-            project, args.kind, args.out, ci=not args.no_ci, progress=terminal_progress
+            project,
+            args.kind,
+            args.out,
+            ci=not args.no_ci,
+            progress=terminal_progress,
+            split_fields=args.split,
         )
     print(f"wrote the {args.kind} report to {written}")
     return EXIT_OK
@@ -492,6 +500,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--kind", choices=["agreement", "analysis"], required=True)
     report.add_argument("--out", required=True, help="FILE.html, FILE.pdf, FILE.xlsx or FILE.csv")
     report.add_argument("--no-ci", action="store_true", help="skip bootstrap intervals (faster)")
+    report.add_argument(
+        "--split",
+        action="append",
+        metavar="FIELD",
+        help="analysis: split every code by this metadata field (repeatable; default: every "
+        "field with 2 to 20 groups)",
+    )
 
     evaluate = add(
         "evaluate-local",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from workbench.core.errors import WorkbenchError
@@ -14,19 +15,28 @@ FORMATS = (".html", ".pdf", ".xlsx", ".csv")
 
 
 def build_report(
-    project: Project, kind: str, ci: bool = True, progress: Progress | None = None
+    project: Project,
+    kind: str,
+    ci: bool = True,
+    progress: Progress | None = None,
+    split_fields: Sequence[str] | None = None,
 ) -> Report:
     if project.codebook is None:
         raise WorkbenchError(f"{project.location}: the project has no codebook")
     if kind == "agreement":
         return build_agreement_report(project, ci=ci, progress=progress)
     if kind == "analysis":
-        return build_analysis_report(project, progress=progress)
+        return build_analysis_report(project, progress=progress, split_fields=split_fields)
     raise WorkbenchError(f"unknown report kind '{kind}'")
 
 
 def write_report(
-    project: Project, kind: str, out: str | Path, ci: bool = True, progress: Progress | None = None
+    project: Project,
+    kind: str,
+    out: str | Path,
+    ci: bool = True,
+    progress: Progress | None = None,
+    split_fields: Sequence[str] | None = None,
 ) -> Path:
     out = Path(out)
     suffix = out.suffix.lower()
@@ -34,7 +44,7 @@ def write_report(
         raise WorkbenchError(
             f"{out}: unknown report format '{suffix}'; use one of {', '.join(FORMATS)}"
         )
-    report = build_report(project, kind, ci, progress)
+    report = build_report(project, kind, ci, progress, split_fields)
     if suffix == ".html":
         from workbench.reports.html import render_html
 

@@ -1,9 +1,10 @@
 """Every code split by the metadata fields a researcher names, as one family of tests.
 
 Which fields: the ones named, or else every field whose number of groups among the counted
-participants makes a comparison meaningful (``MIN_GROUPS`` to ``MAX_GROUPS``): one group
-compares nothing, and a field with a value per participant (an id, a free-text job title)
-gives groups of one. Fields left out are kept with the reason, so a report can say why.
+participants makes a comparison meaningful: ``MIN_GROUPS`` to ``MAX_GROUPS`` groups, with at
+least two participants per group on average. One group compares nothing, and a field with a
+value per participant (an id, a free-text job title) gives groups of one. Fields left out are
+kept with the reason, so a report can say why.
 
 All tests of all fields and codes form one family for the Holm and Benjamini–Hochberg
 adjustments: that is the number of comparisons a reader has actually been shown.
@@ -31,9 +32,10 @@ def known_fields(data: CodedParticipants) -> list[str]:
     return sorted({field for values in data.metadata.values() for field in values})
 
 
-def group_count(data: CodedParticipants, field: str) -> int:
-    """Distinct non-empty values of a field among the counted participants."""
-    return len({data.metadata.get(p, {}).get(field) for p in data.participants} - {None, ""})
+def field_values(data: CodedParticipants, field: str) -> list[str]:
+    """The field's non-empty value of each counted participant that has one."""
+    values = (data.metadata.get(p, {}).get(field) for p in data.participants)
+    return [value for value in values if value]
 
 
 @dataclass(frozen=True)
@@ -41,14 +43,23 @@ class FieldChoice:
     fields: list[str]
     left_out: dict[str, str]  # field -> why it is not split
     named: bool  # the user named the fields (otherwise the group-count rule chose them)
+    with_value: dict[str, int]  # field -> counted participants that have a value
+    participants: int
 
     def sentence(self) -> str:
+        listed = ", ".join(
+            field
+            if self.with_value[field] == self.participants
+            else f"{field} ({self.with_value[field]} of {self.participants} participants have a value)"
+            for field in self.fields
+        )
         if self.named:
-            chosen = f"Split fields, as named: {', '.join(self.fields)}."
+            chosen = f"Split fields, as named: {listed}."
         else:
             chosen = (
-                f"Split fields: every metadata field with {MIN_GROUPS} to {MAX_GROUPS} groups "
-                f"among the counted participants: {', '.join(self.fields) or 'none'}."
+                f"Split fields: every metadata field with {MIN_GROUPS} to {MAX_GROUPS} groups among "
+                "the counted participants and at least two participants per group on average: "
+                f"{listed or 'none'}."
             )
         if not self.left_out:
             return chosen
@@ -67,17 +78,23 @@ def choose_split_fields(data: CodedParticipants, named: Sequence[str] | None = N
                 f"unknown metadata field{'s' if len(unknown) > 1 else ''} "
                 f"{', '.join(repr(f) for f in unknown)}; the project's fields are: {listed}"
             )
-        return FieldChoice(list(dict.fromkeys(named)), {}, named=True)
+    values = {field: field_values(data, field) for field in known}
+    with_value = {field: len(found) for field, found in values.items()}
+    n = len(data.participants)
+    if named:
+        return FieldChoice(list(dict.fromkeys(named)), {}, True, with_value, n)
     fields, left_out = [], {}
     for field in known:
-        groups = group_count(data, field)
+        groups, people = len(set(values[field])), len(values[field])
         if groups < MIN_GROUPS:
             left_out[field] = f"{groups} group{'' if groups == 1 else 's'}"
         elif groups > MAX_GROUPS:
             left_out[field] = f"{groups} groups, more than {MAX_GROUPS}"
+        elif 2 * groups > people:
+            left_out[field] = f"{groups} groups for {people} participants"
         else:
             fields.append(field)
-    return FieldChoice(fields, left_out, named=False)
+    return FieldChoice(fields, left_out, False, with_value, n)
 
 
 @dataclass(frozen=True)
