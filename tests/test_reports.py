@@ -168,7 +168,7 @@ def test_analysis_report_splits_every_code_with_adjusted_p_values(tmp_path, stud
     )
     sheet = load_workbook(out)["Split by group"]
     header = [c.value for c in sheet[1]]
-    assert header[-4:] == ["p", "p Holm", "p BH", "test note"]
+    assert header[-5:] == ["p", "p Holm", "p BH", "test", "test note"]
     rows = [
         dict(zip(header, r, strict=False)) for r in sheet.iter_rows(min_row=2, values_only=True)
     ]

@@ -252,10 +252,10 @@ def split_table(
         ("CI low", lambda r: _r(r[1].ci[0]) if r[1].ci else None),
         ("CI high", lambda r: _r(r[1].ci[1]) if r[1].ci else None),
         ("small group", lambda r: "yes" if r[1].small else ""),
-        ("test", lambda r: r[0].split.test),
         ("p", lambda r: r[0].split.p_value),
         ("p Holm", lambda r: r[0].holm),
         ("p BH", lambda r: r[0].bh),
+        ("test", lambda r: r[0].split.test),
         ("test note", lambda r: r[0].split.note),
     ]
     return column_table(
