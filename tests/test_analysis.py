@@ -169,3 +169,110 @@ def test_project_prevalence_uses_llm_codes_and_the_human_sample(tmp_path, study)
     result = project_prevalence(study, SUPPORT)
     assert result.naive == 1.0 and result.estimate == pytest.approx(0.4)
     assert result.n_all == 10 and result.n_labelled == 10
+
+
+def test_the_counting_rule_is_the_one_the_engine_applied(tmp_path, study):
+    """ben adds support on p6; the lead then settles p6 as "no code" and p1 as dependence only.
+    Consensus decides those two passages, the any-human rule the other eight."""
+    from workbench.core.agreement.adjudication import adjudicate
+
+    write(tmp_path / "ben.csv", f"passage_id,coder,code\np6#2,ben,{SUPPORT}\n")
+    import_decisions_csv(study, tmp_path / "ben.csv")
+    assert len(coded_participants(study).codes[SUPPORT]) == 5  # any human: ana's four + ben's p6
+    adjudicate(study, "p6#2", set(), "kim", "not support")
+    adjudicate(study, "p1#2", {DEPENDENCE}, "kim", "dependence only")
+
+    data = coded_participants(study)
+    rule = data.rule
+    assert (rule.consensus_passages, rule.rule_passages, rule.uncounted_passages) == (2, 8, 0)
+    assert rule.consensus_passages + rule.rule_passages == data.passages
+    assert sorted(data.codes[SUPPORT]) == ["p2", "p3", "p4"]
+    text = rule.paragraph()
+    assert "10 participants (transcripts) with 10 counted passages" in text
+    assert "consensus counts where there is one (2 passages)" in text
+    assert "any human coder who reviewed the passage applied it (8 passages)" in text
+    assert "never count" in text
+
+    only_ben = coded_participants(study, "ben")
+    assert (only_ben.rule.rule_passages, only_ben.rule.uncounted_passages) == (1, 9)
+    assert only_ben.passages == 1 and "9 reviewed passages had no decision" in (
+        only_ben.rule.paragraph()
+    )
+    humans = coded_participants(study, "humans").rule
+    assert (humans.consensus_passages, humans.rule_passages) == (0, 10)
+
+
+def test_engine_suggestions_never_count(study):
+    from workbench.core.store.queries import list_transcripts
+    from workbench.suggest.engine import Suggestion
+    from workbench.suggest.runner import run_suggestions
+
+    class Flagger:
+        name, model, prompt_version = "flag", "m", "p"
+
+        def suggest(self, passages, codebook, progress=None, cancel=None):
+            return [
+                Suggestion(p.passage_id, "prod.cost", 0.99, "", None, None, "", "flag", "m", "p")
+                for p in passages
+            ]
+
+    with study.reading() as conn:
+        run_suggestions(study, Flagger(), [t.id for t in list_transcripts(conn)])
+    data = coded_participants(study)
+    assert "prod.cost" not in data.codes and data.rule.rule_passages == 10
+
+
+def test_every_code_is_split_and_adjusted_over_the_whole_family(study):
+    from workbench.core.analysis.splits import split_family
+
+    family = split_family(coded_participants(study), study.codebook, ["group"])
+    codes = [code.id for code in study.codebook.walk()]
+    assert [s.split.code for s in family.splits] == codes  # every code, not the top ten
+    tested = {s.split.code: s for s in family.splits if s.split.p_value is not None}
+    # support and dependence, and their parents hope and fear: 4 of 10 vs 0 of 5 each way
+    assert sorted(tested) == sorted(["hope", SUPPORT, "fear", DEPENDENCE])
+    assert family.tests == 4
+    p = tested[SUPPORT].split.p_value
+    for result in tested.values():
+        assert result.holm == pytest.approx(4 * p)  # four equal p-values: m * p, all of them
+        assert result.bh == pytest.approx(p)  # m / m * p for the largest, carried down
+    untested = [s for s in family.splits if s.split.p_value is None]
+    assert untested and all(s.holm is None and s.bh is None for s in untested)
+    assert "all 4 tests in this report" in family.method()
+
+
+def test_split_fields_by_the_group_count_rule_and_unknown_fields_named():
+    from workbench.core.analysis.findings import CodedParticipants, CountingRule
+    from workbench.core.analysis.splits import UnknownFieldError, choose_split_fields
+
+    people = [f"p{i:02d}" for i in range(25)]
+    metadata = {
+        p: {"language": "en", "region": "north" if i % 2 else "south", "job": f"job {i}"}
+        for i, p in enumerate(people)
+    }
+    for i, p in enumerate(people[:8]):
+        metadata[p]["city"] = f"city {i}"  # eight people, eight cities: groups of one
+    for p in people[:10]:
+        metadata[p]["stage"] = "early" if p < "p05" else "late"  # ten people, two groups
+    metadata["x_uncounted"] = {"cohort": "2024"}  # a field no counted participant has
+    data = CodedParticipants(people, {}, 25, {}, metadata, CountingRule("auto", 0, 25, 0, 25))
+    choice = choose_split_fields(data)
+    assert choice.fields == ["region", "stage"]
+    assert choice.left_out == {
+        "city": "8 groups for 8 participants",
+        "cohort": "0 groups",
+        "job": "25 groups, more than 20",
+        "language": "1 group",
+    }
+    sentence = choice.sentence()
+    assert "at least two participants per group on average: region, stage (10 of 25" in sentence
+    assert "Left out: city (8 groups for 8 participants); cohort (0 groups); job (25 groups, " in (
+        sentence
+    )
+    assert choose_split_fields(data, ["language", "job"]).fields == ["language", "job"]
+    with pytest.raises(UnknownFieldError) as error:
+        choose_split_fields(data, ["region", "gender"])
+    assert str(error.value) == (
+        "unknown metadata field 'gender'; the project's fields are: "
+        "city, cohort, job, language, region, stage"
+    )

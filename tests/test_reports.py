@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import re
 
 import pytest
@@ -153,3 +154,70 @@ def test_pdf_numbers_and_sampling_are_reported(tmp_path, double_coded):
     for value in engine_alphas(double_coded).values():
         assert f"{round(value, 4):.3f}" in text
     assert "Double-coding sample: 12 passages" in text and "seed 9" in text
+
+
+def test_analysis_report_splits_every_code_with_adjusted_p_values(tmp_path, study):  # noqa: F811
+    from workbench.core.analysis.findings import coded_participants
+
+    out = tmp_path / "f.xlsx"
+    assert (
+        main(
+            ["report", study.location, "--kind", "analysis", "--split", "group", "--out", str(out)]
+        )
+        == 0
+    )
+    sheet = load_workbook(out)["Split by group"]
+    header = [c.value for c in sheet[1]]
+    assert header[-5:] == ["p", "p Holm", "p BH", "test", "test note"]
+    rows = [
+        dict(zip(header, r, strict=False)) for r in sheet.iter_rows(min_row=2, values_only=True)
+    ]
+    rows = [r for r in rows if r["group"]]  # the sheet's note follows the rows
+    codes = [code.id for code in study.codebook.walk()]
+    assert len(rows) == 2 * len(codes)  # every code of the codebook, in both groups
+    support = [r for r in rows if r["code"] == "hope.support"]
+    assert {r["group"]: (r["with code"], r["participants"]) for r in support} == {
+        "creatives": (0, 5),
+        "workforce": (4, 5),
+    }
+    p = support[0]["p"]
+    assert p == pytest.approx(0.0476, abs=1e-3)
+    assert support[0]["p Holm"] == pytest.approx(4 * p) and support[0]["p BH"] == pytest.approx(p)
+    untested = [r for r in rows if r["code"] == "prod.cost"]
+    assert all(r["p"] is None and r["p Holm"] is None and r["p BH"] is None for r in untested)
+
+    write_report(study, "analysis", tmp_path / "f.html", split_fields=["group"])
+    page = (tmp_path / "f.html").read_text(encoding="utf-8")
+    assert "How participants were counted" in page
+    assert coded_participants(study).rule.paragraph() in html.unescape(page)
+    assert "all 4 tests in this report" in page and "Benjamini–Hochberg" in page
+
+
+def test_analysis_report_without_split_names_the_fields_left_out(tmp_path, study):  # noqa: F811
+    write(
+        tmp_path / "m.csv", "transcript_id,language\n" + "".join(f"p{i},en\n" for i in range(1, 11))
+    )
+    from workbench.core.store.importing import import_metadata_file
+
+    import_metadata_file(study, tmp_path / "m.csv")
+    write_report(study, "analysis", tmp_path / "f.xlsx")
+    book = load_workbook(tmp_path / "f.xlsx")
+    assert "Split by group" in book.sheetnames and "Split by language" not in book.sheetnames
+    write_report(study, "analysis", tmp_path / "f.html")
+    assert "Left out: language (1 group)." in (tmp_path / "f.html").read_text(encoding="utf-8")
+
+
+def test_report_cli_split_errors(tmp_path, study, capsys):  # noqa: F811
+    out = str(tmp_path / "f.html")
+    assert (
+        main(["report", study.location, "--kind", "analysis", "--split", "gender", "--out", out])
+        == 1
+    )
+    error = capsys.readouterr().err
+    assert "unknown metadata field 'gender'" in error and "fields are: group" in error
+    assert error.count("\n") == 1 and not (tmp_path / "f.html").exists()
+    assert (
+        main(["report", study.location, "--kind", "agreement", "--split", "group", "--out", out])
+        == 2
+    )
+    assert "--split applies to --kind analysis only" in capsys.readouterr().err

@@ -337,6 +337,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     from workbench.suggest.cli_support import terminal_progress
 
     check_output_path(args.out)
+    if args.split and args.kind != "analysis":
+        print("error: --split applies to --kind analysis only", file=sys.stderr)
+        return EXIT_USAGE
+    if args.by and args.kind != "agreement":
+        print("error: --by applies to --kind agreement only", file=sys.stderr)
+        return EXIT_USAGE
     with Project.open(args.project) as project:
         written = write_report(
             project,
@@ -345,6 +351,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             ci=not args.no_ci,
             progress=terminal_progress,
             by=args.by,
+            split_fields=args.split,
         )
     print(f"wrote the {args.kind} report to {written}")
     return EXIT_OK
@@ -544,7 +551,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--by",
         action="append",
         metavar="FIELD",
-        help="agreement report: also per value of this metadata field (repeatable)",
+        help="agreement: also per value of this metadata field (repeatable)",
+    )
+    report.add_argument(
+        "--split",
+        action="append",
+        metavar="FIELD",
+        help="analysis: split every code by this metadata field (repeatable; default: every "
+        "field with 2 to 20 groups)",
     )
 
     evaluate = add(

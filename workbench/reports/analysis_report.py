@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from workbench.core.analysis.exemplars import exemplars
 from workbench.core.analysis.findings import (
+    SMALL_GROUP,
+    GroupShare,
     co_occurrence,
     coded_participants,
     frequencies,
     opposite_pairs,
-    split,
 )
 from workbench.core.analysis.prevalence import project_prevalence
+from workbench.core.analysis.splits import (
+    AdjustedSplit,
+    SplitFamily,
+    UnknownFieldError,
+    split_family,
+)
+from workbench.core.codebook import Codebook
 from workbench.core.store import Project
-from workbench.reports.model import BarChart, Heatmap, Report, Table, Text
+from workbench.reports.columns import column_table
+from workbench.reports.model import BarChart, Heatmap, Report, Section, Table, Text
 
-SPLIT_FIELDS = ("group", "region", "language", "career_stage")
 Progress = Callable[[int, int, str], None]
 
 
@@ -25,12 +33,22 @@ def _r(value: float | None, digits: int = 4) -> float | None:
 
 
 def build_analysis_report(
-    project: Project, source: str = "auto", progress: Progress | None = None
+    project: Project,
+    source: str = "auto",
+    progress: Progress | None = None,
+    split_fields: Sequence[str] | None = None,
 ) -> Report:
+    """The findings report. ``split_fields``: the metadata fields to split every code by; None
+    or empty chooses every field with a meaningful number of groups (see ``splits``). An
+    unknown field raises ``UnknownFieldError`` before anything slow runs."""
     codebook = project.codebook
     assert codebook is not None
     names = {code.id: code.name for code in codebook.walk()}
     data = coded_participants(project, source)
+    try:
+        family = split_family(data, codebook, split_fields)
+    except UnknownFieldError as error:
+        raise UnknownFieldError(f"{project.location}: {error}") from None
     found = frequencies(data, codebook)
     used = [f for f in found if f.participants]
     leaves_used = [f for f in used if not codebook.get(f.code).children]  # type: ignore[union-attr]
@@ -43,46 +61,29 @@ def build_analysis_report(
         if progress is not None:
             progress(done, steps, what)
 
-    sections: list = [
+    sections: list[Section] = [
         Text(
-            "What is counted",
+            "How participants were counted",
             [
-                f"{len(data.participants)} participants (transcripts) with at least one reviewed passage; "
-                f"{data.passages} reviewed passages. A participant has a code when any of their passages carries it "
-                "or a code below it in the codebook. Decisions counted: the consensus where a passage was "
-                "adjudicated, otherwise any human coder."
-                if source == "auto"
-                else f"Decisions counted: {source}.",
-                "Intervals are 95% Wilson score intervals. Small groups (under 30 participants) are flagged.",
+                data.rule.paragraph(),
+                f"Intervals are 95% Wilson score intervals. Small groups (under {SMALL_GROUP} "
+                "participants) are flagged.",
             ],
         ),
-        Table(
+        column_table(
             "Code frequencies",
             [
-                "code",
-                "name",
-                "level",
-                "participants",
-                "share of participants",
-                "CI low",
-                "CI high",
-                "passages",
-                "share of passages",
+                ("code", lambda f: f.code),
+                ("name", lambda f: names[f.code]),
+                ("level", lambda f: codebook.get(f.code).depth),  # type: ignore[union-attr]
+                ("participants", lambda f: f.participants),
+                ("share of participants", lambda f: _r(f.participant_share)),
+                ("CI low", lambda f: _r(f.participant_ci[0]) if f.participant_ci else None),
+                ("CI high", lambda f: _r(f.participant_ci[1]) if f.participant_ci else None),
+                ("passages", lambda f: f.passages),
+                ("share of passages", lambda f: _r(f.passage_share)),
             ],
-            [
-                [
-                    f.code,
-                    names[f.code],
-                    codebook.get(f.code).depth,  # type: ignore[union-attr]
-                    f.participants,
-                    _r(f.participant_share),
-                    _r(f.participant_ci[0]) if f.participant_ci else None,
-                    _r(f.participant_ci[1]) if f.participant_ci else None,
-                    f.passages,
-                    _r(f.passage_share),
-                ]
-                for f in found
-            ],
+            found,
             primary=True,
         ),
         BarChart(
@@ -94,50 +95,7 @@ def build_analysis_report(
         ),
     ]
     tick("frequencies")
-    split_rows = []
-    for field in SPLIT_FIELDS:
-        if not any(field in meta for meta in data.metadata.values()):
-            continue
-        for f in top:
-            result = split(data, f.code, field)
-            for g in result.groups:
-                split_rows.append(
-                    [
-                        f.code,
-                        names[f.code],
-                        field,
-                        g.group,
-                        g.participants,
-                        g.with_code,
-                        _r(g.share),
-                        _r(g.ci[0]) if g.ci else None,
-                        _r(g.ci[1]) if g.ci else None,
-                        "yes" if g.small else "",
-                        result.test,
-                        _r(result.p_value),
-                    ]
-                )
-    sections.append(
-        Table(
-            "Splits by group (the most frequent codes)",
-            [
-                "code",
-                "name",
-                "field",
-                "group",
-                "participants",
-                "with code",
-                "share",
-                "CI low",
-                "CI high",
-                "small group",
-                "test",
-                "p",
-            ],
-            split_rows,
-            note="A p-value tests whether the share differs between groups; it is not adjusted for the number of tests.",
-        )
-    )
+    sections += split_sections(family, codebook)
     tick("splits")
     top_codes = [f.code for f in top]
     lift = [
@@ -169,105 +127,87 @@ def build_analysis_report(
         )
     )
     sections.append(
-        Table(
+        column_table(
             "Co-occurrence details",
             [
-                "code",
-                "also",
-                "both",
-                "first only",
-                "second only",
-                "neither",
-                "P(also | code)",
-                "P(also | not code)",
-                "lift",
-                "relative risk",
-                "RR CI low",
-                "RR CI high",
-                "odds ratio",
+                ("code", lambda r: r.first),
+                ("also", lambda r: r.second),
+                ("both", lambda r: r.both),
+                ("first only", lambda r: r.first_only),
+                ("second only", lambda r: r.second_only),
+                ("neither", lambda r: r.neither),
+                ("P(also | code)", lambda r: _r(r.p_second_given_first)),
+                ("P(also | not code)", lambda r: _r(r.p_second_given_not_first)),
+                ("lift", lambda r: _r(r.lift, 3)),
+                ("relative risk", lambda r: _r(r.relative_risk, 3)),
+                (
+                    "RR CI low",
+                    lambda r: _r(r.relative_risk_ci[0], 3) if r.relative_risk_ci else None,
+                ),
+                (
+                    "RR CI high",
+                    lambda r: _r(r.relative_risk_ci[1], 3) if r.relative_risk_ci else None,
+                ),
+                ("odds ratio", lambda r: _r(r.odds_ratio, 3)),
             ],
-            [
-                [
-                    r.first,
-                    r.second,
-                    r.both,
-                    r.first_only,
-                    r.second_only,
-                    r.neither,
-                    _r(r.p_second_given_first),
-                    _r(r.p_second_given_not_first),
-                    _r(r.lift, 3),
-                    _r(r.relative_risk, 3),
-                    _r(r.relative_risk_ci[0], 3) if r.relative_risk_ci else None,
-                    _r(r.relative_risk_ci[1], 3) if r.relative_risk_ci else None,
-                    _r(r.odds_ratio, 3),
-                ]
-                for r in pairs_found
-            ],
+            pairs_found,
         )
     )
     tick("co-occurrence")
     sections.append(
-        Table(
+        column_table(
             "Paired codes (light and shade): how many hold both",
-            ["code", "opposite", "both", "code only", "opposite only", "neither"],
             [
-                [p.code, p.opposite, p.both, p.only_code, p.only_opposite, p.neither]
-                for p in opposite_pairs(data, codebook)
+                ("code", lambda p: p.code),
+                ("opposite", lambda p: p.opposite),
+                ("both", lambda p: p.both),
+                ("code only", lambda p: p.only_code),
+                ("opposite only", lambda p: p.only_opposite),
+                ("neither", lambda p: p.neither),
             ],
+            opposite_pairs(data, codebook),
         )
     )
     tick("pairs")
-    quote_rows = [
-        [f.code, names[f.code], key, quote]
-        for f in top
-        for key, quote in exemplars(project, f.code, limit=2)
+    quotes = [
+        (f.code, key, quote) for f in top for key, quote in exemplars(project, f.code, limit=2)
     ]
     sections.append(
-        Table(
+        column_table(
             "Exemplar quotes (from human decisions)",
-            ["code", "name", "passage", "quote"],
-            quote_rows,
+            [
+                ("code", lambda q: q[0]),
+                ("name", lambda q: names[q[0]]),
+                ("passage", lambda q: q[1]),
+                ("quote", lambda q: q[2]),
+            ],
+            quotes,
         )
     )
     tick("quotes")
-    prevalence_rows = []
+    estimates = []
     for f in top:
         try:
-            estimate = project_prevalence(project, f.code)
+            estimates.append((f.code, project_prevalence(project, f.code)))
         except ValueError:
             break
-        prevalence_rows.append(
-            [
-                f.code,
-                names[f.code],
-                _r(estimate.estimate),
-                _r(estimate.ci[0]),
-                _r(estimate.ci[1]),
-                _r(estimate.naive),
-                _r(estimate.naive_ci[0]),
-                _r(estimate.naive_ci[1]),
-                estimate.n_all,
-                estimate.n_labelled,
-            ]
-        )
-    if prevalence_rows:
+    if estimates:
         sections.append(
-            Table(
+            column_table(
                 "Corpus prevalence corrected for the LLM's errors (prediction-powered inference)",
                 [
-                    "code",
-                    "name",
-                    "estimate",
-                    "CI low",
-                    "CI high",
-                    "naive LLM-only",
-                    "naive CI low",
-                    "naive CI high",
-                    "passages coded by the LLM",
-                    "passages reviewed by humans",
+                    ("code", lambda e: e[0]),
+                    ("name", lambda e: names[e[0]]),
+                    ("estimate", lambda e: _r(e[1].estimate)),
+                    ("CI low", lambda e: _r(e[1].ci[0])),
+                    ("CI high", lambda e: _r(e[1].ci[1])),
+                    ("naive LLM-only", lambda e: _r(e[1].naive)),
+                    ("naive CI low", lambda e: _r(e[1].naive_ci[0])),
+                    ("naive CI high", lambda e: _r(e[1].naive_ci[1])),
+                    ("passages coded by the LLM", lambda e: e[1].n_all),
+                    ("passages reviewed by humans", lambda e: e[1].n_labelled),
                 ],
-                prevalence_rows,
+                estimates,
                 note="Valid only if the human-reviewed passages are a random sample of those the LLM coded (draw them with 'workbench sample').",
             )
         )
@@ -276,4 +216,52 @@ def build_analysis_report(
         f"Findings: {codebook.name}",
         f"{len(data.participants)} participants · codebook v{codebook.version}",
         sections,
+    )
+
+
+def split_sections(family: SplitFamily, codebook: Codebook) -> list[Section]:
+    """The method text, then one table per field: a row per code and group, with the test's
+    raw, Holm and Benjamini–Hochberg p-values repeated on each of the code's rows."""
+    names = {code.id: code.name for code in codebook.walk()}
+    sections: list[Section] = [
+        Text("Splits by metadata field", [family.choice.sentence(), family.method()])
+    ]
+    for field in family.choice.fields:
+        rows = [
+            (result, group)
+            for result in family.splits
+            if result.split.field == field
+            for group in result.split.groups
+        ]
+        sections.append(split_table(field, rows, names))
+    return sections
+
+
+def split_table(
+    field: str, rows: list[tuple[AdjustedSplit, GroupShare]], names: dict[str, str]
+) -> Table:
+    """p-values are not rounded: a reader checks them against a threshold, and a tiny one
+    rounded to 0 would claim certainty."""
+    columns: list[tuple[str, Callable[[tuple[AdjustedSplit, GroupShare]], object]]] = [
+        ("code", lambda r: r[0].split.code),
+        ("name", lambda r: names[r[0].split.code]),
+        ("group", lambda r: r[1].group),
+        ("participants", lambda r: r[1].participants),
+        ("with code", lambda r: r[1].with_code),
+        ("share", lambda r: _r(r[1].share)),
+        ("CI low", lambda r: _r(r[1].ci[0]) if r[1].ci else None),
+        ("CI high", lambda r: _r(r[1].ci[1]) if r[1].ci else None),
+        ("small group", lambda r: "yes" if r[1].small else ""),
+        ("p", lambda r: r[0].split.p_value),
+        ("p Holm", lambda r: r[0].holm),
+        ("p BH", lambda r: r[0].bh),
+        ("test", lambda r: r[0].split.test),
+        ("test note", lambda r: r[0].split.note),
+    ]
+    return column_table(
+        f"Split by {field}",
+        columns,
+        rows,
+        note="p: raw; p Holm and p BH: adjusted over every test in this report. A blank or "
+        "'—' p-value is undefined: no test ran, and the split is not in the family.",
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from workbench.core.errors import WorkbenchError
@@ -20,13 +21,14 @@ def build_report(
     ci: bool = True,
     progress: Progress | None = None,
     by: list[str] | None = None,
+    split_fields: Sequence[str] | None = None,
 ) -> Report:
     if project.codebook is None:
         raise WorkbenchError(f"{project.location}: the project has no codebook")
     if kind == "agreement":
         return build_agreement_report(project, ci=ci, progress=progress, by=by)
     if kind == "analysis":
-        return build_analysis_report(project, progress=progress)
+        return build_analysis_report(project, progress=progress, split_fields=split_fields)
     raise WorkbenchError(f"unknown report kind '{kind}'")
 
 
@@ -37,6 +39,7 @@ def write_report(
     ci: bool = True,
     progress: Progress | None = None,
     by: list[str] | None = None,
+    split_fields: Sequence[str] | None = None,
 ) -> Path:
     out = Path(out)
     suffix = out.suffix.lower()
@@ -45,7 +48,7 @@ def write_report(
             f"{out}: unknown report format '{suffix}'; use one of {', '.join(FORMATS)}"
         )
     check_output_path(out)  # before the slow build, not after it
-    report = build_report(project, kind, ci, progress, by=by)
+    report = build_report(project, kind, ci, progress, by=by, split_fields=split_fields)
     if suffix == ".html":
         from workbench.reports.html import render_html
 

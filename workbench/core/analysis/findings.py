@@ -3,7 +3,9 @@
 Findings count participants (transcripts): a participant "has" a code when any of their
 passages carries it, or any code below it in the hierarchy. Which decisions count is the
 ``source``: the consensus coder where a passage was adjudicated, otherwise any human coder
-(the default), or one named coder.
+(the default), or one named coder. The rule actually applied, with how many passages each part
+of it decided, travels with the result as a ``CountingRule``, so the report states exactly what
+the engine did.
 """
 
 from __future__ import annotations
@@ -36,6 +38,51 @@ def wilson(successes: int, n: int) -> tuple[float, float] | None:
 
 
 @dataclass(frozen=True)
+class CountingRule:
+    """Which decisions made a participant "have" a code, as applied: a report prints this and
+    nothing else, so its sentence cannot drift from the engine's counting."""
+
+    source: str  # "auto", "humans" or one coder's name
+    consensus_passages: int  # passages decided by the adjudicated consensus
+    rule_passages: int  # passages decided by the stated rule (no consensus used)
+    uncounted_passages: int  # reviewed, but by none of the coders the rule counts
+    participants: int  # participants with at least one counted passage
+
+    @property
+    def rule(self) -> str:
+        """The rule for a passage without a consensus that counts, in words."""
+        if self.source in ("auto", "humans"):
+            return "a code counts when any human coder who reviewed the passage applied it"
+        return f"a code counts when coder '{self.source}' applied it"
+
+    def paragraph(self) -> str:
+        """The report's "How participants were counted" text."""
+        counted = self.consensus_passages + self.rule_passages
+        if self.source == "auto":
+            how = (
+                "On each passage the adjudicated consensus counts where there is one "
+                f"({self.consensus_passages} passages); otherwise {self.rule} "
+                f"({self.rule_passages} passages)."
+            )
+        elif self.source == "humans":
+            how = f"Adjudicated consensus is not used: {self.rule} ({self.rule_passages} passages)."
+        else:
+            how = f"Only one coder counts: {self.rule} ({self.rule_passages} passages)."
+        left = (
+            f" {self.uncounted_passages} reviewed passages had no decision by a coder this rule "
+            "counts and were left out."
+            if self.uncounted_passages
+            else ""
+        )
+        return (
+            f"{self.participants} participants (transcripts) with {counted} counted passages. A "
+            "participant has a code when any of their counted passages carries it or a code "
+            f"below it in the codebook. {how}{left} Suggestions from an engine (Claude or the "
+            "local engine) never count; only codes a person applied or accepted do."
+        )
+
+
+@dataclass(frozen=True)
 class CodedParticipants:
     """Who has which code: participant ids, and per code the set of participants."""
 
@@ -44,6 +91,7 @@ class CodedParticipants:
     passages: int
     passage_codes: dict[str, int]  # code id -> passages with it (rolled up)
     metadata: dict[str, dict[str, str]]
+    rule: CountingRule
 
 
 def coded_participants(project: Project, source: str = "auto") -> CodedParticipants:
@@ -78,11 +126,20 @@ def coded_participants(project: Project, source: str = "auto") -> CodedParticipa
         ):
             meta[external_id][field] = value
     passage_sets: dict[int, set[str]] = {}
+    decided_by = {"consensus": 0, "rule": 0, "none": 0}
     for pid, who in reviewed.items():
-        chosen = _chosen_coders(who, kinds, source)
+        chosen, by = _chosen_coders(who, kinds, source)
+        decided_by[by] += 1
         if chosen:
             passage_sets[pid] = set().union(*(applied.get((pid, coder), set()) for coder in chosen))
     participants = sorted({owner[pid] for pid in passage_sets})
+    rule = CountingRule(
+        source,
+        decided_by["consensus"],
+        decided_by["rule"],
+        decided_by["none"],
+        len(participants),
+    )
     codes: dict[str, set[str]] = defaultdict(set)
     passage_codes: dict[str, int] = defaultdict(int)
     for pid, found in passage_sets.items():
@@ -91,17 +148,25 @@ def coded_participants(project: Project, source: str = "auto") -> CodedParticipa
             codes[code].add(owner[pid])
             passage_codes[code] += 1
     return CodedParticipants(
-        participants, dict(codes), len(passage_sets), dict(passage_codes), dict(meta)
+        participants, dict(codes), len(passage_sets), dict(passage_codes), dict(meta), rule
     )
 
 
-def _chosen_coders(who: set[int], kinds: dict[int, tuple[str, str]], source: str) -> set[int]:
+def _chosen_coders(
+    who: set[int], kinds: dict[int, tuple[str, str]], source: str
+) -> tuple[set[int], str]:
+    """The coders whose codes count on one passage, and which part of the rule chose them
+    ("consensus", "rule", or "none" when no counted coder reviewed it)."""
     if source == "auto":
         consensus = {c for c in who if kinds[c][1] == CoderKind.CONSENSUS.value}
-        return consensus or {c for c in who if kinds[c][1] == CoderKind.HUMAN.value}
-    if source == "humans":
-        return {c for c in who if kinds[c][1] == CoderKind.HUMAN.value}
-    return {c for c in who if kinds[c][0] == source}
+        if consensus:
+            return consensus, "consensus"
+        chosen = {c for c in who if kinds[c][1] == CoderKind.HUMAN.value}
+    elif source == "humans":
+        chosen = {c for c in who if kinds[c][1] == CoderKind.HUMAN.value}
+    else:
+        chosen = {c for c in who if kinds[c][0] == source}
+    return chosen, "rule" if chosen else "none"
 
 
 def rolled_up(codes: set[str], codebook: Codebook) -> set[str]:

@@ -2,6 +2,8 @@
 
 The charts are the reports' own SVG drawings (one drawing code for screen and file), shown
 with QtSvg; tables are item models over the report tables. Reports are built on a worker.
+The findings are split by the metadata fields checked above the tabs; with none checked, the
+report's own rule picks them (and says which it left out).
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtSvgWidgets import QSvgWidget
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QFileDialog,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -35,12 +39,14 @@ from PySide6.QtWidgets import (
 from workbench.core.errors import WorkbenchError
 from workbench.core.safe_output import atomic_output, atomic_path
 from workbench.core.store import Project
+from workbench.core.store.queries import metadata_fields
 from workbench.gui.workers import start_task
 from workbench.reports.html import bar_svg, heatmap_svg
 from workbench.reports.model import BarChart, Heatmap, Report, Table, Text
 from workbench.reports.writer import build_report
 
 _Index = QModelIndex | QPersistentModelIndex
+FIELDS_PER_ROW = 8  # split-field checkboxes per row; a study with many fields gets more rows
 
 
 class ReportTableModel(QAbstractTableModel):
@@ -179,21 +185,71 @@ class DashboardDialog(QDialog):
         self.project = project
         self.tabs = QTabWidget()
         self.status = QLabel("Building the findings and agreement reports…", objectName="subtitle")
+        with project.reading() as conn:
+            fields = metadata_fields(conn)
+        self.split_boxes = [QCheckBox(field) for field in fields]
+        boxes = QGridLayout()
+        for i, box in enumerate(self.split_boxes):
+            boxes.addWidget(box, i // FIELDS_PER_ROW, i % FIELDS_PER_ROW)
+        boxes.setColumnStretch(FIELDS_PER_ROW, 1)
+        self.update_findings = QPushButton("Update findings")
+        self.update_findings.clicked.connect(self.rebuild_findings)
+        chooser = QHBoxLayout()
+        chooser.addWidget(
+            QLabel("Split findings by:" if fields else "No metadata fields to split findings by.")
+        )
+        chooser.addLayout(boxes, 1)
+        chooser.addWidget(self.update_findings, 0, Qt.AlignmentFlag.AlignTop)
+        self.update_findings.setVisible(bool(fields))
+        self.split_hint = QLabel(
+            "None checked: every field with 2 to 20 groups (the report lists those left out).",
+            objectName="subtitle",
+        )
         layout = QVBoxLayout(self)
+        layout.addLayout(chooser)
+        layout.addWidget(self.split_hint)
         layout.addWidget(self.status)
         layout.addWidget(self.tabs, 1)
         self.reports: dict[str, Report] = {}
+        self.update_findings.setEnabled(False)
+        self._task = start_task(_build_both, project, on_done=self._show, on_error=self._failed)
+
+    def chosen_fields(self) -> list[str]:
+        """The checked split fields, in the list's order; empty means the report's own rule."""
+        return [box.text() for box in self.split_boxes if box.isChecked()]
+
+    def rebuild_findings(self) -> None:
+        self.update_findings.setEnabled(False)
+        self.status.setText("Rebuilding the findings…")
         self._task = start_task(
-            _build_both, project, on_done=self._show, on_error=self.status.setText
+            _build_findings,
+            self.project,
+            self.chosen_fields(),
+            on_done=self._show,
+            on_error=self._failed,
         )
 
     def _show(self, reports: dict[str, Report]) -> None:
-        self.reports = reports
         for name, report in reports.items():
-            self.tabs.addTab(report_page(report), name)
+            page = report_page(report)
+            if name in self.reports:
+                index = next(i for i in range(self.tabs.count()) if self.tabs.tabText(i) == name)
+                old = self.tabs.widget(index)
+                self.tabs.removeTab(index)
+                self.tabs.insertTab(index, page, name)
+                self.tabs.setCurrentIndex(index)
+                old.deleteLater()
+            else:
+                self.tabs.addTab(page, name)
+            self.reports[name] = report
+        self.update_findings.setEnabled(True)
         self.status.setText(
             "Charts export as PNG or SVG; File → Export report… writes HTML, PDF, XLSX or CSV."
         )
+
+    def _failed(self, message: str) -> None:
+        self.update_findings.setEnabled(True)
+        self.status.setText(message)
 
     def charts(self) -> list[ChartBox]:
         return self.findChildren(ChartBox)
@@ -204,3 +260,7 @@ def _build_both(project: Project, progress, cancel) -> dict[str, Report]:  # typ
         "Findings": build_report(project, "analysis"),
         "Agreement": build_report(project, "agreement", ci=False),
     }
+
+
+def _build_findings(project: Project, fields: list[str], progress, cancel) -> dict[str, Report]:  # type: ignore[no-untyped-def]
+    return {"Findings": build_report(project, "analysis", split_fields=fields)}
