@@ -51,19 +51,32 @@ _LABEL_HEAD = 60  # a label, its timestamp and emphasis fit in this many charact
 # The same pattern, for a whole text at once: a line break, then (looked ahead) a colon within
 # the line's first characters, then the turn. The literal line break lets the regex engine jump
 # from line to line in C, and the look-ahead drops the many lines with no colon near their start.
-_HEAD = rf"(?=[^\n:：]{{1,{_LABEL_HEAD}}}[:：])"
+# A look-ahead that also accepts "：" is a third slower, so it is used only for texts that have one.
 _TURN_BODY = TURN_PATTERN.pattern.removeprefix("^")
-_FIRST_TURN = re.compile(_HEAD + _TURN_BODY, TURN_PATTERN.flags)
-_NEXT_TURN = re.compile(r"\n" + _HEAD + _TURN_BODY, TURN_PATTERN.flags)
+
+
+def _line_patterns(colons: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    head = rf"(?=[^\n{colons}]{{1,{_LABEL_HEAD}}}[{colons}])"
+    return (
+        re.compile(head + _TURN_BODY, TURN_PATTERN.flags),
+        re.compile(r"\n" + head + _TURN_BODY, TURN_PATTERN.flags),
+    )
+
+
+_FIRST_TURN, _NEXT_TURN = _line_patterns(":")
+_FIRST_TURN_WIDE, _NEXT_TURN_WIDE = _line_patterns(":：")
 
 
 def find_label_lines(text: str) -> tuple[LabelMatch, ...]:
     """Every line of ``text`` that starts like a turn, in order."""
+    first_turn, next_turn = (
+        (_FIRST_TURN_WIDE, _NEXT_TURN_WIDE) if "：" in text else (_FIRST_TURN, _NEXT_TURN)
+    )
     new = tuple.__new__  # a LabelMatch without a Python call per line: imports find millions
-    first = _FIRST_TURN.match(text)
+    first = first_turn.match(text)
     found = [new(LabelMatch, (first["label"], 0, first.end()))] if first else []
     found += [
-        new(LabelMatch, (m["label"], m.start() + 1, m.end())) for m in _NEXT_TURN.finditer(text)
+        new(LabelMatch, (m["label"], m.start() + 1, m.end())) for m in next_turn.finditer(text)
     ]
     return tuple(found)
 
