@@ -260,6 +260,78 @@ def cmd_local_only(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_speakers(args: argparse.Namespace) -> int:
+    from workbench.core.store.speaker_roles import (
+        decisions_on_interviewer_passages,
+        label_summaries,
+        set_speaker_roles,
+    )
+
+    with Project.open(args.project) as project:
+        change = set_speaker_roles(project, dict(args.set), args.lead) if args.set else None
+        with project.reading() as conn:
+            labels = label_summaries(conn, project.settings)
+            standing = decisions_on_interviewer_passages(conn)
+    report: dict[str, object] = {
+        "labels": [label.to_dict() for label in labels],
+        "decisions_on_interviewer_passages": standing.to_dict(),
+    }
+    if change is not None:
+        report["changed"] = change.to_dict()
+    if args.json:
+        _print_json(report)
+        return EXIT_OK
+    if change is not None:
+        for label, role in change.roles.items():
+            print(f"{label}: now {role}")
+        print(
+            f"{len(change.to_interviewer)} passages became interviewer turns, "
+            f"{len(change.to_participant)} became participant turns"
+        )
+        if change.kept.count:
+            print(
+                f"{_decisions(change.kept.count)} stand on passages that became interviewer "
+                "turns (kept, not deleted):"
+            )
+            _print_standing(change.kept.to_dict())
+    width = max([len(label.label) for label in labels] + [5])
+    print(f"{'label':<{width}}  {'role':<11}  {'passages':>8}  {'decisions':>9}")
+    for label in labels:
+        mark = " (set by lead)" if label.set_by_lead else ""
+        print(
+            f"{label.label:<{width}}  {label.role.value:<11}  {label.passages:>8}  "
+            f"{label.decisions:>9}{mark}"
+        )
+    verb = "stands" if standing.count == 1 else "stand"
+    print(f"{_decisions(standing.count)} {verb} on interviewer passages")
+    _print_standing(standing.to_dict())
+    return EXIT_OK
+
+
+def _print_standing(standing: dict) -> None:  # type: ignore[type-arg]
+    for coder, item in standing["by_coder"].items():
+        passages = item["passages"]
+        shown = ", ".join(passages[:10]) + (
+            f" and {len(passages) - 10} more" if len(passages) > 10 else ""
+        )
+        print(f"  {coder}: {_decisions(item['decisions'])} on {shown}")
+
+
+def _decisions(count: int) -> str:
+    return f"{count} decision" if count == 1 else f"{count} decisions"
+
+
+def _label_role(value: str) -> tuple[str, str]:
+    """``LABEL=interviewer|participant`` as given to ``speakers --set``."""
+    label, sep, role = value.rpartition("=")
+    role = role.strip().lower()
+    if not sep or not label.strip() or role not in ("interviewer", "participant"):
+        raise argparse.ArgumentTypeError(
+            f"'{value}': expected LABEL=interviewer or LABEL=participant"
+        )
+    return label.strip(), role
+
+
 def cmd_disagreements(args: argparse.Namespace) -> int:
     from workbench.core.agreement.adjudication import find_disagreements
     from workbench.core.agreement.data import project_data
@@ -506,6 +578,24 @@ def build_parser() -> argparse.ArgumentParser:
     suggest.add_argument("--redact-names", help="names to remove too, comma-separated")
     suggest.add_argument("--concurrency", type=int, default=4)
     suggest.add_argument("--json", action="store_true")
+
+    speakers = add(
+        "speakers",
+        cmd_speakers,
+        "list speaker labels with their role; --set makes a label interviewer or participant",
+    )
+    speakers.add_argument("project")
+    speakers.add_argument(
+        "--set",
+        action="append",
+        type=_label_role,
+        metavar="LABEL=ROLE",
+        help="ROLE is interviewer or participant; repeat for several labels",
+    )
+    speakers.add_argument(
+        "--lead", default="workbench", help="who decides (recorded in the audit log)"
+    )
+    speakers.add_argument("--json", action="store_true")
 
     dis = add("disagreements", cmd_disagreements, "passages where coders differ (for adjudication)")
     dis.add_argument("project")

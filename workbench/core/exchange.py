@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from workbench.core.decoding import decode_bytes
 from workbench.core.errors import DecisionError, TranscriptError
@@ -39,6 +39,7 @@ from workbench.core.store.queries import (
     passage_ids_for_keys,
     passages_of,
 )
+from workbench.core.store.speaker_roles import uncoded_passages
 
 BASE_COLUMNS = ["passage_id", "transcript_id", "speaker", "position", "coded", "text"]
 NO_CODE_MARK = "-"  # reviewed, no code applies; never a valid code id
@@ -177,6 +178,28 @@ def _read_decision_rows(path: Path) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def _refuse_uncoded_passages(
+    conn: Connection, rows: list[tuple[str, str, str, str]], ids: dict[str, int], location: str
+) -> None:
+    """Interviewer turns are context: a decision there would count in no statistic, only mislead."""
+    uncoded = uncoded_passages(conn, ids.values())
+    for where, key, _coder, code in rows:
+        if ids[key] not in uncoded:
+            continue
+        speaker = uncoded[ids[key]]
+        what = f"code '{code}'" if code else "'no code applies' review"
+        if speaker is None:
+            raise DecisionError(
+                f"{where}: passage '{key}' is text before the first speaker turn and is not "
+                f"coded; remove the {what}"
+            )
+        raise DecisionError(
+            f"{where}: passage '{key}' is an interviewer turn ('{speaker}') and is not coded; "
+            f"remove the {what}, or make the label a participant first: "
+            f'workbench speakers {location} --set "{speaker}=participant"'
+        )
+
+
 def import_decisions_csv(
     project: Project, path: str | Path, actor: str = "workbench"
 ) -> DecisionImportResult:
@@ -219,6 +242,7 @@ def import_decisions_csv(
         for where, key, _coder, _code in rows:
             if key not in ids:
                 raise DecisionError(f"{where}: unknown passage id '{key}'")
+        _refuse_uncoded_passages(conn, rows, ids, project.location)
         result = DecisionImportResult(
             str(path), len(rows), sorted({c for _, c in wanted}), len(ids), 0, 0, 0, 0
         )

@@ -32,6 +32,21 @@ class LeadActions(QObject):
             self.window.session.project, sorted(self.window._metadata_values), coders, self.window
         ).exec()
 
+    def show_speakers(self) -> None:
+        """Which labels are interviewers; applying re-flags passages, so the open view reloads."""
+        from workbench.gui.dialogs.speakers_dialog import SpeakersDialog
+
+        dialog = SpeakersDialog(self.window.session.project, self.window.session.coder, self.window)
+        dialog.applied.connect(self._speakers_changed)
+        dialog.exec()
+
+    def _speakers_changed(self, _change: object) -> None:
+        transcript_id = self.window.controller.passages.transcript_id
+        if transcript_id is not None:
+            self.window.open_transcript(transcript_id)
+            self.window.transcript_model.refresh_progress(transcript_id)
+        self.window.engine_label.setText("Speaker roles changed; passages re-flagged")
+
     def show_dashboards(self) -> None:
         from workbench.gui.dialogs.dashboard import DashboardDialog
 

@@ -234,6 +234,7 @@ class MainWindow(QMainWindow):
             self.toggle_agreement,
         )
         self._action(view, "Double-coding sample…", [], self.lead.show_sampler)
+        self._action(view, "Speakers: interviewer or participant…", [], self.lead.show_speakers)
         self._action(
             view,
             "Dashboards (findings and agreement)…",

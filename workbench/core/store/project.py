@@ -23,11 +23,12 @@ from workbench.core.clock import utc_now
 from workbench.core.codebook import Codebook, parse_codebook
 from workbench.core.errors import ProjectError
 from workbench.core.segmenter import Segmentation
-from workbench.core.speakers import INTERVIEWER_LABELS
+from workbench.core.speaker_labels import INTERVIEWER_LABELS, Role, normalize_label
 from workbench.core.store import schema
 from workbench.core.store.audit import append_audit
 from workbench.core.store.database import is_url, make_engine
 from workbench.core.store.migrations import migrate
+from workbench.core.store.speaker_roles import reflag_coded_passages
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,9 @@ class ProjectSettings:
     blind_coding: bool = True
     suggestions_after_first_pass: bool = False
     extra: dict[str, object] = field(default_factory=dict)
+    # The lead's word on single labels, exact label -> "interviewer" or "participant"; it wins
+    # over ``context_speakers``, which matches the role words every transcript may spell.
+    speaker_roles: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -50,6 +54,7 @@ class ProjectSettings:
                 "blind_coding": self.blind_coding,
                 "suggestions_after_first_pass": self.suggestions_after_first_pass,
                 "extra": self.extra,
+                "speaker_roles": self.speaker_roles,
             },
             ensure_ascii=False,
         )
@@ -59,21 +64,51 @@ class ProjectSettings:
         data = json.loads(raw)
         return cls(
             segmentation=Segmentation(data.get("segmentation", "turn")),
-            context_speakers=tuple(data.get("context_speakers", sorted(INTERVIEWER_LABELS))),
+            context_speakers=_context_speakers(data.get("context_speakers")),
             blind_coding=bool(data.get("blind_coding", True)),
             suggestions_after_first_pass=bool(data.get("suggestions_after_first_pass", False)),
             extra=dict(data.get("extra", {})),
+            speaker_roles=dict(data.get("speaker_roles", {})),
         )
+
+    def speaker_role(self, speaker: str) -> Role:
+        """The lead's decision on this label if there is one, else what its role word says."""
+        chosen = self.speaker_roles.get(speaker)
+        return Role(chosen) if chosen is not None else self.default_speaker_role(speaker)
+
+    def default_speaker_role(self, speaker: str) -> Role:
+        """The role the label's word gives it, before any decision of the lead."""
+        if normalize_label(speaker) in self._context_normalized:
+            return Role.INTERVIEWER
+        return Role.PARTICIPANT
 
     def is_coded_speaker(self, speaker: str | None, has_speakers: bool) -> bool:
         """Whether passages of ``speaker`` are coded (interviewer turns are context)."""
         if speaker is None:
             return not has_speakers
-        return speaker.casefold() not in self._context_folded
+        return self.speaker_role(speaker) is Role.PARTICIPANT
 
     @cached_property
-    def _context_folded(self) -> frozenset[str]:
-        return frozenset(label.casefold() for label in self.context_speakers)
+    def _context_normalized(self) -> frozenset[str]:
+        return frozenset(normalize_label(label) for label in self.context_speakers)
+
+
+# The default context speakers that projects stored before the per-language tables existed.
+# Such a project never chose its list, so it gets today's default (and its new languages).
+_DEFAULT_BEFORE_LANGUAGE_TABLES = frozenset(
+    (
+        *("ai", "assistant", "interviewer", "interviewer 1", "interviewer 2", "int", "i", "q"),
+        *("question", "moderator", "facilitator", "researcher", "entrevistador"),
+        *("entrevistadora", "interviewerin", "intervieweur", "enquêteur", "enquêtrice"),
+        *("intervistatore", "インタビュアー", "採訪者", "访谈者", "المحاور"),
+    )
+)
+
+
+def _context_speakers(stored: list[str] | None) -> tuple[str, ...]:
+    if stored is None or frozenset(stored) == _DEFAULT_BEFORE_LANGUAGE_TABLES:
+        return tuple(sorted(INTERVIEWER_LABELS))
+    return tuple(stored)
 
 
 class Project:
@@ -245,16 +280,25 @@ class Project:
         """Change settings; changing the context speakers re-flags which passages are coded."""
         new = replace(self.settings, **changes)  # type: ignore[arg-type]
         with self.transaction() as conn:
-            conn.execute(
-                schema.meta.update()
-                .where(schema.meta.c.key == "settings")
-                .values(value=new.to_json())
-            )
-            if new.context_speakers != self.settings.context_speakers:
-                _reflag_coded_passages(conn, new)
+            self.store_settings(conn, new)
             append_audit(conn, actor, "settings.update", {k: str(v) for k, v in changes.items()})
         self._settings = new
         return new
+
+    def store_settings(self, conn: Connection, new: ProjectSettings) -> list[int]:
+        """Write ``new`` inside the caller's transaction; returns the passages re-flagged.
+
+        Passages are re-flagged when the speaker rules change. The cached settings are dropped,
+        so they are read again after the caller's transaction commits or rolls back.
+        """
+        old = self.settings
+        conn.execute(
+            schema.meta.update().where(schema.meta.c.key == "settings").values(value=new.to_json())
+        )
+        self._settings = None
+        if (new.context_speakers, new.speaker_roles) == (old.context_speakers, old.speaker_roles):
+            return []
+        return reflag_coded_passages(conn, new)
 
     # -- codebook ------------------------------------------------------------------------------
 
@@ -358,23 +402,3 @@ class Project:
                 "codebook_name": codebook["name"] if codebook else None,
                 "segmentation": self.settings.segmentation.value,
             }
-
-
-def _reflag_coded_passages(conn: Connection, settings: ProjectSettings) -> None:
-    """Recompute ``passages.coded`` per distinct speaker, with the same rule as at import."""
-    passages, transcripts = schema.passages, schema.transcripts
-    pairs = conn.execute(
-        select(passages.c.speaker, transcripts.c.has_speakers)
-        .join(transcripts, transcripts.c.id == passages.c.transcript_id)
-        .distinct()
-    ).all()
-    for speaker, has_speakers in pairs:
-        in_transcripts = select(transcripts.c.id).where(transcripts.c.has_speakers == has_speakers)
-        speaker_matches = (
-            passages.c.speaker.is_(None) if speaker is None else passages.c.speaker == speaker
-        )
-        conn.execute(
-            passages.update()
-            .where(speaker_matches, passages.c.transcript_id.in_(in_transcripts))
-            .values(coded=settings.is_coded_speaker(speaker, bool(has_speakers)))
-        )
