@@ -208,7 +208,7 @@ def test_engine_suggestions_never_count(study):
     from workbench.suggest.runner import run_suggestions
 
     class Flagger:
-        name, model, prompt_version = "flag", "m", "p"
+        name, model, prompt_version, rater = "flag", "m", "p", "flag"
 
         def suggest(self, passages, codebook, progress=None, cancel=None):
             return [

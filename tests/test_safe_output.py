@@ -146,11 +146,13 @@ def test_export_csv_neutralises_text_metadata_and_keeps_no_code_mark(tmp_path, p
 
 @pytest.mark.parametrize("kind", ["agreement", "analysis"])
 def test_report_csv_and_xlsx_hold_no_formula(tmp_path, poisoned, kind):
-    write_report(poisoned, kind, tmp_path / "r.csv", ci=False)
+    # three participants in three groups: the default rule would not split by group
+    split = {"split_fields": ["group"]} if kind == "analysis" else {}
+    write_report(poisoned, kind, tmp_path / "r.csv", ci=False, **split)
     cells = csv_cells(tmp_path / "r.csv")
     assert_no_live_formula(cells, f"{kind}.csv")
     assert "'@SUM(1)" in cells  # the code name, in the primary table
-    write_report(poisoned, kind, tmp_path / "r.xlsx", ci=False)
+    write_report(poisoned, kind, tmp_path / "r.xlsx", ci=False, **split)
     values = xlsx_cells(tmp_path / "r.xlsx")
     assert_no_live_formula(values, f"{kind}.xlsx")
     assert "'@SUM(1)" in values and "'" + HYPERLINK in values
