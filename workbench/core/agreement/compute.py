@@ -28,7 +28,6 @@ from workbench.core.agreement.statistics import (
     pair_table,
     percent_agreement,
     prevalence_and_bias,
-    scott_from_table,
     set_distances_from_members,
 )
 
@@ -108,9 +107,9 @@ def _count_value(
     numeric: np.ndarray | None,
 ) -> Value:
     if metric == "percent":
-        return percent_agreement(rows, mult)
-    if metric == "fleiss":
-        return fleiss_kappa(rows, mult)
+        return percent_agreement(rows, mult, weights)
+    if metric in ("fleiss", "scott"):  # Scott's pi is Fleiss' kappa with two coders (Gwet)
+        return fleiss_kappa(rows, mult, weights)
     if metric == "alpha":
         return krippendorff_alpha(rows, level, numeric, weights=mult)
     if metric == "ac1":
@@ -126,8 +125,7 @@ def _two_coder_value(metric: str, values: np.ndarray, q: int, weights: str) -> V
             f"{NAMES[metric]} compares exactly two coders ({values.shape[1]} here); "
             "choose two with --coders, or use fleiss or alpha"
         )
-    table = pair_table(values, q)
-    return cohen_from_table(table, weights) if metric == "cohen" else scott_from_table(table)
+    return cohen_from_table(pair_table(values, q), weights)
 
 
 def _pairable_units(
@@ -162,18 +160,13 @@ def _result(
     compressed: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> MetricResult:
     interval = None
-    if metric in TWO_CODER_METRICS:
+    if metric == "cohen" or (metric in TWO_CODER_METRICS and values.shape[1] != 2):
         value = _two_coder_value(metric, values, q, weights)
         if ci and value.value is not None:
             table = pair_table(values, q)
 
             def resampled(sample: np.ndarray) -> Value:
-                shaped = sample.reshape(table.shape)
-                return (
-                    cohen_from_table(shaped, weights)
-                    if metric == "cohen"
-                    else scott_from_table(shaped)
-                )
+                return cohen_from_table(sample.reshape(table.shape), weights)
 
             interval = bootstrap_weights_interval(
                 table.reshape(-1), resampled, BOOTSTRAP_REPS, BOOTSTRAP_SEED
