@@ -229,7 +229,7 @@ def _set_categories(data: CodedData) -> tuple[np.ndarray, np.ndarray]:
     """Each reviewed unit-coder cell's set of codes as a category index, and the distinct sets
     as a membership matrix (sets × codes)."""
     packed = np.packbits(data.present, axis=2)
-    flat = packed.reshape(-1, packed.shape[2])
+    flat = packed.reshape(data.reviewed.size, packed.shape[2])  # shape[2] is 0 without codes
     reviewed = data.reviewed.reshape(-1)
     values = np.full(flat.shape[0], -1, dtype=np.int64)
     if not reviewed.any():

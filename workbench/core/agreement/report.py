@@ -17,12 +17,13 @@ from workbench.core.agreement.data import (
     project_data,
     read_ratings_csv,
 )
-from workbench.core.store import Project
 
 
 def load_source(source: str, categories: list[str] | None) -> CodedData:
     if source.lower().endswith((".csv", ".tsv")) and Path(source).exists():
         return read_ratings_csv(source, categories)  # type: ignore[return-value]
+    from workbench.core.store import Project  # not needed, and slow to import, for a CSV
+
     with Project.open(source) as project:
         return project_data(project)
 
