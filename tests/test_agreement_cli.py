@@ -352,3 +352,15 @@ def test_agreement_over_a_csv_imports_no_database_code(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "0 []"
+
+
+def test_columnwise_reader_knows_every_character_strip_removes(tmp_path):
+    """A cell padded with any Unicode space must reach the row reader, which strips it."""
+    from workbench.core.agreement.columns import SPACES, split_columns
+
+    assert set(SPACES) == {chr(c) for c in range(0x110000) if chr(c).isspace()}
+    for space in SPACES.replace("\n", ""):
+        for row in (f"1,A,x{space}\n", f"1,{space}A,x\n", f"{space}1,A,x\n", f"1,A{space},x\n"):
+            assert split_columns(row.encode("utf-8")) is None, repr(row)
+        inside = split_columns(f"1,A{space}B,x\n".encode())  # kept, but "\r" ends a csv row
+        assert (inside is None) == (space == "\r"), repr(space)

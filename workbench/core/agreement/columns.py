@@ -63,8 +63,8 @@ class Column:
 
 def split_columns(body: bytes) -> tuple[Column, Column, Column] | None:
     """The three columns of ``body`` (UTF-8 rows after the header), or None if it is not regular."""
-    if not body or b'"' in body or b"\0" in body:
-        return None
+    if not body or b'"' in body or b"\0" in body or b"\r" in body:
+        return None  # quoting, a NUL (it would pad a key), a line end the csv module also knows
     if not body.endswith(b"\n"):
         body += b"\n"
     data = np.frombuffer(body, dtype=np.uint8)
