@@ -242,3 +242,138 @@ def test_set_alpha_perfect_and_undefined():
     assert set_alpha(data).value == pytest.approx(1.0)
     present[:, :, :] = False
     assert set_alpha(data).value is None
+
+
+# -- reading ratings: the column-wise reader and the row reader agree -----------------------------------
+
+
+def _same_ratings(a, b):
+    assert type(a) is type(b)
+    assert (a.units, a.coders) == (b.units, b.coders)
+    if isinstance(a, RatingData):
+        assert a.categories == b.categories and a.values.tolist() == b.values.tolist()
+    else:
+        assert a.codes == b.codes
+        assert a.reviewed.tolist() == b.reviewed.tolist()
+        assert a.present.tolist() == b.present.tolist()
+
+
+def test_columnwise_reader_equals_the_row_reader_on_random_files(tmp_path):
+    """Quoting every cell sends a file to the csv-module reader; unquoted it is split
+    column-wise. Both must read the same units, coders, order and categories."""
+    from workbench.core.agreement.columns import split_columns
+
+    rng = np.random.default_rng(5)
+    names = ["u1", "unit-with-a-long-name-7", "ü2", "3", "passage#12", "x y"]
+    for trial in range(20):
+        rows = {
+            (str(rng.choice(names)) + str(rng.integers(0, 4)), f"c{rng.integers(0, 3)}")
+            for _ in range(rng.integers(1, 30))
+        }
+        labels = ["low", "mid", "high", "très"] if trial % 2 else ["1", "2", "10"]
+        lines = [
+            (u, c, str(rng.choice(labels))) for u, c in sorted(rows, key=lambda _: rng.random())
+        ]
+        plain = "unit,coder,value\n" + "".join(f"{u},{c},{v}\n" for u, c, v in lines)
+        quoted = "unit,coder,value\n" + "".join(f'"{u}","{c}","{v}"\n' for u, c, v in lines)
+        body = plain.partition("\n")[2].encode()
+        assert split_columns(body) is not None  # the fast path really ran
+        fast = read_ratings_csv(write(tmp_path / f"p{trial}.csv", plain))
+        slow = read_ratings_csv(write(tmp_path / f"q{trial}.csv", quoted))
+        _same_ratings(fast, slow)
+        assert isinstance(fast, RatingData)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        "1,A,x\n 1 ,B, y \n2,A,x\n",  # padded cells are stripped
+        "1,A,x\n\n1,B,y\n2,A,x\n",  # a blank line is skipped
+        "1,A,x\r\n1,B,y\r\n2,A,x\r\n",  # Windows line ends
+        "1,A,x\n1,B,y\n2,A,x",  # no newline at the end
+        "1,A,x,note\n1,B,y\n2,A,x\n",  # an extra cell is ignored
+    ],
+)
+def test_irregular_but_valid_files_read_like_the_plain_one(tmp_path, rows):
+    plain = read_ratings_csv(
+        write(tmp_path / "plain.csv", "unit,coder,value\n1,A,x\n1,B,y\n2,A,x\n")
+    )
+    _same_ratings(read_ratings_csv(write(tmp_path / "odd.csv", "unit,coder,value\n" + rows)), plain)
+
+
+def test_reader_errors_name_the_file_and_line(tmp_path):
+    with pytest.raises(AgreementDataError, match=r"bad\.csv: line 3: needs a unit and a coder"):
+        read_ratings_csv(write(tmp_path / "bad.csv", "unit,coder,value\n1,A,x\n,B,y\n"))
+    with pytest.raises(AgreementDataError, match=r"line 2: needs a unit and a coder"):
+        read_ratings_csv(write(tmp_path / "one.csv", "unit,coder,value\n1\n"))
+    with pytest.raises(AgreementDataError, match="values not in --categories: y, z"):
+        read_ratings_csv(write(tmp_path / "c.csv", "unit,coder,value\n1,A,z\n1,B,y\n"), ["x"])
+    with pytest.raises(AgreementDataError, match="line 1: expected the header .*the file is empty"):
+        read_ratings_csv(write(tmp_path / "empty.csv", ""))
+    with pytest.raises(AgreementDataError, match="found 1,a,x"):
+        read_ratings_csv(write(tmp_path / "nohead.csv", "1,A,x\n"))
+
+
+def test_repeated_cell_or_empty_value_is_set_valued(tmp_path):
+    repeated = read_ratings_csv(
+        write(tmp_path / "r.csv", "unit,coder,value\n1,A,x\n1,A,y\n1,B,x\n")
+    )
+    assert isinstance(repeated, CodedData) and repeated.present[0, 0].tolist() == [True, True]
+    empty = read_ratings_csv(write(tmp_path / "e.csv", "unit,coder,value\n1,A,x\n1,B,\n"))
+    assert isinstance(empty, CodedData) and empty.reviewed.tolist() == [[True, True]]
+    assert empty.present[0, 1].tolist() == [False]
+
+
+@pytest.mark.parametrize(
+    "text", ["unit,coder,value\n", "unit,coder,value\n\n\n", "unit,coder,value\n1,A,\n1,B,\n2,A,\n"]
+)
+def test_ratings_without_values_are_undefined_not_an_error(tmp_path, capsys, text):
+    path = write(tmp_path / "r.csv", text)
+    for metric in ("alpha", "percent", "fleiss", "scott", "ac1"):
+        code, result = run_json(capsys, ["agreement", str(path), "--metric", metric, "--json"])
+        assert code == 0 and result["value"] is None and result["reason"], metric
+    assert main(["agreement", str(path)]) == 0
+    assert "undefined" in capsys.readouterr().out
+
+
+def test_cli_scott_with_missing_ratings_is_gwets_two_coder_formula(tmp_path, capsys):
+    """Unit 5 only A rated: it enters the category shares, not the observed agreement."""
+    rows = [("1", "A", "x"), ("1", "B", "x"), ("2", "A", "y"), ("2", "B", "y")]
+    rows += [("3", "A", "x"), ("3", "B", "y"), ("4", "A", "x"), ("4", "B", "x"), ("5", "A", "z")]
+    path = write(
+        tmp_path / "r.csv", "unit,coder,value\n" + "".join(f"{u},{c},{v}\n" for u, c, v in rows)
+    )
+    _, scott = run_json(capsys, ["agreement", str(path), "--metric", "scott", "--json"])
+    _, fleiss = run_json(capsys, ["agreement", str(path), "--metric", "fleiss", "--json"])
+    # shares per unit: (1,0,0), (0,1,0), (.5,.5,0), (1,0,0), (0,0,1); p_a = 3 of 4 units
+    pi = np.array([2.5, 1.5, 1]) / 5
+    p_e = float((pi**2).sum())
+    assert scott["value"] == pytest.approx((0.75 - p_e) / (1 - p_e), abs=1e-6)
+    assert scott["value"] == fleiss["value"] and scott["units"] == 4
+
+
+def test_agreement_over_a_csv_imports_no_database_code(tmp_path):
+    import subprocess
+    import sys
+
+    path = write(tmp_path / "r.csv", "unit,coder,value\n1,A,x\n1,B,x\n2,A,y\n2,B,x\n")
+    probe = (
+        "import sys; from workbench.cli import main; "
+        f"code = main(['agreement', {str(path)!r}, '--metric', 'alpha', '--json']); "
+        "print(code, sorted(m for m in sys.modules if m.startswith(('sqlalchemy', 'PySide6', "
+        "'workbench.core.store'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "0 []"
+
+
+def test_columnwise_reader_knows_every_character_strip_removes(tmp_path):
+    """A cell padded with any Unicode space must reach the row reader, which strips it."""
+    from workbench.core.agreement.columns import SPACES, split_columns
+
+    assert set(SPACES) == {chr(c) for c in range(0x110000) if chr(c).isspace()}
+    for space in SPACES.replace("\n", ""):
+        for row in (f"1,A,x{space}\n", f"1,{space}A,x\n", f"{space}1,A,x\n", f"1,A{space},x\n"):
+            assert split_columns(row.encode("utf-8")) is None, repr(row)
+        inside = split_columns(f"1,A{space}B,x\n".encode())  # kept, but "\r" ends a csv row
+        assert (inside is None) == (space == "\r"), repr(space)

@@ -242,3 +242,110 @@ def test_vectorised_set_distances_equal_the_definitions():
         for i in range(len(sets)):
             for j in range(len(sets)):
                 assert matrix[i, j] == pytest.approx(function(sets[i], sets[j]))
+
+
+# -- missing ratings, by Gwet's generalised formulas ---------------------------------------------------
+#
+# Gwet, K. L. (2014). Handbook of Inter-Rater Reliability, 4th ed., ch. 2-3, and the R irrCAC
+# vignette ("Calculating Chance-corrected Agreement Coefficients", dataset cac.raw4raters: 4 raters,
+# 12 units, none rated by all four, unit 12 rated once). Published there: percent agreement
+# 0.8181818, AC1 0.7754441, Brennan-Prediger 0.7727273, Krippendorff's alpha 0.7434211; Fleiss'
+# kappa as irrCAC computes it (single-rated unit in the category proportions) 0.7611693.
+IRRCAC_4RATERS = np.array(
+    [
+        [1, 2, 3, 3, 2, 1, 4, 1, 2, M, M, M],
+        [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, M, M],
+        [M, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, 3],
+        [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, M],
+    ]
+).T
+
+
+def _irrcac_counts() -> np.ndarray:
+    return count_matrix(np.where(IRRCAC_4RATERS > 0, IRRCAC_4RATERS - 1, M), 5)
+
+
+def test_irrcac_vignette_figures_with_missing_ratings():
+    counts = _irrcac_counts()
+    assert percent_agreement(counts).value == pytest.approx(0.8181818, abs=5e-8)
+    assert gwet_ac(counts).value == pytest.approx(0.7754441, abs=5e-8)
+    assert brennan_prediger(counts).value == pytest.approx(0.7727273, abs=5e-8)
+    assert krippendorff_alpha(counts).value == pytest.approx(0.7434211, abs=5e-8)
+    assert fleiss_kappa(counts).value == pytest.approx(0.7611693, abs=5e-8)
+
+
+def _irrcac(values: np.ndarray, q: int, weights: str) -> dict[str, float]:
+    """The irrCAC package's coefficients for a units × raters array (``M`` = missing)."""
+    import warnings
+
+    pd = pytest.importorskip("pandas")
+    raw = pytest.importorskip("irrCAC.raw")
+    frame = pd.DataFrame(np.where(values >= 0, values + 1, np.nan).astype(float))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cac = raw.CAC(frame, weights=weights, categories=list(range(1, q + 1)), digits=15)
+        gwet = cac.gwet()["est"]
+        return {
+            "percent": gwet["pa"],
+            "ac": gwet["coefficient_value"],
+            "fleiss": cac.fleiss()["est"]["coefficient_value"],
+            "bp": cac.bp()["est"]["coefficient_value"],
+        }
+
+
+def _ours(values: np.ndarray, q: int, weights: str) -> dict[str, float | None]:
+    counts = count_matrix(values, q)
+    return {
+        "percent": percent_agreement(counts, weights=weights).value,
+        "ac": gwet_ac(counts, weights).value,
+        "fleiss": fleiss_kappa(counts, weights=weights).value,
+        "bp": brennan_prediger(counts, weights).value,
+    }
+
+
+@pytest.mark.parametrize("weights", ["identity", "linear", "quadratic"])
+def test_irrcac_4raters_weighted_and_unweighted(weights):
+    values = np.where(IRRCAC_4RATERS > 0, IRRCAC_4RATERS - 1, M)
+    theirs = _irrcac(values, 5, weights)
+    assert _ours(values, 5, weights) == pytest.approx(theirs, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("weights", ["identity", "quadratic"])
+def test_missing_ratings_match_irrcac_on_random_data(seed, weights):
+    rng = np.random.default_rng(seed)
+    coders, q = int(rng.integers(2, 6)), int(rng.integers(2, 6))
+    truth = rng.integers(0, q, 40)
+    values = np.where(
+        rng.random((40, coders)) < 0.7, truth[:, None], rng.integers(0, q, (40, coders))
+    )
+    values[rng.random(values.shape) < 0.3] = M
+    values[:4, 0], values[:4, 1:] = truth[:4], M  # units rated once
+    values[4] = M  # a unit nobody rated
+    assert _ours(values, q, weights) == pytest.approx(_irrcac(values, q, weights), abs=1e-9)
+    if coders == 2:  # Scott's pi with missing ratings is the same formula for two coders
+        assert scott_pi(values, q, weights).value == pytest.approx(
+            _irrcac(values, q, weights)["fleiss"], abs=1e-9
+        )
+
+
+def test_what_a_single_rated_unit_contributes():
+    """It enters the category proportions (Fleiss, Scott, AC1/AC2) but not observed agreement
+    (percent, Brennan-Prediger); a unit nobody rated changes nothing."""
+    values = np.array([[0, 0], [1, 1], [0, 1], [1, 0], [0, 0]])
+    base = count_matrix(values, 3)
+    single = count_matrix(np.vstack([values, [[2, M]]]), 3)
+    nobody = count_matrix(np.vstack([values, [[M, M]]]), 3)
+    for statistic in (percent_agreement, brennan_prediger):
+        assert statistic(single).value == pytest.approx(statistic(base).value)
+    for statistic in (fleiss_kappa, gwet_ac):
+        assert statistic(single).value != pytest.approx(statistic(base).value)
+    for statistic in (percent_agreement, brennan_prediger, fleiss_kappa, gwet_ac):
+        assert statistic(nobody).value == pytest.approx(statistic(base).value)
+    # by hand: pi = (3/6, 2/6, 1/6) with the single-rated unit; p_a = 0.6 from the five pairs
+    pi = np.array([3, 2, 1]) / 6
+    p_e = float((pi**2).sum())
+    assert fleiss_kappa(single).value == pytest.approx((0.6 - p_e) / (1 - p_e))
+    assert scott_pi(np.vstack([values, [[2, M]]]), 3).value == pytest.approx(
+        (0.6 - p_e) / (1 - p_e)
+    )

@@ -15,13 +15,12 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from workbench import __version__
-from workbench.core.codebook import check_codebook, load_codebook
 from workbench.core.errors import WorkbenchError
 from workbench.core.segmenter import Segmentation
-from workbench.core.store import Project, ProjectSettings
+
+# SQLAlchemy, the store and the codebook are imported by the commands that use them: start-up
+# time is most of a short command's run, e.g. ``agreement`` over a ratings CSV.
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE: what `yes | head -1` reports for `yes`
@@ -34,6 +33,9 @@ def _print_json(value: object) -> None:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
+    from workbench.core.codebook import load_codebook
+    from workbench.core.store import Project, ProjectSettings
+
     codebook = load_codebook(args.codebook) if args.codebook else None
     settings = ProjectSettings(segmentation=Segmentation(args.segmentation))
     with Project.create(args.project, codebook=codebook, settings=settings) as project:
@@ -52,6 +54,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from workbench.core.exchange import import_decisions_csv
+    from workbench.core.store import Project
     from workbench.core.store.importing import import_files, import_metadata_file
 
     with Project.open(args.project) as project:
@@ -126,6 +129,8 @@ STATUS_NOTES = {
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from workbench.core.store import Project
+
     with Project.open(args.project) as project:
         status = project.status()
     if args.json:
@@ -140,6 +145,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from workbench.core.exchange import export_passages_csv
     from workbench.core.safe_output import check_output_path
+    from workbench.core.store import Project
 
     check_output_path(args.out)
     with Project.open(args.project) as project:
@@ -152,6 +158,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_codebook_check(args: argparse.Namespace) -> int:
+    from workbench.core.codebook import check_codebook
+
     codebook, problems = check_codebook(args.file)
     errors = [p for p in problems if p.severity == "error"]
     if args.json:
@@ -174,6 +182,9 @@ def cmd_codebook_check(args: argparse.Namespace) -> int:
 
 
 def cmd_codebook_add(args: argparse.Namespace) -> int:
+    from workbench.core.codebook import load_codebook
+    from workbench.core.store import Project
+
     codebook = load_codebook(args.file)
     with Project.open(args.project) as project:
         version = project.add_codebook_version(codebook)
@@ -217,6 +228,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate_local(args: argparse.Namespace) -> int:
+    from workbench.core.store import Project
     from workbench.suggest.learning import evaluate_local
 
     with Project.open(args.project) as project:
@@ -247,6 +259,7 @@ def cmd_evaluate_local(args: argparse.Namespace) -> int:
 
 
 def cmd_local_only(args: argparse.Namespace) -> int:
+    from workbench.core.store import Project
     from workbench.core.store.privacy import set_local_only
 
     with Project.open(args.project) as project:
@@ -261,6 +274,7 @@ def cmd_local_only(args: argparse.Namespace) -> int:
 
 
 def cmd_speakers(args: argparse.Namespace) -> int:
+    from workbench.core.store import Project
     from workbench.core.store.speaker_roles import (
         decisions_on_interviewer_passages,
         label_summaries,
@@ -336,6 +350,7 @@ def cmd_disagreements(args: argparse.Namespace) -> int:
     from workbench.core.agreement.adjudication import find_disagreements
     from workbench.core.agreement.data import project_data
     from workbench.core.agreement.raters import choose_raters
+    from workbench.core.store import Project
 
     with Project.open(args.project) as project:
         data = project_data(project, include_engines=args.include_engines)
@@ -363,6 +378,7 @@ def cmd_disagreements(args: argparse.Namespace) -> int:
 
 def cmd_adjudicate(args: argparse.Namespace) -> int:
     from workbench.core.agreement.adjudication import adjudicate
+    from workbench.core.store import Project
 
     codes = {c.strip() for c in (args.codes or "").split(",") if c.strip()}
     with Project.open(args.project) as project:
@@ -378,6 +394,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
         write_sample_csv,
     )
     from workbench.core.safe_output import check_output_path
+    from workbench.core.store import Project
 
     if args.out:
         check_output_path(args.out)
@@ -405,6 +422,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from workbench.core.safe_output import check_output_path
+    from workbench.core.store import Project
     from workbench.reports.writer import write_report
     from workbench.suggest.cli_support import terminal_progress
 
@@ -430,6 +448,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from workbench.core.store import Project
     from workbench.sample import create_demo_project
 
     location = create_demo_project(Path(args.project) if args.project else None)
@@ -711,16 +730,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WorkbenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    except SQLAlchemyError as exc:
+    except KeyboardInterrupt:
+        print("interrupted; nothing partial was written", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        from sqlalchemy.exc import SQLAlchemyError  # only where a failure may have come from it
+
+        if not isinstance(exc, SQLAlchemyError):
+            raise
         detail = getattr(exc, "orig", None) or exc
         print(
             f"error: the project database refused the change, nothing was written: {detail}",
             file=sys.stderr,
         )
         return EXIT_FAILED
-    except KeyboardInterrupt:
-        print("interrupted; nothing partial was written", file=sys.stderr)
-        return 130
 
 
 def _closed_pipe() -> int:

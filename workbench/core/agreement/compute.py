@@ -28,7 +28,6 @@ from workbench.core.agreement.statistics import (
     pair_table,
     percent_agreement,
     prevalence_and_bias,
-    scott_from_table,
     set_distances_from_members,
 )
 
@@ -179,9 +178,9 @@ def _count_value(
     numeric: np.ndarray | None,
 ) -> Value:
     if metric == "percent":
-        return percent_agreement(rows, mult)
-    if metric == "fleiss":
-        return fleiss_kappa(rows, mult)
+        return percent_agreement(rows, mult, weights)
+    if metric in ("fleiss", "scott"):  # Scott's pi is Fleiss' kappa with two coders (Gwet)
+        return fleiss_kappa(rows, mult, weights)
     if metric == "alpha":
         return krippendorff_alpha(rows, level, numeric, weights=mult)
     if metric == "ac1":
@@ -197,8 +196,7 @@ def _two_coder_value(metric: str, values: np.ndarray, q: int, weights: str) -> V
             f"{NAMES[metric]} compares exactly two coders ({values.shape[1]} here); "
             "choose two with --coders, or use fleiss or alpha"
         )
-    table = pair_table(values, q)
-    return cohen_from_table(table, weights) if metric == "cohen" else scott_from_table(table)
+    return cohen_from_table(pair_table(values, q), weights)
 
 
 def _column_sum(matrix: np.ndarray) -> np.ndarray:
@@ -220,18 +218,13 @@ def _value_and_interval(
     compressed: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[Value, tuple[float, float] | None]:
     interval = None
-    if metric in TWO_CODER_METRICS:
+    if metric == "cohen" or (metric in TWO_CODER_METRICS and values.shape[1] != 2):
         value = _two_coder_value(metric, values, q, weights)
         if ci and value.value is not None:
             table = pair_table(values, q)
 
             def resampled(sample: np.ndarray) -> Value:
-                shaped = sample.reshape(table.shape)
-                return (
-                    cohen_from_table(shaped, weights)
-                    if metric == "cohen"
-                    else scott_from_table(shaped)
-                )
+                return cohen_from_table(sample.reshape(table.shape), weights)
 
             interval = bootstrap_weights_interval(
                 table.reshape(-1), resampled, BOOTSTRAP_REPS, BOOTSTRAP_SEED
@@ -328,7 +321,7 @@ def _set_categories(data: CodedData) -> tuple[np.ndarray, np.ndarray]:
     """Each reviewed unit-coder cell's set of codes as a category index, and the distinct sets
     as a membership matrix (sets × codes)."""
     packed = np.packbits(data.present, axis=2)
-    flat = packed.reshape(-1, packed.shape[2])
+    flat = packed.reshape(data.reviewed.size, packed.shape[2])  # shape[2] is 0 without codes
     reviewed = data.reviewed.reshape(-1)
     values = np.full(flat.shape[0], -1, dtype=np.int64)
     if not reviewed.any():

@@ -13,15 +13,20 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from workbench.core.agreement.columns import Column, split_columns
 from workbench.core.agreement.statistics import compress
 from workbench.core.decoding import decode_bytes
 from workbench.core.errors import WorkbenchError
-from workbench.core.store import Project
-from workbench.core.store.queries import passage_keys_for_ids
-from workbench.core.store.raters import read_ratings
+
+if TYPE_CHECKING:
+    from workbench.core.store import Project
+
+# The store and SQLAlchemy are imported where a project is read, not here: agreement over a
+# ratings CSV is a short command whose start-up time is most of its run time.
 
 MISSING = -1
 
@@ -144,6 +149,9 @@ def project_data(project: Project, include_engines: bool = True) -> CodedData:
         raise AgreementDataError(f"{project.location}: the project has no codebook")
     codes = [code.id for code in codebook.walk()]
     code_at = {code: i for i, code in enumerate(codes)}
+    from workbench.core.store.queries import passage_keys_for_ids
+    from workbench.core.store.raters import read_ratings
+
     with project.reading() as conn:
         ratings = read_ratings(conn, include_engines=include_engines)
         passage_ids = sorted({pid for pid, _ in ratings.reviewed})
@@ -179,6 +187,9 @@ def refresh_passages(data: CodedData, project: Project, passage_ids: list[int]) 
     a decision, which touches a few rows instead of reloading a whole study."""
     if data.passage_ids is None:
         return project_data(project)
+    from workbench.core.store.queries import passage_keys_for_ids
+    from workbench.core.store.raters import read_ratings
+
     include_engines = data.include_engines
     with project.reading() as conn:
         ratings = read_ratings(conn, passage_ids, include_engines)
@@ -222,18 +233,61 @@ def refresh_passages(data: CodedData, project: Project, passage_ids: list[int]) 
 def read_ratings_csv(
     path: str | Path, categories: list[str] | None = None
 ) -> CodedData | RatingData:
-    """Read ``unit,coder,value`` rows: set-valued if a unit and coder repeat or a value is empty."""
+    """Read ``unit,coder,value`` rows: set-valued if a unit and coder repeat or a value is empty.
+
+    A header with no rows is a study with no ratings yet, not an error: every statistic is then
+    undefined with its reason. Only a file without the header is refused.
+    """
     path = Path(path)
     try:
         text, _ = decode_bytes(path.read_bytes(), str(path))
     except OSError as exc:
         raise AgreementDataError(f"{path}: cannot read: {exc.strerror}") from exc
-    reader = csv.reader(io.StringIO(text))
-    header = [cell.strip().lower() for cell in next(reader, [])]
+    if '"' not in text:  # no quoting: the header is the first line, the rows may split fast
+        head, _, body = text.partition("\n")
+        _check_header(path, head.split(","))
+        columns = split_columns(body.encode("utf-8"))
+        if columns is not None:
+            ratings = _single_ratings(path, *columns, categories)
+            if ratings is not None:
+                return ratings
+    return _read_rows(path, text, categories)
+
+
+def _check_header(path: Path, cells: list[str]) -> None:
+    header = [cell.strip().lower() for cell in cells]
     if header[:3] != ["unit", "coder", "value"]:
-        raise AgreementDataError(
-            f"{path}: line 1: expected the header unit,coder,value, found {','.join(header)}"
-        )
+        found = f"found {','.join(header)}" if any(header) else "the file is empty"
+        raise AgreementDataError(f"{path}: line 1: expected the header unit,coder,value, {found}")
+
+
+def _single_ratings(
+    path: Path, units: Column, coders: Column, values: Column, categories: list[str] | None
+) -> RatingData | None:
+    """The rating matrix from factorised columns; None if a unit and coder repeat (set-valued)."""
+    cell = units.codes * len(coders.names) + coders.codes
+    if np.bincount(cell).max() > 1:
+        return None
+    declared = categories or _sorted_categories(values.names)
+    _check_known(path, values.names, declared)
+    position = {name: i for i, name in enumerate(declared)}
+    category_of_value = np.array([position[name] for name in values.names], dtype=np.int64)
+    matrix = np.full((len(units.names), len(coders.names)), MISSING, dtype=np.int64)
+    matrix[units.codes, coders.codes] = category_of_value[values.codes]
+    return RatingData(units.names, coders.names, list(declared), matrix)
+
+
+def _check_known(path: Path, values: list[str], declared: list[str]) -> None:
+    unknown = sorted(set(values) - set(declared))
+    if unknown:
+        raise AgreementDataError(f"{path}: values not in --categories: {', '.join(unknown)}")
+
+
+def _read_rows(path: Path, text: str, categories: list[str] | None) -> CodedData | RatingData:
+    """Row by row with the csv module: quoting, blank lines, padded cells, sets of codes, and
+    the line number of a row that cannot be used."""
+    reader = csv.reader(io.StringIO(text))
+    _check_header(path, next(reader, []))
     rows: list[tuple[str, str, str]] = []
     for cells in reader:
         if not any(cell.strip() for cell in cells):
@@ -242,7 +296,8 @@ def read_ratings_csv(
             raise AgreementDataError(f"{path}: line {reader.line_num}: needs a unit and a coder")
         rows.append((cells[0].strip(), cells[1].strip(), cells[2].strip()))
     if not rows:
-        raise AgreementDataError(f"{path}: no ratings")
+        declared = list(categories or [])
+        return RatingData([], [], declared, np.full((0, 0), MISSING, dtype=np.int64))
     seen = defaultdict(int)
     for unit, coder, _value in rows:
         seen[(unit, coder)] += 1
@@ -252,9 +307,7 @@ def read_ratings_csv(
     coder_at = {c: i for i, c in enumerate(coders)}
     values = [value for _, _, value in rows if value]
     declared = categories or _sorted_categories(values)
-    unknown = sorted(set(values) - set(declared))
-    if unknown:
-        raise AgreementDataError(f"{path}: values not in --categories: {', '.join(unknown)}")
+    _check_known(path, values, declared)
     if max(seen.values()) > 1 or any(not value for _, _, value in rows):
         code_at = {c: i for i, c in enumerate(declared)}
         reviewed = np.zeros((len(units), len(coders)), dtype=bool)

@@ -7,6 +7,7 @@ here; the text rendering below only formats them.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workbench.core.agreement.compute import (
     METRICS,
@@ -23,8 +24,9 @@ from workbench.core.agreement.data import (
 )
 from workbench.core.agreement.engines import compare_engines
 from workbench.core.agreement.raters import choose_raters
-from workbench.core.agreement.strata import agreement_by
-from workbench.core.store import Project
+
+if TYPE_CHECKING:
+    from workbench.core.store import Project
 
 
 def is_ratings_file(source: str) -> bool:
@@ -53,6 +55,8 @@ def agreement_command(
             return _rating_report(source, data, metric, level, weights, coders, codes, ci)
         return _coded_report(source, None, data, metric, level, distance, weights, coders, codes,
                              ci, include_engines, None)
+    from workbench.core.store import Project  # not needed, and slow to import, for a CSV
+
     with Project.open(source) as project:
         data = project_data(project)
         return _coded_report(source, project, data, metric, level, distance, weights, coders,
@@ -100,6 +104,8 @@ def _coded_report(
         comparisons = compare_engines(data.select(codes=codes), engines_left_out, choice.humans)
         report["engines"] = [c.to_dict() for c in comparisons]
     if by is not None:
+        from workbench.core.agreement.strata import agreement_by
+
         assert project is not None
         strata = agreement_by(project, rated, by, metric or "alpha", distance)
         report["by"] = {"field": by, "strata": [s.to_dict() for s in strata]}

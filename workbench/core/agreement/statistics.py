@@ -4,8 +4,8 @@ Almost every multi-coder statistic here is a function of one matrix: ``counts[u,
 coders put unit ``u`` in category ``c`` (missing ratings simply do not count). That gives
 percent agreement, Fleiss' kappa, Krippendorff's alpha at every level of measurement, Gwet's
 AC1/AC2 and Brennan–Prediger without ever looping over units in Python, so a million passages
-take milliseconds, and a bootstrap resamples rows of it. Cohen's and Scott's statistics need
-the two coders' paired values and take a two-column array.
+take milliseconds, and a bootstrap resamples rows of it. Scott's pi is Fleiss' kappa for two
+coders; Cohen's kappa needs the two coders' paired values and takes a two-column array.
 
 Every function returns a ``Value``: a number, or None with the reason it is undefined (no
 variation, too few coders or units); never NaN.
@@ -216,40 +216,16 @@ def set_distances_from_members(members: np.ndarray, distance: str) -> np.ndarray
 
 
 # -- multi-coder statistics from the count matrix -----------------------------------------------------
-
-
-def _pairable(
-    counts: np.ndarray, weights: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    m = counts.sum(axis=1)
-    keep = m >= 2
-    return counts[keep], m[keep], _weights_or_ones(counts, weights)[keep]
+#
+# Missing ratings follow Gwet's generalised formulas (Handbook of Inter-Rater Reliability, 4th ed.,
+# ch. 2-3; the irrCAC package): a unit nobody rated is dropped; observed agreement is averaged
+# over units rated two or more times (a lone rating has no partner to agree with); the category
+# proportions pi_k = mean over every rated unit of r_ik / r_i, so a unit rated once still tells
+# how often the category is used. Chance agreement is built from those proportions.
 
 
 def _mean(values: np.ndarray, weights: np.ndarray) -> float:
     return float((values * weights).sum() / weights.sum())
-
-
-def percent_agreement(counts: np.ndarray, weights: np.ndarray | None = None) -> Value:
-    """Share of agreeing coder pairs, averaged over units coded by two or more coders."""
-    c, m, w = _pairable(counts, weights)
-    if w.sum() == 0:
-        return Value.undefined("no unit was coded by two coders")
-    return Value(_mean((c * (c - 1)).sum(axis=1) / (m * (m - 1)), w))
-
-
-def fleiss_kappa(counts: np.ndarray, weights: np.ndarray | None = None) -> Value:
-    """Fleiss (1971), with the usual extension to unequal numbers of coders per unit."""
-    c, m, w = _pairable(counts, weights)
-    if w.sum() == 0:
-        return Value.undefined("no unit was coded by two coders")
-    p_bar = _mean((c * (c - 1)).sum(axis=1) / (m * (m - 1)), w)
-    totals = (c * w[:, None]).sum(axis=0)
-    p_j = totals / totals.sum()
-    p_e = float((p_j**2).sum())
-    if p_e >= 1 - 1e-15:
-        return Value.undefined("no variation: every rating is in the same category")
-    return Value(float((p_bar - p_e) / (1 - p_e)))
 
 
 def _weights(q: int, weights: str) -> np.ndarray:
@@ -265,6 +241,62 @@ def _weights(q: int, weights: str) -> np.ndarray:
     raise ValueError(f"unknown weights '{weights}'")
 
 
+def _observed(
+    counts: np.ndarray, agreement: np.ndarray, multiplicity: np.ndarray | None
+) -> float | None:
+    """Gwet's p_a: sum_k r_ik (r*_ik - 1) / (r_i (r_i - 1)) averaged over units with r_i >= 2,
+    r* the weighted counts; None when no unit has two ratings."""
+    m = counts.sum(axis=1)
+    keep = m >= 2
+    w = _weights_or_ones(counts, multiplicity)[keep]
+    if w.sum() == 0:
+        return None
+    c, m = counts[keep], m[keep]
+    return _mean((c * (c @ agreement.T - 1)).sum(axis=1) / (m * (m - 1)), w)
+
+
+def category_shares(counts: np.ndarray, multiplicity: np.ndarray | None = None) -> np.ndarray:
+    """Gwet's pi_k: each rated unit's share of ratings in category k, averaged over every unit
+    with at least one rating, single-rated ones included."""
+    m = counts.sum(axis=1)
+    rated = m >= 1
+    w = _weights_or_ones(counts, multiplicity)[rated]
+    if w.sum() == 0:
+        return np.zeros(counts.shape[1])
+    shares = counts[rated] / m[rated][:, None]
+    return (shares * w[:, None]).sum(axis=0) / w.sum()
+
+
+NO_PAIR = "no unit was coded by two coders"
+
+
+def percent_agreement(
+    counts: np.ndarray, multiplicity: np.ndarray | None = None, weights: str = "identity"
+) -> Value:
+    """Share of agreeing coder pairs (credit by ``weights`` for near misses), averaged over the
+    units coded by two or more coders."""
+    p_a = _observed(counts, _weights(counts.shape[1], weights), multiplicity)
+    return Value.undefined(NO_PAIR) if p_a is None else Value(p_a)
+
+
+def fleiss_kappa(
+    counts: np.ndarray, multiplicity: np.ndarray | None = None, weights: str = "identity"
+) -> Value:
+    """Fleiss (1971) generalised to missing ratings and weights (Gwet): p_e = sum_kl w_kl pi_k pi_l.
+
+    With two coders this is Scott's pi, with units one coder skipped still counted in pi_k.
+    """
+    agreement = _weights(counts.shape[1], weights)
+    p_a = _observed(counts, agreement, multiplicity)
+    if p_a is None:
+        return Value.undefined(NO_PAIR)
+    pi = category_shares(counts, multiplicity)
+    p_e = float(pi @ agreement @ pi)
+    if p_e >= 1 - 1e-15:
+        return Value.undefined("no variation: every rating is in the same category")
+    return Value(float((p_a - p_e) / (1 - p_e)))
+
+
 def _weighted_observed(
     counts: np.ndarray, weights: str, multiplicity: np.ndarray | None
 ) -> tuple[np.ndarray, float] | Value:
@@ -273,25 +305,23 @@ def _weighted_observed(
     if q < 2:
         return Value.undefined("needs at least two categories")
     agreement = _weights(q, weights)
-    c, m, w = _pairable(counts, multiplicity)
-    if w.sum() == 0:
-        return Value.undefined("no unit was coded by two coders")
-    return agreement, _mean((c * (c @ agreement.T - 1)).sum(axis=1) / (m * (m - 1)), w)
+    p_a = _observed(counts, agreement, multiplicity)
+    if p_a is None:
+        return Value.undefined(NO_PAIR)
+    return agreement, p_a
 
 
 def gwet_ac(
     counts: np.ndarray, weights: str = "identity", multiplicity: np.ndarray | None = None
 ) -> Value:
-    """Gwet's AC1 (identity weights) or AC2 (linear or quadratic), any number of coders."""
+    """Gwet's AC1 (identity weights) or AC2 (linear or quadratic), any number of coders:
+    p_e = sum(w) / (q (q - 1)) * sum_k pi_k (1 - pi_k)."""
     observed = _weighted_observed(counts, weights, multiplicity)
     if isinstance(observed, Value):
         return observed
     agreement, p_a = observed
     q = counts.shape[1]
-    all_w = _weights_or_ones(counts, multiplicity)
-    rated = counts.sum(axis=1) >= 1
-    shares = counts[rated] / counts[rated].sum(axis=1, keepdims=True)
-    pi = (shares * all_w[rated][:, None]).sum(axis=0) / all_w[rated].sum()
+    pi = category_shares(counts, multiplicity)
     p_e = agreement.sum() / (q * (q - 1)) * float((pi * (1 - pi)).sum())
     if p_e >= 1:
         return Value.undefined("chance agreement is 1")
@@ -301,7 +331,8 @@ def gwet_ac(
 def brennan_prediger(
     counts: np.ndarray, weights: str = "identity", multiplicity: np.ndarray | None = None
 ) -> Value:
-    """Brennan & Prediger (1981): chance agreement fixed at 1/q (weighted: sum of weights / q²)."""
+    """Brennan & Prediger (1981): chance agreement fixed at 1/q (weighted: sum of weights / q²),
+    so a single-rated unit changes nothing."""
     observed = _weighted_observed(counts, weights, multiplicity)
     if isinstance(observed, Value):
         return observed
@@ -344,26 +375,21 @@ def cohen_from_table(table: np.ndarray, weights: str = "identity") -> Value:
     return Value((p_o - p_e) / (1 - p_e))
 
 
-def scott_from_table(table: np.ndarray) -> Value:
-    n = table.sum()
-    if n == 0:
-        return Value.undefined("the two coders coded no unit in common")
-    p = table / n
-    pooled = (p.sum(axis=1) + p.sum(axis=0)) / 2
-    p_o, p_e = float(np.trace(p)), float((pooled**2).sum())
-    if p_e >= 1 - 1e-15:
-        return Value.undefined("no variation: both coders used a single category")
-    return Value((p_o - p_e) / (1 - p_e))
-
-
 def cohen_kappa(values: np.ndarray, q: int, weights: str = "identity") -> Value:
     """Cohen (1960) kappa; with linear or quadratic weights, Cohen's (1968) weighted kappa."""
     return cohen_from_table(pair_table(values, q), weights)
 
 
-def scott_pi(values: np.ndarray, q: int) -> Value:
-    """Scott (1955) pi: chance agreement from the two coders' pooled category shares."""
-    return scott_from_table(pair_table(values, q))
+def scott_pi(values: np.ndarray, q: int, weights: str = "identity") -> Value:
+    """Scott (1955) pi: chance agreement from the two coders' pooled category shares.
+
+    With missing ratings it is Gwet's generalised formula for two coders, i.e. ``fleiss_kappa``:
+    a unit only one coder rated adds to the pooled shares but not to observed agreement.
+    """
+    values = np.asarray(values)
+    if values.ndim != 2 or values.shape[1] != 2:
+        raise ValueError("needs a units × 2 array")
+    return fleiss_kappa(count_matrix(values, q), weights=weights)
 
 
 def prevalence_and_bias(values: np.ndarray) -> tuple[Value, Value]:
