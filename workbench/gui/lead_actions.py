@@ -19,15 +19,11 @@ class LeadActions(QObject):
         self._dashboard = None
 
     def show_sampler(self) -> None:
-        from sqlalchemy import select
-
-        from workbench.core.store import schema
+        from workbench.core.store.raters import coder_kinds
         from workbench.gui.dialogs.sampler_dialog import SamplerDialog
 
-        with self.window.session.project.reading() as conn:
-            coders = list(
-                conn.execute(select(schema.coders.c.name).order_by(schema.coders.c.name)).scalars()
-            )
+        with self.window.session.project.reading() as conn:  # the raters are the human coders
+            coders = sorted(name for name, kind in coder_kinds(conn).items() if kind == "human")
         SamplerDialog(
             self.window.session.project, sorted(self.window._metadata_values), coders, self.window
         ).exec()

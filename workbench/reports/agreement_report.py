@@ -189,7 +189,8 @@ def build_agreement_report(
         sections.append(
             Text(
                 "Engines against the human coders",
-                [item.sentence for item in engine_overall] + [ENGINE_METHOD]
+                [item.sentence for item in engine_overall]
+                + [ENGINE_METHOD]
                 + [_provenance(data, engines)],
             )
         )
@@ -225,9 +226,11 @@ ENGINE_METHOD = (
 
 
 def _study_text(project, codebook, choice, headline, data) -> Text:  # type: ignore[no-untyped-def]
-    consensus = int(data.reviewed[:, data.coders.index("consensus")].sum()) if (
-        "consensus" in data.coders
-    ) else 0
+    consensus = (
+        int(data.reviewed[:, data.coders.index("consensus")].sum())
+        if ("consensus" in data.coders)
+        else 0
+    )
     engines = ", ".join(choice.engines) or "none"
     return Text(
         "Study and coders",

@@ -46,11 +46,15 @@ BOOTSTRAP_REPS = 1000
 BOOTSTRAP_SEED = 20251123
 
 
-WEIGHTED_METRICS = {"cohen", "ac1", "bp"}  # the metrics whose value changes with --weights
+# the metrics whose value changes with --weights (Gwet's weighted forms; Cohen 1968)
+WEIGHTED_METRICS = {"cohen", "ac1", "bp", "percent", "fleiss", "scott"}
 WEIGHTED_NAMES = {
     "cohen": "Cohen's weighted kappa",
     "ac1": "Gwet's AC2",
-    "bp": "weighted Brennan–Prediger kappa",
+    "bp": "Weighted Brennan–Prediger kappa",
+    "percent": "Weighted percent agreement",
+    "fleiss": "Weighted Fleiss' kappa",
+    "scott": "Weighted Scott's pi",
 }
 
 
@@ -346,7 +350,9 @@ def set_alpha(data: CodedData, distance: str = "masi", ci: bool = False) -> Metr
     details = {"distance": distance, "codes": len(data.codes), "unit_word": "passages"}
     values, members = _set_categories(data)
     if not len(members):
-        return _result("alpha", Value.undefined("no passage was reviewed"), None, pairing, **details)
+        return _result(
+            "alpha", Value.undefined("no passage was reviewed"), None, pairing, **details
+        )
     delta = set_distances_from_members(members, distance)
     q = len(members)
 
@@ -433,6 +439,8 @@ def method_statement(result: MetricResult) -> str:
     """A paragraph a lead can paste into a paper, written from the result alone: every number
     in it is one the result holds."""
     word = result.unit_word
+    if result.units == 0 and result.value is None:
+        return f"{result.label} could not be computed: {result.reason}."
     plural = "coder" if result.coders == 1 else "coders"
     text = (
         f"Agreement was assessed on {result.units} {word} coded by two or more of "

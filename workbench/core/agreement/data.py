@@ -86,7 +86,9 @@ class CodedData:
     def units_where(self, keep: np.ndarray) -> CodedData:
         """The same coders and codes on the units where ``keep`` is true (a stratum)."""
         return self._subset(
-            np.asarray(keep, dtype=bool), list(range(len(self.coders))), list(range(len(self.codes)))
+            np.asarray(keep, dtype=bool),
+            list(range(len(self.coders))),
+            list(range(len(self.codes))),
         )
 
     def _subset(self, keep: np.ndarray, coder_index: list[int], code_index: list[int]) -> CodedData:

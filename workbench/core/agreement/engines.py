@@ -174,7 +174,9 @@ def compare_engine(
     if units == 0 or q == 0:
         empty = Estimate(None, None)
         verdict, sentence = _verdict(engine, 0, empty, empty, empty)
-        return EngineComparison(engine, code, 0, tuple(humans), empty, empty, empty, verdict, sentence)
+        return EngineComparison(
+            engine, code, 0, tuple(humans), empty, empty, empty, verdict, sentence
+        )
     rows, multiplicity = np.unique(values, axis=0, return_counts=True)
     rng = np.random.default_rng(BOOTSTRAP_SEED)
     weights = np.vstack(

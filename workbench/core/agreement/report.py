@@ -53,14 +53,38 @@ def agreement_command(
         data = read_ratings_csv(source, categories)
         if isinstance(data, RatingData):
             return _rating_report(source, data, metric, level, weights, coders, codes, ci)
-        return _coded_report(source, None, data, metric, level, distance, weights, coders, codes,
-                             ci, include_engines, None)
+        return _coded_report(
+            source,
+            None,
+            data,
+            metric,
+            level,
+            distance,
+            weights,
+            coders,
+            codes,
+            ci,
+            include_engines,
+            None,
+        )
     from workbench.core.store import Project  # not needed, and slow to import, for a CSV
 
     with Project.open(source) as project:
         data = project_data(project)
-        return _coded_report(source, project, data, metric, level, distance, weights, coders,
-                             codes, ci, include_engines, by)
+        return _coded_report(
+            source,
+            project,
+            data,
+            metric,
+            level,
+            distance,
+            weights,
+            coders,
+            codes,
+            ci,
+            include_engines,
+            by,
+        )
 
 
 def _coded_report(
@@ -165,9 +189,7 @@ def _interval(row: dict) -> str:
 
 def _metric_line(row: dict) -> str:
     why = f"  ({row['reason']})" if row["reason"] else f"  {row['interpretation']}"
-    return (
-        f"{row['label']:<44} {_number(row['value']):>9}{_interval(row)}  n={row['units']}{why}"
-    )
+    return f"{row['label']:<44} {_number(row['value']):>9}{_interval(row)}  n={row['units']}{why}"
 
 
 def format_report(report: dict[str, object]) -> str:

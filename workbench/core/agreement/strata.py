@@ -27,7 +27,11 @@ class Stratum:
     result: MetricResult
 
     def to_dict(self) -> dict[str, object]:
-        return {"stratum": self.value, "passages": self.passages, **self.result.to_dict(with_ci=True)}
+        return {
+            "stratum": self.value,
+            "passages": self.passages,
+            **self.result.to_dict(with_ci=True),
+        }
 
 
 def stratum_values(project: Project, data: CodedData, field: str) -> list[str]:

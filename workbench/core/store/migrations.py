@@ -30,7 +30,9 @@ def _engines_become_coders(conn: Connection) -> dict[str, object]:
     named its retrain (``tfidf-prototypes-73``), so each retrain counted as a coder. Here the
     local engine becomes one coder, ``engine:local``; any other engine one per model.
     """
-    conn.execute(text("ALTER TABLE suggestion_runs ADD COLUMN coder_id INTEGER REFERENCES coders(id)"))
+    conn.execute(
+        text("ALTER TABLE suggestion_runs ADD COLUMN coder_id INTEGER REFERENCES coders(id)")
+    )
     conn.execute(
         text("CREATE INDEX ix_suggestion_runs_coder ON suggestion_runs (coder_id, passage_id)")
     )

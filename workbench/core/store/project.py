@@ -220,9 +220,7 @@ class Project:
                     "open it once normally to upgrade it"
                 )
             try:
-                backup = migrate(
-                    engine, str(location), version, None if is_url(location) else path
-                )
+                backup = migrate(engine, str(location), version, None if is_url(location) else path)
             except (ProjectError, DBAPIError) as exc:
                 engine.dispose()
                 if isinstance(exc, ProjectError):

@@ -107,7 +107,11 @@ def _read_engine_codings(
         ] += 1
     for chunk in _chunks(passage_ids):
         query = select(
-            s.c.passage_id, s.c.codebook_version, s.c.engine, s.c.model, s.c.prompt_version,
+            s.c.passage_id,
+            s.c.codebook_version,
+            s.c.engine,
+            s.c.model,
+            s.c.prompt_version,
             s.c.code_id,
         ).where(s.c.confidence >= min_confidence)
         if chunk is not None:

@@ -179,9 +179,7 @@ class StrataModel(QAbstractTableModel):
         stratum = self._strata[index.row()]
         result = stratum.result
         if role == Qt.ItemDataRole.DisplayRole:
-            interval = (
-                f"{result.ci95[0]:.3f} to {result.ci95[1]:.3f}" if result.ci95 else "—"
-            )
+            interval = f"{result.ci95[0]:.3f} to {result.ci95[1]:.3f}" if result.ci95 else "—"
             reading = result.interpretation if result.value is not None else result.reason
             return [stratum.value, str(result.units), _number(result), interval, reading][
                 index.column()
