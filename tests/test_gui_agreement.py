@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 pytest.importorskip("PySide6")
@@ -189,3 +191,38 @@ def test_dashboards_show_charts_that_export_as_png_and_svg(qtbot, project, tmp_p
     shots = REPO / "shots"
     shots.mkdir(exist_ok=True)
     dialog.grab().save(str(shots / "dashboard.png"))
+
+
+def test_panel_shows_an_engine_beside_the_humans_and_strata(qtbot, qtmodeltester, tmp_path):
+    """A project from the previous schema: two humans, a consensus and a local engine. The
+    engine is judged against the humans, never listed among them; strata by language."""
+    import shutil
+
+    from tests.test_raters import SCHEMA_1
+
+    shutil.copy(SCHEMA_1, tmp_path / "old.wb")
+    project = Project.open(tmp_path / "old.wb")
+    try:
+        window = make_window(qtbot, project)
+        open_panel(qtbot, window)
+        panel = window.agreement
+        assert panel.snapshot.humans == ["ana", "ben"]
+        assert panel.snapshot.engines == ["engine:local"]
+        assert "40 passages coded by two or more of 2 (ana, ben)" in panel.overall.text()
+        assert "engine:local" in panel.engines.text() and panel.engines.isVisibleTo(panel)
+        assert "consensus" not in [
+            panel.matrix_model.headerData(i, Qt.Orientation.Horizontal)
+            for i in range(panel.matrix_model.columnCount())
+        ]
+        with qtbot.waitSignal(panel.updated, timeout=20_000):
+            panel.by.setCurrentIndex(panel.by.findData("language"))
+        qtmodeltester.check(panel.strata_model)
+        values = [panel.strata_model.index(r, 0).data() for r in range(panel.strata_model.rowCount())]
+        assert "en" in values and "ar" in values and panel.strata.isVisibleTo(panel)
+        window.resize(1400, 900)
+        shot = window.grab()
+        shot.save(str(tmp_path / "panel.png"))
+        if os.environ.get("WORKBENCH_SHOTS"):
+            shot.save(os.path.join(os.environ["WORKBENCH_SHOTS"], "agreement-engine-strata.png"))
+    finally:
+        project.close()

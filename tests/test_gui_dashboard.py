@@ -62,4 +62,3 @@ def test_checked_fields_rebuild_the_findings_split_by_them(qtbot, project, tmp_p
     dialog.resize(1100, 800)
     dialog.show()
     dialog.grab().save(str(tmp_path / "dashboard-splits.png"))
-    dialog.grab().save("/tmp/dashboard-splits.png")

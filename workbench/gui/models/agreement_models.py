@@ -37,7 +37,15 @@ def _engine_number(comparison: EngineComparison | None) -> str:
 
 
 class CodeAgreementModel(QAbstractTableModel):
-    COLUMNS = ("Code", "Humans", "n", "", "Engine vs humans")
+    COLUMNS = ("Code", "Humans", "n", "", "Engine")
+    TOOLTIPS = (
+        "",
+        "Agreement among the human coders on this code",
+        "Passages coded by two or more human coders",
+        "",
+        "The first engine's mean pairwise alpha with each human; ▼ when it agrees with them "
+        "less than they agree with each other",
+    )
 
     def __init__(self, code_names: dict[str, str], parent=None):  # type: ignore[no-untyped-def]
         super().__init__(parent)
@@ -69,8 +77,12 @@ class CodeAgreementModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ):  # type: ignore[no-untyped-def]
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return self.COLUMNS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.TOOLTIPS[section] or None
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):  # type: ignore[no-untyped-def]

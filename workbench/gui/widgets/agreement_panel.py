@@ -101,7 +101,6 @@ class AgreementPanel(QWidget):
         self.strata.verticalHeader().hide()
         self.strata.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.strata.horizontalHeader().setStretchLastSection(True)
-        self.strata.setMaximumHeight(160)
         self.strata.hide()
         self.overall = QLabel(
             "Agreement appears once two coders have reviewed the same passages.",
@@ -133,8 +132,9 @@ class AgreementPanel(QWidget):
         actions = QHBoxLayout()
         for widget in (self.take, self.take_button, self.merge_button, self.write_button):
             actions.addWidget(widget)
-        right = QSplitter(Qt.Orientation.Vertical)
+        right = self._right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.matrix)
+        right.addWidget(self.strata)
         bottom = QWidget()
         bottom_layout = QVBoxLayout(bottom)
         bottom_layout.setContentsMargins(0, 0, 0, 0)
@@ -142,7 +142,7 @@ class AgreementPanel(QWidget):
         bottom_layout.addWidget(self.disagreements)
         bottom_layout.addLayout(actions)
         right.addWidget(bottom)
-        right.setSizes([110, 240])
+        right.setSizes([110, 140, 240])
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.codes)
         splitter.addWidget(right)
@@ -157,7 +157,6 @@ class AgreementPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.overall)
         layout.addWidget(self.engines)
-        layout.addWidget(self.strata)
         layout.addWidget(splitter, 1)
         self._debounce = QTimer(self, singleShot=True, interval=30)
         self._debounce.timeout.connect(self._recompute)
@@ -217,7 +216,12 @@ class AgreementPanel(QWidget):
         self.engines.setToolTip("\n\n".join(item.sentence for item in snapshot.engine_overall))
         self.engines.setVisible(bool(snapshot.engine_overall))
         self.strata_model.set_strata(snapshot.by, snapshot.strata or [])
-        self.strata.setVisible(snapshot.strata is not None)
+        showing = snapshot.strata is not None
+        if showing and not self.strata.isVisible():
+            self.strata.show()
+            total = sum(self._right.sizes())
+            self._right.setSizes([total // 4, total * 3 // 8, total - total // 4 - total * 3 // 8])
+        self.strata.setVisible(showing)
         self._reselect(selected)
         self._show_disagreements()
         self.updated.emit()
