@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
+from scipy import sparse
 
 from workbench.core.agreement.compute import BOOTSTRAP_REPS, BOOTSTRAP_SEED, _set_categories
 from workbench.core.agreement.data import CodedData
-from workbench.core.agreement.statistics import count_matrix, set_distances_from_members
+from workbench.core.agreement.statistics import set_distances_from_members
 
 MIN_HUMAN_ALPHA = 0.667  # Krippendorff's floor for tentative conclusions
 
@@ -68,26 +69,41 @@ class EngineComparison:
         }
 
 
-def _parts(rows: np.ndarray, q: int, delta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _parts(rows: np.ndarray, q: int, delta: np.ndarray) -> tuple[np.ndarray, sparse.csr_matrix]:
     """Per distinct row: its observed disagreement and its pairable values per category.
 
     Alpha is 1 - (n - 1) D / E with D the summed disagreements and E = Σ n_c n_k δ_ck over
-    the pooled category totals, so a resample of passages only re-weights these parts.
+    the pooled category totals, so a resample of passages only re-weights these parts. Both are
+    built from the row's own values (a few per row), never from a rows × q × q product: over
+    code sets q can be thousands.
     """
-    counts = count_matrix(rows, q).astype(float)
-    m = counts.sum(axis=1)
-    counts[m < 2] = 0.0
-    disagreement = np.einsum("rc,ck,rk->r", counts, delta, counts) / np.maximum(m - 1, 1)
+    rated = rows >= 0
+    m = rated.sum(axis=1)
+    pairable = m >= 2
+    disagreement = np.zeros(len(rows))
+    for i in range(rows.shape[1]):
+        for j in range(rows.shape[1]):
+            if i != j:
+                both = rated[:, i] & rated[:, j]
+                disagreement[both] += delta[rows[both, i], rows[both, j]]
+    disagreement = np.where(pairable, disagreement / np.maximum(m - 1, 1), 0.0)
+    entries = rated & pairable[:, None]
+    r, c = np.nonzero(entries)
+    counts = sparse.csr_matrix(
+        (np.ones(len(r)), (r, rows[r, c])), shape=(len(rows), max(q, 1))
+    )
     return disagreement, counts
 
 
-def _alphas(weights: np.ndarray, parts: tuple[np.ndarray, np.ndarray], delta: np.ndarray):  # type: ignore[no-untyped-def]
+def _alphas(weights: np.ndarray, parts: tuple[np.ndarray, sparse.csr_matrix], delta: np.ndarray):  # type: ignore[no-untyped-def]
     """Alpha for every row of ``weights`` (resamples × distinct rows); NaN where undefined."""
     disagreement, counts = parts
     total_d = weights @ disagreement
-    totals = weights @ counts
+    totals = np.asarray((counts.T @ weights.T).T)  # resamples × categories
+    used = np.flatnonzero(totals.any(axis=0))  # only the categories this pair uses
+    totals = totals[:, used]
     n = totals.sum(axis=1)
-    expected = np.einsum("rc,ck,rk->r", totals, delta, totals)
+    expected = ((totals @ delta[np.ix_(used, used)]) * totals).sum(axis=1)
     ok = (n >= 2) & (expected > 1e-12)
     return np.where(ok, 1 - (n - 1) * total_d / np.where(ok, expected, 1.0), np.nan)
 

@@ -48,8 +48,14 @@ def snapshot_of(
     metric: str = "alpha",
     project: Project | None = None,
     by: str | None = None,
+    engine_overall: list[EngineComparison] | None = None,
 ) -> AgreementSnapshot:
-    """The panel's figures from coded data already in memory (the strata read metadata)."""
+    """The panel's figures from coded data already in memory (the strata read metadata).
+
+    ``engine_overall`` reuses engine verdicts over whole code sets computed earlier: their
+    bootstrap over thousands of distinct code sets takes seconds on a large study, and one
+    decision barely moves them, so the live panel recomputes them only on a full reload.
+    """
     choice = choose_raters(data)
     humans, engines = choice.humans, choice.engines
     human_data = data.select(coders=humans)
@@ -82,7 +88,7 @@ def snapshot_of(
         rows,
         coder_pairs(data.select(coders=humans + engines)),
         data,
-        compare_engines(data, engines, humans),
+        compare_engines(data, engines, humans) if engine_overall is None else engine_overall,
         by,
         strata,
     )

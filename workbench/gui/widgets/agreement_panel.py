@@ -8,6 +8,7 @@ figures follow the coding as it happens without blocking it.
 from __future__ import annotations
 
 import html
+from datetime import datetime
 
 from PySide6.QtCore import QModelIndex, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter
@@ -81,6 +82,8 @@ class AgreementPanel(QWidget):
         self.data: CodedData | None = None
         self.snapshot: AgreementSnapshot | None = None
         self._pending: set[int] = set()
+        self._engine_overall = None  # engine verdicts as of the last full reload
+        self._engine_time = ""
         self._pair: list[str] | None = None  # a coder pair chosen in the matrix
         self._task = None
         self.metric = QComboBox()
@@ -93,6 +96,8 @@ class AgreementPanel(QWidget):
             for name in metadata_fields(conn):
                 self.by.addItem(f"By {name}", name)
         self.by.setToolTip("Agreement per value of a metadata field, each with its interval")
+        self.reload_button = QPushButton("Reload")
+        self.reload_button.setToolTip("Recompute everything from the project, engines included")
         self.engines = QLabel("", objectName="subtitle")
         self.engines.setWordWrap(True)
         self.strata_model = StrataModel(self)
@@ -154,6 +159,7 @@ class AgreementPanel(QWidget):
         top.addStretch(1)
         top.addWidget(self.by)
         top.addWidget(self.metric)
+        top.addWidget(self.reload_button)
         layout.addLayout(top)
         layout.addWidget(self.overall)
         layout.addWidget(self.engines)
@@ -162,6 +168,7 @@ class AgreementPanel(QWidget):
         self._debounce.timeout.connect(self._recompute)
         self.metric.currentIndexChanged.connect(lambda _i: self.reload())
         self.by.currentIndexChanged.connect(lambda _i: self.reload())
+        self.reload_button.clicked.connect(self.reload)
         self.codes.selectionModel().currentRowChanged.connect(lambda *_: self._show_disagreements())
         self.matrix.clicked.connect(self._pair_clicked)
         self.disagreements.doubleClicked.connect(self._open_passage)
@@ -174,6 +181,7 @@ class AgreementPanel(QWidget):
     def reload(self) -> None:
         """Recompute from the whole project (on open, or when the metric changes)."""
         self.data = None
+        self._engine_overall = None
         self._pending.clear()
         self._recompute()
 
@@ -195,6 +203,7 @@ class AgreementPanel(QWidget):
             pending,
             metric,
             self.by.currentData(),
+            self._engine_overall,
             on_done=self._apply,
             on_error=self._failed,
         )
@@ -206,10 +215,13 @@ class AgreementPanel(QWidget):
         self.codes_model.set_snapshot(snapshot)
         self.matrix_model.set_snapshot(snapshot)
         self.overall.setText(overall_sentence(snapshot.overall, self.codes_model.hidden))
+        if self._engine_overall is not snapshot.engine_overall:
+            self._engine_overall = snapshot.engine_overall
+            self._engine_time = datetime.now().strftime("%H:%M")
         self.engines.setText(
             "<br>".join(
                 f"<b>{html.escape(item.engine)}</b> against the human coders: "
-                f"{html.escape(item.verdict)}."
+                f"{html.escape(item.verdict)} (as of {self._engine_time}; Reload to update)."
                 for item in snapshot.engine_overall
             )
         )
@@ -339,9 +351,10 @@ def _compute(
     changed: list[int],
     metric: str,
     by: str | None,
+    engine_overall,
     progress,
     cancel,
 ):  # type: ignore[no-untyped-def]
     """Background function: never touches a widget."""
     data = project_data(project) if data is None else refresh_passages(data, project, changed)
-    return data, snapshot_of(data, metric, project, by)
+    return data, snapshot_of(data, metric, project, by, engine_overall)
