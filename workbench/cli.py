@@ -142,6 +142,20 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    from workbench.core.store.integrity import verify_project
+
+    report = verify_project(args.project)
+    if args.json:
+        _print_json(report.to_dict())
+    elif report.ok:
+        print(f"{args.project}: OK (integrity check, triggers and hash chains)")
+    else:
+        for problem in report.problems():
+            print(f"{args.project}: {problem}")
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from workbench.core.exchange import export_passages_csv
     from workbench.core.safe_output import check_output_path
@@ -518,6 +532,14 @@ def build_parser() -> argparse.ArgumentParser:
     status = add("status", cmd_status, "counts of transcripts, passages, coders and decisions")
     status.add_argument("project")
     status.add_argument("--json", action="store_true")
+
+    verify = add(
+        "verify",
+        cmd_verify,
+        "check the database file and the hash chains of decisions and the audit log",
+    )
+    verify.add_argument("project")
+    verify.add_argument("--json", action="store_true")
 
     export = add(
         "export", cmd_export, "write one row per passage with metadata and each coder's codes"

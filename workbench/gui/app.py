@@ -130,6 +130,8 @@ def run_gui(
             window.setProperty("quiet_errors", True)
         window.show()
         window.open_first_transcript(transcript)
+        if project.integrity_warning:
+            window.show_error(project.integrity_warning)
         if screenshot:
             save_screenshot(window, screenshot)
             window.close()

@@ -8,15 +8,29 @@ from sqlalchemy import Connection
 
 from workbench.core.clock import utc_now
 from workbench.core.store import schema
+from workbench.core.store.chain import append_chained
 
 
-def append_audit(conn: Connection, actor: str, action: str, detail: dict[str, object]) -> None:
-    """Record one event inside the caller's transaction (so it commits with the change)."""
-    conn.execute(
-        schema.audit_log.insert().values(
-            at=utc_now(),
-            actor=actor,
-            action=action,
-            detail=json.dumps(detail, ensure_ascii=False, default=str),
-        )
-    )
+def append_audit(
+    conn: Connection,
+    actor: str,
+    action: str,
+    detail: dict[str, object],
+    *,
+    chained: bool = True,
+) -> None:
+    """Record one event inside the caller's transaction (so it commits with the change).
+
+    ``chained=False`` is only for upgrade steps to a schema older than the hash chain (3),
+    whose table has no hash columns yet; the step to 3 chains those rows with the rest.
+    """
+    row = {
+        "at": utc_now(),
+        "actor": actor,
+        "action": action,
+        "detail": json.dumps(detail, ensure_ascii=False, default=str),
+    }
+    if chained:
+        append_chained(conn, schema.audit_log, [row])
+    else:
+        conn.execute(schema.audit_log.insert().values(**row))

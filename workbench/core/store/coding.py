@@ -16,6 +16,7 @@ from sqlalchemy import Connection, bindparam, delete, select
 from workbench.core.clock import utc_now
 from workbench.core.errors import DecisionError
 from workbench.core.store import schema
+from workbench.core.store.chain import append_chained
 
 
 class CoderKind(str, Enum):
@@ -131,20 +132,22 @@ def record_decision(
     """Append one decision and apply it to the current state; returns the decision id."""
     if action in (DecisionAction.APPLY, DecisionAction.REMOVE) and not code_id:
         raise DecisionError(f"'{action.value}' needs a code")
-    decision_id = int(
-        conn.execute(
-            schema.decisions.insert().values(
-                passage_id=passage_id,
-                coder_id=coder_id,
-                action=action.value,
-                code_id=code_id,
-                suggestion_id=suggestion_id,
-                codebook_version=codebook_version,
-                reverts_id=reverts_id,
-                reason=reason,
-                created_at=utc_now(),
-            )
-        ).inserted_primary_key[0]
+    [decision_id] = append_chained(
+        conn,
+        schema.decisions,
+        [
+            {
+                "passage_id": passage_id,
+                "coder_id": coder_id,
+                "action": action.value,
+                "code_id": code_id,
+                "suggestion_id": suggestion_id,
+                "codebook_version": codebook_version,
+                "reverts_id": reverts_id,
+                "reason": reason,
+                "created_at": utc_now(),
+            }
+        ],
     )
     codings, reviews = schema.codings, schema.reviews
     mine = (codings.c.passage_id == passage_id) & (codings.c.coder_id == coder_id)
@@ -217,8 +220,9 @@ def record_decisions_bulk(
     if not planned:
         return 0
     now = utc_now()
-    conn.execute(
-        schema.decisions.insert(),
+    append_chained(
+        conn,
+        schema.decisions,
         [
             {
                 "passage_id": p.passage_id,

@@ -27,6 +27,7 @@ from workbench.core.parsing import parse_files, parse_files_in_background
 from workbench.core.segmenter import cut
 from workbench.core.store import schema
 from workbench.core.store.audit import append_audit
+from workbench.core.store.chain import append_chained
 from workbench.core.store.project import Project, ProjectSettings
 from workbench.core.tasks import cycle_collector_paused
 
@@ -131,8 +132,9 @@ def _store_batch(
         for external_id, count in _insert(conn, new, settings).items():
             owner[external_id].passages += count
         upsert_metadata(conn, {r.external_id: r.metadata for r, _ in new if r.metadata})
-    conn.execute(
-        schema.audit_log.insert(),
+    append_chained(
+        conn,
+        schema.audit_log,
         [
             {
                 "at": utc_now(),

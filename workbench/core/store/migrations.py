@@ -12,11 +12,11 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import Connection, Engine, bindparam, select, text
 
 from workbench.core.clock import utc_now
 from workbench.core.errors import DecisionError, ProjectError
-from workbench.core.store import schema
+from workbench.core.store import chain, schema
 from workbench.core.store.audit import append_audit
 from workbench.core.store.coding import CoderKind, engine_coder_name, ensure_coder
 
@@ -55,8 +55,45 @@ def _engines_become_coders(conn: Connection) -> dict[str, object]:
     return {"engine coders": raters}
 
 
+def _chain_the_logs(conn: Connection) -> dict[str, object]:
+    """Schema 2 -> 3: hash columns on decisions and the audit log, chained over the rows there.
+
+    The append-only triggers refuse the UPDATE that fills the hashes in, so they are dropped
+    and created again (with the new no-replace one) inside this step's transaction.
+    """
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
+        for name in ("decisions_no_update", "decisions_no_delete"):
+            conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+        for name in ("audit_log_no_update", "audit_log_no_delete"):
+            conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+    chained: dict[str, int] = {}
+    for table in (schema.decisions, schema.audit_log):
+        for column in chain.HASH_COLUMNS:
+            conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {column} VARCHAR(64)"))
+        rows = chain.chain_rows(
+            table, chain.stored_rows(conn, table), 0, chain.GENESIS, keep_ids=True
+        )
+        if rows:
+            conn.execute(
+                table.update()
+                .where(table.c.id == bindparam("row_id"))
+                .values(prev_hash=bindparam("prev"), row_hash=bindparam("hash")),
+                [{"row_id": r["id"], "prev": r["prev_hash"], "hash": r["row_hash"]} for r in rows],
+            )
+        chained[table.name] = len(rows)
+    if sqlite:
+        for statement in schema.sqlite_append_only_triggers():
+            conn.execute(text(statement))
+    return {"rows chained": chained}
+
+
 # version N -> the step that makes it N + 1
-STEPS: dict[int, Callable[[Connection], dict[str, object]]] = {1: _engines_become_coders}
+STEPS: dict[int, Callable[[Connection], dict[str, object]]] = {
+    1: _engines_become_coders,
+    2: _chain_the_logs,
+}
+CHAINED_FROM = 3  # the first schema whose audit log carries hashes
 
 
 def backup_sqlite(path: Path, label: str) -> Path:
@@ -103,7 +140,13 @@ def migrate(engine: Engine, location: str, version: int, sqlite_path: Path | Non
             detail.update(
                 {"from": version, "to": version + 1, "backup": backup.name if backup else None}
             )
-            append_audit(conn, "workbench", "project.migrate", detail)
+            append_audit(
+                conn,
+                "workbench",
+                "project.migrate",
+                detail,
+                chained=version + 1 >= CHAINED_FROM,
+            )
         log.info("%s: project schema %d upgraded to %d", location, version, version + 1)
         version += 1
     return backup

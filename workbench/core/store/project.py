@@ -27,6 +27,7 @@ from workbench.core.speaker_labels import INTERVIEWER_LABELS, Role, normalize_la
 from workbench.core.store import schema
 from workbench.core.store.audit import append_audit
 from workbench.core.store.database import is_url, make_engine
+from workbench.core.store.integrity import damaged_message, is_damage, open_warnings
 from workbench.core.store.migrations import migrate
 from workbench.core.store.speaker_roles import reflag_coded_passages
 
@@ -111,6 +112,32 @@ def _context_speakers(stored: list[str] | None) -> tuple[str, ...]:
     return tuple(stored)
 
 
+def _check_at_open(engine: Engine, location: str, read_only: bool) -> str | None:
+    """The cheap integrity check: logs and returns a warning naming ``workbench verify``.
+
+    A damaged file is refused unless opened read-only: writing to it can spread the damage,
+    and the way out is a backup, not this file.
+    """
+    try:
+        with engine.connect() as conn:
+            problems = open_warnings(conn)
+    except DBAPIError as exc:
+        if not is_damage(exc):
+            raise
+        if not read_only:
+            engine.dispose()
+            raise ProjectError(damaged_message(location, exc)) from exc
+        problems = [f"the file is damaged ({exc.orig})"]
+    if not problems:
+        return None
+    warning = (
+        f"{location}: the record may have been altered: {'; '.join(problems)}; run "
+        f"'workbench verify {location}' for the full check"
+    )
+    log.warning("%s", warning)
+    return warning
+
+
 class Project:
     """An open project. Use ``Project.create`` or ``Project.open``; close it when done."""
 
@@ -121,6 +148,8 @@ class Project:
         self._settings: ProjectSettings | None = None
         self.upgraded_from: int | None = None  # the schema version it was opened at, if older
         self.upgrade_backup: Path | None = None  # the copy taken before that upgrade
+        # what the cheap check at open found wrong (a broken chain, a dropped trigger), or None
+        self.integrity_warning: str | None = None
 
     # -- opening and closing -------------------------------------------------------------------
 
@@ -197,6 +226,8 @@ class Project:
                 ).scalar_one_or_none()
         except DBAPIError as exc:
             engine.dispose()
+            if is_damage(exc):
+                raise ProjectError(damaged_message(str(location), exc)) from exc
             raise ProjectError(f"{location}: cannot open the project: {exc.orig}") from exc
         except ProjectError:
             engine.dispose()
@@ -238,6 +269,7 @@ class Project:
         project = cls(engine, str(location), read_only=read_only)
         project.upgraded_from = version if version < schema.SCHEMA_VERSION else None
         project.upgrade_backup = backup
+        project.integrity_warning = _check_at_open(engine, str(location), read_only)
         return project
 
     def close(self) -> None:

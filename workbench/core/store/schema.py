@@ -25,7 +25,9 @@ from sqlalchemy import (
 
 # 2: engines are coders (kind "engine", one per engine and model) and each suggestion run names
 #    the engine coder it codes as; the old kind "llm" is gone (see ``migrations``).
-SCHEMA_VERSION = 2
+# 3: decisions and the audit log carry a hash chain (``prev_hash``, ``row_hash``; see ``chain``)
+#    and SQLite refuses INSERT OR REPLACE over an existing row.
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -194,6 +196,9 @@ decisions = Table(
     Column("reverts_id", Integer, ForeignKey("decisions.id")),
     Column("reason", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Filled by ``chain.append_chained``; nullable only because ALTER TABLE adds them (schema 3).
+    Column("prev_hash", String(64)),
+    Column("row_hash", String(64)),
     Index("ix_decisions_passage_coder", "passage_id", "coder_id"),
 )
 
@@ -236,13 +241,19 @@ audit_log = Table(
     Column("actor", String(255), nullable=False),
     Column("action", String(64), nullable=False),
     Column("detail", Text, nullable=False),  # JSON
+    Column("prev_hash", String(64)),
+    Column("row_hash", String(64)),
 )
 
 APPEND_ONLY_TABLES = ("decisions", "audit_log")
 
 
 def sqlite_append_only_triggers() -> list[str]:
-    """SQL that makes the log tables refuse UPDATE and DELETE (SQLite)."""
+    """SQL that makes the log tables refuse UPDATE, DELETE and a REPLACE over a row (SQLite).
+
+    ``INSERT OR REPLACE`` deletes the old row without firing the delete trigger (SQLite fires
+    it only with recursive triggers on), so an insert naming an id that exists is refused.
+    """
     statements = []
     for table in APPEND_ONLY_TABLES:
         for verb in ("UPDATE", "DELETE"):
@@ -250,4 +261,18 @@ def sqlite_append_only_triggers() -> list[str]:
                 f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
                 f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
             )
+        statements.append(
+            f"CREATE TRIGGER IF NOT EXISTS {table}_no_replace BEFORE INSERT ON {table} "
+            f"WHEN EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id) "
+            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: row exists'); END"
+        )
     return statements
+
+
+def sqlite_append_only_trigger_names() -> list[str]:
+    """The triggers ``sqlite_append_only_triggers`` creates: ``verify`` checks each is there."""
+    return [
+        f"{table}_no_{verb}"
+        for table in APPEND_ONLY_TABLES
+        for verb in ("update", "delete", "replace")
+    ]
