@@ -261,7 +261,7 @@ def test_decisions_csv_refuses_a_bad_coder_by_line(tmp_path, capsys, codebook_pa
     assert main(["new", project, "--codebook", str(codebook_path)]) == 0
     assert main(["import", project, str(write(tmp_path / "p1.txt", INTERVIEW))]) == 0
     capsys.readouterr()
-    rows = f"passage_id,coder,code\np1:2,ann,\np1:2,{'y' * 101},\n"
+    rows = f"passage_id,coder,code\np1#2,ann,\np1#2,{'y' * 101},\n"
     decisions = write(tmp_path / "d.csv", rows)
     assert main(["import", project, "--decisions", str(decisions)]) == 1
     lines = error_lines(capsys)
@@ -387,7 +387,7 @@ def test_fuzz_transcript_readers_only_raise_transcript_errors(tmp_path, case):
 
 decision_rows = st.lists(
     st.tuples(
-        st.sampled_from(["p1:1", "p1:2", "p1:9", "", "x", "=1+1"]),
+        st.sampled_from(["p1#1", "p1#2", "p1#9", "", "x", "=1+1"]),
         st.one_of(st.sampled_from(["ann", "consensus", "engine:x", ""]), cells),
         st.sampled_from(["", "a", "unknown", "-"]),
     ),
