@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from workbench import __version__
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import CodebookError, WorkbenchError
+from workbench.core.printable import printable
 from workbench.core.segmenter import Segmentation
 
 # SQLAlchemy, the store and the codebook are imported by the commands that use them: start-up
@@ -90,15 +91,19 @@ def _print_import_report(report: dict) -> None:  # type: ignore[type-arg]
             line += f", {len(item['unchanged'])} already imported"
         if item["duplicates"]:
             line += f", {len(item['duplicates'])} duplicates of other transcripts skipped"
-        print(line)
+        print(printable(line))
+        for warning in item.get("warnings", []):
+            print(f"warning: {printable(warning)}", file=sys.stderr)
         for external_id in item["conflicts"]:
             print(
-                f"{item['file']}: transcript '{external_id}' differs from the one already in the "
-                "project; not imported (rename it or remove the old one)",
+                printable(
+                    f"{item['file']}: transcript '{external_id}' differs from the one already in "
+                    "the project; not imported (rename it or remove the old one)"
+                ),
                 file=sys.stderr,
             )
     for error in report.get("errors", []):
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {printable(error)}", file=sys.stderr)
     if "metadata" in report:
         meta = report["metadata"]
         print(
@@ -187,7 +192,10 @@ def cmd_codebook_check(args: argparse.Namespace) -> int:
         )
     else:
         for problem in problems:
-            print(problem, file=sys.stderr if problem.severity == "error" else sys.stdout)
+            print(
+                printable(str(problem)),
+                file=sys.stderr if problem.severity == "error" else sys.stdout,
+            )
         if codebook is not None:
             print(
                 f"{args.file}: ok: '{codebook.name}' v{codebook.version}, {len(codebook.ids)} codes"
@@ -750,7 +758,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return _closed_pipe()
     except WorkbenchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        # A codebook error lists its problems one a line; any other error is one line, however
+        # many newlines or escapes the file names in it carry.
+        if isinstance(exc, CodebookError) and exc.problems:
+            lines = [str(p) for p in exc.problems if p.severity == "error"] or [str(exc)]
+        else:
+            lines = [str(exc)]
+        for line in lines:
+            print(f"error: {printable(line)}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("interrupted; nothing partial was written", file=sys.stderr)

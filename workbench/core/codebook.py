@@ -20,6 +20,11 @@ from workbench.core.keys import reserved_command
 
 CODE_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 COLOR_PATTERN = re.compile(r"^#[0-9A-Fa-f]{6}$")
+DECIMAL_PATTERN = re.compile(r"^\+?[0-9]+$")
+MAX_VERSION = 1_000_000
+# Deeper than any codebook needs (each level of codes is two: a list and a mapping), shallow
+# enough that the composer and the checker, which recurse, never near Python's stack limit.
+MAX_DEPTH = 50
 
 TOP_KEYS = {"name": True, "version": True, "description": False, "codes": True}
 CODE_KEYS = {
@@ -194,14 +199,18 @@ class _Checker:
         return Codebook(name=name, version=version, codes=codes, description=description)
 
     def version(self, node: yaml.Node) -> int | None:
-        if (
-            isinstance(node, yaml.ScalarNode)
-            and node.tag == "tag:yaml.org,2002:int"
-            and int(node.value) >= 1
-        ):
-            return int(node.value)
-        self.error(node, "'version' must be a whole number, 1 or more")
-        return None
+        # YAML 1.1 reads 0x10, 0o7, 1:20 and 1_000 as integers too; only the plain decimal
+        # digits a lead means are taken, and a bound keeps the number storable.
+        if not (isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:int"):
+            self.error(node, "'version' must be a whole number, 1 or more")
+            return None
+        if not DECIMAL_PATTERN.match(node.value):
+            self.error(node, f"'version' must be written in decimal digits, not '{node.value}'")
+            return None
+        if len(node.value) > len(str(MAX_VERSION)) or not 1 <= int(node.value) <= MAX_VERSION:
+            self.error(node, f"'version' must be a whole number from 1 to {MAX_VERSION}")
+            return None
+        return int(node.value)
 
     def code_list(self, node: yaml.Node, parent: str | None, depth: int) -> tuple[Code, ...]:
         if not isinstance(node, yaml.SequenceNode):
@@ -358,6 +367,35 @@ def _is_null(node: yaml.Node) -> bool:
     return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
 
 
+def _check_shape(text: str, filename: str) -> Problem | None:
+    """Refuse aliases and deep nesting from the event stream, before anything recurses.
+
+    An alias makes one node appear many times: nine lines of them expand to a billion codes
+    (an "alias bomb"), and one pointing at its own parent is a cycle. A codebook never needs
+    them, so they are refused outright. The composer recurses once per level, so nesting is
+    bounded here, where events arrive one at a time and the work is linear in the text.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=_LOADER):
+        if isinstance(event, yaml.AliasEvent):
+            return Problem(
+                filename,
+                event.start_mark.line + 1,
+                f"YAML alias '*{event.anchor}' is not allowed in a codebook; write the text out",
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return Problem(
+                    filename,
+                    event.start_mark.line + 1,
+                    f"nested more than {MAX_DEPTH} levels deep; a codebook needs far fewer",
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
+
+
 def check_codebook_text(
     text: str, filename: str = "<codebook>", *, workspace_keys: bool = False
 ) -> tuple[Codebook | None, list[Problem]]:
@@ -368,6 +406,9 @@ def check_codebook_text(
     """
     checker = _Checker(filename, workspace_keys)
     try:
+        shape_problem = _check_shape(text, filename)
+        if shape_problem is not None:
+            return None, [shape_problem]
         root = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

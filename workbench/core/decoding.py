@@ -74,24 +74,39 @@ def detect_encoding(data: bytes, name: str = "<data>") -> str:
     return _detect(data, name)[0]
 
 
-def _detect(data: bytes, name: str) -> tuple[str, str | None]:
-    """The encoding, and the text when finding the encoding meant decoding it (UTF-8)."""
+def _detect(data: bytes, name: str) -> tuple[str, str | None, str | None]:
+    """The encoding, the text when finding the encoding meant decoding it (UTF-8), and a
+    warning when the encoding is a weak guess."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return encoding, None
+            return encoding, None, None
     utf16 = _utf16_without_bom(data)
     if utf16:
-        return utf16, None
+        return utf16, None, None
     if b"\x00" in data[:65536]:
         raise TranscriptError(f"{name}: looks like a binary file, not text (it contains NUL bytes)")
     try:
-        return "utf-8", data.decode("utf-8")
+        return "utf-8", data.decode("utf-8"), None
     except UnicodeDecodeError:
         pass
-    return _legacy_encoding(data, name), None
+    encoding, warning = legacy_guess(data, name)
+    return encoding, None, warning
 
 
-def _legacy_encoding(data: bytes, name: str) -> str:
+# Below this, charset_normalizer recognised no language in the text, so the code page was
+# picked by the absence of mojibake alone; above this much of it, the text reads badly anyway.
+_COHERENT = 0.1
+_CHAOTIC = 0.2
+
+
+def legacy_guess(data: bytes, name: str) -> tuple[str, str | None]:
+    """The code page of ``data`` (not UTF-8), and a warning when the guess is a weak one.
+
+    A weak guess is still imported (most of the text is ASCII and reads the same in every code
+    page), but the person importing hears which file and which encoding to check. Weak means:
+    no language recognised and another equally clean code page reads the bytes differently,
+    or the best reading is itself garbled.
+    """
     matches = list(from_bytes(data[:200_000]))
     if not matches:
         raise TranscriptError(
@@ -100,13 +115,36 @@ def _legacy_encoding(data: bytes, name: str) -> str:
     # Short texts often fit several code pages equally well (French in cp1250 reads as
     # Croatian); among the cleanest candidates, take the one transcripts most often use.
     cleanest = min(match.chaos for match in matches)
-    tied = [match.encoding for match in matches if match.chaos <= cleanest + 0.01]
-    return min(tied, key=lambda enc: _COMMON.index(enc) if enc in _COMMON else len(_COMMON))
+    tied = [match for match in matches if match.chaos <= cleanest + 0.01]
+    chosen = min(
+        tied,
+        key=lambda m: _COMMON.index(m.encoding) if m.encoding in _COMMON else len(_COMMON),
+    )
+    sample = data[:4096]
+    rivals = [
+        m.encoding
+        for m in tied
+        if m is not chosen
+        and sample.decode(m.encoding, "replace") != sample.decode(chosen.encoding, "replace")
+    ]
+    if chosen.chaos < _CHAOTIC and (chosen.coherence >= _COHERENT or not rivals):
+        return chosen.encoding, None
+    also = f" (it also fits {', '.join(rivals[:3])})" if rivals else ""
+    return chosen.encoding, (
+        f"{name}: not UTF-8; read as {chosen.encoding}, a low-confidence guess{also}; "
+        "check its accented letters, or save it as UTF-8 and import again"
+    )
 
 
 def decode_bytes(data: bytes, name: str = "<data>") -> tuple[str, str]:
     """Decode and normalise ``data``; return ``(text, encoding)``."""
-    encoding, text = _detect(data, name)
+    text, encoding, _warning = decode_bytes_noted(data, name)
+    return text, encoding
+
+
+def decode_bytes_noted(data: bytes, name: str = "<data>") -> tuple[str, str, str | None]:
+    """``decode_bytes`` with the warning an import report shows when the encoding is a guess."""
+    encoding, text, warning = _detect(data, name)
     if text is None:
         try:
             text = data.decode(encoding)
@@ -121,4 +159,4 @@ def decode_bytes(data: bytes, name: str = "<data>") -> tuple[str, str]:
         size, controls = len(sample), len(sample.translate(None, _NOT_CONTROL))
     if controls > max(8, size // 200):
         raise TranscriptError(f"{name}: looks like a binary file, not text (control characters)")
-    return normalize_text(text), encoding
+    return normalize_text(text), encoding, warning

@@ -29,6 +29,7 @@ from workbench.core.store.coding import (
     CoderKind,
     DecisionAction,
     PlannedDecision,
+    check_coder_name,
     ensure_coder,
     record_decisions_bulk,
 )
@@ -217,11 +218,18 @@ def import_decisions_csv(
         )
     wanted: dict[tuple[str, str], set[str]] = defaultdict(set)
     empty_rows: dict[tuple[str, str], str] = {}
+    checked: set[str] = set()
     for where, key, coder, code in rows:
         if not key:
             raise DecisionError(f"{where}: empty passage_id")
         if not coder:
             raise DecisionError(f"{where}: empty coder")
+        if coder not in checked:  # refused here, the message can name the line
+            try:
+                check_coder_name(coder, CoderKind.HUMAN)
+            except DecisionError as exc:
+                raise DecisionError(f"{where}: {exc}") from None
+            checked.add(coder)
         if code and code not in codebook:
             raise DecisionError(
                 f"{where}: unknown code '{code}' (not in codebook version {codebook.version})"

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
 
-from workbench.core.decoding import decode_bytes, normalize_text
+from workbench.core.decoding import decode_bytes, decode_bytes_noted, normalize_text
 from workbench.core.errors import TranscriptError
 from workbench.core.fastcsv import CSVSyntaxError, read_rows
 from workbench.core.segmenter import Cut, Segmentation, cut
@@ -52,6 +53,9 @@ class ParsedTranscript:
     # offsets give back; None to cut them when stored.
     passages: Cut | None = field(default=None, repr=False, compare=False)
     digest: str | None = field(default=None, repr=False, compare=False)  # content_hash(text)
+    # What the import report should say about the file (an encoding that is only a guess);
+    # carried by the file's first record, since records are what cross to the writer.
+    warning: str | None = field(default=None, compare=False)
 
     def prepared(self, mode: Segmentation) -> ParsedTranscript:
         """A copy ready to store: passages cut by ``mode``, content hashed, label lines dropped.
@@ -78,6 +82,19 @@ def read_transcripts(path: str | Path) -> list[ParsedTranscript]:
 def read_transcript_chunks(
     path: str | Path, mode: Segmentation | None = None, rows_per_chunk: int = ROWS_PER_CHUNK
 ) -> Iterator[list[ParsedTranscript]]:
+    """The transcripts of one file, a chunk at a time (see ``_read_chunks``), the file's
+    warning, if any, on its first record."""
+    warning: list[str] = []
+    chunks = _read_chunks(Path(path), mode, rows_per_chunk, warning)
+    for chunk in chunks:
+        if warning and chunk:
+            chunk = [replace(chunk[0], warning=warning.pop())] + chunk[1:]
+        yield chunk
+
+
+def _read_chunks(
+    path: Path, mode: Segmentation | None, rows_per_chunk: int, warning: list[str]
+) -> Iterator[list[ParsedTranscript]]:
     """The transcripts of one file, a chunk at a time as the file is read; with ``mode``, each
     one prepared for storage.
 
@@ -85,7 +102,6 @@ def read_transcript_chunks(
     row raises TranscriptError after the chunks before it were yielded, so a caller that takes
     the file all or nothing holds them apart until the file ends (the store uses a savepoint).
     """
-    path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise TranscriptError(
@@ -96,8 +112,10 @@ def read_transcript_chunks(
         data = path.read_bytes()
     except OSError as exc:
         raise TranscriptError(f"{path}: cannot read: {exc.strerror}") from exc
-    text, _encoding = decode_bytes(data, str(path))
+    text, _encoding, note = decode_bytes_noted(data, str(path))
     del data
+    if note is not None:
+        warning.append(note)
     if suffix in TEXT_SUFFIXES:
         record = _read_text_transcript(path, text)
         yield [record.prepared(mode) if mode is not None else record]
@@ -190,18 +208,64 @@ def _csv_rows(path: Path, text: str, delimiter: str) -> Iterator[_Row]:
         raise TranscriptError(f"{path}: line {exc.line}: not valid CSV: {exc.message}") from exc
 
 
+# JSON's decoder recurses once per level of nesting: a line of ten thousand '[' would exhaust
+# the stack (and take the other files of the import down with it). A row is one flat object,
+# so anything much deeper is refused before it is decoded.
+MAX_JSON_DEPTH = 100
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _json_depth(line: str) -> int:
+    """The deepest nesting of ``line``, brackets inside strings not counted; linear."""
+    depth = deepest = 0
+    for match in _JSON_TOKENS.finditer(line):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in "]}":
+            depth -= 1
+    return deepest
+
+
+def _json_cell(path: Path, line_number: int, key: str, item: object) -> str:
+    """A row value as the text a CSV cell would hold: numbers and booleans as JSON writes them.
+
+    ``str()`` would store Python's spelling (``True``, ``{'a': 1}``), which no one typed; an
+    object or a list has no cell to go in, so it is refused rather than flattened.
+    """
+    if item is None:
+        return ""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, (bool, int, float)):
+        return json.dumps(item)
+    kind = "an object" if isinstance(item, dict) else "a list"
+    raise TranscriptError(
+        f"{path}: line {line_number}: field '{key}' is {kind}; expected text, a number, "
+        "true/false or null"
+    )
+
+
 def _jsonl_rows(path: Path, text: str) -> Iterator[_Row]:
     for line_number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
+        if line.count("[") + line.count("{") > MAX_JSON_DEPTH and (
+            _json_depth(line) > MAX_JSON_DEPTH
+        ):
+            raise TranscriptError(
+                f"{path}: line {line_number}: JSON nested more than {MAX_JSON_DEPTH} levels deep"
+            )
         try:
             value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise TranscriptError(f"{path}: line {line_number}: not valid JSON: {exc.msg}") from exc
+        except ValueError as exc:  # a JSONDecodeError, or a number of over 4300 digits
+            detail = exc.msg if isinstance(exc, json.JSONDecodeError) else "a number too long"
+            raise TranscriptError(f"{path}: line {line_number}: not valid JSON: {detail}") from exc
         if not isinstance(value, dict):
             raise TranscriptError(f"{path}: line {line_number}: expected a JSON object")
         values = {
-            str(key).strip().lower(): "" if item is None else str(item)
+            str(key).strip().lower(): _json_cell(path, line_number, str(key), item)
             for key, item in value.items()
         }
         yield _Row(f"line {line_number}", values)
@@ -351,7 +415,12 @@ def read_metadata(path: str | Path) -> dict[str, dict[str, str]]:
     if not rows:
         raise TranscriptError(f"{path}: no rows")
     columns = list(rows[0].values)
-    id_column = _pick(columns, ID_COLUMNS) or columns[0]
+    id_column = _pick(columns, ID_COLUMNS)
+    if id_column is None:  # keying by the first column would file values under the wrong ids
+        raise TranscriptError(
+            f"{path}: line 1: no transcript id column; name one of {', '.join(ID_COLUMNS)} "
+            f"(found columns: {', '.join(columns)})"
+        )
     result: dict[str, dict[str, str]] = {}
     for row in rows:
         external_id = row.values[id_column].strip()

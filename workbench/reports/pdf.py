@@ -20,6 +20,21 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+CELL_LINES = 8  # the most lines a table cell takes before its text is shortened
+
+
+def _fit(text: str, width: float, font_size: float = 7) -> str:
+    """``text`` shortened with an ellipsis to what a cell ``width`` wide shows in a few lines.
+
+    A table row must fit on one page: thirty coders with 100-character names would make the
+    header row of narrow columns taller than the page, and reportlab then refuses the whole
+    report. No glyph of the report's fonts is wider than the font size, so this many
+    characters wrap into at most ``CELL_LINES`` lines, twice that where words wrap loosely.
+    """
+    limit = max(4, int(width / font_size) * CELL_LINES)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _value(value: object) -> str:
     if value is None:
         return "—"
@@ -103,11 +118,13 @@ def write_pdf(report: Report, path: str | Path) -> None:
             if not section.rows:
                 story.append(Paragraph("Nothing to show yet.", styles["Italic"]))
                 continue
-            data = [[Paragraph(_escape(c), small) for c in section.columns]]
-            data += [[Paragraph(_escape(_value(v)), small) for v in row] for row in section.rows]
-            table = PdfTable(
-                data, repeatRows=1, colWidths=[width / len(section.columns)] * len(section.columns)
-            )
+            column = width / len(section.columns)
+            data = [[Paragraph(_escape(_fit(c, column)), small) for c in section.columns]]
+            data += [
+                [Paragraph(_escape(_fit(_value(v), column)), small) for v in row]
+                for row in section.rows
+            ]
+            table = PdfTable(data, repeatRows=1, colWidths=[column] * len(section.columns))
             table.setStyle(
                 TableStyle(
                     [
@@ -125,12 +142,20 @@ def write_pdf(report: Report, path: str | Path) -> None:
             story.append(_bars(section, width))
         elif isinstance(section, Heatmap) and section.row_labels:
             story.append(Paragraph(_escape(section.title), styles["Heading2"]))
-            data = [[""] + [Paragraph(_escape(c), small) for c in section.column_labels]]
+            # Widths fixed to the page: sized to its content, a column headed by a long coder
+            # name grows wider than the page and reportlab refuses to lay it out.
+            label_width = width / 4
+            cell_width = (width - label_width) / max(1, len(section.column_labels))
+            data = [
+                [""]
+                + [Paragraph(_escape(_fit(c, cell_width)), small) for c in section.column_labels]
+            ]
             data += [
-                [Paragraph(_escape(r), small)] + [_value(v) for v in row]
+                [Paragraph(_escape(_fit(r, label_width)), small)] + [_value(v) for v in row]
                 for r, row in zip(section.row_labels, section.values, strict=True)
             ]
-            story.append(PdfTable(data, repeatRows=1))
+            widths = [label_width] + [cell_width] * len(section.column_labels)
+            story.append(PdfTable(data, repeatRows=1, colWidths=widths))
         story.append(Spacer(1, 6))
     with atomic_path(path) as temp:  # reportlab opens the file only when it builds
         document.filename = str(temp)

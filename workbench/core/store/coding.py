@@ -8,6 +8,7 @@ points at the one it reverts, so the log keeps the whole history.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 
@@ -15,6 +16,7 @@ from sqlalchemy import Connection, bindparam, delete, select
 
 from workbench.core.clock import utc_now
 from workbench.core.errors import DecisionError
+from workbench.core.printable import printable
 from workbench.core.store import schema
 from workbench.core.store.chain import append_chained
 
@@ -30,6 +32,7 @@ class CoderKind(str, Enum):
 
 CONSENSUS_CODER = "consensus"
 ENGINE_PREFIX = "engine:"  # engine coders are named engine:<rater>, e.g. engine:local
+MAX_CODER_NAME = 100
 
 
 class DecisionAction(str, Enum):
@@ -65,6 +68,15 @@ def check_coder_name(name: str, kind: CoderKind) -> str:
     name = name.strip()
     if not name:
         raise DecisionError("a coder needs a name")
+    # A name is a column header, a table cell and a PDF label: an unbounded one breaks every
+    # layout, and control characters would reach terminals and exported files unseen.
+    if len(name) > MAX_CODER_NAME:
+        raise DecisionError(
+            f"coder name '{printable(name[:40])}...' is {len(name)} characters; "
+            f"at most {MAX_CODER_NAME} are allowed"
+        )
+    if any(unicodedata.category(char) == "Cc" for char in name):
+        raise DecisionError(f"coder name '{printable(name)}' has control characters")
     if kind is not CoderKind.CONSENSUS and name.casefold() == CONSENSUS_CODER:
         raise DecisionError(
             f"'{name}' is the consensus coder (adjudicated codes, written with "

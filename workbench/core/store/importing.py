@@ -46,6 +46,7 @@ class FileImportResult:
     unchanged: list[str] = field(default_factory=list)  # same id, same text: already there
     duplicates: list[dict[str, str]] = field(default_factory=list)  # same text, other id
     conflicts: list[str] = field(default_factory=list)  # same id, different text: not merged
+    warnings: list[str] = field(default_factory=list)  # imported, but worth a look
     passages: int = 0
     bytes: int = 0
 
@@ -55,6 +56,7 @@ class FileImportResult:
         self.unchanged += other.unchanged
         self.duplicates += other.duplicates
         self.conflicts += other.conflicts
+        self.warnings += other.warnings
         self.passages += other.passages
         self.bytes += other.bytes
 
@@ -66,6 +68,7 @@ class FileImportResult:
             "unchanged": self.unchanged,
             "duplicates": self.duplicates,
             "conflicts": self.conflicts,
+            "warnings": self.warnings,
         }
 
 
@@ -113,6 +116,8 @@ def _store_batch(
         result = FileImportResult(file=source)
         results.append(result)
         for record in records:
+            if record.warning is not None:
+                result.warnings.append(record.warning)
             digest = hashes[id(record)]
             if record.external_id in by_id:
                 if by_id[record.external_id] == digest:

@@ -199,7 +199,15 @@ class Project:
             raise ProjectError(f"{location}: cannot create the project: {exc.orig}") from exc
         project = cls(engine, str(location))
         if codebook is not None:
-            project.add_codebook_version(codebook, actor=actor)
+            try:
+                project.add_codebook_version(codebook, actor=actor)
+            except BaseException:
+                # A project without the codebook it was created with is half made: the next
+                # `workbench new` would refuse the name, and an import would code blind.
+                project.close()
+                if not is_url(location):
+                    Path(location).expanduser().unlink(missing_ok=True)
+                raise
         return project
 
     @classmethod
@@ -213,9 +221,15 @@ class Project:
             path = Path(location).expanduser()
             if not path.exists():
                 raise ProjectError(f"{path}: no such project (create one with 'workbench new')")
-            with path.open("rb") as handle:
-                if handle.read(16) != b"SQLite format 3\x00":
-                    raise ProjectError(f"{path}: not a workbench project (not a SQLite database)")
+            if path.is_dir():
+                raise ProjectError(f"{path}: is a folder, not a project file")
+            try:
+                with path.open("rb") as handle:
+                    header = handle.read(16)
+            except OSError as exc:
+                raise ProjectError(f"{path}: cannot read the project: {exc.strerror}") from exc
+            if header != b"SQLite format 3\x00":
+                raise ProjectError(f"{path}: not a workbench project (not a SQLite database)")
         engine = make_engine(location, read_only=read_only)
         try:
             with engine.connect() as conn:
