@@ -219,6 +219,10 @@ def test_panel_shows_an_engine_beside_the_humans_and_strata(qtbot, qtmodeltester
         qtmodeltester.check(panel.strata_model)
         values = [panel.strata_model.index(r, 0).data() for r in range(panel.strata_model.rowCount())]
         assert "en" in values and "ar" in values and panel.strata.isVisibleTo(panel)
+        with qtbot.waitSignal(panel.updated, timeout=20_000):
+            panel.level.setCurrentIndex(panel.level.findData(1))
+        themes = {panel.codes_model.index(r, 0).data() for r in range(panel.codes_model.rowCount())}
+        assert "Hopes" in themes and "Professional excellence" not in themes
         window.resize(1400, 900)
         shot = window.grab()
         shot.save(str(tmp_path / "panel.png"))

@@ -229,6 +229,7 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         ci=args.ci,
         include_engines=args.include_engines,
         by=args.by,
+        tree_level=args.tree_level,
     )
     if args.json:
         _print_json(report)
@@ -597,6 +598,11 @@ def build_parser() -> argparse.ArgumentParser:
     agree.add_argument("--codes", help="only these codes, comma-separated")
     agree.add_argument(
         "--by", metavar="FIELD", help="also per value of a metadata field (language, group, ...)"
+    )
+    agree.add_argument(
+        "--tree-level",
+        metavar="N|all",
+        help="codes rolled up to level N of the code tree (1 = top), or every level",
     )
     agree.add_argument(
         "--ci", action="store_true", help="bootstrap 95%% intervals (1000 resamples)"

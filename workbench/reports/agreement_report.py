@@ -14,6 +14,7 @@ from workbench.core.agreement.engines import compare_engine, compare_engines
 from workbench.core.agreement.raters import choose_raters
 from workbench.core.agreement.sampling import sampling_history
 from workbench.core.agreement.strata import agreement_by
+from workbench.core.agreement.tree import agreement_by_level, tree_depth
 from workbench.core.store import Project, schema
 from workbench.core.store.queries import passage_ids_for_keys, passages_of
 from workbench.reports.model import BarChart, Heatmap, Report, Table, Text
@@ -182,6 +183,8 @@ def build_agreement_report(
             matrix,
         )
     )
+    if tree_depth(codebook) > 1 and len(humans) >= 2:
+        sections.append(_levels_table(human_data, codebook, ci))
     for field in by or []:
         sections.append(_strata_table(project, human_data, field))
         tick(f"by {field}")
@@ -246,6 +249,44 @@ def _study_text(project, codebook, choice, headline, data) -> Text:  # type: ign
             f"agreement; {headline.single_rated} passages coded by one human coder only do not. "
             + _sampling_sentence(project),
         ],
+    )
+
+
+LEVEL_COLUMNS = [
+    "level",
+    "codes",
+    "passages",
+    "alpha",
+    "alpha CI low",
+    "alpha CI high",
+    "interpretation",
+]
+
+
+def _levels_table(human_data, codebook, ci: bool) -> Table:  # type: ignore[no-untyped-def]
+    rows = []
+    for item in agreement_by_level(human_data, codebook, "alpha", "masi", ci):
+        result = item.result
+        rows.append(
+            [
+                item.level,
+                len(result.per_code or {}),
+                result.units,
+                _fmt(result.value),
+                _fmt(result.ci95[0]) if result.ci95 else None,
+                _fmt(result.ci95[1]) if result.ci95 else None,
+                result.interpretation
+                if result.value is not None
+                else f"undefined: {result.reason}",
+            ]
+        )
+    return Table(
+        "Agreement at each level of the code tree (human coders)",
+        LEVEL_COLUMNS,
+        rows,
+        note="At level N every code counts as its ancestor at that level (1 = the top-level "
+        "codes): coders who agree on a theme but split its sub-codes differently agree at the "
+        "upper level. Krippendorff's alpha over code sets (MASI).",
     )
 
 

@@ -89,9 +89,7 @@ def _parts(rows: np.ndarray, q: int, delta: np.ndarray) -> tuple[np.ndarray, spa
     disagreement = np.where(pairable, disagreement / np.maximum(m - 1, 1), 0.0)
     entries = rated & pairable[:, None]
     r, c = np.nonzero(entries)
-    counts = sparse.csr_matrix(
-        (np.ones(len(r)), (r, rows[r, c])), shape=(len(rows), max(q, 1))
-    )
+    counts = sparse.csr_matrix((np.ones(len(r)), (r, rows[r, c])), shape=(len(rows), max(q, 1)))
     return disagreement, counts
 
 

@@ -45,11 +45,14 @@ def agreement_command(
     ci: bool = False,
     include_engines: bool = False,
     by: str | None = None,
+    tree_level: str | None = None,
 ) -> dict[str, object]:
     """Compute what the CLI asked for, as one JSON-ready object."""
     if is_ratings_file(source):
         if by is not None:
             raise AgreementDataError("--by needs a project: a ratings file has no metadata")
+        if tree_level is not None:
+            raise AgreementDataError("--tree-level needs a project: a ratings file has no tree")
         data = read_ratings_csv(source, categories)
         if isinstance(data, RatingData):
             return _rating_report(source, data, metric, level, weights, coders, codes, ci)
@@ -71,6 +74,10 @@ def agreement_command(
 
     with Project.open(source) as project:
         data = project_data(project)
+        if tree_level is not None:
+            return _tree_report(
+                source, project, data, tree_level, metric, distance, coders, ci, include_engines
+            )
         return _coded_report(
             source,
             project,
@@ -85,6 +92,46 @@ def agreement_command(
             include_engines,
             by,
         )
+
+
+def _tree_report(
+    source: str,
+    project: Project,
+    data: CodedData,
+    tree_level: str,
+    metric: str | None,
+    distance: str,
+    coders: list[str] | None,
+    ci: bool,
+    include_engines: bool,
+) -> dict[str, object]:
+    """The metric at one level of the code tree, or at every level (``all``)."""
+    from workbench.core.agreement.tree import agreement_by_level, tree_depth
+
+    codebook = project.codebook
+    assert codebook is not None
+    if tree_level == "all":
+        levels = list(range(1, tree_depth(codebook) + 1))
+    elif tree_level.isdigit():
+        levels = [int(tree_level)]
+    else:
+        raise AgreementDataError(f"--tree-level {tree_level}: a level number (1 = top) or 'all'")
+    choice = choose_raters(data, coders, include_engines)
+    rated = data.select(coders=choice.raters)
+    found = agreement_by_level(rated, codebook, metric or "alpha", distance, ci, levels)
+    return {
+        "source": source,
+        "raters": choice.to_dict(),
+        "levels": [item.to_dict(with_ci=ci) for item in found],
+        "method": method_statement(found[0].result) + TREE_RULE,
+    }
+
+
+TREE_RULE = (
+    " At level N of the code tree every code counts as its ancestor at that level (1 = the "
+    "top-level codes), so a passage coded with any child of a parent counts as coded with the "
+    "parent; a code shallower than N counts as itself."
+)
 
 
 def _coded_report(
@@ -195,7 +242,7 @@ def _metric_line(row: dict) -> str:
 def format_report(report: dict[str, object]) -> str:
     """The report as text for people; the same numbers as ``--json``."""
     lines = []
-    rows = report.get("metrics", [report])
+    rows = report.get("metrics", [] if "levels" in report else [report])
     if "metrics" in report:
         coders = ", ".join(report["coders"]) or "none"  # type: ignore[arg-type]
         lines.append(
@@ -213,6 +260,10 @@ def format_report(report: dict[str, object]) -> str:
                 f"    {code:<30} {_number(item['value']):>9}{_interval(item)}  "
                 f"n={item['units']}{reason}"
             )
+    for item in report.get("levels", []):  # type: ignore[union-attr]
+        lines.append(f"level {item['tree_level']}: {_metric_line(item)}")
+        for code, row in (item.get("per_code") or {}).items():
+            lines.append(f"    {code:<30} {_number(row['value']):>9}  n={row['units']}")
     by = report.get("by")
     if isinstance(by, dict):
         lines.append("")

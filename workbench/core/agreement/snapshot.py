@@ -13,6 +13,7 @@ from workbench.core.agreement.data import CodedData, project_data
 from workbench.core.agreement.engines import EngineComparison, compare_engine, compare_engines
 from workbench.core.agreement.raters import choose_raters
 from workbench.core.agreement.strata import Stratum, agreement_by
+from workbench.core.agreement.tree import roll_up
 from workbench.core.store import Project
 
 
@@ -49,13 +50,17 @@ def snapshot_of(
     project: Project | None = None,
     by: str | None = None,
     engine_overall: list[EngineComparison] | None = None,
+    tree_level: int | None = None,
 ) -> AgreementSnapshot:
     """The panel's figures from coded data already in memory (the strata read metadata).
 
     ``engine_overall`` reuses engine verdicts over whole code sets computed earlier: their
     bootstrap over thousands of distinct code sets takes seconds on a large study, and one
     decision barely moves them, so the live panel recomputes them only on a full reload.
+    ``tree_level`` rolls every code up to its ancestor at that level of the code tree.
     """
+    if tree_level is not None and project is not None and project.codebook is not None:
+        data = roll_up(data, project.codebook, tree_level)
     choice = choose_raters(data)
     humans, engines = choice.humans, choice.engines
     human_data = data.select(coders=humans)

@@ -31,6 +31,7 @@ from workbench.core.agreement.adjudication import adjudicate, find_disagreements
 from workbench.core.agreement.compute import METRICS, NAMES, MetricResult
 from workbench.core.agreement.data import CodedData, project_data, refresh_passages
 from workbench.core.agreement.snapshot import AgreementSnapshot, snapshot_of
+from workbench.core.agreement.tree import tree_depth
 from workbench.core.errors import WorkbenchError
 from workbench.core.store import Project
 from workbench.core.store.queries import metadata_fields
@@ -96,6 +97,16 @@ class AgreementPanel(QWidget):
             for name in metadata_fields(conn):
                 self.by.addItem(f"By {name}", name)
         self.by.setToolTip("Agreement per value of a metadata field, each with its interval")
+        self.level = QComboBox()
+        self.level.addItem("Every code", None)
+        depth = tree_depth(codebook) if codebook else 1
+        for level in range(1, depth):
+            self.level.addItem(f"Level {level} of the tree", level)
+        self.level.setToolTip(
+            "Codes rolled up to their ancestor at a level of the code tree: do coders agree on "
+            "the theme even when they split its sub-codes differently?"
+        )
+        self.level.setVisible(depth > 1)
         self.reload_button = QPushButton("Reload")
         self.reload_button.setToolTip("Recompute everything from the project, engines included")
         self.engines = QLabel("", objectName="subtitle")
@@ -157,6 +168,7 @@ class AgreementPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(QLabel("Agreement", objectName="section"))
         top.addStretch(1)
+        top.addWidget(self.level)
         top.addWidget(self.by)
         top.addWidget(self.metric)
         top.addWidget(self.reload_button)
@@ -168,6 +180,7 @@ class AgreementPanel(QWidget):
         self._debounce.timeout.connect(self._recompute)
         self.metric.currentIndexChanged.connect(lambda _i: self.reload())
         self.by.currentIndexChanged.connect(lambda _i: self.reload())
+        self.level.currentIndexChanged.connect(lambda _i: self.reload())
         self.reload_button.clicked.connect(self.reload)
         self.codes.selectionModel().currentRowChanged.connect(lambda *_: self._show_disagreements())
         self.matrix.clicked.connect(self._pair_clicked)
@@ -204,6 +217,7 @@ class AgreementPanel(QWidget):
             metric,
             self.by.currentData(),
             self._engine_overall,
+            self.level.currentData(),
             on_done=self._apply,
             on_error=self._failed,
         )
@@ -352,9 +366,10 @@ def _compute(
     metric: str,
     by: str | None,
     engine_overall,
+    tree_level: int | None,
     progress,
     cancel,
 ):  # type: ignore[no-untyped-def]
     """Background function: never touches a widget."""
     data = project_data(project) if data is None else refresh_passages(data, project, changed)
-    return data, snapshot_of(data, metric, project, by, engine_overall)
+    return data, snapshot_of(data, metric, project, by, engine_overall, tree_level)
