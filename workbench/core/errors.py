@@ -44,5 +44,9 @@ class ProjectError(WorkbenchError):
     """A project that cannot be opened or an operation the project refuses."""
 
 
+class ProjectBusyError(ProjectError):
+    """Another process held the project's write lock for longer than a writer waits."""
+
+
 class DecisionError(WorkbenchError):
     """A coding decision that refers to an unknown passage, code or coder."""

@@ -12,10 +12,14 @@ compactly (passages as lists of ints, not objects).
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import multiprocessing
 import os
 import queue
+import signal
+import sys
 import threading
+import time
 import traceback
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,8 +73,16 @@ def _tasks(files: list[Path]) -> list[list[Path]]:
     return tasks
 
 
-def _produce(tasks: list[list[Path]], mode: Segmentation, out: multiprocessing.Queue) -> None:
+def _produce(
+    tasks: list[list[Path]],
+    mode: Segmentation,
+    out: multiprocessing.Queue,
+    parent: int,
+    release: tuple[str, ...] = (),
+) -> None:
     """A parsing process: per task, messages ``(items, last)``; a traceback if it fails."""
+    _die_with(parent)
+    _close_inherited(release)
     _yield_to_the_writer()
     try:
         with cycle_collector_paused():
@@ -103,6 +115,48 @@ def _yield_to_the_writer() -> None:
         os.nice(5)
 
 
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with(parent: int) -> None:
+    """End this process when the importing process ends, however it ends (even SIGKILL).
+
+    A parsing process left behind holds hundreds of MB and keeps parsing for no one. On Linux
+    the kernel kills it (PR_SET_PDEATHSIG); everywhere, a watcher thread sees the parent gone
+    (this process re-parented) and exits. The check after prctl covers a parent that died
+    before it.
+    """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="workbench-parent-watch", daemon=True).start()
+
+
+def _close_inherited(paths: tuple[str, ...]) -> None:
+    """Close the descriptors a forked process inherited on the project file (and its WAL).
+
+    The parsing process never touches the database; holding the file open would keep it busy
+    for as long as the process lives. Linux shows open descriptors in /proc; elsewhere the
+    process is spawned and inherits none.
+    """
+    if not paths or not os.path.isdir("/proc/self/fd"):
+        return
+    for name in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError, ValueError):
+            target = os.readlink(f"/proc/self/fd/{name}")
+            if any(target == p or target.startswith((f"{p}-wal", f"{p}-shm")) for p in paths):
+                os.close(int(name))
+
+
 class ParsingProcessError(RuntimeError):
     """A parsing process failed or died: nothing it had not yet sent was stored."""
 
@@ -123,20 +177,25 @@ def parsing_processes() -> int:
 
 
 def parse_files_in_background(
-    files: list[Path], mode: Segmentation, processes: int | None = None
+    files: list[Path],
+    mode: Segmentation,
+    processes: int | None = None,
+    release: tuple[str | Path, ...] = (),
 ) -> Iterator[Parsed]:
-    """``parse_files`` run in parsing processes; closing the iterator stops them."""
+    """``parse_files`` run in parsing processes; closing the iterator stops them, and so does
+    the end of this process. ``release``: files (the project) they must not keep open."""
     tasks = _tasks(files)
     if not tasks:
         return
     count = min(len(tasks), processes or parsing_processes())
     context = multiprocessing.get_context(_start_method())
+    released = tuple(os.path.realpath(path) for path in release)
     workers = []
     for index in range(count):
         channel = context.Queue(maxsize=_QUEUE_MESSAGES)
         process = context.Process(
             target=_produce,
-            args=(tasks[index::count], mode, channel),
+            args=(tasks[index::count], mode, channel, os.getpid(), released),
             name=f"workbench-parse-{index + 1}",
             daemon=True,
         )

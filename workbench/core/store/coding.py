@@ -12,7 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 
-from sqlalchemy import Connection, bindparam, delete, select
+from sqlalchemy import Connection, Row, bindparam, delete, select
+from sqlalchemy.exc import IntegrityError
 
 from workbench.core.clock import utc_now
 from workbench.core.errors import DecisionError
@@ -101,18 +102,32 @@ def ensure_coder(conn: Connection, name: str, kind: CoderKind = CoderKind.HUMAN)
     """The id of coder ``name`` of ``kind``, created on first use; a name taken by a coder of
     another kind is refused rather than shared."""
     name = check_coder_name(name, kind)
-    found = conn.execute(
+    found = _find_coder(conn, name)
+    if found is None:
+        # Another process may create the same coder between that read and this insert (two
+        # decision imports at once on a server database); its row then wins and is used.
+        try:
+            with conn.begin_nested():
+                return int(
+                    conn.execute(
+                        schema.coders.insert().values(
+                            name=name, kind=kind.value, created_at=utc_now()
+                        )
+                    ).inserted_primary_key[0]
+                )
+        except IntegrityError:
+            found = _find_coder(conn, name)
+            if found is None:
+                raise
+    if found.kind != kind.value:
+        raise DecisionError(f"'{name}' is a coder of kind '{found.kind}', not '{kind.value}'")
+    return int(found.id)
+
+
+def _find_coder(conn: Connection, name: str) -> Row | None:
+    return conn.execute(
         select(schema.coders.c.id, schema.coders.c.kind).where(schema.coders.c.name == name)
     ).first()
-    if found is not None:
-        if found.kind != kind.value:
-            raise DecisionError(f"'{name}' is a coder of kind '{found.kind}', not '{kind.value}'")
-        return int(found.id)
-    return int(
-        conn.execute(
-            schema.coders.insert().values(name=name, kind=kind.value, created_at=utc_now())
-        ).inserted_primary_key[0]
-    )
 
 
 def coding_state(conn: Connection, passage_id: int, coder_id: int) -> CodingState:

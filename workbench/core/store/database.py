@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import time
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
+
+from workbench.core.errors import ProjectBusyError
+from workbench.core.store.busy import busy_message
+
+# How long a writer waits for another process's write transaction before giving up. An import
+# commits at least every few seconds (``importing._COMMIT_SECONDS``), so a writer waiting behind
+# one gets its turn well within this; only a single huge table file, stored all or nothing, can
+# hold the lock longer.
+BUSY_TIMEOUT_MS = 30_000
+_SLICE_MS = 100  # one uninterruptible wait of SQLite's inside that
+_WRITE = "workbench_write"  # execution option: this connection's transactions write
 
 
 def is_url(location: str | Path) -> bool:
@@ -40,7 +54,71 @@ def make_engine(location: str | Path, read_only: bool = False) -> Engine:
         if not read_only:  # switching the journal is a write; a reader takes the file as it is
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms()}")
         cursor.close()
+        # The driver's own transaction handling would BEGIN only before the first INSERT,
+        # after the reads a writer bases its rows on; the transactions are begun below instead.
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        # A writer takes the write lock up front, before it reads the chain head it will link
+        # to: two writers then queue instead of forking the chain, and a second writer waits
+        # rather than failing late when it upgrades a read lock. Readers stay deferred and
+        # never wait for a writer (WAL).
+        if conn.get_execution_options().get(_WRITE, False):
+            _wait_for_write_lock(conn.connection.dbapi_connection, str(path))
+        else:
+            conn.exec_driver_sql("BEGIN")
 
     return engine
+
+
+def busy_timeout_ms() -> int:
+    """The lock wait; ``WORKBENCH_BUSY_TIMEOUT_MS`` shortens it (tests of the busy message)."""
+    raw = os.environ.get("WORKBENCH_BUSY_TIMEOUT_MS", "")
+    return int(raw) if raw.isdigit() else BUSY_TIMEOUT_MS
+
+
+def _wait_for_write_lock(dbapi_connection: sqlite3.Connection, location: str) -> None:
+    """BEGIN IMMEDIATE, retried in short slices until the busy timeout has passed.
+
+    SQLite's own wait would be one uninterruptible C call: Ctrl-C would go unheard for the
+    whole timeout. Between slices Python runs, so KeyboardInterrupt stops the wait. Within a
+    slice SQLite retries every few ms, so the lock is taken soon after it is released.
+    """
+    deadline = time.monotonic() + busy_timeout_ms() / 1000
+    dbapi_connection.execute(f"PRAGMA busy_timeout={_SLICE_MS}")
+    try:
+        while True:
+            try:
+                dbapi_connection.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not is_locked(exc) or time.monotonic() >= deadline:
+                    if is_locked(exc):
+                        raise ProjectBusyError(busy_message(location)) from exc
+                    raise
+    finally:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={busy_timeout_ms()}")
+
+
+def begin_writing(conn: Connection, location: str) -> None:
+    """Begin a write transaction on ``conn``, waiting for the write lock (SQLite).
+
+    A wait that runs out is a ProjectBusyError that says who is writing, when that is known,
+    instead of the driver's "database is locked".
+    """
+    conn.execution_options(**{_WRITE: True})
+    try:
+        conn.begin()
+    except OperationalError as exc:  # a lock timeout met later than the BEGIN
+        if is_locked(exc):
+            raise ProjectBusyError(busy_message(location)) from exc
+        raise
+
+
+def is_locked(exc: BaseException) -> bool:
+    """Whether a database error is SQLite's lock timeout ("database is locked"/"busy")."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in text or "database is busy" in text

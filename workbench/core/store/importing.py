@@ -27,7 +27,9 @@ from workbench.core.parsing import parse_files, parse_files_in_background
 from workbench.core.segmenter import cut
 from workbench.core.store import schema
 from workbench.core.store.audit import append_audit
+from workbench.core.store.busy import writing_note
 from workbench.core.store.chain import append_chained
+from workbench.core.store.database import begin_writing, is_url
 from workbench.core.store.project import Project, ProjectSettings
 from workbench.core.tasks import cycle_collector_paused
 
@@ -35,6 +37,11 @@ log = logging.getLogger(__name__)
 
 _CHUNK = 500  # ids per IN (...) query, well under every database's parameter limit
 _BATCH_CHARS = 4_000_000  # parsed text stored per batch of files
+# An import holds the project's write lock while its transaction is open. It commits between
+# files at least this often, then leaves the lock free for a moment (longer than a waiting
+# writer's retries, a few ms apart: see ``database._wait_for_write_lock``) for it to take.
+_COMMIT_SECONDS = 5.0
+_TURN_SECONDS = 0.05
 
 
 @dataclass
@@ -229,33 +236,72 @@ def import_files(
     A file that fails to parse is reported and never reaches the database. Parsed records are
     stored in batches (many small files share one), a table file inside a savepoint since its
     chunks are stored as they arrive; the transaction is committed between files every
-    ``commit_every_bytes`` (one fsync per 64 MB, not per file). Cancelling drops the file in
-    progress and keeps the ones before it. With many files or a large one, parsing runs in
+    ``commit_every_bytes`` (one fsync per 64 MB, not per file) or every ``_COMMIT_SECONDS``,
+    so that another process's writer waits seconds, not the whole import. The write lock is
+    taken only when the first batch is stored. Cancelling drops the file in progress and keeps
+    the ones before it. With many files or a large one, parsing runs in
     parsing processes while this one writes (see workbench.core.parsing).
     """
     files = expand_paths(paths, exclude)
     outcome = ImportOutcome()
+    with writing_note(project.location, f"import of {_describe(files)}"):
+        return _import(
+            project, files, actor, progress, cancelled, parallel, commit_every_bytes, outcome
+        )
+
+
+def _describe(files: list[Path]) -> str:
+    if len(files) == 1:
+        return str(files[0])
+    return f"{len(files)} files from {files[0]}" if files else "no files"
+
+
+def _import(
+    project: Project,
+    files: list[Path],
+    actor: str,
+    progress: ProgressCallback | None,
+    cancelled: Callable[[], bool] | None,
+    parallel: bool | None,
+    commit_every_bytes: int,
+    outcome: ImportOutcome,
+) -> ImportOutcome:
     started = time.perf_counter()
     settings = project.settings
     if parallel is None:
         parallel = len(files) >= 16 or _total_size(files) > 4_000_000
     stream = (
-        parse_files_in_background(files, settings.segmentation)
+        parse_files_in_background(files, settings.segmentation, release=_project_file(project))
         if parallel
         else parse_files(files, settings.segmentation)
     )
     is_cancelled = cancelled or (lambda: False)
     by_file: dict[str, FileImportResult] = {}
     conn = project.engine.connect()
-    transaction = conn.begin()
+    began = 0.0  # when the open transaction took the write lock
     savepoint = None  # open while a table file's chunks arrive
     batch: list[tuple[str, list[ParsedTranscript]]] = []
     batch_chars = unsaved_bytes = 0
     current: Path | None = None
     done = 0
 
+    def begin() -> None:
+        nonlocal began
+        if not conn.in_transaction():
+            begin_writing(conn, project.location)
+            began = time.perf_counter()
+
+    def commit() -> None:
+        nonlocal unsaved_bytes
+        if conn.in_transaction():
+            conn.commit()
+            time.sleep(_TURN_SECONDS)  # a waiting writer's turn: see _COMMIT_SECONDS
+        unsaved_bytes = 0
+
     def flush() -> None:
         nonlocal batch, batch_chars, unsaved_bytes
+        if batch:
+            begin()
         for result in _store_batch(conn, batch, settings, actor) if batch else []:
             unsaved_bytes += result.bytes
             if result.file in by_file:
@@ -283,11 +329,11 @@ def import_files(
                         flush()
                         savepoint.commit()
                         savepoint = None
-                    if unsaved_bytes >= commit_every_bytes:
+                    if unsaved_bytes >= commit_every_bytes or (
+                        conn.in_transaction() and time.perf_counter() - began >= _COMMIT_SECONDS
+                    ):
                         flush()
-                        transaction.commit()
-                        transaction = conn.begin()
-                        unsaved_bytes = 0
+                        commit()
                     if is_cancelled():
                         outcome.cancelled = True
                         break
@@ -297,6 +343,7 @@ def import_files(
                         progress(done, len(files), str(path))
                     if path.suffix.lower() in TABLE_LIKE_SUFFIXES:
                         flush()  # the file's chunks stay apart from other files' batches
+                        begin()
                         savepoint = conn.begin_nested()
                 if error is not None:
                     reject_current()
@@ -313,15 +360,21 @@ def import_files(
             flush()
             if savepoint is not None:
                 savepoint.commit()
-            transaction.commit()
+            if conn.in_transaction():
+                conn.commit()
     except BaseException:
-        transaction.rollback()
+        if conn.in_transaction():
+            conn.rollback()
         raise
     finally:
         stream.close()  # stops the parsing process if it is still running
         conn.close()
     outcome.seconds = time.perf_counter() - started
     return outcome
+
+
+def _project_file(project: Project) -> tuple[str, ...]:
+    return () if is_url(project.location) else (project.location,)
 
 
 def _total_size(files: list[Path]) -> int:

@@ -26,7 +26,7 @@ from workbench.core.segmenter import Segmentation
 from workbench.core.speaker_labels import INTERVIEWER_LABELS, Role, normalize_label
 from workbench.core.store import schema
 from workbench.core.store.audit import append_audit
-from workbench.core.store.database import is_url, make_engine
+from workbench.core.store.database import begin_writing, is_url, make_engine
 from workbench.core.store.integrity import damaged_message, is_damage, open_warnings
 from workbench.core.store.migrations import migrate
 from workbench.core.store.speaker_roles import reflag_coded_passages
@@ -300,11 +300,18 @@ class Project:
         """One transaction: everything inside is committed together or not at all."""
         if self.read_only:
             raise ProjectError(f"{self.location}: opened read-only; nothing was written")
-        with self.engine.begin() as conn:
-            yield conn
+        with self.engine.connect() as conn:
+            begin_writing(conn, self.location)
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
+        """A connection that only reads: it never takes the write lock, so it never waits."""
         with self.engine.connect() as conn:
             yield conn
 
