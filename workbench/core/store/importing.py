@@ -268,8 +268,10 @@ def import_files(
     def reject_current() -> None:
         """Undo what the table file in progress stored: it is all or nothing."""
         nonlocal batch, batch_chars, savepoint
-        batch, batch_chars = [], 0  # holds only this file's chunks (flushed when it began)
         if savepoint is not None:
+            # The batch holds only this table file's chunks (flushed when it began). Any other
+            # file fails before it sends records, and the batch is earlier files' good work.
+            batch, batch_chars = [], 0
             savepoint.rollback()
             savepoint = None
         if current is not None and by_file.pop(str(current), None) is not None:
