@@ -49,6 +49,10 @@ class FileImportResult:
     warnings: list[str] = field(default_factory=list)  # imported, but worth a look
     passages: int = 0
     bytes: int = 0
+    # What the reader understood: the format read, the speakers found, what it left out.
+    format: str = ""
+    speakers: set[str] = field(default_factory=set)
+    skipped: list[str] = field(default_factory=list)
 
     def merge(self, other: FileImportResult) -> None:
         """Fold in the result of another chunk of the same file."""
@@ -59,6 +63,9 @@ class FileImportResult:
         self.warnings += other.warnings
         self.passages += other.passages
         self.bytes += other.bytes
+        self.format = self.format or other.format
+        self.speakers |= other.speakers
+        self.skipped += other.skipped
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -69,6 +76,9 @@ class FileImportResult:
             "duplicates": self.duplicates,
             "conflicts": self.conflicts,
             "warnings": self.warnings,
+            "format": self.format,
+            "speakers": sorted(self.speakers),
+            "skipped": self.skipped,
         }
 
 
@@ -118,6 +128,9 @@ def _store_batch(
         for record in records:
             if record.warning is not None:
                 result.warnings.append(record.warning)
+            result.format = result.format or record.source_format
+            result.speakers.update(record.speakers)
+            result.skipped.extend(record.skipped)
             digest = hashes[id(record)]
             if record.external_id in by_id:
                 if by_id[record.external_id] == digest:
