@@ -101,7 +101,8 @@ def test_jsonl_turns_and_rows(tmp_path):
             r"order\.csv: row 1 \(line 2\): 'turn' must be a number",
         ),
         ("blank.txt", "   \n\n", r"blank\.txt: the file is empty"),
-        ("doc.docx", "PK", r"doc\.docx: unsupported file type '\.docx'"),
+        ("old.doc", "PK", r"old\.doc: unsupported file type '\.doc'"),
+        ("doc.docx", "PK", r"doc\.docx: not a readable DOCX file"),
     ],
 )
 def test_bad_input_names_file_and_row(tmp_path, name, content, message):

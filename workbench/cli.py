@@ -92,6 +92,9 @@ def _print_import_report(report: dict) -> None:  # type: ignore[type-arg]
         if item["duplicates"]:
             line += f", {len(item['duplicates'])} duplicates of other transcripts skipped"
         print(printable(line))
+        understood = _understood(item)
+        if understood:
+            print(printable(f"  {understood}"))
         for warning in item.get("warnings", []):
             print(f"warning: {printable(warning)}", file=sys.stderr)
         for external_id in item["conflicts"]:
@@ -115,6 +118,22 @@ def _print_import_report(report: dict) -> None:  # type: ignore[type-arg]
         print(
             f"{report['added']} transcripts, {report['megabytes']:.1f} MB in {report['seconds']:.1f} s"
         )
+
+
+def _understood(item: dict) -> str:  # type: ignore[type-arg]
+    """What the reader made of a file: its format, speakers and what it left out."""
+    parts = []
+    if item.get("format"):
+        parts.append(f"read as {item['format']}")
+    speakers = item.get("speakers", [])
+    if speakers:
+        shown = ", ".join(speakers[:8]) + (
+            f" and {len(speakers) - 8} more" if len(speakers) > 8 else ""
+        )
+        parts.append(f"{len(speakers)} speakers ({shown})")
+    if item.get("skipped"):
+        parts.append("skipped: " + "; ".join(item["skipped"]))
+    return "; ".join(parts)
 
 
 # The words a researcher reads for each ``status`` key (the JSON keys stay as they are), and

@@ -14,7 +14,10 @@ from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
 
+from workbench.core.call_transcripts import call_turns
+from workbench.core.captions import read_captions
 from workbench.core.decoding import decode_bytes, decode_bytes_noted, normalize_text
+from workbench.core.documents import read_docx, read_odt, read_pdf, read_rtf
 from workbench.core.errors import TranscriptError
 from workbench.core.fastcsv import CSVSyntaxError, read_rows
 from workbench.core.segmenter import Cut, Segmentation, cut
@@ -24,11 +27,16 @@ from workbench.core.speakers import (
     detect_speakers,
     find_label_lines,
 )
+from workbench.core.turns import Turn, compose
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 TABLE_SUFFIXES = {".csv", ".tsv"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | TABLE_SUFFIXES | JSONL_SUFFIXES
+CAPTION_SUFFIXES = {".vtt", ".srt"}
+DOCUMENT_SUFFIXES = {".docx", ".odt", ".rtf", ".pdf"}
+SUPPORTED_SUFFIXES = (
+    TEXT_SUFFIXES | TABLE_SUFFIXES | JSONL_SUFFIXES | CAPTION_SUFFIXES | DOCUMENT_SUFFIXES
+)
 TABLE_LIKE_SUFFIXES = TABLE_SUFFIXES | JSONL_SUFFIXES  # a transcript or a turn per row
 
 ID_COLUMNS = ("transcript_id", "interview_id", "document_id", "doc_id", "participant_id", "id")
@@ -56,6 +64,9 @@ class ParsedTranscript:
     # What the import report should say about the file (an encoding that is only a guess);
     # carried by the file's first record, since records are what cross to the writer.
     warning: str | None = field(default=None, compare=False)
+    # What the reader left out of the text (empty cues, pictures, pages without text), for the
+    # import report: the file's own summary, not an error.
+    skipped: tuple[str, ...] = field(default=(), compare=False)
 
     def prepared(self, mode: Segmentation) -> ParsedTranscript:
         """A copy ready to store: passages cut by ``mode``, content hashed, label lines dropped.
@@ -112,10 +123,19 @@ def _read_chunks(
         data = path.read_bytes()
     except OSError as exc:
         raise TranscriptError(f"{path}: cannot read: {exc.strerror}") from exc
+    if suffix in DOCUMENT_SUFFIXES:
+        record = _read_document(path, data)
+        yield [record.prepared(mode) if mode is not None else record]
+        return
     text, _encoding, note = decode_bytes_noted(data, str(path))
     del data
     if note is not None:
         warning.append(note)
+    if suffix in CAPTION_SUFFIXES:
+        turns, skipped = read_captions(path, text, suffix.removeprefix("."))
+        record = _structured(path, suffix.removeprefix("."), turns, skipped)
+        yield [record.prepared(mode) if mode is not None else record]
+        return
     if suffix in TEXT_SUFFIXES:
         record = _read_text_transcript(path, text)
         yield [record.prepared(mode) if mode is not None else record]
@@ -162,9 +182,40 @@ def _chunked(items: Iterable[RawTranscript], size: int) -> Iterator[list[RawTran
         yield current
 
 
+_DOCUMENT_READERS = {".docx": read_docx, ".odt": read_odt, ".rtf": read_rtf, ".pdf": read_pdf}
+
+
+def _read_document(path: Path, data: bytes) -> ParsedTranscript:
+    """A word-processor or PDF file, read by its library into turns and paragraphs."""
+    suffix = path.suffix.lower()
+    blocks, skipped = _DOCUMENT_READERS[suffix](path, data)
+    blocks = [replace(block, text=normalize_text(block.text)) for block in blocks]
+    return _structured(path, suffix.removeprefix("."), blocks, skipped)
+
+
+def _structured(path: Path, fmt: str, turns: list[Turn], skipped: list[str]) -> ParsedTranscript:
+    """A transcript composed from turns a reader found, its label lines built, not guessed."""
+    if not any(turn.text.strip() for turn in turns):
+        raise TranscriptError(f"{path}: no text in the file")
+    composed = compose(turn for turn in turns if turn.text.strip())
+    return ParsedTranscript(
+        external_id=path.stem,
+        text=composed.text,
+        source_name=path.name,
+        source_format=fmt,
+        speakers=composed.speakers,
+        location=str(path),
+        label_lines=composed.label_lines,
+        skipped=tuple(skipped),
+    )
+
+
 def _read_text_transcript(path: Path, text: str) -> ParsedTranscript:
     if not text.strip():
         raise TranscriptError(f"{path}: the file is empty")
+    call = call_turns(text)
+    if call is not None:
+        return _structured(path, "call-transcript", *call)
     label_lines = find_label_lines(text)
     speakers = detect_speakers(text, matches=label_lines)
     return ParsedTranscript(

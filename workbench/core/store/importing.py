@@ -56,6 +56,10 @@ class FileImportResult:
     warnings: list[str] = field(default_factory=list)  # imported, but worth a look
     passages: int = 0
     bytes: int = 0
+    # What the reader understood: the format read, the speakers found, what it left out.
+    format: str = ""
+    speakers: set[str] = field(default_factory=set)
+    skipped: list[str] = field(default_factory=list)
 
     def merge(self, other: FileImportResult) -> None:
         """Fold in the result of another chunk of the same file."""
@@ -66,6 +70,9 @@ class FileImportResult:
         self.warnings += other.warnings
         self.passages += other.passages
         self.bytes += other.bytes
+        self.format = self.format or other.format
+        self.speakers |= other.speakers
+        self.skipped += other.skipped
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -76,6 +83,9 @@ class FileImportResult:
             "duplicates": self.duplicates,
             "conflicts": self.conflicts,
             "warnings": self.warnings,
+            "format": self.format,
+            "speakers": sorted(self.speakers),
+            "skipped": self.skipped,
         }
 
 
@@ -125,6 +135,9 @@ def _store_batch(
         for record in records:
             if record.warning is not None:
                 result.warnings.append(record.warning)
+            result.format = result.format or record.source_format
+            result.speakers.update(record.speakers)
+            result.skipped.extend(record.skipped)
             digest = hashes[id(record)]
             if record.external_id in by_id:
                 if by_id[record.external_id] == digest:
@@ -314,8 +327,10 @@ def _import(
     def reject_current() -> None:
         """Undo what the table file in progress stored: it is all or nothing."""
         nonlocal batch, batch_chars, savepoint
-        batch, batch_chars = [], 0  # holds only this file's chunks (flushed when it began)
         if savepoint is not None:
+            # The batch holds only this table file's chunks (flushed when it began). Any other
+            # file fails before it sends records, and the batch is earlier files' good work.
+            batch, batch_chars = [], 0
             savepoint.rollback()
             savepoint = None
         if current is not None and by_file.pop(str(current), None) is not None:

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, func, select
 
 from workbench.core.errors import DecisionError
 from workbench.core.store import schema
+from workbench.core.turns import passage_time
 
 _CHUNK = 500
 
@@ -28,6 +29,7 @@ class Passage:
     end: int
     text: str
     coded: bool
+    time: str | None = None  # "00:01:02" from a timed transcript (captions, call exports)
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,7 @@ def passages_of(conn: Connection, transcript_ids: Iterable[int]) -> Iterator[Pas
                 end=row.end,
                 text=texts[row.transcript_id][row.start : row.end],
                 coded=bool(row.coded),
+                time=passage_time(texts[row.transcript_id], row.start),
             )
 
 

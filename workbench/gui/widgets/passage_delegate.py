@@ -260,6 +260,8 @@ class PassageDelegate(QStyledItemDelegate):
         painter.setFont(small)
         painter.setPen(theme.FAINT)
         status = f"#{card.passage.position}"
+        if card.passage.time:
+            status = f"{card.passage.time} · {status}"
         if card.passage.coded:
             if card.state.reviewed and not card.state.codes:
                 status = "no code applies · " + status

@@ -1,0 +1,124 @@
+"""Read WebVTT and SRT captions (recorders, Zoom, Teams) as turns, through webvtt-py.
+
+Captions cut speech every few seconds, so consecutive cues of one speaker are joined into one
+turn that keeps the first cue's time. The speaker comes from a voice tag (``<v Name>``, as Teams
+writes) or a ``Name:`` prefix (as Zoom writes); a cue with neither continues the turn before it.
+A file without any speaker keeps one timed paragraph per cue.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import webvtt
+from webvtt.errors import MalformedCaptionError, MalformedFileError
+from webvtt.models import Caption
+
+from workbench.core.errors import TranscriptError
+from workbench.core.speakers import TURN_PATTERN, detect_speakers
+from workbench.core.turns import Turn, clean_name
+
+
+def read_captions(path: Path, text: str, fmt: str) -> tuple[list[Turn], list[str]]:
+    """The turns of a ``vtt`` or ``srt`` file's decoded text, and what was skipped."""
+    try:
+        captions = webvtt.WebVTT.from_buffer(io.StringIO(text), format=fmt).captions
+    except (MalformedFileError, MalformedCaptionError) as exc:
+        name = "WebVTT" if fmt == "vtt" else "SRT"
+        raise TranscriptError(f"{path}: not valid {name}: {exc}") from exc
+    if not captions:
+        raise TranscriptError(f"{path}: no captions in the file")
+    _check_nothing_dropped(path, text, len(captions))
+    turns: list[Turn] = []
+    empty = joined = 0
+    cues = _with_prefixes([_cue(caption) for caption in captions])
+    any_speaker = any(speaker for lines in cues for speaker, _ in lines)
+    for caption, lines in zip(captions, cues):
+        time = caption.start.split(".")[0].split(",")[0]
+        if not any(body for _, body in lines):
+            empty += 1
+            continue
+        for speaker, body in lines:
+            if not body:
+                continue
+            if not any_speaker:
+                turns.append(Turn(body, None, time))
+            elif speaker is None and turns:
+                last = turns[-1]
+                turns[-1] = Turn(f"{last.text} {body}", last.speaker, last.time)
+                joined += 1
+            elif speaker is None:
+                turns.append(Turn(body, None, time))
+            elif turns and turns[-1].speaker == speaker:
+                last = turns[-1]
+                turns[-1] = Turn(f"{last.text} {body}", speaker, last.time)
+            else:
+                turns.append(Turn(body, speaker, time))
+    if not turns:
+        raise TranscriptError(f"{path}: every caption is empty")
+    skipped = [f"{empty} empty cue{'s' if empty != 1 else ''}"] if empty else []
+    if joined:
+        skipped.append(
+            f"{joined} cue{'s' if joined != 1 else ''} without a speaker joined to the turn before"
+        )
+    return turns, skipped
+
+
+_TIMING = re.compile(
+    r"^\s*(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}\s+-->\s+(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}"
+)
+
+
+def _check_nothing_dropped(path: Path, text: str, read: int) -> None:
+    """Refuse a file in which webvtt-py passed over a cue: it skips a block it cannot read
+    without a word, and that would drop what someone said."""
+    timings = [
+        (number, line) for number, line in enumerate(text.split("\n"), start=1) if "-->" in line
+    ]
+    if read >= len(timings):
+        return
+    number, line = next(((n, line) for n, line in timings if not _TIMING.match(line)), timings[-1])
+    raise TranscriptError(
+        f"{path}: line {number}: a cue that cannot be read ({line.strip()[:60]!r}); "
+        f"{len(timings) - read} of {len(timings)} cues would be lost"
+    )
+
+
+def _cue(caption: Caption) -> list[tuple[str | None, str]]:
+    """``(speaker, text)`` per voice of a cue: a voice tag opens a part, else the cue's lines
+    are one part whose speaker is its ``Name:`` prefix, if any."""
+    parts: list[tuple[str | None, list[str]]] = []
+    for raw in caption.lines:
+        voice = Caption.VOICE_SPAN_PATTERN.match(raw.strip())
+        line = " ".join(Caption(text=raw).text.split())
+        if voice:
+            parts.append((clean_name(voice.group(1)), [line]))
+        elif parts:
+            parts[-1][1].append(line)
+        else:
+            parts.append((None, [line]))
+    return [(speaker, " ".join(line for line in lines if line)) for speaker, lines in parts]
+
+
+def _with_prefixes(
+    cues: list[list[tuple[str | None, str]]],
+) -> list[list[tuple[str | None, str]]]:
+    """Cues whose untagged text opens with a ``Name:`` prefix given that speaker, when the
+    project's speaker rule takes the label (it recurs, or names a role): a cue that happens to
+    begin "So: ..." stays text."""
+    heads = "\n".join(body for cue in cues for speaker, body in cue if speaker is None)
+    if not heads:
+        return cues
+    speakers = detect_speakers(heads)
+    result = []
+    for cue in cues:
+        parts = []
+        for speaker, body in cue:
+            prefix = TURN_PATTERN.match(body) if speaker is None else None
+            if prefix and prefix["label"] in speakers:
+                speaker, body = clean_name(prefix["label"]), body[prefix.end() :]
+            parts.append((speaker, body.strip()))
+        result.append(parts)
+    return result

@@ -1,0 +1,177 @@
+"""Read word-processor and PDF transcripts (DOCX, ODT, RTF, PDF) as paragraphs and turns.
+
+Each format is read by a well-kept library (python-docx, odfpy, striprtf, pypdf); this module
+only walks what they give back, in reading order. Paragraphs stay free text for the ordinary
+``Name:`` rule; a table whose rows are turns (speaker and text, perhaps a time column) gives
+turns with their speakers named outright. Pictures cannot be coded as text: they are counted
+and reported, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from workbench.core.errors import TranscriptError
+from workbench.core.turns import Turn, clean_name
+
+_TIME_CELL = re.compile(r"^\[?\(?(\d{1,2}:\d{2}(?::\d{2})?)(?:[.,]\d+)?\)?\]?$")
+_HEADER_WORDS = {"speaker", "name", "who", "role", "text", "transcript", "utterance", "turn",
+                 "time", "timestamp", "start", "content"}  # fmt: skip
+_MAX_NAME = 60
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def table_turns(rows: list[list[str]]) -> list[Turn] | None:
+    """Turns from a table whose rows are ``speaker | text`` or ``time | speaker | text`` (time
+    in either of the first two columns); None when the table is not a table of turns."""
+    rows = [[" ".join(cell.split()) for cell in row] for row in rows]
+    rows = [row for row in rows if any(row)]
+    if not rows or len({len(row) for row in rows}) != 1 or len(rows[0]) not in (2, 3):
+        return None
+    if all(cell.lower().strip(" :") in _HEADER_WORDS for cell in rows[0]):
+        rows = rows[1:]
+    if not rows:
+        return None
+    time_column = None
+    if len(rows[0]) == 3:
+        time_column = next(
+            (c for c in (0, 1) if all(not r[c] or _TIME_CELL.match(r[c]) for r in rows)), None
+        )
+        if time_column is None:
+            return None
+    name_column = 1 - time_column if time_column is not None else 0
+    names = [row[name_column] for row in rows]
+    if not any(names) or any(len(name) > _MAX_NAME for name in names):
+        return None
+    turns = []
+    for row in rows:
+        match = _TIME_CELL.match(row[time_column]) if time_column is not None else None
+        speaker = clean_name(row[name_column]) or None
+        turns.append(Turn(row[-1], speaker, match.group(1) if match else None))
+    return turns
+
+
+def _table_blocks(rows: list[list[str]]) -> list[Turn]:
+    """A table's turns, or else its rows as paragraphs, so that no cell's text is lost."""
+    turns = table_turns(rows)
+    if turns is not None:
+        return turns
+    return [Turn(" ".join(cell for cell in row if cell.strip())) for row in rows if any(row)]
+
+
+def read_docx(path: Path, data: bytes) -> tuple[list[Turn], list[str]]:
+    """Body paragraphs and tables in order; pictures counted (headers and footers are page
+    furniture, not the interview)."""
+    import docx
+    from docx.table import Table
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001 - python-docx raises many kinds for a bad file
+        raise TranscriptError(f"{path}: not a readable DOCX file: {_reason(exc)}") from exc
+    blocks: list[Turn] = []
+    for item in document.iter_inner_content():
+        if isinstance(item, Table):
+            rows = [[cell.text for cell in row.cells] for row in item.rows]
+            blocks.extend(_table_blocks(rows))
+        elif item.text.strip():
+            blocks.append(Turn(item.text))
+    pictures = len(document.inline_shapes)
+    return blocks, [_plural(pictures, "picture")] if pictures else []
+
+
+def read_odt(path: Path, data: bytes) -> tuple[list[Turn], list[str]]:
+    """Paragraphs, headings, lists and tables of the body in order; pictures counted."""
+    from odf import draw, table
+    from odf.namespaces import TABLENS, TEXTNS
+    from odf.opendocument import load
+    from odf.teletype import extractText
+
+    try:
+        document = load(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001 - odfpy raises many kinds for a bad file
+        raise TranscriptError(f"{path}: not a readable ODT file: {_reason(exc)}") from exc
+    paragraph_kinds = {(TEXTNS, "p"), (TEXTNS, "h")}
+    table_kind, cell_kind = (TABLENS, "table"), (TABLENS, "table-cell")
+    blocks: list[Turn] = []
+
+    def walk(node) -> Iterator[object]:  # type: ignore[no-untyped-def]
+        for child in node.childNodes:
+            if child.qname in paragraph_kinds or child.qname == table_kind:
+                yield child
+            elif child.nodeType == child.ELEMENT_NODE:
+                yield from walk(child)
+
+    for node in walk(document.text):
+        if node.qname == table_kind:
+            rows = [
+                [extractText(cell) for cell in row.childNodes if cell.qname == cell_kind]
+                for row in node.getElementsByType(table.TableRow)
+            ]
+            blocks.extend(_table_blocks(rows))
+        else:
+            line = extractText(node)
+            if line.strip():
+                blocks.append(Turn(line))
+    pictures = len(document.text.getElementsByType(draw.Image))
+    return blocks, [_plural(pictures, "picture")] if pictures else []
+
+
+_RTF_PICTURE = re.compile(rb"\\pict\b")
+_RTF_CODEPAGE = re.compile(rb"\\ansicpg(\d+)")
+
+
+def read_rtf(path: Path, data: bytes) -> tuple[list[Turn], list[str]]:
+    """The text of an RTF file by striprtf, in the file's declared code page; pictures counted."""
+    from striprtf.striprtf import rtf_to_text
+
+    if not data.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"{\\rtf"):
+        raise TranscriptError(f"{path}: not an RTF file (it does not start with '{{\\rtf')")
+    codepage = _RTF_CODEPAGE.search(data[:2000])
+    encoding = f"cp{int(codepage.group(1))}" if codepage else "cp1252"
+    try:
+        "".encode(encoding)
+    except LookupError:
+        encoding = "cp1252"
+    try:
+        text = rtf_to_text(data.decode("latin-1"), encoding=encoding, errors="replace")
+    except Exception as exc:  # noqa: BLE001 - striprtf raises plain errors on broken groups
+        raise TranscriptError(f"{path}: not a readable RTF file: {_reason(exc)}") from exc
+    blocks = [Turn(part) for part in re.split(r"\n[ \t]*\n|\n", text) if part.strip()]
+    pictures = len(_RTF_PICTURE.findall(data))
+    return blocks, [_plural(pictures, "picture")] if pictures else []
+
+
+def read_pdf(path: Path, data: bytes) -> tuple[list[Turn], list[str]]:
+    """The text layer of a PDF by pypdf, page by page; a PDF without one is refused, since it
+    is a scan that needs OCR first, and pages without text are reported."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise TranscriptError(f"{path}: the PDF is encrypted; save a copy without a password")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except TranscriptError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
+        raise TranscriptError(f"{path}: not a readable PDF: {_reason(exc)}") from exc
+    if not any(page.strip() for page in pages):
+        raise TranscriptError(f"{path}: no text layer (a scanned PDF?): run OCR first")
+    blank = [str(number) for number, page in enumerate(pages, start=1) if not page.strip()]
+    # A page is one block: a PDF's lines are where the layout broke them, not paragraphs.
+    blocks = [Turn(page) for page in pages if page.strip()]
+    skipped = [f"{_plural(len(blank), 'page')} without text (page {', '.join(blank)})"]
+    return blocks, skipped if blank else []
+
+
+def _reason(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:200] or type(exc).__name__
