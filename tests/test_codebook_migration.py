@@ -68,7 +68,7 @@ def study(tmp_path):
     with project.transaction() as conn:
         ids = dict(
             conn.execute(text("select position, id from passages where coded")).all()
-        )  # positions 1..4 of participant turns, in order
+        )  # participant turns: positions 2, 4, 6, 8, ranked 1 to 4
         by_rank = {rank: pid for rank, (_, pid) in enumerate(sorted(ids.items()), start=1)}
         for name, codings in CODINGS.items():
             kind = CoderKind.CONSENSUS if name == "consensus" else CoderKind.HUMAN
@@ -342,3 +342,18 @@ def test_mapping_mistakes_name_the_option(study):
         plan_migration(study, new, parse_mapping(maps=["a=nope"]))
     with pytest.raises(ProjectError, match="'b' is still a code of the new codebook"):
         plan_migration(study, new, parse_mapping(maps=["b=hope"]))
+
+
+def test_cli_lists_passages_to_re_review_and_archived_codings(study, capsys):
+    codes = v2(s=code("s.ai", "Trust in AI tools.") + code("s.people", "Trust in colleagues."))
+    migrate(study, codes, splits=["s=s.ai,s.people"])
+    study.close()
+    assert main(["codebook", "rereview", study.location, "--json"]) == 0
+    flags = json.loads(capsys.readouterr().out)
+    assert sorted(f["coder"] for f in flags) == ["ana", "ana", "bo"]
+    assert main(["codebook", "rereview", study.location]) == 0
+    assert "t#4  bo  was s, split in v2 into s.ai, s.people" in capsys.readouterr().out
+    assert main(["codebook", "archived", study.location, "--code", "s"]) == 0
+    assert capsys.readouterr().out.count("split in v2  archived") == 3
+    assert main(["status", study.location, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["needs_rereview"] == 3

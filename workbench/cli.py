@@ -288,6 +288,27 @@ def cmd_codebook_migrate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_codebook_rereview(args: argparse.Namespace) -> int:
+    from workbench.core.store import Project
+    from workbench.core.store.codebook_changes import list_review_flags
+
+    with Project.open(args.project) as project, project.reading() as conn:
+        flags = list_review_flags(conn)
+    if args.json:
+        _print_json([flag.__dict__ for flag in flags])
+        return EXIT_OK
+    for flag in flags:
+        print(
+            printable(
+                f"{flag.passage}  {flag.coder}  was {flag.code_id}, split in "
+                f"v{flag.to_version} into {', '.join(flag.candidates)}"
+            )
+        )
+    if not flags:
+        print(f"{args.project}: no passage needs re-review")
+    return EXIT_OK
+
+
 def cmd_codebook_archived(args: argparse.Namespace) -> int:
     from workbench.core.codebook_migration import restore_archived
     from workbench.core.store import Project
@@ -720,6 +741,12 @@ def build_parser() -> argparse.ArgumentParser:
     archived.add_argument("--lead", default=lead, help="who restores (recorded in the audit log)")
     archived.add_argument("--json", action="store_true")
     archived.set_defaults(handler=cmd_codebook_archived)
+    rereview = codebook_commands.add_parser(
+        "rereview", help="passages a split code left for their coders to decide again"
+    )
+    rereview.add_argument("project")
+    rereview.add_argument("--json", action="store_true")
+    rereview.set_defaults(handler=cmd_codebook_rereview)
 
     agree = add(
         "agreement", cmd_agreement, "inter-rater agreement for a project or a unit,coder,value CSV"

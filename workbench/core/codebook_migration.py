@@ -64,12 +64,12 @@ class Change:
             if self.suggestions
             else ""
         )
-        on = f"{self.codings} codings on {self.passages} passages"
+        on = f"{_n(self.codings, 'coding')} on {_n(self.passages, 'passage')}"
         if self.kind == "rename":
             return f"rename   {old} -> {new} ({self.how}): {on} carried across{suggested}"
         if self.kind == "merge":
             return (
-                f"merge    {old} -> {new} ({self.how}): {on} become {self.after} codings of "
+                f"merge    {old} -> {new} ({self.how}): {on} become {_n(self.after, 'coding')} of "
                 f"{new} (a passage coded with several counts once){suggested}"
             )
         if self.kind == "split":
@@ -294,6 +294,10 @@ def plan_migration(
     resolved_new = [c for a in diff.ambiguous for c in a.new if c not in targets_named]
     changes += [Change("add", (), (code,), "new") for code in (*diff.added, *resolved_new)]
     return MigrationPlan(old.version, to_version, new, diff, tuple(changes), unresolved)
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _passages(pairs: set[tuple[int, int]]) -> int:
