@@ -357,3 +357,19 @@ def test_cli_lists_passages_to_re_review_and_archived_codings(study, capsys):
     assert capsys.readouterr().out.count("split in v2  archived") == 3
     assert main(["status", study.location, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["needs_rereview"] == 3
+
+
+def test_codings_orphaned_by_an_older_version_can_be_carried(study):
+    """Codings of a code no version has (left by a release without migrations) are not lost."""
+    with study.transaction() as conn:
+        bo = ensure_coder(conn, "bo")
+        record_decision(conn, study.by_rank[4], bo, DecisionAction.APPLY, "old.gone")
+    # the orphan is not this version's doing: adding a version that keeps every code works
+    assert study.add_codebook_version(parse_codebook(book(v2(**{"+": code("x", "X.")}), 2))) == 2
+    plan = plan_migration(study, parse_codebook(book(v2(), 3)))
+    [orphan] = [c for c in plan.changes if c.kind == "orphan"]
+    assert orphan.sources == ("old.gone",) and "carry them with --map old.gone=NEW" in orphan.line()
+    result = migrate(study, v2(), maps=["old.gone=hope"])
+    assert state(study)[(4, "bo")] == {"hope"}
+    # hope is a code already: old.gone merges into it; x, added in v2, goes again
+    assert [c.kind for c in result.plan.changes] == ["merge", "delete"]

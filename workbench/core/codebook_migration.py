@@ -22,6 +22,7 @@ from workbench.core.store import Project
 from workbench.core.store.audit import append_audit
 from workbench.core.store.codebook_changes import (
     archive_codings,
+    coded_codes_missing_from,
     codes_on,
     codings_of,
     flag_for_review,
@@ -81,6 +82,11 @@ class Change:
             return (
                 f"delete   {old}: {on} archived (listed and restorable with 'codebook "
                 f"archived'){suggested}"
+            )
+        if self.kind == "orphan":
+            return (
+                f"orphan   {old}: {on} of a code no version has; kept as they are (carry them "
+                f"with --map {old}=NEW)"
             )
         if self.kind == "add":
             return f"add      {new}"
@@ -206,7 +212,9 @@ def plan_migration(
     mapping = mapping or Mapping()
     to_version = project.next_codebook_version(new)
     diff = diff_codebooks(old, new, f"v{old.version}", f"v{to_version}")
-    _check_mapping(mapping, old, new)
+    with project.reading() as conn:
+        orphans = set(coded_codes_missing_from(conn, set(old.ids)))
+    _check_mapping(mapping, old, new, orphans)
     kinds: dict[str, tuple[str, tuple[str, ...], str]] = {}  # old id -> (kind, targets, how)
     for source, (kind, targets) in mapping.explicit.items():
         option = {"rename": "--map", "delete": "--map", "merge": "--merge", "split": "--split"}
@@ -290,6 +298,12 @@ def plan_migration(
                 note=", ".join(redefinition.fields) + " changed",
             )
         )
+    with project.reading() as conn:
+        left = codings_of(conn, sorted(orphans - set(kinds)))
+    changes += [
+        Change("orphan", (code,), (), "no version", len(pairs_), _passages(pairs_), len(pairs_))
+        for code, pairs_ in left.items()
+    ]
     targets_named = {t for _, targets, _ in kinds.values() for t in targets}
     resolved_new = [c for a in diff.ambiguous for c in a.new if c not in targets_named]
     changes += [Change("add", (), (code,), "new") for code in (*diff.added, *resolved_new)]
@@ -308,9 +322,11 @@ def _how(how: str) -> str:
     return "declared with 'was:'" if how == "was" else "same definition"
 
 
-def _check_mapping(mapping: Mapping, old: Codebook, new: Codebook) -> None:
+def _check_mapping(mapping: Mapping, old: Codebook, new: Codebook, orphans: set[str]) -> None:
+    """Refuse a mapping that names unknown codes; codings of a code no version has any more
+    (left by an older ``codebook add``) may be mapped too, so that they are not lost."""
     for source, (_kind, targets) in mapping.explicit.items():
-        if source not in old:
+        if source not in old and source not in orphans:
             raise ProjectError(f"'{source}' is not a code of the project's codebook v{old.version}")
         for target in targets:
             if target not in new:

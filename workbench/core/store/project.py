@@ -359,7 +359,14 @@ class Project:
         if current is not None and current["content_hash"] == codebook.content_hash:
             return int(current["version"])
         with self.transaction() as conn:
-            stranded = coded_codes_missing_from(conn, set(codebook.ids))
+            # codes the current version has and the new one lacks; codings already orphaned
+            # by an older version are not this version's doing (``migrate --map`` takes them)
+            known = set(self.codebook.ids) if self.codebook is not None else set()
+            stranded = {
+                code: n
+                for code, n in coded_codes_missing_from(conn, set(codebook.ids)).items()
+                if code in known
+            }
             if stranded:
                 shown = ", ".join(f"{code} ({n} codings)" for code, n in stranded.items())
                 raise ProjectError(
