@@ -346,7 +346,11 @@ def take_backup(project: Project, reason: str) -> Path | None:
     """
     if is_url(project.location):
         return None
-    return backup_sqlite(Path(project.location).expanduser(), reason)
+    try:
+        return backup_sqlite(Path(project.location).expanduser(), reason)
+    except ProjectError as exc:  # its words are for schema upgrades
+        message = str(exc).replace("upgrading the project", "migrating the codebook")
+        raise ProjectError(f"{message}; nothing was changed") from exc
 
 
 def apply_migration(project: Project, plan: MigrationPlan, actor: str) -> MigrationResult:
