@@ -233,6 +233,129 @@ def cmd_codebook_add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _codebook_source(spec: str):  # type: ignore[no-untyped-def]
+    """A codebook file, or ``PROJECT@N`` for version N stored in a project."""
+    from workbench.core.codebook import load_codebook
+
+    location, sep, version = spec.rpartition("@")
+    if sep and version.isdigit() and not Path(spec).exists():
+        from workbench.core.store import Project
+
+        with Project.open(location, read_only=True) as project:
+            return project.codebook_at(int(version))
+    return load_codebook(spec)
+
+
+def cmd_codebook_diff(args: argparse.Namespace) -> int:
+    from workbench.core.codebook_diff import diff_codebooks
+
+    diff = diff_codebooks(
+        _codebook_source(args.old), _codebook_source(args.new), args.old, args.new
+    )
+    if args.json:
+        _print_json(diff.to_dict())
+    elif not diff.changed:
+        print(f"{args.old} -> {args.new}: no change to any code")
+    else:
+        print(f"{args.old} -> {args.new}:")
+        for line in diff.lines():
+            print(f"  {printable(line)}")
+    return EXIT_OK
+
+
+def cmd_codebook_migrate(args: argparse.Namespace) -> int:
+    from workbench.core.codebook import load_codebook
+    from workbench.core.codebook_migration import apply_migration, parse_mapping, plan_migration
+    from workbench.core.store import Project
+
+    codebook = load_codebook(args.file)
+    mapping = parse_mapping(args.map, args.merge, args.split)
+    with Project.open(args.project) as project:
+        plan = plan_migration(project, codebook, mapping)
+        refusal = plan.refusal()
+        result = None
+        if not args.dry_run and refusal is None:
+            result = apply_migration(project, plan, args.lead)
+    if args.json:
+        report = plan.to_dict()
+        report["dry_run"] = bool(args.dry_run)
+        report["refused"] = refusal
+        if result is not None:
+            report.update(
+                decisions=result.decisions,
+                archived=result.archived,
+                flagged=result.flagged,
+                backup=str(result.backup) if result.backup else None,
+            )
+        _print_json(report)
+    else:
+        print(f"{args.project}: codebook v{plan.from_version} -> v{plan.to_version}")
+        for change in plan.changes:
+            print(f"  {printable(change.line())}")
+        print("  memos stay with their passages and are not touched")
+        if result is not None:
+            saved = f"; backup {result.backup}" if result.backup else ""
+            print(
+                f"done: {result.decisions} decisions appended, {result.archived} codings "
+                f"archived, {result.flagged} passages flagged for re-review{saved}"
+            )
+        elif refusal is None:
+            print("dry run: nothing was changed")
+    if refusal is not None:
+        print(f"error: {printable(refusal)}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def cmd_codebook_rereview(args: argparse.Namespace) -> int:
+    from workbench.core.store import Project
+    from workbench.core.store.codebook_changes import list_review_flags
+
+    with Project.open(args.project) as project, project.reading() as conn:
+        flags = list_review_flags(conn)
+    if args.json:
+        _print_json([flag.__dict__ for flag in flags])
+        return EXIT_OK
+    for flag in flags:
+        print(
+            printable(
+                f"{flag.passage}  {flag.coder}  was {flag.code_id}, split in "
+                f"v{flag.to_version} into {', '.join(flag.candidates)}"
+            )
+        )
+    if not flags:
+        print(f"{args.project}: no passage needs re-review")
+    return EXIT_OK
+
+
+def cmd_codebook_archived(args: argparse.Namespace) -> int:
+    from workbench.core.codebook_migration import restore_archived
+    from workbench.core.store import Project
+    from workbench.core.store.codebook_changes import list_archived
+
+    with Project.open(args.project) as project:
+        if args.restore:
+            restored = restore_archived(project, args.restore, args.lead, args.as_code)
+            print(f"{args.project}: {restored} codings of '{args.restore}' restored")
+            return EXIT_OK
+        with project.reading() as conn:
+            rows = list_archived(conn, args.code)
+    if args.json:
+        _print_json([row.__dict__ for row in rows])
+        return EXIT_OK
+    for row in rows:
+        state = f"restored (decision {row.restored_by})" if row.restored_by else "archived"
+        print(
+            printable(
+                f"{row.passage}  {row.coder}  {row.code_id}  {row.why} in v{row.to_version}  "
+                f"{state}"
+            )
+        )
+    if not rows:
+        print(f"{args.project}: no archived codings")
+    return EXIT_OK
+
+
 def cmd_agreement(args: argparse.Namespace) -> int:
     from workbench.core.agreement.report import agreement_command, format_report
 
@@ -522,6 +645,16 @@ def cmd_gui(args: argparse.Namespace) -> int:
     )
 
 
+def getpass_user() -> str:
+    """The login name, for the audit log's "who" when no --lead is given."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no such user entry (containers) or no environment to ask
+        return "workbench"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="workbench",
@@ -577,7 +710,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--json", action="store_true")
 
     codebook = add(
-        "codebook", lambda _args: EXIT_USAGE, "check a codebook file or add it to a project"
+        "codebook",
+        lambda _args: EXIT_USAGE,
+        "check, compare, add or migrate a codebook",
     )
     codebook_commands = codebook.add_subparsers(
         dest="codebook_command", metavar="ACTION", required=True
@@ -592,6 +727,46 @@ def build_parser() -> argparse.ArgumentParser:
     add_cb.add_argument("project")
     add_cb.add_argument("file")
     add_cb.set_defaults(handler=cmd_codebook_add)
+    diff_cb = codebook_commands.add_parser(
+        "diff", help="codes added, removed, renamed, merged, moved and redefined"
+    )
+    diff_cb.add_argument("old", help="a codebook file, or PROJECT@N for stored version N")
+    diff_cb.add_argument("new", help="a codebook file, or PROJECT@N for stored version N")
+    diff_cb.add_argument("--json", action="store_true")
+    diff_cb.set_defaults(handler=cmd_codebook_diff)
+    lead = getpass_user()
+    migrate_cb = codebook_commands.add_parser(
+        "migrate", help="store a new codebook version and carry every coding to it"
+    )
+    migrate_cb.add_argument("project")
+    migrate_cb.add_argument("file")
+    migrate_cb.add_argument(
+        "--map", action="append", metavar="OLD=NEW", help="rename (OLD= archives OLD)"
+    )
+    migrate_cb.add_argument("--merge", action="append", metavar="A,B=C", help="merge codes")
+    migrate_cb.add_argument("--split", action="append", metavar="A=B,C", help="split a code")
+    migrate_cb.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
+    migrate_cb.add_argument("--lead", default=lead, help="who migrates (recorded in the audit log)")
+    migrate_cb.add_argument("--json", action="store_true")
+    migrate_cb.set_defaults(handler=cmd_codebook_migrate)
+    archived = codebook_commands.add_parser(
+        "archived", help="list codings archived by migrations, or restore them"
+    )
+    archived.add_argument("project")
+    archived.add_argument("--code", help="only the codings of this code")
+    archived.add_argument("--restore", metavar="CODE", help="put CODE's archived codings back")
+    archived.add_argument(
+        "--as", dest="as_code", metavar="NEW", help="restore them as this current code"
+    )
+    archived.add_argument("--lead", default=lead, help="who restores (recorded in the audit log)")
+    archived.add_argument("--json", action="store_true")
+    archived.set_defaults(handler=cmd_codebook_archived)
+    rereview = codebook_commands.add_parser(
+        "rereview", help="passages a split code left for their coders to decide again"
+    )
+    rereview.add_argument("project")
+    rereview.add_argument("--json", action="store_true")
+    rereview.set_defaults(handler=cmd_codebook_rereview)
 
     agree = add(
         "agreement", cmd_agreement, "inter-rater agreement for a project or a unit,coder,value CSV"

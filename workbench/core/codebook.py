@@ -38,6 +38,7 @@ CODE_KEYS = {
     "color": False,
     "shortcut": False,
     "opposite": False,
+    "was": False,
 }
 
 
@@ -55,6 +56,9 @@ class Code:
     color: str | None = None
     shortcut: str | None = None
     opposite: str | None = None
+    # Earlier ids of this code (``was:``): a declared rename, which ``codebook diff`` and
+    # ``codebook migrate`` take at its word instead of guessing from the definition.
+    was: tuple[str, ...] = ()
     depth: int = 0
     children: tuple[Code, ...] = field(default=(), repr=False)
 
@@ -124,6 +128,7 @@ class _Checker:
         self.seen_ids: dict[str, int] = {}
         self.shortcuts: dict[str, tuple[str, int]] = {}
         self.opposites: list[tuple[str, str, int]] = []
+        self.formerly: list[tuple[str, str, int]] = []  # (code id, earlier id, line)
 
     def error(self, node: yaml.Node | None, message: str) -> None:
         self.problems.append(Problem(self.filename, _line(node), message, "error"))
@@ -256,6 +261,7 @@ class _Checker:
             opposite = self.string(items["opposite"], "opposite")
             if opposite and code_id:
                 self.opposites.append((code_id, opposite, _line(items["opposite"]) or 0))
+        was = self.was(items.get("was"), code_id)
         children: tuple[Code, ...] = ()
         if "children" in items and not _is_null(items["children"]):
             children = self.code_list(items["children"], code_id, depth + 1)
@@ -272,6 +278,7 @@ class _Checker:
             color=color,
             shortcut=shortcut,
             opposite=opposite,
+            was=was,
             depth=depth,
             children=children,
         )
@@ -334,7 +341,52 @@ class _Checker:
         self.shortcuts[key] = (code_id or "?", _line(node) or 0)
         return key
 
+    def was(self, node: yaml.Node | None, code_id: str | None) -> tuple[str, ...]:
+        """Earlier ids: one id or a list of them, each a valid id (checked against the others
+        in ``check_references``, once every id of this version is known)."""
+        if node is None or _is_null(node):
+            return ()
+        if isinstance(node, yaml.ScalarNode):
+            entries = [node]
+        elif isinstance(node, yaml.SequenceNode):
+            entries = list(node.value)
+        else:
+            self.error(node, "'was' must be an earlier code id or a list of them")
+            return ()
+        found: list[str] = []
+        for entry in entries:
+            value = entry.value.strip() if isinstance(entry, yaml.ScalarNode) else ""
+            if not value or _is_null(entry) or not CODE_ID_PATTERN.match(value):
+                shown = f" '{value}'" if value else ""
+                self.error(entry, f"'was'{shown} must be an earlier code id")
+                continue
+            if value in found:
+                self.error(entry, f"'was' names '{value}' twice")
+                continue
+            found.append(value)
+            self.formerly.append((code_id or "?", value, _line(entry) or 0))
+        return tuple(found)
+
     def check_references(self) -> None:
+        claimed: dict[str, tuple[str, int]] = {}
+        for code_id, earlier, line in self.formerly:
+            if earlier == code_id:
+                message = f"code '{code_id}': 'was' names the code itself"
+            elif earlier in self.seen_ids:
+                message = (
+                    f"code '{code_id}': was '{earlier}', but '{earlier}' is still a code "
+                    f"(line {self.seen_ids[earlier]}); a renamed code keeps one id"
+                )
+            elif earlier in claimed:
+                other, other_line = claimed[earlier]
+                message = (
+                    f"code '{code_id}': was '{earlier}', which code '{other}' (line "
+                    f"{other_line}) also claims; to split a code, use 'codebook migrate --split'"
+                )
+            else:
+                claimed[earlier] = (code_id, line)
+                continue
+            self.problems.append(Problem(self.filename, line, message))
         for code_id, opposite, line in self.opposites:
             if opposite not in self.seen_ids:
                 self.problems.append(

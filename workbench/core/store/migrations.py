@@ -88,10 +88,18 @@ def _chain_the_logs(conn: Connection) -> dict[str, object]:
     return {"rows chained": chained}
 
 
+def _codebook_migration_tables(conn: Connection) -> dict[str, object]:
+    """Schema 3 -> 4: the tables codebook migrations write (nothing to fill: none ran before)."""
+    for table in (schema.archived_codings, schema.review_flags):
+        table.create(conn, checkfirst=True)
+    return {"tables added": ["archived_codings", "review_flags"]}
+
+
 # version N -> the step that makes it N + 1
 STEPS: dict[int, Callable[[Connection], dict[str, object]]] = {
     1: _engines_become_coders,
     2: _chain_the_logs,
+    3: _codebook_migration_tables,
 }
 CHAINED_FROM = 3  # the first schema whose audit log carries hashes
 

@@ -26,6 +26,7 @@ from workbench.core.segmenter import Segmentation
 from workbench.core.speaker_labels import INTERVIEWER_LABELS, Role, normalize_label
 from workbench.core.store import schema
 from workbench.core.store.audit import append_audit
+from workbench.core.store.codebook_changes import coded_codes_missing_from, list_review_flags
 from workbench.core.store.database import begin_writing, is_url, make_engine
 from workbench.core.store.integrity import damaged_message, is_damage, open_warnings
 from workbench.core.store.migrations import migrate
@@ -358,42 +359,83 @@ class Project:
 
         The version stored is the file's own ``version`` if it is newer than the current one,
         otherwise the next number, so versions only ever go up. Re-adding the same text is a
-        no-op.
+        no-op. A version without codes that have codings is refused: those codings would be
+        left behind unseen, so ``codebook migrate`` has to say what becomes of them.
         """
         current = self.codebook_version_row()
         if current is not None and current["content_hash"] == codebook.content_hash:
             return int(current["version"])
-        version = codebook.version
-        if current is not None and version <= current["version"]:
-            version = int(current["version"]) + 1
         with self.transaction() as conn:
-            version_id = conn.execute(
-                schema.codebook_versions.insert().values(
-                    version=version,
-                    name=codebook.name,
-                    source_text=codebook.source_text,
-                    content_hash=codebook.content_hash,
-                    added_at=utc_now(),
-                    added_by=actor,
+            # codes the current version has and the new one lacks; codings already orphaned
+            # by an older version are not this version's doing (``migrate --map`` takes them)
+            known = set(self.codebook.ids) if self.codebook is not None else set()
+            stranded = {
+                code: n
+                for code, n in coded_codes_missing_from(conn, set(codebook.ids)).items()
+                if code in known
+            }
+            if stranded:
+                shown = ", ".join(f"{code} ({n} codings)" for code, n in stranded.items())
+                raise ProjectError(
+                    f"{self.location}: the new codebook removes or renames codes that have "
+                    f"codings: {shown}; run 'workbench codebook migrate {self.location} FILE' "
+                    "to carry, merge, split or archive them"
                 )
-            ).inserted_primary_key[0]
-            conn.execute(
-                schema.codes.insert(),
-                [
-                    {
-                        "codebook_version_id": version_id,
-                        "code_id": code.id,
-                        "parent_code_id": code.parent_id,
-                        "name": code.name,
-                        "definition": code.definition,
-                        "display_order": order,
-                    }
-                    for order, code in enumerate(codebook.walk())
-                ],
-            )
+            version = self.store_codebook_version(conn, codebook, actor)
             append_audit(conn, actor, "codebook.add", {"version": version, "name": codebook.name})
+        return version
+
+    def next_codebook_version(self, codebook: Codebook) -> int:
+        """The number ``codebook`` would be stored as: its own if newer, else the next one."""
+        current = self.codebook_version_row()
+        if current is not None and codebook.version <= current["version"]:
+            return int(current["version"]) + 1
+        return codebook.version
+
+    def store_codebook_version(self, conn: Connection, codebook: Codebook, actor: str) -> int:
+        """Write the version and its codes inside the caller's transaction (no audit entry:
+        the caller's says why it was added); returns the version number."""
+        version = self.next_codebook_version(codebook)
+        version_id = conn.execute(
+            schema.codebook_versions.insert().values(
+                version=version,
+                name=codebook.name,
+                source_text=codebook.source_text,
+                content_hash=codebook.content_hash,
+                added_at=utc_now(),
+                added_by=actor,
+            )
+        ).inserted_primary_key[0]
+        conn.execute(
+            schema.codes.insert(),
+            [
+                {
+                    "codebook_version_id": version_id,
+                    "code_id": code.id,
+                    "parent_code_id": code.parent_id,
+                    "name": code.name,
+                    "definition": code.definition,
+                    "display_order": order,
+                }
+                for order, code in enumerate(codebook.walk())
+            ],
+        )
         self._codebook_cache = None
         return version
+
+    def codebook_at(self, version: int) -> Codebook:
+        """Stored version ``version`` of the codebook (``PROJECT@N`` on the command line)."""
+        with self.reading() as conn:
+            text_ = conn.execute(
+                select(schema.codebook_versions.c.source_text)
+                .where(schema.codebook_versions.c.version == version)
+                .order_by(schema.codebook_versions.c.id.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+        if text_ is None:
+            raise ProjectError(f"{self.location}: no codebook version {version}")
+        codebook = parse_codebook(text_, f"{self.location} (codebook v{version})")
+        return replace(codebook, version=version)
 
     def codebook_version_row(self) -> dict | None:
         with self.reading() as conn:
@@ -449,6 +491,10 @@ class Project:
                 ).scalar_one(),
                 "suggestions": count(schema.suggestions),
                 "memos": count(schema.memos),
+                "needs_rereview": len(list_review_flags(conn)),
+                "archived_codings": count(
+                    schema.archived_codings, schema.archived_codings.c.restored_by.is_(None)
+                ),
                 "codebook_version": int(codebook["version"]) if codebook else None,
                 "codebook_name": codebook["name"] if codebook else None,
                 "segmentation": self.settings.segmentation.value,

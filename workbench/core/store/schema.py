@@ -27,7 +27,9 @@ from sqlalchemy import (
 #    the engine coder it codes as; the old kind "llm" is gone (see ``migrations``).
 # 3: decisions and the audit log carry a hash chain (``prev_hash``, ``row_hash``; see ``chain``)
 #    and SQLite refuses INSERT OR REPLACE over an existing row.
-SCHEMA_VERSION = 3
+# 4: codebook migrations: ``archived_codings`` (codings of deleted or split codes, restorable)
+#    and ``review_flags`` (passages a coder must look at again after a split).
+SCHEMA_VERSION = 4
 
 metadata = MetaData()
 
@@ -231,6 +233,36 @@ memos = Table(
     Column("text", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Codings a codebook migration took away (a deleted code, a split one): the removing decision is
+# in the log; this is the list a lead reads and restores from. ``restored_by`` names the decision
+# that put one back.
+archived_codings = Table(
+    "archived_codings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("passage_id", Integer, ForeignKey("passages.id"), nullable=False),
+    Column("coder_id", Integer, ForeignKey("coders.id"), nullable=False),
+    Column("code_id", String(255), nullable=False),
+    Column("from_version", Integer, nullable=False),
+    Column("to_version", Integer, nullable=False),
+    Column("why", String(16), nullable=False),  # "deleted" or "split"
+    Column("decision_id", Integer, ForeignKey("decisions.id"), nullable=False),
+    Column("restored_by", Integer, ForeignKey("decisions.id")),
+    Index("ix_archived_codings_code", "code_id"),
+)
+
+# A passage a coder must code again: its code was split, and which part applies is theirs to say.
+review_flags = Table(
+    "review_flags",
+    metadata,
+    Column("passage_id", Integer, ForeignKey("passages.id"), primary_key=True),
+    Column("coder_id", Integer, ForeignKey("coders.id"), primary_key=True),
+    Column("code_id", String(255), primary_key=True),  # the old code that was split
+    Column("candidates", Text, nullable=False),  # the codes it was split into, comma-separated
+    Column("to_version", Integer, nullable=False),
+    Column("flagged_at", DateTime(timezone=True), nullable=False),
 )
 
 audit_log = Table(
