@@ -286,7 +286,8 @@ def test_malformed_reply_is_retried_once_then_reported_for_its_chunk_only(study)
     engine = engine_for(api, concurrency=1, chunk_passages=12)
     run = run_suggestions(study, engine, transcript_ids(study))
     assert run.suggestions == 12 and len(api.requests) == 2
-    api = FakeAnthropic([bad, bad, "ok"])
+    # One request at a time, but the two chunks take turns: the first chunk's retry is third.
+    api = FakeAnthropic([bad, bad, bad, "ok"])
     engine = engine_for(api, concurrency=1, chunk_passages=6)
     ids = transcript_ids(study)
     with study.transaction() as conn:
