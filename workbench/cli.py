@@ -617,7 +617,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--batch", action="store_true", help="submit through the Message Batches API"
     )
     suggest.add_argument(
-        "--resume", action="store_true", help="check and collect submitted batches"
+        "--resume",
+        action="store_true",
+        help="collect submitted batches; with none open, send what a stopped run left",
     )
     suggest.add_argument("--max-cost", type=float, help="stop before spending more than this (USD)")
     suggest.add_argument("--dry-run", action="store_true", help="only estimate tokens and cost")

@@ -115,8 +115,9 @@ def run_suggest_command(args: argparse.Namespace) -> tuple[dict[str, object], bo
                 f"(${report['estimated_cost_batch_usd']:.2f} as a batch); nothing was sent"
             ]
             return report, False
-        if args.batch or args.resume:
+        if args.batch or (args.resume and _open_batches(project)):
             return _batches(project, options, ids, args.batch, args.resume)
+        # --resume with no batch open continues a sync run: only what is missing is sent
         planned = estimate(project, options, ids)
         if args.max_cost is not None and planned["estimated_cost_usd"] > args.max_cost:  # type: ignore[operator]
             print(
@@ -149,6 +150,18 @@ def run_suggest_command(args: argparse.Namespace) -> tuple[dict[str, object], bo
     lines.append(f"spend so far in this project: ${total:.4f}")
     report["lines"] = lines
     return report, bool(engine.failures)
+
+
+def _open_batches(project: Project) -> bool:
+    with project.reading() as conn:
+        return (
+            conn.execute(
+                select(schema.llm_batches.c.batch_id).where(
+                    schema.llm_batches.c.collected_at.is_(None)
+                )
+            ).first()
+            is not None
+        )
 
 
 def _batches(
