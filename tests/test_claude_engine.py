@@ -352,7 +352,7 @@ def test_max_cost_stops_before_exceeding(study):
 
 @pytest.mark.parametrize("malformed_second", [False, True])
 def test_batch_lifecycle_submit_resume_collect(study, malformed_second):
-    from workbench.suggest.batches import resume_batches, submit_batch, sync_client
+    from workbench.suggest.batches import resume_batches, submit_batches, sync_client
 
     state = {"status": "in_progress", "requests": None}
 
@@ -413,13 +413,13 @@ def test_batch_lifecycle_submit_resume_collect(study, malformed_second):
     client = sync_client(
         options, http_client=httpx2.Client(transport=httpx2.MockTransport(handler)), key="sk-test"
     )
-    submitted = submit_batch(study, client, options, transcript_ids(study))
+    [submitted] = submit_batches(study, client, options, transcript_ids(study))
     assert submitted.batch_id == "msgbatch_01" and submitted.requests == 2
     assert all(
         r["params"]["system"][1]["cache_control"] == {"type": "ephemeral"}
         for r in state["requests"]
     )
-    assert submit_batch(study, client, options, transcript_ids(study)) is None  # already pending
+    assert submit_batches(study, client, options, transcript_ids(study)) == []  # already pending
     [pending] = resume_batches(study, client)  # as after a restart: the batch id is in the project
     assert pending.status == "in_progress"
     state["status"] = "ended"

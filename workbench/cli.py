@@ -621,6 +621,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="collect submitted batches; with none open, send what a stopped run left",
     )
+    suggest.add_argument(
+        "--status", action="store_true", help="with --batch: list the project's batches"
+    )
+    suggest.add_argument(
+        "--cancel", action="store_true", help="with --batch: cancel the open batches"
+    )
     suggest.add_argument("--max-cost", type=float, help="stop before spending more than this (USD)")
     suggest.add_argument("--dry-run", action="store_true", help="only estimate tokens and cost")
     suggest.add_argument(
