@@ -612,6 +612,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="default: claude with a key, else local",
     )
     suggest.add_argument("--model", help="Claude model (default: the price table's default)")
+    suggest.add_argument(
+        "--price",
+        metavar="IN,OUT",
+        help="USD per million input,output tokens, for a model the price table does not list",
+    )
     suggest.add_argument("--transcripts", help="transcript ids, comma-separated (default: all)")
     suggest.add_argument(
         "--batch", action="store_true", help="submit through the Message Batches API"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from anthropic import Anthropic, APIError
+from anthropic import Anthropic, APIConnectionError, APIError
 from sqlalchemy import select
 
 from workbench.core.codebook import Codebook
@@ -18,12 +18,13 @@ from workbench.suggest.claude import (
     ClaudeEngine,
     ClaudeOptions,
     api_key,
+    connection_problem,
     estimate_chunk_cost,
     make_chunks,
     request_params,
 )
 from workbench.suggest.learning import local_engine_for
-from workbench.suggest.prices import DEFAULT_MODEL, Usage, cost, price_of
+from workbench.suggest.prices import DEFAULT_MODEL, Usage, cost, give_price, price_of
 from workbench.suggest.prompt import PROMPT_VERSION
 from workbench.suggest.runner import pending_inputs, run_suggestions
 
@@ -155,6 +156,16 @@ def _refuse_over_cap(planned: dict[str, object], cap: float, batch: bool) -> Non
 
 
 def run_suggest_command(args: argparse.Namespace) -> tuple[dict[str, object], bool]:
+    """The suggest command; an API failure outside a request (batches, counting) is one line."""
+    try:
+        return _suggest(args)
+    except APIConnectionError as exc:
+        raise WorkbenchError(connection_problem(exc)) from exc
+    except APIError as exc:
+        raise WorkbenchError(f"the Anthropic API answered with an error: {exc}") from exc
+
+
+def _suggest(args: argparse.Namespace) -> tuple[dict[str, object], bool]:
     engine_name = args.engine or ("claude" if api_key() else "local")
     options = ClaudeOptions(
         model=args.model or DEFAULT_MODEL,
@@ -164,6 +175,8 @@ def run_suggest_command(args: argparse.Namespace) -> tuple[dict[str, object], bo
         max_cost_usd=args.max_cost,
     )
     if engine_name == "claude":
+        if args.price:
+            give_price(options.model, args.price)
         price_of(options.model)  # an unknown model is a clear error before anything runs
     with Project.open(args.project) as project:
         if project.codebook is None:

@@ -27,7 +27,7 @@ from sqlalchemy import (
 #    the engine coder it codes as; the old kind "llm" is gone (see ``migrations``).
 # 3: decisions and the audit log carry a hash chain (``prev_hash``, ``row_hash``; see ``chain``)
 #    and SQLite refuses INSERT OR REPLACE over an existing row.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = MetaData()
 
@@ -129,6 +129,8 @@ suggestions = Table(
     Column("evidence_found", Boolean, nullable=False, default=True),
     Column("rationale", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # The model the API reports it ran (``message.model``), beside the alias asked for (schema 4).
+    Column("model_snapshot", String(128)),
 )
 
 # Which passages an engine has already looked at (with or without suggesting anything): the
