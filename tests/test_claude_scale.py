@@ -269,6 +269,13 @@ def test_batch_status_and_cancel_from_the_command_line(study, monkeypatch, capsy
     assert listed["status"] == "in_progress" and listed["counts"]["processing"] == 1
     assert main(["suggest", path, "--batch", "--cancel"]) == 0
     assert "canceling" in capsys.readouterr().out
+    monkeypatch.delenv("ANTHROPIC_API_KEY")  # offline: the state stored in the project
+    monkeypatch.setattr("workbench.suggest.cli_support.api_key", lambda: None)
+    calls = len(api.calls)
+    assert main(["suggest", path, "--batch", "--status"]) == 0
+    out = capsys.readouterr().out
+    assert "not refreshed" in out and "canceling, 1 requests" in out and len(api.calls) == calls
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
     assert ("POST", f"/v1/messages/batches/{submitted[0]['batch_id']}/cancel") in api.calls
     assert main(["suggest", path, "--batch", "--cancel"]) == 0
     assert "no open batch to cancel" in capsys.readouterr().out

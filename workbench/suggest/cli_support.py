@@ -166,7 +166,8 @@ def run_suggest_command(args: argparse.Namespace) -> tuple[dict[str, object], bo
 
 
 def _suggest(args: argparse.Namespace) -> tuple[dict[str, object], bool]:
-    engine_name = args.engine or ("claude" if api_key() else "local")
+    batch_work = args.batch or args.status or args.cancel
+    engine_name = args.engine or ("claude" if api_key() or batch_work else "local")
     options = ClaudeOptions(
         model=args.model or DEFAULT_MODEL,
         concurrency=args.concurrency,
