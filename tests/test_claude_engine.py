@@ -23,6 +23,7 @@ from workbench.core.store.privacy import set_local_only
 from workbench.core.store.queries import list_transcripts
 from workbench.core.store.suggestions import suggestions_for
 from workbench.suggest.claude import ClaudeEngine, ClaudeOptions, SuggestionError
+from workbench.suggest.prices import DEFAULT_MODEL
 from workbench.suggest.runner import run_suggestions
 
 PASSAGE = re.compile(r'<passage id="(\d+)">(.*?)</passage>', re.S)
@@ -47,7 +48,7 @@ def message(text: str, usage: dict | None = None) -> dict:
         "id": "msg_01",
         "type": "message",
         "role": "assistant",
-        "model": "claude-opus-4-5",
+        "model": DEFAULT_MODEL,
         "content": [{"type": "text", "text": text}],
         "stop_reason": "end_turn",
         "stop_sequence": None,
@@ -144,7 +145,7 @@ def test_requests_carry_the_cached_codebook_the_schema_and_many_passages(study):
     bodies = api.message_bodies
     assert len(bodies) == 2  # 12 passages, 6 per request, not one request per passage
     for body in bodies:
-        assert body["model"] == "claude-opus-4-5"
+        assert body["model"] == DEFAULT_MODEL
         assert body["system"][1]["cache_control"] == {"type": "ephemeral"}
         assert "hope.excellence" in body["system"][1]["text"]
         schema_sent = body["output_config"]["format"]
@@ -166,9 +167,9 @@ def test_requests_carry_the_cached_codebook_the_schema_and_many_passages(study):
         and first.evidence_found
         and first.confidence == pytest.approx(0.82)
     )
-    assert totals["claude-opus-4-5"]["requests"] == 2
-    assert totals["claude-opus-4-5"]["cache_write_tokens"] == 2400
-    assert totals["claude-opus-4-5"]["cost_usd"] > 0
+    assert totals[DEFAULT_MODEL]["requests"] == 2
+    assert totals[DEFAULT_MODEL]["cache_write_tokens"] == 2400
+    assert totals[DEFAULT_MODEL]["cost_usd"] > 0
     again = run_suggestions(study, engine_for(api), transcript_ids(study))
     assert again.skipped_cached == 12 and len(api.message_bodies) == 2  # never sent twice
 
@@ -286,7 +287,8 @@ def test_malformed_reply_is_retried_once_then_reported_for_its_chunk_only(study)
     engine = engine_for(api, concurrency=1, chunk_passages=12)
     run = run_suggestions(study, engine, transcript_ids(study))
     assert run.suggestions == 12 and len(api.requests) == 2
-    api = FakeAnthropic([bad, bad, "ok"])
+    # One request at a time, but the two chunks take turns: the first chunk's retry is third.
+    api = FakeAnthropic([bad, bad, bad, "ok"])
     engine = engine_for(api, concurrency=1, chunk_passages=6)
     ids = transcript_ids(study)
     with study.transaction() as conn:
@@ -351,7 +353,7 @@ def test_max_cost_stops_before_exceeding(study):
 
 @pytest.mark.parametrize("malformed_second", [False, True])
 def test_batch_lifecycle_submit_resume_collect(study, malformed_second):
-    from workbench.suggest.batches import resume_batches, submit_batch, sync_client
+    from workbench.suggest.batches import resume_batches, submit_batches, sync_client
 
     state = {"status": "in_progress", "requests": None}
 
@@ -412,13 +414,13 @@ def test_batch_lifecycle_submit_resume_collect(study, malformed_second):
     client = sync_client(
         options, http_client=httpx2.Client(transport=httpx2.MockTransport(handler)), key="sk-test"
     )
-    submitted = submit_batch(study, client, options, transcript_ids(study))
+    [submitted] = submit_batches(study, client, options, transcript_ids(study))
     assert submitted.batch_id == "msgbatch_01" and submitted.requests == 2
     assert all(
         r["params"]["system"][1]["cache_control"] == {"type": "ephemeral"}
         for r in state["requests"]
     )
-    assert submit_batch(study, client, options, transcript_ids(study)) is None  # already pending
+    assert submit_batches(study, client, options, transcript_ids(study)) == []  # already pending
     [pending] = resume_batches(study, client)  # as after a restart: the batch id is in the project
     assert pending.status == "in_progress"
     state["status"] = "ended"
@@ -431,5 +433,5 @@ def test_batch_lifecycle_submit_resume_collect(study, malformed_second):
         assert len(suggestions_for(conn, range(1, 100))) == expected
         totals = spend(conn)
         failed = [r for r in conn.execute(select(schema.llm_requests)).mappings() if not r["ok"]]
-    assert totals["claude-opus-4-5"]["requests"] == 2
+    assert totals[DEFAULT_MODEL]["requests"] == 2
     assert [r["error"].startswith("malformed reply") for r in failed] == [True] * malformed_second

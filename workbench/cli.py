@@ -812,12 +812,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="default: claude with a key, else local",
     )
     suggest.add_argument("--model", help="Claude model (default: the price table's default)")
+    suggest.add_argument(
+        "--price",
+        metavar="IN,OUT",
+        help="USD per million input,output tokens, for a model the price table does not list",
+    )
     suggest.add_argument("--transcripts", help="transcript ids, comma-separated (default: all)")
     suggest.add_argument(
         "--batch", action="store_true", help="submit through the Message Batches API"
     )
     suggest.add_argument(
-        "--resume", action="store_true", help="check and collect submitted batches"
+        "--resume",
+        action="store_true",
+        help="collect submitted batches; with none open, send what a stopped run left",
+    )
+    suggest.add_argument(
+        "--status", action="store_true", help="with --batch: list the project's batches"
+    )
+    suggest.add_argument(
+        "--cancel", action="store_true", help="with --batch: cancel the open batches"
     )
     suggest.add_argument("--max-cost", type=float, help="stop before spending more than this (USD)")
     suggest.add_argument("--dry-run", action="store_true", help="only estimate tokens and cost")

@@ -13,11 +13,13 @@ import asyncio
 import json
 import logging
 import os
+import socket
+import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import httpx2
-from anthropic import APIError, AsyncAnthropic
+from anthropic import APIConnectionError, APIError, APITimeoutError, AsyncAnthropic
 
 from workbench.core.codebook import Codebook
 from workbench.core.errors import WorkbenchError
@@ -151,6 +153,17 @@ def estimate_chunk_cost(
 
 def parse_reply(text: str, chunk: Chunk, codebook: Codebook, model: str) -> list[Suggestion]:
     """Validated suggestions from a reply; raises MalformedReply when it is not usable JSON."""
+    return parse_reply_ids(text, chunk, codebook, model)[0]
+
+
+def parse_reply_ids(
+    text: str, chunk: Chunk, codebook: Codebook, model: str, snapshot: str | None = None
+) -> tuple[list[Suggestion], set[int]]:
+    """Validated suggestions and the ids of the chunk's passages the reply answered.
+
+    A passage the reply leaves out is not an answer "no code applies": the caller must see
+    which ones are missing, so that they are asked again rather than recorded as done.
+    """
     try:
         data = json.loads(text)
         items = data["passages"]
@@ -160,6 +173,7 @@ def parse_reply(text: str, chunk: Chunk, codebook: Codebook, model: str) -> list
         raise MalformedReply(str(exc)) from exc
     by_id = {str(p.passage_id): p for p in chunk.passages}
     found: list[Suggestion] = []
+    answered: set[int] = set()
     for item in items:
         if not isinstance(item, dict) or str(item.get("passage_id")) not in by_id:
             log.warning(
@@ -168,6 +182,7 @@ def parse_reply(text: str, chunk: Chunk, codebook: Codebook, model: str) -> list
             )
             continue
         passage = by_id[str(item["passage_id"])]
+        answered.add(passage.passage_id)
         seen: set[str] = set()
         for code in item.get("codes") or []:
             if not isinstance(code, dict):
@@ -181,11 +196,23 @@ def parse_reply(text: str, chunk: Chunk, codebook: Codebook, model: str) -> list
             if code_id in seen:
                 continue
             seen.add(code_id)
-            found.append(_suggestion(passage, chunk, code, model))
-    return found
+            found.append(_suggestion(passage, chunk, code, model, snapshot))
+    return found, answered
 
 
-def _suggestion(passage: PassageInput, chunk: Chunk, code: dict, model: str) -> Suggestion:  # type: ignore[type-arg]
+def sub_chunk(chunk: Chunk, passages: Sequence[PassageInput]) -> Chunk:
+    """Some of a chunk's passages as a chunk of their own, with the same (redacted) texts."""
+    ids = {p.passage_id for p in passages}
+    return Chunk(
+        list(passages),
+        {pid: text for pid, text in chunk.texts.items() if pid in ids},
+        {pid: r for pid, r in chunk.redactions.items() if pid in ids},
+    )
+
+
+def _suggestion(  # type: ignore[type-arg]
+    passage: PassageInput, chunk: Chunk, code: dict, model: str, snapshot: str | None = None
+) -> Suggestion:
     quote = unescape(str(code.get("evidence") or ""))
     sent = chunk.texts[passage.passage_id]
     start, end, found = locate_evidence(sent, quote)
@@ -209,6 +236,7 @@ def _suggestion(passage: PassageInput, chunk: Chunk, code: dict, model: str) -> 
         model=model,
         prompt_version=PROMPT_VERSION,
         evidence_found=found,
+        model_snapshot=snapshot,
     )
 
 
@@ -235,8 +263,20 @@ def claude_rater(model: str) -> str:
     return f"claude/{model}"
 
 
+# What a completed request hands over at once: its suggestions, the passages it settled (with
+# or without suggestions) and the requests paid for. The runner stores each in one transaction.
+ResultSink = Callable[[list[Suggestion], list[int], list[RequestRecord]], None]
+
+MAX_SPLIT_DEPTH = 6  # a chunk cut off at max_tokens is halved at most this often (1/64 of it)
+
+
 class ClaudeEngine:
-    """Suggestions from Claude through the anthropic SDK."""
+    """Suggestions from Claude through the anthropic SDK.
+
+    With ``on_result`` set, every completed request is handed over the moment its reply is read,
+    so a run killed or cancelled halfway keeps everything already paid for; without it the
+    results are collected and returned by ``suggest``.
+    """
 
     name = "claude"
     prompt_version = PROMPT_VERSION
@@ -247,14 +287,23 @@ class ClaudeEngine:
         options: ClaudeOptions | None = None,
         http_client_factory: Callable[[], httpx2.AsyncClient] | None = None,
         key: str | None = None,
+        on_result: ResultSink | None = None,
     ):
         self.options = options or ClaudeOptions()
         self._http_client_factory = http_client_factory
         self._key = key
+        self.on_result = on_result
         self.requests: list[RequestRecord] = []
         self.failures: list[str] = []
         self.skipped_for_cost: list[int] = []
-        self.completed: set[int] = set()  # passages whose chunk got a valid reply
+        self.left_out: list[int] = []  # passages missing from the reply twice: failed, not done
+        self.completed: set[int] = set()  # passages a valid reply answered
+        self.delivered = 0  # suggestions handed to on_result
+        self.spent_usd = 0.0  # what this engine's requests cost, as the API reported them
+        self._results: list[Suggestion] = []
+        self._reserved = 0.0
+        self._semaphore: asyncio.Semaphore | None = None
+        self._progress: Callable[[], None] = lambda: None
 
     @property
     def model(self) -> str:
@@ -287,6 +336,20 @@ class ClaudeEngine:
     ) -> list[Suggestion]:
         return asyncio.run(self._run(list(passages), codebook, progress, cancel))
 
+    def _deliver(
+        self, suggestions: list[Suggestion], done: list[int], records: list[RequestRecord]
+    ) -> None:
+        self.spent_usd += sum(r.cost_usd for r in records)
+        self.completed.update(done)
+        if self.on_result is not None:
+            self.on_result(suggestions, done, records)
+            self.delivered += len(suggestions)
+        else:
+            self._results.extend(suggestions)
+            self.requests.extend(records)
+        if done:
+            self._progress()
+
     async def _run(
         self,
         passages: list[PassageInput],
@@ -298,38 +361,16 @@ class ClaudeEngine:
         if not chunks:
             return []
         client = self.client()
-        semaphore = asyncio.Semaphore(self.options.concurrency)
-        results: list[Suggestion] = []
-        done = 0
-        spent = 0.0
-        budget = asyncio.Lock()
+        self._semaphore = asyncio.Semaphore(self.options.concurrency)
+        if progress is not None:
+            self._progress = lambda: progress(len(self.completed), len(passages), "Claude")
 
-        async def one(index: int, chunk: Chunk) -> None:
-            nonlocal done, spent
-            async with semaphore:
-                if cancel is not None and cancel.cancelled:
-                    raise Cancelled()
-                _usage, estimate = estimate_chunk_cost(
-                    chunk, codebook, self.options, cached=index > 0
-                )
-                async with budget:
-                    if (
-                        self.options.max_cost_usd is not None
-                        and spent + estimate > self.options.max_cost_usd
-                    ):
-                        self.skipped_for_cost.extend(p.passage_id for p in chunk.passages)
-                        return
-                    spent += estimate
-                suggestions, actual = await self._request(client, chunk, codebook)
-                self.completed.update(p.passage_id for p in chunk.passages)
-                async with budget:
-                    spent += actual - estimate
-                results.extend(suggestions)
-                done += len(chunk.passages)
-                if progress is not None:
-                    progress(done, len(passages), "Claude")
+        async def one(chunk: Chunk) -> None:
+            if cancel is not None and cancel.cancelled:
+                raise Cancelled()
+            await self._settle(client, chunk, codebook)
 
-        tasks = [asyncio.create_task(one(i, chunk)) for i, chunk in enumerate(chunks)]
+        tasks = [asyncio.create_task(one(chunk)) for chunk in chunks]
         try:
             watcher = (
                 asyncio.create_task(self._watch(cancel, tasks)) if cancel is not None else None
@@ -346,9 +387,9 @@ class ClaudeEngine:
                 outcome, asyncio.CancelledError
             ):
                 self.failures.append(str(outcome))
-        if self.failures and not results and len(self.failures) == len(chunks):
+        if self.failures and not self.completed and not self.skipped_for_cost:
             raise SuggestionError(f"every request failed; the first: {self.failures[0]}")
-        return results
+        return self._results
 
     @staticmethod
     async def _watch(cancel: CancelToken, tasks: list[asyncio.Task]) -> None:  # type: ignore[type-arg]
@@ -357,38 +398,91 @@ class ClaudeEngine:
         for task in tasks:
             task.cancel()
 
-    async def _request(
-        self, client: AsyncAnthropic, chunk: Chunk, codebook: Codebook
-    ) -> tuple[list[Suggestion], float]:
-        """Suggestions for one chunk and what its requests cost (a malformed reply is retried once)."""
+    def _within_budget(self, chunk: Chunk, codebook: Codebook) -> float | None:
+        """Reserve the chunk's estimated cost under --max-cost; None (and skipped) if it would not fit."""
+        _usage, estimate = estimate_chunk_cost(
+            chunk, codebook, self.options, cached=self.spent_usd + self._reserved > 0
+        )
+        cap = self.options.max_cost_usd
+        if cap is not None and self.spent_usd + self._reserved + estimate > cap:
+            self.skipped_for_cost.extend(p.passage_id for p in chunk.passages)
+            return None
+        self._reserved += estimate
+        return estimate
+
+    async def _send(self, client: AsyncAnthropic, chunk: Chunk, codebook: Codebook):  # type: ignore[no-untyped-def]
+        """One request (under the concurrency bound); an API error is recorded and raised."""
+        assert self._semaphore is not None
         params = request_params(chunk, codebook, self.options)
-        spent = 0.0
-        for attempt in (1, 2):
+        async with self._semaphore:
             try:
-                message = await client.messages.create(**params)  # type: ignore[arg-type]
+                return await client.messages.create(**params)  # type: ignore[arg-type]
             except APIError as exc:
-                self.requests.append(
-                    RequestRecord(
-                        self.model, len(chunk.passages), Usage(), 0.0, False, _describe(exc)
-                    )
+                self._deliver(
+                    [],
+                    [],
+                    [
+                        RequestRecord(
+                            self.model, len(chunk.passages), Usage(), 0.0, False, _describe(exc)
+                        )
+                    ],
                 )
                 raise SuggestionError(
                     f"chunk of {len(chunk.passages)} passages: {_describe(exc)}"
                 ) from exc
-            usage = usage_of(message)
-            spent += cost(self.model, usage)
+
+    async def _settle(
+        self,
+        client: AsyncAnthropic,
+        chunk: Chunk,
+        codebook: Codebook,
+        depth: int = 0,
+        ask_missing: bool = True,
+    ) -> None:
+        """Send a chunk and hand over what came back.
+
+        A malformed reply is asked again once. A reply cut off at ``max_tokens`` is paid for
+        and recorded, and the chunk is split in halves and asked again (a resend would be cut
+        off the same way). Passages the reply leaves out are asked again once, on their own,
+        and are then reported as failed, never recorded as done.
+        """
+        for attempt in (1, 2):
+            estimate = self._within_budget(chunk, codebook)
+            if estimate is None:
+                return
             try:
-                found = parse_reply(reply_text(message), chunk, codebook, self.model)
+                message = await self._send(client, chunk, codebook)
+            finally:
+                self._reserved -= estimate
+            usage = usage_of(message)
+            price = cost(self.model, usage)
+            size = len(chunk.passages)
+            if getattr(message, "stop_reason", None) == "max_tokens":
+                self._deliver(
+                    [],
+                    [],
+                    [
+                        RequestRecord(
+                            self.model, size, usage, price, False, "reply cut off at max_tokens"
+                        )
+                    ],
+                )
+                await self._split(client, chunk, codebook, depth)
+                return
+            snapshot = getattr(message, "model", None) or None
+            try:
+                found, answered = parse_reply_ids(
+                    reply_text(message), chunk, codebook, self.model, snapshot
+                )
             except MalformedReply as exc:
-                self.requests.append(
-                    RequestRecord(
-                        self.model,
-                        len(chunk.passages),
-                        usage,
-                        cost(self.model, usage),
-                        False,
-                        f"malformed reply: {exc}",
-                    )
+                self._deliver(
+                    [],
+                    [],
+                    [
+                        RequestRecord(
+                            self.model, size, usage, price, False, f"malformed reply: {exc}"
+                        )
+                    ],
                 )
                 if attempt == 2:
                     raise SuggestionError(
@@ -396,14 +490,105 @@ class ClaudeEngine:
                     ) from exc
                 log.warning("malformed reply for chunk at %s; retrying once", chunk.passages[0].key)
                 continue
-            self.requests.append(
-                RequestRecord(self.model, len(chunk.passages), usage, cost(self.model, usage), True)
+            missing = [p for p in chunk.passages if p.passage_id not in answered]
+            note = f"{len(missing)} of {size} passages left out of the reply" if missing else None
+            self._deliver(
+                found,
+                [p.passage_id for p in chunk.passages if p.passage_id in answered],
+                [RequestRecord(self.model, size, usage, price, True, note)],
             )
-            return found, spent
-        return [], spent
+            if not missing:
+                return
+            if ask_missing:
+                log.warning("%s; asking for them again", note)
+                await self._settle(client, sub_chunk(chunk, missing), codebook, depth, False)
+                return
+            self.left_out.extend(p.passage_id for p in missing)
+            raise SuggestionError(
+                f"{len(missing)} passages left out of the reply twice (first {missing[0].key}); "
+                "they are tried again next run"
+            )
+
+    async def _split(
+        self, client: AsyncAnthropic, chunk: Chunk, codebook: Codebook, depth: int
+    ) -> None:
+        if len(chunk.passages) == 1 or depth >= MAX_SPLIT_DEPTH:
+            raise SuggestionError(
+                f"the reply for {len(chunk.passages)} passages starting at {chunk.passages[0].key} "
+                f"was cut off at max_tokens ({self.options.max_tokens}) even after splitting"
+            )
+        half = len(chunk.passages) // 2
+        outcomes = await asyncio.gather(
+            self._settle(client, sub_chunk(chunk, chunk.passages[:half]), codebook, depth + 1),
+            self._settle(client, sub_chunk(chunk, chunk.passages[half:]), codebook, depth + 1),
+            return_exceptions=True,
+        )
+        errors = [o for o in outcomes if isinstance(o, BaseException)]
+        for error in errors[1:]:
+            self.failures.append(str(error))
+        if errors:
+            raise errors[0]
 
 
 def _describe(exc: APIError) -> str:
+    if isinstance(exc, APIConnectionError):
+        return connection_problem(exc)
     status = getattr(exc, "status_code", None)
     name = exc.__class__.__name__
     return f"{name} (HTTP {status})" if status else name
+
+
+def connection_problem(exc: BaseException) -> str:
+    """What failed when the API could not be reached, in words, and what to try.
+
+    The SDK wraps every transport failure in one APIConnectionError; the cause underneath says
+    whether it was the proxy, the name lookup, the certificate or the network itself.
+    """
+    if isinstance(exc, APITimeoutError):
+        return (
+            "the request to the Anthropic API timed out: the network may be slow or the request "
+            "too large; try again, or lower --concurrency"
+        )
+    causes: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(causes) < 10:
+        causes.append(current)
+        current = current.__cause__ or current.__context__
+    text = " ".join(str(c) for c in causes).lower()
+    kinds = tuple(type(c) for c in causes)
+    base = os.environ.get("ANTHROPIC_BASE_URL") or "api.anthropic.com"
+    if any(issubclass(k, httpx2.ProxyError) for k in kinds) or "proxy" in text:
+        return (
+            "could not connect through the proxy: check HTTPS_PROXY / HTTP_PROXY (or unset them), "
+            "and that the proxy allows api.anthropic.com"
+        )
+    if any(issubclass(k, ssl.SSLError) for k in kinds) or any(
+        word in text for word in ("certificate", "ssl", "tls")
+    ):
+        return (
+            "the TLS connection failed (certificate not trusted or intercepted): a company proxy "
+            "may inspect traffic; set SSL_CERT_FILE to its certificate bundle, or check the clock"
+        )
+    if any(issubclass(k, socket.gaierror) for k in kinds) or any(
+        word in text
+        for word in (
+            "name or service not known",
+            "name resolution",
+            "nodename nor servname",
+            "getaddrinfo",
+            "no address associated",
+        )
+    ):
+        return (
+            f"the name {base} could not be looked up (DNS): check the network connection and DNS "
+            "settings, or ANTHROPIC_BASE_URL if you set it"
+        )
+    if any(word in text for word in ("refused", "unreachable", "no route", "network is down")):
+        return (
+            f"no network connection to {base} (connection refused or network unreachable): check "
+            "that this computer is online, or use the local engine, which works offline"
+        )
+    return (
+        f"could not connect to {base}: check the network connection, proxy settings "
+        "(HTTPS_PROXY) and ANTHROPIC_BASE_URL, or use the local engine"
+    )

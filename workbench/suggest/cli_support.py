@@ -5,21 +5,26 @@ from __future__ import annotations
 import argparse
 import sys
 
+from anthropic import Anthropic, APIConnectionError, APIError
 from sqlalchemy import select
 
+from workbench.core.codebook import Codebook
 from workbench.core.errors import WorkbenchError
 from workbench.core.store import Project, schema
 from workbench.core.store.llm import spend
 from workbench.core.store.queries import transcript_row_id
 from workbench.suggest.claude import (
+    Chunk,
     ClaudeEngine,
     ClaudeOptions,
     api_key,
+    connection_problem,
     estimate_chunk_cost,
     make_chunks,
+    request_params,
 )
 from workbench.suggest.learning import local_engine_for
-from workbench.suggest.prices import DEFAULT_MODEL, Usage, cost, price_of
+from workbench.suggest.prices import DEFAULT_MODEL, Usage, cost, give_price, price_of
 from workbench.suggest.prompt import PROMPT_VERSION
 from workbench.suggest.runner import pending_inputs, run_suggestions
 
@@ -53,20 +58,52 @@ def _transcript_ids(project: Project, wanted: str | None) -> list[int]:
         return ids
 
 
+COUNTED_SAMPLE = 5  # requests counted exactly by the API; the rest are scaled from them
+
+
 def estimate(
-    project: Project, options: ClaudeOptions, transcript_ids: list[int]
+    project: Project,
+    options: ClaudeOptions,
+    transcript_ids: list[int],
+    chunks: list[Chunk] | None = None,
+    client: Anthropic | None = None,
 ) -> dict[str, object]:
-    """Tokens and dollars for the passages not yet suggested (local-only ones excluded)."""
+    """Tokens and dollars for the passages not yet suggested (local-only ones excluded).
+
+    With a client, the API's ``count_tokens`` counts the input of a few requests exactly and the
+    offline estimate of every request is scaled by what it found: counting each of 40,000
+    requests would cost as many calls. Without one (or when counting fails) the figure is the
+    offline estimate, and says so in ``estimate_source``.
+    """
     codebook = project.codebook
     assert codebook is not None
-    unsent, _done = pending_inputs(
-        project, transcript_ids, "claude", options.model, PROMPT_VERSION, include_local_only=False
-    )
-    chunks = make_chunks(unsent, options)
-    total, dollars = Usage(), 0.0
-    for index, chunk in enumerate(chunks):
-        usage, price = estimate_chunk_cost(chunk, codebook, options, cached=index > 0)
-        total, dollars = total + usage, dollars + price
+    if chunks is None:
+        unsent, _done = pending_inputs(
+            project,
+            transcript_ids,
+            "claude",
+            options.model,
+            PROMPT_VERSION,
+            include_local_only=False,
+        )
+        chunks = make_chunks(unsent, options)
+    usages = [
+        estimate_chunk_cost(chunk, codebook, options, cached=index > 0)[0]
+        for index, chunk in enumerate(chunks)
+    ]
+    scale, source = 1.0, "offline (about 3.5 characters a token; not counted by the API)"
+    if client is not None and chunks:
+        counted = _count_tokens(client, chunks, codebook, options)
+        if counted is not None:
+            scale, source = counted, "count_tokens"
+    total = Usage()
+    for usage in usages:
+        total = total + Usage(
+            round(usage.input_tokens * scale),
+            round(usage.cache_creation_input_tokens * scale),
+            round(usage.cache_read_input_tokens * scale),
+            usage.output_tokens,
+        )
     return {
         "model": options.model,
         "passages": sum(len(c.passages) for c in chunks),
@@ -75,13 +112,62 @@ def estimate(
         "cache_write_tokens": total.cache_creation_input_tokens,
         "cache_read_tokens": total.cache_read_input_tokens,
         "output_tokens": total.output_tokens,
-        "estimated_cost_usd": round(dollars, 4),
+        "estimate_source": source,
+        "estimated_cost_usd": round(cost(options.model, total), 4),
         "estimated_cost_batch_usd": round(cost(options.model, total, batch=True), 4),
     }
 
 
+def _count_tokens(
+    client: Anthropic, chunks: list[Chunk], codebook: Codebook, options: ClaudeOptions
+) -> float | None:
+    """Counted input tokens over the offline estimate, on a spread sample; None if the API
+    cannot be asked (the caller falls back to the offline estimate)."""
+    step = max(1, len(chunks) // COUNTED_SAMPLE)
+    sample = chunks[::step][:COUNTED_SAMPLE]
+    counted = offline = 0
+    try:
+        for chunk in sample:
+            params = request_params(chunk, codebook, options)
+            params.pop("max_tokens")
+            counted += client.messages.count_tokens(**params).input_tokens  # type: ignore[arg-type]
+            usage, _ = estimate_chunk_cost(chunk, codebook, options, cached=False)
+            offline += usage.input_tokens + usage.cache_creation_input_tokens
+    except APIError as exc:
+        print(
+            f"count_tokens failed ({exc.__class__.__name__}); using the offline estimate",
+            file=sys.stderr,
+        )
+        return None
+    return counted / offline if offline else None
+
+
+def _refuse_over_cap(planned: dict[str, object], cap: float, batch: bool) -> None:
+    """--max-cost is checked against the estimate before anything is sent, in every mode."""
+    key = "estimated_cost_batch_usd" if batch else "estimated_cost_usd"
+    dollars = float(planned[key])  # type: ignore[arg-type]
+    if dollars > cap:
+        what = "the batch" if batch else "the run"
+        raise WorkbenchError(
+            f"--max-cost: {what} is estimated at ${dollars:.2f} ({planned['requests']} requests, "
+            f"{planned['estimate_source']}), over the cap of ${cap:.2f}; nothing was sent. "
+            "Raise the cap or choose fewer transcripts with --transcripts"
+        )
+
+
 def run_suggest_command(args: argparse.Namespace) -> tuple[dict[str, object], bool]:
-    engine_name = args.engine or ("claude" if api_key() else "local")
+    """The suggest command; an API failure outside a request (batches, counting) is one line."""
+    try:
+        return _suggest(args)
+    except APIConnectionError as exc:
+        raise WorkbenchError(connection_problem(exc)) from exc
+    except APIError as exc:
+        raise WorkbenchError(f"the Anthropic API answered with an error: {exc}") from exc
+
+
+def _suggest(args: argparse.Namespace) -> tuple[dict[str, object], bool]:
+    batch_work = args.batch or args.status or args.cancel
+    engine_name = args.engine or ("claude" if api_key() or batch_work else "local")
     options = ClaudeOptions(
         model=args.model or DEFAULT_MODEL,
         concurrency=args.concurrency,
@@ -90,14 +176,18 @@ def run_suggest_command(args: argparse.Namespace) -> tuple[dict[str, object], bo
         max_cost_usd=args.max_cost,
     )
     if engine_name == "claude":
+        if args.price:
+            give_price(options.model, args.price)
         price_of(options.model)  # an unknown model is a clear error before anything runs
     with Project.open(args.project) as project:
         if project.codebook is None:
             raise WorkbenchError(f"{args.project}: the project has no codebook")
         ids = _transcript_ids(project, args.transcripts)
         if engine_name == "local":
-            if args.batch or args.resume or args.dry_run:
-                raise WorkbenchError("--batch, --resume and --dry-run are for the claude engine")
+            if args.batch or args.resume or args.dry_run or args.status or args.cancel:
+                raise WorkbenchError(
+                    "--batch, --resume, --status, --cancel and --dry-run are for the claude engine"
+                )
             local = local_engine_for(project)
             run = run_suggestions(project, local, ids, progress=terminal_progress)
             report = {"engine": "local", "model": local.model, **run.__dict__}
@@ -107,23 +197,21 @@ def run_suggest_command(args: argparse.Namespace) -> tuple[dict[str, object], bo
             ]
             return report, False
         if args.dry_run:
-            report = estimate(project, options, ids)
+            report = estimate(project, options, ids, client=_counting_client(options))
             report["lines"] = [
                 f"{report['passages']} passages in {report['requests']} requests to {options.model}: "
                 f"about {report['input_tokens'] + report['cache_write_tokens'] + report['cache_read_tokens']:,} input and "
                 f"{report['output_tokens']:,} output tokens, about ${report['estimated_cost_usd']:.2f} "
-                f"(${report['estimated_cost_batch_usd']:.2f} as a batch); nothing was sent"
+                f"(${report['estimated_cost_batch_usd']:.2f} as a batch); estimate: "
+                f"{report['estimate_source']}; nothing was sent"
             ]
             return report, False
-        if args.batch or args.resume:
-            return _batches(project, options, ids, args.batch, args.resume)
-        planned = estimate(project, options, ids)
-        if args.max_cost is not None and planned["estimated_cost_usd"] > args.max_cost:  # type: ignore[operator]
-            print(
-                f"estimated ${planned['estimated_cost_usd']:.2f} is over --max-cost ${args.max_cost:.2f}: "
-                "running only as many requests as fit",
-                file=sys.stderr,
-            )
+        if args.batch or args.status or args.cancel or (args.resume and _open_batches(project)):
+            return _batches(project, options, ids, args)
+        # --resume with no batch open continues a sync run: only what is missing is sent
+        if args.max_cost is not None:
+            planned = estimate(project, options, ids, client=_counting_client(options))
+            _refuse_over_cap(planned, args.max_cost, batch=False)
         engine = ClaudeEngine(options)
         run = run_suggestions(project, engine, ids, progress=terminal_progress)
         with project.reading() as conn:
@@ -151,27 +239,90 @@ def run_suggest_command(args: argparse.Namespace) -> tuple[dict[str, object], bo
     return report, bool(engine.failures)
 
 
-def _batches(
-    project: Project, options: ClaudeOptions, ids: list[int], submit: bool, resume: bool
-) -> tuple[dict[str, object], bool]:
-    from workbench.suggest.batches import resume_batches, submit_batch, sync_client
+def _counting_client(options: ClaudeOptions) -> Anthropic | None:
+    """A client for count_tokens when a key is set; the estimate is offline without one."""
+    from workbench.suggest.batches import sync_client
 
+    return sync_client(options) if api_key() else None
+
+
+def _open_batches(project: Project) -> bool:
+    with project.reading() as conn:
+        return (
+            conn.execute(
+                select(schema.llm_batches.c.batch_id).where(
+                    schema.llm_batches.c.collected_at.is_(None)
+                )
+            ).first()
+            is not None
+        )
+
+
+def _batches(
+    project: Project, options: ClaudeOptions, ids: list[int], args: argparse.Namespace
+) -> tuple[dict[str, object], bool]:
+    from workbench.suggest.batches import (
+        batch_list,
+        cancel_batches,
+        plan_batches,
+        resume_batches,
+        submit_batches,
+        sync_client,
+    )
+
+    lines: list[str] = []
+    report: dict[str, object] = {"engine": "claude", "batches": []}
+    batches: list[object] = report["batches"]  # type: ignore[assignment]
+    if args.status:
+        client = sync_client(options) if api_key() else None
+        listed = batch_list(project, client)
+        report["batches"] = listed
+        if client is None:
+            lines.append("no API key: the state stored in the project, not refreshed")
+        for entry in listed:
+            counts = entry.get("counts")
+            detail = (
+                ", ".join(f"{k} {v}" for k, v in counts.items())  # type: ignore[union-attr]
+                if counts
+                else ("collected" if entry["collected"] else "")
+            )
+            lines.append(
+                f"batch {entry['batch_id']}: {entry['status']}, {entry['requests']} requests"
+                + (f" ({detail})" if detail else "")
+            )
+        if not listed:
+            lines.append("no batches in this project")
+        report["lines"] = lines
+        return report, False
     client = sync_client(options)
-    lines, report = [], {"engine": "claude", "batches": []}
-    if resume:
+    if args.cancel:
+        for status in cancel_batches(project, client):
+            batches.append(status.__dict__)
+            lines.append(f"batch {status.batch_id}: {status.status} ({status.requests} requests)")
+        if not batches:
+            lines.append("no open batch to cancel")
+        report["lines"] = lines
+        return report, False
+    if args.resume:
         for status in resume_batches(project, client):
-            report["batches"].append(status.__dict__)  # type: ignore[attr-defined]
+            batches.append(status.__dict__)
             lines.append(
                 f"batch {status.batch_id}: {status.status} ({status.suggestions} suggestions, {status.failed_requests} failed requests)"
             )
-    if submit:
-        status = submit_batch(project, client, options, ids)
-        if status is None:
+    if args.batch:
+        plan = plan_batches(project, options, ids)
+        if args.max_cost is not None and plan.chunks:
+            planned = estimate(
+                project, options, ids, chunks=plan.chunks, client=_counting_client(options)
+            )
+            _refuse_over_cap(planned, args.max_cost, batch=True)
+        statuses = submit_batches(project, client, options, ids, plan)
+        if not statuses:
             lines.append(
                 "nothing to submit: every passage already has suggestions or is in a pending batch"
             )
-        else:
-            report["batches"].append(status.__dict__)  # type: ignore[attr-defined]
+        for status in statuses:
+            batches.append(status.__dict__)
             lines.append(
                 f"submitted batch {status.batch_id} with {status.requests} requests; run 'workbench suggest PROJECT --resume' to collect"
             )

@@ -39,6 +39,9 @@ class Suggestion:
     model: str
     prompt_version: str
     evidence_found: bool = True
+    # The exact model the API says answered (``message.model``), when it differs from or
+    # refines the alias asked for: what a reader of old suggestions needs to reproduce them.
+    model_snapshot: str | None = None
 
 
 class SuggestionEngine(Protocol):

@@ -11,20 +11,39 @@ from dataclasses import dataclass
 
 from workbench.core.errors import WorkbenchError
 
-# model -> (input, output) in USD per million tokens. Only prices we could check are listed: a
-# model missing here is refused with a message, never given a guessed price.
-PRICES: dict[str, tuple[float, float]] = {
-    "claude-opus-4-5": (5.00, 25.00),
-    "claude-sonnet-4-5": (3.00, 15.00),  # end of life 2026-11-30 (the SDK warns)
-    "claude-haiku-4-5": (1.00, 5.00),
-    "claude-opus-4-1": (15.00, 75.00),
-    "claude-sonnet-4-0": (3.00, 15.00),
-    "claude-3-5-haiku-latest": (0.80, 4.00),
+_MODELS_PAGE = "https://platform.claude.com/docs/en/models"
+
+
+@dataclass(frozen=True)
+class Price:
+    """USD per million input and output tokens, and where and when that was read."""
+
+    input: float
+    output: float
+    source: str
+    checked: str  # the date the source was read (YYYY-MM-DD)
+
+
+# model -> its price. Only prices we could check are listed: a model missing here runs only with
+# --price IN,OUT, never with a guessed price.
+PRICES: dict[str, Price] = {
+    "claude-opus-5-5": Price(4.00, 20.00, _MODELS_PAGE, "2026-11-30"),
+    "claude-sonnet-5-5": Price(2.00, 10.00, _MODELS_PAGE, "2026-11-30"),
+    "claude-sonnet-5": Price(2.00, 10.00, _MODELS_PAGE, "2026-11-30"),
+    "claude-sonnet-4-6": Price(
+        3.00, 15.00, "https://platform.claude.com/docs/en/models/sonnet-4-6/overview", "2026-11-30"
+    ),
+    "claude-haiku-4-5": Price(1.00, 5.00, _MODELS_PAGE, "2026-11-30"),
+    # deprecated by the SDK (it warns); kept so that spend already stored can still be priced
+    "claude-opus-4-5": Price(5.00, 25.00, "https://www.anthropic.com/pricing#api", "2025-11-24"),
+    "claude-sonnet-4-5": Price(3.00, 15.00, "https://www.anthropic.com/pricing#api", "2025-11-24"),
 }
+# Prices given on the command line (--price) for models the table does not list, this run only.
+_GIVEN: dict[str, Price] = {}
 CACHE_WRITE_FACTOR = 1.25
 CACHE_READ_FACTOR = 0.10
 BATCH_FACTOR = 0.50
-DEFAULT_MODEL = "claude-opus-4-5"
+DEFAULT_MODEL = "claude-opus-5-5"  # not deprecated by the installed SDK (a test checks)
 
 
 @dataclass(frozen=True)
@@ -45,14 +64,38 @@ class Usage:
         )
 
 
-def price_of(model: str) -> tuple[float, float]:
+def give_price(model: str, text: str) -> Price:
+    """Accept ``--price IN,OUT`` (USD per million input and output tokens) for ``model``."""
+    try:
+        parts = [float(part) for part in text.split(",")]
+        if len(parts) != 2 or any(not (0 <= part < 10_000) for part in parts):
+            raise ValueError
+    except ValueError:
+        raise WorkbenchError(
+            f"--price: '{text}' is not IN,OUT (USD per million input and output tokens, e.g. 3,15)"
+        ) from None
+    price = Price(parts[0], parts[1], "--price on the command line", "")
+    _GIVEN[model] = price
+    return price
+
+
+def price_entry(model: str) -> Price:
+    """The price of ``model`` (a dated snapshot shares its alias's); refused when unknown."""
+    if model in _GIVEN:
+        return _GIVEN[model]
     for name, price in PRICES.items():
         if model == name or model.startswith(name + "-"):  # dated snapshots share the price
             return price
     raise WorkbenchError(
-        f"no price known for model '{model}': add it to PRICES in workbench/suggest/prices.py "
+        f"no price known for model '{model}': give one with --price IN,OUT (USD per million "
+        f"input and output tokens), or add it to PRICES in workbench/suggest/prices.py "
         f"(known: {', '.join(PRICES)})"
     )
+
+
+def price_of(model: str) -> tuple[float, float]:
+    price = price_entry(model)
+    return price.input, price.output
 
 
 def cost(model: str, usage: Usage, batch: bool = False) -> float:

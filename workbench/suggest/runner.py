@@ -13,7 +13,7 @@ from workbench.core.store.llm import record_requests
 from workbench.core.store.queries import passages_of
 from workbench.core.store.suggestions import passages_already_run, record_run, save_suggestions
 from workbench.core.tasks import CancelToken, Progress
-from workbench.suggest.engine import PassageInput, SuggestionEngine
+from workbench.suggest.engine import PassageInput, Suggestion, SuggestionEngine
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,8 @@ def run_suggestions(
         engine.prompt_version,
         include_local_only=not sends_data,
     )
+    if hasattr(engine, "on_result"):
+        return _run_storing_each(project, engine, todo, cached, codebook.version, progress, cancel)
     try:
         suggestions = (
             engine.suggest(todo, codebook, progress=progress, cancel=cancel) if todo else []
@@ -120,3 +122,51 @@ def run_suggestions(
             engine.rater,
         )
     return SuggestionRun(len(todo) + cached, cached, len(suggestions), len(todo) - len(done))
+
+
+def _run_storing_each(
+    project: Project,
+    engine: SuggestionEngine,
+    todo: list[PassageInput],
+    cached: int,
+    codebook_version: int,
+    progress: Progress | None,
+    cancel: CancelToken | None,
+) -> SuggestionRun:
+    """Store each request's results in its own short transaction the moment they arrive.
+
+    A paid request is never lost to a crash, SIGKILL or Cancel: its suggestions, the run record
+    for exactly the passages it answered and its spend commit together, so the next run (or
+    ``--resume``) sends only what is still missing.
+    """
+    codebook = project.codebook
+    assert codebook is not None
+
+    def store(suggestions: list[Suggestion], done: list[int], records: list) -> None:  # type: ignore[type-arg]
+        with project.transaction() as conn:
+            record_requests(conn, engine.name, records)
+            save_suggestions(conn, suggestions, codebook_version)
+            record_run(
+                conn,
+                done,
+                codebook_version,
+                engine.name,
+                engine.model,
+                engine.prompt_version,
+                engine.rater,
+            )
+
+    engine.on_result = store  # type: ignore[attr-defined]
+    try:
+        if todo:
+            engine.suggest(todo, codebook, progress=progress, cancel=cancel)
+    finally:
+        engine.on_result = None  # type: ignore[attr-defined]
+    completed: set[int] = engine.completed  # type: ignore[attr-defined]
+    done = sum(1 for p in todo if p.passage_id in completed)
+    return SuggestionRun(
+        len(todo) + cached,
+        cached,
+        engine.delivered,  # type: ignore[attr-defined]
+        len(todo) - done,
+    )

@@ -95,11 +95,21 @@ def _codebook_migration_tables(conn: Connection) -> dict[str, object]:
     return {"tables added": ["archived_codings", "review_flags"]}
 
 
+def _suggestion_model_snapshots(conn: Connection) -> dict[str, object]:
+    """Schema 4 -> 5: each suggestion may name the exact model snapshot the API reported.
+
+    Older suggestions keep NULL there: the alias they were asked of is all that was known.
+    """
+    conn.execute(text("ALTER TABLE suggestions ADD COLUMN model_snapshot VARCHAR(128)"))
+    return {"column added": "suggestions.model_snapshot"}
+
+
 # version N -> the step that makes it N + 1
 STEPS: dict[int, Callable[[Connection], dict[str, object]]] = {
     1: _engines_become_coders,
     2: _chain_the_logs,
     3: _codebook_migration_tables,
+    4: _suggestion_model_snapshots,
 }
 CHAINED_FROM = 3  # the first schema whose audit log carries hashes
 

@@ -29,7 +29,8 @@ from sqlalchemy import (
 #    and SQLite refuses INSERT OR REPLACE over an existing row.
 # 4: codebook migrations: ``archived_codings`` (codings of deleted or split codes, restorable)
 #    and ``review_flags`` (passages a coder must look at again after a split).
-SCHEMA_VERSION = 4
+# 5: ``suggestions.model_snapshot``: the model snapshot the API reported for each suggestion.
+SCHEMA_VERSION = 5
 
 metadata = MetaData()
 
@@ -131,6 +132,8 @@ suggestions = Table(
     Column("evidence_found", Boolean, nullable=False, default=True),
     Column("rationale", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # The model the API reports it ran (``message.model``), beside the alias asked for (schema 4).
+    Column("model_snapshot", String(128)),
 )
 
 # Which passages an engine has already looked at (with or without suggesting anything): the

@@ -29,6 +29,7 @@ class StoredSuggestion:
     rationale: str | None
     engine: str
     model: str
+    model_snapshot: str | None = None  # what the API reported running, when it said
 
 
 def save_suggestions(
@@ -55,6 +56,7 @@ def save_suggestions(
                 "evidence_found": s.evidence_found,
                 "rationale": s.rationale,
                 "created_at": now,
+                "model_snapshot": getattr(s, "model_snapshot", None),
             }
             for s in suggestions
         ],
@@ -144,6 +146,7 @@ def suggestions_for(
                     rationale=row.rationale,
                     engine=row.engine,
                     model=row.model,
+                    model_snapshot=row.model_snapshot,
                 )
             )
     return dict(found)
