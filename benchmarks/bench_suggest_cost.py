@@ -1,6 +1,6 @@
 """Tokens and cost per passage for the sample study: our design against the naive one.
 
-    .venv/bin/python benchmarks/bench_suggest_cost.py [--model claude-opus-4-5]
+    .venv/bin/python benchmarks/bench_suggest_cost.py [--model MODEL]
 
 Ours: the codebook in a cached system prompt (written once, then read at a tenth of the price),
 many passages per request. Naive: one request per passage with the whole prompt, no caching.
@@ -19,13 +19,13 @@ from workbench.core.store import Project
 from workbench.core.store.queries import list_transcripts
 from workbench.sample import create_demo_project
 from workbench.suggest.claude import ClaudeOptions, estimate_chunk_cost, make_chunks
-from workbench.suggest.prices import Usage, cost
+from workbench.suggest.prices import DEFAULT_MODEL, Usage, cost
 from workbench.suggest.runner import passage_inputs
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="claude-opus-4-5")
+    parser.add_argument("--model", default=DEFAULT_MODEL)
     args = parser.parse_args()
     with (
         tempfile.TemporaryDirectory() as tmp,
