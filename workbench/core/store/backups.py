@@ -148,6 +148,8 @@ def backup_file(project_path: str | Path, reason: str, keep: int = DEFAULT_KEEP)
         raise ValueError(f"backup reason {reason!r}: lowercase letters, digits and '-'")
     if keep < 1:
         raise ValueError("keep at least one backup")
+    if path.is_dir():
+        raise ProjectError(f"{path}: is a folder, not a project file")
     if not path.is_file():
         raise ProjectError(f"{path}: no such project to back up")
     try:
