@@ -211,7 +211,7 @@ def test_a_damaged_file_is_refused_for_writing_and_verify_reports_it(migrated, c
     with pytest.raises(ProjectError, match="damaged.*Restore it from a backup"):
         Project.open(migrated)
     assert main(["status", str(migrated)]) == 1
-    assert "before-schema-N.wb" in capsys.readouterr().err
+    assert f"workbench restore {migrated} BACKUP" in capsys.readouterr().err
     code, report = _verify(capsys, migrated)
     assert code == 1 and report["integrity"]
 

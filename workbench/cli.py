@@ -180,6 +180,57 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from workbench.core.store.backups import backup_file, list_backups, utc_stamp
+
+    if args.list:
+        backups = list_backups(args.project)
+        if args.json:
+            _print_json({"project": args.project, "backups": [b.to_dict() for b in backups]})
+        elif not backups:
+            print(printable(f"{args.project}: no backups yet"))
+        for backup in [] if args.json else backups:
+            print(
+                printable(
+                    f"{backup.path.name}  {utc_stamp(backup.taken_at)}  {backup.reason}  "
+                    f"{backup.size / 1e6:.1f} MB"
+                )
+            )
+        return EXIT_OK
+    target = backup_file(args.project, "manual")
+    if args.json:
+        _print_json({"project": args.project, "backup": str(target)})
+    else:
+        print(printable(str(target)))
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from workbench.core.store.backups import resolve_backup
+    from workbench.core.store.restore import restore
+
+    source = resolve_backup(args.project, args.backup)
+    if not args.yes:
+        plan = (
+            f"this replaces {args.project} with the backup {source}; the current state is "
+            "saved first as a 'before-restore' backup"
+        )
+        if not sys.stdin.isatty():
+            print(printable(f"error: {plan}; pass --yes to do it"), file=sys.stderr)
+            return EXIT_USAGE
+        print(printable(plan), file=sys.stderr)
+        if input("Restore? [y/N] ").strip().lower() not in ("y", "yes"):
+            print("not restored", file=sys.stderr)
+            return EXIT_FAILED
+    result = restore(args.project, source)
+    if args.json:
+        _print_json(result.to_dict())
+    else:
+        saved = f"; the replaced state is kept as {result.saved_as}" if result.saved_as else ""
+        print(printable(f"{args.project}: restored from {result.backup.name}{saved}"))
+    return EXIT_OK
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from workbench.core.exchange import export_passages_csv
     from workbench.core.safe_output import check_output_path
@@ -701,6 +752,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("project")
     verify.add_argument("--json", action="store_true")
+
+    backup = add(
+        "backup",
+        cmd_backup,
+        "copy a project into its backups folder (PROJECT.backups/), or list the copies there",
+    )
+    backup.add_argument("project")
+    backup.add_argument("--list", action="store_true", help="list the backups, newest first")
+    backup.add_argument("--json", action="store_true")
+
+    restore = add(
+        "restore",
+        cmd_restore,
+        "replace a project with one of its backups (the current state is backed up first)",
+    )
+    restore.add_argument("project")
+    restore.add_argument("backup", help="a backup file, or its name in the backups folder")
+    restore.add_argument("--yes", action="store_true", help="do not ask (needed when not a TTY)")
+    restore.add_argument("--json", action="store_true")
 
     export = add(
         "export", cmd_export, "write one row per passage with metadata and each coder's codes"

@@ -20,6 +20,7 @@ from workbench.core.codebook_diff import Ambiguity, CodebookDiff, diff_codebooks
 from workbench.core.errors import ProjectError
 from workbench.core.store import Project
 from workbench.core.store.audit import append_audit
+from workbench.core.store.backups import take_backup
 from workbench.core.store.codebook_changes import (
     archive_codings,
     coded_codes_missing_from,
@@ -38,8 +39,6 @@ from workbench.core.store.coding import (
     record_decision,
     record_decisions_bulk,
 )
-from workbench.core.store.database import is_url
-from workbench.core.store.migrations import backup_sqlite
 
 CARRIES = ("rename", "merge")
 
@@ -337,20 +336,6 @@ def _check_mapping(mapping: Mapping, old: Codebook, new: Codebook, orphans: set[
                 f"'{source}' is still a code of the new codebook; only codes that go can be "
                 "renamed, merged, split or archived"
             )
-
-
-def take_backup(project: Project, reason: str) -> Path | None:
-    """A copy of the project before a migration (SQLite files; a server keeps its own).
-
-    A local wrapper so that the project-wide backups module, when it lands, is a one-line change.
-    """
-    if is_url(project.location):
-        return None
-    try:
-        return backup_sqlite(Path(project.location).expanduser(), reason)
-    except ProjectError as exc:  # its words are for schema upgrades
-        message = str(exc).replace("upgrading the project", "migrating the codebook")
-        raise ProjectError(f"{message}; nothing was changed") from exc
 
 
 def apply_migration(project: Project, plan: MigrationPlan, actor: str) -> MigrationResult:

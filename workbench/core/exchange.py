@@ -25,6 +25,7 @@ from workbench.core.safe_output import (
 )
 from workbench.core.store import schema
 from workbench.core.store.audit import append_audit
+from workbench.core.store.backups import take_backup
 from workbench.core.store.coding import (
     CoderKind,
     DecisionAction,
@@ -135,6 +136,7 @@ class DecisionImportResult:
     removed: int
     no_code: int
     unchanged: int
+    backup: str | None = None  # the copy taken before the import (None: a server project)
 
     def to_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -245,6 +247,7 @@ def import_decisions_csv(
                 f"{where}: passage '{pair[0]}' for coder '{pair[1]}' has both codes and an empty "
                 'code ("no code applies")'
             )
+    backup = take_backup(project, "import-decisions")  # checked rows only: the file is sound
     with project.transaction() as conn:
         ids = passage_ids_for_keys(conn, [key for key, _ in wanted])
         for where, key, _coder, _code in rows:
@@ -254,6 +257,7 @@ def import_decisions_csv(
         result = DecisionImportResult(
             str(path), len(rows), sorted({c for _, c in wanted}), len(ids), 0, 0, 0, 0
         )
+        result.backup = str(backup) if backup else None
         coder_ids = {name: ensure_coder(conn, name, CoderKind.HUMAN) for name in result.coders}
         current, reviewed = _coder_state(conn, list(ids.values()))
         planned: list[PlannedDecision] = []

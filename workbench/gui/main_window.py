@@ -27,6 +27,7 @@ from workbench.gui.lead_actions import LeadActions
 from workbench.gui.models.codebook_model import CodebookTreeModel
 from workbench.gui.models.passage_model import PassageListModel
 from workbench.gui.models.transcript_model import RowRole, TranscriptTableModel
+from workbench.gui.restore_flow import ask_and_restore
 from workbench.gui.widgets.agreement_panel import AgreementPanel
 from workbench.gui.widgets.codebook_panel import CodebookPanel
 from workbench.gui.widgets.navigator import TranscriptNavigator
@@ -158,6 +159,13 @@ class MainWindow(QMainWindow):
             ["Ctrl+E"],
             self.lead.export_report,
             "HTML, PDF, XLSX or CSV",
+        )
+        self._action(
+            file_menu,
+            "Restore from backup…",
+            [],
+            lambda: ask_and_restore(self),
+            "Put one of the project's backups back (the current state is backed up first)",
         )
         self._action(file_menu, "Close", ["Ctrl+W"], self.close)
         edit = menus.addMenu("&Edit")

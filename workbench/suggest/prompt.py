@@ -2,7 +2,8 @@
 
 Transcript text is data, never instructions: every passage is escaped and wrapped in
 ``<passage>`` tags inside ``<transcript_data>``, and the system prompt says that anything inside
-is to be coded, not obeyed. The reply is constrained by a JSON schema whose code ids are an
+is to be coded, not obeyed. Codebook text (names, ids, definitions, rules, examples) goes
+through the same ``escape``: a code name with a quote or a ``</codebook>`` in it is text too. The reply is constrained by a JSON schema whose code ids are an
 enum of the codebook's ids.
 """
 
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from workbench.core.codebook import Codebook
 from workbench.suggest.engine import PassageInput
 
-PROMPT_VERSION = "claude-codes-1"
+PROMPT_VERSION = "claude-codes-2"  # 2: codebook text escaped, quotes too
 
 INSTRUCTIONS = """You are a careful qualitative researcher applying a codebook to interview passages.
 
@@ -33,32 +34,45 @@ Reply with every passage id you were given, in the required JSON format."""
 
 def codebook_text(codebook: Codebook) -> str:
     """The codebook as the model reads it: ids, names, definitions, rules and examples."""
-    lines = [f'<codebook name="{codebook.name}" version="{codebook.version}">']
+    lines = [f'<codebook name="{escape(codebook.name)}" version="{codebook.version}">']
     for code in codebook.walk():
         indent = "  " * code.depth
-        lines.append(f"{indent}- id: {code.id}")
-        lines.append(f"{indent}  name: {code.name}")
-        lines.append(f"{indent}  definition: {code.definition}")
+        lines.append(f"{indent}- id: {escape(code.id)}")
+        lines.append(f"{indent}  name: {escape(code.name)}")
+        lines.append(f"{indent}  definition: {escape(code.definition)}")
         for label, items in (
             ("apply when", code.include),
             ("do not apply when", code.exclude),
             ("examples", code.examples),
         ):
             for item in items:
-                lines.append(f"{indent}  {label}: {item}")
+                lines.append(f"{indent}  {label}: {escape(item)}")
         if code.children:
             lines.append(f"{indent}  (a parent code: prefer its more specific children)")
     lines.append("</codebook>")
     return "\n".join(lines)
 
 
-def escape(text: str) -> str:
-    """Keep participants' text from closing our tags."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def escape(text: object) -> str:
+    """Keep participants' and the codebook's text from closing our tags or attributes.
+
+    The one helper for element text and double-quoted attribute values alike, so no place in
+    the prompt can be given text that is escaped for the other.
+    """
+    return (
+        str(text)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+    )
 
 
 def unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    """The model's evidence quote back in the passage's own characters (``&amp;`` last)."""
+    return (
+        text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
+    )
 
 
 def user_message(passages: Sequence[PassageInput], texts: dict[int, str]) -> str:

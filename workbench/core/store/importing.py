@@ -27,6 +27,7 @@ from workbench.core.parsing import parse_files, parse_files_in_background
 from workbench.core.segmenter import cut
 from workbench.core.store import schema
 from workbench.core.store.audit import append_audit
+from workbench.core.store.backups import take_backup
 from workbench.core.store.busy import writing_note
 from workbench.core.store.chain import append_chained
 from workbench.core.store.database import begin_writing, is_url
@@ -99,6 +100,7 @@ def import_transcript_file(
 ) -> FileImportResult:
     """Import every transcript of one file in one transaction; TranscriptError changes nothing."""
     records = read_transcripts(path)
+    take_backup(project, "import")
     return store_transcripts(project, records, str(path), actor=actor)
 
 
@@ -188,6 +190,7 @@ class ImportOutcome:
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
     cancelled: bool = False
+    backup: str | None = None  # the copy taken before the import (None: a server project)
 
     def to_dict(self) -> dict[str, object]:
         megabytes = sum(f.bytes for f in self.files) / 1e6
@@ -200,6 +203,7 @@ class ImportOutcome:
             "seconds": round(self.seconds, 3),
             "throughput_mb_s": round(megabytes / self.seconds, 2) if self.seconds else None,
             "cancelled": self.cancelled,
+            "backup": self.backup,
         }
 
 
@@ -280,6 +284,9 @@ def _import(
     outcome: ImportOutcome,
 ) -> ImportOutcome:
     started = time.perf_counter()
+    if files:  # the way back from an import that went wrong: a copy taken before it starts
+        backup = take_backup(project, "import")
+        outcome.backup = str(backup) if backup else None
     settings = project.settings
     if parallel is None:
         parallel = len(files) >= 16 or _total_size(files) > 4_000_000

@@ -34,8 +34,8 @@ def damaged_message(location: str, exc: BaseException) -> str:
     """The one line a user sees for a damaged project: what, why writing stops, the way out."""
     return (
         f"{location}: the project file is damaged ({getattr(exc, 'orig', exc)}); it is refused "
-        "for writing so that nothing more is lost. Restore it from a backup (a "
-        "'*.before-schema-N.wb' copy beside it, or your own) and run "
+        "for writing so that nothing more is lost. Restore it from a backup ('workbench "
+        f"backup {location} --list', then 'workbench restore {location} BACKUP') and run "
         f"'workbench verify {location}' to see what is wrong"
     )
 

@@ -1,23 +1,23 @@
 """Schema migrations: a project written by an older release opens in this one, upgraded in place.
 
 Each step takes the schema from version N to N + 1 inside one transaction, so a failed step
-leaves the project as it was. A SQLite project is copied first with SQLite's online backup
-(``<name>.before-schema-N.wb`` beside it); the copy is the way back if anything looks wrong.
+leaves the project as it was. A SQLite project is copied first into its backups folder
+(``study.wb.backups/<time>-before-schema-N.wb``, see workbench.core.store.backups); the copy is
+the way back if anything looks wrong, and the rolling set never deletes it.
 """
 
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, bindparam, select, text
 
-from workbench.core.clock import utc_now
 from workbench.core.errors import DecisionError, ProjectError
 from workbench.core.store import chain, schema
 from workbench.core.store.audit import append_audit
+from workbench.core.store.backups import SCHEMA_REASON_PREFIX, backup_file
 from workbench.core.store.coding import CoderKind, engine_coder_name, ensure_coder
 
 log = logging.getLogger(__name__)
@@ -114,36 +114,11 @@ STEPS: dict[int, Callable[[Connection], dict[str, object]]] = {
 CHAINED_FROM = 3  # the first schema whose audit log carries hashes
 
 
-def backup_sqlite(path: Path, label: str) -> Path:
-    """A consistent copy of a SQLite project beside it (SQLite's online backup API)."""
-    target = path.with_name(f"{path.stem}.{label}{path.suffix or '.wb'}")
-    if target.exists():
-        target = path.with_name(
-            f"{path.stem}.{label}-{utc_now().strftime('%Y%m%dT%H%M%S')}{path.suffix or '.wb'}"
-        )
-    try:
-        source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            copy = sqlite3.connect(target)
-            try:
-                source.backup(copy)
-            finally:
-                copy.close()
-        finally:
-            source.close()
-    except (sqlite3.Error, OSError) as exc:
-        target.unlink(missing_ok=True)
-        raise ProjectError(
-            f"{path}: cannot write the backup {target.name} before upgrading the project: {exc}"
-        ) from exc
-    return target
-
-
 def migrate(engine: Engine, location: str, version: int, sqlite_path: Path | None) -> Path | None:
     """Upgrade the project from ``version`` to the current schema; returns the backup's path."""
     backup = None
     if sqlite_path is not None:
-        backup = backup_sqlite(sqlite_path, f"before-schema-{schema.SCHEMA_VERSION}")
+        backup = backup_file(sqlite_path, f"{SCHEMA_REASON_PREFIX}{schema.SCHEMA_VERSION}")
     while version < schema.SCHEMA_VERSION:
         step = STEPS.get(version)
         if step is None:
