@@ -17,7 +17,7 @@ from workbench.cli import main
 from workbench.core.errors import DecisionError, ProjectError
 from workbench.core.exchange import import_decisions_csv
 from workbench.core.session import CodingSession
-from workbench.core.store import Project
+from workbench.core.store import Project, schema
 from workbench.core.store.backups import (
     backup_file,
     backups_folder,
@@ -202,13 +202,13 @@ def test_a_schema_upgrade_copy_lands_in_the_folder_and_outlives_the_rolling_set(
     with Project.open(path) as project:
         upgrade = project.upgrade_backup
     assert upgrade is not None and upgrade.parent == backups_folder(path)
-    assert upgrade.name.endswith("-before-schema-3.wb")
+    assert upgrade.name.endswith(f"-before-schema-{schema.SCHEMA_VERSION}.wb")
     backup_file(path, "manual", keep=1)
     backup_file(path, "manual", keep=1)
     assert upgrade in [b.path for b in list_backups(path)]
     restore(path, upgrade)  # an older schema comes back and is upgraded again on open
     with Project.open(path) as project:
-        assert project.status()["schema_version"] == 3
+        assert project.status()["schema_version"] == schema.SCHEMA_VERSION
 
 
 def _cli(capsys, *argv: str) -> tuple[int, str, str]:
