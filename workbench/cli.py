@@ -131,9 +131,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     from workbench.interop.refi_import import is_refi_file
 
     refi = [path for path in args.files if is_refi_file(path)]
-    if refi and (args.decisions or len(refi) != len(args.files)):
+    if refi and (args.decisions or args.metadata or len(refi) != len(args.files)):
         print(
-            "error: import a .qdpx/.qde file on its own (no other files, no --decisions)",
+            "error: import a .qdpx/.qde file on its own (no other files, no --decisions or "
+            "--metadata: its variables are its metadata)",
             file=sys.stderr,
         )
         return EXIT_USAGE
