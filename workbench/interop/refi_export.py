@@ -138,8 +138,7 @@ class _Writer:
                     self.memos_by_transcript[memo.transcript_id].append(memo)
             sources = _el(root, "Sources")
             for batch in transcript_sources(conn):
-                for source in batch:
-                    self._source(conn, sources, source, fields)
+                self._batch(conn, sources, batch, fields)
             if len(sources) == 0:
                 root.remove(sources)
             if self.notes:
@@ -191,20 +190,9 @@ class _Writer:
         self.result.notes += 1
         return guid
 
-    def _source(self, conn, parent, source, fields: list[str]) -> None:  # type: ignore[no-untyped-def]
-        guid = self.guid("source", source.external_id)
-        filename = f"{guid}.txt"
-        self.files[f"sources/{filename}"] = source.text.encode("utf-8")
-        element = _el(
-            parent,
-            "TextSource",
-            guid=guid,
-            name=source.external_id,
-            plainTextPath=f"internal://{filename}",
-            creationDateTime=xml_datetime(source.imported_at),
-        )
-        self.result.sources += 1
-        passages = list(passages_of(conn, [source.id]))
+    def _batch(self, conn, parent, batch, fields: list[str]) -> None:  # type: ignore[no-untyped-def]
+        """A batch of transcripts: a few queries for all of them, then one element each."""
+        passages = list(passages_of(conn, [source.id for source in batch]))
         ids = [p.id for p in passages]
         codings: dict[tuple[int, int], list[CodingRow]] = defaultdict(list)
         for row in current_codings(conn, ids):
@@ -222,9 +210,34 @@ class _Writer:
         for rows in engine.values():
             suggestions.update({s.id: s for s in rows})
         responses = suggestion_responses(conn, sorted(suggestions))
-        holders: dict[int, set[int]] = defaultdict(set)
+        metadata = metadata_for(conn, [source.external_id for source in batch])
+        by_transcript: dict[str, list] = defaultdict(list)
+        for passage in passages:
+            by_transcript[passage.transcript_id].append(passage)
+        holders: dict[int, set[int]] = defaultdict(set)  # passage -> coders with a selection
         for passage_id, coder_id in [*codings, *engine]:
             holders[passage_id].add(coder_id)
+        state = (codings, engine, suggestions, responses, holders)
+        for source in batch:
+            values = metadata.get(source.external_id, {})
+            self._source(parent, source, by_transcript[source.external_id], state, fields, values)
+
+    def _source(  # type: ignore[no-untyped-def]
+        self, parent, source, passages, state, fields: list[str], values: dict[str, str]
+    ) -> None:
+        codings, engine, suggestions, responses, holders = state
+        guid = self.guid("source", source.external_id)
+        filename = f"{guid}.txt"
+        self.files[f"sources/{filename}"] = source.text.encode("utf-8")
+        element = _el(
+            parent,
+            "TextSource",
+            guid=guid,
+            name=source.external_id,
+            plainTextPath=f"internal://{filename}",
+            creationDateTime=xml_datetime(source.imported_at),
+        )
+        self.result.sources += 1
         for passage in passages:
             coder_ids = holders[passage.id] | self.memo_coders.get(passage.id, set())
             for coder_id in sorted(coder_ids, key=lambda c: self.coder_name[c]):
@@ -238,7 +251,6 @@ class _Writer:
                 memo.created_at,
             )
             _el(element, "NoteRef", targetGUID=note)
-        values = metadata_for(conn, [source.external_id]).get(source.external_id, {})
         for name in fields:
             if name in values:
                 value = _el(element, "VariableValue")

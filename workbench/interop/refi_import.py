@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -197,6 +198,7 @@ def _map_selections(  # type: ignore[no-untyped-def]
             zip(passages.speakers, passages.starts, passages.ends), start=1
         )
     ]
+    ends = [span[2] for span in spans]
     length = len(source.text)
     seen: set[tuple[int, str, str]] = set()
     for selection in source.selections:
@@ -209,7 +211,11 @@ def _map_selections(  # type: ignore[no-untyped-def]
             )
             continue
         start, end = offsets(selection.start), offsets(selection.end)
-        touched = [s for s in spans if s[1] < end and s[2] > start]
+        touched = []
+        index = bisect_right(ends, start)  # passages are in order and do not overlap
+        while index < len(spans) and spans[index][1] < end:
+            touched.append(spans[index])
+            index += 1
         coded = [s[0] for s in touched if s[3]]
         if not coded:
             what = "interviewer turns" if touched else "no passage (blank text)"
