@@ -406,3 +406,37 @@ def test_offsets_map_source_positions_onto_stored_text(raw):
 def test_source_bom_is_not_counted():
     assert decode_source(b"\xef\xbb\xbfAb", "f") == "Ab"
     assert decode_source("\ufeffÄb".encode("utf-16"), "f") == "Äb"
+
+
+def test_reimport_into_the_same_project_adds_nothing(tmp_path, study):
+    out = tmp_path / "study.qdpx"
+    export_qdpx(study, out)
+    versions = study.codebook.version
+    result = import_refi(study, out)
+    assert (result.transcripts_added, result.transcripts_unchanged) == (0, 1)
+    assert (result.applied, result.unchanged) == (0, 5)  # the engine's own suggestions included
+    assert result.codebook_version is None and study.codebook.version == versions
+
+
+def test_import_merges_codes_into_the_existing_codebook(tmp_path, project):
+    before = {code.id: code.name for code in project.codebook.walk()}
+    import_refi(project, _fixture(tmp_path / "refi"))
+    after = {code.id: code.name for code in project.codebook.walk()}
+    assert before.items() <= after.items()  # every code the coders had keeps its id
+    assert {"Feelings", "Fear", "Fear/skills", "Hoffnung", "Use"} <= set(after.values())
+    ids = {name: code_id for code_id, name in after.items() if code_id not in before}
+    assert project.codebook.get(ids["Fear/skills"]).parent_id == ids["Fear"]
+    assert ids["Fear"] == "fear-2"  # the codebook's own 'fear' id is taken: never shared
+
+
+def test_missing_source_text_is_reported_not_dropped(tmp_path):
+    qde = _fixture(tmp_path / "refi")
+    (tmp_path / "refi" / "sources" / "de.txt").unlink()
+    with Project.create(tmp_path / "in.wb") as project:
+        plan = plan_refi_import(project, qde)
+    assert any(
+        "source 'de.txt' not imported: its text file 'internal://de.txt'" in item
+        and "(4 codings)" in item
+        for item in plan.not_mappable
+    )
+    assert [record.external_id for record in plan.records] == ["inline"]

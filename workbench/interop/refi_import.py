@@ -40,6 +40,7 @@ from workbench.core.store.coding import (
 from workbench.core.store.importing import store_transcripts
 from workbench.core.store.interchange import (
     current_codings,
+    latest_engine_suggestions,
     reviewed_pairs,
     transcripts_by_id_and_hash,
 )
@@ -107,12 +108,12 @@ def plan_refi_import(project: Project, path: str | Path) -> RefiImportPlan:
     """Read ``path`` and work out everything the import would write; writes nothing."""
     refi = read_refi(path)
     existing = project.codebook
-    ids_by_name = {code.name: code.id for code in existing.walk()} if existing else {}
-    code_ids, codebook = _codebook(refi, ids_by_name)
+    code_ids, codebook = _codebook(refi, existing)
+    final = codebook or existing
     plan = RefiImportPlan(
         file=str(path),
         codebook=codebook,
-        code_names={code.id: code.name for code in codebook.walk()} if codebook else {},
+        code_names={code.id: code.name for code in final.walk()} if final else {},
         code_groups={
             name: [code_ids[g] for g in members if g in code_ids]
             for name, members in refi.code_groups
@@ -284,60 +285,93 @@ def _color(value: str | None) -> str | None:
 
 
 def _codebook(
-    refi: RefiProject, ids_by_name: dict[str, str]
+    refi: RefiProject, existing: Codebook | None
 ) -> tuple[dict[str, str], Codebook | None]:
-    """The code tree as a codebook (YAML, checked like a file) and ``{code guid: code id}``."""
-    code_ids: dict[str, str] = {}
-    taken: set[str] = set()
+    """``{code guid: code id}`` and the codebook version to add, or None when the project's
+    codebook already has every code.
 
-    def entry(code: RefiCode) -> dict[str, object]:
-        wanted = ids_by_name.get(code.name) or _slug(code.name)
-        code_id, number = wanted, 2
-        while code_id in taken:
-            code_id, number = f"{wanted}-{number}", number + 1
-        taken.add(code_id)
-        code_ids[code.guid] = code_id
-        parts = unfold_description(code.description)
-        definition = str(parts.get("definition") or "")
-        if not code.codable:
-            note = "A grouping in the source project, not codable there (isCodable=false)."
-            definition = f"{definition}\n\n{note}".strip()
-        item: dict[str, object] = {
-            "id": code_id,
-            "name": code.name or code_id,
-            "definition": definition or f"(no description in {Path(refi.path).name})",
-        }
-        for key in ("include", "exclude", "examples"):
-            if key in parts:
-                item[key] = parts[key]
-        color = _color(code.color)
-        if color:
-            item["color"] = color
-        if code.children:
-            item["children"] = [entry(child) for child in code.children]
-        return item
-
-    codes = [entry(code) for code in refi.codes]
-    if not codes:
-        return code_ids, None
-    description = f"Imported from {Path(refi.path).name} (REFI-QDA)."
-    if refi.code_groups:
-        lines = []
-        for name, members in refi.code_groups:
-            listed = ", ".join(code_ids[g] for g in members if g in code_ids)
-            lines.append(f"- {name}: {listed}")
-        description += "\nCode groups (REFI-QDA sets):\n" + "\n".join(lines)
-    data = {
+    The file's tree is merged into the project's current codebook by name: a code the
+    codebook has keeps its id and definition, a new one is added under its parent, so an
+    import into a coded project never drops a code its coders use.
+    """
+    data: dict[str, object] = {
         "name": refi.name or "REFI-QDA codebook",
         "version": 1,
-        "description": description,
-        "codes": codes,
+        "description": f"Imported from {Path(refi.path).name} (REFI-QDA).",
+        "codes": [],
     }
+    if existing is not None:
+        data = yaml.safe_load(existing.source_text)
+    nodes: dict[str, dict] = {}  # name -> the YAML mapping of that code
+    taken: set[str] = set()
+
+    def index(items: list[dict]) -> None:
+        for item in items:
+            nodes.setdefault(str(item["name"]), item)
+            taken.add(str(item["id"]))
+            index(item.get("children") or [])
+
+    index(data["codes"])  # type: ignore[arg-type]
+    code_ids: dict[str, str] = {}
+    added = 0
+
+    def merge(code: RefiCode, siblings: list[dict]) -> None:
+        nonlocal added
+        node = nodes.get(code.name)
+        if node is None:
+            node = _new_code(code, refi, taken)
+            nodes[code.name] = node
+            siblings.append(node)
+            added += 1
+        code_ids[code.guid] = str(node["id"])
+        for child in code.children:
+            merge(child, node.setdefault("children", []))
+        if not node.get("children"):
+            node.pop("children", None)
+
+    for code in refi.codes:
+        merge(code, data["codes"])  # type: ignore[arg-type]
+    if refi.code_groups:
+        lines = [
+            f"- {name}: {', '.join(code_ids[g] for g in members if g in code_ids)}"
+            for name, members in refi.code_groups
+        ]
+        groups = "Code groups (REFI-QDA sets):\n" + "\n".join(lines)
+        if groups not in str(data.get("description") or ""):
+            data["description"] = f"{data.get('description') or ''}\n{groups}".strip()
+            added += 1
+    if not added:
+        return code_ids, None
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
     codebook, problems = check_codebook_text(text, f"{refi.path} (code book)")
     if codebook is None:
         raise CodebookError(problems)
     return code_ids, codebook
+
+
+def _new_code(code: RefiCode, refi: RefiProject, taken: set[str]) -> dict[str, object]:
+    wanted = _slug(code.name)
+    code_id, number = wanted, 2
+    while code_id in taken:
+        code_id, number = f"{wanted}-{number}", number + 1
+    taken.add(code_id)
+    parts = unfold_description(code.description)
+    definition = str(parts.get("definition") or "")
+    if not code.codable:
+        note = "A grouping in the source project, not codable there (isCodable=false)."
+        definition = f"{definition}\n\n{note}".strip()
+    item: dict[str, object] = {
+        "id": code_id,
+        "name": code.name or code_id,
+        "definition": definition or f"(no description in {Path(refi.path).name})",
+    }
+    for key in ("include", "exclude", "examples"):
+        if key in parts:
+            item[key] = parts[key]
+    color = _color(code.color)
+    if color:
+        item["color"] = color
+    return item
 
 
 def commit_refi_import(
@@ -366,6 +400,8 @@ def commit_refi_import(
         coder_ids = {name: ensure_coder(conn, name, kind) for name, kind in plan.coders.items()}
         passage_ids = sorted(set(ids.values()))
         held = {(r.passage_id, r.coder_id, r.code_id) for r in current_codings(conn, passage_ids)}
+        for (passage_id, coder_id), rows in latest_engine_suggestions(conn, passage_ids).items():
+            held.update((passage_id, coder_id, row.code_id) for row in rows)  # an engine's own
         reviewed = reviewed_pairs(conn, passage_ids)
         planned: list[PlannedDecision] = []
         for transcript, position, coder, code in plan.codings:
