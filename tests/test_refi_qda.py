@@ -379,6 +379,13 @@ def test_cli_bad_file_is_one_line_naming_file_and_line(tmp_path, capsys):
     assert main(["new", str(tmp_path / "q.wb"), "--from", str(other)]) == 1
     assert "not a REFI-QDA one" in capsys.readouterr().err
     assert main(["export", str(tmp_path / "none.wb"), "--out", str(tmp_path / "x.qdpx")]) == 1
+    entity = write(
+        tmp_path / "entity.qde",
+        '<?xml version="1.0"?><!DOCTYPE p [<!ENTITY x SYSTEM "file:///etc/hostname">]>'
+        f'<Project xmlns="{PROJECT_NS}" name="x"/>',
+    )
+    assert main(["new", str(tmp_path / "r.wb"), "--from", str(entity)]) == 1
+    assert "entity.qde: declares XML entities" in capsys.readouterr().err
 
 
 def test_cli_export_qdpx(tmp_path, study, capsys):

@@ -182,6 +182,10 @@ def _read_document(path: Path, data: bytes, archive: zipfile.ZipFile | None) -> 
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         raise RefiError(f"{path}: line {exc.lineno}: not well-formed XML: {exc.msg}") from exc
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None and list(dtd.iterentities()):
+        # not expanded (no file or network is read), but text around them would be cut short
+        raise RefiError(f"{path}: declares XML entities; refused (REFI-QDA never needs them)")
     namespace = etree.QName(root).namespace
     if namespace is not None and not namespace.startswith(NAMESPACE_PREFIX):
         raise RefiError(
