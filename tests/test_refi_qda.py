@@ -177,6 +177,7 @@ CRLF_SOURCE = (
     f"Interviewer: Wie nutzen Sie KI?{GAP}Befragte: Für Entwürfe – und Übersetzungen.{GAP}"
     f"Interviewer: Und sonst?{GAP}Befragte: Angst, das Handwerk zu verlieren.\r\n"
 )
+PDF_TEXT = "Interviewer: Und?\n\nBefragte: Lieber nicht.\n\nInterviewer: Gut.\n\nBefragte: Ja.\n"
 INLINE_SOURCE = "Q: What changed?\n\nA: Nothing much.\n\nQ: Really?\n\nA: 日本語でも大丈夫。\n"
 
 
@@ -198,6 +199,7 @@ def _fixture(folder: Path, namespace: str = PROJECT_NS, sets_in_codebook: bool =
     i1 = _span(INLINE_SOURCE, "Nothing")
     i2 = _span(INLINE_SOURCE, "大丈夫")
     q1 = _span(INLINE_SOURCE, "Really")  # an interviewer turn: not coded
+    p1 = _span(PDF_TEXT, "Lieber")  # in the PDF's text representation
     sets = """<Sets><Set guid="00000000-0000-0000-0000-0000000000e1" name="Emotions">
       <MemberCode targetGUID="00000000-0000-0000-0000-0000000000c2"/>
       <MemberCode targetGUID="00000000-0000-0000-0000-0000000000c3"/></Set></Sets>"""
@@ -254,6 +256,17 @@ Include:
         <Coding guid="00000000-0000-0000-0000-000000000109"><CodeRef targetGUID="00000000-0000-0000-0000-0000000000c5"/></Coding>
       </PictureSelection>
     </PictureSource>
+    <PDFSource guid="00000000-0000-0000-0000-0000000000d4" name="report.pdf" path="internal://report.pdf">
+      <PDFSelection guid="00000000-0000-0000-0000-0000000000b8" page="1" firstX="0" firstY="0" secondX="9" secondY="9">
+        <Coding guid="00000000-0000-0000-0000-00000000010a"><CodeRef targetGUID="00000000-0000-0000-0000-0000000000c5"/></Coding>
+      </PDFSelection>
+      <Representation guid="00000000-0000-0000-0000-0000000000d5" name="report.txt">
+        <PlainTextContent>{PDF_TEXT}</PlainTextContent>
+        <PlainTextSelection guid="00000000-0000-0000-0000-0000000000b9" startPosition="{p1[0]}" endPosition="{p1[1]}" creatingUser="00000000-0000-0000-0000-0000000000a2">
+          <Coding guid="00000000-0000-0000-0000-00000000010b" creatingUser="00000000-0000-0000-0000-0000000000a2"><CodeRef targetGUID="00000000-0000-0000-0000-0000000000c5"/></Coding>
+        </PlainTextSelection>
+      </Representation>
+    </PDFSource>
   </Sources>
   <Links><Link guid="00000000-0000-0000-0000-0000000000e9" originGUID="00000000-0000-0000-0000-0000000000b1" targetGUID="00000000-0000-0000-0000-0000000000b2"/></Links>
   {"" if sets_in_codebook else sets}
@@ -294,6 +307,7 @@ def _check_fixture_import(project: Project, qde: Path) -> None:
         ("Nothing much.", "Bo"): {"Fear"},
         ("日本語でも大丈夫。", "Ana"): {"Hoffnung"},
         ("日本語でも大丈夫。", "Bo"): {"Hoffnung"},
+        ("Lieber nicht.", "Bo"): {"Use"},
     }
     codebook = project.codebook
     feelings = next(code for code in codebook.walk() if code.name == "Feelings")
@@ -308,14 +322,16 @@ def _check_fixture_import(project: Project, qde: Path) -> None:
     assert "not codable (isCodable=false)" in report and "'Feelings'" in report
     assert "whiteboard.png' is a picture" in report and "1 links" in report
     assert "lies on interviewer turns only" in report
+    assert "'report.pdf': 1 regions of PDF pages not imported (1 codings)" in report
     with project.reading() as conn:
         transcripts = {t.external_id: t for t in list_transcripts(conn)}
-    assert set(transcripts) == {"de", "inline"}
+    assert set(transcripts) == {"de", "inline", "report"}
     assert transcripts["de"].metadata == {"site": "Köln"}
 
 
 def test_import_hand_built_qde_with_sources_beside_it(tmp_path):
     qde = _fixture(tmp_path / "refi")
+    assert schema_errors(qde.read_bytes()) == []  # the fixture itself is standard REFI-QDA
     with Project.create(tmp_path / "in.wb") as project:
         _check_fixture_import(project, qde)
 
@@ -363,7 +379,7 @@ def test_cli_dry_run_prints_the_report_and_writes_nothing(tmp_path, capsys):
         assert project.status()["transcripts"] == 0 and project.codebook is None
     assert main(["import", str(tmp_path / "p.wb"), str(qde)]) == 0
     out = capsys.readouterr().out
-    assert "whiteboard.png" in out and "7 codes applied" in out
+    assert "whiteboard.png" in out and "8 codes applied" in out
 
 
 def test_cli_bad_file_is_one_line_naming_file_and_line(tmp_path, capsys):
@@ -446,4 +462,4 @@ def test_missing_source_text_is_reported_not_dropped(tmp_path):
         and "(4 codings)" in item
         for item in plan.not_mappable
     )
-    assert [record.external_id for record in plan.records] == ["inline"]
+    assert [record.external_id for record in plan.records] == ["inline", "report"]

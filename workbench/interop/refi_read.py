@@ -224,6 +224,21 @@ def _read_document(path: Path, data: bytes, archive: zipfile.ZipFile | None) -> 
             continue
         kind = element.tag
         name = element.get("name") or element.get("guid") or "(unnamed)"
+        representation = element.find("Representation")
+        if kind == "PDFSource" and representation is not None:
+            # text selections of a PDF are made in its plain-text representation: a text source
+            source = _text_source(representation, name, files, variables, not_mappable, path)
+            source.guid = _guid(element.get("guid")) or source.guid
+            source.variables = _values(element, variables) | source.variables
+            sources.append(source)
+            regions = element.findall("PDFSelection")
+            if regions:
+                codings = sum(1 for region in regions for _ in region.iter("Coding"))
+                not_mappable.append(
+                    f"source '{name}': {len(regions)} regions of PDF pages not imported "
+                    f"({codings} codings); its text selections are"
+                )
+            continue
         if kind != "TextSource":
             codings = sum(1 for _ in element.iter("Coding"))
             what = {
