@@ -315,7 +315,8 @@ def _check_fixture_import(project: Project, qde: Path) -> None:
     assert [c.name for c in feelings.children] == ["Fear", "Hoffnung"]
     assert [c.name for c in fear.children] == ["Fear/skills"]
     assert feelings.color == "#aabbcc" and fear.color == "#ff0000"
-    assert fear.definition == "Fear of loss." and fear.include == ("losing skills",)
+    assert fear.definition == "Fear of loss.\n\nCode groups (REFI-QDA): Emotions"
+    assert fear.include == ("losing skills",)
     assert "Emotions: fear, hoffnung" in codebook.description  # the code group, visible
     assert plan.code_groups == {"Emotions": ["fear", "hoffnung"]}
     report = "\n".join(plan.not_mappable)

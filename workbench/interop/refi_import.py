@@ -331,6 +331,17 @@ def _codebook(
 
     for code in refi.codes:
         merge(code, data["codes"])  # type: ignore[arg-type]
+    groups_of: dict[str, list[str]] = {}
+    for name, members in refi.code_groups:
+        for guid in members:
+            if guid in code_ids:
+                groups_of.setdefault(code_ids[guid], []).append(name)
+    for node in nodes.values():  # on the code itself, where the app shows its definition
+        if str(node["id"]) in groups_of:
+            line = "Code groups (REFI-QDA): " + ", ".join(groups_of[str(node["id"])])
+            if line not in str(node["definition"]):
+                node["definition"] = f"{node['definition']}\n\n{line}"
+                added += 1
     if refi.code_groups:
         lines = [
             f"- {name}: {', '.join(code_ids[g] for g in members if g in code_ids)}"

@@ -236,7 +236,7 @@ def _read_document(path: Path, data: bytes, archive: zipfile.ZipFile | None) -> 
                 codings = sum(1 for region in regions for _ in region.iter("Coding"))
                 not_mappable.append(
                     f"source '{name}': {len(regions)} regions of PDF pages not imported "
-                    f"({codings} codings); its text selections are"
+                    f"({codings} codings); its text selections are imported"
                 )
             continue
         if kind != "TextSource":
