@@ -464,3 +464,43 @@ def test_missing_source_text_is_reported_not_dropped(tmp_path):
         for item in plan.not_mappable
     )
     assert [record.external_id for record in plan.records] == ["inline", "report"]
+
+
+def _tiny(folder: Path, sources: list[tuple[str, str, str]]) -> Path:
+    """A one-code, one-user project; ``sources`` are (name, text, phrase the user coded)."""
+    parts = []
+    for number, (name, text, phrase) in enumerate(sources, start=1):
+        start, end = _span(text, phrase)
+        parts.append(
+            f'<TextSource guid="00000000-0000-0000-0000-{number:012d}" name="{name}">'
+            f"<PlainTextContent>{text}</PlainTextContent>"
+            f'<PlainTextSelection guid="00000000-0000-0000-0001-{number:012d}" '
+            f'startPosition="{start}" endPosition="{end}">'
+            f'<Coding guid="00000000-0000-0000-0002-{number:012d}" '
+            'creatingUser="00000000-0000-0000-0000-0000000000a1">'
+            '<CodeRef targetGUID="00000000-0000-0000-0000-0000000000c1"/></Coding>'
+            "</PlainTextSelection></TextSource>"
+        )
+    xml = (
+        f'<Project xmlns="{PROJECT_NS}" name="tiny"><Users>'
+        '<User guid="00000000-0000-0000-0000-0000000000a1" name="Ana"/></Users>'
+        '<CodeBook><Codes><Code guid="00000000-0000-0000-0000-0000000000c1" name="Use" '
+        f'isCodable="true"/></Codes></CodeBook><Sources>{"".join(parts)}</Sources></Project>'
+    )
+    folder.mkdir(exist_ok=True)
+    return write(folder / "tiny.qde", xml)
+
+
+def test_the_same_text_is_stored_once_and_coded_where_it_is(tmp_path, project):
+    text = "Interviewer: Why?\n\nParticipant: Speed.\n\nInterviewer: And?\n\nParticipant: Ease.\n"
+    import_transcript_file(project, write(tmp_path / "p9.txt", text))
+    qde = _tiny(
+        tmp_path / "refi",
+        [("a", text, "Speed"), ("b", text, "Ease"), ("c", INTERVIEW, "drafts")],
+    )
+    result = import_refi(project, qde)
+    assert (result.transcripts_added, result.transcripts_unchanged, result.applied) == (1, 1, 3)
+    coded = _codes_by_coder(project)
+    assert coded[("Speed.", "Ana")] == coded[("Ease.", "Ana")] == {"Use"}
+    with project.reading() as conn:
+        assert [t.external_id for t in list_transcripts(conn)] == ["p9", "c"]

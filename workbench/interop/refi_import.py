@@ -41,10 +41,11 @@ from workbench.core.store.importing import store_transcripts
 from workbench.core.store.interchange import (
     current_codings,
     latest_engine_suggestions,
+    passage_spans,
     reviewed_pairs,
     transcripts_by_id_and_hash,
 )
-from workbench.core.store.project import Project
+from workbench.core.store.project import Project, ProjectSettings
 from workbench.core.store.queries import passage_ids_for_keys, passage_key
 from workbench.core.store.raters import coder_kinds
 from workbench.interop.refi_offsets import OffsetMap
@@ -72,6 +73,7 @@ class RefiImportPlan:
     selections: int = 0
     not_mappable: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
+    already_in_project: list[str] = field(default_factory=list)  # transcripts coded where they are
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -80,6 +82,7 @@ class RefiImportPlan:
             "code_groups": self.code_groups,
             "sources": len(self.records),
             "coders": sorted(self.coders),
+            "already_in_project": len(self.already_in_project),
             "selections": self.selections,
             "codings": len(self.codings),
             "not_mappable": self.not_mappable,
@@ -163,9 +166,10 @@ def plan_refi_import(project: Project, path: str | Path) -> RefiImportPlan:
                 f"{path}: user '{name}' is a coder of kind '{known_kinds[name]}' in the project, "
                 f"not '{kind.value}'"
             )
+    planned: dict[str, ParsedTranscript] = {}  # digest -> the record of this file that has it
+    targets = []
     for source, record, offsets in prepared:
         digest = record.digest or content_hash(record.text)
-        target = record.external_id
         if record.external_id in by_id and by_id[record.external_id] != digest:
             plan.conflicts.append(record.external_id)
             plan.not_mappable.append(
@@ -174,31 +178,45 @@ def plan_refi_import(project: Project, path: str | Path) -> RefiImportPlan:
                 f"({sum(len(s.codings) for s in source.selections)} codings)"
             )
             continue
-        if record.external_id not in by_id and digest in by_hash:
-            target = by_hash[digest]  # the same text is there under another id: code it there
+        if record.external_id in by_id or digest in by_hash:
+            # already there (same id), or the same text under another id: code it there
+            target = record.external_id if record.external_id in by_id else by_hash[digest]
+            plan.already_in_project.append(target)
+            targets.append((source, offsets, target, None))
+        elif digest in planned:  # the same text twice in this file: stored once
+            targets.append((source, offsets, planned[digest].external_id, planned[digest]))
         else:
+            planned[digest] = record
             plan.records.append(record)
             if record.metadata:
                 plan.metadata[record.external_id] = record.metadata
-        _map_selections(
-            plan, source, record, offsets, target, users, codable, names, code_ids, settings
-        )
+            targets.append((source, offsets, record.external_id, record))
+    with project.reading() as conn:
+        stored = passage_spans(conn, sorted(set(plan.already_in_project)))
+    for source, offsets, target, record in targets:
+        spans = stored.get(target, []) if record is None else _spans(record, settings)
+        _map_selections(plan, source, offsets, target, spans, users, codable, names, code_ids)
     kinds = dict(users.values())
     plan.coders = {coder: kinds[coder] for _t, _p, coder, _k in plan.codings}
     return plan
 
 
-def _map_selections(  # type: ignore[no-untyped-def]
-    plan, source, record, offsets, target, users, codable, names, code_ids, settings
-) -> None:
+def _spans(record: ParsedTranscript, settings: ProjectSettings) -> list[tuple[int, int, int, bool]]:
+    """``(position, start, end, coded)`` of each passage the record will be stored as."""
     passages = record.passages
+    assert passages is not None  # records are prepared (cut) when planned
     has_speakers = bool(record.speakers)
-    spans = [
+    return [
         (position, start, end, settings.is_coded_speaker(speaker, has_speakers))
         for position, (speaker, start, end) in enumerate(
             zip(passages.speakers, passages.starts, passages.ends), start=1
         )
     ]
+
+
+def _map_selections(  # type: ignore[no-untyped-def]
+    plan, source, offsets, target, spans, users, codable, names, code_ids
+) -> None:
     ends = [span[2] for span in spans]
     length = len(source.text)
     seen: set[tuple[int, str, str]] = set()
@@ -389,13 +407,14 @@ def commit_refi_import(
     project: Project, plan: RefiImportPlan, actor: str = "workbench"
 ) -> RefiImportResult:
     """Write a plan: the codebook version, the transcripts, then each user's codings."""
-    result = RefiImportResult(file=plan.file)
+    result = RefiImportResult(
+        file=plan.file, transcripts_unchanged=len(set(plan.already_in_project))
+    )
     if plan.codebook is not None:
         result.codebook_version = project.add_codebook_version(plan.codebook, actor=actor)
     if plan.records:
         stored = store_transcripts(project, plan.records, plan.file, actor=actor)
         result.transcripts_added = len(stored.added)
-        result.transcripts_unchanged = len(stored.unchanged)
         result.passages = stored.passages
     if not plan.codings:
         return result

@@ -254,3 +254,22 @@ def reviewed_pairs(conn: Connection, passage_ids: list[int]) -> set[tuple[int, i
         )
         found.update((p, c) for p, c in rows)
     return found
+
+
+def passage_spans(
+    conn: Connection, external_ids: list[str]
+) -> dict[str, list[tuple[int, int, int, bool]]]:
+    """``{transcript id: [(position, start, end, coded)]}`` as stored, in position order: where
+    an incoming coding lands in a transcript the project already holds, however it was cut."""
+    t, p = schema.transcripts, schema.passages
+    found: dict[str, list[tuple[int, int, int, bool]]] = defaultdict(list)
+    for start in range(0, len(external_ids), 500):
+        rows = conn.execute(
+            select(t.c.external_id, p.c.position, p.c.start, p.c.end, p.c.coded)
+            .join(p, p.c.transcript_id == t.c.id)
+            .where(t.c.external_id.in_(external_ids[start : start + 500]))
+            .order_by(t.c.external_id, p.c.position)
+        )
+        for external_id, position, begin, end, coded in rows:
+            found[external_id].append((position, begin, end, bool(coded)))
+    return dict(found)
