@@ -504,3 +504,14 @@ def test_the_same_text_is_stored_once_and_coded_where_it_is(tmp_path, project):
     assert coded[("Speed.", "Ana")] == coded[("Ease.", "Ana")] == {"Use"}
     with project.reading() as conn:
         assert [t.external_id for t in list_transcripts(conn)] == ["p9", "c"]
+
+
+def test_characters_xml_cannot_carry_are_replaced_not_fatal(tmp_path, study):
+    fields = "transcript_id,gr\x01oup\np1,crea\x02tives\n"
+    import_metadata_file(study, write(tmp_path / "m2.csv", fields))
+    out = tmp_path / "odd.qdpx"
+    export_qdpx(study, out)
+    root = _qde(out)
+    names = [v.get("name") for v in root.iterfind(".//q:Variable", N)]
+    assert "gr\ufffdoup" in names
+    assert schema_errors(etree.tostring(root)) == []

@@ -65,7 +65,7 @@ def _el(parent: etree._Element, tag: str, **attributes: str | None) -> etree._El
     element = etree.SubElement(parent, f"{{{PROJECT_NS}}}{tag}")
     for name, value in attributes.items():
         if value is not None:
-            element.set(name, value)
+            element.set(name, _xml_safe(value))
     return element
 
 
