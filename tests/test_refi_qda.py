@@ -496,10 +496,16 @@ def test_the_same_text_is_stored_once_and_coded_where_it_is(tmp_path, project):
     import_transcript_file(project, write(tmp_path / "p9.txt", text))
     qde = _tiny(
         tmp_path / "refi",
-        [("a", text, "Speed"), ("b", text, "Ease"), ("c", INTERVIEW, "drafts")],
+        [
+            ("a", text, "Speed"),
+            ("b", text, "Ease"),
+            ("c", INTERVIEW, "drafts"),
+            ("d", text, "Ease"),
+        ],
     )
     result = import_refi(project, qde)
     assert (result.transcripts_added, result.transcripts_unchanged, result.applied) == (1, 1, 3)
+    assert result.unchanged == 1  # 'd' codes what 'b' coded: one decision, not two
     coded = _codes_by_coder(project)
     assert coded[("Speed.", "Ana")] == coded[("Ease.", "Ana")] == {"Use"}
     with project.reading() as conn:

@@ -440,6 +440,7 @@ def commit_refi_import(
                 result.unchanged += 1
                 continue
             planned.append(PlannedDecision(passage_id, coder_id, DecisionAction.APPLY, code))
+            held.add((passage_id, coder_id, code))  # two sources of one text may code alike
         result.applied = record_decisions_bulk(
             conn, planned, reviewed, codebook.version, f"imported from {Path(plan.file).name}"
         )
