@@ -14,11 +14,15 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from workbench import __version__
 from workbench.core.errors import CodebookError, WorkbenchError
 from workbench.core.printable import printable
 from workbench.core.segmenter import Segmentation
+
+if TYPE_CHECKING:
+    from workbench.core.store import Project, ProjectSettings
 
 # SQLAlchemy, the store and the codebook are imported by the commands that use them: start-up
 # time is most of a short command's run, e.g. ``agreement`` over a ratings CSV.
@@ -37,8 +41,16 @@ def cmd_new(args: argparse.Namespace) -> int:
     from workbench.core.codebook import load_codebook
     from workbench.core.store import Project, ProjectSettings
 
+    if args.from_file and args.codebook:
+        print(
+            "error: --from takes the code book from the REFI-QDA file; leave out --codebook",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     codebook = load_codebook(args.codebook) if args.codebook else None
     settings = ProjectSettings(segmentation=Segmentation(args.segmentation))
+    if args.from_file:
+        return _new_from_refi(args, settings)
     with Project.create(args.project, codebook=codebook, settings=settings) as project:
         status = project.status()
     if args.json:
@@ -53,11 +65,88 @@ def cmd_new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _new_from_refi(args: argparse.Namespace, settings: ProjectSettings) -> int:
+    """``new --from FILE.qdpx``: a project made from one; a failed import leaves no file."""
+    from workbench.core.store import Project
+    from workbench.core.store.database import is_url
+
+    project = Project.create(args.project, settings=settings)
+    try:
+        with project:
+            report = _refi_import(project, args.from_file, dry_run=False, as_json=args.json)
+            status = project.status()
+    except BaseException:
+        if not is_url(args.project):
+            Path(args.project).expanduser().unlink(missing_ok=True)
+        raise
+    if args.json:
+        _print_json({"import": report, "status": status})
+    else:
+        print(f"created {args.project} from {args.from_file}")
+    return EXIT_OK
+
+
+def _refi_import(project: Project, path: str, dry_run: bool, as_json: bool) -> dict[str, Any]:
+    """Plan a REFI-QDA import, print what cannot be mapped, then (unless a dry run) commit it."""
+    from workbench.interop.refi_import import commit_refi_import, plan_refi_import
+
+    plan = plan_refi_import(project, path)
+    report: dict[str, Any] = {"plan": plan.to_dict()}
+    if not as_json:
+        _print_refi_plan(plan.to_dict())
+    if not dry_run:
+        result = commit_refi_import(project, plan).to_dict()
+        report["result"] = result
+        if not as_json:
+            print(
+                printable(
+                    f"{path}: added {result['transcripts_added']} transcripts "
+                    f"({result['passages']} passages), {result['applied']} codes applied, "
+                    f"{result['unchanged']} already held"
+                )
+            )
+    return report
+
+
+def _print_refi_plan(plan: dict) -> None:  # type: ignore[type-arg]
+    print(
+        printable(
+            f"{plan['file']}: {plan['sources']} text sources, {plan['codes']} codes, "
+            f"{len(plan['coders'])} coders, {plan['codings']} codings on "
+            f"passages from {plan['selections']} selections"
+        )
+    )
+    for name, codes in plan["code_groups"].items():
+        print(printable(f"  code group '{name}': {', '.join(codes)}"))
+    if plan["not_mappable"]:
+        print(f"not mappable, not imported ({len(plan['not_mappable'])}):")
+        for item in plan["not_mappable"]:
+            print(printable(f"  {item}"))
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from workbench.core.exchange import import_decisions_csv
     from workbench.core.store import Project
     from workbench.core.store.importing import import_files, import_metadata_file
+    from workbench.interop.refi_import import is_refi_file
 
+    refi = [path for path in args.files if is_refi_file(path)]
+    if refi and (args.decisions or args.metadata or len(refi) != len(args.files)):
+        print(
+            "error: import a .qdpx/.qde file on its own (no other files, no --decisions or "
+            "--metadata: its variables are its metadata)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if args.dry_run and not refi:
+        print("error: --dry-run is for REFI-QDA files (.qdpx, .qde)", file=sys.stderr)
+        return EXIT_USAGE
+    if refi:
+        with Project.open(args.project) as project:
+            reports = [_refi_import(project, path, args.dry_run, args.json) for path in refi]
+        if args.json:
+            _print_json({"refi_qda": reports})
+        return EXIT_OK
     with Project.open(args.project) as project:
         if args.decisions:
             results = [import_decisions_csv(project, path).to_dict() for path in args.files]
@@ -237,6 +326,22 @@ def cmd_export(args: argparse.Namespace) -> int:
     from workbench.core.store import Project
 
     check_output_path(args.out)
+    if Path(args.out).suffix.lower() == ".qdpx":
+        from workbench.interop.refi_export import export_qdpx
+
+        with Project.open(args.project) as project:
+            result = export_qdpx(project, args.out).to_dict()
+        if args.json:
+            _print_json(result)
+        else:
+            print(
+                printable(
+                    f"wrote {result['sources']} sources, {result['codes']} codes, "
+                    f"{result['users']} users, {result['codings']} codings and "
+                    f"{result['notes']} notes to {args.out} (REFI-QDA)"
+                )
+            )
+        return EXIT_OK
     with Project.open(args.project) as project:
         rows = export_passages_csv(project, args.out)
     if args.json:
@@ -725,19 +830,28 @@ def build_parser() -> argparse.ArgumentParser:
     new = add("new", cmd_new, "create a project (one SQLite file, or a SQLAlchemy URL)")
     new.add_argument("project")
     new.add_argument("--codebook", help="YAML codebook to start with")
+    new.add_argument(
+        "--from", dest="from_file", metavar="FILE", help="a REFI-QDA project (.qdpx or .qde)"
+    )
     new.add_argument("--segmentation", choices=[s.value for s in Segmentation], default="turn")
     new.add_argument("--json", action="store_true")
 
     imp = add(
         "import",
         cmd_import,
-        "import transcripts (.txt .md .csv .tsv .jsonl), metadata or decisions",
+        "import transcripts (.txt .md .csv .tsv .jsonl), metadata, decisions or a REFI-QDA "
+        "project (.qdpx .qde)",
     )
     imp.add_argument("project")
     imp.add_argument("files", nargs="+")
     imp.add_argument("--metadata", help="CSV keyed by transcript id (group, region, language, ...)")
     imp.add_argument(
         "--decisions", action="store_true", help="FILES are passage_id,coder,code CSVs"
+    )
+    imp.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="REFI-QDA: print what would be imported and what cannot be mapped; write nothing",
     )
     imp.add_argument("--json", action="store_true")
 
@@ -773,7 +887,10 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("--json", action="store_true")
 
     export = add(
-        "export", cmd_export, "write one row per passage with metadata and each coder's codes"
+        "export",
+        cmd_export,
+        "write one row per passage with metadata and each coder's codes (.csv), or the whole "
+        "project as REFI-QDA (.qdpx)",
     )
     export.add_argument("project")
     export.add_argument("--out", required=True)

@@ -1,0 +1,453 @@
+"""Bring a REFI-QDA project into a workbench project: transcripts, codebook, coders, codings.
+
+The import is planned completely before anything is written: the file is read, each text
+source cut into passages by the same rules as a ``.txt`` file (speaker turns found by the same
+reader), the code tree turned into a codebook version (checked like any codebook), and every
+coding mapped onto the passages its selection touches (a selection covering part of a passage
+codes that passage). What cannot be mapped (pictures, audio, PDF regions, links, codings on
+interviewer turns or on codes marked not codable) is listed in the plan, which the command
+line prints before committing, so nothing is dropped silently.
+
+Codings become logged decisions of each user, as a decisions CSV import does; an import only
+adds codes, it never removes ones a coder already holds.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from workbench.core.codebook import Codebook, check_codebook_text
+from workbench.core.errors import CodebookError, DecisionError
+from workbench.core.importers import ParsedTranscript, content_hash
+from workbench.core.speakers import detect_speakers, find_label_lines
+from workbench.core.store.audit import append_audit
+from workbench.core.store.coding import (
+    CONSENSUS_CODER,
+    ENGINE_PREFIX,
+    CoderKind,
+    DecisionAction,
+    PlannedDecision,
+    check_coder_name,
+    ensure_coder,
+    record_decisions_bulk,
+)
+from workbench.core.store.importing import store_transcripts
+from workbench.core.store.interchange import (
+    current_codings,
+    latest_engine_suggestions,
+    passage_spans,
+    reviewed_pairs,
+    transcripts_by_id_and_hash,
+)
+from workbench.core.store.project import Project, ProjectSettings
+from workbench.core.store.queries import passage_ids_for_keys, passage_key
+from workbench.core.store.raters import coder_kinds
+from workbench.interop.refi_offsets import OffsetMap
+from workbench.interop.refi_read import RefiCode, RefiError, RefiProject, read_refi
+from workbench.interop.refi_text import unfold_description
+
+REFI_SUFFIXES = {".qdpx", ".qde"}
+TEXT_EXTENSIONS = re.compile(r"\.(txt|text|md|docx?|rtf|odt|pdf)$", re.IGNORECASE)
+SHORT_HEX = re.compile(r"^#([0-9A-Fa-f])([0-9A-Fa-f])([0-9A-Fa-f])$")
+
+
+@dataclass
+class RefiImportPlan:
+    """What an import will do, worked out without writing: the report printed before it."""
+
+    file: str
+    codebook: Codebook | None
+    code_names: dict[str, str]  # code id -> name
+    code_groups: dict[str, list[str]]  # group name -> code ids
+    records: list[ParsedTranscript]
+    metadata: dict[str, dict[str, str]]
+    coders: dict[str, CoderKind]
+    # (external id of the transcript the passage is in, position, coder, code)
+    codings: list[tuple[str, int, str, str]]
+    selections: int = 0
+    not_mappable: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    already_in_project: list[str] = field(default_factory=list)  # transcripts coded where they are
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "codes": len(self.code_names),
+            "code_groups": self.code_groups,
+            "sources": len(self.records),
+            "coders": sorted(self.coders),
+            "already_in_project": len(self.already_in_project),
+            "selections": self.selections,
+            "codings": len(self.codings),
+            "not_mappable": self.not_mappable,
+        }
+
+
+@dataclass
+class RefiImportResult:
+    file: str
+    transcripts_added: int = 0
+    transcripts_unchanged: int = 0
+    passages: int = 0
+    codebook_version: int | None = None
+    applied: int = 0
+    unchanged: int = 0
+
+    def to_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+def is_refi_file(path: str | Path) -> bool:
+    return Path(path).suffix.lower() in REFI_SUFFIXES
+
+
+def plan_refi_import(project: Project, path: str | Path) -> RefiImportPlan:
+    """Read ``path`` and work out everything the import would write; writes nothing."""
+    refi = read_refi(path)
+    existing = project.codebook
+    code_ids, codebook = _codebook(refi, existing)
+    final = codebook or existing
+    plan = RefiImportPlan(
+        file=str(path),
+        codebook=codebook,
+        code_names={code.id: code.name for code in final.walk()} if final else {},
+        code_groups={
+            name: [code_ids[g] for g in members if g in code_ids]
+            for name, members in refi.code_groups
+        },
+        records=[],
+        metadata={},
+        coders={},
+        codings=[],
+        not_mappable=list(refi.not_mappable),
+    )
+    users = _coders(refi, project)
+    settings = project.settings
+    codable = {code.guid for code in refi.walk_codes() if code.codable}
+    names = {code.guid: code.name for code in refi.walk_codes()}
+    taken: set[str] = set()
+    prepared = []
+    for source in refi.sources:
+        if source.text is None or not source.text.strip():
+            why = source.missing or "it is empty"
+            plan.not_mappable.append(
+                f"source '{source.name}' not imported: {why} "
+                f"({sum(len(s.codings) for s in source.selections)} codings)"
+            )
+            continue
+        external_id = _unique(TEXT_EXTENSIONS.sub("", source.name).strip() or source.guid, taken)
+        offsets = OffsetMap(source.text)
+        label_lines = find_label_lines(offsets.text)
+        record = ParsedTranscript(
+            external_id=external_id,
+            text=offsets.text,
+            source_name=f"{Path(path).name}: {source.name}",
+            source_format="refi-qda",
+            speakers=tuple(sorted(detect_speakers(offsets.text, matches=label_lines))),
+            metadata=dict(source.variables),
+            location=f"{path}: source '{source.name}'",
+            label_lines=label_lines,
+        ).prepared(settings.segmentation)
+        prepared.append((source, record, offsets))
+    with project.reading() as conn:
+        by_id, by_hash = transcripts_by_id_and_hash(
+            conn, [r.external_id for _, r, _ in prepared], [r.digest or "" for _, r, _ in prepared]
+        )
+        known_kinds = coder_kinds(conn)
+    for name, kind in users.values():
+        if name in known_kinds and known_kinds[name] != kind.value:
+            raise DecisionError(
+                f"{path}: user '{name}' is a coder of kind '{known_kinds[name]}' in the project, "
+                f"not '{kind.value}'"
+            )
+    planned: dict[str, ParsedTranscript] = {}  # digest -> the record of this file that has it
+    targets = []
+    for source, record, offsets in prepared:
+        digest = record.digest or content_hash(record.text)
+        if record.external_id in by_id and by_id[record.external_id] != digest:
+            plan.conflicts.append(record.external_id)
+            plan.not_mappable.append(
+                f"source '{source.name}': the project has another text under the id "
+                f"'{record.external_id}'; not imported "
+                f"({sum(len(s.codings) for s in source.selections)} codings)"
+            )
+            continue
+        if record.external_id in by_id or digest in by_hash:
+            # already there (same id), or the same text under another id: code it there
+            target = record.external_id if record.external_id in by_id else by_hash[digest]
+            plan.already_in_project.append(target)
+            targets.append((source, offsets, target, None))
+        elif digest in planned:  # the same text twice in this file: stored once
+            targets.append((source, offsets, planned[digest].external_id, planned[digest]))
+        else:
+            planned[digest] = record
+            plan.records.append(record)
+            if record.metadata:
+                plan.metadata[record.external_id] = record.metadata
+            targets.append((source, offsets, record.external_id, record))
+    with project.reading() as conn:
+        stored = passage_spans(conn, sorted(set(plan.already_in_project)))
+    for source, offsets, target, record in targets:
+        spans = stored.get(target, []) if record is None else _spans(record, settings)
+        _map_selections(plan, source, offsets, target, spans, users, codable, names, code_ids)
+    kinds = dict(users.values())
+    plan.coders = {coder: kinds[coder] for _t, _p, coder, _k in plan.codings}
+    return plan
+
+
+def _spans(record: ParsedTranscript, settings: ProjectSettings) -> list[tuple[int, int, int, bool]]:
+    """``(position, start, end, coded)`` of each passage the record will be stored as."""
+    passages = record.passages
+    assert passages is not None  # records are prepared (cut) when planned
+    has_speakers = bool(record.speakers)
+    return [
+        (position, start, end, settings.is_coded_speaker(speaker, has_speakers))
+        for position, (speaker, start, end) in enumerate(
+            zip(passages.speakers, passages.starts, passages.ends), start=1
+        )
+    ]
+
+
+def _map_selections(  # type: ignore[no-untyped-def]
+    plan, source, offsets, target, spans, users, codable, names, code_ids
+) -> None:
+    ends = [span[2] for span in spans]
+    length = len(source.text)
+    seen: set[tuple[int, str, str]] = set()
+    for selection in source.selections:
+        plan.selections += 1
+        where = f"source '{source.name}', selection {selection.start}-{selection.end}"
+        if not 0 <= selection.start < selection.end <= length:
+            plan.not_mappable.append(
+                f"{where}: outside the text (0-{length}) or empty; "
+                f"{len(selection.codings)} codings not imported"
+            )
+            continue
+        start, end = offsets(selection.start), offsets(selection.end)
+        touched = []
+        index = bisect_right(ends, start)  # passages are in order and do not overlap
+        while index < len(spans) and spans[index][1] < end:
+            touched.append(spans[index])
+            index += 1
+        coded = [s[0] for s in touched if s[3]]
+        if not coded:
+            what = "interviewer turns" if touched else "no passage (blank text)"
+            plan.not_mappable.append(
+                f"{where}: lies on {what} only; {len(selection.codings)} codings not imported"
+            )
+            continue
+        for coding in selection.codings:
+            if coding.code_guid not in code_ids:
+                plan.not_mappable.append(f"{where}: coding with unknown code {coding.code_guid}")
+                continue
+            if coding.code_guid not in codable:
+                plan.not_mappable.append(
+                    f"{where}: coding with '{names[coding.code_guid]}', which the file marks "
+                    "not codable (isCodable=false)"
+                )
+                continue
+            coder = users.get(coding.user_guid or "", users[""])[0]
+            for position in coded:
+                key = (position, coder, code_ids[coding.code_guid])
+                if key not in seen:
+                    seen.add(key)
+                    plan.codings.append((target, position, coder, code_ids[coding.code_guid]))
+
+
+def _coders(refi: RefiProject, project: Project) -> dict[str, tuple[str, CoderKind]]:
+    """``{user guid: (coder name, kind)}``; ``""`` is who codes when a coding names nobody."""
+    users: dict[str, tuple[str, CoderKind]] = {}
+    for guid, name in refi.users.items():
+        kind = CoderKind.HUMAN
+        if name.casefold().startswith(ENGINE_PREFIX):
+            kind = CoderKind.ENGINE
+        elif name.casefold() == CONSENSUS_CODER:
+            kind = CoderKind.CONSENSUS
+        try:
+            users[guid] = (check_coder_name(name, kind), kind)
+        except DecisionError as exc:
+            raise DecisionError(f"{refi.path}: user {guid}: {exc}") from None
+    fallback = users.get(refi.default_user or "")
+    users[""] = fallback or (f"refi:{Path(refi.path).stem}"[:100], CoderKind.HUMAN)
+    return users
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, number = name, 2
+    while candidate in taken:
+        candidate, number = f"{name} ({number})", number + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _slug(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_name.strip().lower()).strip("._-")
+    return slug or "code"
+
+
+def _color(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.strip()
+    short = SHORT_HEX.match(value)
+    if short:
+        value = "#" + "".join(ch * 2 for ch in short.groups())
+    return value.lower() if re.fullmatch(r"#[0-9A-Fa-f]{6}", value) else None
+
+
+def _codebook(
+    refi: RefiProject, existing: Codebook | None
+) -> tuple[dict[str, str], Codebook | None]:
+    """``{code guid: code id}`` and the codebook version to add, or None when the project's
+    codebook already has every code.
+
+    The file's tree is merged into the project's current codebook by name: a code the
+    codebook has keeps its id and definition, a new one is added under its parent, so an
+    import into a coded project never drops a code its coders use.
+    """
+    data: dict[str, object] = {
+        "name": refi.name or "REFI-QDA codebook",
+        "version": 1,
+        "description": f"Imported from {Path(refi.path).name} (REFI-QDA).",
+        "codes": [],
+    }
+    if existing is not None:
+        data = yaml.safe_load(existing.source_text)
+    nodes: dict[str, dict] = {}  # name -> the YAML mapping of that code
+    taken: set[str] = set()
+
+    def index(items: list[dict]) -> None:
+        for item in items:
+            nodes.setdefault(str(item["name"]), item)
+            taken.add(str(item["id"]))
+            index(item.get("children") or [])
+
+    index(data["codes"])  # type: ignore[arg-type]
+    code_ids: dict[str, str] = {}
+    added = 0
+
+    def merge(code: RefiCode, siblings: list[dict]) -> None:
+        nonlocal added
+        node = nodes.get(code.name)
+        if node is None:
+            node = _new_code(code, refi, taken)
+            nodes[code.name] = node
+            siblings.append(node)
+            added += 1
+        code_ids[code.guid] = str(node["id"])
+        for child in code.children:
+            merge(child, node.setdefault("children", []))
+        if not node.get("children"):
+            node.pop("children", None)
+
+    for code in refi.codes:
+        merge(code, data["codes"])  # type: ignore[arg-type]
+    groups_of: dict[str, list[str]] = {}
+    for name, members in refi.code_groups:
+        for guid in members:
+            if guid in code_ids:
+                groups_of.setdefault(code_ids[guid], []).append(name)
+    for node in nodes.values():  # on the code itself, where the app shows its definition
+        if str(node["id"]) in groups_of:
+            line = "Code groups (REFI-QDA): " + ", ".join(groups_of[str(node["id"])])
+            if line not in str(node["definition"]):
+                node["definition"] = f"{node['definition']}\n\n{line}"
+                added += 1
+    if refi.code_groups:
+        lines = [
+            f"- {name}: {', '.join(code_ids[g] for g in members if g in code_ids)}"
+            for name, members in refi.code_groups
+        ]
+        groups = "Code groups (REFI-QDA sets):\n" + "\n".join(lines)
+        if groups not in str(data.get("description") or ""):
+            data["description"] = f"{data.get('description') or ''}\n{groups}".strip()
+            added += 1
+    if not added:
+        return code_ids, None
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+    codebook, problems = check_codebook_text(text, f"{refi.path} (code book)")
+    if codebook is None:
+        raise CodebookError(problems)
+    return code_ids, codebook
+
+
+def _new_code(code: RefiCode, refi: RefiProject, taken: set[str]) -> dict[str, object]:
+    wanted = _slug(code.name)
+    code_id, number = wanted, 2
+    while code_id in taken:
+        code_id, number = f"{wanted}-{number}", number + 1
+    taken.add(code_id)
+    parts = unfold_description(code.description)
+    definition = str(parts.get("definition") or "")
+    if not code.codable:
+        note = "A grouping in the source project, not codable there (isCodable=false)."
+        definition = f"{definition}\n\n{note}".strip()
+    item: dict[str, object] = {
+        "id": code_id,
+        "name": code.name or code_id,
+        "definition": definition or f"(no description in {Path(refi.path).name})",
+    }
+    for key in ("include", "exclude", "examples"):
+        if key in parts:
+            item[key] = parts[key]
+    color = _color(code.color)
+    if color:
+        item["color"] = color
+    return item
+
+
+def commit_refi_import(
+    project: Project, plan: RefiImportPlan, actor: str = "workbench"
+) -> RefiImportResult:
+    """Write a plan: the codebook version, the transcripts, then each user's codings."""
+    result = RefiImportResult(
+        file=plan.file, transcripts_unchanged=len(set(plan.already_in_project))
+    )
+    if plan.codebook is not None:
+        result.codebook_version = project.add_codebook_version(plan.codebook, actor=actor)
+    if plan.records:
+        stored = store_transcripts(project, plan.records, plan.file, actor=actor)
+        result.transcripts_added = len(stored.added)
+        result.passages = stored.passages
+    if not plan.codings:
+        return result
+    codebook = project.codebook
+    if codebook is None:
+        raise RefiError(f"{plan.file}: codings but no code book; nothing to code with")
+    with project.transaction() as conn:
+        keys = {passage_key(t, p) for t, p, _c, _k in plan.codings}
+        ids = passage_ids_for_keys(conn, keys)
+        missing = sorted(keys - set(ids))
+        if missing:  # a segmentation that differs from the one the plan was cut with
+            raise RefiError(f"{plan.file}: passage {missing[0]} not found after import")
+        coder_ids = {name: ensure_coder(conn, name, kind) for name, kind in plan.coders.items()}
+        passage_ids = sorted(set(ids.values()))
+        held = {(r.passage_id, r.coder_id, r.code_id) for r in current_codings(conn, passage_ids)}
+        for (passage_id, coder_id), rows in latest_engine_suggestions(conn, passage_ids).items():
+            held.update((passage_id, coder_id, row.code_id) for row in rows)  # an engine's own
+        reviewed = reviewed_pairs(conn, passage_ids)
+        planned: list[PlannedDecision] = []
+        for transcript, position, coder, code in plan.codings:
+            passage_id, coder_id = ids[passage_key(transcript, position)], coder_ids[coder]
+            if (passage_id, coder_id, code) in held:
+                result.unchanged += 1
+                continue
+            planned.append(PlannedDecision(passage_id, coder_id, DecisionAction.APPLY, code))
+            held.add((passage_id, coder_id, code))  # two sources of one text may code alike
+        result.applied = record_decisions_bulk(
+            conn, planned, reviewed, codebook.version, f"imported from {Path(plan.file).name}"
+        )
+        append_audit(conn, actor, "import.refi_qda", result.to_dict() | plan.to_dict())
+    return result
+
+
+def import_refi(project: Project, path: str | Path, actor: str = "workbench") -> RefiImportResult:
+    """Plan and commit in one call (for scripts and tests; the CLI prints the plan between)."""
+    return commit_refi_import(project, plan_refi_import(project, path), actor)

@@ -1,0 +1,33 @@
+"""Map character offsets in a source file onto offsets in the text the project stores.
+
+REFI-QDA positions count Unicode code points of the source file as it is (after any BOM),
+CRLF line endings included. The project stores the text with ``\\n`` line endings and in NFC
+(``decoding.normalize_text``), so a selection's offsets must be moved by the characters that
+normalisation removed before them, or every coding after the first Windows line ending would
+land a few characters early.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from bisect import bisect_left
+
+from workbench.core.decoding import normalize_text
+
+
+class OffsetMap:
+    """``source offset -> stored offset`` for one source text."""
+
+    def __init__(self, raw: str):
+        self.raw = raw
+        self.text = normalize_text(raw)
+        unix = raw.replace("\r\n", "\n").replace("\r", "\n") if "\r" in raw else raw
+        self._nfc_stable = unicodedata.is_normalized("NFC", unix)
+        # each CR of a CRLF pair disappears: offsets after it move back by one
+        self._removed = [i for i in range(len(raw) - 1) if raw[i] == "\r" and raw[i + 1] == "\n"]
+
+    def __call__(self, offset: int) -> int:
+        if self._nfc_stable:
+            return offset - bisect_left(self._removed, offset)
+        # rare (decomposed accents in the file): measure the normalised prefix itself
+        return len(normalize_text(self.raw[:offset]))

@@ -1,0 +1,370 @@
+"""Read a REFI-QDA project (``.qdpx`` zip, or a bare ``.qde`` with its sources beside it).
+
+Real exports bend the standard, so this reads what the tools write, not only what the schema
+says: the namespaces ``urn:QDA-XML:project:1.0``, ``urn:QDA-XML:codebook:1:0`` (NVivo 12 for
+Mac) and the draft ``…:0:4`` (older ATLAS.ti), or none; code groups as ``Sets`` of
+``MemberCode`` inside the code book or beside it; sources inside the zip under ``sources/``,
+next to a bare ``.qde``, or at the project's ``basePath``. Namespaces are dropped after the
+root is checked, so every element is found by its local name.
+
+The result is a plain model of what the file holds (users, the code tree, text sources with
+their selections, variables) plus the list of everything that is not text coding (pictures,
+audio, PDF regions, links, graphs, notes), which the importer reports and never drops silently.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from lxml import etree
+
+from workbench.core.decoding import detect_encoding
+from workbench.core.errors import WorkbenchError
+
+NAMESPACE_PREFIX = "urn:QDA-XML:"
+MAX_XML_BYTES = 2_000_000_000  # a zip entry that claims more is refused before reading
+
+
+class RefiError(WorkbenchError):
+    """A REFI-QDA file that cannot be read; the message names the file (and line)."""
+
+
+@dataclass
+class RefiCode:
+    guid: str
+    name: str
+    codable: bool
+    color: str | None
+    description: str
+    children: list[RefiCode] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RefiCoding:
+    code_guid: str
+    user_guid: str | None
+    created: str | None
+
+
+@dataclass
+class RefiSelection:
+    guid: str
+    start: int
+    end: int
+    codings: list[RefiCoding]
+
+
+@dataclass
+class RefiTextSource:
+    guid: str
+    name: str
+    text: str | None  # decoded, BOM removed, line endings as in the file (offsets count them)
+    selections: list[RefiSelection] = field(default_factory=list)
+    variables: dict[str, str] = field(default_factory=dict)
+    missing: str | None = None  # why the text could not be read
+
+
+@dataclass
+class RefiProject:
+    path: str
+    name: str
+    users: dict[str, str]  # guid -> name
+    codes: list[RefiCode]
+    code_groups: list[tuple[str, list[str]]]  # (set name, member code guids)
+    sources: list[RefiTextSource]
+    not_mappable: list[str]
+    default_user: str | None = None
+
+    def walk_codes(self) -> list[RefiCode]:
+        found: list[RefiCode] = []
+        stack = list(reversed(self.codes))
+        while stack:
+            code = stack.pop()
+            found.append(code)
+            stack.extend(reversed(code.children))
+        return found
+
+
+def _local(element: etree._Element) -> str:
+    return etree.QName(element).localname
+
+
+def _strip_namespaces(root: etree._Element) -> None:
+    for element in root.iter():
+        if isinstance(element.tag, str):
+            element.tag = _local(element)
+
+
+class _Files:
+    """Where a project's source files are: inside the zip, or on disk beside the ``.qde``."""
+
+    def __init__(self, path: Path, archive: zipfile.ZipFile | None, base_path: str | None):
+        self.path = path
+        self.archive = archive
+        self.base = base_path
+        self.members = {} if archive is None else {n: n for n in archive.namelist()}
+        self.by_name = {PurePosixPath(n).name: n for n in self.members}
+
+    def read(self, reference: str) -> bytes | None:
+        scheme, sep, rest = reference.partition("://")
+        target = rest if sep else reference
+        target = target.replace("\\", "/")
+        if self.archive is not None:
+            for candidate in (f"sources/{target}", target, f"Sources/{target}"):
+                if candidate in self.members:
+                    return self.archive.read(candidate)
+            name = PurePosixPath(target).name
+            if scheme.lower() == "internal" and name in self.by_name:
+                return self.archive.read(self.by_name[name])
+        folders = [self.path.parent / "sources", self.path.parent]
+        if self.base:
+            base = self.base.split("://", 1)[-1]
+            folders.insert(0, Path(base))
+        candidates = [Path(target)] if scheme.lower() == "absolute" else []
+        candidates += [folder / target for folder in folders]
+        for candidate in candidates:
+            try:
+                if candidate.is_file():
+                    return candidate.read_bytes()
+            except OSError:
+                continue
+        return None
+
+
+def decode_source(data: bytes, name: str) -> str:
+    """Text of a source file with any BOM removed: the offsets count from the first character
+    after it, and line endings are left as the file has them, since the offsets count them."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16").lstrip("\ufeff")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        encoding = detect_encoding(data, name)
+        return data.decode(encoding, errors="replace").lstrip("\ufeff")
+
+
+def read_refi(path: str | Path) -> RefiProject:
+    """Everything a REFI-QDA file holds that the workbench can use, and a list of what it can't."""
+    path = Path(path)
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                return _read_archive(path, archive)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RefiError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except zipfile.BadZipFile as exc:
+        raise RefiError(f"{path}: not a readable .qdpx zip: {exc}") from exc
+    if path.suffix.lower() == ".qdpx":
+        raise RefiError(f"{path}: not a zip file; a .qdpx is a zip holding project.qde")
+    return _read_document(path, data, None)
+
+
+def _read_archive(path: Path, archive: zipfile.ZipFile) -> RefiProject:
+    names = [n for n in archive.namelist() if n.lower().endswith(".qde")]
+    if not names:
+        raise RefiError(f"{path}: the zip holds no .qde project file")
+    name = "project.qde" if "project.qde" in names else sorted(names, key=len)[0]
+    if archive.getinfo(name).file_size > MAX_XML_BYTES:
+        raise RefiError(f"{path}: {name} is larger than 2 GB; refused")
+    return _read_document(path, archive.read(name), archive)
+
+
+def _read_document(path: Path, data: bytes, archive: zipfile.ZipFile | None) -> RefiProject:
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True
+    )
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise RefiError(f"{path}: line {exc.lineno}: not well-formed XML: {exc.msg}") from exc
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None and list(dtd.iterentities()):
+        # not expanded (no file or network is read), but text around them would be cut short
+        raise RefiError(f"{path}: declares XML entities; refused (REFI-QDA never needs them)")
+    namespace = etree.QName(root).namespace
+    if namespace is not None and not namespace.startswith(NAMESPACE_PREFIX):
+        raise RefiError(
+            f"{path}: the root element is in namespace '{namespace}', not a REFI-QDA one "
+            f"(expected urn:QDA-XML:project:1.0)"
+        )
+    if _local(root) != "Project":
+        raise RefiError(f"{path}: the root element is <{_local(root)}>, expected <Project>")
+    _strip_namespaces(root)
+    files = _Files(path, archive, root.get("basePath"))
+    not_mappable: list[str] = []
+    users = {}
+    for user in root.iterfind("Users/User"):
+        guid = _guid(user.get("guid"))
+        users[guid] = (user.get("name") or user.get("id") or f"user {guid[:8]}").strip()
+    codes = [_code(element) for element in root.iterfind("CodeBook/Codes/Code")]
+    groups: list[tuple[str, list[str]]] = []
+    for container in ("CodeBook/Sets/Set", "Sets/Set", "CodeBook/Codes/Sets/Set"):
+        for element in root.iterfind(container):
+            name = element.get("name") or "(unnamed set)"
+            members = [_guid(m.get("targetGUID")) for m in element.iterfind("MemberCode")]
+            if members:
+                groups.append((name, members))
+            others = len(element.findall("MemberSource")) + len(element.findall("MemberNote"))
+            if others:
+                not_mappable.append(
+                    f"set '{name}': {others} member sources or notes (only code groups are kept)"
+                )
+    variables = {
+        _guid(v.get("guid")): v.get("name") or "variable"
+        for v in root.iterfind("Variables/Variable")
+    }
+    sources: list[RefiTextSource] = []
+    for element in root.iterfind("Sources/*"):
+        if not isinstance(element.tag, str):
+            continue
+        kind = element.tag
+        name = element.get("name") or element.get("guid") or "(unnamed)"
+        representation = element.find("Representation")
+        if kind == "PDFSource" and representation is not None:
+            # text selections of a PDF are made in its plain-text representation: a text source
+            source = _text_source(representation, name, files, variables, not_mappable, path)
+            source.guid = _guid(element.get("guid")) or source.guid
+            source.variables = _values(element, variables) | source.variables
+            sources.append(source)
+            regions = element.findall("PDFSelection")
+            if regions:
+                codings = sum(1 for region in regions for _ in region.iter("Coding"))
+                not_mappable.append(
+                    f"source '{name}': {len(regions)} regions of PDF pages not imported "
+                    f"({codings} codings); its text selections are imported"
+                )
+            continue
+        if kind != "TextSource":
+            codings = sum(1 for _ in element.iter("Coding"))
+            what = {
+                "PictureSource": "a picture",
+                "PDFSource": "a PDF (regions of pages)",
+                "AudioSource": "audio",
+                "VideoSource": "video",
+            }.get(kind, kind)
+            not_mappable.append(
+                f"source '{name}' is {what}, not text: not imported ({codings} codings)"
+            )
+            continue
+        sources.append(_text_source(element, name, files, variables, not_mappable, path))
+    _case_variables(root, variables, sources)
+    for tag, what in (("Links/Link", "links"), ("Graphs/Graph", "graphs"), ("Notes/Note", "notes")):
+        count = len(root.findall(tag))
+        if count:
+            not_mappable.append(
+                f"{count} {what} (not imported: the workbench has no place for them)"
+            )
+    default = root.get("creatingUserGUID")
+    return RefiProject(
+        path=str(path),
+        name=root.get("name") or path.stem,
+        users=users,
+        codes=codes,
+        code_groups=groups,
+        sources=sources,
+        not_mappable=not_mappable,
+        default_user=_guid(default) if default else None,
+    )
+
+
+def _guid(value: str | None) -> str:
+    return (value or "").strip().strip("{}").lower()
+
+
+def _code(element: etree._Element) -> RefiCode:
+    description = element.findtext("Description") or ""
+    codable = (element.get("isCodable") or "true").strip().lower() not in ("false", "0")
+    return RefiCode(
+        guid=_guid(element.get("guid")),
+        name=(element.get("name") or "").strip(),
+        codable=codable,
+        color=element.get("color"),
+        description=description,
+        children=[_code(child) for child in element.iterfind("Code")],
+    )
+
+
+def _text_source(
+    element: etree._Element,
+    name: str,
+    files: _Files,
+    variables: dict[str, str],
+    not_mappable: list[str],
+    path: Path,
+) -> RefiTextSource:
+    source = RefiTextSource(guid=_guid(element.get("guid")), name=name, text=None)
+    content = element.find("PlainTextContent")
+    reference = element.get("plainTextPath")
+    if content is not None and content.text is not None:
+        source.text = content.text
+    elif reference:
+        data = files.read(reference)
+        if data is None:
+            source.missing = f"its text file '{reference}' is not in {path.name} nor beside it"
+        else:
+            source.text = decode_source(data, f"{path}: {reference}")
+    elif element.get("richTextPath"):
+        source.missing = "it has only rich text (no plainTextPath)"
+    else:
+        source.missing = "it has no text (neither PlainTextContent nor plainTextPath)"
+    for selection in element.iterfind("PlainTextSelection"):
+        try:
+            start = int(selection.get("startPosition", ""))
+            end = int(selection.get("endPosition", ""))
+        except ValueError:
+            not_mappable.append(
+                f"source '{name}': selection {selection.get('guid')} has no valid "
+                "startPosition/endPosition"
+            )
+            continue
+        user = selection.get("creatingUser")
+        codings = [
+            RefiCoding(
+                code_guid=_guid(coding.find("CodeRef").get("targetGUID")),
+                user_guid=_guid(coding.get("creatingUser") or user) or None,
+                created=coding.get("creationDateTime") or selection.get("creationDateTime"),
+            )
+            for coding in selection.iterfind("Coding")
+            if coding.find("CodeRef") is not None
+        ]
+        source.selections.append(RefiSelection(_guid(selection.get("guid")), start, end, codings))
+    whole = len(element.findall("Coding"))
+    if whole:
+        not_mappable.append(
+            f"source '{name}': {whole} codings of the whole source (not of a selection) "
+            "not imported"
+        )
+    source.variables.update(_values(element, variables))
+    return source
+
+
+def _values(element: etree._Element, variables: dict[str, str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for value in element.iterfind("VariableValue"):
+        ref = value.find("VariableRef")
+        if ref is None:
+            continue
+        name = variables.get(_guid(ref.get("targetGUID")))
+        cells = [child for child in value if child.tag != "VariableRef"]
+        if name and cells and cells[0].text is not None:
+            found[name] = cells[0].text.strip()
+    return found
+
+
+def _case_variables(
+    root: etree._Element, variables: dict[str, str], sources: list[RefiTextSource]
+) -> None:
+    """NVivo and others keep attributes on cases that name their sources: give each source
+    the values of the cases it belongs to (its own values win)."""
+    by_guid = {source.guid: source for source in sources}
+    for case in root.iterfind("Cases/Case"):
+        values = _values(case, variables)
+        for ref in case.iterfind("SourceRef"):
+            source = by_guid.get(_guid(ref.get("targetGUID")))
+            if source is not None:
+                source.variables = values | source.variables
