@@ -13,9 +13,8 @@ from sqlalchemy import Connection, func, select
 
 from workbench.core.errors import DecisionError
 from workbench.core.store import schema
+from workbench.core.store.chunks import in_chunks
 from workbench.core.turns import passage_time
-
-_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -103,8 +102,7 @@ def metadata_for(
     if external_ids is None:
         batches: Iterable[list[str] | None] = [None]
     else:
-        ids = list(external_ids)
-        batches = [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+        batches = in_chunks(external_ids)
     for batch in batches:
         query = select(m.c.external_id, m.c.field, m.c.value)
         if batch is not None:
@@ -122,9 +120,7 @@ def metadata_fields(conn: Connection) -> list[str]:
 def passages_of(conn: Connection, transcript_ids: Iterable[int]) -> Iterator[Passage]:
     """Passages of the given transcripts (by row id), in transcript and position order."""
     t, p = schema.transcripts, schema.passages
-    ids = list(transcript_ids)
-    for index in range(0, len(ids), _CHUNK):
-        batch = ids[index : index + _CHUNK]
+    for batch in in_chunks(transcript_ids):
         texts = dict(conn.execute(select(t.c.id, t.c.text).where(t.c.id.in_(batch))).all())
         names = dict(conn.execute(select(t.c.id, t.c.external_id).where(t.c.id.in_(batch))).all())
         rows = conn.execute(
@@ -169,9 +165,7 @@ def passage_ids_for_keys(conn: Connection, keys: Iterable[str]) -> dict[str, int
         external_id, position = split_passage_key(key)
         wanted.setdefault(external_id, set()).add(position)
     found: dict[str, int] = {}
-    names = list(wanted)
-    for index in range(0, len(names), _CHUNK):
-        batch = names[index : index + _CHUNK]
+    for batch in in_chunks(wanted):
         rows = conn.execute(
             select(t.c.external_id, p.c.position, p.c.id)
             .join(p, p.c.transcript_id == t.c.id)
@@ -186,13 +180,12 @@ def passage_ids_for_keys(conn: Connection, keys: Iterable[str]) -> dict[str, int
 def passage_keys_for_ids(conn: Connection, passage_ids: Iterable[int]) -> dict[int, str]:
     """Public ids (``work_0001#7``) of passage rows."""
     p, t = schema.passages, schema.transcripts
-    ids = list(passage_ids)
     keys: dict[int, str] = {}
-    for start in range(0, len(ids), _CHUNK):
+    for batch in in_chunks(passage_ids):
         rows = conn.execute(
             select(p.c.id, t.c.external_id, p.c.position)
             .join(t, t.c.id == p.c.transcript_id)
-            .where(p.c.id.in_(ids[start : start + _CHUNK]))
+            .where(p.c.id.in_(batch))
         )
         keys.update({pid: passage_key(external_id, pos) for pid, external_id, pos in rows})
     return keys

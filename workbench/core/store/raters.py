@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, select
 
 from workbench.core.store import schema
-
-_CHUNK = 500
+from workbench.core.store.chunks import in_chunks
 
 
 @dataclass
@@ -34,8 +33,7 @@ class Ratings:
 def _chunks(ids: Sequence[int] | None) -> list[list[int] | None]:
     if ids is None:
         return [None]
-    ids = list(ids)
-    return [ids[start : start + _CHUNK] for start in range(0, len(ids), _CHUNK)]
+    return list(in_chunks(ids))
 
 
 def coder_kinds(conn: Connection) -> dict[str, str]:
