@@ -189,3 +189,47 @@ def passage_keys_for_ids(conn: Connection, passage_ids: Iterable[int]) -> dict[i
         )
         keys.update({pid: passage_key(external_id, pos) for pid, external_id, pos in rows})
     return keys
+
+
+def transcript_row_ids(conn: Connection) -> list[int]:
+    """Every transcript's row id, in import order (what ``passages_of`` takes)."""
+    t = schema.transcripts
+    return list(conn.execute(select(t.c.id).order_by(t.c.id)).scalars())
+
+
+def passages_to_code(conn: Connection) -> list[tuple[int, int, str]]:
+    """``(passage row id, position, transcript id)`` of every passage to code (not interviewer
+    turns): the units a reliability sample is drawn from."""
+    p, t = schema.passages, schema.transcripts
+    rows = conn.execute(
+        select(p.c.id, p.c.position, t.c.external_id)
+        .join(t, t.c.id == p.c.transcript_id)
+        .where(p.c.coded.is_(True))
+    )
+    return [(pid, position, external_id) for pid, position, external_id in rows]
+
+
+def passage_transcripts(conn: Connection) -> dict[int, str]:
+    """``{passage row id: transcript id}`` for every passage: whose interview a passage is."""
+    p, t = schema.passages, schema.transcripts
+    return dict(
+        conn.execute(select(p.c.id, t.c.external_id).join(t, t.c.id == p.c.transcript_id)).all()
+    )
+
+
+def transcript_rows_of_passages(conn: Connection, passage_ids: Iterable[int]) -> set[int]:
+    """Row ids of the transcripts these passages belong to (to read just those with
+    ``passages_of``)."""
+    p = schema.passages
+    found: set[int] = set()
+    for batch in in_chunks(passage_ids):
+        found.update(conn.execute(select(p.c.transcript_id).where(p.c.id.in_(batch))).scalars())
+    return found
+
+
+def metadata_values(conn: Connection, field_name: str) -> dict[str, str]:
+    """``{transcript id: value}`` of one metadata field (transcripts without it left out)."""
+    m = schema.transcript_metadata
+    return dict(
+        conn.execute(select(m.c.external_id, m.c.value).where(m.c.field == field_name)).all()
+    )
