@@ -1,7 +1,8 @@
-"""The headless core must run without Qt: the CLI, the tests and servers depend on it."""
+"""Layers are checked, not promised: the headless core runs without Qt, and only the store speaks SQL."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -50,3 +51,59 @@ def test_no_qt_import_outside_gui():
             if stripped.startswith(("import PySide6", "from PySide6")):
                 offenders.append(str(path))
     assert offenders == []
+
+
+# Modules outside workbench/core/store/ that still speak SQL, pending their move behind named
+# store queries (issue 11). The list may only shrink: an entry that no longer imports SQL fails
+# the test below until it is removed here, and a new offender fails it until it is fixed.
+SQL_PENDING = {
+    "workbench/cli.py",  # the CLI package split is moving it
+    "workbench/core/exchange.py",  # the spreadsheet round trip, being renamed and split
+    "workbench/suggest/batches.py",
+    "workbench/suggest/cli_support.py",
+    "workbench/suggest/learning.py",
+    "workbench/suggest/runner.py",  # re-implements store/privacy.py's local-only rule
+}
+SQL_MODULES = ("sqlalchemy", "sqlite3", "workbench.core.store.schema")
+
+
+def _speaks_sql(path: Path) -> bool:
+    """Whether a module imports a database library or the store's table definitions."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        if any(name == m or name.startswith(m + ".") for name in names for m in SQL_MODULES):
+            return True
+    return False
+
+
+def test_only_the_store_speaks_sql():
+    store = PACKAGE / "core" / "store"
+    speaking = {
+        path.relative_to(PACKAGE.parent).as_posix()
+        for path in PACKAGE.rglob("*.py")
+        if store not in path.parents and _speaks_sql(path)
+    }
+    assert speaking - SQL_PENDING == set(), "SQL outside workbench/core/store/"
+    assert SQL_PENDING - speaking == set(), "no longer speaks SQL: remove it from SQL_PENDING"
+
+
+def test_sql_check_sees_every_form_of_import(tmp_path):
+    forms = {
+        "import sqlite3\n": True,
+        "from sqlalchemy import select\n": True,
+        "import sqlalchemy.exc as exc\n": True,
+        "from workbench.core.store import schema\n": True,
+        "def f():\n    from sqlalchemy import func\n": True,
+        "from workbench.core.store import Project, Connection\n": False,
+        "from workbench.core.store.queries import passages_of\n": False,
+    }
+    for index, (source, expected) in enumerate(forms.items()):
+        path = tmp_path / f"m{index}.py"
+        path.write_text(source, encoding="utf-8")
+        assert _speaks_sql(path) is expected, source

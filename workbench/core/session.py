@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, select
-
-from workbench.core.clock import utc_now
 from workbench.core.errors import DecisionError
-from workbench.core.store import Project, schema
+from workbench.core.store import Connection, Project
 from workbench.core.store.audit import append_audit
+from workbench.core.store.coder_state import (
+    coder_states,
+    other_humans_codes,
+    rejected_suggestion_ids,
+)
 from workbench.core.store.coding import (
     CoderKind,
     CodingState,
@@ -27,6 +29,7 @@ from workbench.core.store.coding import (
     find_coder,
     record_decision,
 )
+from workbench.core.store.memos import memos_of_coder, write_memo
 
 # Coder ids start at 1, so this one matches no row: a read-only look by a coder the project has
 # never seen shows no decisions as its own.
@@ -257,111 +260,26 @@ class CodingSession:
 
     def states(self, passage_ids: Iterable[int]) -> dict[int, CodingState]:
         """This coder's state on each passage (reviewed, codes)."""
-        ids = list(passage_ids)
-        codes: dict[int, set[str]] = {pid: set() for pid in ids}
-        reviewed: set[int] = set()
         with self.project.reading() as conn:
-            for start in range(0, len(ids), 500):
-                batch = ids[start : start + 500]
-                for pid, code in conn.execute(
-                    select(schema.codings.c.passage_id, schema.codings.c.code_id).where(
-                        schema.codings.c.coder_id == self.coder_id,
-                        schema.codings.c.passage_id.in_(batch),
-                    )
-                ):
-                    codes[pid].add(code)
-                reviewed.update(
-                    conn.execute(
-                        select(schema.reviews.c.passage_id).where(
-                            schema.reviews.c.coder_id == self.coder_id,
-                            schema.reviews.c.passage_id.in_(batch),
-                        )
-                    ).scalars()
-                )
-        return {pid: CodingState(pid in reviewed, frozenset(codes[pid])) for pid in ids}
+            return coder_states(conn, self.coder_id, passage_ids)
 
     def rejected_suggestions(self, passage_ids: Iterable[int]) -> set[int]:
         """Suggestion ids this coder rejected (and did not undo) on these passages."""
-        d = schema.decisions
-        ids = list(passage_ids)
-        rejected: set[int] = set()
         with self.project.reading() as conn:
-            for start in range(0, len(ids), 500):
-                batch = ids[start : start + 500]
-                rows = conn.execute(
-                    select(d.c.id, d.c.suggestion_id).where(
-                        d.c.coder_id == self.coder_id,
-                        d.c.passage_id.in_(batch),
-                        d.c.action == DecisionAction.REJECT.value,
-                    )
-                ).all()
-                if not rows:
-                    continue
-                reverted = set(
-                    conn.execute(
-                        select(d.c.reverts_id).where(d.c.reverts_id.in_([row.id for row in rows]))
-                    ).scalars()
-                )
-                rejected.update(row.suggestion_id for row in rows if row.id not in reverted)
-        return rejected
+            return rejected_suggestion_ids(conn, self.coder_id, passage_ids)
 
     def others_codes(self, passage_ids: Iterable[int]) -> dict[int, dict[str, set[str]]]:
         """Other human coders' codes per passage (shown only when blind coding is off)."""
-        c, coders = schema.codings, schema.coders
-        ids = list(passage_ids)
-        found: dict[int, dict[str, set[str]]] = {}
         with self.project.reading() as conn:
-            for start in range(0, len(ids), 500):
-                rows = conn.execute(
-                    select(c.c.passage_id, coders.c.name, c.c.code_id)
-                    .join(coders, coders.c.id == c.c.coder_id)
-                    .where(
-                        c.c.passage_id.in_(ids[start : start + 500]),
-                        c.c.coder_id != self.coder_id,
-                        coders.c.kind == CoderKind.HUMAN.value,
-                    )
-                )
-                for pid, name, code in rows:
-                    found.setdefault(pid, {}).setdefault(name, set()).add(code)
-        return found
+            return other_humans_codes(conn, self.coder_id, passage_ids)
 
     def save_memo(self, passage_id: int, text: str) -> None:
         """Create, replace or (with empty text) clear this coder's memo on a passage."""
-        m = schema.memos
-        now = utc_now()
         with self.project.transaction() as conn:
-            existing = conn.execute(
-                select(m.c.id).where(m.c.passage_id == passage_id, m.c.coder_id == self.coder_id)
-            ).scalar_one_or_none()
-            if existing is None and text.strip():
-                conn.execute(
-                    m.insert().values(
-                        passage_id=passage_id,
-                        coder_id=self.coder_id,
-                        text=text,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-            elif existing is not None and text.strip():
-                conn.execute(m.update().where(m.c.id == existing).values(text=text, updated_at=now))
-            elif existing is not None:
-                conn.execute(m.delete().where(m.c.id == existing))
+            write_memo(conn, passage_id, self.coder_id, text)
             append_audit(conn, self.coder, "memo.save", {"passage": passage_id, "chars": len(text)})
         self._changed(passage_id)
 
     def memos(self, passage_ids: Iterable[int]) -> dict[int, str]:
-        m = schema.memos
-        ids = list(passage_ids)
-        found: dict[int, str] = {}
         with self.project.reading() as conn:
-            for start in range(0, len(ids), 500):
-                found.update(
-                    conn.execute(
-                        select(m.c.passage_id, m.c.text).where(
-                            m.c.coder_id == self.coder_id,
-                            m.c.passage_id.in_(ids[start : start + 500]),
-                        )
-                    ).all()
-                )
-        return found
+            return memos_of_coder(conn, self.coder_id, passage_ids)

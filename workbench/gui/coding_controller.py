@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QListView, QWidget
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.session import CodingSession
-from workbench.core.store import schema
+from workbench.core.store.coder_state import code_counts_of_coder
 from workbench.core.tasks import CancelToken, Progress
 from workbench.gui.dialogs.code_picker import CodePickerDialog
 from workbench.gui.dialogs.text_dialogs import MemoDialog
@@ -320,17 +320,8 @@ class CodingController(QObject):
         self.decision_made.emit(passage_id)
 
     def refresh_counts(self) -> None:
-        from sqlalchemy import func, select
-
-        c = schema.codings
         with self.session.project.reading() as conn:
-            counts = dict(
-                conn.execute(
-                    select(c.c.code_id, func.count())
-                    .where(c.c.coder_id == self.session.coder_id)
-                    .group_by(c.c.code_id)
-                ).all()
-            )
+            counts = code_counts_of_coder(conn, self.session.coder_id)
         self.codebook_model.set_counts(counts)
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import func, select
-
 from workbench.core.agreement.adjudication import find_disagreements
 from workbench.core.agreement.compute import code_metric, coder_pairs, method_statement, set_alpha
 from workbench.core.agreement.data import project_data
@@ -15,8 +13,13 @@ from workbench.core.agreement.raters import choose_raters
 from workbench.core.agreement.sampling import sampling_history
 from workbench.core.agreement.strata import agreement_by
 from workbench.core.agreement.tree import agreement_by_level, tree_depth
-from workbench.core.store import Project, schema
-from workbench.core.store.queries import passage_ids_for_keys, passages_of
+from workbench.core.store import Project
+from workbench.core.store.decision_log import activity_by_coder, suggestion_counts_by_engine
+from workbench.core.store.queries import (
+    passage_ids_for_keys,
+    passages_of,
+    transcript_rows_of_passages,
+)
 from workbench.reports.model import BarChart, Heatmap, Report, Table, Text
 
 Progress = Callable[[int, int, str], None]
@@ -352,12 +355,8 @@ def _disagreement_examples(
             transcripts[pid] = key
         texts = {}
         if ids:
-            tids = conn.execute(
-                select(schema.passages.c.transcript_id)
-                .where(schema.passages.c.id.in_(list(ids.values())))
-                .distinct()
-            ).scalars()
-            texts = {p.key: p.text for p in passages_of(conn, list(tids)) if p.key in ids}
+            tids = transcript_rows_of_passages(conn, ids.values())
+            texts = {p.key: p.text for p in passages_of(conn, sorted(tids)) if p.key in ids}
     for item in items[:limit]:
         text = texts.get(item.unit, "")
         rows.append(
@@ -376,43 +375,10 @@ def _disagreement_examples(
 
 def _audit(project: Project) -> Table:
     """Who coded what, when, and with which suggestions shown."""
-    d, coders = schema.decisions, schema.coders
     with project.reading() as conn:
-        rows = conn.execute(
-            select(
-                coders.c.name,
-                coders.c.kind,
-                func.count(d.c.id),
-                func.count(func.distinct(d.c.passage_id)),
-                func.sum((d.c.suggestion_id.is_not(None)).cast(schema.Integer)),
-                func.sum((d.c.action == "reject").cast(schema.Integer)),
-                func.sum((d.c.action == "revert").cast(schema.Integer)),
-                func.min(d.c.created_at),
-                func.max(d.c.created_at),
-            )
-            .join(d, d.c.coder_id == coders.c.id)
-            .group_by(coders.c.name, coders.c.kind)
-            .order_by(coders.c.name)
-        ).all()
-        engines = conn.execute(
-            select(schema.suggestions.c.engine, schema.suggestions.c.model, func.count()).group_by(
-                schema.suggestions.c.engine, schema.suggestions.c.model
-            )
-        ).all()
-    table_rows = [
-        [
-            name,
-            kind,
-            n,
-            passages,
-            int(answered or 0),
-            int(rejected or 0),
-            int(undone or 0),
-            str(first)[:19],
-            str(last)[:19],
-        ]
-        for name, kind, n, passages, answered, rejected, undone, first, last in rows
-    ]
+        rows = activity_by_coder(conn)
+        engines = suggestion_counts_by_engine(conn)
+    table_rows = [[*row[:7], str(row.first)[:19], str(row.last)[:19]] for row in rows]
     shown = (
         "; ".join(f"{engine}/{model}: {count} suggestions" for engine, model, count in engines)
         or "no suggestions"

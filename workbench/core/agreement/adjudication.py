@@ -10,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select
 
 from workbench.core.agreement.data import CodedData
 from workbench.core.errors import DecisionError
-from workbench.core.store import Project, schema
+from workbench.core.store import Project
 from workbench.core.store.audit import append_audit
 from workbench.core.store.coding import (
     CoderKind,
@@ -23,6 +22,7 @@ from workbench.core.store.coding import (
     ensure_coder,
     record_decision,
 )
+from workbench.core.store.memos import memos_by_coder_name
 from workbench.core.store.queries import passage_ids_for_keys
 
 CONSENSUS = "consensus"
@@ -79,21 +79,11 @@ def find_disagreements(
 
 def memos_for(project: Project, passage_keys: list[str]) -> dict[str, dict[str, str]]:
     """Every coder's memo on these passages: ``{passage key: {coder: memo}}``."""
-    m, coders = schema.memos, schema.coders
-    found: dict[str, dict[str, str]] = {}
     with project.reading() as conn:
         ids = passage_ids_for_keys(conn, passage_keys)
         key_of = {pid: key for key, pid in ids.items()}
-        if not key_of:
-            return found
-        rows = conn.execute(
-            select(m.c.passage_id, coders.c.name, m.c.text)
-            .join(coders, coders.c.id == m.c.coder_id)
-            .where(m.c.passage_id.in_(list(key_of)))
-        )
-        for passage_id, coder, text in rows:
-            found.setdefault(key_of[passage_id], {})[coder] = text
-    return found
+        memos = memos_by_coder_name(conn, key_of)
+    return {key_of[passage_id]: by_coder for passage_id, by_coder in memos.items()}
 
 
 def adjudicate(project: Project, passage_key: str, codes: set[str], lead: str, reason: str) -> None:

@@ -8,18 +8,17 @@ groups are not left out; the draw is seeded so a lead can reproduce it.
 from __future__ import annotations
 
 import csv
-import json
 import math
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import select
 
 from workbench.core.safe_output import atomic_output, neutralise_row
-from workbench.core.store import Project, schema
-from workbench.core.store.audit import append_audit
-from workbench.core.store.queries import passage_key
+from workbench.core.store import Project
+from workbench.core.store.audit import append_audit, audit_events
+from workbench.core.store.queries import metadata_values, passage_key, passages_to_code
+from workbench.core.store.raters import passages_reviewed_by
 
 Z95 = 1.959963984540054
 
@@ -44,31 +43,10 @@ def stratified_sample(
     exclude_reviewed_by: str | None = None,
 ) -> dict[str, list[str]]:
     """Passage keys per stratum (metadata value, or "all"), proportional to stratum size."""
-    p, t, m = schema.passages, schema.transcripts, schema.transcript_metadata
     with project.reading() as conn:
-        rows = conn.execute(
-            select(p.c.id, p.c.position, t.c.external_id)
-            .join(t, t.c.id == p.c.transcript_id)
-            .where(p.c.coded.is_(True))
-        ).all()
-        strata_of: dict[str, str] = {}
-        if by:
-            strata_of = dict(
-                conn.execute(select(m.c.external_id, m.c.value).where(m.c.field == by)).all()
-            )
-        excluded: set[int] = set()
-        if exclude_reviewed_by:
-            coder = conn.execute(
-                select(schema.coders.c.id).where(schema.coders.c.name == exclude_reviewed_by)
-            ).scalar()
-            if coder is not None:
-                excluded = set(
-                    conn.execute(
-                        select(schema.reviews.c.passage_id).where(
-                            schema.reviews.c.coder_id == coder
-                        )
-                    ).scalars()
-                )
+        rows = passages_to_code(conn)
+        strata_of = metadata_values(conn, by) if by else {}
+        excluded = passages_reviewed_by(conn, exclude_reviewed_by) if exclude_reviewed_by else set()
     strata: dict[str, list[str]] = defaultdict(list)
     for passage_id, position, external_id in rows:
         if passage_id not in excluded:
@@ -109,12 +87,9 @@ def stratified_sample(
 
 def sampling_history(project: Project) -> list[dict[str, object]]:
     """Every sample drawn in this project, oldest first (from the audit log)."""
-    a = schema.audit_log
     with project.reading() as conn:
-        rows = conn.execute(
-            select(a.c.at, a.c.detail).where(a.c.action == "sample.draw").order_by(a.c.id)
-        ).all()
-    return [{"at": str(at)[:19], **json.loads(detail)} for at, detail in rows]
+        events = audit_events(conn, "sample.draw")
+    return [{"at": str(at)[:19], **detail} for at, detail in events]
 
 
 def write_sample_csv(sample: dict[str, list[str]], by: str | None, path: str | Path) -> int:

@@ -4,37 +4,25 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import select
-
-from workbench.core.store import Project, schema
+from workbench.core.store import Project
 from workbench.core.store.coding import CoderKind
-from workbench.core.store.queries import passages_of
+from workbench.core.store.queries import passages_of, transcript_rows_of_passages
+from workbench.core.store.raters import coder_ids_of_kinds, codings_of_code
 
 
 def exemplars(
     project: Project, code: str, limit: int = 3, max_chars: int = 400
 ) -> list[tuple[str, str]]:
     """``(passage id, quote)``: passages most coders agreed on, readable length first."""
-    c, coders, p = schema.codings, schema.coders, schema.passages
     with project.reading() as conn:
-        humans = set(
-            conn.execute(
-                select(coders.c.id).where(
-                    coders.c.kind.in_([CoderKind.HUMAN.value, CoderKind.CONSENSUS.value])
-                )
-            ).scalars()
-        )
+        humans = coder_ids_of_kinds(conn, [CoderKind.HUMAN.value, CoderKind.CONSENSUS.value])
         votes: dict[int, int] = defaultdict(int)
-        for pid, coder in conn.execute(
-            select(c.c.passage_id, c.c.coder_id).where(c.c.code_id == code)
-        ):
+        for pid, coder in codings_of_code(conn, code):
             if coder in humans:
                 votes[pid] += 1
         if not votes:
             return []
-        transcripts = set(
-            conn.execute(select(p.c.transcript_id).where(p.c.id.in_(list(votes)))).scalars()
-        )
+        transcripts = transcript_rows_of_passages(conn, votes)
         passages = [
             passage for passage in passages_of(conn, sorted(transcripts)) if passage.id in votes
         ]

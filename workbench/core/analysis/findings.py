@@ -16,11 +16,16 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
-from sqlalchemy import select
 
 from workbench.core.codebook import Codebook
-from workbench.core.store import Project, schema
+from workbench.core.store import Project
 from workbench.core.store.coding import CoderKind
+from workbench.core.store.queries import metadata_for, passage_transcripts
+from workbench.core.store.raters import (
+    coders_by_id,
+    codes_by_passage_and_coder,
+    reviewers_by_passage,
+)
 
 Z95 = 1.959963984540054
 SMALL_GROUP = 30
@@ -98,33 +103,12 @@ def coded_participants(project: Project, source: str = "auto") -> CodedParticipa
     """Participants and their codes from the chosen decisions (see the module docstring)."""
     codebook = project.codebook
     assert codebook is not None
-    c, coders, p, t, r = (
-        schema.codings,
-        schema.coders,
-        schema.passages,
-        schema.transcripts,
-        schema.reviews,
-    )
     with project.reading() as conn:
-        kinds = {
-            row.id: (row.name, row.kind)
-            for row in conn.execute(select(coders.c.id, coders.c.name, coders.c.kind))
-        }
-        owner = dict(
-            conn.execute(select(p.c.id, t.c.external_id).join(t, t.c.id == p.c.transcript_id)).all()
-        )
-        reviewed: dict[int, set[int]] = defaultdict(set)
-        for pid, coder in conn.execute(select(r.c.passage_id, r.c.coder_id)):
-            reviewed[pid].add(coder)
-        applied: dict[tuple[int, int], set[str]] = defaultdict(set)
-        for pid, coder, code in conn.execute(select(c.c.passage_id, c.c.coder_id, c.c.code_id)):
-            applied[(pid, coder)].add(code)
-        meta: dict[str, dict[str, str]] = defaultdict(dict)
-        m = schema.transcript_metadata
-        for external_id, field, value in conn.execute(
-            select(m.c.external_id, m.c.field, m.c.value)
-        ):
-            meta[external_id][field] = value
+        kinds = coders_by_id(conn)
+        owner = passage_transcripts(conn)
+        reviewed = reviewers_by_passage(conn)
+        applied = codes_by_passage_and_coder(conn)
+        meta = metadata_for(conn)
     passage_sets: dict[int, set[str]] = {}
     decided_by = {"consensus": 0, "rule": 0, "none": 0}
     for pid, who in reviewed.items():

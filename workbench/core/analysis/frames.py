@@ -3,33 +3,22 @@
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import select
 
-from workbench.core.store import Project, schema
-from workbench.core.store.queries import passage_key, passages_of
+from workbench.core.store import Project
+from workbench.core.store.decision_log import current_codings, decision_log
+from workbench.core.store.queries import metadata_for, passage_key, passages_of, transcript_row_ids
 
 
 def passages_frame(project: Project) -> pd.DataFrame:
     with project.reading() as conn:
-        ids = list(
-            conn.execute(
-                select(schema.transcripts.c.id).order_by(schema.transcripts.c.id)
-            ).scalars()
-        )
-        rows = [p.__dict__ for p in passages_of(conn, ids)]
+        rows = [p.__dict__ for p in passages_of(conn, transcript_row_ids(conn))]
     return pd.DataFrame(rows).rename(columns={"id": "passage_row", "key": "passage_id"})
 
 
 def codings_frame(project: Project) -> pd.DataFrame:
     """One row per code a coder has applied to a passage (the current state)."""
-    c, coders, p, t = schema.codings, schema.coders, schema.passages, schema.transcripts
     with project.reading() as conn:
-        rows = conn.execute(
-            select(t.c.external_id, p.c.position, coders.c.name, coders.c.kind, c.c.code_id)
-            .join(p, p.c.id == c.c.passage_id)
-            .join(t, t.c.id == p.c.transcript_id)
-            .join(coders, coders.c.id == c.c.coder_id)
-        ).all()
+        rows = current_codings(conn)
     return pd.DataFrame(
         [
             {
@@ -47,26 +36,8 @@ def codings_frame(project: Project) -> pd.DataFrame:
 
 def decisions_frame(project: Project) -> pd.DataFrame:
     """The whole decision log: who did what, when, answering which suggestion."""
-    d, coders, p, t = schema.decisions, schema.coders, schema.passages, schema.transcripts
     with project.reading() as conn:
-        rows = conn.execute(
-            select(
-                d.c.id,
-                t.c.external_id,
-                p.c.position,
-                coders.c.name,
-                d.c.action,
-                d.c.code_id,
-                d.c.suggestion_id,
-                d.c.reverts_id,
-                d.c.reason,
-                d.c.created_at,
-            )
-            .join(p, p.c.id == d.c.passage_id)
-            .join(t, t.c.id == p.c.transcript_id)
-            .join(coders, coders.c.id == d.c.coder_id)
-            .order_by(d.c.id)
-        ).all()
+        rows = decision_log(conn)
     columns = [
         "decision_id",
         "passage_id",
@@ -85,9 +56,12 @@ def decisions_frame(project: Project) -> pd.DataFrame:
 
 
 def metadata_frame(project: Project) -> pd.DataFrame:
-    m = schema.transcript_metadata
     with project.reading() as conn:
-        rows = conn.execute(select(m.c.external_id, m.c.field, m.c.value)).all()
+        rows = [
+            (external_id, field, value)
+            for external_id, fields in metadata_for(conn).items()
+            for field, value in fields.items()
+        ]
     frame = pd.DataFrame(rows, columns=["transcript_id", "field", "value"])
     if frame.empty:
         return pd.DataFrame(columns=["transcript_id"])

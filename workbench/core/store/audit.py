@@ -1,10 +1,12 @@
-"""The append-only audit log: who did what to the project, and when."""
+"""The append-only audit log: who did what to the project, and when; written and read here."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from workbench.core.clock import utc_now
 from workbench.core.store import schema
@@ -34,3 +36,10 @@ def append_audit(
         append_chained(conn, schema.audit_log, [row])
     else:
         conn.execute(schema.audit_log.insert().values(**row))
+
+
+def audit_events(conn: Connection, action: str) -> list[tuple[datetime, dict[str, Any]]]:
+    """``(when, detail)`` of every logged event of this action, oldest first."""
+    a = schema.audit_log
+    rows = conn.execute(select(a.c.at, a.c.detail).where(a.c.action == action).order_by(a.c.id))
+    return [(at, json.loads(detail)) for at, detail in rows]

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, exists, func, select
 
 from workbench.core.clock import utc_now
 from workbench.core.store import schema
+from workbench.core.store.chunks import in_chunks
 from workbench.core.store.queries import passage_key
 
 
@@ -75,8 +76,7 @@ def codes_on(conn: Connection, pairs: Iterable[tuple[int, int]]) -> dict[tuple[i
         return found
     c = schema.codings
     passages = sorted({p for p, _ in wanted})
-    for start in range(0, len(passages), 500):
-        chunk = passages[start : start + 500]
+    for chunk in in_chunks(passages):
         for passage, coder, code in conn.execute(
             select(c.c.passage_id, c.c.coder_id, c.c.code_id).where(c.c.passage_id.in_(chunk))
         ):

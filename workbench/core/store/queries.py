@@ -13,9 +13,8 @@ from sqlalchemy import Connection, func, select
 
 from workbench.core.errors import DecisionError
 from workbench.core.store import schema
+from workbench.core.store.chunks import in_chunks
 from workbench.core.turns import passage_time
-
-_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -103,8 +102,7 @@ def metadata_for(
     if external_ids is None:
         batches: Iterable[list[str] | None] = [None]
     else:
-        ids = list(external_ids)
-        batches = [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+        batches = in_chunks(external_ids)
     for batch in batches:
         query = select(m.c.external_id, m.c.field, m.c.value)
         if batch is not None:
@@ -122,9 +120,7 @@ def metadata_fields(conn: Connection) -> list[str]:
 def passages_of(conn: Connection, transcript_ids: Iterable[int]) -> Iterator[Passage]:
     """Passages of the given transcripts (by row id), in transcript and position order."""
     t, p = schema.transcripts, schema.passages
-    ids = list(transcript_ids)
-    for index in range(0, len(ids), _CHUNK):
-        batch = ids[index : index + _CHUNK]
+    for batch in in_chunks(transcript_ids):
         texts = dict(conn.execute(select(t.c.id, t.c.text).where(t.c.id.in_(batch))).all())
         names = dict(conn.execute(select(t.c.id, t.c.external_id).where(t.c.id.in_(batch))).all())
         rows = conn.execute(
@@ -169,9 +165,7 @@ def passage_ids_for_keys(conn: Connection, keys: Iterable[str]) -> dict[str, int
         external_id, position = split_passage_key(key)
         wanted.setdefault(external_id, set()).add(position)
     found: dict[str, int] = {}
-    names = list(wanted)
-    for index in range(0, len(names), _CHUNK):
-        batch = names[index : index + _CHUNK]
+    for batch in in_chunks(wanted):
         rows = conn.execute(
             select(t.c.external_id, p.c.position, p.c.id)
             .join(p, p.c.transcript_id == t.c.id)
@@ -186,13 +180,56 @@ def passage_ids_for_keys(conn: Connection, keys: Iterable[str]) -> dict[str, int
 def passage_keys_for_ids(conn: Connection, passage_ids: Iterable[int]) -> dict[int, str]:
     """Public ids (``work_0001#7``) of passage rows."""
     p, t = schema.passages, schema.transcripts
-    ids = list(passage_ids)
     keys: dict[int, str] = {}
-    for start in range(0, len(ids), _CHUNK):
+    for batch in in_chunks(passage_ids):
         rows = conn.execute(
             select(p.c.id, t.c.external_id, p.c.position)
             .join(t, t.c.id == p.c.transcript_id)
-            .where(p.c.id.in_(ids[start : start + _CHUNK]))
+            .where(p.c.id.in_(batch))
         )
         keys.update({pid: passage_key(external_id, pos) for pid, external_id, pos in rows})
     return keys
+
+
+def transcript_row_ids(conn: Connection) -> list[int]:
+    """Every transcript's row id, in import order (what ``passages_of`` takes)."""
+    t = schema.transcripts
+    return list(conn.execute(select(t.c.id).order_by(t.c.id)).scalars())
+
+
+def passages_to_code(conn: Connection) -> list[tuple[int, int, str]]:
+    """``(passage row id, position, transcript id)`` of every passage to code (not interviewer
+    turns): the units a reliability sample is drawn from."""
+    p, t = schema.passages, schema.transcripts
+    rows = conn.execute(
+        select(p.c.id, p.c.position, t.c.external_id)
+        .join(t, t.c.id == p.c.transcript_id)
+        .where(p.c.coded.is_(True))
+    )
+    return [(pid, position, external_id) for pid, position, external_id in rows]
+
+
+def passage_transcripts(conn: Connection) -> dict[int, str]:
+    """``{passage row id: transcript id}`` for every passage: whose interview a passage is."""
+    p, t = schema.passages, schema.transcripts
+    return dict(
+        conn.execute(select(p.c.id, t.c.external_id).join(t, t.c.id == p.c.transcript_id)).all()
+    )
+
+
+def transcript_rows_of_passages(conn: Connection, passage_ids: Iterable[int]) -> set[int]:
+    """Row ids of the transcripts these passages belong to (to read just those with
+    ``passages_of``)."""
+    p = schema.passages
+    found: set[int] = set()
+    for batch in in_chunks(passage_ids):
+        found.update(conn.execute(select(p.c.transcript_id).where(p.c.id.in_(batch))).scalars())
+    return found
+
+
+def metadata_values(conn: Connection, field_name: str) -> dict[str, str]:
+    """``{transcript id: value}`` of one metadata field (transcripts without it left out)."""
+    m = schema.transcript_metadata
+    return dict(
+        conn.execute(select(m.c.external_id, m.c.value).where(m.c.field == field_name)).all()
+    )

@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, select
 
 from workbench.core.store import schema
-
-_CHUNK = 500
+from workbench.core.store.chunks import in_chunks
 
 
 @dataclass
@@ -34,8 +33,7 @@ class Ratings:
 def _chunks(ids: Sequence[int] | None) -> list[list[int] | None]:
     if ids is None:
         return [None]
-    ids = list(ids)
-    return [ids[start : start + _CHUNK] for start in range(0, len(ids), _CHUNK)]
+    return list(in_chunks(ids))
 
 
 def coder_kinds(conn: Connection) -> dict[str, str]:
@@ -138,3 +136,54 @@ def passage_field_values(
             query = query.where(p.c.id.in_(chunk))
         values.update(conn.execute(query).all())
     return values
+
+
+def coders_by_id(conn: Connection) -> dict[int, tuple[str, str]]:
+    """``{coder row id: (name, kind)}`` for every coder."""
+    c = schema.coders
+    return {
+        row.id: (row.name, row.kind) for row in conn.execute(select(c.c.id, c.c.name, c.c.kind))
+    }
+
+
+def coder_ids_of_kinds(conn: Connection, kinds: Sequence[str]) -> set[int]:
+    """Row ids of the coders of these kinds (e.g. humans and the consensus)."""
+    c = schema.coders
+    return set(conn.execute(select(c.c.id).where(c.c.kind.in_(list(kinds)))).scalars())
+
+
+def reviewers_by_passage(conn: Connection) -> dict[int, set[int]]:
+    """``{passage row id: coder row ids}`` of every coder who reviewed it, engines included."""
+    r = schema.reviews
+    found: dict[int, set[int]] = defaultdict(set)
+    for passage_id, coder_id in conn.execute(select(r.c.passage_id, r.c.coder_id)):
+        found[passage_id].add(coder_id)
+    return dict(found)
+
+
+def codes_by_passage_and_coder(conn: Connection) -> dict[tuple[int, int], set[str]]:
+    """``{(passage row id, coder row id): codes}`` applied now, every coder."""
+    k = schema.codings
+    found: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for passage_id, coder_id, code in conn.execute(
+        select(k.c.passage_id, k.c.coder_id, k.c.code_id)
+    ):
+        found[(passage_id, coder_id)].add(code)
+    return dict(found)
+
+
+def codings_of_code(conn: Connection, code: str) -> list[tuple[int, int]]:
+    """``(passage row id, coder row id)`` of every current coding with this code."""
+    k = schema.codings
+    rows = conn.execute(select(k.c.passage_id, k.c.coder_id).where(k.c.code_id == code))
+    return [(passage_id, coder_id) for passage_id, coder_id in rows]
+
+
+def passages_reviewed_by(conn: Connection, coder_name: str) -> set[int]:
+    """Row ids of the passages coder ``coder_name`` reviewed (none for an unknown coder)."""
+    c, r = schema.coders, schema.reviews
+    return set(
+        conn.execute(
+            select(r.c.passage_id).join(c, c.c.id == r.c.coder_id).where(c.c.name == coder_name)
+        ).scalars()
+    )

@@ -20,12 +20,11 @@ from workbench.core.errors import ProjectError
 from workbench.core.speaker_labels import Role
 from workbench.core.store import schema
 from workbench.core.store.audit import append_audit
+from workbench.core.store.chunks import in_chunks
 from workbench.core.store.queries import passage_key
 
 if TYPE_CHECKING:
     from workbench.core.store.project import Project, ProjectSettings
-
-_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -107,8 +106,7 @@ def reflag_coded_passages(conn: Connection, settings: ProjectSettings) -> list[i
             passages.c.coded != coded,
         )
         ids = list(conn.execute(select(passages.c.id).where(*wrong)).scalars())
-        for start in range(0, len(ids), _CHUNK):
-            batch = ids[start : start + _CHUNK]
+        for batch in in_chunks(ids):
             conn.execute(passages.update().where(passages.c.id.in_(batch)).values(coded=coded))
         changed += ids
     return changed
@@ -168,9 +166,8 @@ def decisions_on_interviewer_passages(
     if passage_ids is None:
         rows = list(conn.execute(query))
     else:
-        ids = list(passage_ids)
-        for start in range(0, len(ids), _CHUNK):
-            rows += conn.execute(query.where(passages.c.id.in_(ids[start : start + _CHUNK])))
+        for batch in in_chunks(passage_ids):
+            rows += conn.execute(query.where(passages.c.id.in_(batch)))
     standing = StandingDecisions()
     for coder, external_id, position in rows:
         standing.by_coder.setdefault(coder, []).append(passage_key(external_id, position))
@@ -180,13 +177,12 @@ def decisions_on_interviewer_passages(
 def uncoded_passages(conn: Connection, passage_ids: Iterable[int]) -> dict[int, str | None]:
     """Among ``passage_ids``, those that are not coded, with their speaker label."""
     passages = schema.passages
-    ids = list(passage_ids)
     found: dict[int, str | None] = {}
-    for start in range(0, len(ids), _CHUNK):
+    for batch in in_chunks(passage_ids):
         found.update(
             conn.execute(
                 select(passages.c.id, passages.c.speaker).where(
-                    passages.c.id.in_(ids[start : start + _CHUNK]), passages.c.coded.is_(False)
+                    passages.c.id.in_(batch), passages.c.coded.is_(False)
                 )
             ).all()
         )
@@ -232,11 +228,11 @@ def set_speaker_roles(project: Project, roles: Mapping[str, Role], actor: str) -
 def _passage_keys(conn: Connection, passage_ids: list[int]) -> dict[int, str]:
     passages, transcripts = schema.passages, schema.transcripts
     keys: dict[int, str] = {}
-    for start in range(0, len(passage_ids), _CHUNK):
+    for batch in in_chunks(passage_ids):
         rows = conn.execute(
             select(passages.c.id, transcripts.c.external_id, passages.c.position)
             .join(transcripts, transcripts.c.id == passages.c.transcript_id)
-            .where(passages.c.id.in_(passage_ids[start : start + _CHUNK]))
+            .where(passages.c.id.in_(batch))
         )
         keys.update(
             (pid, passage_key(external_id, position)) for pid, external_id, position in rows

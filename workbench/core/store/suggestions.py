@@ -10,10 +10,9 @@ from sqlalchemy import Connection, select
 
 from workbench.core.clock import utc_now
 from workbench.core.store import schema
+from workbench.core.store.chunks import in_chunks
 from workbench.core.store.coding import CoderKind, engine_coder_name, ensure_coder
 from workbench.suggest.engine import Suggestion
-
-_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -104,13 +103,12 @@ def passages_already_run(
 ) -> set[int]:
     """Which of ``passage_ids`` this engine/model/prompt has already processed (the cache key)."""
     r = schema.suggestion_runs
-    ids = list(passage_ids)
     done: set[int] = set()
-    for start in range(0, len(ids), _CHUNK):
+    for batch in in_chunks(passage_ids):
         done.update(
             conn.execute(
                 select(r.c.passage_id).where(
-                    r.c.passage_id.in_(ids[start : start + _CHUNK]),
+                    r.c.passage_id.in_(batch),
                     r.c.codebook_version == codebook_version,
                     r.c.engine == engine,
                     r.c.model == model,
@@ -126,10 +124,9 @@ def suggestions_for(
 ) -> dict[int, list[StoredSuggestion]]:
     """Suggestions per passage, most confident first (all engines, optionally one codebook version)."""
     s = schema.suggestions
-    ids = list(passage_ids)
     found: dict[int, list[StoredSuggestion]] = defaultdict(list)
-    for start in range(0, len(ids), _CHUNK):
-        query = select(s).where(s.c.passage_id.in_(ids[start : start + _CHUNK]))
+    for batch in in_chunks(passage_ids):
+        query = select(s).where(s.c.passage_id.in_(batch))
         if codebook_version is not None:
             query = query.where(s.c.codebook_version == codebook_version)
         for row in conn.execute(query.order_by(s.c.confidence.desc())):
