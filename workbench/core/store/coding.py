@@ -241,8 +241,11 @@ def record_decisions_bulk(
     """Append many decisions and apply them, with a few statements instead of a few per row.
 
     ``planned`` must already be consistent with the current state (no APPLY of a code the
-    coder has, no REMOVE of one they lack), as a spreadsheet import computes it; the result is
-    the same as calling ``record_decision`` for each, in order.
+    coder has, no REMOVE of one they lack), as a spreadsheet import computes it, and give each
+    coder and passage either one NO_CODE or only APPLYs and REMOVEs: all deletes run before all
+    inserts, so an APPLY followed by a NO_CODE on the same passage would keep the code. Under
+    that condition the result is the same as calling ``record_decision`` for each, in order
+    (``tests/test_decisions_property.py``).
     """
     if not planned:
         return 0
