@@ -19,6 +19,7 @@ from workbench.core.store import chain, schema
 from workbench.core.store.audit import append_audit
 from workbench.core.store.backups import SCHEMA_REASON_PREFIX, backup_file
 from workbench.core.store.coding import CoderKind, engine_coder_name, ensure_coder
+from workbench.core.store.database import take_server_write_lock
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +63,15 @@ def _chain_the_logs(conn: Connection) -> dict[str, object]:
     and created again (with the new no-replace one) inside this step's transaction.
     """
     sqlite = conn.dialect.name == "sqlite"
+    postgres = conn.dialect.name == "postgresql"
     if sqlite:
         for name in ("decisions_no_update", "decisions_no_delete"):
             conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
         for name in ("audit_log_no_update", "audit_log_no_delete"):
             conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+    elif postgres:  # a server's rules, if any, are off for this transaction only
+        for table in schema.APPEND_ONLY_TABLES:
+            conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
     chained: dict[str, int] = {}
     for table in (schema.decisions, schema.audit_log):
         for column in chain.HASH_COLUMNS:
@@ -85,6 +90,9 @@ def _chain_the_logs(conn: Connection) -> dict[str, object]:
     if sqlite:
         for statement in schema.sqlite_append_only_triggers():
             conn.execute(text(statement))
+    elif postgres:
+        for table in schema.APPEND_ONLY_TABLES:
+            conn.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
     return {"rows chained": chained}
 
 
@@ -124,6 +132,18 @@ def migrate(engine: Engine, location: str, version: int, sqlite_path: Path | Non
         if step is None:
             raise ProjectError(f"{location}: no upgrade from project schema {version}")
         with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # two coders opening an old project at once: the second waits, then finds the
+                # step done by the first instead of running it again
+                take_server_write_lock(conn)
+                now = int(
+                    conn.execute(
+                        select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
+                    ).scalar_one()
+                )
+                if now > version:
+                    version = now
+                    continue
             detail = step(conn)
             conn.execute(
                 schema.meta.update()
