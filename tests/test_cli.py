@@ -160,7 +160,9 @@ def test_python_dash_m_entry_point():
 
 
 @pytest.mark.backends
-def test_importing_a_folder_skips_its_readme_and_the_metadata_file(project_location, tmp_path, capsys):
+def test_importing_a_folder_skips_its_readme_and_the_metadata_file(
+    project_location, tmp_path, capsys
+):
     folder = tmp_path / "study"
     folder.mkdir()
     write(folder / "p1.txt", INTERVIEW)
