@@ -3,7 +3,8 @@
 Each step takes the schema from version N to N + 1 inside one transaction, so a failed step
 leaves the project as it was. A SQLite project is copied first into its backups folder
 (``study.wb.backups/<time>-before-schema-N.wb``, see workbench.core.store.backups); the copy is
-the way back if anything looks wrong, and the rolling set never deletes it.
+the way back if anything looks wrong, and the rolling set never deletes it. A PostgreSQL
+project is copied into a schema of its own on the same server first (``server_snapshot``).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, bindparam, select, text
+from sqlalchemy import Connection, Engine, bindparam, inspect, select, text
 
+from workbench.core.clock import utc_now
 from workbench.core.errors import DecisionError, ProjectError
 from workbench.core.store import chain, schema
 from workbench.core.store.audit import append_audit
@@ -112,6 +114,10 @@ def _suggestion_model_snapshots(conn: Connection) -> dict[str, object]:
     return {"column added": "suggestions.model_snapshot"}
 
 
+def _backup_name(backup: Path | str | None) -> str | None:
+    return backup.name if isinstance(backup, Path) else backup
+
+
 # version N -> the step that makes it N + 1
 STEPS: dict[int, Callable[[Connection], dict[str, object]]] = {
     1: _engines_become_coders,
@@ -122,11 +128,32 @@ STEPS: dict[int, Callable[[Connection], dict[str, object]]] = {
 CHAINED_FROM = 3  # the first schema whose audit log carries hashes
 
 
-def migrate(engine: Engine, location: str, version: int, sqlite_path: Path | None) -> Path | None:
-    """Upgrade the project from ``version`` to the current schema; returns the backup's path."""
-    backup = None
+def server_snapshot(engine: Engine, version: int) -> str:
+    """Copy every table of a PostgreSQL project into a schema of its own, in one transaction;
+    returns the schema's name (``workbench_before_schema_N_<time>``).
+
+    The server's copy of a file backup: it needs no access to the server's disk and no rights
+    beyond creating a schema, and ``pg_dump -n`` or a ``SET search_path`` reads it back.
+    """
+    name = f"workbench_before_schema_{version + 1}_{utc_now().strftime('%Y%m%dT%H%M%S')}"
+    with engine.begin() as conn:
+        take_server_write_lock(conn)
+        conn.execute(text(f"CREATE SCHEMA {name}"))
+        for table in inspect(conn).get_table_names():
+            conn.execute(text(f'CREATE TABLE {name}."{table}" AS TABLE "{table}"'))
+    return name
+
+
+def migrate(
+    engine: Engine, location: str, version: int, sqlite_path: Path | None
+) -> Path | str | None:
+    """Upgrade the project from ``version`` to the current schema; returns where the copy
+    taken first is: a file's backup path, or a server project's snapshot schema."""
+    backup: Path | str | None = None
     if sqlite_path is not None:
         backup = backup_file(sqlite_path, f"{SCHEMA_REASON_PREFIX}{schema.SCHEMA_VERSION}")
+    elif engine.dialect.name == "postgresql":
+        backup = server_snapshot(engine, version)
     while version < schema.SCHEMA_VERSION:
         step = STEPS.get(version)
         if step is None:
@@ -150,9 +177,7 @@ def migrate(engine: Engine, location: str, version: int, sqlite_path: Path | Non
                 .where(schema.meta.c.key == "schema_version")
                 .values(value=str(version + 1))
             )
-            detail.update(
-                {"from": version, "to": version + 1, "backup": backup.name if backup else None}
-            )
+            detail.update({"from": version, "to": version + 1, "backup": _backup_name(backup)})
             append_audit(
                 conn,
                 "workbench",

@@ -149,7 +149,8 @@ class Project:
         self.read_only = read_only
         self._settings: ProjectSettings | None = None
         self.upgraded_from: int | None = None  # the schema version it was opened at, if older
-        self.upgrade_backup: Path | None = None  # the copy taken before that upgrade
+        # the copy taken before that upgrade: a file, or a server project's snapshot schema
+        self.upgrade_backup: Path | str | None = None
         # what the cheap check at open found wrong (a broken chain, a dropped trigger), or None
         self.integrity_warning: str | None = None
 
@@ -282,7 +283,7 @@ class Project:
                 location,
                 version,
                 schema.SCHEMA_VERSION,
-                f"; the previous file is kept as {backup}" if backup else "",
+                f"; the previous state is kept as {backup}" if backup else "",
             )
         project = cls(engine, str(location), read_only=read_only)
         project.upgraded_from = version if version < schema.SCHEMA_VERSION else None
