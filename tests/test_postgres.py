@@ -291,3 +291,21 @@ def test_a_schema_1_server_project_is_migrated_like_a_file(project_location, tmp
         Project.open(project_location).transaction() as conn,
     ):
         conn.execute(text("update decisions set reason = 'x'"))
+
+
+@on_postgres
+def test_a_writer_that_waits_too_long_is_told_the_project_is_busy(project, monkeypatch):
+    from workbench.core.errors import ProjectBusyError
+    from workbench.core.store.database import WRITE_LOCK_KEY
+
+    monkeypatch.setenv("WORKBENCH_BUSY_TIMEOUT_MS", "300")
+    holder = create_engine(project.location)
+    try:
+        with holder.begin() as conn:
+            conn.execute(text(f"select pg_advisory_xact_lock({WRITE_LOCK_KEY})"))
+            with pytest.raises(ProjectBusyError, match="busy"), project.transaction() as write:
+                write.execute(text("insert into meta (key, value) values ('x', 'y')"))
+        with project.transaction() as write:  # the lock went with the holder's commit
+            write.execute(text("insert into meta (key, value) values ('x', 'y')"))
+    finally:
+        holder.dispose()
