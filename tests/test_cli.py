@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.conftest import REPO, write
 from workbench.cli import main
 
@@ -30,8 +32,9 @@ def test_usage_errors_exit_2(capsys):
     assert main(["frobnicate"]) == 2
 
 
-def test_new_import_status_export(tmp_path, capsys, codebook_path):
-    project = str(tmp_path / "study.wb")
+@pytest.mark.backends
+def test_new_import_status_export(project_location, tmp_path, capsys, codebook_path):
+    project = str(project_location)
     code, created = run_json(capsys, ["new", project, "--codebook", str(codebook_path), "--json"])
     assert code == 0 and created["codebook_version"] == 1
     write(tmp_path / "p1.txt", INTERVIEW)
@@ -68,8 +71,9 @@ def test_new_import_status_export(tmp_path, capsys, codebook_path):
     assert "wrote 4 passages" in capsys.readouterr().out
 
 
-def test_status_text_says_what_each_count_is(tmp_path, capsys, codebook_path):
-    project = str(tmp_path / "study.wb")
+@pytest.mark.backends
+def test_status_text_says_what_each_count_is(project_location, tmp_path, capsys, codebook_path):
+    project = str(project_location)
     main(["new", project, "--codebook", str(codebook_path)])
     main(["import", project, str(write(tmp_path / "p1.txt", INTERVIEW))])
     decisions = write(tmp_path / "d.csv", "passage_id,coder,code\np1#2,ana,prod.speed\n")
@@ -87,8 +91,9 @@ def test_status_text_says_what_each_count_is(tmp_path, capsys, codebook_path):
     assert lines["passages"].split(":")[1].split()[0] == "2"
 
 
-def test_import_reports_bad_files_and_exits_1(tmp_path, capsys):
-    project = str(tmp_path / "study.wb")
+@pytest.mark.backends
+def test_import_reports_bad_files_and_exits_1(project_location, tmp_path, capsys):
+    project = str(project_location)
     assert main(["new", project]) == 0
     write(tmp_path / "ok.txt", INTERVIEW)
     write(tmp_path / "bad.jsonl", "{oops\n")
@@ -98,8 +103,9 @@ def test_import_reports_bad_files_and_exits_1(tmp_path, capsys):
     assert "added 1 transcripts" in captured.out
 
 
-def test_changed_transcript_is_reported_not_merged(tmp_path, capsys):
-    project = str(tmp_path / "study.wb")
+@pytest.mark.backends
+def test_changed_transcript_is_reported_not_merged(project_location, tmp_path, capsys):
+    project = str(project_location)
     main(["new", project])
     path = write(tmp_path / "p1.txt", INTERVIEW)
     assert main(["import", project, str(path)]) == 0
@@ -108,8 +114,9 @@ def test_changed_transcript_is_reported_not_merged(tmp_path, capsys):
     assert "differs from the one already in the project" in capsys.readouterr().err
 
 
-def test_decisions_import(tmp_path, capsys, codebook_path):
-    project = str(tmp_path / "study.wb")
+@pytest.mark.backends
+def test_decisions_import(project_location, tmp_path, capsys, codebook_path):
+    project = str(project_location)
     main(["new", project, "--codebook", str(codebook_path)])
     main(["import", project, str(write(tmp_path / "p1.txt", INTERVIEW))])
     decisions = write(tmp_path / "d.csv", "passage_id,coder,code\np1#2,ana,prod.speed\n")
@@ -127,8 +134,9 @@ def test_opening_a_missing_or_foreign_project_is_a_clear_error(tmp_path, capsys)
     assert "not a workbench project" in capsys.readouterr().err
 
 
-def test_codebook_add_bumps_the_version(tmp_path, capsys, codebook_path):
-    project = str(tmp_path / "study.wb")
+@pytest.mark.backends
+def test_codebook_add_bumps_the_version(project_location, tmp_path, capsys, codebook_path):
+    project = str(project_location)
     main(["new", project, "--codebook", str(codebook_path)])
     other = REPO / "codebooks" / "patient-experience.yaml"
     assert main(["codebook", "add", project, str(other)]) == 0
@@ -151,13 +159,16 @@ def test_python_dash_m_entry_point():
     assert result.returncode == 0 and "workbench" in result.stdout
 
 
-def test_importing_a_folder_skips_its_readme_and_the_metadata_file(tmp_path, capsys):
+@pytest.mark.backends
+def test_importing_a_folder_skips_its_readme_and_the_metadata_file(
+    project_location, tmp_path, capsys
+):
     folder = tmp_path / "study"
     folder.mkdir()
     write(folder / "p1.txt", INTERVIEW)
     write(folder / "README.md", "# About this study\n\nNotes: nothing to code.\n")
     write(folder / "participants.csv", "transcript_id,group\np1,workforce\n")
-    project = str(tmp_path / "study.wb")
+    project = str(project_location)
     main(["new", project])
     code, report = run_json(
         capsys,

@@ -32,9 +32,13 @@ def make_engine(location: str | Path, read_only: bool = False) -> Engine:
     ``synchronous=FULL`` in WAL mode makes every committed decision survive a crash or power
     loss; a coder makes a few decisions a second, so the fsync costs nothing they can notice.
     ``read_only`` opens a SQLite file with ``mode=ro``, so SQLite itself refuses any write a
-    bug might attempt (a server URL relies on ``Project``'s own refusal).
+    bug might attempt; on PostgreSQL every transaction is begun READ ONLY, so the server does.
     """
     if is_url(location):
+        if read_only and str(location).startswith("postgresql"):
+            return create_engine(
+                str(location), future=True, execution_options={"postgresql_readonly": True}
+            )
         return create_engine(str(location), future=True)
     path = Path(location).expanduser()
     if read_only:
@@ -112,13 +116,36 @@ def begin_writing(conn: Connection, location: str) -> None:
     conn.execution_options(**{_WRITE: True})
     try:
         conn.begin()
+        if conn.dialect.name == "postgresql":
+            take_server_write_lock(conn)
     except OperationalError as exc:  # a lock timeout met later than the BEGIN
+        if conn.in_transaction():
+            conn.rollback()
         if is_locked(exc):
             raise ProjectBusyError(busy_message(location)) from exc
         raise
 
 
+# Any 64-bit number the project's writers agree on; "wb" in ASCII, so a DBA can tell it apart.
+WRITE_LOCK_KEY = 0x7762
+
+
+def take_server_write_lock(conn: Connection) -> None:
+    """PostgreSQL's BEGIN IMMEDIATE: one writer at a time, queued, for this transaction.
+
+    Writers read the chain's last row and then insert the next id: two at once would both
+    pick the same id, and the second would fail with a duplicate key after its work. A
+    transaction-level advisory lock makes the second wait for the first to commit, and it
+    goes with the commit or rollback. ``lock_timeout`` bounds the wait like SQLite's.
+    """
+    conn.exec_driver_sql(f"SET LOCAL lock_timeout = {busy_timeout_ms()}")
+    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+
+
 def is_locked(exc: BaseException) -> bool:
-    """Whether a database error is SQLite's lock timeout ("database is locked"/"busy")."""
+    """Whether a database error is a lock wait that ran out (SQLite's "database is locked",
+    PostgreSQL's lock_timeout)."""
     text = str(getattr(exc, "orig", exc)).lower()
+    if getattr(getattr(exc, "orig", None), "sqlstate", None) == "55P03":  # PostgreSQL lock_timeout
+        return True
     return "database is locked" in text or "database is busy" in text

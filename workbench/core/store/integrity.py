@@ -19,6 +19,7 @@ from workbench.core.store import schema
 from workbench.core.store.chain import ChainProblem, check_chain
 from workbench.core.store.database import is_url, make_engine
 from workbench.core.store.migrations import CHAINED_FROM
+from workbench.core.store.server_rules import missing_server_triggers
 
 CHAINED_TABLES = (schema.decisions, schema.audit_log)
 OPEN_TAIL = 32  # rows of each chain checked at open: a recent rewrite shows at once
@@ -41,7 +42,9 @@ def damaged_message(location: str, exc: BaseException) -> str:
 
 
 def missing_triggers(conn: Connection) -> list[str]:
-    """The append-only triggers a SQLite project lacks (dropped by hand); [] elsewhere."""
+    """The append-only triggers the project lacks (dropped, or disabled on PostgreSQL)."""
+    if conn.dialect.name == "postgresql":
+        return missing_server_triggers(conn)
     if conn.dialect.name != "sqlite":
         return []
     present = set(

@@ -3,7 +3,8 @@
 Each step takes the schema from version N to N + 1 inside one transaction, so a failed step
 leaves the project as it was. A SQLite project is copied first into its backups folder
 (``study.wb.backups/<time>-before-schema-N.wb``, see workbench.core.store.backups); the copy is
-the way back if anything looks wrong, and the rolling set never deletes it.
+the way back if anything looks wrong, and the rolling set never deletes it. A PostgreSQL
+project is copied into a schema of its own on the same server first (``server_snapshot``).
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, bindparam, select, text
+from sqlalchemy import Connection, Engine, bindparam, inspect, select, text
 
+from workbench.core.clock import utc_now
 from workbench.core.errors import DecisionError, ProjectError
 from workbench.core.store import chain, schema
 from workbench.core.store.audit import append_audit
 from workbench.core.store.backups import SCHEMA_REASON_PREFIX, backup_file
 from workbench.core.store.coding import CoderKind, engine_coder_name, ensure_coder
+from workbench.core.store.database import take_server_write_lock
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +65,15 @@ def _chain_the_logs(conn: Connection) -> dict[str, object]:
     and created again (with the new no-replace one) inside this step's transaction.
     """
     sqlite = conn.dialect.name == "sqlite"
+    postgres = conn.dialect.name == "postgresql"
     if sqlite:
         for name in ("decisions_no_update", "decisions_no_delete"):
             conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
         for name in ("audit_log_no_update", "audit_log_no_delete"):
             conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+    elif postgres:  # a server's rules, if any, are off for this transaction only
+        for table in schema.APPEND_ONLY_TABLES:
+            conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
     chained: dict[str, int] = {}
     for table in (schema.decisions, schema.audit_log):
         for column in chain.HASH_COLUMNS:
@@ -85,6 +92,9 @@ def _chain_the_logs(conn: Connection) -> dict[str, object]:
     if sqlite:
         for statement in schema.sqlite_append_only_triggers():
             conn.execute(text(statement))
+    elif postgres:
+        for table in schema.APPEND_ONLY_TABLES:
+            conn.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
     return {"rows chained": chained}
 
 
@@ -104,6 +114,10 @@ def _suggestion_model_snapshots(conn: Connection) -> dict[str, object]:
     return {"column added": "suggestions.model_snapshot"}
 
 
+def _backup_name(backup: Path | str | None) -> str | None:
+    return backup.name if isinstance(backup, Path) else backup
+
+
 # version N -> the step that makes it N + 1
 STEPS: dict[int, Callable[[Connection], dict[str, object]]] = {
     1: _engines_become_coders,
@@ -114,25 +128,56 @@ STEPS: dict[int, Callable[[Connection], dict[str, object]]] = {
 CHAINED_FROM = 3  # the first schema whose audit log carries hashes
 
 
-def migrate(engine: Engine, location: str, version: int, sqlite_path: Path | None) -> Path | None:
-    """Upgrade the project from ``version`` to the current schema; returns the backup's path."""
-    backup = None
+def server_snapshot(engine: Engine, version: int) -> str:
+    """Copy every table of a PostgreSQL project into a schema of its own, in one transaction;
+    returns the schema's name (``workbench_before_schema_N_<time>``).
+
+    The server's copy of a file backup: it needs no access to the server's disk and no rights
+    beyond creating a schema, and ``pg_dump -n`` or a ``SET search_path`` reads it back.
+    """
+    name = f"workbench_before_schema_{version + 1}_{utc_now().strftime('%Y%m%dT%H%M%S')}"
+    with engine.begin() as conn:
+        take_server_write_lock(conn)
+        conn.execute(text(f"CREATE SCHEMA {name}"))
+        for table in inspect(conn).get_table_names():
+            conn.execute(text(f'CREATE TABLE {name}."{table}" AS TABLE "{table}"'))
+    return name
+
+
+def migrate(
+    engine: Engine, location: str, version: int, sqlite_path: Path | None
+) -> Path | str | None:
+    """Upgrade the project from ``version`` to the current schema; returns where the copy
+    taken first is: a file's backup path, or a server project's snapshot schema."""
+    backup: Path | str | None = None
     if sqlite_path is not None:
         backup = backup_file(sqlite_path, f"{SCHEMA_REASON_PREFIX}{schema.SCHEMA_VERSION}")
+    elif engine.dialect.name == "postgresql":
+        backup = server_snapshot(engine, version)
     while version < schema.SCHEMA_VERSION:
         step = STEPS.get(version)
         if step is None:
             raise ProjectError(f"{location}: no upgrade from project schema {version}")
         with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # two coders opening an old project at once: the second waits, then finds the
+                # step done by the first instead of running it again
+                take_server_write_lock(conn)
+                now = int(
+                    conn.execute(
+                        select(schema.meta.c.value).where(schema.meta.c.key == "schema_version")
+                    ).scalar_one()
+                )
+                if now > version:
+                    version = now
+                    continue
             detail = step(conn)
             conn.execute(
                 schema.meta.update()
                 .where(schema.meta.c.key == "schema_version")
                 .values(value=str(version + 1))
             )
-            detail.update(
-                {"from": version, "to": version + 1, "backup": backup.name if backup else None}
-            )
+            detail.update({"from": version, "to": version + 1, "backup": _backup_name(backup)})
             append_audit(
                 conn,
                 "workbench",

@@ -30,6 +30,7 @@ from workbench.core.store.codebook_changes import coded_codes_missing_from, list
 from workbench.core.store.database import begin_writing, is_url, make_engine
 from workbench.core.store.integrity import damaged_message, is_damage, open_warnings
 from workbench.core.store.migrations import migrate
+from workbench.core.store.server_rules import install_server_rules, restore_server_rules
 from workbench.core.store.speaker_roles import reflag_coded_passages
 
 log = logging.getLogger(__name__)
@@ -148,7 +149,8 @@ class Project:
         self.read_only = read_only
         self._settings: ProjectSettings | None = None
         self.upgraded_from: int | None = None  # the schema version it was opened at, if older
-        self.upgrade_backup: Path | None = None  # the copy taken before that upgrade
+        # the copy taken before that upgrade: a file, or a server project's snapshot schema
+        self.upgrade_backup: Path | str | None = None
         # what the cheap check at open found wrong (a broken chain, a dropped trigger), or None
         self.integrity_warning: str | None = None
 
@@ -184,6 +186,8 @@ class Project:
                 if engine.dialect.name == "sqlite":
                     for statement in schema.sqlite_append_only_triggers():
                         conn.execute(text(statement))
+                elif engine.dialect.name == "postgresql":
+                    install_server_rules(conn)
                 settings = settings or ProjectSettings()
                 conn.execute(
                     schema.meta.insert(),
@@ -279,12 +283,20 @@ class Project:
                 location,
                 version,
                 schema.SCHEMA_VERSION,
-                f"; the previous file is kept as {backup}" if backup else "",
+                f"; the previous state is kept as {backup}" if backup else "",
             )
         project = cls(engine, str(location), read_only=read_only)
         project.upgraded_from = version if version < schema.SCHEMA_VERSION else None
         project.upgrade_backup = backup
-        project.integrity_warning = _check_at_open(engine, str(location), read_only)
+        rules_warning = None
+        if engine.dialect.name == "postgresql" and not read_only:
+            with project.transaction() as conn:
+                rules_warning = restore_server_rules(conn, str(location))
+            if rules_warning:
+                log.warning("%s", rules_warning)
+        check_warning = _check_at_open(engine, str(location), read_only)
+        warnings = [w for w in (rules_warning, check_warning) if w]
+        project.integrity_warning = "; ".join(warnings) if warnings else None
         return project
 
     def close(self) -> None:

@@ -311,3 +311,71 @@ def sqlite_append_only_trigger_names() -> list[str]:
         for table in APPEND_ONLY_TABLES
         for verb in ("update", "delete", "replace")
     ]
+
+
+# PostgreSQL: the same rules, enforced by the server. One function refuses any change; the
+# no-replace trigger names the row, where the primary key alone would say only "duplicate key".
+# TRUNCATE skips row triggers, so it has a statement trigger of its own.
+_PG_FUNCTIONS = (
+    """
+CREATE OR REPLACE FUNCTION workbench_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION '% is append-only', TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
+END
+$$""",
+    """
+CREATE OR REPLACE FUNCTION workbench_no_replace() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  found boolean;
+BEGIN
+  EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE id = $1)', TG_TABLE_NAME)
+    INTO found USING NEW.id;
+  IF found THEN
+    RAISE EXCEPTION '% is append-only: row % exists', TG_TABLE_NAME, NEW.id
+      USING ERRCODE = 'unique_violation';
+  END IF;
+  RETURN NEW;
+END
+$$""",
+)
+
+
+def _pg_triggers() -> dict[str, str]:
+    """Trigger name -> the statement that creates it (PostgreSQL)."""
+    triggers = {}
+    for table in APPEND_ONLY_TABLES:
+        for verb in ("UPDATE", "DELETE"):
+            triggers[f"{table}_no_{verb.lower()}"] = (
+                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                "FOR EACH ROW EXECUTE FUNCTION workbench_append_only()"
+            )
+        triggers[f"{table}_no_truncate"] = (
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION workbench_append_only()"
+        )
+        triggers[f"{table}_no_replace"] = (
+            f"CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION workbench_no_replace()"
+        )
+    return triggers
+
+
+def append_only_trigger_names(dialect: str) -> list[str]:
+    """The append-only triggers a project on ``dialect`` must have: ``verify`` checks each."""
+    if dialect == "postgresql":
+        return list(_pg_triggers())
+    return sqlite_append_only_trigger_names()
+
+
+def postgres_append_only_statements(missing: list[str] | None = None) -> list[str]:
+    """SQL that gives a PostgreSQL project its append-only rules (``missing``: only those
+    triggers), and takes UPDATE, DELETE and TRUNCATE on the log tables from PUBLIC.
+
+    The functions are replaced, never dropped, so running this again is harmless.
+    """
+    triggers = _pg_triggers()
+    names = list(triggers) if missing is None else missing
+    revoke = [
+        f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM PUBLIC" for table in APPEND_ONLY_TABLES
+    ]
+    return [*(f.strip() for f in _PG_FUNCTIONS), *(triggers[n] for n in names), *revoke]
