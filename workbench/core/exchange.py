@@ -15,12 +15,10 @@ from pathlib import Path
 
 from sqlalchemy import Connection, select
 
+from workbench.core.data_export import passages_csv_only
 from workbench.core.decoding import decode_bytes
 from workbench.core.errors import DecisionError, TranscriptError
 from workbench.core.safe_output import (
-    atomic_output,
-    check_output_path,
-    neutralise_row,
     restore_cell,
 )
 from workbench.core.store import schema
@@ -36,10 +34,7 @@ from workbench.core.store.coding import (
 )
 from workbench.core.store.project import Project
 from workbench.core.store.queries import (
-    metadata_fields,
-    metadata_for,
     passage_ids_for_keys,
-    passages_of,
 )
 from workbench.core.store.speaker_roles import uncoded_passages
 
@@ -52,54 +47,10 @@ def export_passages_csv(project: Project, out: str | Path) -> int:
     """Write every passage with metadata and each coder's codes; returns the number of rows.
 
     Coder columns are ``codes:<coder>``: codes joined by ``;``, ``-`` for "reviewed, no code",
-    empty for "not reviewed". Written transcript by transcript, so memory stays flat, into a
-    temporary file renamed at the end; cells that a spreadsheet would run as formulas are
-    neutralised.
+    empty for "not reviewed". The table alone, streamed row by row into a temporary file
+    renamed at the end; ``export_data`` adds the memos and the about file.
     """
-    check_output_path(out)
-    with project.reading() as conn:
-        fields = metadata_fields(conn)
-        coder_rows = conn.execute(
-            select(schema.coders.c.id, schema.coders.c.name).order_by(schema.coders.c.name)
-        ).all()
-        transcript_ids = list(
-            conn.execute(
-                select(schema.transcripts.c.id).order_by(schema.transcripts.c.id)
-            ).scalars()
-        )
-        count = 0
-        with atomic_output(out, newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(
-                neutralise_row(BASE_COLUMNS + fields + [f"codes:{name}" for _, name in coder_rows])
-            )
-            for start in range(0, len(transcript_ids), 200):
-                batch = transcript_ids[start : start + 200]
-                passages = list(passages_of(conn, batch))
-                codes, reviewed = _coder_state(conn, [p.id for p in passages])
-                metadata = metadata_for(conn, {p.transcript_id for p in passages})
-                for passage in passages:
-                    meta = metadata.get(passage.transcript_id, {})
-                    row = [
-                        passage.key,
-                        passage.transcript_id,
-                        passage.speaker or "",
-                        passage.position,
-                        "true" if passage.coded else "false",
-                        passage.text,
-                    ]
-                    row += [meta.get(name, "") for name in fields]
-                    for coder_id, _name in coder_rows:
-                        applied = codes.get((passage.id, coder_id))
-                        if applied:
-                            row.append(CODE_SEPARATOR.join(sorted(applied)))
-                        elif (passage.id, coder_id) in reviewed:
-                            row.append(NO_CODE_MARK)
-                        else:
-                            row.append("")
-                    writer.writerow(neutralise_row(row))
-                    count += 1
-    return count
+    return passages_csv_only(project, out)
 
 
 def _coder_state(
