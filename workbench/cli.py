@@ -335,6 +335,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from workbench.core.safe_output import check_output_path
     from workbench.core.store import Project
 
+    check_output_path(args.out)  # a missing folder is named first, whatever the extension
     kind = export_kind(args.out)
     if kind is None:
         print(
@@ -351,7 +352,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     if kind == "qdpx" and (args.long or args.blind):
         print("error: --long and --blind are for .csv, .xlsx and .parquet", file=sys.stderr)
         return EXIT_USAGE
-    check_output_path(args.out)
     if kind == "qdpx":
         from workbench.interop.refi_export import export_qdpx
 
