@@ -261,3 +261,15 @@ def test_cli_export_formats_and_usage(tmp_path, study, capsys):
         1,
     )
     assert report["files"] == ["ana.xlsx"]
+
+
+def test_xlsx_refuses_a_cell_excel_would_cut_and_leaves_no_file(tmp_path, project):
+    long_turn = "Participant: " + "word " * 7000 + "\n"
+    import_transcript_file(project, write(tmp_path / "long.txt", long_turn))
+    out = tmp_path / "passages.xlsx"
+    with pytest.raises(Exception, match=r"sheet 'passages' row 2 holds 34999 characters") as err:
+        export_data(project, out)
+    assert type(err.value).__name__ == "OutputError" and ".csv or .parquet" in str(err.value)
+    assert sorted(p.name for p in tmp_path.iterdir() if "passages" in p.name) == []
+    export_data(project, tmp_path / "passages.csv")  # CSV keeps the whole text
+    assert len(csv_rows(tmp_path / "passages.csv")[0]["text"]) > 32_767

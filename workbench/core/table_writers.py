@@ -8,6 +8,7 @@ programs, which keep text as text, so it gets the exact values).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -110,23 +111,40 @@ def write_xlsx(path: str | Path, tables: list[Table], readme: Table | None = Non
 
     with atomic_path(path) as temp:
         book = Workbook(write_only=True)
-        readme_sheet = book.create_sheet(readme.name) if readme else None
-        for table in tables:
-            sheet = book.create_sheet(table.name)
-            sheet.append(neutralise_row(table.columns))
-            for number, row in enumerate(table.rows, start=2):
-                if number > XLSX_MAX_ROWS:
-                    raise OutputError(
-                        f"{path}: sheet '{table.name}' would need more than {XLSX_MAX_ROWS:,} "
-                        "rows, the most an XLSX sheet holds; export to .csv or .parquet instead"
-                    )
-                where = f"sheet '{table.name}' row {number}"
-                sheet.append(neutralise_row(cell(v, where) for v in row))
-                table.written += 1
-        if readme and readme_sheet is not None:
-            for row in readme.rows:
-                readme_sheet.append(neutralise_row(cell(v, "the README sheet") for v in row))
+        try:
+            readme_sheet = book.create_sheet(readme.name) if readme else None
+            for table in tables:
+                sheet = book.create_sheet(table.name)
+                sheet.append(neutralise_row(table.columns))
+                for number, row in enumerate(table.rows, start=2):
+                    if number > XLSX_MAX_ROWS:
+                        raise OutputError(
+                            f"{path}: sheet '{table.name}' would need more than "
+                            f"{XLSX_MAX_ROWS:,} rows, the most an XLSX sheet holds; export to "
+                            ".csv or .parquet instead"
+                        )
+                    where = f"sheet '{table.name}' row {number}"
+                    sheet.append(neutralise_row(cell(v, where) for v in row))
+                    table.written += 1
+            if readme and readme_sheet is not None:
+                for row in readme.rows:
+                    readme_sheet.append(neutralise_row(cell(v, "the README sheet") for v in row))
+        except BaseException:
+            _discard(book)
+            raise
         book.save(temp)
+
+
+def _discard(book: Any) -> None:
+    """Close an abandoned write-only workbook's sheets and remove the temporary files openpyxl
+    keeps for them, so a refused export leaves nothing behind in the temp folder either."""
+    for sheet in book.worksheets:
+        with contextlib.suppress(Exception):
+            sheet.close()
+        writer = getattr(sheet, "_writer", None)
+        if writer is not None:
+            with contextlib.suppress(Exception):
+                writer.cleanup()
 
 
 _ARROW_TYPES = {"str": "string", "int": "int64", "float": "float64", "bool": "bool", "time": "time"}
