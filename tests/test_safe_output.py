@@ -299,14 +299,14 @@ def test_check_output_path_refuses_read_only_places(tmp_path):
 @pytest.mark.parametrize("command", ["report", "export", "sample"])
 def test_cli_refuses_a_bad_out_before_any_work(tmp_path, project, capsys, monkeypatch, command):
     import workbench.core.agreement.sampling as sampling
-    import workbench.core.exchange as exchange
+    import workbench.core.data_export as data_export
     import workbench.reports.writer as writer
 
     def slow_work(*_args, **_kwargs):
         raise AssertionError("the work started before the output path was checked")
 
     monkeypatch.setattr(writer, "build_report", slow_work)
-    monkeypatch.setattr(exchange, "metadata_fields", slow_work)
+    monkeypatch.setattr(data_export, "metadata_fields", slow_work)
     monkeypatch.setattr(sampling, "stratified_sample", slow_work)
     extra = {"report": ["--kind", "agreement"], "export": [], "sample": ["--size", "3"]}[command]
     before = sorted(tmp_path.iterdir())
@@ -319,17 +319,17 @@ def test_cli_refuses_a_bad_out_before_any_work(tmp_path, project, capsys, monkey
 
 
 def _export_failing_after(monkeypatch, rows: int, error: BaseException) -> None:
-    import workbench.core.exchange as exchange
+    import workbench.core.data_export as data_export
 
-    real, seen = exchange.neutralise_row, []
+    real, seen = data_export.passage_key, []
 
-    def failing(row):  # type: ignore[no-untyped-def]
-        seen.append(row)
+    def failing(*args):  # type: ignore[no-untyped-def]
+        seen.append(args)  # one call per row written
         if len(seen) > rows:
             raise error
-        return real(row)
+        return real(*args)
 
-    monkeypatch.setattr(exchange, "neutralise_row", failing)
+    monkeypatch.setattr(data_export, "passage_key", failing)
 
 
 @pytest.fixture

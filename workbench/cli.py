@@ -320,13 +320,39 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def export_kind(out: str) -> str | None:
+    """The export ``--out`` asks for, by its extension: ``qdpx`` or a table format (``csv``,
+    ``xlsx``, ``parquet``); None when the extension is none of them."""
+    from workbench.core.data_export import table_format
+
+    if Path(out).suffix.lower() == ".qdpx":
+        return "qdpx"
+    return table_format(out)
+
+
 def cmd_export(args: argparse.Namespace) -> int:
-    from workbench.core.exchange import export_passages_csv
+    from workbench.core.data_export import export_data
     from workbench.core.safe_output import check_output_path
     from workbench.core.store import Project
 
-    check_output_path(args.out)
-    if Path(args.out).suffix.lower() == ".qdpx":
+    check_output_path(args.out)  # a missing folder is named first, whatever the extension
+    kind = export_kind(args.out)
+    if kind is None:
+        print(
+            printable(
+                f"error: {args.out}: unknown export format '{Path(args.out).suffix}'; "
+                "use .csv, .xlsx, .parquet or .qdpx"
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if bool(args.coder) != args.blind:
+        print("error: --blind and --coder NAME go together", file=sys.stderr)
+        return EXIT_USAGE
+    if kind == "qdpx" and (args.long or args.blind):
+        print("error: --long and --blind are for .csv, .xlsx and .parquet", file=sys.stderr)
+        return EXIT_USAGE
+    if kind == "qdpx":
         from workbench.interop.refi_export import export_qdpx
 
         with Project.open(args.project) as project:
@@ -343,11 +369,15 @@ def cmd_export(args: argparse.Namespace) -> int:
             )
         return EXIT_OK
     with Project.open(args.project) as project:
-        rows = export_passages_csv(project, args.out)
+        data = export_data(project, args.out, long=args.long, coder=args.coder).to_dict()
     if args.json:
-        _print_json({"out": args.out, "rows": rows})
+        _print_json(data)
     else:
-        print(f"wrote {rows} passages to {args.out}")
+        what = "passages" if data["layout"] == "passages" else "codings"
+        print(printable(f"wrote {data['rows']} {what} and {data['memos']} memos to {args.out}"))
+        print(printable(f"  {data['contents']}"))
+        if len(data["files"]) > 1:
+            print(printable(f"  files: {', '.join(data['files'])}"))
     return EXIT_OK
 
 
@@ -846,7 +876,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("files", nargs="+")
     imp.add_argument("--metadata", help="CSV keyed by transcript id (group, region, language, ...)")
     imp.add_argument(
-        "--decisions", action="store_true", help="FILES are passage_id,coder,code CSVs"
+        "--decisions",
+        action="store_true",
+        help="FILES are passage_id,coder,code tables (.csv, or .xlsx: its first sheet)",
     )
     imp.add_argument(
         "--dry-run",
@@ -889,11 +921,24 @@ def build_parser() -> argparse.ArgumentParser:
     export = add(
         "export",
         cmd_export,
-        "write one row per passage with metadata and each coder's codes (.csv), or the whole "
-        "project as REFI-QDA (.qdpx)",
+        "write the coded data by --out's extension: one row per passage with metadata and each "
+        "coder's codes (.csv .xlsx .parquet; memos in their own table), or the whole project "
+        "as REFI-QDA (.qdpx)",
     )
     export.add_argument("project")
     export.add_argument("--out", required=True)
+    export.add_argument(
+        "--long",
+        action="store_true",
+        help="one row per passage, coder and code, with when, codebook version, engine, "
+        "confidence, rationale and metadata",
+    )
+    export.add_argument("--coder", metavar="NAME", help="with --blind: the coder the file is for")
+    export.add_argument(
+        "--blind",
+        action="store_true",
+        help="only --coder's codes and memos (and engines' suggestions as the project shows them)",
+    )
     export.add_argument("--json", action="store_true")
 
     codebook = add(

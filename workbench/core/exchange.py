@@ -10,17 +10,16 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, select
 
+from workbench.core.data_export import passages_csv_only
 from workbench.core.decoding import decode_bytes
 from workbench.core.errors import DecisionError, TranscriptError
 from workbench.core.safe_output import (
-    atomic_output,
-    check_output_path,
-    neutralise_row,
     restore_cell,
 )
 from workbench.core.store import schema
@@ -36,10 +35,7 @@ from workbench.core.store.coding import (
 )
 from workbench.core.store.project import Project
 from workbench.core.store.queries import (
-    metadata_fields,
-    metadata_for,
     passage_ids_for_keys,
-    passages_of,
 )
 from workbench.core.store.speaker_roles import uncoded_passages
 
@@ -52,54 +48,10 @@ def export_passages_csv(project: Project, out: str | Path) -> int:
     """Write every passage with metadata and each coder's codes; returns the number of rows.
 
     Coder columns are ``codes:<coder>``: codes joined by ``;``, ``-`` for "reviewed, no code",
-    empty for "not reviewed". Written transcript by transcript, so memory stays flat, into a
-    temporary file renamed at the end; cells that a spreadsheet would run as formulas are
-    neutralised.
+    empty for "not reviewed". The table alone, streamed row by row into a temporary file
+    renamed at the end; ``export_data`` adds the memos and the about file.
     """
-    check_output_path(out)
-    with project.reading() as conn:
-        fields = metadata_fields(conn)
-        coder_rows = conn.execute(
-            select(schema.coders.c.id, schema.coders.c.name).order_by(schema.coders.c.name)
-        ).all()
-        transcript_ids = list(
-            conn.execute(
-                select(schema.transcripts.c.id).order_by(schema.transcripts.c.id)
-            ).scalars()
-        )
-        count = 0
-        with atomic_output(out, newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(
-                neutralise_row(BASE_COLUMNS + fields + [f"codes:{name}" for _, name in coder_rows])
-            )
-            for start in range(0, len(transcript_ids), 200):
-                batch = transcript_ids[start : start + 200]
-                passages = list(passages_of(conn, batch))
-                codes, reviewed = _coder_state(conn, [p.id for p in passages])
-                metadata = metadata_for(conn, {p.transcript_id for p in passages})
-                for passage in passages:
-                    meta = metadata.get(passage.transcript_id, {})
-                    row = [
-                        passage.key,
-                        passage.transcript_id,
-                        passage.speaker or "",
-                        passage.position,
-                        "true" if passage.coded else "false",
-                        passage.text,
-                    ]
-                    row += [meta.get(name, "") for name in fields]
-                    for coder_id, _name in coder_rows:
-                        applied = codes.get((passage.id, coder_id))
-                        if applied:
-                            row.append(CODE_SEPARATOR.join(sorted(applied)))
-                        elif (passage.id, coder_id) in reviewed:
-                            row.append(NO_CODE_MARK)
-                        else:
-                            row.append("")
-                    writer.writerow(neutralise_row(row))
-                    count += 1
-    return count
+    return passages_csv_only(project, out)
 
 
 def _coder_state(
@@ -144,13 +96,66 @@ class DecisionImportResult:
 
 def _read_decision_rows(path: Path) -> list[tuple[str, str, str, str]]:
     """``(where, passage key, coder, code)`` per row; raises naming the file and line."""
+    if path.suffix.lower() == ".xlsx":
+        return _decision_rows(path, _xlsx_lines(path))
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise TranscriptError(f"{path}: cannot read: {exc.strerror}") from exc
     text, _ = decode_bytes(data, str(path))
     reader = csv.reader(io.StringIO(text))
-    header = [name.strip().lower() for name in next(reader, [])]
+
+    def lines() -> Iterator[tuple[int, list[str]]]:
+        try:
+            for cells in reader:
+                yield reader.line_num, cells
+        except csv.Error as exc:
+            raise DecisionError(f"{path}: line {reader.line_num}: not valid CSV: {exc}") from exc
+
+    return _decision_rows(path, lines())
+
+
+def _xlsx_lines(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """The first sheet's rows as text cells, numbered as the sheet numbers them.
+
+    A number a spreadsheet stored for an id or code (``7`` typed in a cell) is read as the
+    text it shows, so the rows are the ones the same sheet saved as CSV would give.
+    """
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except OSError as exc:
+        raise TranscriptError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except (BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
+        raise DecisionError(f"{path}: not a readable XLSX workbook: {exc}") from exc
+    try:
+        sheet = book.worksheets[0]
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells = [_cell_text(value) for value in values]
+            while cells and cells[-1] == "":
+                cells.pop()  # a sheet pads rows to its widest one; CSV would not
+            yield number, cells
+    finally:
+        book.close()
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _decision_rows(
+    path: Path, lines: Iterator[tuple[int, list[str]]]
+) -> list[tuple[str, str, str, str]]:
+    first = next(lines, (1, []))[1]
+    header = [name.strip().lower() for name in first]
     missing = [name for name in ("passage_id", "coder", "code") if name not in header]
     if missing:
         raise DecisionError(
@@ -158,26 +163,23 @@ def _read_decision_rows(path: Path) -> list[tuple[str, str, str, str]]:
             "expected the header passage_id,coder,code"
         )
     index = {name: header.index(name) for name in ("passage_id", "coder", "code")}
+    needed = max(index.values()) + 1
     rows = []
-    try:
-        for cells in reader:
-            if not any(cell.strip() for cell in cells):
-                continue
-            where = f"{path}: line {reader.line_num}"
-            if len(cells) < len(header):
-                raise DecisionError(
-                    f"{where}: has {len(cells)} cells but the header has {len(header)}"
-                )
-            rows.append(
-                (
-                    where,
-                    restore_cell(cells[index["passage_id"]].strip()),
-                    restore_cell(cells[index["coder"]].strip()),
-                    restore_cell(cells[index["code"]].strip()),
-                )
+    for line, cells in lines:
+        if not any(cell.strip() for cell in cells):
+            continue
+        where = f"{path}: line {line}"
+        if len(cells) < len(header) and path.suffix.lower() != ".xlsx":  # a sheet's are empty
+            raise DecisionError(f"{where}: has {len(cells)} cells but the header has {len(header)}")
+        cells = cells + [""] * (needed - len(cells))
+        rows.append(
+            (
+                where,
+                restore_cell(cells[index["passage_id"]].strip()),
+                restore_cell(cells[index["coder"]].strip()),
+                restore_cell(cells[index["code"]].strip()),
             )
-    except csv.Error as exc:
-        raise DecisionError(f"{path}: line {reader.line_num}: not valid CSV: {exc}") from exc
+        )
     return rows
 
 
