@@ -909,6 +909,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     suggest.add_argument("--redact-names", help="names to remove too, comma-separated")
     suggest.add_argument("--concurrency", type=int, default=4)
+    suggest.add_argument(
+        "--rationale-language",
+        metavar="LANGUAGE",
+        help="language of Claude's rationales (default: the rationale_language setting, else "
+        "English); quotes stay in the passage's own language",
+    )
     suggest.add_argument("--json", action="store_true")
 
     speakers = add(

@@ -29,13 +29,13 @@ from workbench.suggest.claude import (
     claude_rater,
     make_chunks,
     parse_reply_ids,
+    prompt_version_for,
     reply_text,
     request_params,
     usage_of,
 )
 from workbench.suggest.engine import PassageInput, Suggestion
 from workbench.suggest.prices import Usage, cost
-from workbench.suggest.prompt import PROMPT_VERSION
 from workbench.suggest.runner import passage_inputs, pending_inputs
 
 
@@ -118,7 +118,13 @@ def plan_batches(
     if codebook is None:
         raise SuggestionError("the project has no codebook")
     unsent, _done = pending_inputs(
-        project, transcript_ids, "claude", options.model, PROMPT_VERSION, include_local_only=False
+        project,
+        transcript_ids,
+        "claude",
+        options.model,
+        prompt_version_for(codebook, options),
+        include_local_only=False,
+        any_codebook_version=True,
     )
     with project.reading() as conn:
         pending = set()
@@ -167,7 +173,7 @@ def submit_batches(
                     created_at=utc_now(),
                     model=options.model,
                     codebook_version=codebook.version,
-                    prompt_version=PROMPT_VERSION,
+                    prompt_version=prompt_version_for(codebook, options),
                     options=json.dumps(
                         {"redact": options.redact, "redact_names": list(options.redact_names)}
                     ),
@@ -326,7 +332,12 @@ def _read_result(  # type: ignore[no-untyped-def]
         return [], [], RequestRecord(model, len(ids), usage, price, True, "passages gone", batch_id)
     try:
         found, answered = parse_reply_ids(
-            reply_text(message), chunk, codebook, model, getattr(message, "model", None)
+            reply_text(message),
+            chunk,
+            codebook,
+            model,
+            getattr(message, "model", None),
+            row["prompt_version"],
         )
     except MalformedReply as exc:
         error = f"malformed reply: {exc}"
