@@ -49,13 +49,6 @@ def passage_inputs(
             )
             ids = [i for i in ids if i not in local]
         transcript_ids = ids
-        t = schema.transcripts
-        names: dict[int, str] = {}
-        for start in range(0, len(ids), 500):
-            for row_id, external_id in conn.execute(
-                select(t.c.id, t.c.external_id).where(t.c.id.in_(ids[start : start + 500]))
-            ):
-                names[row_id] = external_id
         previous_context = previous_answer = ""
         current_transcript = None
         for passage in passages_of(conn, transcript_ids):
@@ -69,7 +62,7 @@ def passage_inputs(
                         passage.key,
                         passage.text,
                         previous_context,
-                        names.get(passage.transcript_id, ""),
+                        passage.transcript_id,  # the transcript's own (external) id
                         previous_answer,
                     )
                 )
