@@ -113,11 +113,9 @@ def make_chunks(passages: Sequence[PassageInput], options: ClaudeOptions) -> lis
     current: list[PassageInput] = []
     size = 0
     for passage in passages:
-        length = (
-            len(passage.text)
-            + len(question_context(passage.context))
-            + len(question_context(passage.previous_answer))
-        )
+        length = len(passage.text) + len(question_context(passage.context))
+        if not current:  # inside a request the previous answer is the passage just before
+            length += len(question_context(passage.previous_answer))
         if current and (
             size + length > options.chunk_chars
             or len(current) >= options.chunk_passages

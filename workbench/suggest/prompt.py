@@ -39,8 +39,9 @@ in <team_examples>; <counter_example> passages are ones the team decided a code 
 
 The passages to code are in <transcript_data>, one interview at a time. Before each passage you
 may find <interviewer_question> (the end of the interviewer's turn it answers) and
-<previous_answer> (the participant's answer before it). These are context only: never code them
-and never quote them as evidence. Code only the text inside <passage>.
+<previous_answer> (the participant's answer before it, when that is not the passage just
+before). These are context only: never code them and never quote them as evidence. Code only
+the text inside <passage>.
 
 For each passage, work in this order:
 1. quotes: copy the exact, contiguous phrases of the passage that could bear on any code;
@@ -191,10 +192,13 @@ def user_message(
     """One interview's passages (``texts`` may be redacted versions), with marked context.
 
     ``previous`` gives the participant's answer before each passage as sent (redacted when the
-    passages are); by default the passages' own ``previous_answer``.
+    passages are); by default the passages' own ``previous_answer``. It is left out where it is
+    the passage just before in this request: the model has read it already, and sending it
+    twice would nearly double what every request costs.
     """
     interview = passages[0].interview if passages else ""
     parts = ["<transcript_data>", f'<interview id="{escape(interview)}">']
+    just_before = ""
     for passage in passages:
         if passage.context:
             parts.append(
@@ -202,11 +206,12 @@ def user_message(
                 "</interviewer_question>"
             )
         before = (previous or {}).get(passage.passage_id, passage.previous_answer)
-        if before:
+        if before and before != just_before:
             parts.append(f"<previous_answer>{escape(question_context(before))}</previous_answer>")
         parts.append(
             f'<passage id="{passage.passage_id}">{escape(texts[passage.passage_id])}</passage>'
         )
+        just_before = texts[passage.passage_id]
     parts.append("</interview>")
     parts.append("</transcript_data>")
     parts.append("Code every passage above with the codebook. Return JSON only.")
