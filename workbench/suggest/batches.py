@@ -36,7 +36,7 @@ from workbench.suggest.claude import (
 )
 from workbench.suggest.engine import PassageInput, Suggestion
 from workbench.suggest.prices import Usage, cost
-from workbench.suggest.runner import passage_inputs, pending_inputs
+from workbench.suggest.runner import carry_forward_runs, passage_inputs, pending_inputs
 
 
 @dataclass(frozen=True)
@@ -117,15 +117,26 @@ def plan_batches(
     codebook = project.codebook
     if codebook is None:
         raise SuggestionError("the project has no codebook")
-    unsent, _done = pending_inputs(
+    transcript_ids = list(transcript_ids)
+    prompt_version = prompt_version_for(codebook, options)
+    unsent, done = pending_inputs(
         project,
         transcript_ids,
         "claude",
         options.model,
-        prompt_version_for(codebook, options),
+        prompt_version,
         include_local_only=False,
         any_codebook_version=True,
     )
+    if done:  # same prompt under an earlier codebook version: copied forward, not re-sent
+        carry_forward_runs(
+            project,
+            transcript_ids,
+            "claude",
+            options.model,
+            prompt_version,
+            claude_rater(options.model),
+        )
     with project.reading() as conn:
         pending = set()
         for row in conn.execute(

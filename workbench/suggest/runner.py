@@ -99,6 +99,23 @@ def pending_inputs(
     return [p for p in inputs if p.passage_id not in done], len(done)
 
 
+def carry_forward_runs(
+    project: Project,
+    transcript_ids: list[int],
+    engine: str,
+    model: str,
+    prompt_version: str,
+    rater: str,
+) -> int:
+    """Copy suggestions made with the very same prompt under an earlier codebook version (a
+    colour or shortcut edit) to the current one; nothing is sent for them."""
+    codebook = project.codebook
+    assert codebook is not None
+    ids = [p.passage_id for p in passage_inputs(project, transcript_ids, include_local_only=False)]
+    with project.transaction() as conn:
+        return carry_forward(conn, ids, codebook.version, engine, model, prompt_version, rater)
+
+
 def run_suggestions(
     project: Project,
     engine: SuggestionEngine,
@@ -124,21 +141,9 @@ def run_suggestions(
         any_codebook_version=hashed is not None,
     )
     if hashed is not None and cached:
-        # Suggestions made with the very same prompt under an earlier codebook version (a
-        # colour or shortcut edit) are copied to this version; nothing is sent for them.
-        done_ids = [
-            p.passage_id for p in passage_inputs(project, transcript_ids, include_local_only=False)
-        ]
-        with project.transaction() as conn:
-            carry_forward(
-                conn,
-                done_ids,
-                codebook.version,
-                engine.name,
-                engine.model,
-                prompt_version,
-                engine.rater,
-            )
+        carry_forward_runs(
+            project, transcript_ids, engine.name, engine.model, prompt_version, engine.rater
+        )
     if hasattr(engine, "on_result"):
         return _run_storing_each(
             project, engine, todo, cached, codebook.version, prompt_version, progress, cancel
