@@ -242,10 +242,10 @@ def test_redaction_before_sending_and_evidence_mapped_back(study):
 def test_rate_limit_honours_retry_after(study):
     api = FakeAnthropic([error(429, "rate_limit_error", {"retry-after": "1"})])
     started = time.monotonic()
-    run = run_suggestions(
-        study, engine_for(api, concurrency=1, chunk_passages=12), transcript_ids(study)
+    run = run_suggestions(  # one interview: one request
+        study, engine_for(api, concurrency=1, chunk_passages=12), transcript_ids(study)[:1]
     )
-    assert run.suggestions == 12
+    assert run.suggestions == 6
     assert len(api.requests) == 2 and api.times[1] - api.times[0] >= 0.95
     assert time.monotonic() - started < 10
 
@@ -256,9 +256,9 @@ def test_rate_limit_honours_retry_after(study):
 def test_overloaded_and_server_errors_are_retried(study, status, kind):
     api = FakeAnthropic([error(status, kind, {"retry-after-ms": "20"})])
     run = run_suggestions(
-        study, engine_for(api, concurrency=1, chunk_passages=12), transcript_ids(study)
+        study, engine_for(api, concurrency=1, chunk_passages=12), transcript_ids(study)[:1]
     )
-    assert run.suggestions == 12 and len(api.requests) == 2
+    assert run.suggestions == 6 and len(api.requests) == 2
 
 
 def test_timeouts_fail_cleanly_and_nothing_is_marked_done(study):
@@ -267,7 +267,7 @@ def test_timeouts_fail_cleanly_and_nothing_is_marked_done(study):
         run_suggestions(
             study,
             engine_for(api, concurrency=1, chunk_passages=12, max_retries=1),
-            transcript_ids(study),
+            transcript_ids(study)[:1],
         )
     assert len(api.requests) == 2  # one try plus one retry
     with study.reading() as conn:
@@ -277,7 +277,7 @@ def test_timeouts_fail_cleanly_and_nothing_is_marked_done(study):
 def test_bad_request_is_not_retried_and_reported(study):
     api = FakeAnthropic([error(400, "invalid_request_error")])
     with pytest.raises(SuggestionError, match="BadRequestError"):
-        run_suggestions(study, engine_for(api, chunk_passages=12), transcript_ids(study))
+        run_suggestions(study, engine_for(api, chunk_passages=12), transcript_ids(study)[:1])
     assert len(api.requests) == 1
 
 
@@ -285,8 +285,8 @@ def test_malformed_reply_is_retried_once_then_reported_for_its_chunk_only(study)
     bad = httpx2.Response(200, json=message("Sure! Here are the codes: {not json"))
     api = FakeAnthropic([bad, "ok"])
     engine = engine_for(api, concurrency=1, chunk_passages=12)
-    run = run_suggestions(study, engine, transcript_ids(study))
-    assert run.suggestions == 12 and len(api.requests) == 2
+    run = run_suggestions(study, engine, transcript_ids(study)[:1])
+    assert run.suggestions == 6 and len(api.requests) == 2
     # One request at a time, but the two chunks take turns: the first chunk's retry is third.
     api = FakeAnthropic([bad, bad, bad, "ok"])
     engine = engine_for(api, concurrency=1, chunk_passages=6)
@@ -322,7 +322,7 @@ def test_unknown_codes_are_dropped_and_misquoted_evidence_flagged(study):
         return httpx2.Response(200, json=message(json.dumps({"passages": passages})))
 
     api = FakeAnthropic([reply])
-    run_suggestions(study, engine_for(api, chunk_passages=12), transcript_ids(study))
+    run_suggestions(study, engine_for(api, chunk_passages=12), transcript_ids(study)[:1])
     with study.reading() as conn:
         stored = [s for items in suggestions_for(conn, range(1, 100)).values() for s in items]
     assert {s.code_id for s in stored} == {"prod.speed"}

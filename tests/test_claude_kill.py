@@ -108,9 +108,9 @@ def suggest(project: str, server: FakeServer, *extra: str) -> subprocess.Popen: 
 def test_sigkill_mid_run_keeps_paid_results_and_resume_sends_only_the_rest(tmp_path, server):
     project = str(tmp_path / "study.wb")
     files = []
-    for n in range(4):
+    for n in range(2):  # a request holds one interview: 2 of 6 passages, 2 passages a request
         text = "".join(
-            f"Interviewer: Question {i}?\n\nParticipant: {LONG}{n}-{i}\n\n" for i in range(3)
+            f"Interviewer: Question {i}?\n\nParticipant: {LONG}{n}-{i}\n\n" for i in range(6)
         )
         files.append(str(write(tmp_path / f"p{n}.txt", text)))
     assert main(["new", project, "--codebook", str(REPO / "codebooks" / "ai-at-work.yaml")]) == 0

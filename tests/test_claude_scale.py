@@ -45,12 +45,12 @@ def test_a_passage_left_out_of_the_reply_is_asked_again_once_then_failed(study):
     # first reply leaves one passage out; the re-request for it answers it
     api = FakeAnthropic([drop_first, "ok"])
     engine = engine_for(api, concurrency=1, chunk_passages=12)
-    run = run_suggestions(study, engine, transcript_ids(study))
+    run = run_suggestions(study, engine, transcript_ids(study)[:1])
     bodies = api.message_bodies
     assert (
         len(bodies) == 2 and len(_ids(bodies[1])) == 1 and _ids(bodies[1])[0] == _ids(bodies[0])[0]
     )
-    assert run.suggestions == 12 and run.not_done == 0 and len(_runs(study)) == 12
+    assert run.suggestions == 6 and run.not_done == 0 and len(_runs(study)) == 6
 
     # left out twice: reported as failed, not recorded as done, and sent again next run
     with study.transaction() as conn:
@@ -60,18 +60,18 @@ def test_a_passage_left_out_of_the_reply_is_asked_again_once_then_failed(study):
         [drop_first, lambda body: httpx2.Response(200, json=message('{"passages": []}'))]
     )
     engine = engine_for(api, concurrency=1, chunk_passages=12)
-    run = run_suggestions(study, engine, transcript_ids(study))
-    assert run.not_done == 1 and len(engine.left_out) == 1 and len(_runs(study)) == 11
+    run = run_suggestions(study, engine, transcript_ids(study)[:1])
+    assert run.not_done == 1 and len(engine.left_out) == 1 and len(_runs(study)) == 5
     assert "left out of the reply twice" in engine.failures[0]
     again = FakeAnthropic()
-    run = run_suggestions(study, engine_for(again), transcript_ids(study))
+    run = run_suggestions(study, engine_for(again), transcript_ids(study)[:1])
     assert [_ids(b) for b in again.message_bodies] == [[str(engine.left_out[0])]]
-    assert len(_runs(study)) == 12
+    assert len(_runs(study)) == 6
 
 
 def test_a_reply_cut_off_at_max_tokens_is_paid_for_and_split_in_halves(study):  # noqa: F811
     def cut_off_when_large(body):
-        if len(_ids(body)) > 3:
+        if len(_ids(body)) > 2:
             cut = message(
                 '{"passages": [{"passage_id": "',
                 usage={"input_tokens": 1000, "output_tokens": 8000},
@@ -82,10 +82,10 @@ def test_a_reply_cut_off_at_max_tokens_is_paid_for_and_split_in_halves(study):  
 
     api = FakeAnthropic([cut_off_when_large] * 20)
     engine = engine_for(api, concurrency=2, chunk_passages=12)
-    run = run_suggestions(study, engine, transcript_ids(study))
+    run = run_suggestions(study, engine, transcript_ids(study)[:1])
     sizes = [len(_ids(b)) for b in api.message_bodies]
-    assert sizes[0] == 12 and sorted(sizes[1:]) == [3, 3, 3, 3, 6, 6]
-    assert run.suggestions == 12 and run.not_done == 0
+    assert sizes[0] == 6 and sorted(sizes[1:]) == [1, 1, 2, 2, 3, 3]
+    assert run.suggestions == 6 and run.not_done == 0
     with study.reading() as conn:
         rows = conn.execute(select(schema.llm_requests)).mappings().all()
         total = spend(conn)
@@ -261,9 +261,10 @@ def test_batch_status_and_cancel_from_the_command_line(study, monkeypatch, capsy
     monkeypatch.setattr(batches, "sync_client", lambda options: batch_client(api))
     monkeypatch.setattr(batches, "MAX_BATCH_REQUESTS", 1)
     path = str(study.location)
-    assert main(["suggest", path, "--engine", "claude", "--batch", "--json"]) == 0
+    argv = ["suggest", path, "--engine", "claude", "--batch", "--transcripts", "p1", "--json"]
+    assert main(argv) == 0
     submitted = json.loads(capsys.readouterr().out)["batches"]
-    assert len(submitted) == 1 and len(api.batches) == 1  # 12 short passages: one request
+    assert len(submitted) == 1 and len(api.batches) == 1  # one short interview: one request
     assert main(["suggest", path, "--batch", "--status", "--json"]) == 0
     [listed] = json.loads(capsys.readouterr().out)["batches"]
     assert listed["status"] == "in_progress" and listed["counts"]["processing"] == 1
@@ -309,7 +310,7 @@ def test_max_cost_refuses_a_sync_run_before_sending(study, monkeypatch, capsys):
     path = str(study.location)
     assert main(["suggest", path, "--engine", "claude", "--max-cost", "0.5", "--json"]) == 1
     assert "over the cap of $0.50" in capsys.readouterr().err
-    assert _runs(study) == set() and counter.calls == [("POST", "/v1/messages/count_tokens")]
+    assert _runs(study) == set() and set(counter.calls) == {("POST", "/v1/messages/count_tokens")}
 
 
 def test_dry_run_says_whether_tokens_were_counted(study, monkeypatch, capsys):  # noqa: F811

@@ -70,17 +70,31 @@ def test_the_codebook_block_parses_with_only_its_own_attributes_and_no_injected_
     body, _ = _sent(hostile)
     block = ET.fromstring(body["system"][1]["text"])
     assert block.tag == "codebook"
-    assert block.attrib == {"name": NAME, "version": "1"}  # the quote did not add `evil`
-    assert list(block) == []  # no </code>, <transcript_data> or <codebook> became a tag
-    for text in (CODE_NAME, DEFINITION, INCLUDE, EXAMPLE, "</codebook>"):
-        assert text in block.text  # every word reaches the model, as text
+    assert block.attrib == {"name": NAME}  # the quote did not add `evil`
+    # no </code>, <transcript_data> or <codebook> in the text became a tag or an attribute
+    assert {e.tag for e in block.iter()} <= {
+        "codebook",
+        "code",
+        "name",
+        "definition",
+        "include",
+        "exclude",
+        "example",
+        "note",
+    }
+    codes = block.findall("code")
+    assert [c.attrib for c in codes] == [{"id": "x.one"}, {"id": "x.two"}]
+    one = codes[0]
+    assert one.findtext("name") == CODE_NAME and one.findtext("definition") == DEFINITION
+    assert one.findtext("include") == INCLUDE and one.findtext("exclude") == "</codebook>"
+    assert one.findtext("example") == EXAMPLE  # every word reaches the model, as text
 
 
 def test_transcript_text_reads_back_whole_and_evidence_maps_to_the_passage(hostile):
     body, _ = _sent(hostile)
     content = body["messages"][0]["content"]
     data = ET.fromstring(content[: content.index("</transcript_data>") + len("</transcript_data>")])
-    [passage] = data.findall("passage")
+    [passage] = data.findall("interview/passage")
     assert passage.text == ANSWER and list(passage) == []
     with hostile.reading() as conn:
         [[suggestion]] = suggestions_for(conn, [int(passage.attrib["id"])]).values()

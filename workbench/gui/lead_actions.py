@@ -86,7 +86,7 @@ class LeadActions(QObject):
 
     def toggle_claude(self) -> None:
         """Claude only after the coder says yes to sending; local-only transcripts never go."""
-        from workbench.suggest.claude import ClaudeEngine, api_key
+        from workbench.suggest.claude import ClaudeEngine, ClaudeOptions, api_key
         from workbench.suggest.learning import ProjectLocalEngine
 
         if not self.window.claude_action.isChecked():
@@ -108,7 +108,11 @@ class LeadActions(QObject):
         if answer != QMessageBox.StandardButton.Yes:
             self.window.claude_action.setChecked(False)
             return
-        self.window.controller.engine = ClaudeEngine()
+        from workbench.suggest.examples import with_team_examples
+
+        self.window.controller.engine = ClaudeEngine(
+            with_team_examples(self.window.session.project, ClaudeOptions())
+        )
         self.window.engine_label.setText(f"Using Claude ({self.window.controller.engine.model})")
         self.window.refetch()
 

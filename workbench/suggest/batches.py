@@ -29,14 +29,14 @@ from workbench.suggest.claude import (
     claude_rater,
     make_chunks,
     parse_reply_ids,
+    prompt_version_for,
     reply_text,
     request_params,
     usage_of,
 )
 from workbench.suggest.engine import PassageInput, Suggestion
 from workbench.suggest.prices import Usage, cost
-from workbench.suggest.prompt import PROMPT_VERSION
-from workbench.suggest.runner import passage_inputs, pending_inputs
+from workbench.suggest.runner import carry_forward_runs, passage_inputs, pending_inputs
 
 
 @dataclass(frozen=True)
@@ -117,9 +117,26 @@ def plan_batches(
     codebook = project.codebook
     if codebook is None:
         raise SuggestionError("the project has no codebook")
-    unsent, _done = pending_inputs(
-        project, transcript_ids, "claude", options.model, PROMPT_VERSION, include_local_only=False
+    transcript_ids = list(transcript_ids)
+    prompt_version = prompt_version_for(codebook, options)
+    unsent, done = pending_inputs(
+        project,
+        transcript_ids,
+        "claude",
+        options.model,
+        prompt_version,
+        include_local_only=False,
+        any_codebook_version=True,
     )
+    if done:  # same prompt under an earlier codebook version: copied forward, not re-sent
+        carry_forward_runs(
+            project,
+            transcript_ids,
+            "claude",
+            options.model,
+            prompt_version,
+            claude_rater(options.model),
+        )
     with project.reading() as conn:
         pending = set()
         for row in conn.execute(
@@ -167,7 +184,7 @@ def submit_batches(
                     created_at=utc_now(),
                     model=options.model,
                     codebook_version=codebook.version,
-                    prompt_version=PROMPT_VERSION,
+                    prompt_version=prompt_version_for(codebook, options),
                     options=json.dumps(
                         {"redact": options.redact, "redact_names": list(options.redact_names)}
                     ),
@@ -326,7 +343,12 @@ def _read_result(  # type: ignore[no-untyped-def]
         return [], [], RequestRecord(model, len(ids), usage, price, True, "passages gone", batch_id)
     try:
         found, answered = parse_reply_ids(
-            reply_text(message), chunk, codebook, model, getattr(message, "model", None)
+            reply_text(message),
+            chunk,
+            codebook,
+            model,
+            getattr(message, "model", None),
+            row["prompt_version"],
         )
     except MalformedReply as exc:
         error = f"malformed reply: {exc}"

@@ -28,10 +28,14 @@ from workbench.settings import load_settings
 from workbench.suggest.engine import PassageInput, Suggestion, locate_evidence
 from workbench.suggest.prices import DEFAULT_MODEL, Usage, cost, estimate_tokens
 from workbench.suggest.prompt import (
-    INSTRUCTIONS,
+    DEFAULT_LANGUAGE,
     PROMPT_VERSION,
-    codebook_text,
+    TeamExample,
+    prefix_text,
+    prompt_key,
+    question_context,
     reply_schema,
+    system_blocks,
     unescape,
     user_message,
 )
@@ -60,6 +64,8 @@ class ClaudeOptions:
     redact: bool = False
     redact_names: tuple[str, ...] = ()
     max_cost_usd: float | None = None
+    language: str = field(default_factory=lambda: coder_language())  # rationales are in it
+    examples: tuple[TeamExample, ...] = ()  # the team's coded passages (suggest/examples.py)
 
 
 @dataclass
@@ -82,6 +88,15 @@ class Chunk:
     redactions: dict[int, Redacted] = field(default_factory=dict)
 
 
+def coder_language() -> str:
+    """The language rationales are written in: the ``rationale_language`` setting, else English.
+
+    Quotes are never translated; only the model's own words follow the coder's language.
+    """
+    value = load_settings().get("rationale_language")
+    return value.strip() if isinstance(value, str) and value.strip() else DEFAULT_LANGUAGE
+
+
 def api_key() -> str | None:
     """The key from ANTHROPIC_API_KEY, else the per-user settings file (never the project)."""
     key = os.environ.get("ANTHROPIC_API_KEY") or load_settings().get("anthropic_api_key")
@@ -89,14 +104,22 @@ def api_key() -> str | None:
 
 
 def make_chunks(passages: Sequence[PassageInput], options: ClaudeOptions) -> list[Chunk]:
-    """Consecutive passages grouped up to a size, each with the text to send."""
+    """Consecutive passages of one interview grouped up to a size, each with the text to send.
+
+    A request never mixes interviews: the model reads each passage inside its own conversation,
+    and a long interview is split over several requests instead.
+    """
     chunks: list[Chunk] = []
     current: list[PassageInput] = []
     size = 0
     for passage in passages:
-        length = len(passage.text) + len(passage.context[:1500])
+        length = len(passage.text) + len(question_context(passage.context))
+        if not current:  # inside a request the previous answer is the passage just before
+            length += len(question_context(passage.previous_answer))
         if current and (
-            size + length > options.chunk_chars or len(current) >= options.chunk_passages
+            size + length > options.chunk_chars
+            or len(current) >= options.chunk_passages
+            or passage.interview != current[0].interview
         ):
             chunks.append(_chunk(current, options))
             current, size = [], 0
@@ -112,10 +135,34 @@ def _chunk(passages: list[PassageInput], options: ClaudeOptions) -> Chunk:
         return Chunk(list(passages), {p.passage_id: p.text for p in passages})
     redactions = {p.passage_id: redact(p.text, options.redact_names) for p in passages}
     safe = [
-        PassageInput(p.passage_id, p.key, p.text, redact(p.context, options.redact_names).text)
+        PassageInput(
+            p.passage_id,
+            p.key,
+            p.text,
+            redact(p.context, options.redact_names).text,
+            p.interview,
+            redact(p.previous_answer, options.redact_names).text,
+        )
         for p in passages
     ]
     return Chunk(safe, {pid: r.text for pid, r in redactions.items()}, redactions)
+
+
+def prefix_blocks(codebook: Codebook, options: ClaudeOptions) -> list[dict[str, object]]:
+    """The static, cached system prompt of every request of a run (examples redacted when the
+    passages are: they are participants' words too)."""
+    examples = options.examples
+    if options.redact:
+        examples = tuple(
+            TeamExample(e.code_id, redact(e.text, options.redact_names).text, e.applies)
+            for e in examples
+        )
+    return system_blocks(codebook, examples, options.language)
+
+
+def prompt_version_for(codebook: Codebook, options: ClaudeOptions) -> str:
+    """The prompt version suggestions are stored and reused under: a hash of the prefix."""
+    return prompt_key(prefix_blocks(codebook, options), reply_schema(codebook))
 
 
 def request_params(chunk: Chunk, codebook: Codebook, options: ClaudeOptions) -> dict[str, object]:
@@ -123,14 +170,7 @@ def request_params(chunk: Chunk, codebook: Codebook, options: ClaudeOptions) -> 
     return {
         "model": options.model,
         "max_tokens": options.max_tokens,
-        "system": [
-            {"type": "text", "text": INSTRUCTIONS},
-            {
-                "type": "text",
-                "text": codebook_text(codebook),
-                "cache_control": {"type": "ephemeral"},
-            },
-        ],
+        "system": prefix_blocks(codebook, options),
         "messages": [{"role": "user", "content": user_message(chunk.passages, chunk.texts)}],
         "output_config": {"format": {"type": "json_schema", "schema": reply_schema(codebook)}},
     }
@@ -140,7 +180,7 @@ def estimate_chunk_cost(
     chunk: Chunk, codebook: Codebook, options: ClaudeOptions, cached: bool
 ) -> tuple[Usage, float]:
     """Tokens and dollars a chunk should cost, before sending it (output: ~60 tokens a passage)."""
-    system = estimate_tokens(INSTRUCTIONS + codebook_text(codebook))
+    system = estimate_tokens(prefix_text(prefix_blocks(codebook, options)))
     message = estimate_tokens(user_message(chunk.passages, chunk.texts))
     usage = Usage(
         input_tokens=message,
@@ -157,7 +197,12 @@ def parse_reply(text: str, chunk: Chunk, codebook: Codebook, model: str) -> list
 
 
 def parse_reply_ids(
-    text: str, chunk: Chunk, codebook: Codebook, model: str, snapshot: str | None = None
+    text: str,
+    chunk: Chunk,
+    codebook: Codebook,
+    model: str,
+    snapshot: str | None = None,
+    prompt_version: str = PROMPT_VERSION,
 ) -> tuple[list[Suggestion], set[int]]:
     """Validated suggestions and the ids of the chunk's passages the reply answered.
 
@@ -196,7 +241,7 @@ def parse_reply_ids(
             if code_id in seen:
                 continue
             seen.add(code_id)
-            found.append(_suggestion(passage, chunk, code, model, snapshot))
+            found.append(_suggestion(passage, chunk, code, model, snapshot, prompt_version))
     return found, answered
 
 
@@ -211,7 +256,12 @@ def sub_chunk(chunk: Chunk, passages: Sequence[PassageInput]) -> Chunk:
 
 
 def _suggestion(  # type: ignore[type-arg]
-    passage: PassageInput, chunk: Chunk, code: dict, model: str, snapshot: str | None = None
+    passage: PassageInput,
+    chunk: Chunk,
+    code: dict,
+    model: str,
+    snapshot: str | None = None,
+    prompt_version: str = PROMPT_VERSION,
 ) -> Suggestion:
     quote = unescape(str(code.get("evidence") or ""))
     sent = chunk.texts[passage.passage_id]
@@ -234,7 +284,7 @@ def _suggestion(  # type: ignore[type-arg]
         rationale=str(code.get("rationale") or "")[:500],
         engine="claude",
         model=model,
-        prompt_version=PROMPT_VERSION,
+        prompt_version=prompt_version,
         evidence_found=found,
         model_snapshot=snapshot,
     )
@@ -312,6 +362,10 @@ class ClaudeEngine:
     @property
     def rater(self) -> str:
         return claude_rater(self.model)
+
+    def prompt_version_for(self, codebook: Codebook) -> str:
+        """What this engine's suggestions under ``codebook`` are stored and reused as."""
+        return prompt_version_for(codebook, self.options)
 
     def client(self) -> AsyncAnthropic:
         key = self._key or api_key()
@@ -472,7 +526,12 @@ class ClaudeEngine:
             snapshot = getattr(message, "model", None) or None
             try:
                 found, answered = parse_reply_ids(
-                    reply_text(message), chunk, codebook, self.model, snapshot
+                    reply_text(message),
+                    chunk,
+                    codebook,
+                    self.model,
+                    snapshot,
+                    self.prompt_version_for(codebook),
                 )
             except MalformedReply as exc:
                 self._deliver(

@@ -18,14 +18,26 @@ from workbench.suggest.claude import (
     ClaudeEngine,
     ClaudeOptions,
     api_key,
+    coder_language,
     connection_problem,
     estimate_chunk_cost,
     make_chunks,
+    prefix_blocks,
+    prompt_version_for,
     request_params,
 )
+from workbench.suggest.examples import with_team_examples
 from workbench.suggest.learning import local_engine_for
-from workbench.suggest.prices import DEFAULT_MODEL, Usage, cost, give_price, price_of
-from workbench.suggest.prompt import PROMPT_VERSION
+from workbench.suggest.prices import (
+    DEFAULT_MODEL,
+    Usage,
+    cost,
+    estimate_tokens,
+    give_price,
+    min_cacheable,
+    price_of,
+)
+from workbench.suggest.prompt import prefix_text
 from workbench.suggest.runner import pending_inputs, run_suggestions
 
 
@@ -67,6 +79,7 @@ def estimate(
     transcript_ids: list[int],
     chunks: list[Chunk] | None = None,
     client: Anthropic | None = None,
+    count_prefix: bool = False,
 ) -> dict[str, object]:
     """Tokens and dollars for the passages not yet suggested (local-only ones excluded).
 
@@ -83,8 +96,9 @@ def estimate(
             transcript_ids,
             "claude",
             options.model,
-            PROMPT_VERSION,
+            prompt_version_for(codebook, options),
             include_local_only=False,
+            any_codebook_version=True,
         )
         chunks = make_chunks(unsent, options)
     usages = [
@@ -92,10 +106,13 @@ def estimate(
         for index, chunk in enumerate(chunks)
     ]
     scale, source = 1.0, "offline (about 3.5 characters a token; not counted by the API)"
+    prefix = estimate_tokens(prefix_text(prefix_blocks(codebook, options)))
     if client is not None and chunks:
         counted = _count_tokens(client, chunks, codebook, options)
         if counted is not None:
             scale, source = counted, "count_tokens"
+            counted_prefix = _count_prefix(client, codebook, options) if count_prefix else None
+            prefix = counted_prefix or round(prefix * scale)
     total = Usage()
     for usage in usages:
         total = total + Usage(
@@ -104,6 +121,17 @@ def estimate(
             round(usage.cache_read_input_tokens * scale),
             usage.output_tokens,
         )
+    # Without the cache (or with a prefix below the model's minimum) every cached token is
+    # plain input: that is what a run costs when the breakpoint does not engage.
+    uncached = Usage(
+        total.input_tokens + total.cache_creation_input_tokens + total.cache_read_input_tokens,
+        0,
+        0,
+        total.output_tokens,
+    )
+    minimum = min_cacheable(options.model)
+    engages = None if minimum is None else prefix >= minimum.tokens
+    expected = uncached if engages is False else total
     return {
         "model": options.model,
         "passages": sum(len(c.passages) for c in chunks),
@@ -113,9 +141,47 @@ def estimate(
         "cache_read_tokens": total.cache_read_input_tokens,
         "output_tokens": total.output_tokens,
         "estimate_source": source,
-        "estimated_cost_usd": round(cost(options.model, total), 4),
-        "estimated_cost_batch_usd": round(cost(options.model, total, batch=True), 4),
+        "cached_prefix_tokens": prefix,
+        "min_cacheable_tokens": minimum.tokens if minimum else None,
+        "min_cacheable_source": minimum.source if minimum else None,
+        "cache_engages": engages,
+        "team_examples": len(options.examples),
+        "estimated_cost_usd": round(cost(options.model, expected), 4),
+        "estimated_cost_batch_usd": round(cost(options.model, expected, batch=True), 4),
+        "estimated_cost_with_cache_usd": round(cost(options.model, total), 4),
+        "estimated_cost_without_cache_usd": round(cost(options.model, uncached), 4),
     }
+
+
+def _count_prefix(client: Anthropic, codebook: Codebook, options: ClaudeOptions) -> int | None:
+    """The cached prefix counted by the API: the system prompt with a one-character message
+    (the message adds a handful of tokens, so the figure errs a little high)."""
+    try:
+        return client.messages.count_tokens(  # type: ignore[call-overload,no-any-return]
+            model=options.model,
+            system=prefix_blocks(codebook, options),
+            messages=[{"role": "user", "content": "."}],
+        ).input_tokens
+    except APIError:
+        return None
+
+
+def cache_line(report: dict[str, object]) -> str:
+    """The dry run's sentence on prompt caching: prefix length against the model's minimum."""
+    prefix, minimum = report["cached_prefix_tokens"], report["min_cacheable_tokens"]
+    with_cache = report["estimated_cost_with_cache_usd"]
+    without = report["estimated_cost_without_cache_usd"]
+    if minimum is None:
+        verdict = f"the minimum cacheable length of {report['model']} is not known to workbench"
+    elif report["cache_engages"]:
+        verdict = f"at least the model's minimum of {minimum:,}, so the cache engages"
+    else:
+        verdict = f"under the model's minimum of {minimum:,}, so nothing is cached"
+    return (
+        f"cached prefix (instructions, codebook, {report['team_examples']} team examples): "
+        f"about {prefix:,} tokens, {verdict}; ${with_cache:.2f} with the cache, "
+        f"${without:.2f} without"
+    )
 
 
 def _count_tokens(
@@ -170,6 +236,7 @@ def _suggest(args: argparse.Namespace) -> tuple[dict[str, object], bool]:
     engine_name = args.engine or ("claude" if api_key() or batch_work else "local")
     options = ClaudeOptions(
         model=args.model or DEFAULT_MODEL,
+        language=getattr(args, "rationale_language", None) or coder_language(),
         concurrency=args.concurrency,
         redact=args.redact or bool(args.redact_names),
         redact_names=tuple(n.strip() for n in (args.redact_names or "").split(",") if n.strip()),
@@ -196,14 +263,18 @@ def _suggest(args: argparse.Namespace) -> tuple[dict[str, object], bool]:
                 f"{run.passages - run.skipped_cached} passages ({run.skipped_cached} already done)"
             ]
             return report, False
+        options = with_team_examples(project, options)
         if args.dry_run:
-            report = estimate(project, options, ids, client=_counting_client(options))
+            report = estimate(
+                project, options, ids, client=_counting_client(options), count_prefix=True
+            )
             report["lines"] = [
                 f"{report['passages']} passages in {report['requests']} requests to {options.model}: "
                 f"about {report['input_tokens'] + report['cache_write_tokens'] + report['cache_read_tokens']:,} input and "
                 f"{report['output_tokens']:,} output tokens, about ${report['estimated_cost_usd']:.2f} "
                 f"(${report['estimated_cost_batch_usd']:.2f} as a batch); estimate: "
-                f"{report['estimate_source']}; nothing was sent"
+                f"{report['estimate_source']}; nothing was sent",
+                cache_line(report),
             ]
             return report, False
         if args.batch or args.status or args.cancel or (args.resume and _open_batches(project)):

@@ -12,12 +12,18 @@ from workbench.core.tasks import CancelToken, Progress
 
 @dataclass(frozen=True)
 class PassageInput:
-    """A passage as an engine sees it: its text and the interviewer turn it answers."""
+    """A passage as an engine sees it: its text and the interviewer turn it answers.
+
+    ``interview`` (the transcript's id) and ``previous_answer`` (the participant's turn before
+    this one) let an engine read a passage the way a coder does, inside its conversation.
+    """
 
     passage_id: int
     key: str
     text: str
     context: str = ""
+    interview: str = ""
+    previous_answer: str = ""
 
 
 @dataclass(frozen=True)

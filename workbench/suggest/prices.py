@@ -115,3 +115,41 @@ def estimate_tokens(text: str) -> int:
     without spaces use more tokens per character, so they count one per two characters)."""
     wide = sum(1 for ch in text if ord(ch) > 0x2E80)
     return int((len(text) - wide) / 3.5 + wide / 2) + 1
+
+
+# The shortest prefix each model will cache, in tokens: a cache_control breakpoint on a shorter
+# prefix is silently ignored and every request pays the full input price. Only minimums we could
+# read are listed; the dry run says "unknown" for others rather than guess.
+_CACHE_READ = (
+    "https://docs.litellm.ai/docs/completion/prompt_caching (quoting Anthropic's table, "
+    "updated 2026-10-07)"
+)
+
+
+@dataclass(frozen=True)
+class CacheMinimum:
+    tokens: int
+    source: str
+    checked: str
+
+
+MIN_CACHEABLE: dict[str, CacheMinimum] = {
+    "claude-sonnet-5": CacheMinimum(1024, _CACHE_READ, "2026-11-30"),
+    "claude-sonnet-4-5": CacheMinimum(1024, _CACHE_READ, "2026-11-30"),
+    # one table says 2,048 for Sonnet 4.6, another "Sonnet 4.x" 1,024: the stricter is kept
+    "claude-sonnet-4-6": CacheMinimum(
+        2048, "https://docs.orq.ai/docs/proxy/prompt-caching", "2026-11-30"
+    ),
+    "claude-haiku-4-5": CacheMinimum(4096, _CACHE_READ, "2026-11-30"),
+    "claude-opus-4-5": CacheMinimum(4096, _CACHE_READ, "2026-11-30"),
+}
+
+
+def min_cacheable(model: str) -> CacheMinimum | None:
+    """The model's documented minimum cacheable prefix (a dated snapshot shares its alias's;
+    ``claude-sonnet-5-5`` is another model than ``claude-sonnet-5``, not its snapshot)."""
+    for name, entry in MIN_CACHEABLE.items():
+        suffix = model[len(name) + 1 :] if model.startswith(name + "-") else ""
+        if model == name or (suffix.isdigit() and len(suffix) == 8):  # -YYYYMMDD
+            return entry
+    return None

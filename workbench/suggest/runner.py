@@ -11,7 +11,12 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.store import Project, schema
 from workbench.core.store.llm import record_requests
 from workbench.core.store.queries import passages_of
-from workbench.core.store.suggestions import passages_already_run, record_run, save_suggestions
+from workbench.core.store.suggestions import (
+    carry_forward,
+    passages_already_run,
+    record_run,
+    save_suggestions,
+)
 from workbench.core.tasks import CancelToken, Progress
 from workbench.suggest.engine import PassageInput, Suggestion, SuggestionEngine
 
@@ -44,13 +49,24 @@ def passage_inputs(
             )
             ids = [i for i in ids if i not in local]
         transcript_ids = ids
-        previous_context = ""
+        previous_context = previous_answer = ""
         current_transcript = None
         for passage in passages_of(conn, transcript_ids):
             if passage.transcript_id != current_transcript:
-                current_transcript, previous_context = passage.transcript_id, ""
+                current_transcript = passage.transcript_id
+                previous_context = previous_answer = ""
             if passage.coded:
-                inputs.append(PassageInput(passage.id, passage.key, passage.text, previous_context))
+                inputs.append(
+                    PassageInput(
+                        passage.id,
+                        passage.key,
+                        passage.text,
+                        previous_context,
+                        passage.transcript_id,  # the transcript's own (external) id
+                        previous_answer,
+                    )
+                )
+                previous_answer = passage.text
             else:
                 previous_context = passage.text
     return inputs
@@ -63,17 +79,41 @@ def pending_inputs(
     model: str,
     prompt_version: str,
     include_local_only: bool,
+    any_codebook_version: bool = False,
 ) -> tuple[list[PassageInput], int]:
-    """Coded passages this engine/model/prompt has not processed yet, and how many it has."""
+    """Coded passages this engine/model/prompt has not processed yet, and how many it has.
+
+    ``any_codebook_version`` is for a prompt version that hashes the rendered codebook (the
+    Claude engine's): a passage run under any codebook version with the same hash counts as
+    done, because the model read exactly the same prompt.
+    """
     codebook = project.codebook
     if codebook is None:
         raise WorkbenchError("the project has no codebook; add one before asking for suggestions")
     inputs = passage_inputs(project, transcript_ids, include_local_only=include_local_only)
+    version = None if any_codebook_version else codebook.version
     with project.reading() as conn:
         done = passages_already_run(
-            conn, [p.passage_id for p in inputs], codebook.version, engine, model, prompt_version
+            conn, [p.passage_id for p in inputs], version, engine, model, prompt_version
         )
     return [p for p in inputs if p.passage_id not in done], len(done)
+
+
+def carry_forward_runs(
+    project: Project,
+    transcript_ids: list[int],
+    engine: str,
+    model: str,
+    prompt_version: str,
+    rater: str,
+) -> int:
+    """Copy suggestions made with the very same prompt under an earlier codebook version (a
+    colour or shortcut edit) to the current one; nothing is sent for them."""
+    codebook = project.codebook
+    assert codebook is not None
+    ids = [p.passage_id for p in passage_inputs(project, transcript_ids, include_local_only=False)]
+    with project.transaction() as conn:
+        return carry_forward(conn, ids, codebook.version, engine, model, prompt_version, rater)
 
 
 def run_suggestions(
@@ -88,16 +128,26 @@ def run_suggestions(
     if codebook is None:
         raise WorkbenchError("the project has no codebook; add one before asking for suggestions")
     sends_data = bool(getattr(engine, "sends_data", False))
+    hashed = getattr(engine, "prompt_version_for", None)
+    prompt_version = hashed(codebook) if hashed is not None else engine.prompt_version
+    transcript_ids = list(transcript_ids)
     todo, cached = pending_inputs(
         project,
         transcript_ids,
         engine.name,
         engine.model,
-        engine.prompt_version,
+        prompt_version,
         include_local_only=not sends_data,
+        any_codebook_version=hashed is not None,
     )
+    if hashed is not None and cached:
+        carry_forward_runs(
+            project, transcript_ids, engine.name, engine.model, prompt_version, engine.rater
+        )
     if hasattr(engine, "on_result"):
-        return _run_storing_each(project, engine, todo, cached, codebook.version, progress, cancel)
+        return _run_storing_each(
+            project, engine, todo, cached, codebook.version, prompt_version, progress, cancel
+        )
     try:
         suggestions = (
             engine.suggest(todo, codebook, progress=progress, cancel=cancel) if todo else []
@@ -118,7 +168,7 @@ def run_suggestions(
             codebook.version,
             engine.name,
             engine.model,
-            engine.prompt_version,
+            prompt_version,
             engine.rater,
         )
     return SuggestionRun(len(todo) + cached, cached, len(suggestions), len(todo) - len(done))
@@ -130,6 +180,7 @@ def _run_storing_each(
     todo: list[PassageInput],
     cached: int,
     codebook_version: int,
+    prompt_version: str,
     progress: Progress | None,
     cancel: CancelToken | None,
 ) -> SuggestionRun:
@@ -152,7 +203,7 @@ def _run_storing_each(
                 codebook_version,
                 engine.name,
                 engine.model,
-                engine.prompt_version,
+                prompt_version,
                 engine.rater,
             )
 

@@ -96,27 +96,82 @@ def record_run(
 def passages_already_run(
     conn: Connection,
     passage_ids: Iterable[int],
-    codebook_version: int,
+    codebook_version: int | None,
     engine: str,
     model: str,
     prompt_version: str,
 ) -> set[int]:
-    """Which of ``passage_ids`` this engine/model/prompt has already processed (the cache key)."""
+    """Which of ``passage_ids`` this engine/model/prompt has already processed (the cache key).
+
+    ``codebook_version=None`` matches any version: for a prompt version that hashes the
+    rendered codebook, the hash already says whether the model would read the same text.
+    """
     r = schema.suggestion_runs
     done: set[int] = set()
     for batch in in_chunks(passage_ids):
-        done.update(
-            conn.execute(
-                select(r.c.passage_id).where(
-                    r.c.passage_id.in_(batch),
-                    r.c.codebook_version == codebook_version,
-                    r.c.engine == engine,
-                    r.c.model == model,
-                    r.c.prompt_version == prompt_version,
-                )
-            ).scalars()
+        query = select(r.c.passage_id).where(
+            r.c.passage_id.in_(batch),
+            r.c.engine == engine,
+            r.c.model == model,
+            r.c.prompt_version == prompt_version,
         )
+        if codebook_version is not None:
+            query = query.where(r.c.codebook_version == codebook_version)
+        done.update(conn.execute(query).scalars())
     return done
+
+
+def carry_forward(
+    conn: Connection,
+    passage_ids: Iterable[int],
+    codebook_version: int,
+    engine: str,
+    model: str,
+    prompt_version: str,
+    rater: str,
+) -> int:
+    """Copy suggestions made under an earlier codebook version with the very same prompt to
+    ``codebook_version``, without asking the engine again; returns the passages carried.
+
+    A cosmetic codebook edit (colour, shortcut) makes a new version but the same prompt: the
+    model's answer would be the same, so it is reused rather than paid for again.
+    """
+    r, s = schema.suggestion_runs, schema.suggestions
+    latest: dict[int, int] = {}
+    current: set[int] = set()
+    for batch in in_chunks(passage_ids):
+        for passage_id, version in conn.execute(
+            select(r.c.passage_id, r.c.codebook_version).where(
+                r.c.passage_id.in_(batch),
+                r.c.engine == engine,
+                r.c.model == model,
+                r.c.prompt_version == prompt_version,
+            )
+        ):
+            if version == codebook_version:
+                current.add(passage_id)
+            else:
+                latest[passage_id] = max(version, latest.get(passage_id, version))
+    carried = [pid for pid in latest if pid not in current]
+    now = utc_now()
+    copied = []
+    for passage_id in carried:
+        for row in conn.execute(
+            select(s).where(
+                s.c.passage_id == passage_id,
+                s.c.codebook_version == latest[passage_id],
+                s.c.engine == engine,
+                s.c.model == model,
+                s.c.prompt_version == prompt_version,
+            )
+        ).mappings():
+            values = {k: v for k, v in row.items() if k != "id"}
+            values.update(codebook_version=codebook_version, created_at=now)
+            copied.append(values)
+    if copied:
+        conn.execute(s.insert(), copied)
+    record_run(conn, carried, codebook_version, engine, model, prompt_version, rater)
+    return len(carried)
 
 
 def suggestions_for(
