@@ -100,7 +100,9 @@ def list_backups(project_path: str | Path) -> list[Backup]:
     if not folder.is_dir():
         return []
     found = [
-        b for b in map(parse_backup_name, folder.iterdir()) if b is not None and b.path.is_file()
+        b
+        for b in map(parse_backup_name, folder.iterdir())
+        if b is not None and b.path.is_file() and b.size > 0  # empty: a name being reserved
     ]
     return sorted(found, key=lambda b: (b.taken_at, b.sequence), reverse=True)
 
@@ -113,14 +115,16 @@ def new_backup_path(folder: Path, reason: str) -> Path:
     while True:
         seq = "" if sequence == 1 else f"-{sequence}"
         target = folder / f"{stamp}{seq}-{reason}.wb"
-        if not target.exists():
+        try:  # reserve the name: two processes backing up in the same second never share it
+            target.touch(exist_ok=False)
             return target
-        sequence += 1
+        except FileExistsError:
+            sequence += 1
 
 
 def copy_database(source: Path, target: Path) -> None:
     """A consistent copy through SQLite's online backup, written under a temporary name first."""
-    partial = target.with_name(f".{target.name}.partial")
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
         reader = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
         try:
@@ -162,7 +166,11 @@ def backup_file(project_path: str | Path, reason: str, keep: int = DEFAULT_KEEP)
     try:
         folder.mkdir(exist_ok=True)
         target = new_backup_path(folder, reason)
-        copy_database(path, target)
+        try:
+            copy_database(path, target)
+        except BaseException:
+            target.unlink(missing_ok=True)  # the reserved name, left empty
+            raise
     except (sqlite3.Error, OSError) as exc:
         raise ProjectError(f"{path}: cannot write a backup into {folder}: {exc}") from exc
     _prune(path, keep, spare=target)
@@ -208,7 +216,7 @@ def resolve_backup(project_path: str | Path, backup: str | Path) -> Path:
 
 def raw_copy(source: Path, target: Path) -> None:
     """A byte copy, for a file SQLite cannot read: kept as it was, for whoever looks into it."""
-    partial = target.with_name(f".{target.name}.partial")
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
         shutil.copyfile(source, partial)
         os.replace(partial, target)
