@@ -536,7 +536,28 @@ def _insert(
         )
         counts[record.external_id] = size
     bulk_insert(conn, schema.passages, _PASSAGE_COLUMNS, passage_rows)
+    index_passages(conn, list(ids.values()))
     return counts
+
+
+def index_passages(conn: Connection, transcript_ids: Sequence[int]) -> None:
+    """Add the passages of new transcripts to the full-text index, a few statements per batch.
+
+    The text is cut out of the transcripts inside the database (one INSERT ... SELECT per
+    chunk), so no passage text crosses into Python twice. A server project has no index yet.
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    index = schema.SEARCH_INDEX
+    for chunk in _chunks(list(transcript_ids)):
+        marks = ", ".join("?" * len(chunk))
+        conn.exec_driver_sql(
+            f"INSERT INTO {index}(rowid, text) "
+            'SELECT p.id, substr(t.text, p.start + 1, p."end" - p.start) '
+            "FROM passages p JOIN transcripts t ON t.id = p.transcript_id "
+            f"WHERE p.transcript_id IN ({marks})",
+            tuple(chunk),
+        )
 
 
 def upsert_metadata(conn: Connection, mapping: dict[str, dict[str, str]]) -> int:

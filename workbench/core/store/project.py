@@ -184,6 +184,8 @@ class Project:
                 if engine.dialect.name == "sqlite":
                     for statement in schema.sqlite_append_only_triggers():
                         conn.execute(text(statement))
+                    for statement in schema.sqlite_search_index():
+                        conn.execute(text(statement))
                 settings = settings or ProjectSettings()
                 conn.execute(
                     schema.meta.insert(),

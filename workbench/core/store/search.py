@@ -1,0 +1,339 @@
+"""Full-text search and retrieval of passages: the words a coder types, the filters they pick.
+
+One query serves both uses. With words, the passage index (SQLite FTS5, ``schema.SEARCH_INDEX``)
+finds the passages and ``snippet()`` marks the match; without words it is retrieval, "every
+passage coded X", in document order. Each filter is an EXISTS over the coding tables, so a
+filter narrows the index's matches without reading them into Python.
+
+Results come in document order (transcript, then position), not by relevance: the index hands
+rows out in that order, so ``LIMIT`` stops early instead of ranking every match of a common word,
+and a coder reading retrieved passages reads them as the interviews ran.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections import defaultdict
+from dataclasses import dataclass, field
+from enum import Enum
+
+from sqlalchemy import Connection, select, text
+from sqlalchemy.exc import OperationalError
+
+from workbench.core.errors import WorkbenchError
+from workbench.core.store import schema
+from workbench.core.store.queries import passage_key
+
+MARK_START, MARK_END = "\x02", "\x03"  # around each match in a snippet; callers style them
+DEFAULT_LIMIT = 200
+_SNIPPET_TOKENS = 24
+_OPERATORS = {"AND", "OR", "NOT"}
+
+
+class SearchError(WorkbenchError):
+    """A search the project cannot run: a filter naming nothing there, or a malformed query."""
+
+
+class Review(Enum):
+    """Whether a passage has been reviewed (by any human coder)."""
+
+    ANY = "any"
+    YES = "yes"
+    NO = "no"
+
+
+class Role(Enum):
+    """Which speakers' passages: the ones coded (participants) or the context (interviewers)."""
+
+    ANY = "any"
+    PARTICIPANT = "participant"
+    INTERVIEWER = "interviewer"
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """What narrows a search. ``code`` is applied by a human, unless ``engine`` (suggested by an
+    engine's latest run) or ``disagreement`` (some human reviewers applied it, others not) say
+    otherwise; ``coder`` names whose coding counts (a human, or an engine coder with ``engine``).
+    """
+
+    code: str | None = None
+    coder: str | None = None
+    engine: bool = False
+    disagreement: bool = False
+    role: Role = Role.ANY
+    fields: tuple[tuple[str, str], ...] = ()
+    reviewed: Review = Review.ANY
+    reviewed_by: str | None = None
+    unreviewed_by: str | None = None
+
+
+@dataclass
+class SearchHit:
+    """One passage found, with what a coder needs to judge it without opening it."""
+
+    passage_id: int
+    key: str
+    transcript: str
+    position: int
+    speaker: str | None
+    snippet: str  # the match in its context, marked with MARK_START/MARK_END
+    text: str  # the whole passage
+    codes: dict[str, list[str]] = field(default_factory=dict)  # coder -> codes applied
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "passage": self.key,
+            "transcript": self.transcript,
+            "position": self.position,
+            "speaker": self.speaker,
+            "snippet": self.snippet.replace(MARK_START, "[").replace(MARK_END, "]"),
+            "text": self.text,
+            "codes": self.codes,
+        }
+
+
+@dataclass
+class SearchResult:
+    hits: list[SearchHit]
+    total: int  # every passage that matches, of which ``hits`` holds the first ``limit``
+    query: str
+    filters: SearchFilters
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "shown": len(self.hits),
+            "hits": [hit.to_dict() for hit in self.hits],
+        }
+
+
+def fts_expression(query: str) -> str:
+    """The coder's words as an FTS5 expression that cannot be a syntax error.
+
+    Every word and "quoted phrase" is quoted (so ``don't``, ``C++`` or ``-`` are text, not
+    syntax); ``word*`` keeps its prefix star; AND, OR and NOT in capitals stay operators
+    between two terms. Words are ANDed, as in a web search box.
+    """
+    parts: list[str] = []
+    for phrase, word in re.findall(r'"([^"]*)"?|(\S+)', query):
+        if phrase.strip():
+            parts.append('"' + phrase.strip().replace('"', '""') + '"')
+        elif word in _OPERATORS:
+            parts.append(word)
+        elif word:
+            prefix = word.endswith("*") and len(word) > 1
+            body = word.rstrip("*") if prefix else word
+            if body.replace('"', ""):
+                parts.append('"' + body.replace('"', '""') + '"' + ("*" if prefix else ""))
+    while parts and parts[0] in _OPERATORS:
+        parts.pop(0)
+    while parts and parts[-1] in _OPERATORS:
+        parts.pop()
+    cleaned: list[str] = []
+    for part in parts:  # two operators in a row: keep the first
+        if part in _OPERATORS and cleaned and cleaned[-1] in _OPERATORS:
+            continue
+        cleaned.append(part)
+    return " ".join(cleaned)
+
+
+def search_passages(
+    conn: Connection, query: str, filters: SearchFilters | None = None, limit: int = DEFAULT_LIMIT
+) -> SearchResult:
+    """Passages whose text matches ``query`` (all of them if it is empty) and every filter."""
+    filters = filters or SearchFilters()
+    if conn.dialect.name != "sqlite":
+        raise SearchError(
+            "full-text search is not available for a server (PostgreSQL) project yet"
+        )
+    if limit < 1:
+        raise SearchError(f"--limit: {limit} is not a positive number of passages")
+    _check_names(conn, filters)
+    expression = fts_expression(query)
+    where, params = _filter_sql(filters)
+    if expression:
+        source = (
+            f"FROM {schema.SEARCH_INDEX} f JOIN passages p ON p.id = f.rowid "
+            "JOIN transcripts t ON t.id = p.transcript_id "
+            f"WHERE {schema.SEARCH_INDEX} MATCH :expression"
+        )
+        params["expression"] = expression
+        snippet = (
+            f"snippet({schema.SEARCH_INDEX}, 0, '{MARK_START}', '{MARK_END}', '…', "
+            f"{_SNIPPET_TOKENS})"
+        )
+        order = "f.rowid"
+    else:
+        source = "FROM passages p JOIN transcripts t ON t.id = p.transcript_id WHERE 1 = 1"
+        snippet = "NULL"
+        order = "p.id"
+    conditions = "".join(f" AND {clause}" for clause in where)
+    body = (
+        f"SELECT p.id, t.external_id, p.position, p.speaker, {snippet}, "
+        'substr(t.text, p.start + 1, p."end" - p.start) '
+        f"{source}{conditions} ORDER BY {order} LIMIT :limit"
+    )
+    try:
+        rows = conn.execute(text(body), params | {"limit": limit}).all()
+        total = (
+            len(rows)
+            if len(rows) < limit
+            else conn.execute(text(f"SELECT count(*) {source}{conditions}"), params).scalar_one()
+        )
+    except OperationalError as exc:
+        if isinstance(exc.orig, sqlite3.OperationalError) and "fts5" in str(exc.orig):
+            raise SearchError(f"query '{query}': {exc.orig}") from exc
+        raise
+    hits = [
+        SearchHit(
+            passage_id=pid,
+            key=passage_key(external_id, position),
+            transcript=external_id,
+            position=position,
+            speaker=speaker,
+            snippet=marked if marked is not None else _clip(body_text),
+            text=body_text,
+        )
+        for pid, external_id, position, speaker, marked, body_text in rows
+    ]
+    _attach_codes(conn, hits)
+    return SearchResult(hits=hits, total=total, query=query, filters=filters)
+
+
+def _clip(text: str, size: int = 240) -> str:
+    return text if len(text) <= size else text[: size - 1].rstrip() + "…"
+
+
+_HUMAN = "(SELECT id FROM coders WHERE kind = 'human')"
+_CODER = "(SELECT id FROM coders WHERE name = :coder)"
+# The engine runs that are their coder's latest on the passage: an engine's coding of a passage
+# is the suggestion set of its latest run there (as ``raters.read_ratings`` reads it).
+_LATEST_RUN = (
+    "r.coder_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM suggestion_runs r2 "
+    "WHERE r2.passage_id = r.passage_id AND r2.coder_id = r.coder_id "
+    "AND r2.created_at > r.created_at)"
+)
+
+
+def _filter_sql(filters: SearchFilters) -> tuple[list[str], dict[str, object]]:
+    """The WHERE clauses (over ``p``, the passage, and ``t``, its transcript) and their values."""
+    where: list[str] = []
+    params: dict[str, object] = {}
+    if filters.code is not None:
+        params["code"] = filters.code
+    if filters.coder is not None:
+        params["coder"] = filters.coder
+    code_clause = " AND k.code_id = :code" if filters.code is not None else ""
+    if filters.engine:
+        coder = " AND r.coder_id = " + _CODER if filters.coder is not None else ""
+        code = " AND s.code_id = :code" if filters.code is not None else ""
+        where.append(
+            "EXISTS (SELECT 1 FROM suggestions s JOIN suggestion_runs r "
+            "ON r.passage_id = s.passage_id AND r.codebook_version = s.codebook_version "
+            "AND r.engine = s.engine AND r.model = s.model "
+            "AND r.prompt_version = s.prompt_version "
+            f"WHERE s.passage_id = p.id{code}{coder} AND {_LATEST_RUN})"
+        )
+    elif filters.coder is not None:
+        where.append(
+            "EXISTS (SELECT 1 FROM codings k WHERE k.passage_id = p.id "
+            f"AND k.coder_id = {_CODER}{code_clause})"
+        )
+    elif filters.code is not None and not filters.disagreement:
+        where.append(
+            "EXISTS (SELECT 1 FROM codings k WHERE k.passage_id = p.id "
+            f"AND k.coder_id IN {_HUMAN}{code_clause})"
+        )
+    if filters.disagreement:
+        # Some human reviewers applied a code (``code``, or any) and others did not: the same
+        # test as ``adjudication.find_disagreements`` over the human coders.
+        reviewers = (
+            "(SELECT count(*) FROM reviews v WHERE v.passage_id = p.id "
+            f"AND v.coder_id IN {_HUMAN})"
+        )
+        where.append(
+            f"{reviewers} >= 2 AND EXISTS (SELECT 1 FROM codings k JOIN reviews v "
+            "ON v.passage_id = k.passage_id AND v.coder_id = k.coder_id "
+            f"WHERE k.passage_id = p.id AND k.coder_id IN {_HUMAN}{code_clause} "
+            f"GROUP BY k.code_id HAVING count(*) < {reviewers})"
+        )
+    if filters.role is Role.PARTICIPANT:
+        where.append("p.coded = 1")
+    elif filters.role is Role.INTERVIEWER:
+        where.append("p.coded = 0")
+    for number, (name, value) in enumerate(filters.fields):
+        params[f"field{number}"], params[f"value{number}"] = name, value
+        where.append(
+            "EXISTS (SELECT 1 FROM transcript_metadata m WHERE m.external_id = t.external_id "
+            f"AND m.field = :field{number} AND m.value = :value{number})"
+        )
+    human_review = f"SELECT 1 FROM reviews v WHERE v.passage_id = p.id AND v.coder_id IN {_HUMAN}"
+    if filters.reviewed is Review.YES:
+        where.append(f"EXISTS ({human_review})")
+    elif filters.reviewed is Review.NO:
+        where.append(f"NOT EXISTS ({human_review})")
+    for name, negate in ((filters.reviewed_by, ""), (filters.unreviewed_by, "NOT ")):
+        if name is not None:
+            key = "reviewed_by" if not negate else "unreviewed_by"
+            params[key] = name
+            where.append(
+                f"{negate}EXISTS (SELECT 1 FROM reviews v WHERE v.passage_id = p.id "
+                f"AND v.coder_id = (SELECT id FROM coders WHERE name = :{key}))"
+            )
+    return where, params
+
+
+def _check_names(conn: Connection, filters: SearchFilters) -> None:
+    """Refuse a coder or code the project has never heard of: an empty result would mislead."""
+    c = schema.coders
+    coders = dict(conn.execute(select(c.c.name, c.c.kind)).all())
+    for option, name in (
+        ("--coder", filters.coder),
+        ("--reviewed-by", filters.reviewed_by),
+        ("--unreviewed-by", filters.unreviewed_by),
+    ):
+        if name is not None and name not in coders:
+            known = ", ".join(sorted(coders)) or "none yet"
+            raise SearchError(f"{option}: no coder '{name}' in this project (coders: {known})")
+    if filters.engine and filters.coder is not None and coders[filters.coder] != "engine":
+        raise SearchError(f"--coder: '{filters.coder}' is not an engine coder (with --engine)")
+    if filters.code is not None and not _code_known(conn, filters.code):
+        raise SearchError(f"--code: no code '{filters.code}' in the codebook or in any coding")
+
+
+def _code_known(conn: Connection, code: str) -> bool:
+    for table in (schema.codes, schema.codings, schema.suggestions):
+        if conn.execute(select(table.c.code_id).where(table.c.code_id == code).limit(1)).first():
+            return True
+    return False
+
+
+def _attach_codes(conn: Connection, hits: list[SearchHit]) -> None:
+    """Every coder's codes on each hit (humans and the consensus), sorted for a stable read."""
+    if not hits:
+        return
+    k, c = schema.codings, schema.coders
+    found: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    ids = [hit.passage_id for hit in hits]
+    for start in range(0, len(ids), 500):
+        rows = conn.execute(
+            select(k.c.passage_id, c.c.name, k.c.code_id)
+            .join(c, c.c.id == k.c.coder_id)
+            .where(k.c.passage_id.in_(ids[start : start + 500]))
+            .order_by(c.c.name, k.c.code_id)
+        )
+        for passage_id, coder, code in rows:
+            found[passage_id][coder].append(code)
+    for hit in hits:
+        hit.codes = {coder: codes for coder, codes in found.get(hit.passage_id, {}).items()}
+
+
+def parse_field(value: str) -> tuple[str, str]:
+    """``("group", "A")`` from ``"group=A"``; the error names the option and the value."""
+    name, sep, wanted = value.partition("=")
+    if not sep or not name.strip():
+        raise SearchError(f"--field: '{value}' is not FIELD=VALUE")
+    return name.strip(), wanted.strip()
