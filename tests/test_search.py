@@ -76,7 +76,11 @@ def study(project, tmp_path):
             save_suggestions(conn, [suggestion], 1)
             record_run(conn, [passage], 1, "local", model, "p1", "local")
             if code == "hope.time":  # the second run is later
-                conn.execute(schema.suggestion_runs.update().values(created_at=datetime(2000, 1, 1, tzinfo=UTC)))
+                conn.execute(
+                    schema.suggestion_runs.update().values(
+                        created_at=datetime(2000, 1, 1, tzinfo=UTC)
+                    )
+                )
     return project
 
 

@@ -626,7 +626,11 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"{hit.key}  {hit.speaker or ''}: {printable(snippet)}")
         if codes:
             print(f"    {printable(codes)}")
-    more = f" (first {len(result.hits)} shown; --limit for more)" if result.total > len(result.hits) else ""
+    more = (
+        f" (first {len(result.hits)} shown; --limit for more)"
+        if result.total > len(result.hits)
+        else ""
+    )
     print(f"{result.total} passage{'s' if result.total != 1 else ''}{more}")
     return EXIT_OK
 
@@ -987,7 +991,9 @@ def build_parser() -> argparse.ArgumentParser:
         "query", help='words (all must occur), "a phrase", word* for a prefix, OR, NOT; "" for none'
     )
     search.add_argument("--code", help="only passages coded with this code (by a human)")
-    search.add_argument("--coder", help="only this coder's codings (with --engine: an engine coder)")
+    search.add_argument(
+        "--coder", help="only this coder's codings (with --engine: an engine coder)"
+    )
     search.add_argument(
         "--engine", action="store_true", help="codes suggested by an engine's latest run instead"
     )

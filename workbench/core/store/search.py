@@ -146,9 +146,7 @@ def search_passages(
     """Passages whose text matches ``query`` (all of them if it is empty) and every filter."""
     filters = filters or SearchFilters()
     if conn.dialect.name != "sqlite":
-        raise SearchError(
-            "full-text search is not available for a server (PostgreSQL) project yet"
-        )
+        raise SearchError("full-text search is not available for a server (PostgreSQL) project yet")
     if limit < 1:
         raise SearchError(f"--limit: {limit} is not a positive number of passages")
     _check_names(conn, filters)
@@ -251,8 +249,7 @@ def _filter_sql(filters: SearchFilters) -> tuple[list[str], dict[str, object]]:
         # Some human reviewers applied a code (``code``, or any) and others did not: the same
         # test as ``adjudication.find_disagreements`` over the human coders.
         reviewers = (
-            "(SELECT count(*) FROM reviews v WHERE v.passage_id = p.id "
-            f"AND v.coder_id IN {_HUMAN})"
+            f"(SELECT count(*) FROM reviews v WHERE v.passage_id = p.id AND v.coder_id IN {_HUMAN})"
         )
         where.append(
             f"{reviewers} >= 2 AND EXISTS (SELECT 1 FROM codings k JOIN reviews v "
