@@ -330,6 +330,6 @@ def sqlite_search_index() -> list[str]:
         'SELECT p.id AS id, substr(t.text, p.start + 1, p."end" - p.start) AS text '
         "FROM passages p JOIN transcripts t ON t.id = p.transcript_id",
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_INDEX} USING fts5("
-        f"text, content='{SEARCH_VIEW}', content_rowid='id', "
+        f"text, content='{SEARCH_VIEW}', content_rowid='id', columnsize=0, "
         "tokenize='unicode61 remove_diacritics 2')",
     ]
