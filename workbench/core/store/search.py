@@ -328,9 +328,9 @@ def _attach_codes(conn: Connection, hits: list[SearchHit]) -> None:
         hit.codes = {coder: codes for coder, codes in found.get(hit.passage_id, {}).items()}
 
 
-def parse_field(value: str) -> tuple[str, str]:
+def parse_field(value: str, option: str = "--field") -> tuple[str, str]:
     """``("group", "A")`` from ``"group=A"``; the error names the option and the value."""
     name, sep, wanted = value.partition("=")
     if not sep or not name.strip():
-        raise SearchError(f"--field: '{value}' is not FIELD=VALUE")
+        raise SearchError(f"{option}: '{value}' is not FIELD=VALUE")
     return name.strip(), wanted.strip()
