@@ -210,3 +210,14 @@ def test_cli_errors_are_one_line(study, capsys):
     assert len(err.strip().splitlines()) == 1
     code, _, err = run(capsys, ["search", study.location, "x", "--field", "group"])
     assert code == 1 and "--field: 'group' is not FIELD=VALUE" in err
+
+
+def test_the_snippet_marks_the_query_words_around_the_first_match():
+    from workbench.core.store.search import make_snippet, query_terms
+
+    passage = " ".join(f"w{i}" for i in range(60)) + " Café deadlines, then w99."
+    snippet = make_snippet(passage, query_terms('cafe deadline* OR "then"'))
+    assert f"{MARK_START}Café{MARK_END} {MARK_START}deadlines{MARK_END}" in snippet
+    assert f"{MARK_START}then{MARK_END}" in snippet
+    assert snippet.startswith("…") and "w0 " not in snippet and "OR" not in snippet
+    assert make_snippet("short one", []) == "short one"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import Enum
@@ -27,8 +28,8 @@ from workbench.core.store.queries import passage_key
 
 MARK_START, MARK_END = "\x02", "\x03"  # around each match in a snippet; callers style them
 DEFAULT_LIMIT = 200
-_SNIPPET_TOKENS = 24
 _OPERATORS = {"AND", "OR", "NOT"}
+_WORD = re.compile(r"\w+")
 
 
 class SearchError(WorkbenchError):
@@ -159,50 +160,120 @@ def search_passages(
             f"WHERE {schema.SEARCH_INDEX} MATCH :expression"
         )
         params["expression"] = expression
-        snippet = (
-            f"snippet({schema.SEARCH_INDEX}, 0, '{MARK_START}', '{MARK_END}', '…', "
-            f"{_SNIPPET_TOKENS})"
-        )
         order = "f.rowid"
     else:
         source = "FROM passages p JOIN transcripts t ON t.id = p.transcript_id WHERE 1 = 1"
-        snippet = "NULL"
         order = "p.id"
     conditions = "".join(f" AND {clause}" for clause in where)
+    # No text here: cutting each passage out of its transcript in SQL reads the whole
+    # transcript once per passage (a 600 kB one, 200 times); ``_passage_texts`` reads it once.
     body = (
-        f"SELECT p.id, t.external_id, p.position, p.speaker, {snippet}, "
-        'substr(t.text, p.start + 1, p."end" - p.start) '
+        'SELECT p.id, t.id, t.external_id, p.position, p.speaker, p.start, p."end" '
         f"{source}{conditions} ORDER BY {order} LIMIT :limit"
     )
     try:
         rows = conn.execute(text(body), params | {"limit": limit}).all()
-        total = (
-            len(rows)
-            if len(rows) < limit
-            else conn.execute(text(f"SELECT count(*) {source}{conditions}"), params).scalar_one()
-        )
+        if len(rows) < limit:
+            total = len(rows)
+        elif expression and not where:  # the index alone counts its matches, no row lookups
+            total = conn.execute(
+                text(
+                    f"SELECT count(*) FROM {schema.SEARCH_INDEX} WHERE {schema.SEARCH_INDEX} "
+                    "MATCH :expression"
+                ),
+                params,
+            ).scalar_one()
+        else:
+            total = conn.execute(text(f"SELECT count(*) {source}{conditions}"), params).scalar_one()
     except OperationalError as exc:
         if isinstance(exc.orig, sqlite3.OperationalError) and "fts5" in str(exc.orig):
             raise SearchError(f"query '{query}': {exc.orig}") from exc
         raise
-    hits = [
-        SearchHit(
-            passage_id=pid,
-            key=passage_key(external_id, position),
-            transcript=external_id,
-            position=position,
-            speaker=speaker,
-            snippet=marked if marked is not None else _clip(body_text),
-            text=body_text,
+    texts = _passage_texts(conn, [(row[1], row[5], row[6]) for row in rows])
+    terms = query_terms(query)
+    hits = []
+    for pid, transcript_id, external_id, position, speaker, start, end in rows:
+        body_text = texts[(transcript_id, start, end)]
+        hits.append(
+            SearchHit(
+                passage_id=pid,
+                key=passage_key(external_id, position),
+                transcript=external_id,
+                position=position,
+                speaker=speaker,
+                snippet=make_snippet(body_text, terms),
+                text=body_text,
+            )
         )
-        for pid, external_id, position, speaker, marked, body_text in rows
-    ]
     _attach_codes(conn, hits)
     return SearchResult(hits=hits, total=total, query=query, filters=filters)
 
 
-def _clip(text: str, size: int = 240) -> str:
-    return text if len(text) <= size else text[: size - 1].rstrip() + "…"
+def _passage_texts(
+    conn: Connection, spans: list[tuple[int, int, int]]
+) -> dict[tuple[int, int, int], str]:
+    """The text of each (transcript, start, end), reading each transcript's stretch once."""
+    by_transcript: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for transcript_id, start, end in spans:
+        by_transcript[transcript_id].append((start, end))
+    texts: dict[tuple[int, int, int], str] = {}
+    for transcript_id, pairs in by_transcript.items():
+        low, high = min(a for a, _ in pairs), max(b for _, b in pairs)
+        stretch = conn.execute(
+            text("SELECT substr(text, :low + 1, :size) FROM transcripts WHERE id = :id"),
+            {"low": low, "size": high - low, "id": transcript_id},
+        ).scalar_one()
+        for start, end in pairs:
+            texts[(transcript_id, start, end)] = stretch[start - low : end - low]
+    return texts
+
+
+def _fold(word: str) -> str:
+    """A word as the index's tokenizer (unicode61, diacritics removed) compares it."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def query_terms(query: str) -> list[tuple[str, bool]]:
+    """The query's words, folded, each with whether it is a prefix (``word*``); operators out."""
+    terms = []
+    for phrase, word in re.findall(r'"([^"]*)"?|(\S+)', query):
+        if word in _OPERATORS:
+            continue
+        prefix = bool(word) and word.endswith("*")
+        for token in _WORD.findall(phrase or word):
+            terms.append((_fold(token), prefix))
+    return terms
+
+
+def make_snippet(passage: str, terms: list[tuple[str, bool]], words: int = 24) -> str:
+    """About ``words`` words of the passage around its first match, the query's words marked.
+
+    The index has already decided that the passage matches; this only shows where, so it
+    marks every word that equals a query word (or starts with a ``word*``), as the index folds
+    them. Without terms (retrieval) it is the passage's beginning.
+    """
+    tokens = list(_WORD.finditer(passage))
+    if not tokens:
+        return passage[:240]
+
+    def hit(token: str) -> bool:
+        folded = _fold(token)
+        return any(folded.startswith(t) if prefix else folded == t for t, prefix in terms)
+
+    marked = [i for i, token in enumerate(tokens) if terms and hit(token.group())]
+    first = max(0, (marked[0] if marked else 0) - words // 3)
+    last = min(len(tokens), first + words)
+    begin = tokens[first].start() if first > 0 else 0
+    stop = tokens[last - 1].end() if last < len(tokens) else len(passage)
+    pieces, at = [], begin
+    for i in marked:
+        if first <= i < last:
+            token = tokens[i]
+            pieces += [passage[at : token.start()], MARK_START, token.group(), MARK_END]
+            at = token.end()
+    pieces.append(passage[at:stop])
+    return ("…" if begin > 0 else "") + "".join(pieces) + ("…" if stop < len(passage) else "")
 
 
 _HUMAN = "(SELECT id FROM coders WHERE kind = 'human')"
@@ -237,22 +308,24 @@ def _filter_sql(filters: SearchFilters) -> tuple[list[str], dict[str, object]]:
         )
     elif filters.coder is not None:
         where.append(
-            "EXISTS (SELECT 1 FROM codings k WHERE k.passage_id = p.id "
-            f"AND k.coder_id = {_CODER}{code_clause})"
+            f"p.id IN (SELECT k.passage_id FROM codings k WHERE k.coder_id = {_CODER}{code_clause})"
         )
     elif filters.code is not None and not filters.disagreement:
         where.append(
-            "EXISTS (SELECT 1 FROM codings k WHERE k.passage_id = p.id "
-            f"AND k.coder_id IN {_HUMAN}{code_clause})"
+            f"p.id IN (SELECT k.passage_id FROM codings k WHERE k.coder_id IN {_HUMAN}"
+            f"{code_clause})"
         )
     if filters.disagreement:
         # Some human reviewers applied a code (``code``, or any) and others did not: the same
-        # test as ``adjudication.find_disagreements`` over the human coders.
+        # test as ``adjudication.find_disagreements`` over the human coders. The passages two
+        # humans reviewed come first (IN drives the search from the reviews, not every passage).
         reviewers = (
             f"(SELECT count(*) FROM reviews v WHERE v.passage_id = p.id AND v.coder_id IN {_HUMAN})"
         )
         where.append(
-            f"{reviewers} >= 2 AND EXISTS (SELECT 1 FROM codings k JOIN reviews v "
+            f"p.id IN (SELECT v.passage_id FROM reviews v WHERE v.coder_id IN {_HUMAN} "
+            "GROUP BY v.passage_id HAVING count(*) >= 2) "
+            "AND EXISTS (SELECT 1 FROM codings k JOIN reviews v "
             "ON v.passage_id = k.passage_id AND v.coder_id = k.coder_id "
             f"WHERE k.passage_id = p.id AND k.coder_id IN {_HUMAN}{code_clause} "
             f"GROUP BY k.code_id HAVING count(*) < {reviewers})"
