@@ -221,3 +221,24 @@ def test_the_snippet_marks_the_query_words_around_the_first_match():
     assert f"{MARK_START}then{MARK_END}" in snippet
     assert snippet.startswith("…") and "w0 " not in snippet and "OR" not in snippet
     assert make_snippet("short one", []) == "short one"
+
+
+def test_counting_stops_at_the_count_limit_and_says_so(study, monkeypatch):
+    from workbench.core.store import search
+
+    monkeypatch.setattr(search, "COUNT_LIMIT", 2)
+    with study.reading() as conn:
+        capped = search_passages(conn, "deadline*", limit=1)
+        filtered = search_passages(conn, "deadline*", SearchFilters(role=Role.PARTICIPANT), limit=1)
+    assert capped.total == 2 and capped.total_is_lower_bound
+    assert capped.total_text() == "2 or more passages"
+    assert filtered.total == 2 and filtered.to_dict()["total_is_lower_bound"] is True
+
+
+def test_ascii_snippets_mark_whole_words_and_prefixes():
+    from workbench.core.store.search import make_snippet, query_terms
+
+    text = "Deadlines, a deadline and deadlined."
+    exact = make_snippet(text, query_terms("deadline"))
+    assert exact == f"Deadlines, a {MARK_START}deadline{MARK_END} and deadlined."
+    assert make_snippet(text, query_terms("DEADLINE*")).count(MARK_START) == 3

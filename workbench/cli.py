@@ -631,7 +631,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         if result.total > len(result.hits)
         else ""
     )
-    print(f"{result.total} passage{'s' if result.total != 1 else ''}{more}")
+    print(f"{result.total_text()}{more}")
     return EXIT_OK
 
 

@@ -39,8 +39,8 @@ def describe(result: SearchResult, code: Code | None) -> str:
     if code is not None:
         parts.append(f"coded {code.name} ({code.id})")
     shown = len(result.hits)
-    more = f", first {shown} of {result.total}" if result.total > shown else ""
-    return f"{' · '.join(parts) or 'all passages'}: {result.total} passages{more}"
+    more = f", the first {shown} shown" if result.total > shown else ""
+    return f"{' · '.join(parts) or 'all passages'}: {result.total_text()}{more}"
 
 
 def _codes_text(codes: dict[str, list[str]]) -> str:

@@ -28,6 +28,7 @@ from workbench.core.store.queries import passage_key
 
 MARK_START, MARK_END = "\x02", "\x03"  # around each match in a snippet; callers style them
 DEFAULT_LIMIT = 200
+COUNT_LIMIT = 10_000  # matches counted beyond those shown; more reads as "10,000 or more"
 _OPERATORS = {"AND", "OR", "NOT"}
 _WORD = re.compile(r"\w+")
 
@@ -98,14 +99,26 @@ class SearchHit:
 @dataclass
 class SearchResult:
     hits: list[SearchHit]
-    total: int  # every passage that matches, of which ``hits`` holds the first ``limit``
+    total: int  # passages that match (at most COUNT_LIMIT); ``hits`` holds the first ``limit``
     query: str
     filters: SearchFilters
+
+    @property
+    def total_is_lower_bound(self) -> bool:
+        """Whether more passages match than were counted."""
+        return self.total >= COUNT_LIMIT
+
+    def total_text(self) -> str:
+        """ "3 passages", "1 passage", "10,000 or more passages"."""
+        if self.total_is_lower_bound:
+            return f"{self.total:,} or more passages"
+        return f"{self.total:,} passage{'' if self.total == 1 else 's'}"
 
     def to_dict(self) -> dict[str, object]:
         return {
             "query": self.query,
             "total": self.total,
+            "total_is_lower_bound": self.total_is_lower_bound,
             "shown": len(self.hits),
             "hits": [hit.to_dict() for hit in self.hits],
         }
@@ -152,19 +165,29 @@ def search_passages(
         raise SearchError(f"--limit: {limit} is not a positive number of passages")
     _check_names(conn, filters)
     expression = fts_expression(query)
-    where, params = _filter_sql(filters)
+    where, params, needs_passage = _filter_sql(filters)
+    index = schema.SEARCH_INDEX
     if expression:
-        source = (
-            f"FROM {schema.SEARCH_INDEX} f JOIN passages p ON p.id = f.rowid "
-            "JOIN transcripts t ON t.id = p.transcript_id "
-            f"WHERE {schema.SEARCH_INDEX} MATCH :expression"
-        )
         params["expression"] = expression
-        order = "f.rowid"
+        # "+": the filters check each match; without it SQLite hands an IN list to the index
+        # as rowids to look up, one full-text query per listed passage.
+        pid, order = "+f.rowid", "f.rowid"
+        matches = f"FROM {index} f WHERE {index} MATCH :expression"
+        counted = (
+            f"FROM {index} f JOIN passages p ON p.id = f.rowid WHERE {index} MATCH :expression"
+            if needs_passage
+            else matches
+        )
+        source = (
+            f"FROM {index} f JOIN passages p ON p.id = f.rowid "
+            "JOIN transcripts t ON t.id = p.transcript_id "
+            f"WHERE {index} MATCH :expression"
+        )
     else:
+        pid = order = "p.id"
+        counted = "FROM passages p WHERE 1 = 1"
         source = "FROM passages p JOIN transcripts t ON t.id = p.transcript_id WHERE 1 = 1"
-        order = "p.id"
-    conditions = "".join(f" AND {clause}" for clause in where)
+    conditions = "".join(f" AND {clause.replace('{pid}', pid)}" for clause in where)
     # No text here: cutting each passage out of its transcript in SQL reads the whole
     # transcript once per passage (a 600 kB one, 200 times); ``_passage_texts`` reads it once.
     body = (
@@ -175,16 +198,11 @@ def search_passages(
         rows = conn.execute(text(body), params | {"limit": limit}).all()
         if len(rows) < limit:
             total = len(rows)
-        elif expression and not where:  # the index alone counts its matches, no row lookups
+        else:  # counted up to COUNT_LIMIT: a common word's every match would cost seconds
             total = conn.execute(
-                text(
-                    f"SELECT count(*) FROM {schema.SEARCH_INDEX} WHERE {schema.SEARCH_INDEX} "
-                    "MATCH :expression"
-                ),
-                params,
+                text(f"SELECT count(*) FROM (SELECT 1 {counted}{conditions} LIMIT :cap)"),
+                params | {"cap": COUNT_LIMIT},
             ).scalar_one()
-        else:
-            total = conn.execute(text(f"SELECT count(*) {source}{conditions}"), params).scalar_one()
     except OperationalError as exc:
         if isinstance(exc.orig, sqlite3.OperationalError) and "fts5" in str(exc.orig):
             raise SearchError(f"query '{query}': {exc.orig}") from exc
@@ -216,13 +234,24 @@ def _passage_texts(
     by_transcript: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for transcript_id, start, end in spans:
         by_transcript[transcript_id].append((start, end))
+    stretches: dict[int, tuple[int, str]] = {}
+    wanted = [
+        (transcript_id, min(a for a, _ in pairs), max(b for _, b in pairs))
+        for transcript_id, pairs in by_transcript.items()
+    ]
+    for start in range(0, len(wanted), 300):  # 3 values each, under SQLite's 999
+        chunk = wanted[start : start + 300]
+        values = ", ".join(["(?, ?, ?)"] * len(chunk))
+        rows = conn.exec_driver_sql(
+            f"WITH want(id, low, high) AS (VALUES {values}) "
+            "SELECT want.id, want.low, substr(t.text, want.low + 1, want.high - want.low) "
+            "FROM want JOIN transcripts t ON t.id = want.id",
+            tuple(value for row in chunk for value in row),
+        )
+        stretches.update({tid: (low, stretch) for tid, low, stretch in rows})
     texts: dict[tuple[int, int, int], str] = {}
     for transcript_id, pairs in by_transcript.items():
-        low, high = min(a for a, _ in pairs), max(b for _, b in pairs)
-        stretch = conn.execute(
-            text("SELECT substr(text, :low + 1, :size) FROM transcripts WHERE id = :id"),
-            {"low": low, "size": high - low, "id": transcript_id},
-        ).scalar_one()
+        low, stretch = stretches[transcript_id]
         for start, end in pairs:
             texts[(transcript_id, start, end)] = stretch[start - low : end - low]
     return texts
@@ -246,34 +275,47 @@ def query_terms(query: str) -> list[tuple[str, bool]]:
     return terms
 
 
-def make_snippet(passage: str, terms: list[tuple[str, bool]], words: int = 24) -> str:
-    """About ``words`` words of the passage around its first match, the query's words marked.
+def make_snippet(passage: str, terms: list[tuple[str, bool]], width: int = 200) -> str:
+    """About ``width`` characters of the passage around its first match, the query's words
+    marked.
 
     The index has already decided that the passage matches; this only shows where, so it
     marks every word that equals a query word (or starts with a ``word*``), as the index folds
     them. Without terms (retrieval) it is the passage's beginning.
     """
-    tokens = list(_WORD.finditer(passage))
-    if not tokens:
-        return passage[:240]
-
-    def hit(token: str) -> bool:
-        folded = _fold(token)
-        return any(folded.startswith(t) if prefix else folded == t for t, prefix in terms)
-
-    marked = [i for i, token in enumerate(tokens) if terms and hit(token.group())]
-    first = max(0, (marked[0] if marked else 0) - words // 3)
-    last = min(len(tokens), first + words)
-    begin = tokens[first].start() if first > 0 else 0
-    stop = tokens[last - 1].end() if last < len(tokens) else len(passage)
+    spans = _match_spans(passage, terms) if terms else []
+    begin, stop = 0, len(passage)
+    if len(passage) > width:
+        begin = max(0, (spans[0][0] if spans else 0) - width // 3)
+        stop = min(len(passage), begin + width)
+        if begin > 0:  # start and end on a word boundary
+            space = passage.find(" ", begin, begin + 20)
+            begin = space + 1 if space >= 0 else begin
+        if stop < len(passage):
+            space = passage.rfind(" ", stop - 20, stop)
+            stop = space if space > begin else stop
     pieces, at = [], begin
-    for i in marked:
-        if first <= i < last:
-            token = tokens[i]
-            pieces += [passage[at : token.start()], MARK_START, token.group(), MARK_END]
-            at = token.end()
+    for start, end in spans:
+        if begin <= start and end <= stop:
+            pieces += [passage[at:start], MARK_START, passage[start:end], MARK_END]
+            at = end
     pieces.append(passage[at:stop])
     return ("…" if begin > 0 else "") + "".join(pieces) + ("…" if stop < len(passage) else "")
+
+
+def _match_spans(passage: str, terms: list[tuple[str, bool]]) -> list[tuple[int, int]]:
+    """Where the query's words are in the passage: a regular expression for plain ASCII text,
+    word by word with the index's folding of accents otherwise."""
+    if passage.isascii() and all(term.isascii() for term, _ in terms):
+        pattern = "|".join(re.escape(term) + (r"\w*" if prefix else "") for term, prefix in terms)
+        found = re.finditer(rf"\b(?:{pattern})\b", passage, re.IGNORECASE)
+        return [match.span() for match in found]
+    spans = []
+    for token in _WORD.finditer(passage):
+        folded = _fold(token.group())
+        if any(folded.startswith(t) if prefix else folded == t for t, prefix in terms):
+            spans.append(token.span())
+    return spans
 
 
 _HUMAN = "(SELECT id FROM coders WHERE kind = 'human')"
@@ -287,10 +329,17 @@ _LATEST_RUN = (
 )
 
 
-def _filter_sql(filters: SearchFilters) -> tuple[list[str], dict[str, object]]:
-    """The WHERE clauses (over ``p``, the passage, and ``t``, its transcript) and their values."""
+def _filter_sql(filters: SearchFilters) -> tuple[list[str], dict[str, object], bool]:
+    """The WHERE clauses and their values, and whether they need the passage row ``p``.
+
+    Clauses name the passage id as ``{pid}``: the index's rowid when words are searched, so
+    that counting matches needs no row lookups unless a filter reads the passage itself. Most
+    filters are an ``IN`` list the database builds once per query from an index of the coding
+    tables, not a subquery run for every match.
+    """
     where: list[str] = []
     params: dict[str, object] = {}
+    needs_passage = False
     if filters.code is not None:
         params["code"] = filters.code
     if filters.coder is not None:
@@ -304,56 +353,59 @@ def _filter_sql(filters: SearchFilters) -> tuple[list[str], dict[str, object]]:
             "ON r.passage_id = s.passage_id AND r.codebook_version = s.codebook_version "
             "AND r.engine = s.engine AND r.model = s.model "
             "AND r.prompt_version = s.prompt_version "
-            f"WHERE s.passage_id = p.id{code}{coder} AND {_LATEST_RUN})"
+            f"WHERE s.passage_id = {{pid}}{code}{coder} AND {_LATEST_RUN})"
         )
     elif filters.coder is not None:
         where.append(
-            f"p.id IN (SELECT k.passage_id FROM codings k WHERE k.coder_id = {_CODER}{code_clause})"
+            f"{{pid}} IN (SELECT k.passage_id FROM codings k WHERE k.coder_id = {_CODER}"
+            f"{code_clause})"
         )
     elif filters.code is not None and not filters.disagreement:
         where.append(
-            f"p.id IN (SELECT k.passage_id FROM codings k WHERE k.coder_id IN {_HUMAN}"
+            f"{{pid}} IN (SELECT k.passage_id FROM codings k WHERE k.coder_id IN {_HUMAN}"
             f"{code_clause})"
         )
     if filters.disagreement:
         # Some human reviewers applied a code (``code``, or any) and others did not: the same
-        # test as ``adjudication.find_disagreements`` over the human coders. The passages two
-        # humans reviewed come first (IN drives the search from the reviews, not every passage).
+        # test as ``adjudication.find_disagreements`` over the human coders.
+        # Per passage: a code held by fewer of its human reviewers than there are reviewers.
+        # Each code's count is at most the reviewers', so that is: fewer codings than codes
+        # times reviewers.
         reviewers = (
-            f"(SELECT count(*) FROM reviews v WHERE v.passage_id = p.id AND v.coder_id IN {_HUMAN})"
+            "(SELECT count(*) FROM reviews r WHERE r.passage_id = k.passage_id "
+            f"AND r.coder_id IN {_HUMAN})"
         )
         where.append(
-            f"p.id IN (SELECT v.passage_id FROM reviews v WHERE v.coder_id IN {_HUMAN} "
-            "GROUP BY v.passage_id HAVING count(*) >= 2) "
-            "AND EXISTS (SELECT 1 FROM codings k JOIN reviews v "
+            "{pid} IN (SELECT k.passage_id FROM codings k JOIN reviews v "
             "ON v.passage_id = k.passage_id AND v.coder_id = k.coder_id "
-            f"WHERE k.passage_id = p.id AND k.coder_id IN {_HUMAN}{code_clause} "
-            f"GROUP BY k.code_id HAVING count(*) < {reviewers})"
+            f"WHERE k.coder_id IN {_HUMAN}{code_clause} GROUP BY k.passage_id "
+            f"HAVING count(*) < count(DISTINCT k.code_id) * {reviewers} AND {reviewers} >= 2)"
         )
-    if filters.role is Role.PARTICIPANT:
-        where.append("p.coded = 1")
-    elif filters.role is Role.INTERVIEWER:
-        where.append("p.coded = 0")
+    if filters.role is not Role.ANY:
+        needs_passage = True
+        where.append(f"p.coded = {1 if filters.role is Role.PARTICIPANT else 0}")
     for number, (name, value) in enumerate(filters.fields):
+        needs_passage = True
         params[f"field{number}"], params[f"value{number}"] = name, value
         where.append(
-            "EXISTS (SELECT 1 FROM transcript_metadata m WHERE m.external_id = t.external_id "
-            f"AND m.field = :field{number} AND m.value = :value{number})"
+            "p.transcript_id IN (SELECT t2.id FROM transcripts t2 JOIN transcript_metadata m "
+            f"ON m.external_id = t2.external_id WHERE m.field = :field{number} "
+            f"AND m.value = :value{number})"
         )
-    human_review = f"SELECT 1 FROM reviews v WHERE v.passage_id = p.id AND v.coder_id IN {_HUMAN}"
+    human_review = f"SELECT v.passage_id FROM reviews v WHERE v.coder_id IN {_HUMAN}"
     if filters.reviewed is Review.YES:
-        where.append(f"EXISTS ({human_review})")
+        where.append(f"{{pid}} IN ({human_review})")
     elif filters.reviewed is Review.NO:
-        where.append(f"NOT EXISTS ({human_review})")
+        where.append(f"{{pid}} NOT IN ({human_review})")
     for name, negate in ((filters.reviewed_by, ""), (filters.unreviewed_by, "NOT ")):
         if name is not None:
             key = "reviewed_by" if not negate else "unreviewed_by"
             params[key] = name
             where.append(
-                f"{negate}EXISTS (SELECT 1 FROM reviews v WHERE v.passage_id = p.id "
-                f"AND v.coder_id = (SELECT id FROM coders WHERE name = :{key}))"
+                f"{{pid}} {negate}IN (SELECT v.passage_id FROM reviews v "
+                f"WHERE v.coder_id = (SELECT id FROM coders WHERE name = :{key}))"
             )
-    return where, params
+    return where, params, needs_passage
 
 
 def _check_names(conn: Connection, filters: SearchFilters) -> None:
