@@ -242,3 +242,14 @@ def test_ascii_snippets_mark_whole_words_and_prefixes():
     exact = make_snippet(text, query_terms("deadline"))
     assert exact == f"Deadlines, a {MARK_START}deadline{MARK_END} and deadlined."
     assert make_snippet(text, query_terms("DEADLINE*")).count(MARK_START) == 3
+
+
+def test_the_index_built_at_import_agrees_with_the_passage_text(study, tmp_path):
+    # FTS5's integrity check re-reads every passage through the view and compares the index.
+    write(tmp_path / "t3.txt", "Interviewer: Und?\n\nParticipant: Ärger über Fristen, wieder.\n")
+    import_files(study, [tmp_path / "t3.txt"])
+    with sqlite3.connect(study.location) as conn:
+        conn.execute(
+            f"INSERT INTO {schema.SEARCH_INDEX}({schema.SEARCH_INDEX}) VALUES ('integrity-check')"
+        )
+    assert keys(study, "arger fristen") == ["t3#2"]
