@@ -151,6 +151,12 @@ class SearchPanel(QWidget):
         self.code.addItem("any code", None)
         for code in codebook.walk():
             self.code.addItem(("    " * code.depth) + f"{code.name}  ({code.id})", code.id)
+        # The query keeps room at 1024 px: long code names are elided in the closed box.
+        self.query.setMinimumWidth(180)
+        self.code.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.code.setMinimumContentsLength(12)
         self.scope = QComboBox()
         self.scope.addItems(list(BLIND_SCOPES if self.blind else SCOPES))
         self.scope.setToolTip("Whose coding of the chosen code counts")
