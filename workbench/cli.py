@@ -771,6 +771,49 @@ def cmd_disagreements(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    from workbench.core.store import Project
+    from workbench.core.store.search import (
+        MARK_END,
+        MARK_START,
+        Review,
+        Role,
+        SearchFilters,
+        parse_field,
+        search_passages,
+    )
+
+    filters = SearchFilters(
+        code=args.code,
+        coder=args.coder,
+        engine=args.engine,
+        disagreement=args.disagreement,
+        role=Role(args.role),
+        fields=tuple(parse_field(value) for value in args.field or ()),
+        reviewed=Review(args.reviewed),
+        reviewed_by=args.reviewed_by,
+        unreviewed_by=args.unreviewed_by,
+    )
+    with Project.open(args.project, read_only=True) as project, project.reading() as conn:
+        result = search_passages(conn, args.query, filters, limit=args.limit)
+    if args.json:
+        _print_json(result.to_dict())
+        return EXIT_OK
+    for hit in result.hits:
+        codes = "; ".join(f"{coder}: {', '.join(c)}" for coder, c in hit.codes.items())
+        snippet = " ".join(hit.snippet.split()).replace(MARK_START, "[").replace(MARK_END, "]")
+        print(f"{hit.key}  {hit.speaker or ''}: {printable(snippet)}")
+        if codes:
+            print(f"    {printable(codes)}")
+    more = (
+        f" (first {len(result.hits)} shown; --limit for more)"
+        if result.total > len(result.hits)
+        else ""
+    )
+    print(f"{result.total_text()}{more}")
+    return EXIT_OK
+
+
 def cmd_adjudicate(args: argparse.Namespace) -> int:
     from workbench.core.agreement.adjudication import adjudicate
     from workbench.core.store import Project
@@ -1149,6 +1192,37 @@ def build_parser() -> argparse.ArgumentParser:
         "--include-engines", action="store_true", help="compare the engines' codes too"
     )
     dis.add_argument("--json", action="store_true")
+
+    search = add(
+        "search",
+        cmd_search,
+        "full-text search of passages, or every passage coded X (with an empty QUERY)",
+    )
+    search.add_argument("project")
+    search.add_argument(
+        "query", help='words (all must occur), "a phrase", word* for a prefix, OR, NOT; "" for none'
+    )
+    search.add_argument("--code", help="only passages coded with this code (by a human)")
+    search.add_argument(
+        "--coder", help="only this coder's codings (with --engine: an engine coder)"
+    )
+    search.add_argument(
+        "--engine", action="store_true", help="codes suggested by an engine's latest run instead"
+    )
+    search.add_argument(
+        "--disagreement", action="store_true", help="only where human coders differ (on --code)"
+    )
+    search.add_argument("--role", choices=["any", "participant", "interviewer"], default="any")
+    search.add_argument(
+        "--field", action="append", metavar="FIELD=VALUE", help="metadata filter (repeatable)"
+    )
+    search.add_argument(
+        "--reviewed", choices=["any", "yes", "no"], default="any", help="reviewed by any human"
+    )
+    search.add_argument("--reviewed-by", metavar="NAME", help="only passages NAME reviewed")
+    search.add_argument("--unreviewed-by", metavar="NAME", help="only passages NAME has not")
+    search.add_argument("--limit", type=int, default=200, help="passages to show (default 200)")
+    search.add_argument("--json", action="store_true")
 
     adj = add(
         "adjudicate", cmd_adjudicate, "record the consensus codes of a passage, with a reason"

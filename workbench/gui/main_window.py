@@ -33,6 +33,7 @@ from workbench.gui.widgets.codebook_panel import CodebookPanel
 from workbench.gui.widgets.navigator import TranscriptNavigator
 from workbench.gui.widgets.passage_delegate import PassageDelegate
 from workbench.gui.widgets.passage_view import PassageView
+from workbench.gui.widgets.search_panel import SearchPanel
 from workbench.suggest.engine import SuggestionEngine
 
 
@@ -94,6 +95,12 @@ class MainWindow(QMainWindow):
         self.agreement_dock.setWidget(self.agreement)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.agreement_dock)
         self.agreement_dock.hide()  # it shows other coders' codes: a lead opens it (View menu)
+        self.search = SearchPanel(project, session.coder, codebook)
+        self.search_dock = QDockWidget("Search and retrieval", self)
+        self.search_dock.setObjectName("search")
+        self.search_dock.setWidget(self.search)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.search_dock)
+        self.search_dock.hide()  # opened with Ctrl+Shift+F
         self.lead = LeadActions(self)
         self._build_status_bar()
         self._build_actions()
@@ -172,6 +179,13 @@ class MainWindow(QMainWindow):
         self.undo_action = self._action(edit, "Undo", ["Ctrl+Z"], c.undo, "Undo the last decision")
         self.redo_action = self._action(edit, "Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], c.redo, "Redo")
         self._action(edit, "Find transcript", ["Ctrl+F"], lambda: self.navigator.search.setFocus())
+        self._action(
+            edit,
+            "Search passages and retrieve coded ones",
+            ["Ctrl+Shift+F"],
+            self.show_search,
+            "Full-text search, or every passage coded with a code",
+        )
         go = menus.addMenu("&Go")
         self._action(go, "Next passage", keys["next passage"], lambda: c.move(1))
         self._action(go, "Previous passage", keys["previous passage"], lambda: c.move(-1))
@@ -278,6 +292,7 @@ class MainWindow(QMainWindow):
         c.suggestions_finished.connect(self._suggestions_finished)
         c.decision_made.connect(self._decision_made)
         self.agreement.passage_requested.connect(self.show_passage)
+        self.search.passage_requested.connect(self.show_passage)
         self._update_undo()
 
     # -- slots ------------------------------------------------------------------------------------------
@@ -353,6 +368,15 @@ class MainWindow(QMainWindow):
     def _decision_made(self, passage_id: int) -> None:
         if self.agreement_dock.isVisible():
             self.agreement.decision_made(passage_id)
+
+    def show_search(self) -> None:
+        if not self.search_dock.isVisible():
+            self.search_dock.show()
+            self.resizeDocks(
+                [self.search_dock], [max(300, self.height() // 2)], Qt.Orientation.Vertical
+            )
+        self.search_dock.raise_()
+        self.search.focus_query()
 
     def show_passage(self, key: str) -> None:
         """Open the transcript of a passage key and put the passage in front of the coder."""

@@ -536,7 +536,29 @@ def _insert(
         )
         counts[record.external_id] = size
     bulk_insert(conn, schema.passages, _PASSAGE_COLUMNS, passage_rows)
+    index_passages(conn, {ids[record.external_id]: record.text for record, _ in new})
     return counts
+
+
+def index_passages(conn: Connection, texts: dict[int, str]) -> None:
+    """Add the passages of new transcripts (row id -> text) to the full-text index.
+
+    The passages are cut out here, from the text already in memory: cutting them in SQL
+    (``substr`` over the transcript) reads the whole transcript once per passage, which made
+    the index cost more than the rest of an import. A server project has no index yet.
+    """
+    if conn.dialect.name != "sqlite" or not texts:
+        return
+    p = schema.passages
+    rows: list[tuple[int, str]] = []
+    for chunk in _chunks(list(texts)):
+        found = conn.execute(
+            select(p.c.id, p.c.transcript_id, p.c.start, p.c.end).where(
+                p.c.transcript_id.in_(chunk)
+            )
+        )
+        rows.extend((pid, texts[tid][start:end]) for pid, tid, start, end in found)
+    conn.exec_driver_sql(f"INSERT INTO {schema.SEARCH_INDEX}(rowid, text) VALUES (?, ?)", rows)
 
 
 def upsert_metadata(conn: Connection, mapping: dict[str, dict[str, str]]) -> int:

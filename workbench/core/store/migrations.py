@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, bindparam, inspect, select, text
+from sqlalchemy import Connection, Engine, bindparam, func, inspect, select, text
 
 from workbench.core.clock import utc_now
 from workbench.core.errors import DecisionError, ProjectError
@@ -118,12 +118,29 @@ def _backup_name(backup: Path | str | None) -> str | None:
     return backup.name if isinstance(backup, Path) else backup
 
 
+def _passage_search_index(conn: Connection) -> dict[str, object]:
+    """Schema 5 -> 6: the full-text index of passages, built from the passages already there.
+
+    A server project gets no index here: its search is not built yet (see ``search``).
+    """
+    if conn.dialect.name != "sqlite":
+        return {"search index": "none (server project)"}
+    for statement in schema.sqlite_search_index():
+        conn.execute(text(statement))
+    conn.execute(
+        text(f"INSERT INTO {schema.SEARCH_INDEX}({schema.SEARCH_INDEX}) VALUES ('rebuild')")
+    )
+    indexed = conn.execute(select(func.count()).select_from(schema.passages)).scalar_one()
+    return {"search index": schema.SEARCH_INDEX, "passages indexed": indexed}
+
+
 # version N -> the step that makes it N + 1
 STEPS: dict[int, Callable[[Connection], dict[str, object]]] = {
     1: _engines_become_coders,
     2: _chain_the_logs,
     3: _codebook_migration_tables,
     4: _suggestion_model_snapshots,
+    5: _passage_search_index,
 }
 CHAINED_FROM = 3  # the first schema whose audit log carries hashes
 

@@ -186,6 +186,8 @@ class Project:
                 if engine.dialect.name == "sqlite":
                     for statement in schema.sqlite_append_only_triggers():
                         conn.execute(text(statement))
+                    for statement in schema.sqlite_search_index():
+                        conn.execute(text(statement))
                 elif engine.dialect.name == "postgresql":
                     install_server_rules(conn)
                 settings = settings or ProjectSettings()

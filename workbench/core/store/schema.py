@@ -30,7 +30,8 @@ from sqlalchemy import (
 # 4: codebook migrations: ``archived_codings`` (codings of deleted or split codes, restorable)
 #    and ``review_flags`` (passages a coder must look at again after a split).
 # 5: ``suggestions.model_snapshot``: the model snapshot the API reported for each suggestion.
-SCHEMA_VERSION = 5
+# 6: full-text search over passages (SQLite FTS5, ``passage_fts``; see ``sqlite_search_index``).
+SCHEMA_VERSION = 6
 
 metadata = MetaData()
 
@@ -379,3 +380,24 @@ def postgres_append_only_statements(missing: list[str] | None = None) -> list[st
         f"REVOKE UPDATE, DELETE, TRUNCATE ON {table} FROM PUBLIC" for table in APPEND_ONLY_TABLES
     ]
     return [*(f.strip() for f in _PG_FUNCTIONS), *(triggers[n] for n in names), *revoke]
+
+
+# The full-text index of passages (SQLite). The passage text lives only in ``transcripts.text``,
+# so the index is an external-content FTS5 table over a view that cuts each passage out of its
+# transcript: the project stores the index, never a second copy of the text, and ``snippet()``
+# still reads the text through the view. Passages are never deleted or moved, so the index is
+# kept in step by inserting each imported passage once (``importing``).
+SEARCH_INDEX = "passage_fts"
+SEARCH_VIEW = "passage_text"
+
+
+def sqlite_search_index() -> list[str]:
+    """SQL that creates the passage text view and its FTS5 index (empty: fill with rebuild)."""
+    return [
+        f"CREATE VIEW IF NOT EXISTS {SEARCH_VIEW} AS "
+        'SELECT p.id AS id, substr(t.text, p.start + 1, p."end" - p.start) AS text '
+        "FROM passages p JOIN transcripts t ON t.id = p.transcript_id",
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_INDEX} USING fts5("
+        f"text, content='{SEARCH_VIEW}', content_rowid='id', columnsize=0, "
+        "tokenize='unicode61 remove_diacritics 2')",
+    ]

@@ -1,0 +1,348 @@
+"""Search and retrieval: find passages by their words, or list every passage coded X beside the
+code's definition, and jump to one with Enter or a double-click.
+
+The query runs on a worker thread (``start_task``): a search over a large project never freezes
+the workspace, and a result that arrives after a newer search was started is dropped.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QTextDocument
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QStyle,
+    QStyledItemDelegate,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core.codebook import Code, Codebook
+from workbench.core.errors import WorkbenchError
+from workbench.core.store import Project
+from workbench.core.store.search import (
+    Review,
+    Role,
+    SearchError,
+    SearchFilters,
+    SearchResult,
+    parse_field,
+    search_passages,
+)
+from workbench.gui.models.search_model import HtmlRole, KeyRole, SearchResultsModel
+from workbench.gui.workers import start_task
+from workbench.reports.retrieval import describe, export_view
+
+# scope label -> (filter by the current coder, engine, disagreement). With "any code", the two
+# "coded by" scopes filter nothing: words then search every passage.
+SCOPES = {
+    "coded by anyone": (False, False, False),
+    "coded by me": (True, False, False),
+    "suggested by an engine": (False, True, False),
+    "in disagreement": (False, False, True),
+}
+# Blind coding hides the other coders' codes, so no scope filters by them either.
+BLIND_SCOPES = ("coded by me", "suggested by an engine")
+ROLES = {
+    "any speaker": Role.ANY,
+    "participants": Role.PARTICIPANT,
+    "interviewers": Role.INTERVIEWER,
+}
+REVIEWS = ("any review status", "reviewed", "not reviewed", "not reviewed by me")
+
+
+def run_search(
+    project: Project, query: str, filters: SearchFilters, limit: int, progress, cancel
+) -> SearchResult:  # type: ignore[no-untyped-def]
+    """The worker's job: one read transaction, no widget touched."""
+    with project.reading() as conn:
+        return search_passages(conn, query, filters, limit=limit)
+
+
+class SnippetDelegate(QStyledItemDelegate):
+    """Draws the snippet as rich text, so the matched words stand out in bold."""
+
+    def paint(self, painter, option, index) -> None:  # type: ignore[no-untyped-def]
+        markup = index.data(HtmlRole)
+        if markup is None:
+            super().paint(painter, option, index)
+            return
+        self.initStyleOption(option, index)
+        option.text = ""
+        style = option.widget.style() if option.widget else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
+        document = QTextDocument()
+        document.setDefaultFont(option.font)
+        document.setDocumentMargin(2)
+        document.setHtml(markup)
+        document.setTextWidth(option.rect.width())
+        painter.save()
+        painter.translate(option.rect.topLeft())
+        painter.setClipRect(QRectF(0, 0, option.rect.width(), option.rect.height()))
+        document.drawContents(painter)
+        painter.restore()
+
+    def sizeHint(self, option, index) -> QSize:  # type: ignore[no-untyped-def]
+        size = super().sizeHint(option, index)
+        return QSize(size.width(), size.height() * 2)
+
+
+_ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+
+
+class ClaimEnter(QObject):
+    """Keeps Enter for the search widgets: the workspace binds Return to "accept suggestion"
+    for the whole window, and without this a coder pressing Enter in the search box would
+    accept a suggestion in the transcript behind it."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.key() in _ENTER
+        ):
+            event.accept()
+        return False
+
+
+class ResultsView(QTableView):
+    """The results table; Enter opens the current passage, like a double-click."""
+
+    activated_key = Signal(str)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in _ENTER and self.currentIndex().isValid():
+            self.activated_key.emit(self.currentIndex().data(KeyRole))
+            return
+        super().keyPressEvent(event)
+
+
+class SearchPanel(QWidget):
+    passage_requested = Signal(str)  # a passage key to show in the workspace
+    finished = Signal()  # a search's results are in the table (tests wait for it)
+
+    def __init__(self, project: Project, coder: str, codebook: Codebook, parent=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self.setObjectName("panel")
+        self.project = project
+        self.coder = coder
+        self.codebook = codebook
+        self.blind = project.settings.blind_coding
+        self.limit = 500
+        self.result: SearchResult | None = None
+        self._generation = 0
+        self._task = None
+        self.query = QLineEdit(placeholderText='Words, "a phrase", word*, OR, NOT…  (Enter)')
+        self.code = QComboBox()
+        self.code.addItem("any code", None)
+        for code in codebook.walk():
+            self.code.addItem(("    " * code.depth) + f"{code.name}  ({code.id})", code.id)
+        # The query keeps room at 1024 px: long code names are elided in the closed box.
+        self.query.setMinimumWidth(180)
+        self.code.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.code.setMinimumContentsLength(12)
+        self.scope = QComboBox()
+        self.scope.addItems(list(BLIND_SCOPES if self.blind else SCOPES))
+        self.scope.setToolTip("Whose coding of the chosen code counts")
+        self.role = QComboBox()
+        self.role.addItems(list(ROLES))
+        self.review = QComboBox()
+        self.review.addItems(list(REVIEWS))
+        self.field = QLineEdit(placeholderText="field=value")
+        self.field.setMaximumWidth(140)
+        self.search_button = QPushButton("Search")
+        self.model = SearchResultsModel(self)
+        if self.blind:
+            self.model.visible_coders = {coder}
+        self.table = ResultsView()
+        self.table.setModel(self.model)
+        self.table.setItemDelegateForColumn(2, SnippetDelegate(self.table))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((0, 110), (1, 100), (3, 200)):
+            self.table.setColumnWidth(column, width)
+        self.definition = QTextBrowser()
+        self.definition.setMinimumWidth(220)
+        self.status = QLabel("Type words and press Enter, or choose a code to list its passages.")
+        self.export_button = QPushButton("Export view…")
+        self.export_button.setToolTip("Write the passages shown to a CSV or DOCX file")
+        self.export_button.setEnabled(False)
+        self._claim_enter = ClaimEnter(self)
+        for widget in (self.query, self.field, self.table):
+            widget.installEventFilter(self._claim_enter)
+        self._layout()
+        self._connect()
+        self._show_definition()
+
+    def _layout(self) -> None:
+        filters = QHBoxLayout()
+        filters.addWidget(self.query, 3)
+        for widget in (self.code, self.scope, self.role, self.review, self.field):
+            filters.addWidget(widget)
+        filters.addWidget(self.search_button)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.definition)
+        splitter.setStretchFactor(0, 1)
+        splitter.setSizes([800, 300])
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.export_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(filters)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(bottom)
+
+    def _connect(self) -> None:
+        self.query.returnPressed.connect(self.search)
+        self.field.returnPressed.connect(self.search)
+        self.search_button.clicked.connect(self.search)
+        for combo in (self.code, self.scope, self.role, self.review):
+            combo.currentIndexChanged.connect(lambda _i: self.search())
+        self.code.currentIndexChanged.connect(lambda _i: self._show_definition())
+        self.table.doubleClicked.connect(self._open)
+        self.table.activated_key.connect(self.passage_requested)
+        self.export_button.clicked.connect(self._ask_export)
+
+    # -- searching ------------------------------------------------------------------------------
+
+    def focus_query(self) -> None:
+        self.query.setFocus()
+        self.query.selectAll()
+
+    def selected_code(self) -> Code | None:
+        code_id = self.code.currentData()
+        return self.codebook.get(code_id) if code_id else None
+
+    def filters(self) -> SearchFilters:
+        """The filters the widgets show; a malformed field=value raises SearchError."""
+        mine, engine, disagreement = SCOPES[self.scope.currentText()]
+        review = self.review.currentText()
+        field = self.field.text().strip()
+        code = self.code.currentData()
+        return SearchFilters(
+            code=code,
+            coder=self.coder if mine and code is not None else None,
+            engine=engine,
+            disagreement=disagreement,
+            role=ROLES[self.role.currentText()],
+            fields=(parse_field(field, "metadata filter"),) if field else (),
+            reviewed={"reviewed": Review.YES, "not reviewed": Review.NO}.get(review, Review.ANY),
+            unreviewed_by=self.coder if review == "not reviewed by me" else None,
+        )
+
+    def search(self) -> None:
+        """Start a search with what the widgets say; an empty query and no code clears the view."""
+        query = self.query.text()
+        try:
+            filters = self.filters()
+        except SearchError as exc:
+            self._failed(str(exc))
+            return
+        self._generation += 1
+        generation = self._generation
+        if not query.strip() and filters.code is None and not filters.disagreement:
+            self._show(generation, None)
+            return
+        self.status.setText("Searching…")
+        self._task = start_task(
+            run_search,
+            self.project,
+            query,
+            filters,
+            self.limit,
+            on_done=lambda result: self._show(generation, result),
+            on_error=lambda message: self._failed(message, generation),
+        )
+
+    def _show(self, generation: int, result: SearchResult | None) -> None:
+        if generation != self._generation:
+            return  # a newer search was started: its results are the ones that count
+        self.result = result
+        self.model.set_hits(result.hits if result else [])
+        self.export_button.setEnabled(bool(result and result.hits))
+        if result is None:
+            self.status.setText(
+                "Type words and press Enter, or choose a code to list its passages."
+            )
+        else:
+            self.status.setText(
+                describe(result, self.selected_code()) + " · Enter or double-click to open one"
+            )
+            self.table.resizeRowsToContents()
+            if result.hits:
+                self.table.setCurrentIndex(self.model.index(0, 0))
+        self.finished.emit()
+
+    def _failed(self, message: str, generation: int | None = None) -> None:
+        if generation is not None and generation != self._generation:
+            return
+        self.status.setText(
+            f"<span style='color:#cf222e'>{html.escape(message, quote=False)}</span>"
+        )
+        self.finished.emit()
+
+    def _open(self, index: QModelIndex) -> None:
+        key = index.data(KeyRole)
+        if key:
+            self.passage_requested.emit(key)
+
+    def _show_definition(self) -> None:
+        code = self.selected_code()
+        self.definition.setVisible(code is not None)
+        if code is None:
+            return
+        parts = [f"<h3>{html.escape(code.name)}</h3>", f"<p>{html.escape(code.definition)}</p>"]
+        for label, items in (
+            ("Include", code.include),
+            ("Exclude", code.exclude),
+            ("Examples", code.examples),
+        ):
+            if items:
+                listed = "".join(f"<li>{html.escape(item)}</li>" for item in items)
+                parts.append(f"<p><b>{label}</b></p><ul>{listed}</ul>")
+        self.definition.setHtml("".join(parts))
+
+    # -- export ---------------------------------------------------------------------------------
+
+    def export_to(self, path: str | Path) -> Path:
+        """Write the view shown to ``path`` (.csv or .docx)."""
+        if self.result is None:
+            raise SearchError("nothing to export: search first")
+        return export_view(self.result, path, self.selected_code())
+
+    def _ask_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export the view", "passages.docx", "Word (*.docx);;CSV (*.csv)"
+        )
+        if not path:
+            return
+        try:
+            written = self.export_to(path)
+        except WorkbenchError as exc:
+            self._failed(str(exc))
+            return
+        self.status.setText(
+            f"Exported {len(self.result.hits) if self.result else 0} passages to {written}"
+        )
