@@ -432,9 +432,14 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 
 
 def cmd_suggest(args: argparse.Namespace) -> int:
-    from workbench.suggest.cli_support import run_suggest_command
+    from workbench.suggest.local_command import run_local_suggest, terminal_progress, wants_local
 
-    report, failed = run_suggest_command(args)
+    if wants_local(args):  # never imports the Claude client: see local_command.py
+        report, failed = run_local_suggest(args, progress=terminal_progress)
+    else:
+        from workbench.suggest.cli_support import run_suggest_command
+
+        report, failed = run_suggest_command(args)
     if args.json:
         _print_json(report)
     else:
