@@ -39,7 +39,7 @@ SOMETHING = [
     "AIは仕事に役立ちます。",
     "谢谢，我用它写代码。",
     # stock words, but too many of them to be a mere acknowledgement
-    "ok ok ok ok ok ok ok ok ok ok ok ok ok",
+    " ".join(["ok"] * 25),
 ]
 
 
@@ -111,3 +111,36 @@ def test_the_runner_never_sends_them_and_records_them_as_done(project):
     again = Recording()
     rerun = run_suggestions(project, again, ids)
     assert again.seen == [] and rerun.skipped_cached == 2  # the abstention is remembered
+
+
+def test_on_the_sample_study_fewer_no_code_passages_get_a_suggestion(tmp_path):
+    """The issue's figure (README, Code suggestions): the share of the reference coding's
+    "no code applies" passages that receive a suggestion, with the rule off and on; and the
+    rule never silences a passage the reference coder coded."""
+    from workbench.cli import main
+    from workbench.core.store import Project
+    from workbench.resources import bundled
+    from workbench.suggest.labels import human_labels
+
+    location = tmp_path / "sample.wb"
+    study = bundled("resources", "sample-study")
+    codebook_file = bundled("codebooks", "ai-at-work.yaml")
+    decisions = bundled("resources", "sample-coding", "reference-decisions.csv")
+    assert main(["new", str(location), "--codebook", str(codebook_file)]) == 0
+    assert (
+        main(["import", str(location), str(study), "--metadata", str(study / "participants.csv")])
+        == 0
+    )
+    assert main(["import", str(location), str(decisions), "--decisions"]) == 0
+    with Project.open(location) as project:
+        codebook, labelled = project.codebook, human_labels(project)
+    none = [i for i in labelled if not i.codes]
+    assert len(none) == 43
+    assert all(has_codable_content(i.passage.text) for i in labelled if i.codes)
+
+    def share(engine: LocalEngine) -> float:
+        hit = {s.passage_id for s in engine.suggest([i.passage for i in labelled], codebook)}
+        return sum(i.passage.passage_id in hit for i in none) / len(none)
+
+    before, after = share(LocalEngine(abstain=False)), share(LocalEngine())
+    assert after < before - 0.1, (before, after)

@@ -90,7 +90,7 @@ _PHRASES = tuple(
     sorted((p for phrases in _FILLER_PHRASES.values() for p in phrases), key=len, reverse=True)
 )
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
-MAX_WORDS = 12  # longer than this, a passage says something even if made of stock words
+MAX_WORDS = 24  # longer than this, a passage says something even if made of stock words
 
 
 def has_codable_content(text: str) -> bool:
