@@ -450,6 +450,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 
 def cmd_evaluate_local(args: argparse.Namespace) -> int:
     from workbench.core.store import Project
+    from workbench.suggest.calibration import calibration_lines
     from workbench.suggest.learning import evaluate_local
 
     with Project.open(args.project) as project:
@@ -457,8 +458,10 @@ def cmd_evaluate_local(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(report)
         return EXIT_OK
+    calibration = calibration_lines(report["calibration"])  # type: ignore[arg-type]
     if "reason" in report:
         print(f"{args.project}: {report['reason']} (has {report['labelled_passages']})")
+        print("\n".join(calibration))
         return EXIT_OK
     print(
         f"trained on {report['trained_on']} human-reviewed passages, tested on {report['held_back']} held back"
@@ -476,6 +479,7 @@ def cmd_evaluate_local(args: argparse.Namespace) -> int:
             for value in (quality["precision"], quality["recall"])
         )
         print(f"  {code:<30} {quality['support']:>4}  {p:>5}  {r:>5}")
+    print("\n".join(calibration))
     return EXIT_OK
 
 

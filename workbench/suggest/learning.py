@@ -28,6 +28,7 @@ from sqlalchemy import select
 from workbench.core.codebook import Code, Codebook
 from workbench.core.store import Project, schema
 from workbench.core.tasks import CancelToken, Progress
+from workbench.suggest.calibration import calibration_report
 from workbench.suggest.engine import PassageInput, Suggestion
 from workbench.suggest.labels import MIN_LABELLED, Labelled, human_labels, local_model_name
 from workbench.suggest.local import (
@@ -232,10 +233,12 @@ def evaluate_local(project: Project, holdout: float = 0.3, seed: int = 7) -> dic
     """Train on part of the human decisions, test on the rest: codebook start versus learned."""
     codebook = project.codebook
     labelled = human_labels(project)
+    calibration = calibration_report(project)
     if codebook is None or len(labelled) < MIN_LABELLED:
         return {
             "labelled_passages": len(labelled),
             "reason": f"needs at least {MIN_LABELLED} human-reviewed passages",
+            "calibration": calibration,
         }
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(labelled))
@@ -247,6 +250,7 @@ def evaluate_local(project: Project, holdout: float = 0.3, seed: int = 7) -> dic
         "labelled_passages": len(labelled),
         "trained_on": len(train),
         "held_back": len(test),
+        "calibration": calibration,
     }
     for name, engine in (
         ("codebook_start", LocalEngine()),
