@@ -42,6 +42,7 @@ from workbench.core.store.queries import (
     passages_of,
 )
 from workbench.core.store.speaker_roles import uncoded_passages
+from workbench.core.store.suggestions import StoredSuggestion, suggestions_for
 
 BASE_COLUMNS = ["passage_id", "transcript_id", "speaker", "position", "coded", "text"]
 NO_CODE_MARK = "-"  # reviewed, no code applies; never a valid code id
@@ -52,7 +53,9 @@ def export_passages_csv(project: Project, out: str | Path) -> int:
     """Write every passage with metadata and each coder's codes; returns the number of rows.
 
     Coder columns are ``codes:<coder>``: codes joined by ``;``, ``-`` for "reviewed, no code",
-    empty for "not reviewed". Written transcript by transcript, so memory stays flat, into a
+    empty for "not reviewed". Then one ``suggestions:<engine>`` column per engine that
+    suggested under the current codebook: one line per suggestion, with its raw score, its
+    evidence quote and its rationale, so that an analyst can see why a code was proposed. Written transcript by transcript, so memory stays flat, into a
     temporary file renamed at the end; cells that a spreadsheet would run as formulas are
     neutralised.
     """
@@ -62,6 +65,15 @@ def export_passages_csv(project: Project, out: str | Path) -> int:
         coder_rows = conn.execute(
             select(schema.coders.c.id, schema.coders.c.name).order_by(schema.coders.c.name)
         ).all()
+        codebook = project.codebook
+        version = codebook.version if codebook else None
+        engines = sorted(
+            conn.execute(
+                select(schema.suggestions.c.engine)
+                .where(schema.suggestions.c.codebook_version == version)
+                .distinct()
+            ).scalars()
+        )
         transcript_ids = list(
             conn.execute(
                 select(schema.transcripts.c.id).order_by(schema.transcripts.c.id)
@@ -71,13 +83,23 @@ def export_passages_csv(project: Project, out: str | Path) -> int:
         with atomic_output(out, newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(
-                neutralise_row(BASE_COLUMNS + fields + [f"codes:{name}" for _, name in coder_rows])
+                neutralise_row(
+                    BASE_COLUMNS
+                    + fields
+                    + [f"codes:{name}" for _, name in coder_rows]
+                    + [f"suggestions:{engine}" for engine in engines]
+                )
             )
             for start in range(0, len(transcript_ids), 200):
                 batch = transcript_ids[start : start + 200]
                 passages = list(passages_of(conn, batch))
                 codes, reviewed = _coder_state(conn, [p.id for p in passages])
                 metadata = metadata_for(conn, {p.transcript_id for p in passages})
+                suggested = (
+                    suggestions_for(conn, [p.id for p in passages if p.coded], version)
+                    if engines
+                    else {}
+                )
                 for passage in passages:
                     meta = metadata.get(passage.transcript_id, {})
                     row = [
@@ -97,9 +119,28 @@ def export_passages_csv(project: Project, out: str | Path) -> int:
                             row.append(NO_CODE_MARK)
                         else:
                             row.append("")
+                    for engine in engines:
+                        row.append(
+                            "\n".join(
+                                _suggestion_cell(item)
+                                for item in suggested.get(passage.id, [])
+                                if item.engine == engine
+                            )
+                        )
                     writer.writerow(neutralise_row(row))
                     count += 1
     return count
+
+
+def _suggestion_cell(item: StoredSuggestion) -> str:
+    """One suggestion as a line a person reads in a spreadsheet cell."""
+    line = f"{item.code_id} ({item.confidence:.2f})"
+    if item.evidence:
+        quote = item.evidence.replace("\n", " ")
+        line += f' "{quote}"' + ("" if item.evidence_found else " [not in the passage]")
+    if item.rationale:
+        line += f" - {item.rationale}"
+    return line
 
 
 def _coder_state(
