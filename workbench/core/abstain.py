@@ -5,8 +5,9 @@ it the local engine matched "sounds good" to whatever code shared a word, and a 
 for codes on "Thank you!" produced some. The rule is deliberately narrow: a passage abstains
 only when it is at most 24 words and 300 characters long and, once the stock phrases of the
 languages below are taken out, no word is left (or it never had a letter). A passage that
-says anything else, in any language, is coded as usual; a language not listed never abstains. Words are compared case-folded and with
-accents kept; scripts written without spaces (Japanese, Chinese) are matched by phrase.
+says anything else, in any language, is coded as usual; a language not listed never abstains.
+Words are compared case-folded and with accents kept; scripts written without spaces
+(Japanese, Chinese) are matched by phrase.
 """
 
 from __future__ import annotations
