@@ -38,6 +38,8 @@ SOMETHING = [
     "Danke, aber ich prüfe alles, was es schreibt.",
     "AIは仕事に役立ちます。",
     "谢谢，我用它写代码。",
+    "Yes, 30%.",  # a number is something said
+    "a1",
     # stock words, but too many of them to be a mere acknowledgement
     " ".join(["ok"] * 25),
 ]

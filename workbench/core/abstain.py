@@ -3,9 +3,10 @@
 Every engine abstains on them, by this one rule, before anything is scored or sent. Without
 it the local engine matched "sounds good" to whatever code shared a word, and a model asked
 for codes on "Thank you!" produced some. The rule is deliberately narrow: a passage abstains
-only when it is at most 24 words and 300 characters long and, once the stock phrases of the
-languages below are taken out, no word is left (or it never had a letter). A passage that
-says anything else, in any language, is coded as usual; a language not listed never abstains.
+only when it is at most 24 words and 300 characters long, has no digit, and, once the stock
+phrases of the languages below are taken out, has no word left (or never had a letter). A
+passage that says anything else, in any language, is coded as usual; a language not listed
+never abstains.
 Words are compared case-folded and with accents kept; scripts written without spaces
 (Japanese, Chinese) are matched by phrase.
 """
@@ -90,6 +91,7 @@ _WORDS = frozenset(
 _PHRASES = tuple(
     sorted((p for phrases in _FILLER_PHRASES.values() for p in phrases), key=len, reverse=True)
 )
+_DIGIT = re.compile(r"\d")
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 MAX_WORDS = 24  # longer than this, a passage says something even if made of stock words
 # Past this length a passage is codable without looking: no run of stock phrases is this long,
@@ -99,7 +101,7 @@ MAX_CHARS = 300
 
 def has_codable_content(text: str) -> bool:
     """False for a passage no code can apply to (see the module docstring for the rule)."""
-    if len(text) > MAX_CHARS:
+    if len(text) > MAX_CHARS or _DIGIT.search(text):  # a number is something said ("30%")
         return True
     folded = text.casefold().replace("’", "'")
     for phrase in _PHRASES:
