@@ -89,3 +89,57 @@ def test_bad_decision_files_change_nothing(tmp_path, study, content, message):
     with pytest.raises(DecisionError, match=message):
         import_decisions_csv(study, path)
     assert study.status()["decisions"] == 0 and study.status()["coders"] == 0
+
+
+def test_export_carries_each_engines_suggestions_with_evidence_and_rationale(tmp_path, study):
+    from workbench.core.store.queries import passages_of
+    from workbench.core.store.suggestions import save_suggestions
+    from workbench.suggest.engine import Suggestion
+
+    rows = {row["passage_id"]: row for row in read_rows(_export(tmp_path, study))}
+    assert not any(name.startswith("suggestions:") for name in rows["p1#2"])  # none yet
+    with study.reading() as conn:
+        passage_id = next(p.id for p in passages_of(conn, [1]) if p.key == "p1#2")
+    with study.transaction() as conn:
+        save_suggestions(
+            conn,
+            [
+                Suggestion(
+                    passage_id,
+                    "prod.speed",
+                    0.42,
+                    "drafts",
+                    4,
+                    10,
+                    "Drafting is faster.",
+                    "claude",
+                    "m",
+                    "p",
+                ),
+                Suggestion(
+                    passage_id,
+                    "hope.time",
+                    0.3,
+                    "made up",
+                    None,
+                    None,
+                    "",
+                    "local",
+                    "l",
+                    "p",
+                    evidence_found=False,
+                ),
+            ],
+            study.codebook.version,
+        )
+    rows = {row["passage_id"]: row for row in read_rows(_export(tmp_path, study))}
+    row = rows["p1#2"]
+    assert row["suggestions:claude"] == 'prod.speed (0.42) "drafts" - Drafting is faster.'
+    assert row["suggestions:local"] == 'hope.time (0.30) "made up" [not in the passage]'
+    assert row["text"] == "For drafts." and rows["p1#4"]["suggestions:claude"] == ""
+
+
+def _export(tmp_path, study):
+    out = tmp_path / "passages.csv"
+    export_passages_csv(study, out)
+    return out

@@ -567,9 +567,14 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 
 
 def cmd_suggest(args: argparse.Namespace) -> int:
-    from workbench.suggest.cli_support import run_suggest_command
+    from workbench.suggest.local_command import run_local_suggest, terminal_progress, wants_local
 
-    report, failed = run_suggest_command(args)
+    if wants_local(args):  # never imports the Claude client: see local_command.py
+        report, failed = run_local_suggest(args, progress=terminal_progress)
+    else:
+        from workbench.suggest.cli_support import run_suggest_command
+
+        report, failed = run_suggest_command(args)
     if args.json:
         _print_json(report)
     else:
@@ -624,6 +629,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_evaluate_local(args: argparse.Namespace) -> int:
     from workbench.core.store import Project
+    from workbench.suggest.calibration import calibration_lines
     from workbench.suggest.learning import evaluate_local
 
     with Project.open(args.project) as project:
@@ -631,8 +637,10 @@ def cmd_evaluate_local(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(report)
         return EXIT_OK
+    calibration = calibration_lines(report["calibration"])  # type: ignore[arg-type]
     if "reason" in report:
         print(f"{args.project}: {report['reason']} (has {report['labelled_passages']})")
+        print("\n".join(calibration))
         return EXIT_OK
     print(
         f"trained on {report['trained_on']} human-reviewed passages, tested on {report['held_back']} held back"
@@ -650,6 +658,7 @@ def cmd_evaluate_local(args: argparse.Namespace) -> int:
             for value in (quality["precision"], quality["recall"])
         )
         print(f"  {code:<30} {quality['support']:>4}  {p:>5}  {r:>5}")
+    print("\n".join(calibration))
     return EXIT_OK
 
 

@@ -6,8 +6,6 @@ starts background work and reports back through the window's status line and err
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMessageBox
 
@@ -124,44 +122,8 @@ class LeadActions(QObject):
             return evaluate_local(project)
 
         def show(report: dict) -> None:  # type: ignore[type-arg]
-            if "reason" in report:
-                QMessageBox.information(
-                    self.window,
-                    "Local engine quality",
-                    f"Not enough decisions yet: {report['reason']}.",
-                )
-                return
-            rows = []
-            for name in ("codebook_start", "learned"):
-                overall = report[name]["overall"]
-                rows.append(
-                    f"<tr><td>{name.replace('_', ' ')}</td>"
-                    + "".join(f"<td>{_figure(v)}</td>" for v in overall.values())
-                    + "</tr>"
-                )
-            per_code = "".join(
-                f"<tr><td>{html.escape(code)}</td><td align=right>{q['support']}</td>"
-                f"<td align=right>{_figure(q['precision'])}</td>"
-                f"<td align=right>{_figure(q['recall'])}</td></tr>"
-                for code, q in report["learned"]["per_code"].items()
-            )
-            QMessageBox.information(
-                self.window,
-                "Local engine quality",
-                f"<p>Learned from {report['trained_on']} reviewed passages, tested against the "
-                f"decisions on {report['held_back']} passages held back.</p>"
-                "<table cellpadding=3><tr><th></th><th>precision</th><th>recall</th><th>F1</th></tr>"
-                + "".join(rows)
-                + "</table><p><b>Per code</b>, learned engine (codes with held-back examples):</p>"
-                "<table cellpadding=2><tr><th align=left>code</th><th>examples</th>"
-                "<th>precision</th><th>recall</th></tr>"
-                + per_code
-                + "</table><p>With few examples per code these figures move a lot from one "
-                "set of decisions to the next.</p>",
-            )
+            from workbench.gui.dialogs.quality_dialog import QualityDialog
+
+            QualityDialog(report, self.window).exec()
 
         start_task(run, self.window.session.project, on_done=show, on_error=self.window.show_error)
-
-
-def _figure(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"

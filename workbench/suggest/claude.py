@@ -25,7 +25,7 @@ from workbench.core.codebook import Codebook
 from workbench.core.errors import WorkbenchError
 from workbench.core.tasks import Cancelled, CancelToken, Progress
 from workbench.settings import load_settings
-from workbench.suggest.engine import PassageInput, Suggestion, locate_evidence
+from workbench.suggest.engine import PassageInput, Suggestion, codable, locate_evidence
 from workbench.suggest.prices import DEFAULT_MODEL, Usage, cost, estimate_tokens
 from workbench.suggest.prompt import (
     DEFAULT_LANGUAGE,
@@ -388,7 +388,8 @@ class ClaudeEngine:
         progress: Progress | None = None,
         cancel: CancelToken | None = None,
     ) -> list[Suggestion]:
-        return asyncio.run(self._run(list(passages), codebook, progress, cancel))
+        # Passages with nothing to code are never sent (one shared rule, workbench.core.abstain).
+        return asyncio.run(self._run(codable(passages), codebook, progress, cancel))
 
     def _deliver(
         self, suggestions: list[Suggestion], done: list[int], records: list[RequestRecord]

@@ -27,7 +27,7 @@ from workbench.suggest.claude import (
     request_params,
 )
 from workbench.suggest.examples import with_team_examples
-from workbench.suggest.learning import local_engine_for
+from workbench.suggest.local_command import run_local_suggest, terminal_progress
 from workbench.suggest.prices import (
     DEFAULT_MODEL,
     Usage,
@@ -39,18 +39,6 @@ from workbench.suggest.prices import (
 )
 from workbench.suggest.prompt import prefix_text
 from workbench.suggest.runner import pending_inputs, run_suggestions
-
-
-def terminal_progress(done: int, total: int, what: str) -> None:
-    """A one-line progress bar on stderr when it is a terminal; silent otherwise."""
-    if not sys.stderr.isatty() or total <= 0:
-        return
-    width = 30
-    filled = int(width * done / total)
-    sys.stderr.write(f"\r{what:<8} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-    if done >= total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
 
 
 def _transcript_ids(project: Project, wanted: str | None) -> list[int]:
@@ -246,23 +234,12 @@ def _suggest(args: argparse.Namespace) -> tuple[dict[str, object], bool]:
         if args.price:
             give_price(options.model, args.price)
         price_of(options.model)  # an unknown model is a clear error before anything runs
+    if engine_name == "local":
+        return run_local_suggest(args, progress=terminal_progress)
     with Project.open(args.project) as project:
         if project.codebook is None:
             raise WorkbenchError(f"{args.project}: the project has no codebook")
         ids = _transcript_ids(project, args.transcripts)
-        if engine_name == "local":
-            if args.batch or args.resume or args.dry_run or args.status or args.cancel:
-                raise WorkbenchError(
-                    "--batch, --resume, --status, --cancel and --dry-run are for the claude engine"
-                )
-            local = local_engine_for(project)
-            run = run_suggestions(project, local, ids, progress=terminal_progress)
-            report = {"engine": "local", "model": local.model, **run.__dict__}
-            report["lines"] = [
-                f"local engine ({local.model}): {run.suggestions} suggestions for "
-                f"{run.passages - run.skipped_cached} passages ({run.skipped_cached} already done)"
-            ]
-            return report, False
         options = with_team_examples(project, options)
         if args.dry_run:
             report = estimate(

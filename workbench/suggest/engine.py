@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from workbench.core.abstain import has_codable_content
 from workbench.core.codebook import Codebook
 from workbench.core.tasks import CancelToken, Progress
 
@@ -82,3 +83,9 @@ def locate_evidence(passage_text: str, quote: str) -> tuple[int | None, int | No
     if start >= 0 and len(folded) == len(passage_text):
         return start, start + len(quote), True
     return None, None, False
+
+
+def codable(passages: Sequence[PassageInput]) -> list[PassageInput]:
+    """The passages an engine may suggest for: greetings, thanks and bare acknowledgements are
+    left out by every engine, by the one rule in ``workbench.core.abstain``."""
+    return [p for p in passages if has_codable_content(p.text)]

@@ -27,46 +27,19 @@ from sqlalchemy import select
 
 from workbench.core.codebook import Code, Codebook
 from workbench.core.store import Project, schema
-from workbench.core.store.coding import human_coding
 from workbench.core.tasks import CancelToken, Progress
+from workbench.suggest.calibration import calibration_report
 from workbench.suggest.engine import PassageInput, Suggestion
+from workbench.suggest.labels import MIN_LABELLED, Labelled, human_labels, local_model_name
 from workbench.suggest.local import (
     LocalEngine,
     code_prototype,
-    evidence_span,
+    evidence_spans,
     in_batches,
     stems,
 )
 
-MIN_LABELLED = 10  # reviewed passages before the decisions can choose a threshold
 CODEBOOK_WEIGHT = 2.0  # the codebook's description counts as this many coded passages
-
-
-@dataclass(frozen=True)
-class Labelled:
-    passage: PassageInput
-    codes: frozenset[str]  # codes humans applied; everything else is a negative
-
-
-def human_labels(project: Project) -> list[Labelled]:
-    """Passages reviewed by a human coder, with the codes any human applied."""
-    from workbench.suggest.runner import passage_inputs
-
-    with project.reading() as conn:
-        reviewed, applied = human_coding(conn)
-        transcripts = set(
-            conn.execute(
-                select(schema.passages.c.transcript_id)
-                .where(schema.passages.c.id.in_(list(reviewed) or [-1]))
-                .distinct()
-            ).scalars()
-        )
-    inputs = passage_inputs(project, sorted(transcripts))
-    return [
-        Labelled(p, frozenset(applied.get(p.passage_id, set())))
-        for p in inputs
-        if p.passage_id in reviewed
-    ]
 
 
 class LearnedEngine(LocalEngine):
@@ -75,7 +48,7 @@ class LearnedEngine(LocalEngine):
     def __init__(self, labelled: Sequence[Labelled], codebook: Codebook, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(**kwargs)
         self.trained_on = len(labelled)
-        self.model = f"tfidf-prototypes-{len(labelled)}"
+        self.model = local_model_name(len(labelled))
         self.leaves = [code for code in codebook.walk() if not code.children]
         texts = [item.passage.text for item in labelled]
         prototypes = [code_prototype(code) for code in self.leaves]
@@ -107,7 +80,7 @@ class LearnedEngine(LocalEngine):
         cancel: CancelToken | None = None,
     ) -> list[Suggestion]:
         results: list[Suggestion] = []
-        for chunk in in_batches(passages, progress, cancel):
+        for chunk in in_batches(self.codable(passages), progress, cancel):
             features = self._vectorizer.transform([p.text for p in chunk])
             scores = np.asarray(features @ self._centroids.T)
             nothing = (
@@ -115,24 +88,30 @@ class LearnedEngine(LocalEngine):
                 if self._nothing is not None
                 else np.full(len(chunk), -1.0)
             )
-            for passage, row, none_score in zip(chunk, scores, nothing, strict=True):
+            pairs = []
+            for i, (row, none_score) in enumerate(zip(scores, nothing, strict=True)):
                 if row.max() <= none_score:
                     continue  # closer to what the team marked "no code applies"
-                order = [
-                    i for i in np.argsort(-row)[: self.max_per_passage] if row[i] >= self.threshold
-                ]
-                results.extend(
-                    self._suggestion(passage, self.leaves[i], float(row[i]), i) for i in order
+                pairs.extend(
+                    (i, int(j))
+                    for j in np.argsort(-row)[: self.max_per_passage]
+                    if row[j] >= self.threshold
                 )
+            spans = evidence_spans(
+                [p.text for p in chunk], pairs, self._vectorizer, self._centroids
+            )
+            results.extend(
+                self._suggestion(chunk[i], self.leaves[j], float(scores[i, j]), span)
+                for (i, j), span in zip(pairs, spans, strict=True)
+            )
         return results
 
     def _suggestion(
-        self, passage: PassageInput, code: Code, similarity: float, index: int
+        self, passage: PassageInput, code: Code, similarity: float, span: tuple[int, int]
     ) -> Suggestion:
-        start, end = evidence_span(
-            passage.text, self._vectorizer, self._centroids[index : index + 1]
-        )
-        # 0.5 at the threshold the decisions chose, 1.0 at twice that similarity.
+        start, end = span
+        # 0.5 at the threshold the decisions chose, 1.0 at twice that similarity: a score to
+        # rank by, not a probability (the app shows it calibrated, see calibration.py).
         confidence = 0.5 + 0.5 * min(1.0, (similarity - self.threshold) / max(self.threshold, 1e-9))
         return Suggestion(
             passage_id=passage.passage_id,
@@ -195,10 +174,11 @@ def _choose_threshold(
     return best[1], best[2]
 
 
-def local_engine_for(project: Project) -> LocalEngine:
+def local_engine_for(project: Project, labelled: Sequence[Labelled] | None = None) -> LocalEngine:
     """The best local engine the project's decisions allow: learned if there are any."""
     codebook = project.codebook
-    labelled = human_labels(project) if codebook is not None else []
+    if labelled is None:
+        labelled = human_labels(project) if codebook is not None else []
     if codebook is None or len(labelled) < MIN_LABELLED:
         return LocalEngine()
     return LearnedEngine(labelled, codebook)
@@ -253,10 +233,12 @@ def evaluate_local(project: Project, holdout: float = 0.3, seed: int = 7) -> dic
     """Train on part of the human decisions, test on the rest: codebook start versus learned."""
     codebook = project.codebook
     labelled = human_labels(project)
+    calibration = calibration_report(project)
     if codebook is None or len(labelled) < MIN_LABELLED:
         return {
             "labelled_passages": len(labelled),
             "reason": f"needs at least {MIN_LABELLED} human-reviewed passages",
+            "calibration": calibration,
         }
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(labelled))
@@ -268,6 +250,7 @@ def evaluate_local(project: Project, holdout: float = 0.3, seed: int = 7) -> dic
         "labelled_passages": len(labelled),
         "trained_on": len(train),
         "held_back": len(test),
+        "calibration": calibration,
     }
     for name, engine in (
         ("codebook_start", LocalEngine()),

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.store import Project, schema
@@ -18,7 +18,7 @@ from workbench.core.store.suggestions import (
     save_suggestions,
 )
 from workbench.core.tasks import CancelToken, Progress
-from workbench.suggest.engine import PassageInput, Suggestion, SuggestionEngine
+from workbench.suggest.engine import PassageInput, Suggestion, SuggestionEngine, codable
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class SuggestionRun:
     skipped_cached: int
     suggestions: int
     not_done: int = 0  # failed or skipped for cost: tried again next run
+    abstained: int = 0  # no codable content: recorded as done, never scored or sent
 
 
 def passage_inputs(
@@ -80,23 +81,46 @@ def pending_inputs(
     prompt_version: str,
     include_local_only: bool,
     any_codebook_version: bool = False,
+    abstain: bool = True,
 ) -> tuple[list[PassageInput], int]:
     """Coded passages this engine/model/prompt has not processed yet, and how many it has.
 
     ``any_codebook_version`` is for a prompt version that hashes the rendered codebook (the
     Claude engine's): a passage run under any codebook version with the same hash counts as
-    done, because the model read exactly the same prompt.
+    done, because the model read exactly the same prompt. With ``abstain`` (the default),
+    passages with no codable content are left out: nothing is estimated, sent or batched for
+    them (``workbench.core.abstain``).
     """
     codebook = project.codebook
     if codebook is None:
         raise WorkbenchError("the project has no codebook; add one before asking for suggestions")
-    inputs = passage_inputs(project, transcript_ids, include_local_only=include_local_only)
+    transcript_ids = list(transcript_ids)
     version = None if any_codebook_version else codebook.version
     with project.reading() as conn:
-        done = passages_already_run(
-            conn, [p.passage_id for p in inputs], version, engine, model, prompt_version
+        # Ids first, texts only if something is pending: a run with nothing to do reads no text.
+        coded = _coded_passage_ids(conn, transcript_ids, include_local_only)
+        done = passages_already_run(conn, coded, version, engine, model, prompt_version)
+    if done.issuperset(coded):
+        return [], len(done)
+    inputs = passage_inputs(project, transcript_ids, include_local_only=include_local_only)
+    todo = [p for p in inputs if p.passage_id not in done]
+    return (codable(todo) if abstain else todo), len(done)
+
+
+def _coded_passage_ids(
+    conn: Connection, transcript_ids: list[int], include_local_only: bool
+) -> list[int]:
+    """Ids of the coded passages of these transcripts, without reading any text."""
+    p, t = schema.passages, schema.transcripts
+    found: list[int] = []
+    for start in range(0, len(transcript_ids), 500):
+        query = select(p.c.id).where(
+            p.c.transcript_id.in_(transcript_ids[start : start + 500]), p.c.coded.is_(True)
         )
-    return [p for p in inputs if p.passage_id not in done], len(done)
+        if not include_local_only:
+            query = query.join(t, t.c.id == p.c.transcript_id).where(t.c.local_only.is_not(True))
+        found.extend(conn.execute(query).scalars())
+    return found
 
 
 def carry_forward_runs(
@@ -122,8 +146,12 @@ def run_suggestions(
     transcript_ids: Iterable[int],
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
+    pending: tuple[list[PassageInput], int] | None = None,
 ) -> SuggestionRun:
-    """Suggest codes for the coded passages of the given transcripts that have none yet."""
+    """Suggest codes for the coded passages of the given transcripts that have none yet.
+
+    ``pending`` is what ``pending_inputs(..., abstain=False)`` returned for this engine, when
+    the caller already asked (reading every passage twice was a third of a corpus run)."""
     codebook = project.codebook
     if codebook is None:
         raise WorkbenchError("the project has no codebook; add one before asking for suggestions")
@@ -131,7 +159,7 @@ def run_suggestions(
     hashed = getattr(engine, "prompt_version_for", None)
     prompt_version = hashed(codebook) if hashed is not None else engine.prompt_version
     transcript_ids = list(transcript_ids)
-    todo, cached = pending_inputs(
+    todo, cached = pending or pending_inputs(
         project,
         transcript_ids,
         engine.name,
@@ -139,11 +167,29 @@ def run_suggestions(
         prompt_version,
         include_local_only=not sends_data,
         any_codebook_version=hashed is not None,
+        abstain=False,
     )
     if hashed is not None and cached:
         carry_forward_runs(
             project, transcript_ids, engine.name, engine.model, prompt_version, engine.rater
         )
+    kept = _record_abstentions(project, engine, todo, codebook.version, prompt_version)
+    run = _run(project, engine, kept, cached, prompt_version, progress, cancel)
+    abstained = len(todo) - len(kept)
+    return replace(run, passages=run.passages + abstained, abstained=abstained)
+
+
+def _run(
+    project: Project,
+    engine: SuggestionEngine,
+    todo: list[PassageInput],
+    cached: int,
+    prompt_version: str,
+    progress: Progress | None,
+    cancel: CancelToken | None,
+) -> SuggestionRun:
+    codebook = project.codebook
+    assert codebook is not None
     if hasattr(engine, "on_result"):
         return _run_storing_each(
             project, engine, todo, cached, codebook.version, prompt_version, progress, cancel
@@ -172,6 +218,32 @@ def run_suggestions(
             engine.rater,
         )
     return SuggestionRun(len(todo) + cached, cached, len(suggestions), len(todo) - len(done))
+
+
+def _record_abstentions(
+    project: Project,
+    engine: SuggestionEngine,
+    todo: list[PassageInput],
+    codebook_version: int,
+    prompt_version: str,
+) -> list[PassageInput]:
+    """Record the passages with no codable content as done with no suggestion, before the
+    engine sees anything, and return the rest: an engine that sends data never sends them, and
+    the engine's rater reads as "no code" on them, as a coder would."""
+    keep = codable(todo)
+    if len(keep) < len(todo):
+        kept = {p.passage_id for p in keep}
+        with project.transaction() as conn:
+            record_run(
+                conn,
+                [p.passage_id for p in todo if p.passage_id not in kept],
+                codebook_version,
+                engine.name,
+                engine.model,
+                prompt_version,
+                engine.rater,
+            )
+    return keep
 
 
 def _run_storing_each(

@@ -202,3 +202,55 @@ def suggestions_for(
                 )
             )
     return dict(found)
+
+
+@dataclass(frozen=True)
+class ScoredOutcome:
+    """One stored suggestion on a passage a human reviewed, and what the humans decided."""
+
+    engine: str
+    model: str
+    confidence: float
+    applied: bool  # a human applied the code to the passage
+
+
+def reviewed_outcomes(conn: Connection) -> list[ScoredOutcome]:
+    """Every suggestion a human reviewed, once per passage, code, engine and model (the
+    latest), with whether a human applied its code: what calibration learns from.
+
+    Only suggestions made before the passage's last human review count: one made afterwards
+    (say, by an engine retrained on that very decision) was never judged, and would teach the
+    calibration that its own training data is always right."""
+    from workbench.core.store.coding import human_coding
+
+    reviewed, applied = human_coding(conn)
+    r, d, s = schema.reviews, schema.decisions, schema.suggestions
+    reviewed_at: dict[int, object] = {}
+    c = schema.coders
+    for passage_id, when in conn.execute(
+        select(r.c.passage_id, d.c.created_at)
+        .join(d, d.c.id == r.c.decision_id)
+        .join(c, c.c.id == r.c.coder_id)
+        .where(c.c.kind == CoderKind.HUMAN.value)
+    ):
+        if passage_id in reviewed and (
+            passage_id not in reviewed_at or when > reviewed_at[passage_id]  # type: ignore[operator]
+        ):
+            reviewed_at[passage_id] = when
+    ids = sorted(reviewed_at)
+    latest: dict[tuple[int, str, str, str], ScoredOutcome] = {}
+    for batch in in_chunks(ids):
+        query = (
+            select(
+                s.c.passage_id, s.c.code_id, s.c.engine, s.c.model, s.c.confidence, s.c.created_at
+            )
+            .where(s.c.passage_id.in_(batch))
+            .order_by(s.c.id)
+        )
+        for passage_id, code_id, engine, model, confidence, created in conn.execute(query):
+            if created > reviewed_at[passage_id]:
+                continue
+            latest[(passage_id, code_id, engine, model)] = ScoredOutcome(
+                engine, model, float(confidence), code_id in applied.get(passage_id, set())
+            )
+    return list(latest.values())

@@ -14,6 +14,7 @@ from workbench.core.session import CodingSession
 from workbench.core.store.coding import CodingState
 from workbench.core.store.queries import Passage, passages_of
 from workbench.core.store.suggestions import StoredSuggestion, suggestions_for
+from workbench.suggest.calibration import Calibration, family, project_calibrations
 
 CardRole = Qt.ItemDataRole.UserRole + 1
 PassageIdRole = Qt.ItemDataRole.UserRole + 2
@@ -31,6 +32,10 @@ class Chip:
     suggestion_id: int | None = None
     evidence: tuple[int, int] | None = None  # offsets in the passage text
     label: str = ""  # for "other": the coder's name
+    # The calibrated probability a coder applies it (calibration.py); None: not calibrated yet,
+    # and the chip says "uncalibrated" rather than show the raw score as a percentage.
+    probability: float | None = None
+    rationale: str = ""  # the engine's reason, shown when the chip is highlighted
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class PassageListModel(QAbstractListModel):
         self._rejected: set[int] = set()
         self._memos: dict[int, str] = {}
         self._others: dict[int, dict[str, set[str]]] = {}
+        self._calibrations: dict[tuple[str, str], Calibration] = {}
         self._focus: tuple[int, int] | None = None  # (row, chip index)
         self._current_row = -1
         self.transcript_id: int | None = None
@@ -88,6 +94,8 @@ class PassageListModel(QAbstractListModel):
             self._suggestions = suggestions_for(
                 conn, [p.id for p in self._passages if p.coded], version
             )
+        # Recomputed with the suggestions: cheap next to them, and it follows every decision.
+        self._calibrations = project_calibrations(self._session.project)
         if self._passages:
             self.dataChanged.emit(self.index(0), self.index(len(self._passages) - 1))
 
@@ -123,6 +131,8 @@ class PassageListModel(QAbstractListModel):
                     s.confidence if s else None,
                     s.id if s else None,
                     _span(s) if s else None,
+                    probability=self._probability(s) if s else None,
+                    rationale=(s.rationale or "") if s else "",
                 )
             )
             shown.add(code)
@@ -131,10 +141,24 @@ class PassageListModel(QAbstractListModel):
                 continue
             shown.add(s.code_id)
             kind = "rejected" if s.id in self._rejected else "suggested"
-            chips.append(Chip(s.code_id, kind, s.confidence, s.id, _span(s)))
+            chips.append(
+                Chip(
+                    s.code_id,
+                    kind,
+                    s.confidence,
+                    s.id,
+                    _span(s),
+                    probability=self._probability(s),
+                    rationale=s.rationale or "",
+                )
+            )
         for coder, codes in sorted(self._others.get(passage.id, {}).items()):
             chips.extend(Chip(code, "other", label=coder) for code in sorted(codes))
         return tuple(chips)
+
+    def _probability(self, suggestion: StoredSuggestion) -> float | None:
+        calibration = self._calibrations.get((suggestion.engine, family(suggestion.model)))
+        return calibration.probability(suggestion.confidence) if calibration else None
 
     def suggestions_hidden(self, row: int) -> bool:
         settings = self._session.project.settings

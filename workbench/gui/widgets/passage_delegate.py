@@ -57,6 +57,9 @@ class CardLayout:
     chip_rects: list[QRectF]
     chip_labels: list[str]
     memo_rect: QRectF | None
+    # The highlighted chip's explanation: its rationale, drawn in the chip's colour.
+    why_rect: QRectF | None = None
+    why_text: str = ""
 
 
 class PassageDelegate(QStyledItemDelegate):
@@ -90,7 +93,9 @@ class PassageDelegate(QStyledItemDelegate):
             return f"✕ {name}"
         if chip.kind == "other":
             return f"{chip.label}: {name}"
-        return f"{name}  {round((chip.confidence or 0) * 100)}%"
+        if chip.probability is None:  # a raw score is not a probability: say so
+            return f"{name}  uncalibrated"
+        return f"{name}  {round(chip.probability * 100)}%"
 
     def layout(self, card: PassageCard, width: int, base: QFont) -> CardLayout:
         key = (card, width, base.toString())
@@ -136,12 +141,23 @@ class PassageDelegate(QStyledItemDelegate):
                 labels.append(label)
                 x += w + CHIP_GAP
             y += chip_h + 4
+        why_rect, why_text = None, _why(card, self._code_info)
+        if why_text:
+            why_rect = metrics.boundingRect(
+                QRectF(left + 8, y + 2, inner - 8, 10_000),
+                int(Qt.TextFlag.TextWordWrap),
+                why_text,
+            )
+            why_rect.setWidth(inner - 8)
+            y = why_rect.bottom() + 8
         memo_rect = None
         if card.memo:
             memo_rect = QRectF(left, y + 2, inner, metrics.height() + 4)
             y += metrics.height() + 8
         height = int(y + (PAD if coded else 2) + MARGIN / 2)
-        layout = CardLayout(height, document, QPointF(left, top), chip_rects, labels, memo_rect)
+        layout = CardLayout(
+            height, document, QPointF(left, top), chip_rects, labels, memo_rect, why_rect, why_text
+        )
         self._cache[key] = layout
         if len(self._cache) > 3000:
             self._cache.popitem(last=False)
@@ -149,7 +165,8 @@ class PassageDelegate(QStyledItemDelegate):
 
     def _highlight(self, document: QTextDocument, card: PassageCard) -> None:
         focused = card.chips[card.focused_chip] if card.focused_chip is not None else None
-        for chip in card.chips:
+        # The highlighted chip's quote last, so that its colour wins where quotes overlap.
+        for chip in sorted(card.chips, key=lambda chip: chip is focused):
             if not chip.evidence or chip.kind not in ("suggested", "applied"):
                 continue
             strong = focused is not None and chip is focused
@@ -159,12 +176,13 @@ class PassageDelegate(QStyledItemDelegate):
                 min(chip.evidence[1], len(card.passage.text)), QTextCursor.MoveMode.KeepAnchor
             )
             fmt = QTextCharFormat()
-            color = QColor(theme.EVIDENCE)
-            if not strong:
-                color.setAlpha(110 if focused is not None else 150)
+            # Each quote in its own code's colour, so a coder sees which chip it supports.
+            color = theme.code_color(self._code_info(chip.code_id)[1])
+            color.setAlpha(95 if strong else (35 if focused is not None else 55))
             fmt.setBackground(color)
             if strong:
                 fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SingleUnderline)
+                fmt.setUnderlineColor(theme.code_color(self._code_info(chip.code_id)[1]))
             cursor.mergeCharFormat(fmt)
 
     # -- QStyledItemDelegate -------------------------------------------------------------------------
@@ -212,6 +230,8 @@ class PassageDelegate(QStyledItemDelegate):
         layout.document.documentLayout().draw(painter, context)
         painter.restore()
         self._paint_chips(painter, card, layout, small)
+        if layout.why_rect is not None and card.focused_chip is not None:
+            self._paint_why(painter, card, layout, small)
         if layout.memo_rect is not None:
             memo_font = QFont(small)
             memo_font.setItalic(True)
@@ -322,6 +342,18 @@ class PassageDelegate(QStyledItemDelegate):
                     QPointF(rect.left() + 18, mid), QPointF(rect.right() - CHIP_H_PAD, mid)
                 )
 
+    def _paint_why(
+        self, painter: QPainter, card: PassageCard, layout: CardLayout, font: QFont
+    ) -> None:
+        """The highlighted chip's rationale, with a bar in its colour, in its colour's ink."""
+        assert layout.why_rect is not None and card.focused_chip is not None
+        color = theme.code_color(self._code_info(card.chips[card.focused_chip].code_id)[1])
+        rect = layout.why_rect
+        painter.fillRect(QRectF(rect.left() - 8, rect.top(), 3, rect.height()), color)
+        painter.setFont(font)
+        painter.setPen(color.darker(150))
+        painter.drawText(rect, int(Qt.TextFlag.TextWordWrap), layout.why_text)
+
     def editorEvent(self, event: QEvent, model, option: QStyleOptionViewItem, index) -> bool:  # type: ignore[no-untyped-def]
         if event.type() == QEvent.Type.MouseButtonRelease and isinstance(event, QMouseEvent):
             card: PassageCard | None = index.data(CardRole)
@@ -339,3 +371,13 @@ def _rect_path(rect: QRectF) -> QPainterPath:
     path = QPainterPath()
     path.addRect(rect)
     return path
+
+
+def _why(card: PassageCard, code_info: CodeInfo) -> str:
+    """What the highlighted chip says for itself: its rationale (empty for a chip without)."""
+    if card.focused_chip is None or card.focused_chip >= len(card.chips):
+        return ""
+    chip = card.chips[card.focused_chip]
+    if chip.kind not in ("suggested", "applied", "rejected") or not chip.rationale:
+        return ""
+    return f"Why {code_info(chip.code_id)[0]}: {chip.rationale}"
