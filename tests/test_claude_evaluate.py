@@ -126,12 +126,13 @@ def test_evaluate_claude_through_the_fake_api(coded):  # noqa: F811
     assert speed["precision"] == 1.0 and speed["recall"] == 1.0 and speed["kappa"] == 1.0
     wrong = report["per_code"]["hope.time"]  # suggested everywhere, never coded by the humans
     assert wrong["support"] == 0 and wrong["precision"] == 0.0
-    assert wrong["suggested"] == report["held_back"]
+    assert wrong["suggested"] == report["held_back"] - report["abstained"]  # abstained: no code
     # the held-back passages were never shown to the model as examples
     sent = api.message_bodies
     held = {pid for b in sent for pid in _passage_ids(b)}
     examples = sent[0]["system"][-1]["text"]
-    assert "<team_examples>" in examples and len(held) == report["held_back"]
+    # abstained passages (nothing to code) are never sent
+    assert "<team_examples>" in examples and len(held) == report["held_back"] - report["abstained"]
     for text in _texts(coded, held):
         assert f">{text}<" not in examples
 

@@ -19,7 +19,7 @@ from workbench.core.store import Project
 from workbench.core.store.llm import record_requests
 from workbench.core.store.queries import list_transcripts
 from workbench.suggest.claude import ClaudeEngine, ClaudeOptions
-from workbench.suggest.engine import SuggestionEngine
+from workbench.suggest.engine import SuggestionEngine, codable
 from workbench.suggest.examples import team_examples
 from workbench.suggest.learning import MIN_LABELLED, Labelled, LearnedEngine, human_labels
 from workbench.suggest.runner import passage_inputs
@@ -110,7 +110,10 @@ def evaluate(
     if isinstance(runner, ClaudeEngine):
         with project.transaction() as conn:
             record_requests(conn, "claude", runner.requests)
-        answered = runner.completed
+        # a passage with nothing to code is answered by abstaining: "no code", as a coder would
+        abstained = {p.passage_id for p in held} - {p.passage_id for p in codable(held)}
+        answered = set(runner.completed) | abstained
+        report["abstained"] = len(abstained)
         report["unanswered"] = sum(1 for p in held if p.passage_id not in answered)
         report["cost_usd"] = round(sum(r.cost_usd for r in runner.requests), 4)
         test = [item for item in test if item.passage.passage_id in answered]

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
-from workbench.core.store import Project, schema
+from workbench.core.store import Project
 from workbench.core.store.coding import human_coding
+from workbench.core.store.queries import transcript_rows_of_passages
 from workbench.suggest.engine import PassageInput
 
 MIN_LABELLED = 10  # reviewed passages before the decisions can choose a threshold
@@ -36,13 +35,7 @@ def human_labels(project: Project) -> list[Labelled]:
 
     with project.reading() as conn:
         reviewed, applied = human_coding(conn)
-        transcripts = set(
-            conn.execute(
-                select(schema.passages.c.transcript_id)
-                .where(schema.passages.c.id.in_(list(reviewed) or [-1]))
-                .distinct()
-            ).scalars()
-        )
+        transcripts = transcript_rows_of_passages(conn, reviewed)
     inputs = passage_inputs(project, sorted(transcripts))
     return [
         Labelled(p, frozenset(applied.get(p.passage_id, set())))

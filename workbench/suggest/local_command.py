@@ -12,11 +12,9 @@ import argparse
 import os
 import sys
 
-from sqlalchemy import select
-
 from workbench.core.errors import WorkbenchError
-from workbench.core.store import Project, schema
-from workbench.core.store.queries import transcript_row_id
+from workbench.core.store import Project
+from workbench.core.store.queries import transcript_row_id, transcript_row_ids
 from workbench.core.tasks import Progress
 from workbench.settings import load_settings
 from workbench.suggest.labels import human_labels, local_model_name
@@ -51,11 +49,7 @@ def transcript_ids(project: Project, wanted: str | None) -> list[int]:
     """Row ids of ``--transcripts`` (external ids, comma-separated), or of every transcript."""
     with project.reading() as conn:
         if not wanted:
-            return list(
-                conn.execute(
-                    select(schema.transcripts.c.id).order_by(schema.transcripts.c.id)
-                ).scalars()
-            )
+            return transcript_row_ids(conn)
         ids = []
         for external_id in wanted.split(","):
             row_id = transcript_row_id(conn, external_id.strip())
