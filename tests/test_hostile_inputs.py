@@ -426,3 +426,10 @@ def test_fuzz_decisions_csv_only_raises_workbench_errors(coded_project, data):
     path.write_bytes(data)
     with contextlib.suppress(WorkbenchError):
         import_decisions_csv(project, path)
+
+
+def test_a_database_password_is_never_printed():
+    from workbench.core.printable import printable
+
+    shown = printable("error: postgresql+psycopg://kim:s3cr:et@db.example:5432/study: busy")
+    assert "s3cr" not in shown and "kim:***@db.example" in shown

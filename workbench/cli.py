@@ -61,7 +61,7 @@ def cmd_new(args: argparse.Namespace) -> int:
             if codebook
             else ""
         )
-        print(f"created {args.project}{version}")
+        print(printable(f"created {args.project}{version}"))
     return EXIT_OK
 
 
@@ -82,7 +82,7 @@ def _new_from_refi(args: argparse.Namespace, settings: ProjectSettings) -> int:
     if args.json:
         _print_json({"import": report, "status": status})
     else:
-        print(f"created {args.project} from {args.from_file}")
+        print(printable(f"created {args.project} from {args.from_file}"))
     return EXIT_OK
 
 

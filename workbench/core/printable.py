@@ -18,6 +18,12 @@ def _shown(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+# The password of a database URL (``postgresql+psycopg://kim:secret@host/db``): a message that
+# names the project must not put it on the screen, in a log or in a pasted error report.
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
+
+
 def printable(text: str) -> str:
-    """``text`` with every control character written as an escape (``\\x1b``, ``\\n``)."""
-    return _UNSAFE.sub(_shown, text)
+    """``text`` with every control character written as an escape (``\\x1b``, ``\\n``) and any
+    database password masked."""
+    return _UNSAFE.sub(_shown, _URL_PASSWORD.sub(r"\1***@", text))
