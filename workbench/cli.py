@@ -843,6 +843,11 @@ def cmd_sample(args: argparse.Namespace) -> int:
     from workbench.core.safe_output import check_output_path
     from workbench.core.store import Project
 
+    if args.anchoring_effect is not None:
+        return _anchoring_size(args)
+    if args.project is None:
+        print("error: sample needs PROJECT (or --anchoring-effect)", file=sys.stderr)
+        return EXIT_USAGE
     if args.out:
         check_output_path(args.out)
     size = args.size or sample_size_for_width(args.width, args.expected)
@@ -864,6 +869,82 @@ def cmd_sample(args: argparse.Namespace) -> int:
             f"{len(rows)} passages ({', '.join(f'{k}: {len(v)}' for k, v in strata.items())})"
             + (f" written to {args.out}" if args.out else "")
         )
+    return EXIT_OK
+
+
+def _anchoring_size(args: argparse.Namespace) -> int:
+    from workbench.core.agreement.sampling import anchoring_sample_size
+
+    try:
+        per_arm = anchoring_sample_size(args.anchoring_effect, args.expected_acceptance)
+    except ValueError as exc:
+        print(f"error: --anchoring-effect/--expected-acceptance: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    passages = 2 * per_arm
+    if args.json:
+        _print_json(
+            {
+                "effect": args.anchoring_effect,
+                "expected_acceptance": args.expected_acceptance,
+                "answered_per_arm": per_arm,
+                "passages_per_coder": passages,
+            }
+        )
+    else:
+        print(
+            f"{per_arm} answered suggestions per arm to detect a difference of "
+            f"{args.anchoring_effect:g} in acceptance from {args.expected_acceptance:g} "
+            f"(alpha .05, power .8): {passages} passages per coder at one suggestion a passage"
+        )
+    return EXIT_OK
+
+
+def cmd_anchoring(args: argparse.Namespace) -> int:
+    from workbench.core.agreement.anchoring import LABELS, MEASURES, project_anchoring
+    from workbench.core.anchoring_arms import SETTING, Experiment
+    from workbench.core.store import Project
+
+    if args.on and args.off:
+        print("error: --on and --off exclude each other", file=sys.stderr)
+        return EXIT_USAGE
+    if args.seed is not None and not args.on:
+        print("error: --seed goes with --on", file=sys.stderr)
+        return EXIT_USAGE
+    with Project.open(args.project) as project:
+        if args.on or args.off:
+            old = Experiment.from_settings(project.settings.extra)
+            seed = args.seed if args.seed is not None else old.seed
+            new = Experiment(bool(args.on), seed)
+            extra = dict(project.settings.extra) | {SETTING: new.to_setting()}
+            project.update_settings(args.lead, extra=extra)
+            state = f"on (seed {seed})" if new.on else "off"
+            if args.json:
+                _print_json({"project": args.project, "anchoring_experiment": new.to_setting()})
+            else:
+                print(printable(f"{args.project}: anchoring experiment {state}"))
+            return EXIT_OK
+        result = project_anchoring(project, resamples=args.resamples)
+    if args.json:
+        _print_json(result.to_json())
+        return EXIT_OK
+    print(result.verdict)
+    print()
+    for name in MEASURES:
+        m = getattr(result.overall, name)
+        print(
+            f"{LABELS[name]:>32}: before {m.before.text()}  after {m.after.text()}  "
+            f"difference {m.difference.text()}"
+        )
+    if result.per_code:
+        print()
+        print("per code (acceptance before / after / difference):")
+        for code, figures in result.per_code.items():
+            a = figures.acceptance
+            print(
+                printable(f"  {code}: {a.before.text()} / {a.after.text()} / {a.difference.text()}")
+            )
+    print()
+    print(result.methods)
     return EXIT_OK
 
 
@@ -1247,7 +1328,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample = add(
         "sample", cmd_sample, "draw a stratified random sample of passages for double coding"
     )
-    sample.add_argument("project")
+    sample.add_argument("project", nargs="?")
     sample.add_argument("--size", type=int, help="passages to draw (default: from --width)")
     sample.add_argument("--width", type=float, default=0.1, help="target 95%% interval width")
     sample.add_argument("--expected", type=float, default=0.8, help="expected agreement")
@@ -1258,6 +1339,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sample.add_argument("--out", help="CSV of passage ids")
     sample.add_argument("--json", action="store_true")
+    sample.add_argument(
+        "--anchoring-effect",
+        type=float,
+        help="instead: the size the anchoring experiment needs to detect this acceptance "
+        "difference",
+    )
+    sample.add_argument(
+        "--expected-acceptance", type=float, default=0.5, help="with --anchoring-effect"
+    )
+
+    anchoring = add(
+        "anchoring",
+        cmd_anchoring,
+        "the anchoring experiment: switch it on or off, or report its arms with intervals",
+    )
+    anchoring.add_argument("project")
+    anchoring.add_argument("--on", action="store_true", help="randomise arms (lead action)")
+    anchoring.add_argument("--off", action="store_true", help="stop randomising")
+    anchoring.add_argument("--seed", type=int, help="with --on: the randomisation's seed")
+    anchoring.add_argument("--lead", default=getpass_user(), help="recorded in the audit log")
+    anchoring.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples")
+    anchoring.add_argument("--json", action="store_true")
 
     report = add("report", cmd_report, "agreement or findings report: .html .pdf .xlsx .csv")
     report.add_argument("project")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from workbench.core.anchoring_arms import Experiment, assign_arms, transcript_frame
 from workbench.core.errors import DecisionError
 from workbench.core.store import Connection, Project
 from workbench.core.store.audit import append_audit
@@ -30,6 +31,7 @@ from workbench.core.store.coding import (
     record_decision,
 )
 from workbench.core.store.memos import memos_of_coder, write_memo
+from workbench.core.store.queries import passages_to_code
 
 # Coder ids start at 1, so this one matches no row: a read-only look by a coder the project has
 # never seen shows no decisions as its own.
@@ -49,6 +51,7 @@ class Command:
     suggestion_for: dict[str, int] = field(default_factory=dict)  # code -> suggestion id
     before: CodingState | None = None
     decision_ids: list[int] = field(default_factory=list)
+    arm: str | None = None  # the anchoring experiment's arm of this coder and passage
 
     def do(self, conn: Connection, coder_id: int, codebook_version: int | None) -> None:
         self.before = coding_state(conn, self.passage_id, coder_id)
@@ -66,6 +69,7 @@ class Command:
                     code,
                     suggestion_id=suggestion,
                     codebook_version=codebook_version,
+                    arm=self.arm,
                 )
             )
 
@@ -99,6 +103,7 @@ class Command:
                 codebook_version=codebook_version,
                 reverts_id=reverts,
                 reason="undo",
+                arm=self.arm,
             )
 
         write(DecisionAction.REVERT)
@@ -129,6 +134,8 @@ class CodingSession:
         self._undo: list[Command] = []
         self._redo: list[Command] = []
         self._listeners: list[Listener] = []
+        self._arms: dict[int, str] | None = None
+        self._arms_for: Experiment | None = None
 
     # -- notifications -------------------------------------------------------------------------
 
@@ -154,7 +161,25 @@ class CodingSession:
         """Run a new command, commit it, and make it the one ``undo`` takes back."""
         for code in command.apply_codes:
             self._check_code(code)
+        command.arm = self.arm(command.passage_id)
         return self._do(command, new=True)
+
+    # -- the anchoring experiment ------------------------------------------------------------------
+
+    def arm(self, passage_id: int) -> str | None:
+        """This coder's arm on the passage while the lead has the experiment on, else None.
+
+        Recomputed from the seed when the settings change, never stored apart from the
+        decisions: a lead who reruns the analysis gets the same arms back."""
+        experiment = Experiment.from_settings(self.project.settings.extra)
+        if not experiment.on:
+            return None
+        if self._arms is None or self._arms_for != experiment:
+            with self.project.reading() as conn:
+                frame = transcript_frame(passages_to_code(conn))
+            self._arms = assign_arms(experiment.seed, self.coder, frame)
+            self._arms_for = experiment
+        return self._arms.get(passage_id)
 
     def _do(self, command: Command, new: bool = False) -> Command:
         """Commit ``command``; a new one (not a redo) makes what was undone unreachable."""

@@ -35,6 +35,29 @@ def sample_size_for_width(width: float, expected: float = 0.8) -> int:
     return math.ceil(Z95**2 * expected * (1 - expected) / (width / 2) ** 2)
 
 
+Z80 = 0.8416212335729143  # the one-sided z of power 0.8
+
+
+def anchoring_sample_size(effect: float, expected_acceptance: float = 0.5) -> int:
+    """Answered suggestions needed in each arm of the anchoring experiment to detect a
+    difference ``effect`` in acceptance rate from ``expected_acceptance`` (two-sided alpha .05,
+    power .8): the two-proportion formula
+    n = (z_a sqrt(2 p q) + z_b sqrt(p1 q1 + p2 q2))² / effect², p the mean of p1 and p2.
+
+    Each coder's passages are split evenly, so a coder answering one suggestion per passage
+    needs twice this many passages; it treats answers as independent, so take it as a floor
+    when coders answer several suggestions per passage."""
+    p1, p2 = expected_acceptance, expected_acceptance + effect
+    if not 0 < expected_acceptance < 1 or effect == 0 or not 0 < p2 < 1:
+        raise ValueError(
+            "the expected acceptance and the acceptance plus the effect must lie strictly "
+            "between 0 and 1, and the effect must not be 0"
+        )
+    mean = (p1 + p2) / 2
+    root = Z95 * math.sqrt(2 * mean * (1 - mean)) + Z80 * math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))
+    return math.ceil(root**2 / effect**2)
+
+
 def stratified_sample(
     project: Project,
     size: int,

@@ -17,10 +17,22 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import Connection, DateTime, Integer, Table, Text, select, type_coerce
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Integer,
+    Table,
+    Text,
+    inspect,
+    select,
+    type_coerce,
+)
 
 GENESIS = "workbench-chain-genesis"  # the prev_hash of a table's first row
 HASH_COLUMNS = ("prev_hash", "row_hash")
+# Columns added after the chain began (schema 3): a row that leaves one NULL hashes as if the
+# column did not exist, so every row chained before the column came still verifies.
+LATER_COLUMNS = frozenset({"arm"})
 
 
 def _kind(table: Table, name: str) -> str:
@@ -46,11 +58,13 @@ def _canonical_value(value: object) -> object:
 
 def row_hash(table: Table, row: Mapping[str, object]) -> str:
     """SHA-256 over the row's columns (all but ``row_hash``) as JSON with sorted keys and
-    each value tagged with its column's type, so ``1`` and ``"1"`` never hash alike."""
+    each value tagged with its column's type, so ``1`` and ``"1"`` never hash alike. A NULL in
+    one of ``LATER_COLUMNS`` is left out, so the hash of an older row is what it was."""
     fields = {
         column.name: [_kind(table, column.name), _canonical_value(row.get(column.name))]
         for column in table.columns
         if column.name != "row_hash"
+        and not (column.name in LATER_COLUMNS and row.get(column.name) is None)
     }
     payload = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
@@ -115,11 +129,16 @@ class ChainProblem:
 
 
 def stored_rows(conn: Connection, table: Table) -> list[dict[str, object]]:
-    """Every row of ``table`` in id order, as stored: what the upgrade to schema 3 chains."""
-    return [dict(row) for row in _raw_rows(conn, table, None)]
+    """Every row of ``table`` in id order, as stored: what the upgrade to schema 3 chains.
+
+    Only the columns the database has yet: a column a later schema adds is not there then."""
+    present = {column["name"] for column in inspect(conn).get_columns(table.name)}
+    return [dict(row) for row in _raw_rows(conn, table, None, present)]
 
 
-def _raw_rows(conn: Connection, table: Table, from_id: int | None) -> Iterable[Mapping]:
+def _raw_rows(
+    conn: Connection, table: Table, from_id: int | None, present: set[str] | None = None
+) -> Iterable[Mapping]:
     # Datetimes are read as stored (text on SQLite), never reparsed: the hash is over that text,
     # and a value a tamperer wrote in another shape must fail the hash, not the reading.
     columns = [
@@ -127,6 +146,7 @@ def _raw_rows(conn: Connection, table: Table, from_id: int | None) -> Iterable[M
         if isinstance(column.type, DateTime)
         else column
         for column in table.columns
+        if present is None or column.name in present
     ]
     query = select(*columns).order_by(table.c.id)
     if from_id is not None:

@@ -155,8 +155,11 @@ def record_decision(
     codebook_version: int | None = None,
     reverts_id: int | None = None,
     reason: str | None = None,
+    arm: str | None = None,
 ) -> int:
-    """Append one decision and apply it to the current state; returns the decision id."""
+    """Append one decision and apply it to the current state; returns the decision id.
+
+    ``arm`` is the anchoring experiment's arm the decision was made in (None when it is off)."""
     if action in (DecisionAction.APPLY, DecisionAction.REMOVE) and not code_id:
         raise DecisionError(f"'{action.value}' needs a code")
     [decision_id] = append_chained(
@@ -173,6 +176,7 @@ def record_decision(
                 "reverts_id": reverts_id,
                 "reason": reason,
                 "created_at": utc_now(),
+                "arm": arm,
             }
         ],
     )

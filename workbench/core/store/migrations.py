@@ -134,6 +134,17 @@ def _passage_search_index(conn: Connection) -> dict[str, object]:
     return {"search index": schema.SEARCH_INDEX, "passages indexed": indexed}
 
 
+def _decision_arms(conn: Connection) -> dict[str, object]:
+    """Schema 6 -> 7: each decision may name its anchoring-experiment arm.
+
+    Older decisions keep NULL there, which the hash chain leaves out of a row's canonical form
+    (``chain.LATER_COLUMNS``), so they verify as before. ADD COLUMN is no UPDATE or DELETE:
+    the append-only triggers (and a server's rules) let it through.
+    """
+    conn.execute(text("ALTER TABLE decisions ADD COLUMN arm VARCHAR(8)"))
+    return {"column added": "decisions.arm"}
+
+
 # version N -> the step that makes it N + 1
 STEPS: dict[int, Callable[[Connection], dict[str, object]]] = {
     1: _engines_become_coders,
@@ -141,6 +152,7 @@ STEPS: dict[int, Callable[[Connection], dict[str, object]]] = {
     3: _codebook_migration_tables,
     4: _suggestion_model_snapshots,
     5: _passage_search_index,
+    6: _decision_arms,
 }
 CHAINED_FROM = 3  # the first schema whose audit log carries hashes
 

@@ -31,7 +31,8 @@ from sqlalchemy import (
 #    and ``review_flags`` (passages a coder must look at again after a split).
 # 5: ``suggestions.model_snapshot``: the model snapshot the API reported for each suggestion.
 # 6: full-text search over passages (SQLite FTS5, ``passage_fts``; see ``sqlite_search_index``).
-SCHEMA_VERSION = 6
+# 7: ``decisions.arm``: the anchoring experiment's arm of each decision (NULL when it is off).
+SCHEMA_VERSION = 7
 
 metadata = MetaData()
 
@@ -205,6 +206,8 @@ decisions = Table(
     # Filled by ``chain.append_chained``; nullable only because ALTER TABLE adds them (schema 3).
     Column("prev_hash", String(64)),
     Column("row_hash", String(64)),
+    # The anchoring experiment's arm ("before" / "after"), NULL when it is off (schema 7).
+    Column("arm", String(8)),
     Index("ix_decisions_passage_coder", "passage_id", "coder_id"),
 )
 

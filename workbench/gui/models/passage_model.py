@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
+from workbench.core.anchoring_arms import AFTER
 from workbench.core.session import CodingSession
 from workbench.core.store.coding import CodingState
 from workbench.core.store.queries import Passage, passages_of
@@ -163,10 +164,10 @@ class PassageListModel(QAbstractListModel):
     def suggestions_hidden(self, row: int) -> bool:
         settings = self._session.project.settings
         passage = self._passages[row]
-        return (
-            settings.suggestions_after_first_pass
-            and not self._states.get(passage.id, CodingState(False, frozenset())).reviewed
+        after = settings.suggestions_after_first_pass or (
+            self._session.arm(passage.id) == AFTER  # the anchoring experiment's "after" arm
         )
+        return after and not self._states.get(passage.id, CodingState(False, frozenset())).reviewed
 
     def set_focus(self, row: int, chip: int | None) -> None:
         old = self._focus

@@ -1,0 +1,375 @@
+"""Do suggestions anchor coders? The two arms of the experiment, compared with intervals.
+
+Each unit is one coder's work on one passage, in the arm the randomisation gave it (see
+``workbench.core.anchoring_arms``). In each arm: human–engine agreement (Krippendorff's alpha
+between the coder's codes and the engine's suggestions, per code as binary data), human–human
+agreement (alpha among the coders who coded the passage in that arm), and the acceptance rate
+(accepted / answered suggestions). The anchoring effect is each measure's "before" minus its
+"after". Intervals are percentile bootstraps that resample passages within transcripts, the
+strata the arms were balanced in, so a passage's units (and its coders' dependence) move
+together. Everything comes from arrays (``AnchoringUnits``), so a simulated study runs the
+very code a project does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from workbench.core.anchoring_arms import AFTER, ARMS, BEFORE, Experiment
+from workbench.core.store import Project
+from workbench.core.store.anchoring import arm_decisions, current_codes, reverted_decision_ids
+from workbench.core.store.coding import DecisionAction
+from workbench.core.store.queries import passage_transcripts
+from workbench.core.store.suggestions import suggestions_for
+
+MEASURES = ("human_engine", "human_human", "acceptance")
+LABELS = {
+    "human_engine": "human–engine agreement (alpha)",
+    "human_human": "human–human agreement (alpha)",
+    "acceptance": "acceptance rate",
+}
+
+
+@dataclass(frozen=True)
+class AnchoringUnits:
+    """One row per (coder, passage) coded with the experiment on; C codes in ``codes``."""
+
+    codes: tuple[str, ...]
+    passage: np.ndarray  # (U,) index of the unit's passage, 0..P-1
+    stratum: np.ndarray  # (P,) each passage's transcript index
+    arm: np.ndarray  # (U,) 0 = before, 1 = after
+    human: np.ndarray  # (U, C) bool: the coder applied the code
+    engine: np.ndarray  # (U, C) bool: the engine suggested it on the passage
+    accepted: np.ndarray  # (U, C) suggestions of the code the coder accepted
+    answered: np.ndarray  # (U, C) suggestions of the code the coder accepted or rejected
+
+
+@dataclass(frozen=True)
+class Estimate:
+    value: float | None
+    low: float | None
+    high: float | None
+
+    def text(self) -> str:
+        if self.value is None:
+            return "n/a"
+        if self.low is None or self.high is None:
+            return f"{self.value:.2f}"
+        return f"{self.value:.2f} [{self.low:.2f}, {self.high:.2f}]"
+
+
+@dataclass(frozen=True)
+class Measure:
+    before: Estimate
+    after: Estimate
+    difference: Estimate  # before - after: the anchoring effect
+
+
+@dataclass(frozen=True)
+class Figures:
+    human_engine: Measure
+    human_human: Measure
+    acceptance: Measure
+
+
+@dataclass(frozen=True)
+class AnchoringResult:
+    """The whole report: counts, figures overall and per code, the verdict and the methods."""
+
+    seed: int | None
+    coders: int
+    passages: int
+    transcripts: int
+    units: dict[str, int]  # per arm
+    answered: dict[str, int]  # suggestions answered per arm
+    overall: Figures
+    per_code: dict[str, Figures]
+    resamples: int
+    level: float
+
+    @property
+    def verdict(self) -> str:
+        """One plain sentence a lead can read out, from the acceptance difference's interval."""
+        acc = self.overall.acceptance
+        if acc.difference.value is None:
+            return (
+                "Not enough answered suggestions in both arms to say whether suggestions "
+                "anchor coders."
+            )
+        d, pct = acc.difference, f"{self.level:.0%}"
+        rates = (
+            f"{acc.before.value:.0%} of suggestions accepted when shown before the first pass, "
+            f"{acc.after.value:.0%} when shown after; difference {d.value:+.2f}, "
+            f"{pct} interval [{d.low:.2f}, {d.high:.2f}]"
+        )
+        if d.low is not None and d.low > 0:
+            return f"Evidence of anchoring: {rates}. Coders follow suggestions they see first."
+        if d.high is not None and d.high < 0:
+            return (
+                f"Coders accepted fewer suggestions when they saw them first ({rates}): "
+                "no anchoring, if anything the reverse."
+            )
+        return (
+            f"No clear evidence of anchoring ({rates}); the data are compatible with an "
+            f"effect as large as {max(abs(d.low or 0), abs(d.high or 0)):.2f}."
+        )
+
+    @property
+    def methods(self) -> str:
+        """The design as a methods section states it."""
+        seed = f" (seed {self.seed})" if self.seed is not None else ""
+        return (
+            "To measure whether engine suggestions anchor coders, each coder's passages were "
+            "randomly assigned to one of two arms: suggestions shown before the coder's first "
+            "pass, or only after it. Assignment was stratified by transcript using permuted "
+            f"blocks of two consecutive passages per coder, drawn from a seeded hash{seed}, so "
+            "each transcript was balanced between arms for every coder. "
+            f"{self.coders} coders coded {self.passages} passages from {self.transcripts} "
+            f"transcripts ({self.units[BEFORE]} coder-passage units before, {self.units[AFTER]} "
+            f"after; {self.answered[BEFORE]} and {self.answered[AFTER]} suggestions answered). "
+            "In each arm we report Krippendorff's alpha between each coder and the engine and "
+            "among coders in the same arm (binary per code; pooled over codes overall), and the "
+            "share of answered suggestions that were accepted. The anchoring effect is the "
+            f"difference before minus after; {self.level:.0%} intervals are percentile "
+            f"bootstraps ({self.resamples} resamples of passages within transcripts)."
+        )
+
+    def to_json(self) -> dict[str, object]:
+        data = asdict(self)
+        data["verdict"] = self.verdict
+        data["methods"] = self.methods
+        return data
+
+
+def _alpha(o01: np.ndarray, n1: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Krippendorff's alpha for binary data from summed coincidences: 1 - (n-1) o01 / (n0 n1);
+    NaN where it is undefined (one value only, or fewer than two pairable values)."""
+    n0 = n - n1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = 1 - (n - 1) * o01 / (n0 * n1)
+    return np.where((n0 > 0) & (n1 > 0) & (n > 1), alpha, np.nan)
+
+
+def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
+
+
+def _per_passage(units: AnchoringUnits, passages: int) -> dict[str, np.ndarray]:
+    """Sums per passage, arm and code (shape (2, P, C)) that every measure is a function of."""
+    codes = len(units.codes)
+    out = {
+        name: np.zeros((2, passages, codes))
+        for name in ("he_o01", "he_n1", "he_n", "hh_o01", "hh_n1", "hh_n", "acc", "ans")
+    }
+    human = units.human.astype(float)
+    engine = units.engine.astype(float)
+    for arm in (0, 1):
+        mine = units.arm == arm
+        where = units.passage[mine]
+        h, e = human[mine], engine[mine]
+        # each unit is a pair of values (coder, engine): m = 2, o01 = k (2 - k) with k ones
+        k = h + e
+        np.add.at(out["he_o01"][arm], where, k * (2 - k))
+        np.add.at(out["he_n1"][arm], where, k)
+        np.add.at(out["he_n"][arm], where, np.full_like(k, 2.0))
+        np.add.at(out["acc"][arm], where, units.accepted[mine])
+        np.add.at(out["ans"][arm], where, units.answered[mine])
+        ones = np.zeros((passages, codes))
+        m = np.zeros(passages)
+        np.add.at(ones, where, h)
+        np.add.at(m, where, 1.0)
+        pairable = (m >= 2)[:, None]
+        mm = np.where(m >= 2, m, 2.0)[:, None]
+        out["hh_o01"][arm] = np.where(pairable, ones * (mm - ones) / (mm - 1), 0.0)
+        out["hh_n1"][arm] = np.where(pairable, ones, 0.0)
+        out["hh_n"][arm] = np.where(pairable, np.broadcast_to(m[:, None], ones.shape), 0.0)
+    return out
+
+
+def _measures(sums: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each measure per arm from summed statistics (any leading shape, arm on axis 0)."""
+    return {
+        "human_engine": _alpha(sums["he_o01"], sums["he_n1"], sums["he_n"]),
+        "human_human": _alpha(sums["hh_o01"], sums["hh_n1"], sums["hh_n"]),
+        "acceptance": _ratio(sums["acc"], sums["ans"]),
+    }
+
+
+def _weights(stratum: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:
+    """(B, P) counts: each transcript's passages drawn with replacement, as many as it has."""
+    weights = np.zeros((resamples, len(stratum)))
+    for value in np.unique(stratum):
+        members = np.flatnonzero(stratum == value)
+        draws = rng.integers(0, len(members), size=(resamples, len(members)))
+        for column in range(len(members)):
+            np.add.at(weights, (np.arange(resamples), members[draws[:, column]]), 1.0)
+    return weights
+
+
+def _estimate(value: float, draws: np.ndarray, level: float) -> Estimate:
+    if np.isnan(value):
+        return Estimate(None, None, None)
+    kept = draws[~np.isnan(draws)]
+    if len(kept) < 0.5 * len(draws):
+        return Estimate(float(value), None, None)
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(kept, [tail, 100 - tail])
+    return Estimate(float(value), float(low), float(high))
+
+
+def _figures(point: dict[str, np.ndarray], boot: dict[str, np.ndarray], level: float, index):
+    """Figures at ``index`` of the code axis (or the pooled totals with ``index`` None)."""
+
+    def pick(array: np.ndarray, arm: int) -> np.ndarray:
+        part = array[arm]
+        return part if index is None else part[..., index]
+
+    measures = {}
+    for name in MEASURES:
+        p, b = point[name], boot[name]
+        before = _estimate(float(pick(p, 0)), pick(b, 0), level)
+        after = _estimate(float(pick(p, 1)), pick(b, 1), level)
+        difference = _estimate(float(pick(p, 0) - pick(p, 1)), pick(b, 0) - pick(b, 1), level)
+        measures[name] = Measure(before, after, difference)
+    return Figures(**measures)
+
+
+def analyse_units(
+    units: AnchoringUnits,
+    *,
+    resamples: int = 1000,
+    level: float = 0.95,
+    seed: int = 1,
+    experiment_seed: int | None = None,
+    coders: int = 0,
+) -> AnchoringResult:
+    """The report from the units: point estimates from all passages, intervals from
+    ``resamples`` draws of passages within transcripts (seeded, so a rerun repeats it)."""
+    passages = len(units.stratum)
+    per = _per_passage(units, passages)
+    totals = {k: v.sum(axis=1) for k, v in per.items()}  # (2, C)
+    pooled = {k: v.sum(axis=-1) for k, v in totals.items()}  # (2,)
+    weights = _weights(units.stratum, resamples, np.random.default_rng(seed))
+    boot = {k: np.einsum("bp,apc->abc", weights, v) for k, v in per.items()}  # (2, B, C)
+    boot_pooled = {k: v.sum(axis=-1) for k, v in boot.items()}
+    point_codes, point_all = _measures(totals), _measures(pooled)
+    boot_codes, boot_all = _measures(boot), _measures(boot_pooled)
+    per_code = {
+        code: _figures(point_codes, boot_codes, level, c) for c, code in enumerate(units.codes)
+    }
+    used = np.unique(units.passage)
+    return AnchoringResult(
+        seed=experiment_seed,
+        coders=coders,
+        passages=int(len(used)),
+        transcripts=int(len(np.unique(units.stratum[used]))) if len(used) else 0,
+        units={arm: int((units.arm == i).sum()) for i, arm in enumerate(ARMS)},
+        answered={arm: int(units.answered[units.arm == i].sum()) for i, arm in enumerate(ARMS)},
+        overall=_figures(point_all, boot_all, level, None),
+        per_code=per_code,
+        resamples=resamples,
+        level=level,
+    )
+
+
+def units_from_records(
+    codes: Sequence[str],
+    records: Sequence[tuple[int, str, str, set[str], set[str], dict[str, int], dict[str, int]]],
+    transcript_of: dict[int, str],
+) -> AnchoringUnits:
+    """Arrays from ``(passage id, transcript, arm, coder's codes, engine's codes, accepted
+    per code, answered per code)`` records: the bridge from a project to ``analyse_units``."""
+    passage_ids = sorted({r[0] for r in records})
+    index = {pid: i for i, pid in enumerate(passage_ids)}
+    strata = sorted({transcript_of[pid] for pid in passage_ids})
+    stratum_index = {t: i for i, t in enumerate(strata)}
+    column = {code: i for i, code in enumerate(codes)}
+    size = (len(records), len(codes))
+    human, engine = np.zeros(size, bool), np.zeros(size, bool)
+    accepted, answered = np.zeros(size), np.zeros(size)
+    for row, (_, _, _, mine, engines, acc, ans) in enumerate(records):
+        for code in mine & column.keys():
+            human[row, column[code]] = True
+        for code in engines & column.keys():
+            engine[row, column[code]] = True
+        for code, count in acc.items():
+            if code in column:
+                accepted[row, column[code]] = count
+        for code, count in ans.items():
+            if code in column:
+                answered[row, column[code]] = count
+    return AnchoringUnits(
+        codes=tuple(codes),
+        passage=np.array([index[r[0]] for r in records], dtype=int),
+        stratum=np.array([stratum_index[transcript_of[pid]] for pid in passage_ids], dtype=int),
+        arm=np.array([0 if r[2] == BEFORE else 1 for r in records], dtype=int),
+        human=human,
+        engine=engine,
+        accepted=accepted,
+        answered=answered,
+    )
+
+
+def project_anchoring(project: Project, resamples: int = 1000, seed: int = 1) -> AnchoringResult:
+    """The report for a project: every (human coder, passage) with decisions made in an arm.
+
+    A unit's arm is that of its latest decision; its codes are the coder's codes now; the
+    engine's codes are every code suggested on the passage. A suggestion counts as answered by
+    the coder's latest decision on it that an undo did not take back: accepted if that applied
+    the code and the coder still has it, rejected otherwise."""
+    with project.reading() as conn:
+        decisions = arm_decisions(conn)
+        reverted = reverted_decision_ids(conn)
+        codes_now = current_codes(conn)
+        passage_ids = sorted({d.passage_id for d in decisions})
+        suggested = suggestions_for(conn, passage_ids)
+        transcript_of = passage_transcripts(conn)
+    suggestion_code = {s.id: s.code_id for rows in suggested.values() for s in rows}
+    arm: dict[tuple[str, int], str] = {}
+    answer: dict[tuple[str, int, int], str] = {}  # (coder, passage, suggestion) -> action
+    for d in decisions:
+        arm[(d.coder, d.passage_id)] = d.arm
+        answering = d.action in (DecisionAction.APPLY.value, DecisionAction.REJECT.value)
+        if d.suggestion_id is not None and answering and d.id not in reverted:
+            answer[(d.coder, d.passage_id, d.suggestion_id)] = d.action
+    accepted: dict[tuple[str, int], dict[str, int]] = {}
+    answered: dict[tuple[str, int], dict[str, int]] = {}
+    for (coder, passage_id, suggestion_id), action in answer.items():
+        code = suggestion_code.get(suggestion_id)
+        if code is None:
+            continue
+        unit = (coder, passage_id)
+        answered.setdefault(unit, {}).setdefault(code, 0)
+        answered[unit][code] += 1
+        if action == DecisionAction.APPLY.value and code in codes_now.get(unit, set()):
+            accepted.setdefault(unit, {}).setdefault(code, 0)
+            accepted[unit][code] += 1
+    engine_codes = {pid: {s.code_id for s in rows} for pid, rows in suggested.items()}
+    codes: set[str] = set()  # the codes any unit has or was offered
+    for unit in arm:
+        codes |= codes_now.get(unit, set()) | engine_codes.get(unit[1], set())
+    records = [
+        (
+            passage_id,
+            transcript_of[passage_id],
+            unit_arm,
+            codes_now.get((coder, passage_id), set()),
+            engine_codes.get(passage_id, set()),
+            accepted.get((coder, passage_id), {}),
+            answered.get((coder, passage_id), {}),
+        )
+        for (coder, passage_id), unit_arm in sorted(arm.items())
+    ]
+    units = units_from_records(sorted(codes), records, transcript_of)
+    experiment = Experiment.from_settings(project.settings.extra)
+    return analyse_units(
+        units,
+        resamples=resamples,
+        seed=seed,
+        experiment_seed=experiment.seed if decisions else None,
+        coders=len({coder for coder, _ in arm}),
+    )
