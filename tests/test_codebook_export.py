@@ -219,3 +219,14 @@ def test_confused_pairs_need_both_coders_to_have_reviewed():
     found = confused_pairs(data, book, ["x", "y"], [], minimum=2)
     assert [(p.first, p.second, p.count) for p in found] == [("A", "B", 2)]
     assert confused_pairs(data, book, ["x", "y"], [], minimum=3) == []
+
+
+def test_agreement_report_has_a_codebook_health_section(study):
+    from workbench.reports.agreement_report import build_agreement_report
+
+    report = build_agreement_report(study, ci=False)
+    table = next(t for t in report.tables() if t.title == "Codebook health")
+    rows = {(row[0], row[1]) for row in table.rows}
+    assert ("never used", "cost") in rows and ("low agreement", "a") in rows
+    assert ("confused", "a / b") in rows and ("close definitions", "a / b") in rows
+    assert ("no examples", "hope.time") not in rows
