@@ -230,3 +230,25 @@ def test_agreement_report_has_a_codebook_health_section(study):
     assert ("never used", "cost") in rows and ("low agreement", "a") in rows
     assert ("confused", "a / b") in rows and ("close definitions", "a / b") in rows
     assert ("no examples", "hope.time") not in rows
+
+
+def test_health_dialog_shows_a_tab_per_finding_kind(study, qtbot):
+    from workbench.gui.dialogs.health_dialog import CodebookHealthDialog
+
+    dialog = CodebookHealthDialog(study)
+    qtbot.addWidget(dialog)
+    tabs = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
+    assert tabs == [
+        "Never used (1)",
+        "Low agreement (3)",
+        "Confused pairs (2)",
+        "No examples (5)",
+        "Close definitions (1)",
+    ]
+    dialog.tabs.setCurrentIndex(2)
+    model = dialog.models[2][1]
+    assert model.data(model.index(0, 0)) == "Job loss (a)"
+    assert model.data(model.index(0, 2)) == "2"
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.grab().save("/tmp/cbx/health.png")
