@@ -542,6 +542,63 @@ def cmd_codebook_archived(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_codebook_export(args: argparse.Namespace) -> int:
+    from workbench.core.codebook_export import code_stats, export_codebook, export_format
+
+    export_format(args.out)
+    source = Path(args.source)
+    if source.suffix.lower() in (".yaml", ".yml") and source.is_file():
+        from workbench.core.codebook import load_codebook
+
+        codebook = load_codebook(source)
+        kind = export_codebook(codebook, args.out)
+    else:
+        from workbench.core.store import Project
+
+        with Project.open(args.source, read_only=True) as project:
+            codebook = project.codebook
+            if codebook is None:
+                print(f"error: {args.source}: the project has no codebook", file=sys.stderr)
+                return EXIT_FAILED
+            stats = code_stats(project)
+        kind = export_codebook(codebook, args.out, stats)
+    print(printable(f"{args.out}: codebook '{codebook.name}' v{codebook.version} written as {kind}"))
+    return EXIT_OK
+
+
+def cmd_codebook_import(args: argparse.Namespace) -> int:
+    from workbench.core.safe_output import atomic_output, check_output_path
+    from workbench.interop.refi_codebook import qdc_to_yaml
+
+    if args.out:
+        check_output_path(args.out)
+    text = qdc_to_yaml(args.file)
+    if not args.out:
+        sys.stdout.write(text)
+        return EXIT_OK
+    with atomic_output(args.out) as handle:
+        handle.write(text)
+    print(f"{args.out}: codebook read from {printable(args.file)}; check it, then codebook add")
+    return EXIT_OK
+
+
+def cmd_codebook_health(args: argparse.Namespace) -> int:
+    from workbench.core.codebook_health import codebook_health, health_lines
+    from workbench.core.store import Project
+
+    with Project.open(args.project, read_only=True) as project:
+        if project.codebook is None:
+            print(f"error: {args.project}: the project has no codebook", file=sys.stderr)
+            return EXIT_FAILED
+        health = codebook_health(project, close_threshold=args.similar)
+    if args.json:
+        _print_json(health.to_dict())
+        return EXIT_OK
+    for line in health_lines(health):
+        print(printable(line))
+    return EXIT_OK
+
+
 def cmd_agreement(args: argparse.Namespace) -> int:
     from workbench.core.agreement.report import agreement_command, format_report
 
@@ -1176,6 +1233,34 @@ def build_parser() -> argparse.ArgumentParser:
     rereview.add_argument("project")
     rereview.add_argument("--json", action="store_true")
     rereview.set_defaults(handler=cmd_codebook_rereview)
+    export_cb = codebook_commands.add_parser(
+        "export", help="write a codebook as YAML, .qdc, Markdown, DOCX or CSV (by --out's suffix)"
+    )
+    export_cb.add_argument("source", help="a codebook YAML file, or a project")
+    export_cb.add_argument(
+        "--out", required=True, help="FILE.yaml, .qdc, .md, .docx or .csv (the suffix decides)"
+    )
+    export_cb.set_defaults(handler=cmd_codebook_export)
+    import_cb = codebook_commands.add_parser(
+        "import", help="read a REFI-QDA code book (.qdc, or a project's) into YAML"
+    )
+    import_cb.add_argument("file", help="a .qdc file (or a .qdpx/.qde project)")
+    import_cb.add_argument("--out", help="the YAML file to write (default: print it)")
+    import_cb.set_defaults(handler=cmd_codebook_import)
+    health_cb = codebook_commands.add_parser(
+        "health",
+        help="codes never used, low agreement, confused pairs, no examples, close definitions",
+    )
+    health_cb.add_argument("project")
+    health_cb.add_argument(
+        "--similar",
+        type=float,
+        default=0.5,
+        metavar="COSINE",
+        help="definitions at least this alike (TF-IDF cosine) are reported (default 0.5)",
+    )
+    health_cb.add_argument("--json", action="store_true")
+    health_cb.set_defaults(handler=cmd_codebook_health)
 
     agree = add(
         "agreement", cmd_agreement, "inter-rater agreement for a project or a unit,coder,value CSV"

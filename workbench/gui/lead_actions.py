@@ -41,6 +41,13 @@ class LeadActions(QObject):
             self.window.transcript_model.refresh_progress(transcript_id)
         self.window.engine_label.setText("Speaker roles changed; passages re-flagged")
 
+    def show_codebook_health(self) -> None:
+        from workbench.gui.dialogs.health_dialog import CodebookHealthDialog
+
+        if self.window.session.project.codebook is None:
+            return
+        CodebookHealthDialog(self.window.session.project, self.window).exec()
+
     def show_dashboards(self) -> None:
         from workbench.gui.dialogs.dashboard import DashboardDialog
 

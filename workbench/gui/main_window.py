@@ -257,6 +257,7 @@ class MainWindow(QMainWindow):
         )
         self._action(view, "Double-coding sample…", [], self.lead.show_sampler)
         self._action(view, "Speakers: interviewer or participant…", [], self.lead.show_speakers)
+        self._action(view, "Codebook health…", [], self.lead.show_codebook_health)
         self._action(
             view,
             "Dashboards (findings and agreement)…",

@@ -13,6 +13,7 @@ from pathlib import Path
 from lxml import etree
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
+CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 
 
@@ -21,9 +22,15 @@ def _project_schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(SCHEMA_DIR / "Project.xsd")))
 
 
-def schema_errors(document: bytes) -> list[str]:
-    """Every way ``document`` breaks ``Project.xsd``, as ``line N: message``; empty when valid."""
-    schema = _project_schema()
+@lru_cache(maxsize=1)
+def _codebook_schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(SCHEMA_DIR / "Codebook.xsd")))
+
+
+def schema_errors(document: bytes, codebook: bool = False) -> list[str]:
+    """Every way ``document`` breaks ``Project.xsd`` (or ``Codebook.xsd`` for a ``.qdc``), as
+    ``line N: message``; empty when valid."""
+    schema = _codebook_schema() if codebook else _project_schema()
     tree = etree.fromstring(document, etree.XMLParser(resolve_entities=False, no_network=True))
     if schema.validate(tree):
         return []

@@ -211,6 +211,7 @@ def build_agreement_report(
             )
         )
     sections.append(_disagreement_examples(project, data, humans, names))
+    sections.append(_codebook_health(project))
     sections.append(Text("Method", [method_statement(headline)]))
     sections.append(_audit(project))
     tick("audit")
@@ -218,6 +219,40 @@ def build_agreement_report(
         f"Inter-rater agreement: {codebook.name}",
         f"codebook v{codebook.version} · {len(humans)} human coders",
         sections,
+    )
+
+
+def _codebook_health(project: Project) -> Table:
+    """Where the codebook, not the coders, may be why agreement is low (codebook_health)."""
+    from workbench.core.codebook_health import codebook_health
+
+    health = codebook_health(project)
+    rows: list[list[object]] = [
+        ["never used", code, "no human coder applied it"] for code in health.never_used
+    ]
+    rows += [
+        ["low agreement", f.code, f"alpha {f.alpha:.3f}, n = {f.passages} passages"]
+        for f in health.low_agreement
+    ]
+    rows += [
+        ["confused", f"{p.first} / {p.second}", f"swapped on {p.count} passages ({p.between})"]
+        for p in health.confused
+    ]
+    rows += [
+        ["no examples", code, "the codebook gives no example"] for code in health.without_examples
+    ]
+    rows += [
+        ["close definitions", f"{p.first} / {p.second}", f"TF-IDF cosine {p.similarity:.2f}"]
+        for p in health.close_definitions
+    ]
+    return Table(
+        "Codebook health",
+        ["Finding", "Codes", "Evidence"],
+        rows,
+        note="Low agreement: Krippendorff's alpha below .667 among the human coders. Confused: "
+        "one coder applied the first code without the second where another applied the second "
+        "without the first, counted per pair of coders. Close definitions: TF-IDF cosine of "
+        "two definitions at .5 or more.",
     )
 
 
