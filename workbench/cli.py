@@ -572,6 +572,12 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 def cmd_suggest(args: argparse.Namespace) -> int:
     from workbench.suggest.local_command import run_local_suggest, terminal_progress, wants_local
 
+    if not (args.status or args.cancel or args.dry_run):
+        from workbench.core.roles import require_engine
+        from workbench.core.store import Project
+
+        with Project.open(args.project, read_only=True) as project:
+            require_engine(project.settings.extra, "local" if wants_local(args) else "claude")
     if wants_local(args):  # never imports the Claude client: see local_command.py
         report, failed = run_local_suggest(args, progress=terminal_progress)
     else:

@@ -83,5 +83,6 @@ def require_engine(extra: Mapping[str, object], engine: str) -> None:
     if engine not in allowed:
         raise ProjectError(
             f"the project's settings allow only the engines {', '.join(allowed) or '(none)'}; "
-            f"a lead can change that with 'workbench settings PROJECT --engines {engine}'"
+            f"a lead can change that with 'workbench settings PROJECT --engines "
+            f"{','.join([*allowed, engine])}'"
         )
