@@ -85,7 +85,7 @@ def change_settings(
             return {}
         project.store_settings(conn, replace(new, extra=extra))
         append_audit(conn, actor, "settings.update", changed)
-    project._settings = None
+    project.forget_cached()
     return changed
 
 
@@ -131,5 +131,5 @@ def assign_transcripts(
             "assign",
             {"coder": coder, "transcripts": added, "source": source or "--transcripts"},
         )
-    project._settings = None
+    project.forget_cached()
     return assignments[coder]
