@@ -414,7 +414,8 @@ def cmd_codebook_add(args: argparse.Namespace) -> int:
 
     codebook = load_codebook(args.file)
     with Project.open(args.project) as project:
-        version = project.add_codebook_version(codebook)
+        _require_lead(project, args.lead, "add a codebook version")
+        version = project.add_codebook_version(codebook, actor=args.lead)
     print(f"{args.project}: codebook '{codebook.name}' is now version {version}")
     return EXIT_OK
 
@@ -461,6 +462,7 @@ def cmd_codebook_migrate(args: argparse.Namespace) -> int:
         refusal = plan.refusal()
         result = None
         if not args.dry_run and refusal is None:
+            _require_lead(project, args.lead, "migrate the codebook")
             result = apply_migration(project, plan, args.lead)
     if args.json:
         report = plan.to_dict()
@@ -521,6 +523,7 @@ def cmd_codebook_archived(args: argparse.Namespace) -> int:
 
     with Project.open(args.project) as project:
         if args.restore:
+            _require_lead(project, args.lead, "restore archived codings")
             restored = restore_archived(project, args.restore, args.lead, args.as_code)
             print(f"{args.project}: {restored} codings of '{args.restore}' restored")
             return EXIT_OK
@@ -626,6 +629,12 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 def cmd_suggest(args: argparse.Namespace) -> int:
     from workbench.suggest.local_command import run_local_suggest, terminal_progress, wants_local
 
+    if not (args.status or args.cancel or args.dry_run):
+        from workbench.core.roles import require_engine
+        from workbench.core.store import Project
+
+        with Project.open(args.project, read_only=True) as project:
+            require_engine(project.settings.extra, "local" if wants_local(args) else "claude")
     if wants_local(args):  # never imports the Claude client: see local_command.py
         report, failed = run_local_suggest(args, progress=terminal_progress)
     else:
@@ -743,6 +752,8 @@ def cmd_speakers(args: argparse.Namespace) -> int:
     )
 
     with Project.open(args.project) as project:
+        if args.set:
+            _require_lead(project, args.lead, "set speaker roles")
         change = set_speaker_roles(project, dict(args.set), args.lead) if args.set else None
         with project.reading() as conn:
             labels = label_summaries(conn, project.settings)
@@ -886,6 +897,7 @@ def cmd_adjudicate(args: argparse.Namespace) -> int:
 
     codes = {c.strip() for c in (args.codes or "").split(",") if c.strip()}
     with Project.open(args.project) as project:
+        _require_lead(project, args.lead, "adjudicate")
         adjudicate(project, args.passage, codes, args.lead, args.reason)
     print(f"{args.passage}: consensus is {', '.join(sorted(codes)) or 'no code applies'}")
     return EXIT_OK
@@ -895,10 +907,12 @@ def cmd_sample(args: argparse.Namespace) -> int:
     from workbench.core.agreement.sampling import (
         sample_size_for_width,
         stratified_sample,
+        transcripts_of_keys,
         write_sample_csv,
     )
     from workbench.core.safe_output import check_output_path
     from workbench.core.store import Project
+    from workbench.core.store.team import assign_transcripts
 
     if args.anchoring_effect is not None:
         return _anchoring_size(args)
@@ -908,9 +922,17 @@ def cmd_sample(args: argparse.Namespace) -> int:
     if args.out:
         check_output_path(args.out)
     size = args.size or sample_size_for_width(args.width, args.expected)
+    queue: list[str] | None = None
     with Project.open(args.project) as project:
+        if args.assign:
+            _require_lead(project, args.lead, "assign a sample")
         strata = stratified_sample(project, size, args.by, args.seed, args.exclude_reviewed_by)
-    rows = [(key, name) for name, keys in strata.items() for key in keys]
+        rows = [(key, name) for name, keys in strata.items() for key in keys]
+        if args.assign and rows:
+            drawn = transcripts_of_keys(key for key, _name in rows)
+            queue = assign_transcripts(
+                project, args.lead, args.assign, drawn, source=f"sample (seed {args.seed})"
+            )
     if args.out:
         write_sample_csv(strata, args.by, args.out)
     if args.json:
@@ -919,6 +941,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
                 "size": len(rows),
                 "strata": {k: len(v) for k, v in strata.items()},
                 "passages": [r[0] for r in rows],
+                **({"assigned_to": args.assign, "queue": queue} if queue is not None else {}),
             }
         )
     else:
@@ -926,6 +949,103 @@ def cmd_sample(args: argparse.Namespace) -> int:
             f"{len(rows)} passages ({', '.join(f'{k}: {len(v)}' for k, v in strata.items())})"
             + (f" written to {args.out}" if args.out else "")
         )
+        if queue is not None:
+            print(f"{args.assign}'s queue now holds {len(queue)} transcripts")
+    return EXIT_OK
+
+
+def _require_lead(project: Project, name: str, action: str) -> None:
+    from workbench.core.roles import require_lead
+
+    require_lead(project.settings.extra, name, action)
+
+
+def _on_off(value: str) -> bool:
+    if value.lower() not in ("on", "off"):
+        raise argparse.ArgumentTypeError(f"'{value}': expected on or off")
+    return value.lower() == "on"
+
+
+def _names(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    from workbench.core.roles import assignments_of, engines_allowed, leads_of, roles_of
+    from workbench.core.store import Project
+    from workbench.core.store.team import change_settings
+
+    with Project.open(args.project) as project:
+        changed: dict[str, object] = {}
+        wants_change = any(
+            value is not None
+            for value in (args.blind, args.suggestions_after_first_pass, args.engines)
+        ) or bool(args.lead or args.coder)
+        if wants_change:
+            changed = change_settings(
+                project,
+                args.acting,
+                blind=args.blind,
+                suggestions_after_first_pass=args.suggestions_after_first_pass,
+                engines=args.engines,
+                leads=args.lead or [],
+                coders=args.coder or [],
+            )
+        settings = project.settings
+    extra = settings.extra
+    report: dict[str, object] = {
+        "blind_coding": settings.blind_coding,
+        "suggestions_after_first_pass": settings.suggestions_after_first_pass,
+        "engines": engines_allowed(extra),
+        "roles": roles_of(extra),
+        "leads": leads_of(extra),
+        "assignments": {coder: len(queue) for coder, queue in assignments_of(extra).items()},
+        "speaker_roles": settings.speaker_roles,
+        "segmentation": settings.segmentation.value,
+    }
+    if wants_change:
+        report["changed"] = changed
+    if args.json:
+        _print_json(report)
+        return EXIT_OK
+    if wants_change:
+        print("changed: " + (", ".join(f"{k}={v}" for k, v in changed.items()) or "nothing"))
+    roles = roles_of(extra)
+    print(f"blind coding:                  {'on' if settings.blind_coding else 'off'}")
+    print(
+        "suggestions after first pass:  "
+        + ("on" if settings.suggestions_after_first_pass else "off")
+    )
+    print(f"engines allowed:               {', '.join(engines_allowed(extra)) or '(none)'}")
+    print(
+        "roles:                         "
+        + (
+            ", ".join(f"{printable(name)} ({role})" for name, role in sorted(roles.items()))
+            or "none set: everyone acts as a lead"
+        )
+    )
+    for coder, queue in sorted(assignments_of(extra).items()):
+        print(f"queue of {printable(coder)}: {len(queue)} transcripts")
+    return EXIT_OK
+
+
+def cmd_assign(args: argparse.Namespace) -> int:
+    from workbench.core.agreement.sampling import read_sample_csv
+    from workbench.core.store import Project
+    from workbench.core.store.team import assign_transcripts
+
+    if bool(args.transcripts) == bool(args.sample):
+        print("error: give --transcripts or --sample (one of them)", file=sys.stderr)
+        return EXIT_USAGE
+    wanted = read_sample_csv(args.sample) if args.sample else _names(args.transcripts)
+    with Project.open(args.project) as project:
+        queue = assign_transcripts(
+            project, args.lead, args.coder, wanted, source=args.sample or "--transcripts"
+        )
+    if args.json:
+        _print_json({"coder": args.coder, "queue": queue})
+    else:
+        print(f"{args.coder}'s queue now holds {len(queue)} transcripts")
     return EXIT_OK
 
 
@@ -1192,6 +1312,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_cb.add_argument("project")
     add_cb.add_argument("file")
+    add_cb.add_argument("--lead", default=getpass_user(), help="who adds (must be a lead)")
     add_cb.set_defaults(handler=cmd_codebook_add)
     diff_cb = codebook_commands.add_parser(
         "diff", help="codes added, removed, renamed, merged, moved and redefined"
@@ -1423,6 +1544,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--exclude-reviewed-by", help="leave out passages this coder already reviewed"
     )
     sample.add_argument("--out", help="CSV of passage ids")
+    sample.add_argument(
+        "--assign", metavar="NAME", help="add the drawn passages' transcripts to NAME's queue"
+    )
+    sample.add_argument("--lead", default=lead, help="who assigns (with --assign)")
     sample.add_argument("--json", action="store_true")
     sample.add_argument(
         "--anchoring-effect",
@@ -1446,6 +1571,37 @@ def build_parser() -> argparse.ArgumentParser:
     anchoring.add_argument("--lead", default=getpass_user(), help="recorded in the audit log")
     anchoring.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples")
     anchoring.add_argument("--json", action="store_true")
+
+    team = add(
+        "settings",
+        cmd_settings,
+        "list the project settings, or change them (blind coding, engines, roles); leads only",
+    )
+    team.add_argument("project")
+    team.add_argument("--blind", type=_on_off, metavar="on|off", help="blind coding")
+    team.add_argument(
+        "--suggestions-after-first-pass",
+        type=_on_off,
+        metavar="on|off",
+        help="show engine suggestions only after a coder's own first pass",
+    )
+    team.add_argument("--engines", type=_names, metavar="local,claude", help="engines allowed")
+    team.add_argument("--lead", action="append", metavar="NAME", help="make NAME a lead")
+    team.add_argument("--coder", action="append", metavar="NAME", help="make NAME a coder")
+    team.add_argument(
+        "--as", dest="acting", default=lead, metavar="NAME", help="who changes (must be a lead)"
+    )
+    team.add_argument("--json", action="store_true")
+
+    assign = add("assign", cmd_assign, "add transcripts to a coder's queue (leads only)")
+    assign.add_argument("project")
+    assign.add_argument("--coder", required=True, metavar="NAME")
+    assign.add_argument("--transcripts", metavar="A,B", help="transcript ids, comma-separated")
+    assign.add_argument(
+        "--sample", metavar="FILE.csv", help="a sample file (passage_id column): its transcripts"
+    )
+    assign.add_argument("--lead", default=lead, help="who assigns (must be a lead)")
+    assign.add_argument("--json", action="store_true")
 
     report = add("report", cmd_report, "agreement or findings report: .html .pdf .xlsx .csv")
     report.add_argument("project")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from workbench.core.anchoring_arms import Experiment, assign_arms, transcript_frame
 from workbench.core.errors import DecisionError
+from workbench.core.roles import RoleError, may_see_others
 from workbench.core.store import Connection, Project
 from workbench.core.store.audit import append_audit
 from workbench.core.store.coder_state import (
@@ -294,7 +295,16 @@ class CodingSession:
             return rejected_suggestion_ids(conn, self.coder_id, passage_ids)
 
     def others_codes(self, passage_ids: Iterable[int]) -> dict[int, dict[str, set[str]]]:
-        """Other human coders' codes per passage (shown only when blind coding is off)."""
+        """Other human coders' codes per passage: refused to a coder while blind coding is on.
+
+        Checked here, not only in the app, so no caller can show them by forgetting to look.
+        """
+        settings = self.project.settings
+        if not may_see_others(settings.extra, settings.blind_coding, self.coder):
+            raise RoleError(
+                f"blind coding is on: '{self.coder}' cannot see other coders' codes "
+                "(a lead can switch it off with 'workbench settings PROJECT --blind off')"
+            )
         with self.project.reading() as conn:
             return other_humans_codes(conn, self.coder_id, passage_ids)
 

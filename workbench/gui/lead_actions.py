@@ -16,7 +16,25 @@ class LeadActions(QObject):
         self.window = window
         self._dashboard = None
 
+    def _refused(self, what: str) -> bool:
+        """True (and says so) when the app's coder is not a lead of this project."""
+        if self.window.is_lead():
+            return False
+        self.window.show_error(f"Only a lead of this project can {what}.")
+        return True
+
+    def show_settings(self) -> None:
+        from workbench.gui.dialogs.settings_dialog import SettingsDialog
+
+        if self._refused("change the project settings"):
+            return
+        dialog = SettingsDialog(self.window.session.project, self.window.session.coder, self.window)
+        dialog.applied.connect(lambda _changed: self.window.settings_changed())
+        dialog.exec()
+
     def show_sampler(self) -> None:
+        if self._refused("draw a double-coding sample"):
+            return
         from workbench.core.store.raters import coder_kinds
         from workbench.gui.dialogs.sampler_dialog import SamplerDialog
 
@@ -30,6 +48,8 @@ class LeadActions(QObject):
         """Which labels are interviewers; applying re-flags passages, so the open view reloads."""
         from workbench.gui.dialogs.speakers_dialog import SpeakersDialog
 
+        if self._refused("set speaker roles"):
+            return
         dialog = SpeakersDialog(self.window.session.project, self.window.session.coder, self.window)
         dialog.applied.connect(self._speakers_changed)
         dialog.exec()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core.codebook import Codebook
 from workbench.core.keys import WORKSPACE_KEYS, reserved_command
+from workbench.core.roles import is_lead, may_see_others, queue_of
 from workbench.core.session import CodingSession
 from workbench.core.store.navigation import metadata_values
 from workbench.core.store.queries import metadata_for
@@ -27,6 +28,7 @@ from workbench.gui.lead_actions import LeadActions
 from workbench.gui.models.codebook_model import CodebookTreeModel
 from workbench.gui.models.passage_model import PassageListModel
 from workbench.gui.models.transcript_model import RowRole, TranscriptTableModel
+from workbench.gui.project_watcher import ProjectWatcher
 from workbench.gui.restore_flow import ask_and_restore
 from workbench.gui.widgets.agreement_panel import AgreementPanel
 from workbench.gui.widgets.codebook_panel import CodebookPanel
@@ -64,7 +66,12 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{project.location} — workbench")
         self.shortcuts = code_shortcuts(codebook)
         self.codebook_model = CodebookTreeModel(codebook, self.shortcuts, self)
-        self.transcript_model = TranscriptTableModel(project, session.coder_id, self)
+        self.transcript_model = TranscriptTableModel(
+            project,
+            session.coder_id,
+            self,
+            queue=tuple(queue_of(project.settings.extra, session.coder)),
+        )
         self.passage_model = PassageListModel(session, self)
         self.delegate = PassageDelegate(self._code_info, self)
         with project.reading() as conn:
@@ -102,6 +109,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.search_dock)
         self.search_dock.hide()  # opened with Ctrl+Shift+F
         self.lead = LeadActions(self)
+        self.watcher = ProjectWatcher(project, parent=self)  # others' work, seen while open
         self._build_status_bar()
         self._build_actions()
         self._connect()
@@ -255,6 +263,7 @@ class MainWindow(QMainWindow):
             ["Ctrl+Shift+G"],
             self.toggle_agreement,
         )
+        self._action(view, "Project settings (leads)…", [], self.lead.show_settings)
         self._action(view, "Double-coding sample…", [], self.lead.show_sampler)
         self._action(view, "Speakers: interviewer or participant…", [], self.lead.show_speakers)
         self._action(view, "Codebook health…", [], self.lead.show_codebook_health)
@@ -294,6 +303,9 @@ class MainWindow(QMainWindow):
         c.decision_made.connect(self._decision_made)
         self.agreement.passage_requested.connect(self.show_passage)
         self.search.passage_requested.connect(self.show_passage)
+        self.watcher.decisions_changed.connect(self._others_decided)
+        self.watcher.codebook_changed.connect(self._codebook_changed)
+        self.watcher.settings_changed.connect(self.settings_changed)
         self._update_undo()
 
     # -- slots ------------------------------------------------------------------------------------------
@@ -356,15 +368,63 @@ class MainWindow(QMainWindow):
         self.engine_progress.hide()
         self.cancel_button.hide()
 
+    def is_lead(self) -> bool:
+        return is_lead(self.session.project.settings.extra, self.session.coder)
+
+    def may_see_others(self) -> bool:
+        settings = self.session.project.settings
+        return may_see_others(settings.extra, settings.blind_coding, self.session.coder)
+
     def toggle_agreement(self) -> None:
         if self.agreement_dock.isVisible():
             self.agreement_dock.hide()
+            return
+        if not self.may_see_others():
+            self.show_error(
+                "Blind coding is on: the agreement panel shows other coders' codes, so only "
+                "a lead can open it."
+            )
             return
         self.agreement_dock.show()
         self.resizeDocks(
             [self.agreement_dock], [max(260, self.height() // 3)], Qt.Orientation.Vertical
         )
         self.agreement.reload()
+
+    # -- others' work, noticed by the watcher --------------------------------------------------------
+
+    def _others_decided(self) -> None:
+        """Someone (maybe this coder in another window) decided: progress and panel re-read."""
+        transcript_id = self.passage_model.transcript_id
+        if transcript_id is not None:
+            self.transcript_model.refresh_progress(transcript_id)
+        self.navigator.update_queue()
+        if self.agreement_dock.isVisible() and self.may_see_others():
+            self.agreement.reload()
+
+    def _codebook_changed(self) -> None:
+        """A lead stored a codebook version: show it; new decisions are checked against it."""
+        project = self.session.project
+        project.forget_cached()
+        codebook = project.codebook
+        if codebook is None:
+            return
+        self.codebook_model = CodebookTreeModel(codebook, self.shortcuts, self)
+        self.controller.codebook_model = self.codebook_model
+        self.codebook_panel.set_model(
+            self.codebook_model, f"Codebook · {codebook.name} v{codebook.version}"
+        )
+        self.controller.refresh_counts()
+        self.engine_label.setText(f"A lead added codebook version {codebook.version}")
+
+    def settings_changed(self) -> None:
+        """Roles, blind coding or assignments changed (here or by a lead elsewhere)."""
+        project = self.session.project
+        project.forget_cached()
+        self.transcript_model.set_queue(tuple(queue_of(project.settings.extra, self.session.coder)))
+        self.navigator.update_queue()
+        if self.agreement_dock.isVisible() and not self.may_see_others():
+            self.agreement_dock.hide()
 
     def _decision_made(self, passage_id: int) -> None:
         if self.agreement_dock.isVisible():

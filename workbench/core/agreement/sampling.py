@@ -10,14 +10,21 @@ from __future__ import annotations
 import csv
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
+from workbench.core.errors import DecisionError
 from workbench.core.safe_output import atomic_output, neutralise_row
 from workbench.core.store import Project
 from workbench.core.store.audit import append_audit, audit_events
-from workbench.core.store.queries import metadata_values, passage_key, passages_to_code
+from workbench.core.store.queries import (
+    metadata_values,
+    passage_key,
+    passages_to_code,
+    split_passage_key,
+)
 from workbench.core.store.raters import passages_reviewed_by
 
 Z95 = 1.959963984540054
@@ -129,3 +136,40 @@ def write_sample_csv(sample: dict[str, list[str]], by: str | None, path: str | P
             writer.writerows(neutralise_row((key, name)) for key in keys)
             count += len(keys)
     return count
+
+
+def transcripts_of_keys(keys: Iterable[str]) -> list[str]:
+    """The transcripts a drawn sample touches, in the order it drew them (for assigning)."""
+    return list(dict.fromkeys(split_passage_key(key)[0] for key in keys))
+
+
+def read_sample_csv(path: str | Path) -> list[str]:
+    """The transcripts of a sample file (``passage_id`` column), checked row by row.
+
+    A row that is not a passage id is refused naming its line: assigning half a sample would
+    leave a coder without the passages the lead meant them to double-code.
+    """
+    path = Path(path)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.reader(handle))
+    except OSError as exc:
+        raise DecisionError(f"{path}: cannot read the sample: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise DecisionError(f"{path}: not a UTF-8 CSV file") from exc
+    if not rows or "passage_id" not in [cell.strip() for cell in rows[0]]:
+        raise DecisionError(f"{path}:1: expected a header with a passage_id column")
+    column = [cell.strip() for cell in rows[0]].index("passage_id")
+    keys = []
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        value = row[column].strip() if column < len(row) else ""
+        try:
+            split_passage_key(value)
+        except DecisionError as exc:
+            raise DecisionError(f"{path}:{line}: passage_id: {exc}") from exc
+        keys.append(value)
+    if not keys:
+        raise DecisionError(f"{path}: the sample lists no passages")
+    return transcripts_of_keys(keys)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from sqlalchemy import Connection, Select, and_, exists, func, or_, select
+from sqlalchemy import Connection, Select, and_, case, exists, func, or_, select
 
 from workbench.core.store import schema
 
@@ -25,6 +25,9 @@ class TranscriptFilter:
     field: str | None = None
     value: str | None = None
     progress: ProgressFilter = ProgressFilter.ALL
+    # The coder's assigned transcripts: listed first, or (``queue_only``) the only ones listed.
+    queue: tuple[str, ...] = ()
+    queue_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,8 @@ def _reviewed_count(coder_id: int | None):  # type: ignore[no-untyped-def]
 
 def _filtered(query: Select, flt: TranscriptFilter, coder_id: int | None) -> Select:
     t, m = schema.transcripts, schema.transcript_metadata
+    if flt.queue_only:
+        query = query.where(t.c.external_id.in_(flt.queue))
     if flt.search.strip():
         literal = flt.search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{literal}%"
@@ -102,11 +107,14 @@ def count_transcripts(conn: Connection, flt: TranscriptFilter, coder_id: int | N
 def transcript_page(
     conn: Connection, flt: TranscriptFilter, coder_id: int | None, offset: int, limit: int
 ) -> list[TranscriptRow]:
-    """One page of transcripts in import order, with the coder's progress on each."""
+    """One page of transcripts, the coder's queue first, then import order, with progress."""
     t, m = schema.transcripts, schema.transcript_metadata
+    order = [t.c.id]
+    if flt.queue and not flt.queue_only:
+        order.insert(0, case((t.c.external_id.in_(flt.queue), 0), else_=1))
     query = (
         _filtered(select(t.c.id, t.c.external_id), flt, coder_id)
-        .order_by(t.c.id)
+        .order_by(*order)
         .offset(offset)
         .limit(limit)
     )
@@ -152,6 +160,21 @@ def transcript_page(
         )
         for row in page
     ]
+
+
+def queue_progress(
+    conn: Connection, queue: tuple[str, ...], coder_id: int | None
+) -> tuple[int, int]:
+    """(transcripts of the queue the coder has finished, transcripts in the queue)."""
+    if not queue:
+        return 0, 0
+    t = schema.transcripts
+    done = conn.execute(
+        select(func.count())
+        .select_from(t)
+        .where(t.c.external_id.in_(queue), _reviewed_count(coder_id) >= _coded_count())
+    ).scalar_one()
+    return int(done), len(queue)
 
 
 def metadata_values(conn: Connection, limit_per_field: int = 200) -> dict[str, list[str]]:

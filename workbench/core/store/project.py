@@ -351,6 +351,11 @@ class Project:
         self._settings = new
         return new
 
+    def forget_cached(self) -> None:
+        """Drop the cached settings and codebook: another process changed them (the app's poll)."""
+        self._settings = None
+        self._codebook_cache = None
+
     def store_settings(self, conn: Connection, new: ProjectSettings) -> list[int]:
         """Write ``new`` inside the caller's transaction; returns the passages re-flagged.
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from workbench.core.store import Project
@@ -9,6 +11,7 @@ from workbench.core.store.navigation import (
     TranscriptFilter,
     TranscriptRow,
     count_transcripts,
+    queue_progress,
     transcript_page,
 )
 
@@ -24,11 +27,17 @@ class TranscriptTableModel(QAbstractTableModel):
     COLUMNS = ("Transcript", "Group", "Progress")
     PAGE = 200
 
-    def __init__(self, project: Project, coder_id: int | None, parent=None):  # type: ignore[no-untyped-def]
+    def __init__(
+        self,
+        project: Project,
+        coder_id: int | None,
+        parent=None,  # type: ignore[no-untyped-def]
+        queue: tuple[str, ...] = (),
+    ):
         super().__init__(parent)
         self._project = project
         self._coder_id = coder_id
-        self._filter = TranscriptFilter()
+        self._filter = TranscriptFilter(queue=queue)
         self._rows: list[TranscriptRow] = []
         self._total = 0
         self._reload()
@@ -54,6 +63,23 @@ class TranscriptTableModel(QAbstractTableModel):
     @property
     def total(self) -> int:
         return self._total
+
+    @property
+    def queue(self) -> tuple[str, ...]:
+        return self._filter.queue
+
+    def set_queue(self, queue: tuple[str, ...]) -> None:
+        """A lead changed the assignments while the app was open: list the new queue first."""
+        if queue != self._filter.queue:
+            self.set_filter(replace(self._filter, queue=queue))
+
+    def queue_progress(self) -> tuple[int, int]:
+        """(finished, assigned) transcripts of this coder's queue."""
+        with self._project.reading() as conn:
+            return queue_progress(conn, self._filter.queue, self._coder_id)
+
+    def in_queue(self, external_id: str) -> bool:
+        return external_id in self._filter.queue
 
     # -- lazy loading ------------------------------------------------------------------------------
 
@@ -94,13 +120,18 @@ class TranscriptTableModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
-                return row.external_id
+                return (
+                    f"▸ {row.external_id}"
+                    if row.external_id in self._filter.queue
+                    else row.external_id
+                )
             if column == 1:
                 return row.group or ""
             return f"{row.reviewed}/{row.coded_passages}"
         if role == Qt.ItemDataRole.ToolTipRole:
             language = f" · language {row.language}" if row.language else ""
-            return f"{row.external_id}{language}: {row.reviewed} of {row.coded_passages} passages reviewed by you"
+            queued = " · in your queue" if row.external_id in self._filter.queue else ""
+            return f"{row.external_id}{language}{queued}: {row.reviewed} of {row.coded_passages} passages reviewed by you"
         if role == RowRole:
             return row
         if role == ProgressRole:

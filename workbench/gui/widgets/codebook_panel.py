@@ -46,10 +46,20 @@ class CodebookPanel(QWidget):
         splitter.setSizes([420, 220])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 8, 8, 8)
-        layout.addWidget(QLabel(title, objectName="section"))
+        self.title = QLabel(title, objectName="section")
+        layout.addWidget(self.title)
         layout.addWidget(splitter)
         self.tree.selectionModel().currentChanged.connect(self._show)
         self.tree.doubleClicked.connect(self._activate)
+
+    def set_model(self, model: CodebookTreeModel, title: str) -> None:
+        """A newer codebook version: the tree and title follow it, the details start over."""
+        self.model = model
+        self.tree.setModel(model)
+        self.tree.expandAll()
+        self.tree.selectionModel().currentChanged.connect(self._show)
+        self.title.setText(title)
+        self.details.clear()
 
     def _show(self, current: QModelIndex, _previous: QModelIndex) -> None:
         code = self.model.code_at(current)

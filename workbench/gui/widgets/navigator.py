@@ -7,6 +7,7 @@ from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QCheckBox,
     QComboBox,
     QHeaderView,
     QLabel,
@@ -77,6 +78,9 @@ class TranscriptNavigator(QWidget):
                 option,
             )
         self.count = QLabel(objectName="subtitle")
+        # A coder's assigned transcripts come first (marked ▸); this narrows the list to them.
+        self.queue_only = QCheckBox("My queue only")
+        self.queue_label = QLabel(objectName="subtitle")
         self.table = QTableView()
         self.table.setModel(model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -99,6 +103,8 @@ class TranscriptNavigator(QWidget):
             self.search,
             self.metadata_filter,
             self.status_filter,
+            self.queue_only,
+            self.queue_label,
             self.table,
             self.count,
         ):
@@ -108,6 +114,7 @@ class TranscriptNavigator(QWidget):
         self.search.textChanged.connect(self._debounce.start)
         self.metadata_filter.currentIndexChanged.connect(self._apply_filter)
         self.status_filter.currentIndexChanged.connect(self._apply_filter)
+        self.queue_only.toggled.connect(self._apply_filter)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self._update_count()
 
@@ -118,13 +125,26 @@ class TranscriptNavigator(QWidget):
                 search=self.search.text(),
                 field=chosen[0] if chosen else None,
                 value=chosen[1] if chosen else None,
-                progress=self.status_filter.currentData(),
+                # Qt hands the str-enum back as a plain str: "all" is not ProgressFilter.ALL
+                progress=ProgressFilter(self.status_filter.currentData()),
+                queue=self.model.queue,
+                queue_only=self.queue_only.isChecked() and bool(self.model.queue),
             )
         )
         self._update_count()
 
     def _update_count(self) -> None:
         self.count.setText(f"{self.model.total:,} transcripts")
+        self.update_queue()
+
+    def update_queue(self) -> None:
+        """Show the queue's progress, or nothing for a coder with no assignment."""
+        has_queue = bool(self.model.queue)
+        self.queue_only.setVisible(has_queue)
+        self.queue_label.setVisible(has_queue)
+        if has_queue:
+            done, assigned = self.model.queue_progress()
+            self.queue_label.setText(f"My queue: {done} of {assigned} transcripts done")
 
     def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         row = current.data(RowRole) if current.isValid() else None

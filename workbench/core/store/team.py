@@ -1,0 +1,135 @@
+"""Writing roles, assignments and team settings: read fresh, checked, changed, audit-logged.
+
+Each change re-reads the settings inside its own write transaction, so two leads changing
+different settings at once both keep their change (the cached settings of a long-open app
+would otherwise write back a stale copy). Assignments are kept in the settings JSON rather
+than rebuilt from audit records: one row read gives every coder's queue, the audit log still
+records who assigned what, and replacing a queue is one atomic write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from sqlalchemy import Connection, select
+
+from workbench.core.errors import ProjectError
+from workbench.core.roles import (
+    CODER,
+    ENGINES,
+    LEAD,
+    assignments_of,
+    require_lead,
+    roles_of,
+)
+from workbench.core.store import schema
+from workbench.core.store.audit import append_audit
+from workbench.core.store.project import Project, ProjectSettings
+
+
+def _fresh(conn: Connection) -> ProjectSettings:
+    raw = conn.execute(
+        select(schema.meta.c.value).where(schema.meta.c.key == "settings")
+    ).scalar_one()
+    return ProjectSettings.from_json(raw)
+
+
+def change_settings(
+    project: Project,
+    actor: str,
+    *,
+    blind: bool | None = None,
+    suggestions_after_first_pass: bool | None = None,
+    engines: Sequence[str] | None = None,
+    leads: Sequence[str] = (),
+    coders: Sequence[str] = (),
+) -> dict[str, object]:
+    """Apply the lead's changes; returns what changed (empty when nothing did)."""
+    unknown = [e for e in engines or () if e not in ENGINES]
+    if unknown:
+        raise ProjectError(
+            f"--engines: unknown engine {', '.join(unknown)} (choose from {', '.join(ENGINES)})"
+        )
+    both = sorted(set(leads) & set(coders))
+    if both:
+        raise ProjectError(f"{', '.join(both)}: named both --lead and --coder")
+    with project.transaction() as conn:
+        current = _fresh(conn)
+        require_lead(current.extra, actor, "change the project settings")
+        changed: dict[str, object] = {}
+        new = current
+        if blind is not None and blind != current.blind_coding:
+            new = replace(new, blind_coding=blind)
+            changed["blind_coding"] = blind
+        if (
+            suggestions_after_first_pass is not None
+            and suggestions_after_first_pass != current.suggestions_after_first_pass
+        ):
+            new = replace(new, suggestions_after_first_pass=suggestions_after_first_pass)
+            changed["suggestions_after_first_pass"] = suggestions_after_first_pass
+        extra = dict(current.extra)
+        if engines is not None and list(engines) != extra.get("engines"):
+            extra["engines"] = list(engines)
+            changed["engines"] = list(engines)
+        roles = roles_of(extra)
+        for names, role in ((leads, LEAD), (coders, CODER)):
+            for name in names:
+                if roles.get(name) != role:
+                    roles[name] = role
+                    changed.setdefault("roles", {})[name] = role  # type: ignore[index]
+        if roles and LEAD not in roles.values():
+            raise ProjectError("a project with roles needs at least one lead; name one with --lead")
+        extra["roles"] = roles
+        if not changed:
+            return {}
+        project.store_settings(conn, replace(new, extra=extra))
+        append_audit(conn, actor, "settings.update", changed)
+    project.forget_cached()
+    return changed
+
+
+def assign_transcripts(
+    project: Project, lead: str, coder: str, transcripts: Sequence[str], source: str = ""
+) -> list[str]:
+    """Add transcripts to ``coder``'s queue (kept in order, none twice); returns the queue.
+
+    Every id is checked first: an unknown one refuses the whole assignment, naming it.
+    """
+    if not coder.strip():
+        raise ProjectError("--coder: a coder name is needed")
+    wanted = list(dict.fromkeys(t.strip() for t in transcripts if t.strip()))
+    if not wanted:
+        raise ProjectError(f"{source or '--transcripts'}: no transcript ids to assign")
+    t = schema.transcripts
+    with project.transaction() as conn:
+        current = _fresh(conn)
+        require_lead(current.extra, lead, "assign transcripts")
+        known: set[str] = set()
+        for start in range(0, len(wanted), 500):  # under SQLite's limit on bound parameters
+            chunk = wanted[start : start + 500]
+            known.update(
+                conn.execute(select(t.c.external_id).where(t.c.external_id.in_(chunk))).scalars()
+            )
+        missing = [w for w in wanted if w not in known]
+        if missing:
+            shown = ", ".join(missing[:5]) + (
+                f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+            )
+            raise ProjectError(
+                f"{source or '--transcripts'}: no such transcript in the project: {shown}"
+            )
+        assignments = assignments_of(current.extra)
+        queue = assignments.get(coder, [])
+        added = [w for w in wanted if w not in queue]
+        assignments[coder] = queue + added
+        extra = {**current.extra, "assignments": assignments}
+        project.store_settings(conn, replace(current, extra=extra))
+        append_audit(
+            conn,
+            lead,
+            "assign",
+            {"coder": coder, "transcripts": added, "source": source or "--transcripts"},
+        )
+    project.forget_cached()
+    return assignments[coder]
