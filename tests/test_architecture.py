@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import workbench
 
 PACKAGE = Path(workbench.__file__).parent
@@ -107,3 +109,16 @@ def test_sql_check_sees_every_form_of_import(tmp_path):
         path = tmp_path / f"m{index}.py"
         path.write_text(source, encoding="utf-8")
         assert _speaks_sql(path) is expected, source
+
+
+def test_the_import_contracts_in_pyproject_hold():
+    """The layers declared in ``[tool.importlinter]`` (run here, so CI runs them): core below
+    engines, reports and interchange, those independent of each other, the GUI above them."""
+    pytest.importorskip("importlinter")
+    script = Path(sys.executable).with_name("lint-imports")
+    assert script.exists(), "import-linter's lint-imports is installed with the test extra"
+    result = subprocess.run(
+        [str(script), "--no-cache"], capture_output=True, text=True, cwd=PACKAGE.parent
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "0 broken" in result.stdout

@@ -15,12 +15,12 @@ from tests.conftest import write
 from workbench.cli import main
 from workbench.core.agreement.data import CodedData
 from workbench.core.codebook import load_codebook, parse_codebook
-from workbench.core.codebook_export import code_stats, export_codebook, markdown
 from workbench.core.codebook_health import codebook_health, confused_pairs, swap_counts
 from workbench.core.store import Project
 from workbench.core.store.coding import CoderKind, DecisionAction, ensure_coder, record_decision
 from workbench.core.store.importing import import_transcript_file
 from workbench.core.store.suggestions import record_run, save_suggestions
+from workbench.interop.codebook_export import code_stats, export_codebook, markdown
 from workbench.interop.refi_codebook import qdc_document, qdc_to_yaml
 from workbench.interop.refi_schema import SCHEMA_DIR
 from workbench.suggest.engine import Suggestion

@@ -546,7 +546,7 @@ def cmd_codebook_archived(args: argparse.Namespace) -> int:
 
 
 def cmd_codebook_export(args: argparse.Namespace) -> int:
-    from workbench.core.codebook_export import code_stats, export_codebook, export_format
+    from workbench.interop.codebook_export import code_stats, export_codebook, export_format
 
     export_format(args.out)
     source = Path(args.source)

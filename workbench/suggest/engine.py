@@ -8,7 +8,10 @@ from typing import Protocol
 
 from workbench.core.abstain import has_codable_content
 from workbench.core.codebook import Codebook
+from workbench.core.suggestion import Suggestion
 from workbench.core.tasks import CancelToken, Progress
+
+__all__ = ["PassageInput", "Suggestion", "SuggestionEngine", "codable", "locate_evidence"]
 
 
 @dataclass(frozen=True)
@@ -25,30 +28,6 @@ class PassageInput:
     context: str = ""
     interview: str = ""
     previous_answer: str = ""
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """A suggested code for one passage. Never applied until a human accepts it.
-
-    ``evidence_start``/``evidence_end`` are offsets into the passage text; ``evidence_found`` is
-    False when an engine quoted text that is not in the passage (flagged, not trusted).
-    """
-
-    passage_id: int
-    code_id: str
-    confidence: float
-    evidence: str
-    evidence_start: int | None
-    evidence_end: int | None
-    rationale: str
-    engine: str
-    model: str
-    prompt_version: str
-    evidence_found: bool = True
-    # The exact model the API says answered (``message.model``), when it differs from or
-    # refines the alias asked for: what a reader of old suggestions needs to reproduce them.
-    model_snapshot: str | None = None
 
 
 class SuggestionEngine(Protocol):

@@ -12,7 +12,7 @@ from workbench.core.clock import utc_now
 from workbench.core.store import schema
 from workbench.core.store.chunks import in_chunks
 from workbench.core.store.coding import CoderKind, engine_coder_name, ensure_coder
-from workbench.suggest.engine import Suggestion
+from workbench.core.suggestion import Suggestion
 
 
 @dataclass(frozen=True)
