@@ -8,11 +8,10 @@ import pytest
 
 pytest.importorskip("PySide6")
 from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtGui import QFont, QKeySequence  # noqa: E402
-from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
+from PySide6.QtGui import QKeySequence  # noqa: E402
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from tests.test_gui_workspace import (  # noqa: E402
-    FixedEngine,
     current_passage,
     key,
     make_window,
@@ -20,10 +19,7 @@ from tests.test_gui_workspace import (  # noqa: E402
     state,
 )
 from workbench.core.keys import WORKSPACE_KEYS  # noqa: E402
-from workbench.core.session import CodingSession  # noqa: E402
 from workbench.core.store import Project  # noqa: E402
-from workbench.gui.main_window import MainWindow  # noqa: E402
-from workbench.gui.theme import apply_theme  # noqa: E402
 from workbench.sample import create_demo_project  # noqa: E402
 
 pytestmark = pytest.mark.gui
