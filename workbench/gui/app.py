@@ -14,8 +14,8 @@ from workbench.core.session import CodingSession
 from workbench.core.store import Project
 from workbench.core.store.queries import first_external_ids, transcript_row_id
 from workbench.gui.dialogs.start_dialog import StartDialog
-from workbench.gui.display_check import display_problem
 from workbench.gui.dialogs.text_dialogs import ask_coder_name
+from workbench.gui.display_check import display_problem
 from workbench.gui.main_window import MainWindow
 from workbench.gui.theme import apply_theme
 from workbench.settings import load_settings, save_setting
