@@ -273,3 +273,17 @@ def test_xlsx_refuses_a_cell_excel_would_cut_and_leaves_no_file(tmp_path, projec
     assert sorted(p.name for p in tmp_path.iterdir() if "passages" in p.name) == []
     export_data(project, tmp_path / "passages.csv")  # CSV keeps the whole text
     assert len(csv_rows(tmp_path / "passages.csv")[0]["text"]) > 32_767
+
+
+def test_memo_history_leaves_with_the_current_text_marked(tmp_path, study):
+    ana = CodingSession(study, "ana")
+    with study.reading() as conn:
+        fourth = list(passages_of(conn, [t.id for t in list_transcripts(conn)]))[3].id
+    ana.save_memo(fourth, "Craft: compare with p7 and p9.")
+    export_data(study, tmp_path / "codings.csv", long=True)
+    memos = csv_rows(tmp_path / "codings.memos.csv")
+    assert [(m["coder"], m["memo"], m["current"]) for m in memos] == [
+        ("ana", "Craft: compare with p7.", "no"),
+        ("zora", "zora's secret memo", "yes"),
+        ("ana", "Craft: compare with p7 and p9.", "yes"),
+    ]

@@ -111,3 +111,36 @@ def test_memos(session, project):
     assert session.memos([first]) == {first: "ambivalent"}
     session.save_memo(first, "")
     assert session.memos([first]) == {}
+
+
+def test_memo_edits_keep_history_and_undo_restores_the_text_before(session, project):
+    first, _ = coded_passages(project)
+    session.save_memo(first, "ambivalent")
+    session.save_memo(first, "ambivalent, see p7")
+    assert session.memos([first]) == {first: "ambivalent, see p7"}
+    assert session.undo_label == "memo"
+    session.undo()
+    assert session.memos([first]) == {first: "ambivalent"}
+    session.redo()
+    assert session.memos([first]) == {first: "ambivalent, see p7"}
+    session.save_memo(first, "")
+    assert session.memos([first]) == {}
+    session.undo()
+    assert session.memos([first]) == {first: "ambivalent, see p7"}
+    assert session.memo_history(first) == [
+        "ambivalent",
+        "ambivalent, see p7",
+        "ambivalent",
+        "ambivalent, see p7",
+        "",
+        "ambivalent, see p7",
+    ]
+
+
+def test_saving_the_same_memo_again_is_not_a_step(session, project):
+    first, _ = coded_passages(project)
+    session.save_memo(first, "same")
+    assert session.save_memo(first, "same") is None
+    session.undo()
+    assert session.memos([first]) == {}
+    assert not session.can_undo

@@ -23,6 +23,7 @@ from workbench.core.safe_output import OutputError, check_output_path
 from workbench.core.store import coded_data
 from workbench.core.store.coded_data import ExportCoder
 from workbench.core.store.coding import CoderKind
+from workbench.core.store.memos import latest_memo_ids
 from workbench.core.store.project import Project
 from workbench.core.store.queries import metadata_fields, metadata_for, passage_key
 from workbench.core.table_writers import (
@@ -57,8 +58,10 @@ LONG_COLUMNS = [
 LONG_TYPES = ["str", "str", "int", "str", "str", "str", "str", "time", "int"]
 LONG_TYPES += ["str", "str", "float", "str", "str", "str"]
 MEMO_COLUMNS = ["passage_id", "transcript_id", "position", "coder", "created_at", "updated_at"]
-MEMO_COLUMNS += ["memo"]
-MEMO_TYPES = ["str", "str", "int", "str", "time", "time", "str"]
+MEMO_COLUMNS += ["memo", "current"]
+# Every saved text of a memo is a row (its history); ``current`` is "yes" on the text the memo
+# has now, "no" on earlier ones. A cleared memo's last row has an empty ``memo``.
+MEMO_TYPES = ["str", "str", "int", "str", "time", "time", "str", "str"]
 NO_CODE_MARK = "-"  # as exchange.NO_CODE_MARK: reviewed, no code applies
 CODE_SEPARATOR = ";"
 
@@ -240,6 +243,7 @@ def _long_table(conn: Any, audience: Audience, fields: list[str]) -> Table:
 def _memo_table(conn: Any, audience: Audience) -> Table:
     names = {c.id: c.name for c in coded_data.export_coders(conn)}
     only = audience.blind_for.id if audience.blind_for else None
+    current = latest_memo_ids(conn)
 
     def rows() -> Iterator[list[Any]]:
         for memo in coded_data.memo_rows(conn, only):
@@ -256,6 +260,7 @@ def _memo_table(conn: Any, audience: Audience) -> Table:
                 memo.created_at,
                 memo.updated_at,
                 memo.text,
+                "yes" if memo.id in current else "no",
             ]
 
     return Table("memos", MEMO_COLUMNS, MEMO_TYPES, rows())

@@ -31,7 +31,7 @@ from workbench.core.store.coding import (
     find_coder,
     record_decision,
 )
-from workbench.core.store.memos import memos_of_coder, write_memo
+from workbench.core.store.memos import memo_history, memos_of_coder, write_memo
 from workbench.core.store.queries import passages_to_code
 
 # Coder ids start at 1, so this one matches no row: a read-only look by a coder the project has
@@ -116,6 +116,30 @@ class Command:
             write(DecisionAction.UNREVIEW)
 
 
+@dataclass
+class MemoCommand:
+    """Saving a memo, undoable like a decision: undo appends the text it had before.
+
+    Both ways append a memo row, so the memo's history keeps every text it has had.
+    """
+
+    passage_id: int
+    text: str
+    label: str = "memo"
+    before: str | None = None
+
+    def do(self, conn: Connection, coder_id: int, codebook_version: int | None) -> None:
+        if self.before is None:
+            self.before = memos_of_coder(conn, coder_id, [self.passage_id]).get(self.passage_id, "")
+        write_memo(conn, self.passage_id, coder_id, self.text)
+
+    def undo(self, conn: Connection, coder_id: int, codebook_version: int | None) -> None:
+        assert self.before is not None, "undo before do"
+        write_memo(conn, self.passage_id, coder_id, self.before)
+
+
+AnyCommand = Command | MemoCommand
+
 Listener = Callable[[int], None]  # called with the passage id that changed
 
 
@@ -132,8 +156,8 @@ class CodingSession:
             with project.transaction() as conn:
                 self.coder_id = ensure_coder(conn, coder, CoderKind.HUMAN)
         self.coder = coder
-        self._undo: list[Command] = []
-        self._redo: list[Command] = []
+        self._undo: list[AnyCommand] = []
+        self._redo: list[AnyCommand] = []
         self._listeners: list[Listener] = []
         self._arms: dict[int, str] | None = None
         self._arms_for: Experiment | None = None
@@ -182,7 +206,7 @@ class CodingSession:
             self._arms_for = experiment
         return self._arms.get(passage_id)
 
-    def _do(self, command: Command, new: bool = False) -> Command:
+    def _do(self, command: AnyCommand, new: bool = False) -> AnyCommand:
         """Commit ``command``; a new one (not a redo) makes what was undone unreachable."""
         with self.project.transaction() as conn:
             command.do(conn, self.coder_id, self._version())
@@ -192,7 +216,7 @@ class CodingSession:
         self._changed(command.passage_id)
         return command
 
-    def undo(self) -> Command | None:
+    def undo(self) -> AnyCommand | None:
         if not self._undo:
             return None
         command = self._undo.pop()
@@ -208,7 +232,7 @@ class CodingSession:
         self._changed(command.passage_id)
         return command
 
-    def redo(self) -> Command | None:
+    def redo(self) -> AnyCommand | None:
         if not self._redo:
             return None
         return self._do(self._redo.pop())
@@ -220,6 +244,15 @@ class CodingSession:
     @property
     def can_redo(self) -> bool:
         return bool(self._redo)
+
+    @property
+    def undo_passage(self) -> int | None:
+        """The passage the next undo will change: the GUI goes there before undoing."""
+        return self._undo[-1].passage_id if self._undo else None
+
+    @property
+    def redo_passage(self) -> int | None:
+        return self._redo[-1].passage_id if self._redo else None
 
     @property
     def undo_label(self) -> str | None:
@@ -308,12 +341,28 @@ class CodingSession:
         with self.project.reading() as conn:
             return other_humans_codes(conn, self.coder_id, passage_ids)
 
-    def save_memo(self, passage_id: int, text: str) -> None:
-        """Create, replace or (with empty text) clear this coder's memo on a passage."""
+    def save_memo(self, passage_id: int, text: str) -> MemoCommand | None:
+        """Write, change or (with empty text) clear this coder's memo, as an undoable step.
+
+        The old text stays as history (a new memo row is appended). Saving the text the memo
+        already has is no step at all: None.
+        """
+        if self.memos([passage_id]).get(passage_id, "") == (text if text.strip() else ""):
+            return None
+        label = "memo" if text.strip() else "clear memo"
+        command = MemoCommand(passage_id, text, label)
         with self.project.transaction() as conn:
-            write_memo(conn, passage_id, self.coder_id, text)
+            command.do(conn, self.coder_id, self._version())
             append_audit(conn, self.coder, "memo.save", {"passage": passage_id, "chars": len(text)})
+        self._undo.append(command)
+        self._redo.clear()
         self._changed(passage_id)
+        return command
+
+    def memo_history(self, passage_id: int) -> list[str]:
+        """Every text this coder's memo on the passage has had, oldest first ("" = cleared)."""
+        with self.project.reading() as conn:
+            return memo_history(conn, self.coder_id, passage_id)
 
     def memos(self, passage_ids: Iterable[int]) -> dict[int, str]:
         with self.project.reading() as conn:

@@ -15,6 +15,7 @@ from workbench.core.store import Project
 from workbench.core.store.queries import first_external_ids, transcript_row_id
 from workbench.gui.dialogs.start_dialog import StartDialog
 from workbench.gui.dialogs.text_dialogs import ask_coder_name
+from workbench.gui.display_check import display_problem
 from workbench.gui.main_window import MainWindow
 from workbench.gui.theme import apply_theme
 from workbench.settings import load_settings, save_setting
@@ -104,6 +105,9 @@ def run_gui(
     if screenshot:
         check_output_path(screenshot)  # before the window is built, not after
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    problem = display_problem()
+    if problem:  # Qt would abort the process with a message that names no package
+        raise WorkbenchError(problem)
     app = application()
     if location is None:
         location = choose_project()

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QListView, QWidget
 from workbench.core.errors import WorkbenchError
 from workbench.core.session import CodingSession
 from workbench.core.store.coder_state import code_counts_of_coder
+from workbench.core.store.queries import passage_keys_for_ids
 from workbench.core.tasks import CancelToken, Progress
 from workbench.gui.dialogs.code_picker import CodePickerDialog
 from workbench.gui.dialogs.text_dialogs import MemoDialog
@@ -37,6 +38,9 @@ class CodingController(QObject):
     suggestions_finished = Signal(str)
     progress_changed = Signal()
     decision_made = Signal(int)  # passage id
+    announced = Signal(str)  # what undo or redo did, or is about to do, for the status bar
+    passage_requested = Signal(str)  # a passage key to put in front of the coder
+    chip_focused = Signal(object)  # the highlighted Chip, or None: the details pane follows it
 
     def __init__(
         self,
@@ -164,9 +168,11 @@ class CodingController(QObject):
         chips = self.passages.chips(row) if row >= 0 else ()
         if not chips:
             self.passages.set_focus(row, None)
+            self.chip_focused.emit(None)
             return
         self._chip = min(self._chip, len(chips) - 1)
         self.passages.set_focus(row, self._chip)
+        self.chip_focused.emit(chips[self._chip])
 
     # -- decisions -------------------------------------------------------------------------------------------
 
@@ -290,10 +296,46 @@ class CodingController(QObject):
             self._act(lambda: self.session.save_memo(passage_id, dialog.text))
 
     def undo(self) -> None:
-        self._act(self.session.undo)
+        self._step(undo=True)
 
     def redo(self) -> None:
-        self._act(self.session.redo)
+        self._step(undo=False)
+
+    def _step(self, undo: bool) -> None:
+        """Undo or redo, never out of sight: a step on a passage of another transcript first
+        brings that passage up and says so; the next press takes the step.
+
+        A step in the open transcript is taken at once, and the passage it changed is shown.
+        Either way the status bar names the step and the passage.
+        """
+        session = self.session
+        passage_id = session.undo_passage if undo else session.redo_passage
+        label = session.undo_label if undo else session.redo_label
+        verb = "Undo" if undo else "Redo"
+        if passage_id is None:
+            self.announced.emit(f"Nothing to {verb.lower()}")
+            return
+        key = self._key_of(passage_id)
+        if self.passages.row_of(passage_id) is None:
+            self.passage_requested.emit(key)
+            self.announced.emit(
+                f"{verb} will change {key} ({label}), shown now: press again to {verb.lower()} it"
+            )
+            return
+        if not self._act(session.undo if undo else session.redo):
+            return
+        row = self.passages.row_of(passage_id)
+        if row is not None and row != self.current_row():
+            self.go_to_row(row)
+        self.announced.emit(f"{'Undone' if undo else 'Redone'}: {label} on {key}")
+
+    def _key_of(self, passage_id: int) -> str:
+        row = self.passages.row_of(passage_id)
+        passage = self.passages.passage(row) if row is not None else None
+        if passage is not None:
+            return passage.key
+        with self.session.project.reading() as conn:
+            return passage_keys_for_ids(conn, [passage_id]).get(passage_id, str(passage_id))
 
     def chip_clicked(self, row: int, chip: int, button: int) -> None:
         """Click accepts a suggestion (or removes an applied code); right-click rejects."""

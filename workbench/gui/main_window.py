@@ -23,19 +23,22 @@ from workbench.core.roles import is_lead, may_see_others, queue_of
 from workbench.core.session import CodingSession
 from workbench.core.store.navigation import metadata_values
 from workbench.core.store.queries import metadata_for
+from workbench.gui.code_details import chip_note_html
 from workbench.gui.coding_controller import CodingController
 from workbench.gui.lead_actions import LeadActions
 from workbench.gui.models.codebook_model import CodebookTreeModel
-from workbench.gui.models.passage_model import PassageListModel
+from workbench.gui.models.passage_model import Chip, PassageListModel
 from workbench.gui.models.transcript_model import RowRole, TranscriptTableModel
 from workbench.gui.project_watcher import ProjectWatcher
 from workbench.gui.restore_flow import ask_and_restore
 from workbench.gui.widgets.agreement_panel import AgreementPanel
 from workbench.gui.widgets.codebook_panel import CodebookPanel
+from workbench.gui.widgets.elided_label import ElidedLabel
 from workbench.gui.widgets.navigator import TranscriptNavigator
 from workbench.gui.widgets.passage_delegate import PassageDelegate
 from workbench.gui.widgets.passage_view import PassageView
 from workbench.gui.widgets.search_panel import SearchPanel
+from workbench.gui.widgets.side_strip import CollapsibleSide
 from workbench.suggest.engine import SuggestionEngine
 
 
@@ -53,6 +56,26 @@ def code_shortcuts(codebook: Codebook) -> dict[str, str]:
         leaves = [code.id for code in codebook.walk() if not code.children]
         keys = {code_id: str(number) for number, code_id in enumerate(leaves[:9], start=1)}
     return keys
+
+
+TRANSCRIPTS_KEY = "Ctrl+Shift+T"
+CODEBOOK_KEY = "Ctrl+Shift+B"
+# Below this window width the transcript list folds to a strip on its own (its key brings it
+# back): the transcript being coded, not the list of transcripts, needs the room.
+FOLD_BELOW = 1200
+
+
+def keys_text(action: QAction) -> str:
+    """Every key of an action, as the coder's platform writes them ("Right or Tab")."""
+    return " or ".join(
+        key.toString(QKeySequence.SequenceFormat.NativeText) for key in action.shortcuts()
+    )
+
+
+def set_label(action: QAction, text: str) -> None:
+    """Name an action; its menu entry shows all its keys, not only the first (Qt's default)."""
+    shown = action.property("keys_text")
+    action.setText(f"{text}\t{shown}" if shown else text)
 
 
 class MainWindow(QMainWindow):
@@ -81,12 +104,16 @@ class MainWindow(QMainWindow):
         self.codebook_panel = CodebookPanel(
             self.codebook_model, f"Codebook · {codebook.name} v{codebook.version}", self.shortcuts
         )
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        for widget in (self.navigator, self.passage_view, self.codebook_panel):
+        self.left = CollapsibleSide(self.navigator, "Transcripts", TRANSCRIPTS_KEY)
+        self.right = CollapsibleSide(self.codebook_panel, "Codebook", CODEBOOK_KEY)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
+        for widget in (self.left, self.passage_view, self.right):
             splitter.addWidget(widget)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([330, 700, 370])
+        splitter.setChildrenCollapsible(False)
         self.setCentralWidget(splitter)
+        self._auto_folded = False
+        self._balance()
         self.controller = CodingController(
             session,
             engine,
@@ -126,10 +153,11 @@ class MainWindow(QMainWindow):
         self.coder_label = QLabel(f"Coder: <b>{html.escape(self.session.coder)}</b>")
         self.progress_label = QLabel()
         read_only = self.session.project.read_only
-        self.saved_label = QLabel(
+        self.saved_label = ElidedLabel(
             "Read-only: nothing is saved" if read_only else "All decisions saved"
         )
-        self.engine_label = QLabel()
+        self.engine_label = ElidedLabel()
+        self.engine_label.setMaximumWidth(420)
         self.engine_progress = QProgressBar()
         self.engine_progress.setMaximumWidth(140)
         self.engine_progress.setTextVisible(False)
@@ -150,12 +178,12 @@ class MainWindow(QMainWindow):
     def _action(
         self, menu, text: str, keys: Sequence[str], slot: Callable[[], None], tip: str = ""
     ) -> QAction:  # type: ignore[no-untyped-def]
-        action = QAction(text, self)
+        action = QAction(self)
         action.setShortcuts([QKeySequence(key) for key in keys])
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        shown = " or ".join(
-            QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText) for key in keys
-        )
+        shown = keys_text(action)
+        action.setProperty("keys_text", shown)
+        set_label(action, text)
         action.setToolTip(f"{tip or text} ({shown})")
         action.setStatusTip(tip or text)
         action.triggered.connect(slot)
@@ -257,6 +285,8 @@ class MainWindow(QMainWindow):
                 f"Toggle {code_id}",
             )
         view = menus.addMenu("&View")
+        self._action(view, "Transcripts panel: fold or show", [TRANSCRIPTS_KEY], self.left.toggle)
+        self._action(view, "Codebook panel: fold or show", [CODEBOOK_KEY], self.right.toggle)
         self._action(
             view,
             "Agreement and adjudication (shows other coders' codes)",
@@ -306,6 +336,11 @@ class MainWindow(QMainWindow):
         self.watcher.decisions_changed.connect(self._others_decided)
         self.watcher.codebook_changed.connect(self._codebook_changed)
         self.watcher.settings_changed.connect(self.settings_changed)
+        c.passage_requested.connect(self.show_passage)
+        c.announced.connect(self._announce)
+        c.chip_focused.connect(self._follow_chip)
+        for side in (self.left, self.right):
+            side.toggled.connect(lambda _folded: self._balance())
         self._update_undo()
 
     # -- slots ------------------------------------------------------------------------------------------
@@ -345,12 +380,15 @@ class MainWindow(QMainWindow):
         session = self.session
         self.undo_action.setEnabled(session.can_undo)
         self.redo_action.setEnabled(session.can_redo)
-        self.undo_action.setText(f"Undo {session.undo_label}" if session.undo_label else "Undo")
-        self.redo_action.setText(f"Redo {session.redo_label}" if session.redo_label else "Redo")
+        set_label(self.undo_action, f"Undo {session.undo_label}" if session.undo_label else "Undo")
+        set_label(self.redo_action, f"Redo {session.redo_label}" if session.redo_label else "Redo")
 
     def _update_progress(self) -> None:
         reviewed, total = self.passage_model.progress()
-        self.progress_label.setText(f"Reviewed {reviewed} of {total} passages in this transcript")
+        self.progress_label.setText(f"Reviewed {reviewed} of {total}")
+        self.progress_label.setToolTip(
+            f"{reviewed} of {total} passages in this transcript reviewed"
+        )
         self._update_undo()
 
     def _suggestions_started(self) -> None:
@@ -461,16 +499,57 @@ class MainWindow(QMainWindow):
         if not self.property("quiet_errors"):
             QMessageBox.warning(self, "workbench", message)
 
+    def key_table(self) -> list[tuple[str, str]]:
+        """``(every key of the action, the action)`` for each action that has a key."""
+        return [(keys_text(a), a.text().split("\t")[0]) for a in self.actions() if a.shortcuts()]
+
     def show_keys(self) -> None:
         lines = [
-            f"<tr><td><b>{html.escape(a.shortcut().toString(QKeySequence.SequenceFormat.NativeText))}</b></td>"
-            f"<td>{html.escape(a.text())}</td></tr>"
-            for a in self.actions()
-            if not a.shortcut().isEmpty()
+            f"<tr><td><b>{html.escape(keys)}</b></td><td>{html.escape(text)}</td></tr>"
+            for keys, text in self.key_table()
         ]
         QMessageBox.information(
             self, "Keyboard shortcuts", "<table cellpadding=3>" + "".join(lines) + "</table>"
         )
+
+    # -- layout ------------------------------------------------------------------------------------
+
+    def _balance(self) -> None:
+        """Share the width: the transcript at least half, the codebook enough for whole code
+        names where that fits, the transcript list what is left (folded lists take a strip)."""
+        total = max(self.splitter.width(), self.width(), 400)
+        half = total // 2
+        strip = self.left.strip_width
+        room = total - half  # for both side panels
+        if self.right.collapsed:
+            right = self.right.strip_width
+        else:
+            floor = strip if self.left.collapsed else 220  # what the list needs beside it
+            right = max(240, min(self.codebook_panel.wanted_width(), room - floor))
+        left = strip if self.left.collapsed else max(180, min(360, room - right))
+        self.splitter.setSizes([left, total - left - right, right])
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().resizeEvent(event)
+        narrow = event.size().width() < FOLD_BELOW
+        if narrow and not self._auto_folded:
+            self._auto_folded = True
+            self.left.set_collapsed(True)
+        elif not narrow and self._auto_folded:
+            self._auto_folded = False
+            self.left.set_collapsed(False)
+        self._balance()
+
+    def _follow_chip(self, chip: Chip | None) -> None:
+        """The details pane shows the highlighted chip's code, and a suggestion's reasons."""
+        if chip is None:
+            return
+        note = chip_note_html(chip.kind, chip.probability, chip.rationale, chip.label)
+        self.codebook_panel.follow(chip.code_id, note)
+
+    def _announce(self, message: str) -> None:
+        self.saved_label.setText(message)
+        self.statusBar().showMessage(message, 8000)
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         self.controller.cancel_suggestions()

@@ -64,6 +64,7 @@ class CodedRow:
 
 @dataclass(frozen=True)
 class MemoExportRow:
+    id: int
     transcript_id: str | None
     position: int | None  # None: a memo on the whole transcript
     coder_id: int
@@ -303,6 +304,7 @@ def memo_rows(conn: Connection, coder_id: int | None = None) -> Iterator[MemoExp
     m, p, t = schema.memos, schema.passages, schema.transcripts
     query = (
         select(
+            m.c.id,
             t.c.external_id,
             p.c.position,
             m.c.coder_id,

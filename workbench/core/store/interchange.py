@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import Connection, select
 
 from workbench.core.store import schema
+from workbench.core.store.memos import latest_memo_ids
 
 _CHUNK = 200  # transcripts per query: their text is held in memory together
 
@@ -205,13 +206,15 @@ def suggestion_responses(
 
 
 def all_memos(conn: Connection) -> list[MemoRow]:
+    """Each memo's current text (memos keep their history as earlier rows; cleared ones go)."""
     m = schema.memos
+    current = latest_memo_ids(conn)
     rows = conn.execute(
         select(
             m.c.id, m.c.passage_id, m.c.transcript_id, m.c.coder_id, m.c.text, m.c.created_at
         ).order_by(m.c.id)
     )
-    return [MemoRow(*row) for row in rows]
+    return [MemoRow(*row) for row in rows if row[0] in current and row[4].strip()]
 
 
 def transcripts_by_id_and_hash(

@@ -51,6 +51,11 @@ class CodebookTreeModel(QAbstractItemModel):
 
         visit(QModelIndex())
 
+    @property
+    def codes(self) -> list[Code]:
+        """Every code in display order (parents before children)."""
+        return self._codes
+
     def code_at(self, index: _Index) -> Code | None:
         return self._codes[index.internalId()] if index.isValid() else None
 

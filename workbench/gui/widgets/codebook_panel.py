@@ -32,6 +32,9 @@ class CodebookPanel(QWidget):
         self.tree.setUniformRowHeights(True)
         self.tree.expandAll()
         self.tree.setAlternatingRowColors(True)
+        # A long name loses its middle, not its end (the tooltip has it whole): the two ends
+        # are what tell "Emotional support and companionship" from "Emotional labour".
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         header = self.tree.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
@@ -39,7 +42,10 @@ class CodebookPanel(QWidget):
         header.setStretchLastSection(False)
         self.details = QTextBrowser(objectName="details")
         self.details.setOpenLinks(False)
-        self.details.setPlaceholderText("Select a code to read its definition, rules and examples.")
+        self.details.setHtml(  # a placeholder would not wrap in a narrow pane
+            "<p style='color:#6e7781'>The highlighted code's definition, rules and examples"
+            " show here.</p>"
+        )
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.tree)
         splitter.addWidget(self.details)
@@ -70,6 +76,30 @@ class CodebookPanel(QWidget):
         code = self.model.code_at(index)
         if code is not None and not code.children:
             self.code_activated.emit(code.id)
+
+    def wanted_width(self) -> int:
+        """The width that shows every code's whole name beside its key and count."""
+        metrics = self.tree.fontMetrics()
+        names = max(
+            (
+                metrics.horizontalAdvance(code.name) + (code.depth + 1) * self.tree.indentation()
+                for code in self.model.codes
+            ),
+            default=100,
+        )
+        header = self.tree.header()
+        icon = self.tree.iconSize().width() if self.tree.iconSize().width() > 0 else 16
+        columns = header.sectionSizeHint(1) + header.sectionSizeHint(2)
+        scrollbar = self.tree.verticalScrollBar().sizeHint().width()
+        return names + icon + 16 + columns + scrollbar + 2 * self.tree.frameWidth() + 24
+
+    def follow(self, code_id: str, note: str = "") -> None:
+        """Show a code highlighted elsewhere (a chip) in the tree and its details in the pane,
+        with ``note`` (a suggestion's rationale) above the definition."""
+        self.show_code(code_id)
+        code = self.model.code_at(self.model.index_of(code_id))
+        if code is not None:
+            self.details.setHtml(code_details_html(code, self._shortcuts.get(code.id), note))
 
     def show_code(self, code_id: str) -> None:
         index = self.model.index_of(code_id)

@@ -134,6 +134,11 @@ class PassageDelegate(QStyledItemDelegate):
             for chip in card.chips:
                 label = self._chip_label(chip)
                 w = metrics.horizontalAdvance(label) + 2 * CHIP_H_PAD
+                if w > inner:  # a long name in a narrow pane loses its middle, not its end
+                    label = metrics.elidedText(
+                        label, Qt.TextElideMode.ElideMiddle, inner - 2 * CHIP_H_PAD
+                    )
+                    w = inner
                 if x + w > left + inner and x > left:
                     x = left
                     y += chip_h + CHIP_GAP
