@@ -281,20 +281,32 @@ def _gone_soon(pids: list[int]) -> bool:
     return False
 
 
+def _held_soon(pid: int, prefix: str, seconds: float = 5.0) -> list[str]:
+    """The files under ``prefix`` that process ``pid`` still holds once it has settled: a forked
+    parser closes the handles it inherited first thing, which takes a moment on a busy machine."""
+    deadline = time.monotonic() + seconds
+    while True:
+        held = []
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                held.append(os.readlink(fd))
+            except OSError:
+                continue
+        held = [name for name in held if name.startswith(prefix)]
+        if not held or time.monotonic() > deadline:
+            return held
+        time.sleep(0.05)
+
+
 def test_a_killed_import_leaves_no_parsing_process_behind(tmp_path):
     location, folder = _import_waiting_for_the_lock(tmp_path)
     with _write_lock(location):
         process = _workbench("import", str(location), str(folder))
         parsers = _parsers_of(process)
         project_file = os.path.realpath(location)
-        for pid in parsers:  # they never hold the project file open
-            held = []
-            for fd in Path(f"/proc/{pid}/fd").iterdir():
-                try:
-                    held.append(os.readlink(fd))
-                except OSError:
-                    continue
-            assert not [name for name in held if name.startswith(project_file)], held
+        for pid in parsers:  # they do not hold the project file open while they work
+            held = _held_soon(pid, project_file)
+            assert not held, held
         process.send_signal(signal.SIGKILL)
         process.wait()
         assert _gone_soon(parsers), [pid for pid in parsers if _alive(pid)]
