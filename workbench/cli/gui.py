@@ -11,7 +11,7 @@ from workbench.cli.output import print_json
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from workbench.core.store import Project
-    from workbench.sample import create_demo_project
+    from workbench.demo import create_demo_project
 
     location = create_demo_project(Path(args.project) if args.project else None)
     if args.no_gui:

@@ -55,7 +55,7 @@ def _print_refi_plan(plan: dict) -> None:  # type: ignore[type-arg]
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from workbench.core.exchange import import_decisions_csv
+    from workbench.core.spreadsheet import import_decisions_csv
     from workbench.core.store import Project
     from workbench.core.store.importing import import_files, import_metadata_file
     from workbench.interop.refi_import import is_refi_file
