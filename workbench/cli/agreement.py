@@ -14,7 +14,7 @@ from workbench.cli.common import (
     getpass_user,
     require_lead,
 )
-from workbench.cli.output import print_json
+from workbench.cli.output import print_json, render
 from workbench.core.printable import printable
 
 
@@ -35,10 +35,7 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         by=args.by,
         tree_level=args.tree_level,
     )
-    if args.json:
-        print_json(report)
-    else:
-        print(format_report(report))
+    render(report, args.json, lambda: print(format_report(report)))
     return EXIT_OK
 
 
@@ -224,10 +221,11 @@ def cmd_assign(args: argparse.Namespace) -> int:
         queue = assign_transcripts(
             project, args.lead, args.coder, wanted, source=args.sample or "--transcripts"
         )
-    if args.json:
-        print_json({"coder": args.coder, "queue": queue})
-    else:
-        print(f"{args.coder}'s queue now holds {len(queue)} transcripts")
+    render(
+        {"coder": args.coder, "queue": queue},
+        args.json,
+        lambda: print(f"{args.coder}'s queue now holds {len(queue)} transcripts"),
+    )
     return EXIT_OK
 
 

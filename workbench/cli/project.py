@@ -16,7 +16,7 @@ from workbench.cli.common import (
     comma_list,
     getpass_user,
 )
-from workbench.cli.output import print_json
+from workbench.cli.output import print_json, render
 from workbench.cli.transcripts import refi_import
 from workbench.core.printable import printable
 from workbench.core.segmenter import Segmentation
@@ -95,12 +95,13 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     with Project.open(args.project) as project:
         status = project.status()
-    if args.json:
-        print_json(status)
-    else:
+
+    def text() -> None:
         for key, value in status.items():
             note = f"  ({STATUS_NOTES[key]})" if key in STATUS_NOTES else ""
             print(f"{STATUS_LABELS.get(key, key.replace('_', ' ')):>18}: {value}{note}")
+
+    render(status, args.json, text)
     return EXIT_OK
 
 
@@ -161,11 +162,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
             print("not restored", file=sys.stderr)
             return EXIT_FAILED
     result = restore(args.project, source)
-    if args.json:
-        print_json(result.to_dict())
-    else:
-        saved = f"; the replaced state is kept as {result.saved_as}" if result.saved_as else ""
-        print(printable(f"{args.project}: restored from {result.backup.name}{saved}"))
+    saved = f"; the replaced state is kept as {result.saved_as}" if result.saved_as else ""
+    render(
+        result.to_dict(),
+        args.json,
+        lambda: print(printable(f"{args.project}: restored from {result.backup.name}{saved}")),
+    )
     return EXIT_OK
 
 
