@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from workbench.core.codebook import load_codebook
-from workbench.core.exchange import import_decisions_csv
+from workbench.core.spreadsheet import import_decisions_csv
 from workbench.core.store import Project
 from workbench.core.store.importing import import_files
 from workbench.core.store.queries import list_transcripts, passages_of

@@ -43,7 +43,7 @@ QUERIES: list[tuple[str, dict[str, object]]] = [
 
 def add_codings(project_path: Path, passages: int, seed: int = 1) -> None:
     """ana and ben code the same sample of participant passages, agreeing three times in four."""
-    from workbench.core.exchange import import_decisions_csv
+    from workbench.core.spreadsheet import import_decisions_csv
     from workbench.core.store import Project
     from workbench.core.store.queries import passage_key
 

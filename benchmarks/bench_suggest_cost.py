@@ -17,7 +17,7 @@ from pathlib import Path
 
 from workbench.core.store import Project
 from workbench.core.store.queries import list_transcripts
-from workbench.sample import create_demo_project
+from workbench.demo import create_demo_project
 from workbench.suggest.claude import ClaudeOptions, estimate_chunk_cost, make_chunks
 from workbench.suggest.prices import DEFAULT_MODEL, Usage, cost
 from workbench.suggest.runner import passage_inputs

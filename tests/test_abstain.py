@@ -82,7 +82,7 @@ class Recording:
 
 
 def test_the_runner_never_sends_them_and_records_them_as_done(project):
-    from workbench.core.importers import ParsedTranscript
+    from workbench.core.readers import ParsedTranscript
     from workbench.core.store.importing import store_transcripts
 
     text = (

@@ -10,10 +10,10 @@ from workbench.core.agreement.adjudication import adjudicate, find_disagreements
 from workbench.core.agreement.data import project_data
 from workbench.core.agreement.sampling import sample_size_for_width, stratified_sample
 from workbench.core.errors import DecisionError
-from workbench.core.exchange import import_decisions_csv
+from workbench.core.spreadsheet import import_decisions_csv
 from workbench.core.store import Project
 from workbench.core.store.importing import import_transcript_file
-from workbench.sample import create_demo_project
+from workbench.demo import create_demo_project
 
 INTERVIEW = "Interviewer: q1\n\nParticipant: a1\n\nInterviewer: q2\n\nParticipant: a2\n\nInterviewer: q3\n\nParticipant: a3\n"
 

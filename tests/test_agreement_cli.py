@@ -17,7 +17,7 @@ from workbench.core.agreement.data import (
     project_data,
     read_ratings_csv,
 )
-from workbench.core.exchange import import_decisions_csv
+from workbench.core.spreadsheet import import_decisions_csv
 from workbench.core.store.importing import import_transcript_file
 from workbench.core.store.queries import list_transcripts
 from workbench.suggest.runner import run_suggestions

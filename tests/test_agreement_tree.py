@@ -85,7 +85,7 @@ def test_each_level_gives_its_own_known_values():
 
 def test_cli_tree_level_all_on_a_project(project, tmp_path, capsys):
     from tests.conftest import write
-    from workbench.core.exchange import import_decisions_csv
+    from workbench.core.spreadsheet import import_decisions_csv
     from workbench.core.store.importing import import_transcript_file
 
     text = "".join(f"Interviewer: q{i}\n\nParticipant: a{i}\n\n" for i in range(3))

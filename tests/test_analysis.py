@@ -23,7 +23,7 @@ from workbench.core.analysis.frames import (
     passages_frame,
 )
 from workbench.core.analysis.prevalence import ppi_mean
-from workbench.core.exchange import import_decisions_csv
+from workbench.core.spreadsheet import import_decisions_csv
 from workbench.core.store.importing import import_metadata_file, import_transcript_file
 
 SUPPORT, DEPENDENCE = "hope.support", "fear.dependence"

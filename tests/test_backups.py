@@ -15,8 +15,8 @@ import pytest
 from tests.conftest import write
 from workbench.cli import main
 from workbench.core.errors import DecisionError, ProjectError
-from workbench.core.exchange import import_decisions_csv
 from workbench.core.session import CodingSession
+from workbench.core.spreadsheet import import_decisions_csv
 from workbench.core.store import Project, schema
 from workbench.core.store.backups import (
     backup_file,

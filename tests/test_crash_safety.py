@@ -11,7 +11,7 @@ import time
 from sqlalchemy import text
 
 from tests.conftest import REPO
-from workbench.core.importers import read_transcripts
+from workbench.core.readers import read_transcripts
 from workbench.core.segmenter import segment
 from workbench.core.store import Project
 

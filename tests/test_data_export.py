@@ -13,8 +13,8 @@ import pytest
 from tests.conftest import write
 from workbench.cli import main
 from workbench.core.data_export import LONG_COLUMNS, export_data
-from workbench.core.exchange import export_passages_csv, import_decisions_csv
 from workbench.core.session import CodingSession
+from workbench.core.spreadsheet import export_passages_csv, import_decisions_csv
 from workbench.core.store import Project
 from workbench.core.store.importing import import_metadata_file, import_transcript_file
 from workbench.core.store.queries import list_transcripts, passages_of

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from tests.conftest import REPO, write
 from workbench.core.codebook import load_codebook
-from workbench.core.exchange import import_decisions_csv
+from workbench.core.spreadsheet import import_decisions_csv
 from workbench.core.store import Project, schema
 from workbench.core.store.coder_state import coder_states
 from workbench.core.store.coding import (

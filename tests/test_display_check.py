@@ -55,8 +55,8 @@ def test_no_display_is_said_plainly():
 
 def test_the_cli_says_it_in_one_line_instead_of_aborting(tmp_path, monkeypatch, capsys):
     from workbench.cli import main
+    from workbench.demo import create_demo_project
     from workbench.gui import display_check
-    from workbench.sample import create_demo_project
 
     location = create_demo_project(tmp_path / "demo.wb")
     monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
@@ -72,7 +72,7 @@ def test_the_cli_says_it_in_one_line_instead_of_aborting(tmp_path, monkeypatch, 
 @pytest.mark.skipif(not shutil.which("xvfb-run"), reason="xvfb-run is not installed (.ci/run does)")
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11 is tested on Linux")
 def test_the_app_draws_in_a_real_x_window_under_xvfb(tmp_path):
-    from workbench.sample import create_demo_project
+    from workbench.demo import create_demo_project
 
     problem = display_problem("linux", {"DISPLAY": ":99"})
     if problem:

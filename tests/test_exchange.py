@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import write
 from workbench.core.errors import DecisionError
-from workbench.core.exchange import BASE_COLUMNS, export_passages_csv, import_decisions_csv
+from workbench.core.spreadsheet import BASE_COLUMNS, export_passages_csv, import_decisions_csv
 from workbench.core.store.importing import import_metadata_file, import_transcript_file
 
 INTERVIEW = "Interviewer: How do you use AI?\n\nParticipant: For drafts.\n\nInterviewer: And?\n\nParticipant: Fear.\n"

@@ -11,9 +11,9 @@ from PySide6.QtCore import Qt  # noqa: E402
 
 from tests.conftest import REPO, write  # noqa: E402
 from tests.test_gui_workspace import FixedEngine, key, make_window, open_and_wait  # noqa: E402
-from workbench.core.exchange import import_decisions_csv  # noqa: E402
+from workbench.core.spreadsheet import import_decisions_csv  # noqa: E402
 from workbench.core.store import Project  # noqa: E402
-from workbench.sample import create_demo_project  # noqa: E402
+from workbench.demo import create_demo_project  # noqa: E402
 
 pytestmark = pytest.mark.gui
 

@@ -8,10 +8,10 @@ pytest.importorskip("PySide6")
 from PySide6.QtCore import Qt  # noqa: E402
 
 from tests.conftest import REPO  # noqa: E402
-from workbench.core.exchange import import_decisions_csv  # noqa: E402
+from workbench.core.spreadsheet import import_decisions_csv  # noqa: E402
 from workbench.core.store import Project  # noqa: E402
+from workbench.demo import create_demo_project  # noqa: E402
 from workbench.reports.model import Table  # noqa: E402
-from workbench.sample import create_demo_project  # noqa: E402
 
 pytestmark = pytest.mark.gui
 

@@ -20,7 +20,7 @@ from tests.test_gui_workspace import (  # noqa: E402
 )
 from workbench.core.keys import WORKSPACE_KEYS  # noqa: E402
 from workbench.core.store import Project  # noqa: E402
-from workbench.sample import create_demo_project  # noqa: E402
+from workbench.demo import create_demo_project  # noqa: E402
 
 pytestmark = pytest.mark.gui
 

@@ -29,8 +29,8 @@ def test_pen_and_brush_do_not_drop_references_to_none(qapp):
 def test_painting_many_cards_keeps_none_alive(qtbot, tmp_path):
     from workbench.core.session import CodingSession
     from workbench.core.store import Project
+    from workbench.demo import create_demo_project
     from workbench.gui.main_window import MainWindow
-    from workbench.sample import create_demo_project
 
     project = Project.open(create_demo_project(tmp_path / "demo.wb"))
     try:

@@ -13,10 +13,10 @@ from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from workbench.core.store import Project  # noqa: E402
 from workbench.core.store.backups import backup_file, list_backups  # noqa: E402
+from workbench.demo import create_demo_project  # noqa: E402
 from workbench.gui.app import build_window  # noqa: E402
 from workbench.gui.dialogs.restore_dialog import RestoreDialog  # noqa: E402
 from workbench.gui.restore_flow import restore_and_reopen  # noqa: E402
-from workbench.sample import create_demo_project  # noqa: E402
 
 pytestmark = pytest.mark.gui
 

@@ -13,8 +13,8 @@ from workbench.core.session import CodingSession  # noqa: E402
 from workbench.core.store import Project  # noqa: E402
 from workbench.core.store.queries import list_transcripts, passages_of  # noqa: E402
 from workbench.core.store.team import assign_transcripts, change_settings  # noqa: E402
+from workbench.demo import create_demo_project  # noqa: E402
 from workbench.gui.models.transcript_model import RowRole, TranscriptTableModel  # noqa: E402
-from workbench.sample import create_demo_project  # noqa: E402
 
 
 @pytest.fixture

@@ -11,11 +11,11 @@ from PySide6.QtGui import QColor, QTextCursor  # noqa: E402
 from workbench.cli import main  # noqa: E402
 from workbench.core.session import CodingSession  # noqa: E402
 from workbench.core.store import Project  # noqa: E402
+from workbench.demo import create_demo_project  # noqa: E402
 from workbench.gui.main_window import MainWindow  # noqa: E402
 from workbench.gui.models.passage_model import CardRole  # noqa: E402
 from workbench.gui.theme import ACCENT, code_color  # noqa: E402
 from workbench.resources import bundled  # noqa: E402
-from workbench.sample import create_demo_project  # noqa: E402
 from workbench.suggest.learning import ProjectLocalEngine, evaluate_local  # noqa: E402
 from workbench.suggest.local import LocalEngine  # noqa: E402
 

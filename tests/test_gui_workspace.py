@@ -15,11 +15,11 @@ from tests.conftest import REPO  # noqa: E402
 from workbench.core.session import CodingSession  # noqa: E402
 from workbench.core.store import Project, schema  # noqa: E402
 from workbench.core.store.coding import CodingState  # noqa: E402
+from workbench.demo import create_demo_project  # noqa: E402
 from workbench.gui.main_window import MainWindow  # noqa: E402
 from workbench.gui.models.codebook_model import CodebookTreeModel  # noqa: E402
 from workbench.gui.models.passage_model import PassageListModel  # noqa: E402
 from workbench.gui.models.transcript_model import TranscriptTableModel  # noqa: E402
-from workbench.sample import create_demo_project  # noqa: E402
 from workbench.suggest.engine import Suggestion  # noqa: E402
 from workbench.suggest.local import LocalEngine  # noqa: E402
 

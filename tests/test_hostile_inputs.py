@@ -22,8 +22,8 @@ from tests.conftest import write
 from workbench.cli import main
 from workbench.core.codebook import MAX_DEPTH, Code, Codebook, parse_codebook
 from workbench.core.errors import DecisionError, WorkbenchError
-from workbench.core.importers import MAX_JSON_DEPTH, read_metadata, read_transcripts
 from workbench.core.printable import printable
+from workbench.core.readers import MAX_JSON_DEPTH, read_metadata, read_transcripts
 from workbench.core.store import Project
 from workbench.core.store.coding import MAX_CODER_NAME, CoderKind, check_coder_name
 
@@ -419,7 +419,7 @@ def coded_project(tmp_path_factory):
     )
 )
 def test_fuzz_decisions_csv_only_raises_workbench_errors(coded_project, data):
-    from workbench.core.exchange import import_decisions_csv
+    from workbench.core.spreadsheet import import_decisions_csv
 
     project, folder = coded_project
     path = folder / "decisions.csv"

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import write
 from workbench.core.errors import TranscriptError
-from workbench.core.importers import read_metadata, read_transcripts
+from workbench.core.readers import read_metadata, read_transcripts
 
 INTERVIEW = "Interviewer: How do you use AI?\n\nParticipant: For drafts.\nMostly emails.\n"
 

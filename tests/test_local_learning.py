@@ -9,9 +9,9 @@ import csv
 import numpy as np
 import pytest
 
-from workbench.core.exchange import import_decisions_csv
-from workbench.core.importers import ParsedTranscript
+from workbench.core.readers import ParsedTranscript
 from workbench.core.speakers import detect_speakers
+from workbench.core.spreadsheet import import_decisions_csv
 from workbench.core.store.importing import store_transcripts
 from workbench.core.synthetic import generate_transcript
 from workbench.suggest.learning import LearnedEngine, evaluate_local, human_labels, local_engine_for

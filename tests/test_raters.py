@@ -19,7 +19,7 @@ from workbench.core.agreement.engines import compare_engine
 from workbench.core.agreement.raters import choose_raters
 from workbench.core.agreement.strata import agreement_by
 from workbench.core.errors import WorkbenchError
-from workbench.core.exchange import import_decisions_csv
+from workbench.core.spreadsheet import import_decisions_csv
 from workbench.core.store import Project, schema
 
 SCHEMA_1 = Path(__file__).parent / "data" / "project-schema-1.wb"

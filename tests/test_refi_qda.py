@@ -10,8 +10,8 @@ from lxml import etree
 
 from tests.conftest import write
 from workbench.cli import main
-from workbench.core.exchange import import_decisions_csv
 from workbench.core.session import CodingSession
+from workbench.core.spreadsheet import import_decisions_csv
 from workbench.core.store import Project
 from workbench.core.store.importing import import_metadata_file, import_transcript_file
 from workbench.core.store.queries import list_transcripts, passages_of

@@ -14,7 +14,7 @@ from tests.test_analysis import study  # noqa: F401  (the worked-example fixture
 from workbench.cli import main
 from workbench.core.agreement.compute import code_metric
 from workbench.core.agreement.data import project_data
-from workbench.core.exchange import import_decisions_csv
+from workbench.core.spreadsheet import import_decisions_csv
 from workbench.core.store.importing import import_transcript_file
 from workbench.reports.writer import write_report
 

@@ -16,7 +16,6 @@ from openpyxl import load_workbook
 from tests.conftest import REPO, write
 from workbench.cli import main
 from workbench.core.codebook import load_codebook
-from workbench.core.exchange import export_passages_csv, import_decisions_csv
 from workbench.core.safe_output import (
     FORMULA_TRIGGERS,
     OutputError,
@@ -25,6 +24,7 @@ from workbench.core.safe_output import (
     neutralise_cell,
     restore_cell,
 )
+from workbench.core.spreadsheet import export_passages_csv, import_decisions_csv
 from workbench.core.store import Project
 from workbench.core.store.importing import import_metadata_file, import_transcript_file
 from workbench.reports.writer import write_report

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import write
 from workbench.cli import main
-from workbench.core.exchange import import_decisions_csv
+from workbench.core.spreadsheet import import_decisions_csv
 from workbench.core.store import Project, schema
 from workbench.core.store.importing import import_files, import_metadata_file
 from workbench.core.store.search import (

@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 from tests.conftest import write
 from workbench.cli import main
 from workbench.core.errors import DecisionError, ProjectError
-from workbench.core.exchange import import_decisions_csv
 from workbench.core.speaker_labels import (
     INTERVIEWER_WORDS,
     Role,
@@ -18,6 +17,7 @@ from workbench.core.speaker_labels import (
     normalize_label,
 )
 from workbench.core.speakers import detect_speakers
+from workbench.core.spreadsheet import import_decisions_csv
 from workbench.core.store import Project, ProjectSettings, schema
 from workbench.core.store.coding import DecisionAction, ensure_coder, record_decision
 from workbench.core.store.importing import import_transcript_file

@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import write
 from workbench.cli import main
 from workbench.core.errors import TranscriptError
-from workbench.core.importers import read_transcripts
+from workbench.core.readers import read_transcripts
 from workbench.core.segmenter import segment
 from workbench.core.store import Project
 from workbench.core.store.importing import import_files

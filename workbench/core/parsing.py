@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from workbench.core.errors import TranscriptError
-from workbench.core.importers import (
+from workbench.core.readers import (
     TABLE_LIKE_SUFFIXES,
     ParsedTranscript,
     read_transcript_chunks,

@@ -24,7 +24,7 @@ import yaml
 
 from workbench.core.codebook import Codebook, check_codebook_text
 from workbench.core.errors import CodebookError, DecisionError
-from workbench.core.importers import ParsedTranscript, content_hash
+from workbench.core.readers import ParsedTranscript, content_hash
 from workbench.core.speakers import detect_speakers, find_label_lines
 from workbench.core.store.audit import append_audit
 from workbench.core.store.coding import (

@@ -15,7 +15,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from workbench.core.clock import utc_now
-from workbench.core.importers import (
+from workbench.core.parsing import parse_files, parse_files_in_background
+from workbench.core.readers import (
     SUPPORTED_SUFFIXES,
     TABLE_LIKE_SUFFIXES,
     ParsedTranscript,
@@ -23,7 +24,6 @@ from workbench.core.importers import (
     read_metadata,
     read_transcripts,
 )
-from workbench.core.parsing import parse_files, parse_files_in_background
 from workbench.core.segmenter import cut
 from workbench.core.store import schema
 from workbench.core.store.audit import append_audit

@@ -21,8 +21,8 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.store import Project
 from workbench.core.store.importing import import_files
 from workbench.core.tasks import CancelToken, Progress
+from workbench.demo import create_demo_project
 from workbench.gui.workers import start_task
-from workbench.sample import create_demo_project
 
 
 def create_and_import(

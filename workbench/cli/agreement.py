@@ -1,0 +1,351 @@
+"""Commands for double coding: ``agreement``, ``disagreements``, ``adjudicate``, ``sample``,
+``anchoring``, ``assign``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from workbench.cli.common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    add_command,
+    comma_list,
+    getpass_user,
+    require_lead,
+)
+from workbench.cli.output import print_json, render
+from workbench.core.printable import printable
+
+
+def cmd_agreement(args: argparse.Namespace) -> int:
+    from workbench.core.agreement.report import agreement_command, format_report
+
+    report = agreement_command(
+        source=args.source,
+        metric=args.metric,
+        level=args.level,
+        distance=args.distance,
+        weights=args.weights,
+        categories=args.categories.split(",") if args.categories else None,
+        coders=args.coders.split(",") if args.coders else None,
+        codes=args.codes.split(",") if args.codes else None,
+        ci=args.ci,
+        include_engines=args.include_engines,
+        by=args.by,
+        tree_level=args.tree_level,
+    )
+    render(report, args.json, lambda: print(format_report(report)))
+    return EXIT_OK
+
+
+def cmd_disagreements(args: argparse.Namespace) -> int:
+    from workbench.core.agreement.adjudication import find_disagreements
+    from workbench.core.agreement.data import project_data
+    from workbench.core.agreement.raters import choose_raters
+    from workbench.core.store import Project
+
+    with Project.open(args.project) as project:
+        data = project_data(project, include_engines=args.include_engines)
+    chosen = choose_raters(
+        data, args.coders.split(",") if args.coders else None, args.include_engines
+    )
+    found = find_disagreements(data, args.code, chosen.raters)
+    if args.json:
+        print_json(
+            [
+                {"passage_id": d.unit, "codes": {c: sorted(v) for c, v in d.codes.items()}}
+                for d in found
+            ]
+        )
+    else:
+        for item in found:
+            sides = "  |  ".join(
+                f"{coder}: {', '.join(sorted(codes)) or '(no code)'}"
+                for coder, codes in item.codes.items()
+            )
+            print(f"{item.unit}  {sides}")
+        print(f"{len(found)} passages where coders differ")
+    return EXIT_OK
+
+
+def cmd_adjudicate(args: argparse.Namespace) -> int:
+    from workbench.core.agreement.adjudication import adjudicate
+    from workbench.core.store import Project
+
+    codes = {c.strip() for c in (args.codes or "").split(",") if c.strip()}
+    with Project.open(args.project) as project:
+        require_lead(project, args.lead, "adjudicate")
+        adjudicate(project, args.passage, codes, args.lead, args.reason)
+    print(f"{args.passage}: consensus is {', '.join(sorted(codes)) or 'no code applies'}")
+    return EXIT_OK
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from workbench.core.agreement.sampling import (
+        sample_size_for_width,
+        stratified_sample,
+        transcripts_of_keys,
+        write_sample_csv,
+    )
+    from workbench.core.safe_output import check_output_path
+    from workbench.core.store import Project
+    from workbench.core.store.team import assign_transcripts
+
+    if args.anchoring_effect is not None:
+        return _anchoring_size(args)
+    if args.project is None:
+        print("error: sample needs PROJECT (or --anchoring-effect)", file=sys.stderr)
+        return EXIT_USAGE
+    if args.out:
+        check_output_path(args.out)
+    size = args.size or sample_size_for_width(args.width, args.expected)
+    queue: list[str] | None = None
+    with Project.open(args.project) as project:
+        if args.assign:
+            require_lead(project, args.lead, "assign a sample")
+        strata = stratified_sample(project, size, args.by, args.seed, args.exclude_reviewed_by)
+        rows = [(key, name) for name, keys in strata.items() for key in keys]
+        if args.assign and rows:
+            drawn = transcripts_of_keys(key for key, _name in rows)
+            queue = assign_transcripts(
+                project, args.lead, args.assign, drawn, source=f"sample (seed {args.seed})"
+            )
+    if args.out:
+        write_sample_csv(strata, args.by, args.out)
+    if args.json:
+        print_json(
+            {
+                "size": len(rows),
+                "strata": {k: len(v) for k, v in strata.items()},
+                "passages": [r[0] for r in rows],
+                **({"assigned_to": args.assign, "queue": queue} if queue is not None else {}),
+            }
+        )
+    else:
+        print(
+            f"{len(rows)} passages ({', '.join(f'{k}: {len(v)}' for k, v in strata.items())})"
+            + (f" written to {args.out}" if args.out else "")
+        )
+        if queue is not None:
+            print(f"{args.assign}'s queue now holds {len(queue)} transcripts")
+    return EXIT_OK
+
+
+def _anchoring_size(args: argparse.Namespace) -> int:
+    from workbench.core.agreement.sampling import anchoring_sample_size
+
+    try:
+        per_arm = anchoring_sample_size(args.anchoring_effect, args.expected_acceptance)
+    except ValueError as exc:
+        print(f"error: --anchoring-effect/--expected-acceptance: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    passages = 2 * per_arm
+    if args.json:
+        print_json(
+            {
+                "effect": args.anchoring_effect,
+                "expected_acceptance": args.expected_acceptance,
+                "answered_per_arm": per_arm,
+                "passages_per_coder": passages,
+            }
+        )
+    else:
+        print(
+            f"{per_arm} answered suggestions per arm to detect a difference of "
+            f"{args.anchoring_effect:g} in acceptance from {args.expected_acceptance:g} "
+            f"(alpha .05, power .8): {passages} passages per coder at one suggestion a passage"
+        )
+    return EXIT_OK
+
+
+def cmd_anchoring(args: argparse.Namespace) -> int:
+    from workbench.core.agreement.anchoring import LABELS, MEASURES, project_anchoring
+    from workbench.core.anchoring_arms import SETTING, Experiment
+    from workbench.core.store import Project
+
+    if args.on and args.off:
+        print("error: --on and --off exclude each other", file=sys.stderr)
+        return EXIT_USAGE
+    if args.seed is not None and not args.on:
+        print("error: --seed goes with --on", file=sys.stderr)
+        return EXIT_USAGE
+    with Project.open(args.project) as project:
+        if args.on or args.off:
+            old = Experiment.from_settings(project.settings.extra)
+            seed = args.seed if args.seed is not None else old.seed
+            new = Experiment(bool(args.on), seed)
+            extra = dict(project.settings.extra) | {SETTING: new.to_setting()}
+            project.update_settings(args.lead, extra=extra)
+            state = f"on (seed {seed})" if new.on else "off"
+            if args.json:
+                print_json({"project": args.project, "anchoring_experiment": new.to_setting()})
+            else:
+                print(printable(f"{args.project}: anchoring experiment {state}"))
+            return EXIT_OK
+        result = project_anchoring(project, resamples=args.resamples)
+    if args.json:
+        print_json(result.to_json())
+        return EXIT_OK
+    print(result.verdict)
+    print()
+    for name in MEASURES:
+        m = getattr(result.overall, name)
+        print(
+            f"{LABELS[name]:>32}: before {m.before.text()}  after {m.after.text()}  "
+            f"difference {m.difference.text()}"
+        )
+    if result.per_code:
+        print()
+        print("per code (acceptance before / after / difference):")
+        for code, figures in result.per_code.items():
+            a = figures.acceptance
+            print(
+                printable(f"  {code}: {a.before.text()} / {a.after.text()} / {a.difference.text()}")
+            )
+    print()
+    print(result.methods)
+    return EXIT_OK
+
+
+def cmd_assign(args: argparse.Namespace) -> int:
+    from workbench.core.agreement.sampling import read_sample_csv
+    from workbench.core.store import Project
+    from workbench.core.store.team import assign_transcripts
+
+    if bool(args.transcripts) == bool(args.sample):
+        print("error: give --transcripts or --sample (one of them)", file=sys.stderr)
+        return EXIT_USAGE
+    wanted = read_sample_csv(args.sample) if args.sample else comma_list(args.transcripts)
+    with Project.open(args.project) as project:
+        queue = assign_transcripts(
+            project, args.lead, args.coder, wanted, source=args.sample or "--transcripts"
+        )
+    render(
+        {"coder": args.coder, "queue": queue},
+        args.json,
+        lambda: print(f"{args.coder}'s queue now holds {len(queue)} transcripts"),
+    )
+    return EXIT_OK
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register this group's commands, each with its handler."""
+    lead = getpass_user()
+    agree = add_command(
+        commands,
+        "agreement",
+        cmd_agreement,
+        "inter-rater agreement for a project or a unit,coder,value CSV",
+    )
+    agree.add_argument(
+        "source", help="a project, or a ratings CSV with the header unit,coder,value"
+    )
+    agree.add_argument(
+        "--metric", choices=["percent", "cohen", "scott", "fleiss", "alpha", "ac1", "bp"]
+    )
+    agree.add_argument("--level", choices=["nominal", "ordinal", "interval", "ratio", "set"])
+    agree.add_argument("--distance", choices=["masi", "jaccard"], default="masi")
+    agree.add_argument("--weights", choices=["identity", "linear", "quadratic"], default="identity")
+    agree.add_argument("--categories", help="the full ordered category list, comma-separated")
+    agree.add_argument(
+        "--coders", help="these coders as raters, comma-separated (default: the human coders)"
+    )
+    agree.add_argument(
+        "--include-engines",
+        action="store_true",
+        help="count the suggestion engines as raters beside the humans",
+    )
+    agree.add_argument("--codes", help="only these codes, comma-separated")
+    agree.add_argument(
+        "--by", metavar="FIELD", help="also per value of a metadata field (language, group, ...)"
+    )
+    agree.add_argument(
+        "--tree-level",
+        metavar="N|all",
+        help="codes rolled up to level N of the code tree (1 = top), or every level",
+    )
+    agree.add_argument(
+        "--ci", action="store_true", help="bootstrap 95%% intervals (1000 resamples)"
+    )
+    agree.add_argument("--json", action="store_true")
+    dis = add_command(
+        commands,
+        "disagreements",
+        cmd_disagreements,
+        "passages where coders differ (for adjudication)",
+    )
+    dis.add_argument("project")
+    dis.add_argument("--code", help="only disagreement about this code")
+    dis.add_argument("--coders", help="coders to compare, comma-separated")
+    dis.add_argument(
+        "--include-engines", action="store_true", help="compare the engines' codes too"
+    )
+    dis.add_argument("--json", action="store_true")
+    adj = add_command(
+        commands,
+        "adjudicate",
+        cmd_adjudicate,
+        "record the consensus codes of a passage, with a reason",
+    )
+    adj.add_argument("project")
+    adj.add_argument("passage", help="passage id, e.g. work_0001#4")
+    adj.add_argument(
+        "--codes", default="", help="consensus codes, comma-separated (empty: no code applies)"
+    )
+    adj.add_argument("--lead", required=True, help="who decides")
+    adj.add_argument("--reason", required=True)
+    sample = add_command(
+        commands,
+        "sample",
+        cmd_sample,
+        "draw a stratified random sample of passages for double coding",
+    )
+    sample.add_argument("project", nargs="?")
+    sample.add_argument("--size", type=int, help="passages to draw (default: from --width)")
+    sample.add_argument("--width", type=float, default=0.1, help="target 95%% interval width")
+    sample.add_argument("--expected", type=float, default=0.8, help="expected agreement")
+    sample.add_argument("--by", help="metadata field to stratify by (group, language, ...)")
+    sample.add_argument("--seed", type=int, default=1)
+    sample.add_argument(
+        "--exclude-reviewed-by", help="leave out passages this coder already reviewed"
+    )
+    sample.add_argument("--out", help="CSV of passage ids")
+    sample.add_argument(
+        "--assign", metavar="NAME", help="add the drawn passages' transcripts to NAME's queue"
+    )
+    sample.add_argument("--lead", default=lead, help="who assigns (with --assign)")
+    sample.add_argument("--json", action="store_true")
+    sample.add_argument(
+        "--anchoring-effect",
+        type=float,
+        help="instead: the size the anchoring experiment needs to detect this acceptance "
+        "difference",
+    )
+    sample.add_argument(
+        "--expected-acceptance", type=float, default=0.5, help="with --anchoring-effect"
+    )
+    anchoring = add_command(
+        commands,
+        "anchoring",
+        cmd_anchoring,
+        "the anchoring experiment: switch it on or off, or report its arms with intervals",
+    )
+    anchoring.add_argument("project")
+    anchoring.add_argument("--on", action="store_true", help="randomise arms (lead action)")
+    anchoring.add_argument("--off", action="store_true", help="stop randomising")
+    anchoring.add_argument("--seed", type=int, help="with --on: the randomisation's seed")
+    anchoring.add_argument("--lead", default=getpass_user(), help="recorded in the audit log")
+    anchoring.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples")
+    anchoring.add_argument("--json", action="store_true")
+    assign = add_command(
+        commands, "assign", cmd_assign, "add transcripts to a coder's queue (leads only)"
+    )
+    assign.add_argument("project")
+    assign.add_argument("--coder", required=True, metavar="NAME")
+    assign.add_argument("--transcripts", metavar="A,B", help="transcript ids, comma-separated")
+    assign.add_argument(
+        "--sample", metavar="FILE.csv", help="a sample file (passage_id column): its transcripts"
+    )
+    assign.add_argument("--lead", default=lead, help="who assigns (must be a lead)")
+    assign.add_argument("--json", action="store_true")

@@ -1,0 +1,97 @@
+"""The ``workbench`` command line. Imports no Qt: the GUI is loaded only by ``gui`` and ``demo``.
+
+Exit codes: 0 ok, 1 bad input or a failed check, 2 usage. Errors the user can fix are printed
+as one line each (file, line, what is wrong), never as a traceback. Each command group's parser
+sits beside its handlers in its own module; this one assembles them and turns errors into exit
+codes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from workbench import __version__
+from workbench.cli import agreement, codebook, gui, project, reports, suggest, transcripts
+from workbench.cli.common import EXIT_CLOSED_PIPE, EXIT_FAILED, EXIT_USAGE
+from workbench.core.errors import CodebookError, WorkbenchError
+from workbench.core.printable import printable
+
+log = logging.getLogger("workbench")
+
+# The order of ``workbench --help``: a project's life from creation to reports, then the GUI.
+GROUPS = (project, transcripts, codebook, agreement, suggest, reports, gui)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="workbench",
+        description="Qualitative coding of interview transcripts: import, code, measure agreement.",
+    )
+    parser.add_argument("--version", action="version", version=f"workbench {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for group in GROUPS:
+        group.add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        code = args.handler(args)
+        sys.stdout.flush()  # output still buffered meets a closed pipe here, where it is caught
+        return code
+    except BrokenPipeError:
+        return _closed_pipe()
+    except WorkbenchError as exc:
+        # A codebook error lists its problems one a line; any other error is one line, however
+        # many newlines or escapes the file names in it carry.
+        if isinstance(exc, CodebookError) and exc.problems:
+            lines = [str(p) for p in exc.problems if p.severity == "error"] or [str(exc)]
+        else:
+            lines = [str(exc)]
+        for line in lines:
+            print(f"error: {printable(line)}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted; nothing partial was written", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        from sqlalchemy.exc import SQLAlchemyError  # only where a failure may have come from it
+
+        if not isinstance(exc, SQLAlchemyError):
+            raise
+        detail = getattr(exc, "orig", None) or exc
+        print(
+            f"error: the project database refused the change, nothing was written: {detail}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+
+
+def _closed_pipe() -> int:
+    """The reader went away (``| head``): stop quietly, as a Unix tool does.
+
+    stdout is pointed at devnull so the interpreter's final flush of what is still buffered
+    does not print a second BrokenPipeError on the way out (the recipe in Python's signal docs).
+    """
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_CLOSED_PIPE

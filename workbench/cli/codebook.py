@@ -1,0 +1,334 @@
+"""``workbench codebook ACTION``: check, add, diff, migrate, export, import, health, archived,
+rereview."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from workbench.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_command,
+    getpass_user,
+    require_lead,
+)
+from workbench.cli.output import print_json
+from workbench.core.printable import printable
+
+
+def cmd_codebook_check(args: argparse.Namespace) -> int:
+    from workbench.core.codebook import check_codebook
+
+    codebook, problems = check_codebook(args.file)
+    errors = [p for p in problems if p.severity == "error"]
+    if args.json:
+        print_json(
+            {
+                "file": args.file,
+                "ok": not errors,
+                "codes": len(codebook.ids) if codebook else None,
+                "problems": [p.__dict__ for p in problems],
+            }
+        )
+    else:
+        for problem in problems:
+            print(
+                printable(str(problem)),
+                file=sys.stderr if problem.severity == "error" else sys.stdout,
+            )
+        if codebook is not None:
+            print(
+                f"{args.file}: ok: '{codebook.name}' v{codebook.version}, {len(codebook.ids)} codes"
+            )
+    return EXIT_FAILED if errors else EXIT_OK
+
+
+def cmd_codebook_add(args: argparse.Namespace) -> int:
+    from workbench.core.codebook import load_codebook
+    from workbench.core.store import Project
+
+    codebook = load_codebook(args.file)
+    with Project.open(args.project) as project:
+        require_lead(project, args.lead, "add a codebook version")
+        version = project.add_codebook_version(codebook, actor=args.lead)
+    print(f"{args.project}: codebook '{codebook.name}' is now version {version}")
+    return EXIT_OK
+
+
+def _codebook_source(spec: str):  # type: ignore[no-untyped-def]
+    """A codebook file, or ``PROJECT@N`` for version N stored in a project."""
+    from workbench.core.codebook import load_codebook
+
+    location, sep, version = spec.rpartition("@")
+    if sep and version.isdigit() and not Path(spec).exists():
+        from workbench.core.store import Project
+
+        with Project.open(location, read_only=True) as project:
+            return project.codebook_at(int(version))
+    return load_codebook(spec)
+
+
+def cmd_codebook_diff(args: argparse.Namespace) -> int:
+    from workbench.core.codebook_diff import diff_codebooks
+
+    diff = diff_codebooks(
+        _codebook_source(args.old), _codebook_source(args.new), args.old, args.new
+    )
+    if args.json:
+        print_json(diff.to_dict())
+    elif not diff.changed:
+        print(f"{args.old} -> {args.new}: no change to any code")
+    else:
+        print(f"{args.old} -> {args.new}:")
+        for line in diff.lines():
+            print(f"  {printable(line)}")
+    return EXIT_OK
+
+
+def cmd_codebook_migrate(args: argparse.Namespace) -> int:
+    from workbench.core.codebook import load_codebook
+    from workbench.core.codebook_migration import apply_migration, parse_mapping, plan_migration
+    from workbench.core.store import Project
+
+    codebook = load_codebook(args.file)
+    mapping = parse_mapping(args.map, args.merge, args.split)
+    with Project.open(args.project) as project:
+        plan = plan_migration(project, codebook, mapping)
+        refusal = plan.refusal()
+        result = None
+        if not args.dry_run and refusal is None:
+            require_lead(project, args.lead, "migrate the codebook")
+            result = apply_migration(project, plan, args.lead)
+    if args.json:
+        report = plan.to_dict()
+        report["dry_run"] = bool(args.dry_run)
+        report["refused"] = refusal
+        if result is not None:
+            report.update(
+                decisions=result.decisions,
+                archived=result.archived,
+                flagged=result.flagged,
+                backup=str(result.backup) if result.backup else None,
+            )
+        print_json(report)
+    else:
+        print(f"{args.project}: codebook v{plan.from_version} -> v{plan.to_version}")
+        for change in plan.changes:
+            print(f"  {printable(change.line())}")
+        print("  memos stay with their passages and are not touched")
+        if result is not None:
+            saved = f"; backup {result.backup}" if result.backup else ""
+            print(
+                f"done: {result.decisions} decisions appended, {result.archived} codings "
+                f"archived, {result.flagged} passages flagged for re-review{saved}"
+            )
+        elif refusal is None:
+            print("dry run: nothing was changed")
+    if refusal is not None:
+        print(f"error: {printable(refusal)}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def cmd_codebook_rereview(args: argparse.Namespace) -> int:
+    from workbench.core.store import Project
+    from workbench.core.store.codebook_changes import list_review_flags
+
+    with Project.open(args.project) as project, project.reading() as conn:
+        flags = list_review_flags(conn)
+    if args.json:
+        print_json([flag.__dict__ for flag in flags])
+        return EXIT_OK
+    for flag in flags:
+        print(
+            printable(
+                f"{flag.passage}  {flag.coder}  was {flag.code_id}, split in "
+                f"v{flag.to_version} into {', '.join(flag.candidates)}"
+            )
+        )
+    if not flags:
+        print(f"{args.project}: no passage needs re-review")
+    return EXIT_OK
+
+
+def cmd_codebook_archived(args: argparse.Namespace) -> int:
+    from workbench.core.codebook_migration import restore_archived
+    from workbench.core.store import Project
+    from workbench.core.store.codebook_changes import list_archived
+
+    with Project.open(args.project) as project:
+        if args.restore:
+            require_lead(project, args.lead, "restore archived codings")
+            restored = restore_archived(project, args.restore, args.lead, args.as_code)
+            print(f"{args.project}: {restored} codings of '{args.restore}' restored")
+            return EXIT_OK
+        with project.reading() as conn:
+            rows = list_archived(conn, args.code)
+    if args.json:
+        print_json([row.__dict__ for row in rows])
+        return EXIT_OK
+    for row in rows:
+        state = f"restored (decision {row.restored_by})" if row.restored_by else "archived"
+        print(
+            printable(
+                f"{row.passage}  {row.coder}  {row.code_id}  {row.why} in v{row.to_version}  "
+                f"{state}"
+            )
+        )
+    if not rows:
+        print(f"{args.project}: no archived codings")
+    return EXIT_OK
+
+
+def cmd_codebook_export(args: argparse.Namespace) -> int:
+    from workbench.interop.codebook_export import code_stats, export_codebook, export_format
+
+    export_format(args.out)
+    source = Path(args.source)
+    if source.suffix.lower() in (".yaml", ".yml") and source.is_file():
+        from workbench.core.codebook import load_codebook
+
+        codebook = load_codebook(source)
+        kind = export_codebook(codebook, args.out)
+    else:
+        from workbench.core.store import Project
+
+        with Project.open(args.source, read_only=True) as project:
+            codebook = project.codebook
+            if codebook is None:
+                print(f"error: {args.source}: the project has no codebook", file=sys.stderr)
+                return EXIT_FAILED
+            stats = code_stats(project)
+        kind = export_codebook(codebook, args.out, stats)
+    print(
+        printable(f"{args.out}: codebook '{codebook.name}' v{codebook.version} written as {kind}")
+    )
+    return EXIT_OK
+
+
+def cmd_codebook_import(args: argparse.Namespace) -> int:
+    from workbench.core.safe_output import atomic_output, check_output_path
+    from workbench.interop.refi_codebook import qdc_to_yaml
+
+    if args.out:
+        check_output_path(args.out)
+    text = qdc_to_yaml(args.file)
+    if not args.out:
+        sys.stdout.write(text)
+        return EXIT_OK
+    with atomic_output(args.out) as handle:
+        handle.write(text)
+    print(f"{args.out}: codebook read from {printable(args.file)}; check it, then codebook add")
+    return EXIT_OK
+
+
+def cmd_codebook_health(args: argparse.Namespace) -> int:
+    from workbench.core.codebook_health import codebook_health, health_lines
+    from workbench.core.store import Project
+
+    with Project.open(args.project, read_only=True) as project:
+        if project.codebook is None:
+            print(f"error: {args.project}: the project has no codebook", file=sys.stderr)
+            return EXIT_FAILED
+        health = codebook_health(project, close_threshold=args.similar)
+    if args.json:
+        print_json(health.to_dict())
+        return EXIT_OK
+    for line in health_lines(health):
+        print(printable(line))
+    return EXIT_OK
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register this group's commands, each with its handler."""
+    lead = getpass_user()
+    codebook = add_command(
+        commands,
+        "codebook",
+        lambda _args: EXIT_USAGE,
+        "check, compare, add or migrate a codebook",
+    )
+    codebook_commands = codebook.add_subparsers(
+        dest="codebook_command", metavar="ACTION", required=True
+    )
+    check = codebook_commands.add_parser("check", help="report every problem as FILE:LINE: message")
+    check.add_argument("file")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(handler=cmd_codebook_check)
+    add_cb = codebook_commands.add_parser(
+        "add", help="store a codebook as the project's new version"
+    )
+    add_cb.add_argument("project")
+    add_cb.add_argument("file")
+    add_cb.add_argument("--lead", default=getpass_user(), help="who adds (must be a lead)")
+    add_cb.set_defaults(handler=cmd_codebook_add)
+    diff_cb = codebook_commands.add_parser(
+        "diff", help="codes added, removed, renamed, merged, moved and redefined"
+    )
+    diff_cb.add_argument("old", help="a codebook file, or PROJECT@N for stored version N")
+    diff_cb.add_argument("new", help="a codebook file, or PROJECT@N for stored version N")
+    diff_cb.add_argument("--json", action="store_true")
+    diff_cb.set_defaults(handler=cmd_codebook_diff)
+    migrate_cb = codebook_commands.add_parser(
+        "migrate", help="store a new codebook version and carry every coding to it"
+    )
+    migrate_cb.add_argument("project")
+    migrate_cb.add_argument("file")
+    migrate_cb.add_argument(
+        "--map", action="append", metavar="OLD=NEW", help="rename (OLD= archives OLD)"
+    )
+    migrate_cb.add_argument("--merge", action="append", metavar="A,B=C", help="merge codes")
+    migrate_cb.add_argument("--split", action="append", metavar="A=B,C", help="split a code")
+    migrate_cb.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
+    migrate_cb.add_argument("--lead", default=lead, help="who migrates (recorded in the audit log)")
+    migrate_cb.add_argument("--json", action="store_true")
+    migrate_cb.set_defaults(handler=cmd_codebook_migrate)
+    archived = codebook_commands.add_parser(
+        "archived", help="list codings archived by migrations, or restore them"
+    )
+    archived.add_argument("project")
+    archived.add_argument("--code", help="only the codings of this code")
+    archived.add_argument("--restore", metavar="CODE", help="put CODE's archived codings back")
+    archived.add_argument(
+        "--as", dest="as_code", metavar="NEW", help="restore them as this current code"
+    )
+    archived.add_argument("--lead", default=lead, help="who restores (recorded in the audit log)")
+    archived.add_argument("--json", action="store_true")
+    archived.set_defaults(handler=cmd_codebook_archived)
+    rereview = codebook_commands.add_parser(
+        "rereview", help="passages a split code left for their coders to decide again"
+    )
+    rereview.add_argument("project")
+    rereview.add_argument("--json", action="store_true")
+    rereview.set_defaults(handler=cmd_codebook_rereview)
+    export_cb = codebook_commands.add_parser(
+        "export", help="write a codebook as YAML, .qdc, Markdown, DOCX or CSV (by --out's suffix)"
+    )
+    export_cb.add_argument("source", help="a codebook YAML file, or a project")
+    export_cb.add_argument(
+        "--out", required=True, help="FILE.yaml, .qdc, .md, .docx or .csv (the suffix decides)"
+    )
+    export_cb.set_defaults(handler=cmd_codebook_export)
+    import_cb = codebook_commands.add_parser(
+        "import", help="read a REFI-QDA code book (.qdc, or a project's) into YAML"
+    )
+    import_cb.add_argument("file", help="a .qdc file (or a .qdpx/.qde project)")
+    import_cb.add_argument("--out", help="the YAML file to write (default: print it)")
+    import_cb.set_defaults(handler=cmd_codebook_import)
+    health_cb = codebook_commands.add_parser(
+        "health",
+        help="codes never used, low agreement, confused pairs, no examples, close definitions",
+    )
+    health_cb.add_argument("project")
+    health_cb.add_argument(
+        "--similar",
+        type=float,
+        default=0.5,
+        metavar="COSINE",
+        help="definitions at least this alike (TF-IDF cosine) are reported (default 0.5)",
+    )
+    health_cb.add_argument("--json", action="store_true")
+    health_cb.set_defaults(handler=cmd_codebook_health)

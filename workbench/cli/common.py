@@ -1,0 +1,53 @@
+"""What every command group shares: exit codes, the parser helper, and the lead check."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from workbench.core.store import Project
+
+# SQLAlchemy, the store and the codebook are imported by the commands that use them: start-up
+# time is most of a short command's run, e.g. ``agreement`` over a ratings CSV.
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE: what `yes | head -1` reports for `yes`
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def add_command(
+    commands: argparse._SubParsersAction,  # type: ignore[type-arg]
+    name: str,
+    handler: Handler,
+    help_text: str,
+) -> argparse.ArgumentParser:
+    """One subcommand whose ``--help`` repeats its one-line summary, bound to its handler."""
+    sub = commands.add_parser(name, help=help_text, description=help_text)
+    sub.set_defaults(handler=handler)
+    return sub
+
+
+def getpass_user() -> str:
+    """The login name, for the audit log's "who" when no --lead is given."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no such user entry (containers) or no environment to ask
+        return "workbench"
+
+
+def require_lead(project: Project, name: str, action: str) -> None:
+    """Refuse before a lead-only change, naming who tried and what (imported late: the roles
+    module is not needed by commands that change nothing)."""
+    from workbench.core.roles import require_lead as check
+
+    check(project.settings.extra, name, action)
+
+
+def comma_list(value: str) -> list[str]:
+    """``a, b,,c`` as given on the command line: the names, blanks dropped."""
+    return [part.strip() for part in value.split(",") if part.strip()]

@@ -1,0 +1,304 @@
+"""Commands on a project as a whole: ``new``, ``status``, ``settings``, ``backup``, ``restore``,
+``verify``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from workbench.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_command,
+    comma_list,
+    getpass_user,
+)
+from workbench.cli.output import print_json, render
+from workbench.cli.transcripts import refi_import
+from workbench.core.printable import printable
+from workbench.core.segmenter import Segmentation
+
+if TYPE_CHECKING:
+    from workbench.core.store import ProjectSettings
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from workbench.core.codebook import load_codebook
+    from workbench.core.store import Project, ProjectSettings
+
+    if args.from_file and args.codebook:
+        print(
+            "error: --from takes the code book from the REFI-QDA file; leave out --codebook",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    codebook = load_codebook(args.codebook) if args.codebook else None
+    settings = ProjectSettings(segmentation=Segmentation(args.segmentation))
+    if args.from_file:
+        return _new_from_refi(args, settings)
+    with Project.create(args.project, codebook=codebook, settings=settings) as project:
+        status = project.status()
+    if args.json:
+        print_json(status)
+    else:
+        version = (
+            f", codebook '{status['codebook_name']}' v{status['codebook_version']}"
+            if codebook
+            else ""
+        )
+        print(printable(f"created {args.project}{version}"))
+    return EXIT_OK
+
+
+def _new_from_refi(args: argparse.Namespace, settings: ProjectSettings) -> int:
+    """``new --from FILE.qdpx``: a project made from one; a failed import leaves no file."""
+    from workbench.core.store import Project
+    from workbench.core.store.database import is_url
+
+    project = Project.create(args.project, settings=settings)
+    try:
+        with project:
+            report = refi_import(project, args.from_file, dry_run=False, as_json=args.json)
+            status = project.status()
+    except BaseException:
+        if not is_url(args.project):
+            Path(args.project).expanduser().unlink(missing_ok=True)
+        raise
+    if args.json:
+        print_json({"import": report, "status": status})
+    else:
+        print(printable(f"created {args.project} from {args.from_file}"))
+    return EXIT_OK
+
+
+# The words a researcher reads for each ``status`` key (the JSON keys stay as they are), and
+# what a count includes where the bare number could be misread.
+STATUS_LABELS = {
+    "schema_version": "schema version",
+    "coded_passages": "passages to code",
+    "reviewed_passages": "reviewed",
+    "codebook_name": "codebook",
+    "codebook_version": "codebook version",
+}
+STATUS_NOTES = {
+    "passages": "every passage, interviewer turns included",
+    "coded_passages": "participant passages; interviewer turns are context",
+    "reviewed_passages": "passages reviewed by at least one coder",
+}
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from workbench.core.store import Project
+
+    with Project.open(args.project) as project:
+        status = project.status()
+
+    def text() -> None:
+        for key, value in status.items():
+            note = f"  ({STATUS_NOTES[key]})" if key in STATUS_NOTES else ""
+            print(f"{STATUS_LABELS.get(key, key.replace('_', ' ')):>18}: {value}{note}")
+
+    render(status, args.json, text)
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from workbench.core.store.integrity import verify_project
+
+    report = verify_project(args.project)
+    if args.json:
+        print_json(report.to_dict())
+    elif report.ok:
+        print(f"{args.project}: OK (integrity check, triggers and hash chains)")
+    else:
+        for problem in report.problems():
+            print(f"{args.project}: {problem}")
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from workbench.core.store.backups import backup_file, list_backups, utc_stamp
+
+    if args.list:
+        backups = list_backups(args.project)
+        if args.json:
+            print_json({"project": args.project, "backups": [b.to_dict() for b in backups]})
+        elif not backups:
+            print(printable(f"{args.project}: no backups yet"))
+        for backup in [] if args.json else backups:
+            print(
+                printable(
+                    f"{backup.path.name}  {utc_stamp(backup.taken_at)}  {backup.reason}  "
+                    f"{backup.size / 1e6:.1f} MB"
+                )
+            )
+        return EXIT_OK
+    target = backup_file(args.project, "manual")
+    if args.json:
+        print_json({"project": args.project, "backup": str(target)})
+    else:
+        print(printable(str(target)))
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from workbench.core.store.backups import resolve_backup
+    from workbench.core.store.restore import restore
+
+    source = resolve_backup(args.project, args.backup)
+    if not args.yes:
+        plan = (
+            f"this replaces {args.project} with the backup {source}; the current state is "
+            "saved first as a 'before-restore' backup"
+        )
+        if not sys.stdin.isatty():
+            print(printable(f"error: {plan}; pass --yes to do it"), file=sys.stderr)
+            return EXIT_USAGE
+        print(printable(plan), file=sys.stderr)
+        if input("Restore? [y/N] ").strip().lower() not in ("y", "yes"):
+            print("not restored", file=sys.stderr)
+            return EXIT_FAILED
+    result = restore(args.project, source)
+    saved = f"; the replaced state is kept as {result.saved_as}" if result.saved_as else ""
+    render(
+        result.to_dict(),
+        args.json,
+        lambda: print(printable(f"{args.project}: restored from {result.backup.name}{saved}")),
+    )
+    return EXIT_OK
+
+
+def _on_off(value: str) -> bool:
+    if value.lower() not in ("on", "off"):
+        raise argparse.ArgumentTypeError(f"'{value}': expected on or off")
+    return value.lower() == "on"
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    from workbench.core.roles import assignments_of, engines_allowed, leads_of, roles_of
+    from workbench.core.store import Project
+    from workbench.core.store.team import change_settings
+
+    with Project.open(args.project) as project:
+        changed: dict[str, object] = {}
+        wants_change = any(
+            value is not None
+            for value in (args.blind, args.suggestions_after_first_pass, args.engines)
+        ) or bool(args.lead or args.coder)
+        if wants_change:
+            changed = change_settings(
+                project,
+                args.acting,
+                blind=args.blind,
+                suggestions_after_first_pass=args.suggestions_after_first_pass,
+                engines=args.engines,
+                leads=args.lead or [],
+                coders=args.coder or [],
+            )
+        settings = project.settings
+    extra = settings.extra
+    report: dict[str, object] = {
+        "blind_coding": settings.blind_coding,
+        "suggestions_after_first_pass": settings.suggestions_after_first_pass,
+        "engines": engines_allowed(extra),
+        "roles": roles_of(extra),
+        "leads": leads_of(extra),
+        "assignments": {coder: len(queue) for coder, queue in assignments_of(extra).items()},
+        "speaker_roles": settings.speaker_roles,
+        "segmentation": settings.segmentation.value,
+    }
+    if wants_change:
+        report["changed"] = changed
+    if args.json:
+        print_json(report)
+        return EXIT_OK
+    if wants_change:
+        print("changed: " + (", ".join(f"{k}={v}" for k, v in changed.items()) or "nothing"))
+    roles = roles_of(extra)
+    print(f"blind coding:                  {'on' if settings.blind_coding else 'off'}")
+    print(
+        "suggestions after first pass:  "
+        + ("on" if settings.suggestions_after_first_pass else "off")
+    )
+    print(f"engines allowed:               {', '.join(engines_allowed(extra)) or '(none)'}")
+    print(
+        "roles:                         "
+        + (
+            ", ".join(f"{printable(name)} ({role})" for name, role in sorted(roles.items()))
+            or "none set: everyone acts as a lead"
+        )
+    )
+    for coder, queue in sorted(assignments_of(extra).items()):
+        print(f"queue of {printable(coder)}: {len(queue)} transcripts")
+    return EXIT_OK
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register this group's commands, each with its handler."""
+    lead = getpass_user()
+    new = add_command(
+        commands, "new", cmd_new, "create a project (one SQLite file, or a SQLAlchemy URL)"
+    )
+    new.add_argument("project")
+    new.add_argument("--codebook", help="YAML codebook to start with")
+    new.add_argument(
+        "--from", dest="from_file", metavar="FILE", help="a REFI-QDA project (.qdpx or .qde)"
+    )
+    new.add_argument("--segmentation", choices=[s.value for s in Segmentation], default="turn")
+    new.add_argument("--json", action="store_true")
+    status = add_command(
+        commands, "status", cmd_status, "counts of transcripts, passages, coders and decisions"
+    )
+    status.add_argument("project")
+    status.add_argument("--json", action="store_true")
+    verify = add_command(
+        commands,
+        "verify",
+        cmd_verify,
+        "check the database file and the hash chains of decisions and the audit log",
+    )
+    verify.add_argument("project")
+    verify.add_argument("--json", action="store_true")
+    backup = add_command(
+        commands,
+        "backup",
+        cmd_backup,
+        "copy a project into its backups folder (PROJECT.backups/), or list the copies there",
+    )
+    backup.add_argument("project")
+    backup.add_argument("--list", action="store_true", help="list the backups, newest first")
+    backup.add_argument("--json", action="store_true")
+    restore = add_command(
+        commands,
+        "restore",
+        cmd_restore,
+        "replace a project with one of its backups (the current state is backed up first)",
+    )
+    restore.add_argument("project")
+    restore.add_argument("backup", help="a backup file, or its name in the backups folder")
+    restore.add_argument("--yes", action="store_true", help="do not ask (needed when not a TTY)")
+    restore.add_argument("--json", action="store_true")
+    team = add_command(
+        commands,
+        "settings",
+        cmd_settings,
+        "list the project settings, or change them (blind coding, engines, roles); leads only",
+    )
+    team.add_argument("project")
+    team.add_argument("--blind", type=_on_off, metavar="on|off", help="blind coding")
+    team.add_argument(
+        "--suggestions-after-first-pass",
+        type=_on_off,
+        metavar="on|off",
+        help="show engine suggestions only after a coder's own first pass",
+    )
+    team.add_argument("--engines", type=comma_list, metavar="local,claude", help="engines allowed")
+    team.add_argument("--lead", action="append", metavar="NAME", help="make NAME a lead")
+    team.add_argument("--coder", action="append", metavar="NAME", help="make NAME a coder")
+    team.add_argument(
+        "--as", dest="acting", default=lead, metavar="NAME", help="who changes (must be a lead)"
+    )
+    team.add_argument("--json", action="store_true")

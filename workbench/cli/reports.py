@@ -1,0 +1,59 @@
+"""``workbench report``: the agreement or findings report as a file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from workbench.cli.common import EXIT_OK, EXIT_USAGE, add_command
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from workbench.core.safe_output import check_output_path
+    from workbench.core.store import Project
+    from workbench.reports.writer import write_report
+    from workbench.suggest.cli_support import terminal_progress
+
+    check_output_path(args.out)
+    if args.split and args.kind != "analysis":
+        print("error: --split applies to --kind analysis only", file=sys.stderr)
+        return EXIT_USAGE
+    if args.by and args.kind != "agreement":
+        print("error: --by applies to --kind agreement only", file=sys.stderr)
+        return EXIT_USAGE
+    with Project.open(args.project) as project:
+        written = write_report(
+            project,
+            args.kind,
+            args.out,
+            ci=not args.no_ci,
+            progress=terminal_progress,
+            by=args.by,
+            split_fields=args.split,
+        )
+    print(f"wrote the {args.kind} report to {written}")
+    return EXIT_OK
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register this group's commands, each with its handler."""
+    report = add_command(
+        commands, "report", cmd_report, "agreement or findings report: .html .pdf .xlsx .csv"
+    )
+    report.add_argument("project")
+    report.add_argument("--kind", choices=["agreement", "analysis"], required=True)
+    report.add_argument("--out", required=True, help="FILE.html, FILE.pdf, FILE.xlsx or FILE.csv")
+    report.add_argument("--no-ci", action="store_true", help="skip bootstrap intervals (faster)")
+    report.add_argument(
+        "--by",
+        action="append",
+        metavar="FIELD",
+        help="agreement: also per value of this metadata field (repeatable)",
+    )
+    report.add_argument(
+        "--split",
+        action="append",
+        metavar="FIELD",
+        help="analysis: split every code by this metadata field (repeatable; default: every "
+        "field with 2 to 20 groups)",
+    )
