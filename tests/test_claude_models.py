@@ -146,3 +146,14 @@ def test_an_older_project_gains_the_snapshot_column_and_keeps_its_suggestions(tm
     with sqlite3.connect(path) as conn:
         columns = [row[1] for row in conn.execute("pragma table_info(suggestions)")]
     assert "model_snapshot" in columns
+
+
+def test_a_model_chosen_in_the_app_is_used_unless_model_is_given(tmp_path, monkeypatch):
+    from workbench.settings import save_setting
+    from workbench.suggest.prices import DEFAULT_MODEL, preferred_model
+
+    monkeypatch.setenv("WORKBENCH_SETTINGS", str(tmp_path / "settings.json"))
+    assert preferred_model() == DEFAULT_MODEL
+    save_setting("claude_model", "claude-haiku-4-5")
+    assert preferred_model() == "claude-haiku-4-5"
+    assert preferred_model("claude-sonnet-4-5") == "claude-sonnet-4-5"  # --model wins

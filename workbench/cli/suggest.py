@@ -35,11 +35,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from workbench.core.store import Project
     from workbench.suggest.claude import ClaudeOptions
     from workbench.suggest.evaluation import evaluate
-    from workbench.suggest.prices import DEFAULT_MODEL, give_price, price_of
+    from workbench.suggest.prices import give_price, preferred_model, price_of
 
     options = None
     if args.engine == "claude":
-        options = ClaudeOptions(model=args.model or DEFAULT_MODEL)
+        options = ClaudeOptions(model=preferred_model(args.model))
         if args.price:
             give_price(options.model, args.price)
         price_of(options.model)

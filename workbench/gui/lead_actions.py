@@ -134,12 +134,36 @@ class LeadActions(QObject):
             self.window.claude_action.setChecked(False)
             return
         from workbench.suggest.examples import with_team_examples
+        from workbench.suggest.prices import preferred_model
 
         self.window.controller.engine = ClaudeEngine(
-            with_team_examples(self.window.session.project, ClaudeOptions())
+            with_team_examples(
+                self.window.session.project, ClaudeOptions(model=preferred_model())
+            )
         )
         self.window.engine_label.setText(f"Using Claude ({self.window.controller.engine.model})")
         self.window.refetch()
+
+    def choose_claude_model(self) -> None:
+        """The Claude model the app (and ``suggest`` without ``--model``) uses, kept per user."""
+        from PySide6.QtWidgets import QInputDialog
+
+        from workbench.settings import save_setting
+        from workbench.suggest.prices import PRICES, preferred_model
+
+        models = sorted(PRICES)
+        current = preferred_model()
+        model, ok = QInputDialog.getItem(
+            self.window,
+            "Claude model",
+            "Model for suggestions (priced models only):",
+            models,
+            models.index(current) if current in models else 0,
+            False,
+        )
+        if ok and model:
+            save_setting("claude_model", model)
+            self.window.engine_label.setText(f"Claude model: {model}")
 
     def show_local_quality(self) -> None:
         from workbench.gui.workers import start_task

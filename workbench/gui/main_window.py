@@ -313,6 +313,7 @@ class MainWindow(QMainWindow):
             "Switch between the local engine and Claude",
         )
         self.claude_action.setCheckable(True)
+        self._action(suggestions, "Claude model…", [], self.lead.choose_claude_model)
         self._action(suggestions, "Local engine quality…", [], self.lead.show_local_quality)
         help_menu = menus.addMenu("&Help")
         self._action(help_menu, "Keyboard shortcuts", keys["keyboard shortcuts"], self.show_keys)

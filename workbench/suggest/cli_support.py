@@ -29,12 +29,12 @@ from workbench.suggest.claude import (
 from workbench.suggest.examples import with_team_examples
 from workbench.suggest.local_command import run_local_suggest, terminal_progress
 from workbench.suggest.prices import (
-    DEFAULT_MODEL,
     Usage,
     cost,
     estimate_tokens,
     give_price,
     min_cacheable,
+    preferred_model,
     price_of,
 )
 from workbench.suggest.prompt import prefix_text
@@ -223,7 +223,7 @@ def _suggest(args: argparse.Namespace) -> tuple[dict[str, object], bool]:
     batch_work = args.batch or args.status or args.cancel
     engine_name = args.engine or ("claude" if api_key() or batch_work else "local")
     options = ClaudeOptions(
-        model=args.model or DEFAULT_MODEL,
+        model=preferred_model(args.model),
         language=getattr(args, "rationale_language", None) or coder_language(),
         concurrency=args.concurrency,
         redact=args.redact or bool(args.redact_names),

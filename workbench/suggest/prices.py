@@ -64,6 +64,17 @@ class Usage:
         )
 
 
+def preferred_model(asked: str | None = None) -> str:
+    """The model a run uses: ``--model`` when given, else the user's ``claude_model`` setting
+    (chosen in the app, Suggestions ▸ Claude model…), else the default."""
+    if asked:
+        return asked
+    from workbench.settings import load_settings
+
+    chosen = load_settings().get("claude_model")
+    return chosen if isinstance(chosen, str) and chosen.strip() else DEFAULT_MODEL
+
+
 def give_price(model: str, text: str) -> Price:
     """Accept ``--price IN,OUT`` (USD per million input and output tokens) for ``model``."""
     try:
