@@ -181,7 +181,7 @@ def test_the_vectorised_comparison_equals_alpha_computed_pair_by_pair():
     ("engine_noise", "human_noise", "verdict"),
     [
         (0.35, 0.03, "agrees with the humans less than they agree with each other"),
-        (0.03, 0.03, "agrees with the humans as well as they agree with each other"),
+        (0.03, 0.03, "no clear difference from the humans' agreement"),
         (0.03, 0.4, "cannot judge: the humans do not yet agree"),
     ],
 )

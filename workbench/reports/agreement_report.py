@@ -261,7 +261,9 @@ ENGINE_METHOD = (
     "coded that two or more human coders also coded, its mean pairwise Krippendorff's alpha "
     "with each human is set beside the humans' mean pairwise alpha with each other, each with a "
     "percentile bootstrap interval (1000 resamples of passages), and so is the difference. "
-    "An engine agrees as well as the humans when the interval of the difference reaches zero. "
+    "The engine agrees less (or more) than the humans when the interval of the difference lies "
+    "below (or above) zero; an interval that includes zero shows no clear difference, which with "
+    "few passages may only mean that the data cannot tell. "
     "When the humans agree below .667, no verdict is given: the humans must agree first."
 )
 

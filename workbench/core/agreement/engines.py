@@ -162,10 +162,17 @@ def _verdict(
             f"{where}, {both} ({gap}): the engine agrees with the humans less than they agree "
             "with each other.",
         )
+    if difference.ci95[0] > 0:
+        return (
+            "agrees with the humans more than they agree with each other",
+            f"{where}, {both} ({gap}): the engine agrees with the humans more than they agree "
+            "with each other.",
+        )
     return (
-        "agrees with the humans as well as they agree with each other",
-        f"{where}, {both} ({gap}): the engine agrees with the humans as well as they agree "
-        "with each other (the interval of the difference reaches zero or above).",
+        "no clear difference from the humans' agreement",
+        f"{where}, {both} ({gap}): the interval of the difference includes zero, so these "
+        "passages do not show the engine agreeing with the humans less, or more, than they "
+        "agree with each other; a wide interval means too few passages to say more.",
     )
 
 
