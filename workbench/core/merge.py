@@ -55,8 +55,7 @@ from workbench.core.store.merging import (
 )
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
-
+    from workbench.core.store import Connection
     from workbench.core.store.project import Project
 
 PREFER_RULES = ("project", "copy", "latest")
