@@ -1,5 +1,5 @@
 """Commands on a project as a whole: ``new``, ``status``, ``settings``, ``backup``, ``restore``,
-``verify``."""
+``verify``, ``merge``."""
 
 from __future__ import annotations
 
@@ -236,6 +236,53 @@ def cmd_settings(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_merge(args: argparse.Namespace) -> int:
+    from workbench.core.merge import merge_copies
+    from workbench.core.store import Project
+
+    with Project.open(args.project) as project:
+        report = merge_copies(
+            project, args.copies, prefer=args.prefer, dry_run=args.dry_run, actor=args.acting
+        )
+    code = EXIT_FAILED if report.unresolved else EXIT_OK
+    if args.json:
+        print_json(report.to_dict())
+        return code
+    would = "would merge" if report.dry_run else "merged"
+    print(
+        f"{would}: {report.decisions} decisions, {report.memos} memo rows, "
+        f"{report.suggestions} suggestions, {report.suggestion_runs} suggestion runs"
+    )
+    for skipped in report.skipped_transcripts:
+        print(
+            printable(
+                f"skipped {skipped['copy']}: transcript {skipped['transcript']}: {skipped['why']}"
+            )
+        )
+    for c in report.conflicts:
+        outcome = f"kept the {c.resolved}'s" if c.resolved else "NOT merged"
+        print(
+            printable(
+                f"conflict {c.copy}: {c.coder} on {c.transcript} passage {c.position}: "
+                f"project {_state(c.project_codes, c.project_reviewed)}, "
+                f"copy {_state(c.copy_codes, c.copy_reviewed)}; {outcome}"
+            )
+        )
+    if report.unresolved:
+        print(
+            f"{len(report.unresolved)} conflicting passages were left as they are; "
+            "rerun with --prefer project|copy|latest to settle them",
+            file=sys.stderr,
+        )
+    return code
+
+
+def _state(codes: list[str], reviewed: bool) -> str:
+    if codes:
+        return ", ".join(codes)
+    return "no code" if reviewed else "not reviewed"
+
+
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register this group's commands, each with its handler."""
     lead = getpass_user()
@@ -302,3 +349,19 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--as", dest="acting", default=lead, metavar="NAME", help="who changes (must be a lead)"
     )
     team.add_argument("--json", action="store_true")
+    merge = add_command(
+        commands,
+        "merge",
+        cmd_merge,
+        "bring decisions, memos and suggestions from copies coded offline into the project",
+    )
+    merge.add_argument("project")
+    merge.add_argument("copies", nargs="+", metavar="COPY", help="project files copied from it")
+    merge.add_argument(
+        "--prefer",
+        choices=["project", "copy", "latest"],
+        help="settle conflicts for this side (default: list them and merge nothing for them)",
+    )
+    merge.add_argument("--dry-run", action="store_true", help="count and list; write nothing")
+    merge.add_argument("--as", dest="acting", default=lead, metavar="NAME", help="who merges")
+    merge.add_argument("--json", action="store_true")
