@@ -134,9 +134,14 @@ class CodebookDocument:
                 other["opposite"] = new_id
 
     def delete_code(self, code_id: str) -> None:
-        """Remove a code and the codes under it (the project's guard decides about codings)."""
+        """Remove a code and the codes under it (the project's guard decides about codings);
+        an ``opposite`` naming one of them goes too, or the codebook would not check."""
+        gone = {code_id, *self._under(code_id)}
         seq, index = self._locate(code_id)
         del seq[index]
+        for other, _ in self._walk(self.data["codes"], None):
+            if other.get("opposite") in gone:
+                del other["opposite"]
         self._drop_empty_children()
 
     def move_code(self, code_id: str, parent_id: str | None, index: int | None = None) -> None:
