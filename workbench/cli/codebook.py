@@ -48,12 +48,14 @@ def cmd_codebook_check(args: argparse.Namespace) -> int:
 
 def cmd_codebook_add(args: argparse.Namespace) -> int:
     from workbench.core.codebook import load_codebook
+    from workbench.core.codebook_edit import remember_codebook_source
     from workbench.core.store import Project
 
     codebook = load_codebook(args.file)
     with Project.open(args.project) as project:
         require_lead(project, args.lead, "add a codebook version")
         version = project.add_codebook_version(codebook, actor=args.lead)
+        remember_codebook_source(project, args.file, args.lead)
     print(f"{args.project}: codebook '{codebook.name}' is now version {version}")
     return EXIT_OK
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 def cmd_new(args: argparse.Namespace) -> int:
     from workbench.core.codebook import load_codebook
+    from workbench.core.codebook_edit import remember_codebook_source
     from workbench.core.store import Project, ProjectSettings
 
     if args.from_file and args.codebook:
@@ -40,6 +41,8 @@ def cmd_new(args: argparse.Namespace) -> int:
     if args.from_file:
         return _new_from_refi(args, settings)
     with Project.create(args.project, codebook=codebook, settings=settings) as project:
+        if args.codebook:
+            remember_codebook_source(project, args.codebook)
         status = project.status()
     if args.json:
         print_json(status)

@@ -68,6 +68,16 @@ class LeadActions(QObject):
             return
         CodebookHealthDialog(self.window.session.project, self.window).exec()
 
+    def edit_codebook(self) -> None:
+        """The codebook editor; a saved version reaches the window through the project poll."""
+        from workbench.gui.dialogs.codebook_editor import CodebookEditorDialog
+
+        if self._refused("edit the codebook") or self.window.session.project.codebook is None:
+            return
+        CodebookEditorDialog(
+            self.window.session.project, self.window.session.coder, self.window
+        ).exec()
+
     def show_dashboards(self) -> None:
         from workbench.gui.dialogs.dashboard import DashboardDialog
 

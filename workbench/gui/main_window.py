@@ -297,6 +297,8 @@ class MainWindow(QMainWindow):
         self._action(view, "Double-coding sample…", [], self.lead.show_sampler)
         self._action(view, "Speakers: interviewer or participant…", [], self.lead.show_speakers)
         self._action(view, "Codebook health…", [], self.lead.show_codebook_health)
+        codebook_menu = menus.addMenu("Code&book")
+        self._action(codebook_menu, "Edit codebook…", [], self.lead.edit_codebook)
         self._action(
             view,
             "Dashboards (findings and agreement)…",

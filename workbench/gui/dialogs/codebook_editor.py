@@ -1,0 +1,316 @@
+"""The lead's codebook editor: the tree, a form for the chosen code, live problems, a diff, save.
+
+Every edit goes through ``CodebookDocument`` (the same layer a script would use), so what is
+saved is the lead's YAML with its comments kept, and every problem shown is the one
+``codebook check`` would print. Saving goes through the project's guard: a version that drops
+codes with codings shows the migration plan and applies it only when the lead says yes.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core.codebook import Codebook
+from workbench.core.codebook_diff import diff_codebooks
+from workbench.core.codebook_edit import CodebookDocument, EditError, codebook_source
+from workbench.core.errors import CodebookError, ProjectError
+
+LIST_FIELDS = ("include", "exclude", "examples")
+LINE_FIELDS = ("name", "color", "shortcut")
+MOVE_KEYS = {
+    Qt.Key.Key_Up: "up",
+    Qt.Key.Key_Down: "down",
+    Qt.Key.Key_Left: "left",
+    Qt.Key.Key_Right: "right",
+}
+
+
+class CodebookEditorDialog(QDialog):
+    def __init__(self, project, actor: str, parent=None):  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self.project = project
+        self.actor = actor
+        self.stored: Codebook = project.codebook
+        self.source = codebook_source(project)
+        label = str(self.source) if self.source else f"{project.location} (codebook)"
+        self.document = CodebookDocument.from_codebook(self.stored, label)
+        self.saved_version: int | None = None
+        self._filling = False
+        self.setWindowTitle(f"Edit codebook · {self.stored.name} v{self.stored.version}")
+        self.resize(1000, 680)
+
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["Code", "Name"])
+        self.tree.setColumnWidth(0, 220)
+        self.tree.currentItemChanged.connect(lambda *_: self._fill_form())
+        self.tree.installEventFilter(self)  # Alt+arrows, before the tree takes the arrows
+        buttons = QHBoxLayout()
+        for text, slot in (
+            ("Add", lambda: self._ask_add(child=False)),
+            ("Add child", lambda: self._ask_add(child=True)),
+            ("Rename id…", self._ask_rename),
+            ("Delete", self.delete_current),
+        ):
+            button = QPushButton(text)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.tree)
+        left_layout.addLayout(buttons)
+        left_layout.addWidget(QLabel("Alt+arrows move the chosen code (up, down, out, in)."))
+
+        self.fields: dict[str, QLineEdit | QPlainTextEdit] = {}
+        form_widget = QWidget()
+        form = QFormLayout(form_widget)
+        for name in ("name", "definition", *LIST_FIELDS, "color", "shortcut"):
+            editor: QLineEdit | QPlainTextEdit
+            if name in LINE_FIELDS:
+                editor = QLineEdit()
+                editor.textEdited.connect(lambda _t, n=name: self._field_changed(n))
+            else:
+                editor = QPlainTextEdit()
+                editor.setTabChangesFocus(True)
+                if name in LIST_FIELDS:
+                    editor.setPlaceholderText("one per line")
+                editor.textChanged.connect(lambda n=name: self._field_changed(n))
+            self.fields[name] = editor
+            form.addRow(name.capitalize(), editor)
+
+        self.problems = QListWidget()
+        self.problems.setObjectName("problems")
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(form_widget, 3)
+        right_layout.addWidget(QLabel("Problems (as 'codebook check' reports them)"))
+        right_layout.addWidget(self.problems, 1)
+
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setSizes([380, 620])
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.preview_button = box.addButton(
+            "Preview changes", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.save_button = box.addButton("Save new version", QDialogButtonBox.ButtonRole.ApplyRole)
+        self.preview_button.clicked.connect(self._show_preview)
+        self.save_button.clicked.connect(self._save_clicked)
+        box.rejected.connect(self.reject)
+        where = f"Saving also writes {self.source}" if self.source else "No source file known"
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+        layout.addWidget(QLabel(where + "; comments and key order are kept."))
+        layout.addWidget(box)
+        self._rebuild()
+
+    # -- the tree ------------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if (
+            watched is self.tree
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.modifiers() == Qt.KeyboardModifier.AltModifier
+            and event.key() in MOVE_KEYS
+        ):
+            self.move_current(MOVE_KEYS[Qt.Key(event.key())])
+            return True
+        return super().eventFilter(watched, event)
+
+    def current_id(self) -> str | None:
+        item = self.tree.currentItem()
+        return item.text(0) if item is not None else None
+
+    def _rebuild(self, select: str | None = None) -> None:
+        select = select or self.current_id()
+        self.tree.clear()
+        items: dict[str, QTreeWidgetItem] = {}
+
+        def add(parent_id: str | None, parent_item: QTreeWidget | QTreeWidgetItem) -> None:
+            for code_id in self.document.children_of(parent_id):
+                item = QTreeWidgetItem(
+                    parent_item, [code_id, str(self.document.code(code_id)["name"])]
+                )
+                items[code_id] = item
+                add(code_id, item)
+
+        add(None, self.tree)
+        self.tree.expandAll()
+        chosen = items.get(select or "") or self.tree.topLevelItem(0)
+        if chosen is not None:
+            self.tree.setCurrentItem(chosen)
+        self._validate()
+
+    def _fill_form(self) -> None:
+        code_id = self.current_id()
+        self._filling = True
+        try:
+            code = self.document.code(code_id) if code_id else {}
+            for name, editor in self.fields.items():
+                value = code.get(name)
+                if name in LIST_FIELDS:
+                    text = "\n".join(str(v) for v in value or [])
+                else:
+                    text = str(value).strip() if value is not None else ""
+                if isinstance(editor, QLineEdit):
+                    editor.setText(text)
+                else:
+                    editor.setPlainText(text)
+                editor.setEnabled(bool(code_id))
+        finally:
+            self._filling = False
+
+    def _field_changed(self, name: str) -> None:
+        code_id = self.current_id()
+        if self._filling or code_id is None:
+            return
+        editor = self.fields[name]
+        if isinstance(editor, QLineEdit):
+            self.document.set_field(code_id, name, editor.text())
+            if name == "name":
+                self.tree.currentItem().setText(1, editor.text())
+        elif name in LIST_FIELDS:
+            self.document.set_field(code_id, name, editor.toPlainText().splitlines())
+        else:
+            self.document.set_field(code_id, name, editor.toPlainText())
+        self._validate()
+
+    def _validate(self) -> None:
+        _, problems = self.document.check()
+        self.problems.clear()
+        for problem in problems:
+            self.problems.addItem(str(problem))
+        self.save_button.setEnabled(not any(p.severity == "error" for p in problems))
+
+    # -- edits ---------------------------------------------------------------------------------
+
+    def _edit(self, change, select: str | None = None) -> bool:  # type: ignore[no-untyped-def]
+        try:
+            change()
+        except EditError as exc:
+            QMessageBox.warning(self, "Codebook", str(exc))
+            return False
+        self._rebuild(select)
+        return True
+
+    def add_code(self, code_id: str, name: str, parent_id: str | None = None) -> bool:
+        definition = f"What '{name}' means: say when to apply it."
+        return self._edit(
+            lambda: self.document.add_code(code_id, name, definition, parent_id), code_id
+        )
+
+    def rename_current(self, new_id: str) -> bool:
+        old = self.current_id()
+        return old is not None and self._edit(
+            lambda: self.document.rename_code(old, new_id), new_id
+        )
+
+    def delete_current(self) -> None:
+        code_id = self.current_id()
+        if code_id is not None:
+            self._edit(lambda: self.document.delete_code(code_id))
+
+    def move_current(self, direction: str) -> None:
+        code_id = self.current_id()
+        if code_id is not None:
+            self._edit(lambda: self.document.move_by(code_id, direction), code_id)
+
+    def add_example(self, code_id: str, passage: str) -> None:
+        self._edit(lambda: self.document.add_example(code_id, passage), code_id)
+
+    def _ask_add(self, *, child: bool) -> None:
+        code_id, ok = QInputDialog.getText(self, "Add code", "New code id:")
+        if not ok or not code_id.strip():
+            return
+        name, ok = QInputDialog.getText(self, "Add code", "Name:", text=code_id.strip())
+        if ok:
+            self.add_code(
+                code_id.strip(),
+                name.strip() or code_id.strip(),
+                self.current_id() if child else None,
+            )
+
+    def _ask_rename(self) -> None:
+        old = self.current_id()
+        if old is None:
+            return
+        new_id, ok = QInputDialog.getText(self, "Rename code", f"New id for {old}:", text=old)
+        if ok and new_id.strip():
+            self.rename_current(new_id.strip())
+
+    # -- preview and save ----------------------------------------------------------------------
+
+    def preview_lines(self) -> list[str]:
+        """``codebook diff`` between the stored version and the edited text."""
+        codebook, problems = self.document.check(workspace_keys=False)
+        if codebook is None:
+            return [str(p) for p in problems if p.severity == "error"]
+        lines = diff_codebooks(self.stored, codebook, f"v{self.stored.version}", "edited").lines()
+        return lines or ["No changes to the codes (only text outside them, if anything)."]
+
+    def _show_preview(self) -> None:
+        QMessageBox.information(self, "Changes to save", "\n".join(self.preview_lines()))
+
+    def _save_clicked(self) -> None:
+        try:
+            self.save(confirm=self._confirm_migration)
+        except (ProjectError, CodebookError, OSError) as exc:
+            QMessageBox.warning(self, "Not saved", str(exc))
+            return
+        if self.saved_version is not None:
+            self.accept()
+
+    def _confirm_migration(self, lines: list[str]) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "Migrate codings?",
+            "This version removes or renames codes that have codings. A backup is taken, then:"
+            "\n\n" + "\n".join(lines) + "\n\nApply?",
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def save(self, confirm=lambda lines: False) -> int | None:  # type: ignore[no-untyped-def]
+        """Store the edited codebook as the next version (migrating codings when the guard
+        asks for it and ``confirm`` agrees), then write the source file. None: not saved."""
+        from workbench.core.codebook import parse_codebook
+        from workbench.core.codebook_migration import apply_migration, plan_migration
+
+        self.document.set_version(self.project.codebook.version + 1)
+        text = self.document.text()
+        codebook = parse_codebook(text, self.document.filename)
+        try:
+            version = self.project.add_codebook_version(codebook, actor=self.actor)
+        except ProjectError as stranded:
+            plan = plan_migration(self.project, codebook)
+            refusal = plan.refusal()
+            if refusal is not None:
+                raise ProjectError(f"{stranded} ({refusal})") from stranded
+            if not confirm([change.line() for change in plan.changes]):
+                return None
+            version = apply_migration(self.project, plan, self.actor).plan.to_version
+        if self.source is not None:
+            self.source.write_text(text, encoding="utf-8")
+        self.saved_version = version
+        return version
