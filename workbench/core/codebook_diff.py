@@ -108,10 +108,10 @@ class CodebookDiff:
             out.append(f"~ {r.old} -> {r.new}  (renamed: {why})")
         for m in self.merged:
             out.append(f"~ {', '.join(m.sources)} -> {m.target}  (merged: declared with 'was:')")
-        for m in self.moved:
+        for move in self.moved:
             out.append(
-                f"> {m.code}  (moved: under {m.old_parent or 'the top'} -> "
-                f"under {m.new_parent or 'the top'})"
+                f"> {move.code}  (moved: under {move.old_parent or 'the top'} -> "
+                f"under {move.new_parent or 'the top'})"
             )
         out += [f"* {r.code}  (redefined: {', '.join(r.fields)})" for r in self.redefined]
         for a in self.ambiguous:

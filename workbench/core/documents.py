@@ -14,6 +14,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from workbench.core.errors import TranscriptError
 from workbench.core.turns import Turn, clean_name
@@ -102,7 +103,7 @@ def read_odt(path: Path, data: bytes) -> tuple[list[Turn], list[str]]:
     table_kind, cell_kind = (TABLENS, "table"), (TABLENS, "table-cell")
     blocks: list[Turn] = []
 
-    def walk(node) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    def walk(node: Any) -> Iterator[Any]:  # odfpy ships no types
         for child in node.childNodes:
             if child.qname in paragraph_kinds or child.qname == table_kind:
                 yield child

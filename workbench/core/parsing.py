@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Generator
 from pathlib import Path
 
 from workbench.core.errors import TranscriptError
@@ -43,7 +43,7 @@ _QUEUE_MESSAGES = 4  # how far a parsing process may run ahead of the writer
 _POLL_SECONDS = 0.5
 
 
-def parse_files(files: list[Path], mode: Segmentation) -> Iterator[Parsed]:
+def parse_files(files: list[Path], mode: Segmentation) -> Generator[Parsed, None, None]:
     """Each file's prepared records, chunk by chunk, in file order; errors as text."""
     for path in files:
         try:
@@ -181,7 +181,7 @@ def parse_files_in_background(
     mode: Segmentation,
     processes: int | None = None,
     release: tuple[str | Path, ...] = (),
-) -> Iterator[Parsed]:
+) -> Generator[Parsed, None, None]:
     """``parse_files`` run in parsing processes; closing the iterator stops them, and so does
     the end of this process. ``release``: files (the project) they must not keep open."""
     tasks = _tasks(files)
@@ -193,7 +193,9 @@ def parse_files_in_background(
     workers = []
     for index in range(count):
         channel = context.Queue(maxsize=_QUEUE_MESSAGES)
-        process = context.Process(
+        # typeshed types get_context() of a non-literal method as BaseContext, which lacks the
+        # Process that every concrete context has
+        process = context.Process(  # type: ignore[attr-defined]
             target=_produce,
             args=(tasks[index::count], mode, channel, os.getpid(), released),
             name=f"workbench-parse-{index + 1}",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from workbench.core.anchoring_arms import Experiment, assign_arms, transcript_frame
 from workbench.core.errors import DecisionError
@@ -139,6 +140,8 @@ class MemoCommand:
 
 
 AnyCommand = Command | MemoCommand
+# what ``_do`` hands back is the command it was given, of the same kind
+_Cmd = TypeVar("_Cmd", bound=AnyCommand)
 
 Listener = Callable[[int], None]  # called with the passage id that changed
 
@@ -206,7 +209,7 @@ class CodingSession:
             self._arms_for = experiment
         return self._arms.get(passage_id)
 
-    def _do(self, command: AnyCommand, new: bool = False) -> AnyCommand:
+    def _do(self, command: _Cmd, new: bool = False) -> _Cmd:
         """Commit ``command``; a new one (not a redo) makes what was undone unreachable."""
         with self.project.transaction() as conn:
             command.do(conn, self.coder_id, self._version())

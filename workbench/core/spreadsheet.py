@@ -56,7 +56,7 @@ def export_passages_csv(project: Project, out: str | Path) -> int:
 
 def _coder_state(
     conn, passage_ids: list[int]
-) -> tuple[dict[tuple[int, int], set[str]], set[tuple[int, int]]]:  # type: ignore[no-untyped-def]
+) -> tuple[dict[tuple[int, int], set[str]], set[tuple[int, int]]]:
     codes: dict[tuple[int, int], set[str]] = defaultdict(set)
     reviewed: set[tuple[int, int]] = set()
     for start in range(0, len(passage_ids), 500):

@@ -82,7 +82,9 @@ def split_columns(body: bytes) -> tuple[Column, Column, Column] | None:
         return None
     # every byte offset as the start of an unaligned big-endian 8-byte word: a field's bytes
     # are then one gather per eight, whatever its length
-    words = np.ndarray((len(data) + reach - 7,), dtype=">u8", buffer=padded, strides=(1,))
+    words: np.ndarray = np.ndarray(
+        (len(data) + reach - 7,), dtype=">u8", buffer=padded, strides=(1,)
+    )
     return tuple(  # type: ignore[return-value]
         _factorise(words, starts[k::3], lengths[k::3]) for k in range(3)
     )

@@ -300,7 +300,7 @@ def _read_rows(path: Path, text: str, categories: list[str] | None) -> CodedData
     if not rows:
         declared = list(categories or [])
         return RatingData([], [], declared, np.full((0, 0), MISSING, dtype=np.int64))
-    seen = defaultdict(int)
+    seen: defaultdict[tuple[str, str], int] = defaultdict(int)
     for unit, coder, _value in rows:
         seen[(unit, coder)] += 1
     units = list(dict.fromkeys(unit for unit, _, _ in rows))

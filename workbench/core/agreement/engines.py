@@ -93,7 +93,7 @@ def _parts(rows: np.ndarray, q: int, delta: np.ndarray) -> tuple[np.ndarray, spa
     return disagreement, counts
 
 
-def _alphas(weights: np.ndarray, parts: tuple[np.ndarray, sparse.csr_matrix], delta: np.ndarray):  # type: ignore[no-untyped-def]
+def _alphas(weights: np.ndarray, parts: tuple[np.ndarray, sparse.csr_matrix], delta: np.ndarray):
     """Alpha for every row of ``weights`` (resamples × distinct rows); NaN where undefined."""
     disagreement, counts = parts
     total_d = weights @ disagreement
@@ -106,7 +106,7 @@ def _alphas(weights: np.ndarray, parts: tuple[np.ndarray, sparse.csr_matrix], de
     return np.where(ok, 1 - (n - 1) * total_d / np.where(ok, expected, 1.0), np.nan)
 
 
-def _mean_over_pairs(weights, rows, pairs, q, delta):  # type: ignore[no-untyped-def]
+def _mean_over_pairs(weights, rows, pairs, q, delta):
     found = [_alphas(weights, _parts(rows[:, list(pair)], q, delta), delta) for pair in pairs]
     stacked = np.vstack(found) if found else np.full((1, len(weights)), np.nan)
     defined = ~np.isnan(stacked)
@@ -207,9 +207,13 @@ def compare_engine(
     human = _mean_over_pairs(weights, rows, list(combinations(range(h), 2)), q, delta)
     machine = _mean_over_pairs(weights, rows, [(i, h) for i in range(h)], q, delta)
     difference = machine - human
-    estimates = [_estimate(series[0], series[1:]) for series in (human, machine, difference)]
-    verdict, sentence = _verdict(engine, units, *estimates)
-    return EngineComparison(engine, code, units, tuple(humans), *estimates, verdict, sentence)
+    human_human, engine_human, gap = (
+        _estimate(series[0], series[1:]) for series in (human, machine, difference)
+    )
+    verdict, sentence = _verdict(engine, units, human_human, engine_human, gap)
+    return EngineComparison(
+        engine, code, units, tuple(humans), human_human, engine_human, gap, verdict, sentence
+    )
 
 
 def compare_engines(

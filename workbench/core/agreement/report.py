@@ -7,7 +7,7 @@ here; the text rendering below only formats them.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from workbench.core.agreement.compute import (
     METRICS,
@@ -239,12 +239,12 @@ def _metric_line(row: dict) -> str:
     return f"{row['label']:<44} {_number(row['value']):>9}{_interval(row)}  n={row['units']}{why}"
 
 
-def format_report(report: dict[str, object]) -> str:
+def format_report(report: dict[str, Any]) -> str:
     """The report as text for people; the same numbers as ``--json``."""
     lines = []
     rows = report.get("metrics", [] if "levels" in report else [report])
     if "metrics" in report:
-        coders = ", ".join(report["coders"]) or "none"  # type: ignore[arg-type]
+        coders = ", ".join(report["coders"]) or "none"
         lines.append(
             f"{report['source']}: {report['units']} units coded by two or more coders; "
             f"coders: {coders}"
@@ -252,7 +252,7 @@ def format_report(report: dict[str, object]) -> str:
     raters = report.get("raters")
     if isinstance(raters, dict):
         lines.append(f"raters: {raters['rule']} ({', '.join(raters['raters']) or 'none'})")
-    for row in rows:  # type: ignore[union-attr]
+    for row in rows:
         lines.append(_metric_line(row))
         for code, item in (row.get("per_code") or {}).items():
             reason = f" ({item['reason']})" if item["reason"] else ""
@@ -260,7 +260,7 @@ def format_report(report: dict[str, object]) -> str:
                 f"    {code:<30} {_number(item['value']):>9}{_interval(item)}  "
                 f"n={item['units']}{reason}"
             )
-    for item in report.get("levels", []):  # type: ignore[union-attr]
+    for item in report.get("levels", []):
         lines.append(f"level {item['tree_level']}: {_metric_line(item)}")
         for code, row in (item.get("per_code") or {}).items():
             lines.append(f"    {code:<30} {_number(row['value']):>9}  n={row['units']}")
@@ -274,7 +274,7 @@ def format_report(report: dict[str, object]) -> str:
     if engines:
         lines.append("")
         lines.append("engines against the human coders (not counted as raters above):")
-        for item in engines:  # type: ignore[union-attr]
+        for item in engines:
             lines.append(f"  {item['engine']}: {item['verdict']}")
             lines.append(f"    {item['sentence']}")
     lines.append("")

@@ -27,7 +27,7 @@ def exemplars(
             passage for passage in passages_of(conn, sorted(transcripts)) if passage.id in votes
         ]
 
-    def rank(passage):  # type: ignore[no-untyped-def]
+    def rank(passage):
         length = len(passage.text)
         return (-votes[passage.id], 0 if 60 <= length <= max_chars else 1, length)
 

@@ -318,6 +318,10 @@ def co_occurrence(data: CodedParticipants, first: str, second: str) -> CoOccurre
     p_b_not_a = second_only / without_first if without_first else None
     p_a, p_b = with_first / n if n else 0, (both + second_only) / n if n else 0
     lift = (both / n) / (p_a * p_b) if n and p_a and p_b else None
+    a: float
+    b: float
+    c: float
+    d: float
     a, b, c, d = both, first_only, second_only, neither
     if 0 in (a, b, c, d):
         a, b, c, d = a + 0.5, b + 0.5, c + 0.5, d + 0.5

@@ -42,7 +42,7 @@ def writing_note(location: str, job: str) -> Iterator[None]:
                     note.unlink()
 
 
-def _read(note: Path) -> dict:  # type: ignore[type-arg]
+def _read(note: Path) -> dict:
     try:
         data = json.loads(note.read_text(encoding="utf-8"))
     except (OSError, ValueError):

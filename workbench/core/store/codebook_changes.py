@@ -165,7 +165,7 @@ def flag_for_review(
     return len(rows)
 
 
-def _passage_label():  # type: ignore[no-untyped-def]
+def _passage_label():
     t, p = schema.transcripts, schema.passages
     return (
         select(p.c.id, t.c.external_id, p.c.position)

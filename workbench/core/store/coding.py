@@ -113,7 +113,7 @@ def ensure_coder(conn: Connection, name: str, kind: CoderKind = CoderKind.HUMAN)
                         schema.coders.insert().values(
                             name=name, kind=kind.value, created_at=utc_now()
                         )
-                    ).inserted_primary_key[0]
+                    ).inserted_primary_key[0]  # type: ignore[index]  # stub: Optional; never for an INSERT
                 )
         except IntegrityError:
             found = _find_coder(conn, name)

@@ -6,6 +6,7 @@ import os
 import sqlite3
 import time
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
@@ -52,7 +53,7 @@ def make_engine(location: str | Path, read_only: bool = False) -> Engine:
         engine = create_engine(f"sqlite:///{path}", future=True)
 
     @event.listens_for(engine, "connect")
-    def _configure(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+    def _configure(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         if not read_only:  # switching the journal is a write; a reader takes the file as it is
@@ -71,7 +72,9 @@ def make_engine(location: str | Path, read_only: bool = False) -> Engine:
         # rather than failing late when it upgrades a read lock. Readers stay deferred and
         # never wait for a writer (WAL).
         if conn.get_execution_options().get(_WRITE, False):
-            _wait_for_write_lock(conn.connection.dbapi_connection, str(path))
+            _wait_for_write_lock(
+                cast(sqlite3.Connection, conn.connection.dbapi_connection), str(path)
+            )
         else:
             conn.exec_driver_sql("BEGIN")
 

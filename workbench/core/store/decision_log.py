@@ -80,7 +80,7 @@ def decision_log(conn: Connection) -> list[LoggedDecision]:
         .join(coders, coders.c.id == d.c.coder_id)
         .order_by(d.c.id)
     )
-    return [LoggedDecision(*row) for row in rows]
+    return [LoggedDecision._make(row) for row in rows]
 
 
 def activity_by_coder(conn: Connection) -> list[CoderActivity]:

@@ -440,7 +440,7 @@ def bulk_insert(
         if params:
             conn.exec_driver_sql(str(compiled), params)
         return
-    order = list(compiled.positiontup)
+    order = list(compiled.positiontup or ())  # set whenever the statement is positional
     rows = rows if isinstance(rows, list) else list(rows)
     if order != list(columns):
         index = [list(columns).index(name) for name in order]

@@ -10,7 +10,7 @@ from workbench.core.clock import utc_now
 from workbench.core.store import schema
 
 
-def record_requests(conn: Connection, engine: str, records: Iterable) -> int:  # type: ignore[type-arg]
+def record_requests(conn: Connection, engine: str, records: Iterable) -> int:
     rows = [
         {
             "created_at": utc_now(),

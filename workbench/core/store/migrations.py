@@ -72,8 +72,8 @@ def _chain_the_logs(conn: Connection) -> dict[str, object]:
         for name in ("audit_log_no_update", "audit_log_no_delete"):
             conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
     elif postgres:  # a server's rules, if any, are off for this transaction only
-        for table in schema.APPEND_ONLY_TABLES:
-            conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+        for table_name in schema.APPEND_ONLY_TABLES:
+            conn.execute(text(f"ALTER TABLE {table_name} DISABLE TRIGGER USER"))
     chained: dict[str, int] = {}
     for table in (schema.decisions, schema.audit_log):
         for column in chain.HASH_COLUMNS:
@@ -93,8 +93,8 @@ def _chain_the_logs(conn: Connection) -> dict[str, object]:
         for statement in schema.sqlite_append_only_triggers():
             conn.execute(text(statement))
     elif postgres:
-        for table in schema.APPEND_ONLY_TABLES:
-            conn.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
+        for table_name in schema.APPEND_ONLY_TABLES:
+            conn.execute(text(f"ALTER TABLE {table_name} ENABLE TRIGGER USER"))
     return {"rows chained": chained}
 
 

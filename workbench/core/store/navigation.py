@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
-from sqlalchemy import Connection, Select, and_, case, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+)
 
 from workbench.core.store import schema
 
@@ -40,7 +51,7 @@ class TranscriptRow:
     language: str | None
 
 
-def _coded_count():  # type: ignore[no-untyped-def]
+def _coded_count():
     p = schema.passages
     return (
         select(func.count())
@@ -49,7 +60,7 @@ def _coded_count():  # type: ignore[no-untyped-def]
     )
 
 
-def _reviewed_count(coder_id: int | None):  # type: ignore[no-untyped-def]
+def _reviewed_count(coder_id: int | None):
     p, r = schema.passages, schema.reviews
     return (
         select(func.count())
@@ -109,7 +120,7 @@ def transcript_page(
 ) -> list[TranscriptRow]:
     """One page of transcripts, the coder's queue first, then import order, with progress."""
     t, m = schema.transcripts, schema.transcript_metadata
-    order = [t.c.id]
+    order: list[ColumnElement[Any]] = [t.c.id]
     if flt.queue and not flt.queue_only:
         order.insert(0, case((t.c.external_id.in_(flt.queue), 0), else_=1))
     query = (
@@ -123,14 +134,14 @@ def transcript_page(
         return []
     ids = [row.id for row in page]
     p, r = schema.passages, schema.reviews
-    coded = dict(
+    coded: dict[int, int] = dict(
         conn.execute(
             select(p.c.transcript_id, func.count())
             .where(p.c.transcript_id.in_(ids), p.c.coded.is_(True))
             .group_by(p.c.transcript_id)
         ).all()
     )
-    reviewed = dict(
+    reviewed: dict[int, int] = dict(
         conn.execute(
             select(p.c.transcript_id, func.count())
             .select_from(r.join(p, p.c.id == r.c.passage_id))

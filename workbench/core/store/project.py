@@ -148,6 +148,7 @@ class Project:
         self.location = location
         self.read_only = read_only
         self._settings: ProjectSettings | None = None
+        self._codebook_cache: Codebook | None = None
         self.upgraded_from: int | None = None  # the schema version it was opened at, if older
         # the copy taken before that upgrade: a file, or a server project's snapshot schema
         self.upgrade_backup: Path | str | None = None
@@ -424,7 +425,7 @@ class Project:
                 added_at=utc_now(),
                 added_by=actor,
             )
-        ).inserted_primary_key[0]
+        ).inserted_primary_key[0]  # type: ignore[index]  # stub: Optional; never for an INSERT
         conn.execute(
             schema.codes.insert(),
             [
@@ -491,7 +492,7 @@ class Project:
         """Counts a lead checks at a glance; also the CLI's ``status --json`` object."""
         with self.reading() as conn:
 
-            def count(table, *where):  # type: ignore[no-untyped-def]
+            def count(table, *where):
                 return conn.execute(
                     select(func.count()).select_from(table).where(*where)
                 ).scalar_one()

@@ -104,7 +104,7 @@ def _read_engine_codings(
             f"{model} · prompt {prompt} · codebook v{version}"
         ] += 1
     for chunk in _chunks(passage_ids):
-        query = select(
+        suggested = select(
             s.c.passage_id,
             s.c.codebook_version,
             s.c.engine,
@@ -113,11 +113,11 @@ def _read_engine_codings(
             s.c.code_id,
         ).where(s.c.confidence >= min_confidence)
         if chunk is not None:
-            query = query.where(s.c.passage_id.in_(chunk))
-        for passage_id, version, engine, model, prompt, code in conn.execute(query):
-            name = wanted.get((passage_id, version, engine, model, prompt))
-            if name is not None:
-                ratings.applied[(passage_id, name)].add(code)
+            suggested = suggested.where(s.c.passage_id.in_(chunk))
+        for passage_id, version, engine, model, prompt, code in conn.execute(suggested):
+            coder = wanted.get((passage_id, version, engine, model, prompt))
+            if coder is not None:
+                ratings.applied[(passage_id, coder)].add(code)
 
 
 def passage_field_values(

@@ -397,10 +397,10 @@ def _filter_sql(filters: SearchFilters) -> tuple[list[str], dict[str, object], b
         where.append(f"{{pid}} IN ({human_review})")
     elif filters.reviewed is Review.NO:
         where.append(f"{{pid}} NOT IN ({human_review})")
-    for name, negate in ((filters.reviewed_by, ""), (filters.unreviewed_by, "NOT ")):
-        if name is not None:
+    for who, negate in ((filters.reviewed_by, ""), (filters.unreviewed_by, "NOT ")):
+        if who is not None:
             key = "reviewed_by" if not negate else "unreviewed_by"
-            params[key] = name
+            params[key] = who
             where.append(
                 f"{{pid}} {negate}IN (SELECT v.passage_id FROM reviews v "
                 f"WHERE v.coder_id = (SELECT id FROM coders WHERE name = :{key}))"

@@ -120,7 +120,7 @@ def label_summaries(conn: Connection, settings: ProjectSettings) -> list[LabelSu
         .where(passages.c.speaker.is_not(None))
         .group_by(passages.c.speaker)
     ).all()
-    decided = dict(
+    decided: dict[str, int] = dict(
         conn.execute(
             select(passages.c.speaker, func.count())
             .select_from(passages)
@@ -162,7 +162,7 @@ def decisions_on_interviewer_passages(
         .where(passages.c.coded.is_(False))
         .order_by(coders.c.name, decisions.c.id)
     )
-    rows: list = []  # type: ignore[type-arg]
+    rows: list = []
     if passage_ids is None:
         rows = list(conn.execute(query))
     else:

@@ -234,7 +234,7 @@ def reviewed_outcomes(conn: Connection) -> list[ScoredOutcome]:
         .where(c.c.kind == CoderKind.HUMAN.value)
     ):
         if passage_id in reviewed and (
-            passage_id not in reviewed_at or when > reviewed_at[passage_id]  # type: ignore[operator]
+            passage_id not in reviewed_at or when > reviewed_at[passage_id]
         ):
             reviewed_at[passage_id] = when
     ids = sorted(reviewed_at)
