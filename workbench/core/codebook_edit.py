@@ -182,7 +182,7 @@ class CodebookDocument:
         """Set a text field or a list field; an empty value removes an optional key."""
         code = self.code(code_id)
         if field_name in LIST_FIELDS:
-            items = [v.strip() for v in (value or []) if v.strip()]  # type: ignore[union-attr]
+            items = [v.strip() for v in (value or []) if v.strip()]
             old_items = code.get(field_name) or []
             if [str(v) for v in old_items] == items:
                 return  # unchanged: keep its comments and quotes untouched
@@ -235,7 +235,7 @@ class CodebookDocument:
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _walk(self, seq: object, parent: str | None):  # type: ignore[no-untyped-def]
+    def _walk(self, seq: object, parent: str | None):
         if not isinstance(seq, list):
             return
         for code in seq:
@@ -318,4 +318,4 @@ def remember_codebook_source(project: Project, path: str | Path, actor: str = "w
 def codebook_source(project: Project) -> Path | None:
     """The YAML file the project's codebook came from, if it was added from one that exists."""
     source = project.settings.extra.get(SOURCE_SETTING)
-    return Path(source) if source and Path(str(source)).is_file() else None
+    return Path(str(source)) if source and Path(str(source)).is_file() else None

@@ -221,8 +221,8 @@ def _merge_decisions(
     conn: Connection,
     copy_name: str,
     theirs: list[DecisionRow],
-    our_passage,  # type: ignore[no-untyped-def]
-    their_state,  # type: ignore[no-untyped-def]
+    our_passage,
+    their_state,
     suggestion_ids: dict[int, int],
     prefer: str | None,
     report: MergeReport,
@@ -245,7 +245,7 @@ def _merge_decisions(
         coder_id = ensure_coder(conn, coder, CoderKind(rows[0].coder_kind))
         passage_id = our_passage(key)
         wanted = their_state(coder, key)
-        side = "copy"
+        side: str | None = "copy"
         if ours_only[(coder, key)]:
             current = coding_state(conn, passage_id, coder_id)
             if current != wanted:
@@ -322,7 +322,7 @@ def _merge_suggestions(
     conn: Connection,
     theirs: Connection,
     matched: set[str],
-    our_passage,  # type: ignore[no-untyped-def]
+    our_passage,
     report: MergeReport,
 ) -> dict[int, int]:
     """Copy suggestions and runs the project lacks; returns copy suggestion id -> project id."""
@@ -364,12 +364,12 @@ def _merge_memos(
     conn: Connection,
     theirs: Connection,
     matched: set[str],
-    our_passage,  # type: ignore[no-untyped-def]
+    our_passage,
     report: MergeReport,
 ) -> None:
     """Append the copy's memo rows the project lacks (same place, coder, text and time)."""
 
-    def key(m) -> tuple[object, ...]:  # type: ignore[no-untyped-def]
+    def key(m) -> tuple[object, ...]:
         return (m.passage, m.transcript, m.coder, m.text, instant(m.updated_at))
 
     ours = {key(m) for m in memo_rows(conn)}

@@ -236,7 +236,7 @@ def append_memo_row(
 def insert_suggestion(conn: Connection, passage_id: int, values: dict[str, object]) -> int:
     """Store one suggestion from a copy; returns its id in this project."""
     result = conn.execute(schema.suggestions.insert().values(passage_id=passage_id, **values))
-    return int(result.inserted_primary_key[0])
+    return int(result.inserted_primary_key[0])  # type: ignore[index]  # set after an INSERT
 
 
 def insert_run(conn: Connection, passage_id: int, run: RunRow, coder_id: int | None) -> None:
