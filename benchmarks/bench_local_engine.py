@@ -4,7 +4,7 @@ Needs the 1,250 published Anthropic Interviewer transcripts (three CSVs); skips 
 when they are absent:
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_local_engine.py \\
-        --data /work/shared/data/anthropic-interviewer --repeat 3
+        --data ../shared/data/anthropic-interviewer --repeat 3
 
 It imports the CSVs into a fresh project once, then times, each as a whole process (Python
 start and imports included, best of ``--repeat``):
@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DATA = Path("/work/shared/data/anthropic-interviewer")
+DATA = REPO.parent / "shared" / "data" / "anthropic-interviewer"  # beside the checkout
 FILES = ("creatives_transcripts.csv", "scientists_transcripts.csv", "workforce_transcripts.csv")
 
 
