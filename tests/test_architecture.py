@@ -59,7 +59,6 @@ def test_no_qt_import_outside_gui():
 # store queries (issue 11). The list may only shrink: an entry that no longer imports SQL fails
 # the test below until it is removed here, and a new offender fails it until it is fixed.
 SQL_PENDING = {
-    "workbench/cli/app.py",  # catches the database's refusal to print it as one line
     "workbench/core/spreadsheet.py",  # the spreadsheet round trip, being split
     "workbench/suggest/batches.py",
     "workbench/suggest/cli_support.py",

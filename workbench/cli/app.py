@@ -73,9 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted; nothing partial was written", file=sys.stderr)
         return 130
     except Exception as exc:
-        from sqlalchemy.exc import SQLAlchemyError  # only where a failure may have come from it
+        from workbench.core.store import DatabaseError  # only where a failure may have come
 
-        if not isinstance(exc, SQLAlchemyError):
+        if not isinstance(exc, DatabaseError):
             raise
         detail = getattr(exc, "orig", None) or exc
         print(
