@@ -48,6 +48,12 @@ def agreement_command(
     tree_level: str | None = None,
 ) -> dict[str, object]:
     """Compute what the CLI asked for, as one JSON-ready object."""
+    def coded(project: Project | None, data: CodedData) -> dict[str, object]:
+        return _coded_report(
+            source, project, data, metric, level, distance, weights, coders, codes, ci,
+            include_engines, by if project is not None else None,
+        )  # fmt: skip
+
     if is_ratings_file(source):
         if by is not None:
             raise AgreementDataError("--by needs a project: a ratings file has no metadata")
@@ -56,20 +62,7 @@ def agreement_command(
         data = read_ratings_csv(source, categories)
         if isinstance(data, RatingData):
             return _rating_report(source, data, metric, level, weights, coders, codes, ci)
-        return _coded_report(
-            source,
-            None,
-            data,
-            metric,
-            level,
-            distance,
-            weights,
-            coders,
-            codes,
-            ci,
-            include_engines,
-            None,
-        )
+        return coded(None, data)
     from workbench.core.store import Project  # not needed, and slow to import, for a CSV
 
     with Project.open(source) as project:
@@ -78,20 +71,7 @@ def agreement_command(
             return _tree_report(
                 source, project, data, tree_level, metric, distance, coders, ci, include_engines
             )
-        return _coded_report(
-            source,
-            project,
-            data,
-            metric,
-            level,
-            distance,
-            weights,
-            coders,
-            codes,
-            ci,
-            include_engines,
-            by,
-        )
+        return coded(project, data)
 
 
 def _tree_report(
