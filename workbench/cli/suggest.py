@@ -122,7 +122,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         default=None,
         help="default: claude with a key, else local",
     )
-    suggest.add_argument("--model", help="Claude model (default: the app's Claude model setting, else the price table's default)")
+    suggest.add_argument(
+        "--model",
+        help="Claude model (default: the app's Claude model setting, else the price table's default)",
+    )
     suggest.add_argument(
         "--price",
         metavar="IN,OUT",
@@ -165,7 +168,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     evaluation.add_argument("project")
     evaluation.add_argument("--engine", choices=["local", "claude"], default="local")
-    evaluation.add_argument("--model", help="Claude model (default: the app's Claude model setting, else the price table's default)")
+    evaluation.add_argument(
+        "--model",
+        help="Claude model (default: the app's Claude model setting, else the price table's default)",
+    )
     evaluation.add_argument("--price", metavar="IN,OUT", help="USD per million tokens, as suggest")
     evaluation.add_argument(
         "--holdout", type=float, default=0.3, help="share held back for testing"

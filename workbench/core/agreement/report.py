@@ -48,6 +48,7 @@ def agreement_command(
     tree_level: str | None = None,
 ) -> dict[str, object]:
     """Compute what the CLI asked for, as one JSON-ready object."""
+
     def coded(project: Project | None, data: CodedData) -> dict[str, object]:
         return _coded_report(
             source, project, data, metric, level, distance, weights, coders, codes, ci,
