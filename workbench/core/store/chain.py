@@ -30,9 +30,9 @@ from sqlalchemy import (
 
 GENESIS = "workbench-chain-genesis"  # the prev_hash of a table's first row
 HASH_COLUMNS = ("prev_hash", "row_hash")
-# Columns added after the chain began (schema 3): a row that leaves one NULL hashes as if the
+# Columns added after the chain began (schema 3; arm in 7, spans and translation in 8): a row that leaves one NULL hashes as if the
 # column did not exist, so every row chained before the column came still verifies.
-LATER_COLUMNS = frozenset({"arm"})
+LATER_COLUMNS = frozenset({"arm", "span_start", "span_end", "translation_shown"})
 
 
 def _kind(table: Table, name: str) -> str:

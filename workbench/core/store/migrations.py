@@ -147,6 +147,26 @@ def _decision_arms(conn: Connection) -> dict[str, object]:
     return {"column added": "decisions.arm"}
 
 
+def _spans_and_translations(conn: Connection) -> dict[str, object]:
+    """Schema 7 -> 8: decisions may code a selection inside a passage and say whether a
+    machine translation was shown; the tables of coded spans and passage translations.
+
+    Older decisions keep NULL in the new columns (left out of the hash, see ``chain``)."""
+    present = {column["name"] for column in inspect(conn).get_columns("decisions")}
+    added = []
+    for name, kind in (
+        ("span_start", "INTEGER"),
+        ("span_end", "INTEGER"),
+        ("translation_shown", "BOOLEAN"),
+    ):
+        if name not in present:
+            conn.execute(text(f"ALTER TABLE decisions ADD COLUMN {name} {kind}"))
+            added.append(f"decisions.{name}")
+    for table in (schema.coded_spans, schema.passage_translations):
+        table.create(conn, checkfirst=True)
+    return {"columns added": added, "tables added": ["coded_spans", "passage_translations"]}
+
+
 # version N -> the step that makes it N + 1
 STEPS: dict[int, Callable[[Connection], dict[str, object]]] = {
     1: _engines_become_coders,
@@ -155,6 +175,7 @@ STEPS: dict[int, Callable[[Connection], dict[str, object]]] = {
     4: _suggestion_model_snapshots,
     5: _passage_search_index,
     6: _decision_arms,
+    7: _spans_and_translations,
 }
 CHAINED_FROM = 3  # the first schema whose audit log carries hashes
 

@@ -32,7 +32,9 @@ from sqlalchemy import (
 # 5: ``suggestions.model_snapshot``: the model snapshot the API reported for each suggestion.
 # 6: full-text search over passages (SQLite FTS5, ``passage_fts``; see ``sqlite_search_index``).
 # 7: ``decisions.arm``: the anchoring experiment's arm of each decision (NULL when it is off).
-SCHEMA_VERSION = 7
+# 8: spans: ``decisions.span_start/span_end`` and ``coded_spans`` (coding a selection inside a
+#    passage); ``decisions.translation_shown`` and ``passage_translations`` (machine translation).
+SCHEMA_VERSION = 8
 
 metadata = MetaData()
 
@@ -208,6 +210,14 @@ decisions = Table(
     Column("row_hash", String(64)),
     # The anchoring experiment's arm ("before" / "after"), NULL when it is off (schema 7).
     Column("arm", String(8)),
+    # A code applied to (or removed from) a selection inside the passage: character offsets
+    # into the transcript's text, start inclusive, end exclusive, inside the passage's own
+    # bounds. NULL for a decision about the whole passage (schema 8).
+    Column("span_start", Integer),
+    Column("span_end", Integer),
+    # Whether the coder had the passage's machine translation on screen when deciding; NULL
+    # when no translation existed or the decision predates schema 8.
+    Column("translation_shown", Boolean),
     Index("ix_decisions_passage_coder", "passage_id", "coder_id"),
 )
 
@@ -219,6 +229,37 @@ codings = Table(
     Column("code_id", String(255), primary_key=True),
     Column("decision_id", Integer, ForeignKey("decisions.id"), nullable=False),
     Index("ix_codings_coder_code", "coder_id", "code_id"),
+)
+
+# The selections a coder coded inside passages (schema 8): current state, rebuilt from the
+# decision log like ``codings``. A span also codes its passage (a ``codings`` row), so
+# passage-level agreement is unchanged; unitizing agreement and REFI-QDA export read these.
+coded_spans = Table(
+    "coded_spans",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("passage_id", Integer, ForeignKey("passages.id"), nullable=False),
+    Column("coder_id", Integer, ForeignKey("coders.id"), nullable=False),
+    Column("code_id", String(255), nullable=False),
+    Column("start", Integer, nullable=False),  # offset into the transcript text, inclusive
+    Column("end", Integer, nullable=False),  # exclusive
+    Column("decision_id", Integer, ForeignKey("decisions.id"), nullable=False),
+    UniqueConstraint("passage_id", "coder_id", "code_id", "start", "end", name="uq_coded_spans"),
+    Index("ix_coded_spans_coder_code", "coder_id", "code_id"),
+)
+
+# Machine translations of passages (schema 8), so a coder can read a transcript in a language
+# they do not read. Marked by engine and model; the coder still codes the original.
+passage_translations = Table(
+    "passage_translations",
+    metadata,
+    Column("passage_id", Integer, ForeignKey("passages.id"), primary_key=True),
+    Column("target_language", String(16), primary_key=True),  # BCP 47, e.g. "en"
+    Column("source_language", String(16)),  # as detected or declared; NULL when unknown
+    Column("text", Text, nullable=False),
+    Column("engine", String(64), nullable=False),
+    Column("model", String(128), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
 reviews = Table(
