@@ -148,8 +148,9 @@ def _decision_arms(conn: Connection) -> dict[str, object]:
 
 
 def _spans_and_translations(conn: Connection) -> dict[str, object]:
-    """Schema 7 -> 8: decisions may code a selection inside a passage and say whether a
-    machine translation was shown; the tables of coded spans and passage translations.
+    """Schema 7 -> 8: decisions (and memos) may be about a selection inside a passage, and a
+    decision says whether a machine translation was shown; the tables of coded spans and
+    passage translations.
 
     Older decisions keep NULL in the new columns (left out of the hash, see ``chain``)."""
     present = {column["name"] for column in inspect(conn).get_columns("decisions")}
@@ -162,6 +163,11 @@ def _spans_and_translations(conn: Connection) -> dict[str, object]:
         if name not in present:
             conn.execute(text(f"ALTER TABLE decisions ADD COLUMN {name} {kind}"))
             added.append(f"decisions.{name}")
+    memo_columns = {column["name"] for column in inspect(conn).get_columns("memos")}
+    for name in ("span_start", "span_end"):
+        if name not in memo_columns:
+            conn.execute(text(f"ALTER TABLE memos ADD COLUMN {name} INTEGER"))
+            added.append(f"memos.{name}")
     for table in (schema.coded_spans, schema.passage_translations):
         table.create(conn, checkfirst=True)
     return {"columns added": added, "tables added": ["coded_spans", "passage_translations"]}

@@ -281,6 +281,10 @@ memos = Table(
     Column("text", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # A memo about a selection inside the passage: transcript offsets as in ``coded_spans``
+    # (schema 8); NULL for a memo on the whole passage or transcript.
+    Column("span_start", Integer),
+    Column("span_end", Integer),
 )
 
 # Codings a codebook migration took away (a deleted code, a split one): the removing decision is
