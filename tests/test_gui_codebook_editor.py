@@ -63,7 +63,7 @@ def test_deleting_a_coded_code_needs_the_lead_to_accept_the_migration(qtbot, tmp
     CodingSession(project, "ana").apply_code(passage_id, "hope.time")
     dialog = CodebookEditorDialog(project, "lead")
     qtbot.addWidget(dialog)
-    dialog._rebuild("hope.time")
+    dialog.select("hope.time")
     dialog.delete_current()
     before = project.codebook.version
     shown: list[str] = []

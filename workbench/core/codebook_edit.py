@@ -264,6 +264,11 @@ class CodebookDocument:
     def _under(self, code_id: str) -> set[str]:
         return {str(c.get("id")) for c, _ in self._walk(self.code(code_id).get("children"), None)}
 
+    def check_new_id(self, code_id: str) -> None:
+        """Raise ``EditError`` unless ``code_id`` could be added (a view asks before it shows
+        a new row, so a refused id never half-appears)."""
+        self._new_id(code_id)
+
     def _new_id(self, code_id: str) -> None:
         if not CODE_ID_PATTERN.match(code_id):
             raise EditError(

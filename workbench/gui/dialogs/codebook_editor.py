@@ -11,6 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -23,8 +24,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QTreeWidget,
-    QTreeWidgetItem,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -33,9 +33,14 @@ from workbench.core.codebook import Codebook
 from workbench.core.codebook_diff import diff_codebooks
 from workbench.core.codebook_edit import CodebookDocument, EditError, codebook_source
 from workbench.core.errors import CodebookError, ProjectError
+from workbench.gui.models.codebook_edit_model import CodebookEditModel
 
 LIST_FIELDS = ("include", "exclude", "examples")
 LINE_FIELDS = ("name", "color", "shortcut")
+HINT = (
+    "Drag a code onto another to put it under it, or between two to reorder; "
+    "Alt+arrows move the chosen code (up, down, out, in)."
+)
 MOVE_KEYS = {
     Qt.Key.Key_Up: "up",
     Qt.Key.Key_Down: "down",
@@ -58,11 +63,24 @@ class CodebookEditorDialog(QDialog):
         self.setWindowTitle(f"Edit codebook · {self.stored.name} v{self.stored.version}")
         self.resize(1000, 680)
 
-        self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Code", "Name"])
+        self.model = CodebookEditModel(self.document, self)
+        self.tree = QTreeView()
+        self.tree.setModel(self.model)
         self.tree.setColumnWidth(0, 220)
-        self.tree.currentItemChanged.connect(lambda *_: self._fill_form())
+        self.tree.setUniformRowHeights(True)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.setDragEnabled(True)
+        self.tree.setAcceptDrops(True)
+        self.tree.setDropIndicatorShown(True)
+        # DragDrop, not InternalMove: Qt drops an InternalMove whose QDrag it did not start,
+        # and the model takes only its own code ids anyway
+        self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.tree.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.tree.selectionModel().currentChanged.connect(lambda *_: self._fill_form())
         self.tree.installEventFilter(self)  # Alt+arrows, before the tree takes the arrows
+        self.model.changed.connect(self._validate)
+        self.model.refused.connect(self._say_refused)
+        self.model.rowsMoved.connect(lambda *_: self._moved())
         buttons = QHBoxLayout()
         for text, slot in (
             ("Add", lambda: self._ask_add(child=False)),
@@ -78,7 +96,10 @@ class CodebookEditorDialog(QDialog):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.tree)
         left_layout.addLayout(buttons)
-        left_layout.addWidget(QLabel("Alt+arrows move the chosen code (up, down, out, in)."))
+        self.hint = QLabel(HINT)
+        self.hint.setObjectName("move_hint")
+        self.hint.setWordWrap(True)
+        left_layout.addWidget(self.hint)
 
         self.fields: dict[str, QLineEdit | QPlainTextEdit] = {}
         form_widget = QWidget()
@@ -105,11 +126,17 @@ class CodebookEditorDialog(QDialog):
         right_layout.addWidget(form_widget, 3)
         right_layout.addWidget(QLabel("Problems (as 'codebook check' reports them)"))
         right_layout.addWidget(self.problems, 1)
+        self.changes_label = QLabel(f"Changes from v{self.stored.version} (as 'codebook diff')")
+        right_layout.addWidget(self.changes_label)
+        self.changes = QPlainTextEdit()
+        self.changes.setObjectName("changes")
+        self.changes.setReadOnly(True)
+        right_layout.addWidget(self.changes, 1)
 
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(right)
-        splitter.setSizes([380, 620])
+        splitter.setSizes([420, 580])
         box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.preview_button = box.addButton(
             "Preview changes", QDialogButtonBox.ButtonRole.ActionRole
@@ -123,7 +150,8 @@ class CodebookEditorDialog(QDialog):
         layout.addWidget(splitter)
         layout.addWidget(QLabel(where + "; comments and key order are kept."))
         layout.addWidget(box)
-        self._rebuild()
+        self.tree.expandAll()
+        self.select(None)
 
     # -- the tree ------------------------------------------------------------------------------
 
@@ -140,28 +168,31 @@ class CodebookEditorDialog(QDialog):
         return super().eventFilter(watched, event)
 
     def current_id(self) -> str | None:
-        item = self.tree.currentItem()
-        return item.text(0) if item is not None else None
+        return self.model.code_id(self.tree.currentIndex())
 
-    def _rebuild(self, select: str | None = None) -> None:
-        select = select or self.current_id()
-        self.tree.clear()
-        items: dict[str, QTreeWidgetItem] = {}
-
-        def add(parent_id: str | None, parent_item: QTreeWidget | QTreeWidgetItem) -> None:
-            for code_id in self.document.children_of(parent_id):
-                item = QTreeWidgetItem(
-                    parent_item, [code_id, str(self.document.code(code_id)["name"])]
-                )
-                items[code_id] = item
-                add(code_id, item)
-
-        add(None, self.tree)
-        self.tree.expandAll()
-        chosen = items.get(select or "") or self.tree.topLevelItem(0)
-        if chosen is not None:
-            self.tree.setCurrentItem(chosen)
+    def select(self, code_id: str | None) -> None:
+        """Make ``code_id`` the current code (the first code when None or unknown)."""
+        index = self.model.index_of(code_id)
+        if not index.isValid():
+            index = self.model.index(0, 0)
+        if index.isValid():
+            self.tree.setCurrentIndex(index)
+            self.tree.scrollTo(index)
+        self._fill_form()
         self._validate()
+
+    def _moved(self) -> None:
+        """A moved code stays current and in sight; its new parent opens to show it."""
+        index = self.tree.currentIndex()
+        if index.isValid():
+            self.tree.expand(index.parent())
+            self.tree.scrollTo(index)
+        self.hint.setText(HINT)
+        self.hint.setStyleSheet("")
+
+    def _say_refused(self, reason: str) -> None:
+        self.hint.setText(reason)
+        self.hint.setStyleSheet("color: #cf222e;")
 
     def _fill_form(self) -> None:
         code_id = self.current_id()
@@ -188,14 +219,11 @@ class CodebookEditorDialog(QDialog):
             return
         editor = self.fields[name]
         if isinstance(editor, QLineEdit):
-            self.document.set_field(code_id, name, editor.text())
-            if name == "name":
-                self.tree.currentItem().setText(1, editor.text())
+            self.model.set_field(code_id, name, editor.text())
         elif name in LIST_FIELDS:
-            self.document.set_field(code_id, name, editor.toPlainText().splitlines())
+            self.model.set_field(code_id, name, editor.toPlainText().splitlines())
         else:
-            self.document.set_field(code_id, name, editor.toPlainText())
-        self._validate()
+            self.model.set_field(code_id, name, editor.toPlainText())
 
     def _validate(self) -> None:
         _, problems = self.document.check()
@@ -203,6 +231,7 @@ class CodebookEditorDialog(QDialog):
         for problem in problems:
             self.problems.addItem(str(problem))
         self.save_button.setEnabled(not any(p.severity == "error" for p in problems))
+        self.changes.setPlainText("\n".join(self.preview_lines()))
 
     # -- edits ---------------------------------------------------------------------------------
 
@@ -212,33 +241,42 @@ class CodebookEditorDialog(QDialog):
         except EditError as exc:
             QMessageBox.warning(self, "Codebook", str(exc))
             return False
-        self._rebuild(select)
+        self.select(select or self.current_id())
         return True
 
     def add_code(self, code_id: str, name: str, parent_id: str | None = None) -> bool:
         definition = f"What '{name}' means: say when to apply it."
-        return self._edit(
-            lambda: self.document.add_code(code_id, name, definition, parent_id), code_id
+        added = self._edit(
+            lambda: self.model.add_code(code_id, name, definition, parent_id), code_id
         )
+        if added and parent_id is not None:
+            self.tree.expand(self.model.index_of(parent_id))
+        return added
 
     def rename_current(self, new_id: str) -> bool:
         old = self.current_id()
-        return old is not None and self._edit(
-            lambda: self.document.rename_code(old, new_id), new_id
-        )
+        return old is not None and self._edit(lambda: self.model.rename_code(old, new_id), new_id)
 
     def delete_current(self) -> None:
         code_id = self.current_id()
-        if code_id is not None:
-            self._edit(lambda: self.document.delete_code(code_id))
+        if code_id is None:
+            return
+        parent = self.model.index_of(code_id).parent()
+        row = self.model.index_of(code_id).row()
+        if self._edit(lambda: self.model.delete_code(code_id)):
+            # the code that took its place, else the one above, else its parent
+            siblings = self.model.rowCount(parent)
+            near = self.model.index(min(row, siblings - 1), 0, parent) if siblings else parent
+            self.select(self.model.code_id(near))
 
-    def move_current(self, direction: str) -> None:
+    def move_current(self, direction: str) -> bool:
         code_id = self.current_id()
-        if code_id is not None:
-            self._edit(lambda: self.document.move_by(code_id, direction), code_id)
+        return code_id is not None and self.model.move_by(code_id, direction)
 
     def add_example(self, code_id: str, passage: str) -> None:
-        self._edit(lambda: self.document.add_example(code_id, passage), code_id)
+        """A passage as an example of ``code_id``: a pending edit, shown in the changes pane,
+        saved only with the rest (never on its own)."""
+        self._edit(lambda: self.model.add_example(code_id, passage), code_id)
 
     def _ask_add(self, *, child: bool) -> None:
         code_id, ok = QInputDialog.getText(self, "Add code", "New code id:")
