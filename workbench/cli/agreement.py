@@ -34,6 +34,7 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         include_engines=args.include_engines,
         by=args.by,
         tree_level=args.tree_level,
+        codebook_version=args.codebook_version,
     )
     render(report, args.json, lambda: print(format_report(report)))
     return EXIT_OK
@@ -264,6 +265,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--tree-level",
         metavar="N|all",
         help="codes rolled up to level N of the code tree (1 = top), or every level",
+    )
+    agree.add_argument(
+        "--codebook-version",
+        type=int,
+        metavar="N",
+        help="only the codings made under stored codebook version N, over its codes",
     )
     agree.add_argument(
         "--ci", action="store_true", help="bootstrap 95%% intervals (1000 resamples)"

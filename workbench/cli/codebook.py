@@ -64,13 +64,22 @@ def _codebook_source(spec: str):  # type: ignore[no-untyped-def]
     """A codebook file, or ``PROJECT@N`` for version N stored in a project."""
     from workbench.core.codebook import load_codebook
 
-    location, sep, version = spec.rpartition("@")
-    if sep and version.isdigit() and not Path(spec).exists():
+    location, version = _project_version(spec)
+    if version is not None:
         from workbench.core.store import Project
 
         with Project.open(location, read_only=True) as project:
-            return project.codebook_at(int(version))
+            return project.codebook_at(version)
     return load_codebook(spec)
+
+
+def _project_version(spec: str) -> tuple[str, int | None]:
+    """``PROJECT@N`` -> (PROJECT, N); a bare project (or a path that exists as written, ``@``
+    and all) -> (PROJECT, None), its newest version."""
+    location, sep, version = spec.rpartition("@")
+    if sep and version.isdigit() and not Path(spec).exists():
+        return location, int(version)
+    return spec, None
 
 
 def cmd_codebook_diff(args: argparse.Namespace) -> int:
@@ -198,12 +207,13 @@ def cmd_codebook_export(args: argparse.Namespace) -> int:
     else:
         from workbench.core.store import Project
 
-        with Project.open(args.source, read_only=True) as project:
-            codebook = project.codebook
+        location, version = _project_version(args.source)
+        with Project.open(location, read_only=True) as project:
+            codebook = project.codebook if version is None else project.codebook_at(version)
             if codebook is None:
-                print(f"error: {args.source}: the project has no codebook", file=sys.stderr)
+                print(f"error: {location}: the project has no codebook", file=sys.stderr)
                 return EXIT_FAILED
-            stats = code_stats(project)
+            stats = code_stats(project, version)
         kind = export_codebook(codebook, args.out, stats)
     print(
         printable(f"{args.out}: codebook '{codebook.name}' v{codebook.version} written as {kind}")
@@ -309,7 +319,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     export_cb = codebook_commands.add_parser(
         "export", help="write a codebook as YAML, .qdc, Markdown, DOCX or CSV (by --out's suffix)"
     )
-    export_cb.add_argument("source", help="a codebook YAML file, or a project")
+    export_cb.add_argument(
+        "source",
+        help="a codebook YAML file, a project (its newest version), or PROJECT@N for stored "
+        "version N",
+    )
     export_cb.add_argument(
         "--out", required=True, help="FILE.yaml, .qdc, .md, .docx or .csv (the suffix decides)"
     )

@@ -30,6 +30,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             progress=terminal_progress,
             by=args.by,
             split_fields=args.split,
+            codebook_version=args.codebook_version,
         )
     print(f"wrote the {args.kind} report to {written}")
     return EXIT_OK
@@ -49,6 +50,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         action="append",
         metavar="FIELD",
         help="agreement: also per value of this metadata field (repeatable)",
+    )
+    report.add_argument(
+        "--codebook-version",
+        type=int,
+        metavar="N",
+        help="only the codings made under stored codebook version N, over its codes",
     )
     report.add_argument(
         "--split",

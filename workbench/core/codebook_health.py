@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from workbench.core.codebook import Codebook
+from workbench.core.tasks import CancelToken, Progress
 
 if TYPE_CHECKING:
     from workbench.core.agreement.data import CodedData
@@ -159,15 +160,30 @@ def codebook_health(
     low_alpha: float = LOW_ALPHA,
     close_threshold: float = NEAR_DUPLICATE,
     min_confusions: int = MIN_CONFUSIONS,
+    codebook_version: int | None = None,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
 ) -> CodebookHealth:
-    """Every finding for the project's current codebook and its coders' decisions."""
+    """Every finding for the project's current codebook and its coders' decisions (or for
+    stored version ``codebook_version`` and the codings made under it). ``progress`` and
+    ``cancel`` let the app run it on a worker thread with a Cancel button."""
     from workbench.core.agreement.compute import code_metric
     from workbench.core.agreement.data import project_data
     from workbench.core.agreement.raters import choose_raters
 
-    codebook = project.codebook
+    def step(done: int, total: int, what: str) -> None:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        if progress is not None:
+            progress(done, total, what)
+
+    codebook = (
+        project.codebook if codebook_version is None else project.codebook_at(codebook_version)
+    )
     assert codebook is not None
-    data = project_data(project)
+    step(0, 4, "reading the codings")
+    data = project_data(project, codebook_version=codebook_version)
+    step(1, 4, "comparing definitions")
     choice = choose_raters(data)
     humans, engines = choice.humans, choice.engines
     health = CodebookHealth(
@@ -183,8 +199,11 @@ def codebook_health(
     for code in codebook.walk():
         if code.id not in applied and not applied.intersection(codebook.descendants(code.id)):
             health.never_used.append(code.id)
+    step(2, 4, "agreement per code")
     if human_data is not None and len(humans) >= 2:
         for index, code_id in enumerate(human_data.codes):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
             if code_id not in applied:
                 continue
             result = code_metric(human_data, index, "alpha")
@@ -192,7 +211,9 @@ def codebook_health(
                 health.low_agreement.append(
                     LowAgreement(code_id, round(result.value, 3), result.units)
                 )
+    step(3, 4, "confused pairs")
     health.confused = confused_pairs(data, codebook, humans, engines, min_confusions)
+    step(4, 4, "done")
     return health
 
 

@@ -39,6 +39,7 @@ from workbench.core.store.coding import (
     record_decision,
     record_decisions_bulk,
 )
+from workbench.core.store.version_codings import MIGRATION_REASON_MARK
 
 CARRIES = ("rename", "merge")
 
@@ -346,9 +347,9 @@ def apply_migration(project: Project, plan: MigrationPlan, actor: str) -> Migrat
     backup = take_backup(project, f"before-codebook-v{plan.to_version}")
     to = plan.to_version
     reasons = {
-        "carry": f"codebook migration to v{to}: carried to the new code",
-        "delete": f"archived by codebook migration to v{to} (code deleted)",
-        "split": f"archived by codebook migration to v{to} (code split; flagged for re-review)",
+        "carry": f"{MIGRATION_REASON_MARK}{to}: carried to the new code",
+        "delete": f"archived by {MIGRATION_REASON_MARK}{to} (code deleted)",
+        "split": f"archived by {MIGRATION_REASON_MARK}{to} (code split; flagged for re-review)",
     }
     with project.transaction() as conn:
         active = [c for c in plan.changes if c.kind in ("rename", "merge", "split", "delete")]

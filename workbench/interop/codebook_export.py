@@ -48,17 +48,21 @@ def export_format(path: str | Path) -> str:
     return FORMATS[suffix]
 
 
-def code_stats(project: Project) -> dict[str, CodeStats]:
-    """Each code's participants and passages (as the findings count them) and its alpha."""
+def code_stats(project: Project, codebook_version: int | None = None) -> dict[str, CodeStats]:
+    """Each code's participants and passages (as the findings count them) and its alpha; for a
+    stored version, from the codings made under it, as ``agreement --codebook-version``."""
     from workbench.core.agreement.compute import code_metric
     from workbench.core.agreement.data import project_data
     from workbench.core.agreement.raters import choose_raters
     from workbench.core.analysis.findings import coded_participants, frequencies
 
-    codebook = project.codebook
+    codebook = (
+        project.codebook if codebook_version is None else project.codebook_at(codebook_version)
+    )
     assert codebook is not None
-    counts = {f.code: f for f in frequencies(coded_participants(project), codebook)}
-    data = project_data(project)
+    found_codes = coded_participants(project, codebook_version=codebook_version)
+    counts = {f.code: f for f in frequencies(found_codes, codebook)}
+    data = project_data(project, codebook_version=codebook_version)
     humans = choose_raters(data).humans
     human_data = data.select(coders=humans) if humans else None
     stats: dict[str, CodeStats] = {}

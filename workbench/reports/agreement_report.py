@@ -65,11 +65,15 @@ def build_agreement_report(
     ci: bool = True,
     progress: Progress | None = None,
     by: list[str] | None = None,
+    codebook_version: int | None = None,
 ) -> Report:
-    """The human coders' agreement, each engine against them, and strata of ``by`` fields."""
-    codebook = project.codebook
+    """The human coders' agreement, each engine against them, and strata of ``by`` fields.
+    ``codebook_version``: only the codings made under that stored version, over its codes."""
+    codebook = (
+        project.codebook if codebook_version is None else project.codebook_at(codebook_version)
+    )
     assert codebook is not None
-    data = project_data(project)
+    data = project_data(project, codebook_version=codebook_version)
     choice = choose_raters(data)
     humans, engines = choice.humans, choice.engines
     human_data = data.select(coders=humans)
@@ -211,22 +215,24 @@ def build_agreement_report(
             )
         )
     sections.append(_disagreement_examples(project, data, humans, names))
-    sections.append(_codebook_health(project))
+    sections.append(_codebook_health(project, codebook_version))
     sections.append(Text("Method", [method_statement(headline)]))
     sections.append(_audit(project))
     tick("audit")
     return Report(
         f"Inter-rater agreement: {codebook.name}",
-        f"codebook v{codebook.version} · {len(humans)} human coders",
+        f"codebook v{codebook.version}"
+        + (" · codings made under it" if codebook_version is not None else "")
+        + f" · {len(humans)} human coders",
         sections,
     )
 
 
-def _codebook_health(project: Project) -> Table:
+def _codebook_health(project: Project, codebook_version: int | None = None) -> Table:
     """Where the codebook, not the coders, may be why agreement is low (codebook_health)."""
     from workbench.core.codebook_health import codebook_health
 
-    health = codebook_health(project)
+    health = codebook_health(project, codebook_version=codebook_version)
     rows: list[list[object]] = [
         ["never used", code, "no human coder applied it"] for code in health.never_used
     ]
@@ -280,7 +286,15 @@ def _study_text(project, codebook, choice, headline, data) -> Text:  # type: ign
         [
             f"Project {project.location}; codebook '{codebook.name}' version {codebook.version} "
             f"({len(codebook.ids)} codes). Report written "
-            f"{datetime.now().strftime('%Y-%m-%d %H:%M')}.",
+            f"{datetime.now().strftime('%Y-%m-%d %H:%M')}."
+            + (
+                f" Only the codings made under version {data.codebook_version}: each coder's "
+                "state on a passage after their last own decision under it (decisions a "
+                "codebook migration appended do not count as theirs), and each engine's latest "
+                "run with it."
+                if data.codebook_version is not None
+                else ""
+            ),
             f"Raters: the {choice.rule} ({', '.join(choice.raters) or 'none'}). Engines, "
             f"compared with the humans and never counted as raters: {engines}. Consensus "
             f"(the adjudicated result, not a rater): "

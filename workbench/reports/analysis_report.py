@@ -37,14 +37,17 @@ def build_analysis_report(
     source: str = "auto",
     progress: Progress | None = None,
     split_fields: Sequence[str] | None = None,
+    codebook_version: int | None = None,
 ) -> Report:
     """The findings report. ``split_fields``: the metadata fields to split every code by; None
     or empty chooses every field with a meaningful number of groups (see ``splits``). An
     unknown field raises ``UnknownFieldError`` before anything slow runs."""
-    codebook = project.codebook
+    codebook = (
+        project.codebook if codebook_version is None else project.codebook_at(codebook_version)
+    )
     assert codebook is not None
     names = {code.id: code.name for code in codebook.walk()}
-    data = coded_participants(project, source)
+    data = coded_participants(project, source, codebook_version)
     try:
         family = split_family(data, codebook, split_fields)
     except UnknownFieldError as error:
@@ -169,8 +172,13 @@ def build_analysis_report(
         )
     )
     tick("pairs")
+    # Quotes and prevalence read the codings as they are now; for an earlier version they
+    # would quote and count codes the codebook may since have renamed, so they are left out.
+    current = codebook_version is None
     quotes = [
-        (f.code, key, quote) for f in top for key, quote in exemplars(project, f.code, limit=2)
+        (f.code, key, quote)
+        for f in (top if current else [])
+        for key, quote in exemplars(project, f.code, limit=2)
     ]
     sections.append(
         column_table(
@@ -186,7 +194,7 @@ def build_analysis_report(
     )
     tick("quotes")
     estimates = []
-    for f in top:
+    for f in top if current else []:
         try:
             estimates.append((f.code, project_prevalence(project, f.code)))
         except ValueError:
@@ -212,9 +220,23 @@ def build_analysis_report(
             )
         )
     tick("prevalence")
+    if not current:
+        sections.append(
+            Text(
+                "Codebook version",
+                [
+                    f"Only the codings made under codebook version {codebook_version}: each "
+                    "coder's state on a passage after their last own decision under it "
+                    "(decisions a codebook migration appended do not count as theirs). "
+                    "Exemplar quotes and corpus prevalence read the codings as they are now, "
+                    "so they are left out of this report."
+                ],
+            )
+        )
     return Report(
         f"Findings: {codebook.name}",
-        f"{len(data.participants)} participants · codebook v{codebook.version}",
+        f"{len(data.participants)} participants · codebook v{codebook.version}"
+        + ("" if current else " · codings made under it"),
         sections,
     )
 

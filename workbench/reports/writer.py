@@ -22,13 +22,23 @@ def build_report(
     progress: Progress | None = None,
     by: list[str] | None = None,
     split_fields: Sequence[str] | None = None,
+    codebook_version: int | None = None,
 ) -> Report:
     if project.codebook is None:
         raise WorkbenchError(f"{project.location}: the project has no codebook")
+    if codebook_version is not None:
+        project.codebook_at(codebook_version)  # a missing version: one clear error, first
     if kind == "agreement":
-        return build_agreement_report(project, ci=ci, progress=progress, by=by)
+        return build_agreement_report(
+            project, ci=ci, progress=progress, by=by, codebook_version=codebook_version
+        )
     if kind == "analysis":
-        return build_analysis_report(project, progress=progress, split_fields=split_fields)
+        return build_analysis_report(
+            project,
+            progress=progress,
+            split_fields=split_fields,
+            codebook_version=codebook_version,
+        )
     raise WorkbenchError(f"unknown report kind '{kind}'")
 
 
@@ -40,6 +50,7 @@ def write_report(
     progress: Progress | None = None,
     by: list[str] | None = None,
     split_fields: Sequence[str] | None = None,
+    codebook_version: int | None = None,
 ) -> Path:
     out = Path(out)
     suffix = out.suffix.lower()
@@ -48,7 +59,15 @@ def write_report(
             f"{out}: unknown report format '{suffix}'; use one of {', '.join(FORMATS)}"
         )
     check_output_path(out)  # before the slow build, not after it
-    report = build_report(project, kind, ci, progress, by=by, split_fields=split_fields)
+    report = build_report(
+        project,
+        kind,
+        ci,
+        progress,
+        by=by,
+        split_fields=split_fields,
+        codebook_version=codebook_version,
+    )
     if suffix == ".html":
         from workbench.reports.html import render_html
 

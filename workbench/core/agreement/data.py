@@ -48,6 +48,8 @@ class CodedData:
     include_engines: bool = True
     # engine coder -> the model, prompt and codebook version of its latest runs -> passages
     provenance: dict[str, dict[str, int]] = field(default_factory=dict)
+    # From a project: the codebook version these codings were made under (None: as they are now)
+    codebook_version: int | None = None
     _counts: dict = field(default_factory=dict, repr=False, compare=False)  # code index -> counts
 
     def code_counts(self, code_index: int) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
@@ -109,6 +111,7 @@ class CodedData:
             ),
             include_engines=self.include_engines,
             provenance={n: v for n, v in self.provenance.items() if n in names},
+            codebook_version=self.codebook_version,
         )
 
     @staticmethod
@@ -141,12 +144,18 @@ def _coder_order(names: set[str], kinds: dict[str, str]) -> list[str]:
     return sorted(names, key=lambda n: (rank.get(kinds.get(n, ""), 3), n))
 
 
-def project_data(project: Project, include_engines: bool = True) -> CodedData:
+def project_data(
+    project: Project, include_engines: bool = True, codebook_version: int | None = None
+) -> CodedData:
     """Every coded passage reviewed by some coder: humans, the consensus, and each engine (one
     coder per engine and model, coding a passage with its latest suggestion set there).
 
-    Which of them count as raters is the caller's choice (see ``raters.choose_raters``)."""
-    codebook = project.codebook
+    Which of them count as raters is the caller's choice (see ``raters.choose_raters``). With
+    ``codebook_version``, only what was coded under that version, over that version's codes
+    (``store.version_codings`` says how a coder's state under a version is read)."""
+    codebook = (
+        project.codebook if codebook_version is None else project.codebook_at(codebook_version)
+    )
     if codebook is None:
         raise AgreementDataError(f"{project.location}: the project has no codebook")
     codes = [code.id for code in codebook.walk()]
@@ -155,7 +164,9 @@ def project_data(project: Project, include_engines: bool = True) -> CodedData:
     from workbench.core.store.raters import read_ratings
 
     with project.reading() as conn:
-        ratings = read_ratings(conn, include_engines=include_engines)
+        ratings = read_ratings(
+            conn, include_engines=include_engines, codebook_version=codebook_version
+        )
         passage_ids = sorted({pid for pid, _ in ratings.reviewed})
         keys = passage_keys_for_ids(conn, passage_ids)
     coders = _coder_order({name for _, name in ratings.reviewed}, ratings.kinds)
@@ -181,6 +192,7 @@ def project_data(project: Project, include_engines: bool = True) -> CodedData:
         passage_ids,
         include_engines,
         provenance={name: dict(counts) for name, counts in ratings.provenance.items()},
+        codebook_version=codebook_version,
     )
 
 

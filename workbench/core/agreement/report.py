@@ -26,6 +26,7 @@ from workbench.core.agreement.engines import compare_engines
 from workbench.core.agreement.raters import choose_raters
 
 if TYPE_CHECKING:
+    from workbench.core.codebook import Codebook
     from workbench.core.store import Project
 
 
@@ -46,8 +47,10 @@ def agreement_command(
     include_engines: bool = False,
     by: str | None = None,
     tree_level: str | None = None,
+    codebook_version: int | None = None,
 ) -> dict[str, object]:
-    """Compute what the CLI asked for, as one JSON-ready object."""
+    """Compute what the CLI asked for, as one JSON-ready object. ``codebook_version``: only the
+    codings made under that stored version (a project only)."""
 
     def coded(project: Project | None, data: CodedData) -> dict[str, object]:
         return _coded_report(
@@ -60,6 +63,10 @@ def agreement_command(
             raise AgreementDataError("--by needs a project: a ratings file has no metadata")
         if tree_level is not None:
             raise AgreementDataError("--tree-level needs a project: a ratings file has no tree")
+        if codebook_version is not None:
+            raise AgreementDataError(
+                "--codebook-version needs a project: a ratings file has no codebook"
+            )
         data = read_ratings_csv(source, categories)
         if isinstance(data, RatingData):
             return _rating_report(source, data, metric, level, weights, coders, codes, ci)
@@ -67,17 +74,39 @@ def agreement_command(
     from workbench.core.store import Project  # not needed, and slow to import, for a CSV
 
     with Project.open(source) as project:
-        data = project_data(project)
+        codebook = (
+            project.codebook if codebook_version is None else project.codebook_at(codebook_version)
+        )
+        if codebook is None:
+            raise AgreementDataError(f"{source}: the project has no codebook")
+        data = project_data(project, codebook_version=codebook_version)
         if tree_level is not None:
-            return _tree_report(
-                source, project, data, tree_level, metric, distance, coders, ci, include_engines
+            report = _tree_report(
+                source, codebook, data, tree_level, metric, distance, coders, ci, include_engines
             )
-        return coded(project, data)
+        else:
+            report = coded(project, data)
+        report["codebook"] = codebook_statement(codebook, codebook_version)
+        return report
+
+
+def codebook_statement(codebook: Codebook, chosen: int | None) -> dict[str, object]:
+    """Which codebook a project's figures stand on, and which codings (for the report)."""
+    return {
+        "name": codebook.name,
+        "version": codebook.version,
+        "codings": (
+            "as they are now"
+            if chosen is None
+            else f"made under version {chosen} (each coder's state after their last decision "
+            "under it)"
+        ),
+    }
 
 
 def _tree_report(
     source: str,
-    project: Project,
+    codebook: Codebook,
     data: CodedData,
     tree_level: str,
     metric: str | None,
@@ -89,8 +118,6 @@ def _tree_report(
     """The metric at one level of the code tree, or at every level (``all``)."""
     from workbench.core.agreement.tree import agreement_by_level, tree_depth
 
-    codebook = project.codebook
-    assert codebook is not None
     if tree_level == "all":
         levels = list(range(1, tree_depth(codebook) + 1))
     elif tree_level.isdigit():
@@ -224,6 +251,9 @@ def format_report(report: dict[str, Any]) -> str:
     """The report as text for people; the same numbers as ``--json``."""
     lines = []
     rows = report.get("metrics", [] if "levels" in report else [report])
+    book = report.get("codebook")
+    if isinstance(book, dict):
+        lines.append(f"codebook '{book['name']}' v{book['version']}; codings {book['codings']}")
     if "metrics" in report:
         coders = ", ".join(report["coders"]) or "none"
         lines.append(

@@ -26,6 +26,7 @@ from workbench.core.store.raters import (
     codes_by_passage_and_coder,
     reviewers_by_passage,
 )
+from workbench.core.store.version_codings import codings_under_version
 
 Z95 = 1.959963984540054
 SMALL_GROUP = 30
@@ -99,15 +100,27 @@ class CodedParticipants:
     rule: CountingRule
 
 
-def coded_participants(project: Project, source: str = "auto") -> CodedParticipants:
-    """Participants and their codes from the chosen decisions (see the module docstring)."""
-    codebook = project.codebook
+def coded_participants(
+    project: Project, source: str = "auto", codebook_version: int | None = None
+) -> CodedParticipants:
+    """Participants and their codes from the chosen decisions (see the module docstring).
+
+    With ``codebook_version``: the codings made under that version (``store.version_codings``),
+    rolled up in that version's tree."""
+    codebook = (
+        project.codebook if codebook_version is None else project.codebook_at(codebook_version)
+    )
     assert codebook is not None
     with project.reading() as conn:
         kinds = coders_by_id(conn)
         owner = passage_transcripts(conn)
-        reviewed = reviewers_by_passage(conn)
-        applied = codes_by_passage_and_coder(conn)
+        if codebook_version is None:
+            reviewed = reviewers_by_passage(conn)
+            applied = codes_by_passage_and_coder(conn)
+        else:
+            under = codings_under_version(conn, codebook_version)
+            reviewed = under.reviewers_by_passage()
+            applied = under.applied
         meta = metadata_for(conn)
     passage_sets: dict[int, set[str]] = {}
     decided_by = {"consensus": 0, "rule": 0, "none": 0}

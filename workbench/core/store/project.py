@@ -453,7 +453,14 @@ class Project:
                 .limit(1)
             ).scalar_one_or_none()
         if text_ is None:
-            raise ProjectError(f"{self.location}: no codebook version {version}")
+            with self.reading() as conn:
+                held = sorted(
+                    set(conn.execute(select(schema.codebook_versions.c.version)).scalars())
+                )
+            stored = ", ".join(str(v) for v in held) if held else "none"
+            raise ProjectError(
+                f"{self.location}: no codebook version {version} (stored versions: {stored})"
+            )
         codebook = parse_codebook(text_, f"{self.location} (codebook v{version})")
         return replace(codebook, version=version)
 

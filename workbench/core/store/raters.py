@@ -47,12 +47,33 @@ def read_ratings(
     passage_ids: Sequence[int] | None = None,
     include_engines: bool = True,
     min_confidence: float = 0.0,
+    codebook_version: int | None = None,
 ) -> Ratings:
     """Everything agreement needs, for every passage or only ``passage_ids``; an engine's
-    suggestions below ``min_confidence`` are not among its codes."""
+    suggestions below ``min_confidence`` are not among its codes.
+
+    With ``codebook_version``, only what was coded under that version: each coder's state
+    after their last own decision under it (``version_codings``), and each engine's latest
+    run made with it."""
     c = schema.coders
     names = dict(conn.execute(select(c.c.id, c.c.name)).all())
     ratings = Ratings(kinds=coder_kinds(conn))
+    if codebook_version is not None:
+        from workbench.core.store.version_codings import codings_under_version
+
+        wanted = None if passage_ids is None else set(passage_ids)
+        under = codings_under_version(conn, codebook_version)
+        for passage_id, coder_id in under.reviewed:
+            if wanted is None or passage_id in wanted:
+                ratings.reviewed.add((passage_id, names[coder_id]))
+                ratings.applied[(passage_id, names[coder_id])].update(
+                    under.applied[(passage_id, coder_id)]
+                )
+        if include_engines:
+            _read_engine_codings(
+                conn, passage_ids, names, ratings, min_confidence, codebook_version
+            )
+        return ratings
     r, k = schema.reviews, schema.codings
     for chunk in _chunks(passage_ids):
         reviews = select(r.c.passage_id, r.c.coder_id)
@@ -75,6 +96,7 @@ def _read_engine_codings(
     names: dict[int, str],
     ratings: Ratings,
     min_confidence: float,
+    codebook_version: int | None = None,
 ) -> None:
     runs, s = schema.suggestion_runs, schema.suggestions
     latest: dict[tuple[int, int], tuple] = {}
@@ -88,6 +110,8 @@ def _read_engine_codings(
             runs.c.model,
             runs.c.prompt_version,
         ).where(runs.c.coder_id.is_not(None))
+        if codebook_version is not None:
+            query = query.where(runs.c.codebook_version == codebook_version)
         if chunk is not None:
             query = query.where(runs.c.passage_id.in_(chunk))
         for passage_id, coder_id, created, version, engine, model, prompt in conn.execute(query):
