@@ -232,11 +232,14 @@ def test_agreement_report_has_a_codebook_health_section(study):
     assert ("no examples", "hope.time") not in rows
 
 
-def test_health_dialog_shows_a_tab_per_finding_kind(study, qtbot):
+def test_health_dialog_shows_a_tab_per_finding_kind(study, qtbot, tmp_path):
     from workbench.gui.dialogs.health_dialog import CodebookHealthDialog
 
     dialog = CodebookHealthDialog(study)
     qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.finished_computing, timeout=60_000) as finished:
+        pass  # computed on a worker thread; the tabs come when it is done
+    assert finished.args == ["done"] and dialog.status.text() == "12 findings"
     tabs = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
     assert tabs == [
         "Never used (1)",
@@ -251,4 +254,55 @@ def test_health_dialog_shows_a_tab_per_finding_kind(study, qtbot):
     assert model.data(model.index(0, 2)) == "2"
     dialog.show()
     qtbot.waitExposed(dialog)
-    dialog.grab().save("/tmp/cbx/health.png")
+    dialog.grab().save(str(tmp_path / "health.png"))
+
+
+def test_health_dialog_computes_off_the_gui_thread_and_reports_progress(study, qtbot):
+    import threading
+
+    from workbench.core.codebook_health import codebook_health
+    from workbench.gui.dialogs.health_dialog import CodebookHealthDialog
+
+    threads: list[threading.Thread] = []
+    steps: list[str] = []
+
+    def compute(project, progress, cancel):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread())
+        return codebook_health(
+            project, progress=lambda d, t, w: (steps.append(w), progress(d, t, w)), cancel=cancel
+        )
+
+    dialog = CodebookHealthDialog(study, compute=compute)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.finished_computing, timeout=60_000):
+        pass
+    assert threads and threads[0] is not threading.main_thread()
+    assert steps[0] == "reading the codings" and steps[-1] == "done"
+    assert dialog.tabs.count() == 5 and not dialog.cancel_button.isVisible()
+
+
+def test_health_dialog_cancel_stops_the_worker(study, qtbot):
+    import threading
+
+    from PySide6.QtCore import Qt
+
+    from workbench.gui.dialogs.health_dialog import CodebookHealthDialog
+
+    started = threading.Event()
+
+    def compute(project, progress, cancel):  # type: ignore[no-untyped-def]
+        started.set()
+        progress(0, 3, "waiting to be cancelled")
+        while True:  # stands for a long computation: stops only at a checkpoint
+            cancel.raise_if_cancelled()
+            threading.Event().wait(0.01)
+
+    dialog = CodebookHealthDialog(study, compute=compute)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(started.is_set, timeout=10_000)
+    qtbot.waitUntil(lambda: "waiting to be cancelled" in dialog.status.text(), timeout=10_000)
+    with qtbot.waitSignal(dialog.finished_computing, timeout=10_000) as finished:
+        qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    assert finished.args == ["cancelled"]
+    assert dialog.status.text().startswith("Cancelled") and dialog.tabs.count() == 0
