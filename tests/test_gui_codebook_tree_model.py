@@ -171,3 +171,14 @@ def test_a_real_drop_on_the_view_moves_the_code(qtbot, project, tmp_path):
     assert dialog.document.parent_of("stigma") is None
     assert "its own children" in dialog.hint.text()
     dialog.grab().save(str(tmp_path / "editor.png"))
+
+
+def test_the_model_passes_qt_model_tester_through_moves(qtmodeltester, model):
+    qtmodeltester.check(model)
+    model.move("c", "a", 1)
+    model.move_by("a.two", "left")
+    model.add_code("b.new", "New", "new", "b")
+    model.rename_code("b.new", "b.newer")
+    model.delete_code("a")
+    qtmodeltester.check(model)
+    assert model.ids() == ["a.two", "b", "b.newer"]

@@ -78,6 +78,37 @@ class LeadActions(QObject):
             self.window.session.project, self.window.session.coder, self.window
         ).exec()
 
+    def use_passage_as_example(self) -> None:
+        """The current passage (or the selection inside it) as an example of a code the lead
+        picks: a pending edit in the codebook editor, with its diff shown, saved as a new
+        version only when the lead presses Save there (never on its own)."""
+        from workbench.gui.dialogs.code_picker import CodePickerDialog
+
+        project = self.window.session.project
+        if self._refused("add examples to the codebook") or project.codebook is None:
+            return
+        text = self.window.example_text()
+        if not text:
+            self.window.show_error("Choose a passage first: its text becomes the example.")
+            return
+        picker = CodePickerDialog(
+            project.codebook, title="Use this passage as an example of…", parent=self.window
+        )
+        if not picker.exec() or not picker.chosen:
+            return
+        self.example_editor(picker.chosen, text).exec()
+
+    def example_editor(self, code_id: str, text: str):  # type: ignore[no-untyped-def]
+        """The codebook editor opened on ``code_id`` with ``text`` added to its examples."""
+        from workbench.gui.dialogs.codebook_editor import CodebookEditorDialog
+
+        editor = CodebookEditorDialog(
+            self.window.session.project, self.window.session.coder, self.window
+        )
+        editor.add_example(code_id, text)
+        editor.fields["examples"].setFocus()
+        return editor
+
     def show_dashboards(self) -> None:
         from workbench.gui.dialogs.dashboard import DashboardDialog
 

@@ -27,7 +27,7 @@ from workbench.gui.code_details import chip_note_html
 from workbench.gui.coding_controller import CodingController
 from workbench.gui.lead_actions import LeadActions
 from workbench.gui.models.codebook_model import CodebookTreeModel
-from workbench.gui.models.passage_model import Chip, PassageListModel
+from workbench.gui.models.passage_model import CardRole, Chip, PassageListModel
 from workbench.gui.models.transcript_model import RowRole, TranscriptTableModel
 from workbench.gui.project_watcher import ProjectWatcher
 from workbench.gui.restore_flow import ask_and_restore
@@ -60,6 +60,7 @@ def code_shortcuts(codebook: Codebook) -> dict[str, str]:
 
 TRANSCRIPTS_KEY = "Ctrl+Shift+T"
 CODEBOOK_KEY = "Ctrl+Shift+B"
+EXAMPLE_KEY = "Ctrl+Shift+E"  # use the passage as an example of a code (leads)
 # Below this window width the transcript list folds to a strip on its own (its key brings it
 # back): the transcript being coded, not the list of transcripts, needs the room.
 FOLD_BELOW = 1200
@@ -299,6 +300,14 @@ class MainWindow(QMainWindow):
         self._action(view, "Codebook health…", [], self.lead.show_codebook_health)
         codebook_menu = menus.addMenu("Code&book")
         self._action(codebook_menu, "Edit codebook…", [], self.lead.edit_codebook)
+        self.example_action = self._action(
+            codebook_menu,
+            "Use this passage as an example…",
+            [EXAMPLE_KEY],
+            self.lead.use_passage_as_example,
+            "Add the passage (or the selection in it) to a code's examples, in the codebook "
+            "editor; saved as a new version only when you save there",
+        )
         self._action(
             view,
             "Dashboards (findings and agreement)…",
@@ -327,6 +336,9 @@ class MainWindow(QMainWindow):
         self.delegate.chip_clicked.connect(c.chip_clicked)
         self.codebook_panel.code_activated.connect(c.toggle_code)
         self.cancel_button.clicked.connect(c.cancel_suggestions)
+        passages = self.passage_view.list
+        passages.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        passages.customContextMenuRequested.connect(self._passage_menu)
         c.saved.connect(self._saved)
         c.failed.connect(self.show_error)
         c.progress_changed.connect(self._update_progress)
@@ -408,6 +420,39 @@ class MainWindow(QMainWindow):
         self.engine_label.setText(message)
         self.engine_progress.hide()
         self.cancel_button.hide()
+
+    def example_text(self) -> str:
+        """The current passage's text, or only the selection inside it when there is one."""
+        passage = self.passage_model.passage(self.controller.current_row())
+        if passage is None:
+            return ""
+        span = self.passage_view.selected_span()
+        if span is not None:
+            start, end = max(span[0], passage.start), min(span[1], passage.end)
+            if start < end:
+                return passage.text[start - passage.start : end - passage.start].strip()
+        return passage.text.strip()
+
+    def _passage_menu(self, point) -> None:  # type: ignore[no-untyped-def]
+        """Right-click on a passage (not on a chip, where right-click rejects): its actions."""
+        from PySide6.QtWidgets import QMenu
+
+        view = self.passage_view.list
+        index = view.indexAt(point)
+        if not index.isValid():
+            return
+        card = index.data(CardRole)
+        if card is not None:
+            rect = view.visualRect(index)
+            layout = self.delegate.layout(card, rect.width(), view.font())
+            spot = point.toPointF() - rect.topLeft().toPointF()
+            if any(chip.contains(spot) for chip in layout.chip_rects):
+                return
+        view.setCurrentIndex(index)
+        menu = QMenu(view)
+        menu.addAction(self.example_action)
+        self._passage_menu_shown = menu  # kept for tests, which cannot click a popup
+        menu.popup(view.viewport().mapToGlobal(point))
 
     def is_lead(self) -> bool:
         return is_lead(self.session.project.settings.extra, self.session.coder)

@@ -70,3 +70,15 @@ class PassageView(QWidget):
         hint_row.setContentsMargins(16, 4, 16, 6)
         hint_row.addWidget(self.hint)
         layout.addLayout(hint_row)
+        self._selected_span: tuple[int, int] | None = None
+        model.modelReset.connect(lambda: self.set_selected_span(None))
+        self.list.selectionModel().currentChanged.connect(lambda *_: self.set_selected_span(None))
+
+    def selected_span(self) -> tuple[int, int] | None:
+        """The selection inside the current passage, as transcript offsets (start, end), or
+        None. The cards are painted, so nothing in this view selects text yet; a selection
+        tool sets it with ``set_selected_span``, and it is cleared when the passage changes."""
+        return self._selected_span
+
+    def set_selected_span(self, span: tuple[int, int] | None) -> None:
+        self._selected_span = span
