@@ -76,10 +76,10 @@ def codings_under_version(conn: Connection, version: int) -> VersionCodings:
         if made_under == version and action != "revert" and not is_migration_reason(reason):
             kept[key] = (reviewed, frozenset(codes))
     found = VersionCodings(version)
-    for key, (reviewed, codes) in kept.items():
-        if reviewed:
+    for key, (was_reviewed, held) in kept.items():
+        if was_reviewed:
             found.reviewed.add(key)
-            found.applied[key] = set(codes)
+            found.applied[key] = set(held)
     return found
 
 
