@@ -48,7 +48,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--by",
         action="append",
         metavar="FIELD",
-        help="agreement: also per value of this metadata field (repeatable)",
+        help="agreement: also per value of this metadata field, or 'translation' (repeatable)",
     )
     report.add_argument(
         "--split",
