@@ -72,6 +72,9 @@ def _script_counts(text: str) -> Counter[str]:
     for ch in text[:20_000]:
         if not ch.isalpha():
             continue
+        if ch < "\u0250":  # Basic Latin to Latin Extended-B: no name lookup needed
+            counts["latin"] += 1
+            continue
         name = unicodedata.name(ch, "")
         for prefix, language in _SCRIPTS:
             if name.startswith(prefix):
