@@ -30,3 +30,15 @@ def save_setting(key: str, value: object) -> None:
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(data, indent=2), encoding="utf-8")
     os.replace(temporary, path)
+
+
+def coder_languages() -> list[str]:
+    """The languages this coder reads (``coder_languages``, e.g. ``["en", "de"]``), as primary
+    tags. A transcript in another language shows its machine translation, where one is stored;
+    an empty list (the default) means none is shown until the coder asks (View menu)."""
+    value = load_settings().get("coder_languages")
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list):
+        return []
+    return [str(v).strip().split("-")[0].lower() for v in value if str(v).strip()]

@@ -259,7 +259,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     agree.add_argument("--codes", help="only these codes, comma-separated")
     agree.add_argument(
-        "--by", metavar="FIELD", help="also per value of a metadata field (language, group, ...)"
+        "--by",
+        metavar="FIELD",
+        help="also per value of a metadata field (language, group, ...), or 'translation': "
+        "read in machine translation or in the original",
     )
     agree.add_argument(
         "--tree-level",

@@ -16,7 +16,16 @@ import sys
 from collections.abc import Sequence
 
 from workbench import __version__
-from workbench.cli import agreement, codebook, gui, project, reports, suggest, transcripts
+from workbench.cli import (
+    agreement,
+    codebook,
+    gui,
+    project,
+    reports,
+    suggest,
+    transcripts,
+    translate,
+)
 from workbench.cli.common import EXIT_CLOSED_PIPE, EXIT_FAILED, EXIT_USAGE
 from workbench.core.errors import CodebookError, WorkbenchError
 from workbench.core.printable import printable
@@ -24,7 +33,7 @@ from workbench.core.printable import printable
 log = logging.getLogger("workbench")
 
 # The order of ``workbench --help``: a project's life from creation to reports, then the GUI.
-GROUPS = (project, transcripts, codebook, agreement, suggest, reports, gui)
+GROUPS = (project, transcripts, codebook, agreement, suggest, translate, reports, gui)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -49,7 +49,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--by",
         action="append",
         metavar="FIELD",
-        help="agreement: also per value of this metadata field (repeatable)",
+        help="agreement: also per value of this metadata field, or 'translation' (repeatable)",
     )
     report.add_argument(
         "--codebook-version",

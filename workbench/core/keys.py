@@ -23,6 +23,7 @@ WORKSPACE_KEYS: dict[str, tuple[str, ...]] = {
     "memo": ("M",),
     "cancel suggestions": ("Esc",),
     "keyboard shortcuts": ("F1",),
+    "machine translation": ("Ctrl+T",),
 }
 
 

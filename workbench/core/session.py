@@ -54,6 +54,7 @@ class Command:
     before: CodingState | None = None
     decision_ids: list[int] = field(default_factory=list)
     arm: str | None = None  # the anchoring experiment's arm of this coder and passage
+    translation_shown: bool | None = None  # its machine translation on screen (None: has none)
 
     def do(self, conn: Connection, coder_id: int, codebook_version: int | None) -> None:
         self.before = coding_state(conn, self.passage_id, coder_id)
@@ -72,6 +73,7 @@ class Command:
                     suggestion_id=suggestion,
                     codebook_version=codebook_version,
                     arm=self.arm,
+                    translation_shown=self.translation_shown,
                 )
             )
 
@@ -106,6 +108,7 @@ class Command:
                 reverts_id=reverts,
                 reason="undo",
                 arm=self.arm,
+                translation_shown=self.translation_shown,
             )
 
         write(DecisionAction.REVERT)
@@ -144,6 +147,8 @@ AnyCommand = Command | MemoCommand
 _Cmd = TypeVar("_Cmd", bound=AnyCommand)
 
 Listener = Callable[[int], None]  # called with the passage id that changed
+# passage id -> whether its machine translation is on screen (None: it has none)
+TranslationShown = Callable[[int], bool | None]
 
 
 class CodingSession:
@@ -164,6 +169,8 @@ class CodingSession:
         self._listeners: list[Listener] = []
         self._arms: dict[int, str] | None = None
         self._arms_for: Experiment | None = None
+        # Set by the app that shows translations; every new decision records what it says.
+        self.translation_shown: TranslationShown = lambda _passage_id: None
 
     # -- notifications -------------------------------------------------------------------------
 
@@ -190,6 +197,7 @@ class CodingSession:
         for code in command.apply_codes:
             self._check_code(code)
         command.arm = self.arm(command.passage_id)
+        command.translation_shown = self.translation_shown(command.passage_id)
         return self._do(command, new=True)
 
     # -- the anchoring experiment ------------------------------------------------------------------

@@ -31,6 +31,7 @@ from workbench.gui.models.passage_model import CardRole, Chip, PassageListModel
 from workbench.gui.models.transcript_model import RowRole, TranscriptTableModel
 from workbench.gui.project_watcher import ProjectWatcher
 from workbench.gui.restore_flow import ask_and_restore
+from workbench.gui.translation_flow import TranslationFlow
 from workbench.gui.widgets.agreement_panel import AgreementPanel
 from workbench.gui.widgets.codebook_panel import CodebookPanel
 from workbench.gui.widgets.elided_label import ElidedLabel
@@ -137,6 +138,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.search_dock)
         self.search_dock.hide()  # opened with Ctrl+Shift+F
         self.lead = LeadActions(self)
+        self.translation = TranslationFlow(self)
         self.watcher = ProjectWatcher(project, parent=self)  # others' work, seen while open
         self._build_status_bar()
         self._build_actions()
@@ -294,6 +296,14 @@ class MainWindow(QMainWindow):
             ["Ctrl+Shift+G"],
             self.toggle_agreement,
         )
+        self._action(
+            view,
+            "Machine translation: show or hide",
+            keys["machine translation"],
+            self.translation.toggle,
+            "Show or hide the stored machine translation under each passage",
+        )
+        self._action(view, "Languages I read…", [], self.translation.choose_languages)
         self._action(view, "Project settings (leads)…", [], self.lead.show_settings)
         self._action(view, "Double-coding sample…", [], self.lead.show_sampler)
         self._action(view, "Speakers: interviewer or participant…", [], self.lead.show_speakers)
@@ -325,6 +335,13 @@ class MainWindow(QMainWindow):
         )
         self.claude_action.setCheckable(True)
         self._action(suggestions, "Claude model…", [], self.lead.choose_claude_model)
+        self._action(
+            suggestions,
+            "Translate this transcript… (sends it to Anthropic)",
+            [],
+            self.translation.translate_open,
+            "Machine-translate the open transcript through Claude, cost shown first",
+        )
         self._action(suggestions, "Local engine quality…", [], self.lead.show_local_quality)
         help_menu = menus.addMenu("&Help")
         self._action(help_menu, "Keyboard shortcuts", keys["keyboard shortcuts"], self.show_keys)

@@ -156,10 +156,13 @@ def record_decision(
     reverts_id: int | None = None,
     reason: str | None = None,
     arm: str | None = None,
+    translation_shown: bool | None = None,
 ) -> int:
     """Append one decision and apply it to the current state; returns the decision id.
 
-    ``arm`` is the anchoring experiment's arm the decision was made in (None when it is off)."""
+    ``arm`` is the anchoring experiment's arm the decision was made in (None when it is off).
+    ``translation_shown`` says whether the passage's machine translation was on screen (None
+    when it had none), so agreement can be split by "read in translation"."""
     if action in (DecisionAction.APPLY, DecisionAction.REMOVE) and not code_id:
         raise DecisionError(f"'{action.value}' needs a code")
     [decision_id] = append_chained(
@@ -177,6 +180,7 @@ def record_decision(
                 "reason": reason,
                 "created_at": utc_now(),
                 "arm": arm,
+                "translation_shown": translation_shown,
             }
         ],
     )

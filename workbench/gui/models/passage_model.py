@@ -15,6 +15,8 @@ from workbench.core.session import CodingSession
 from workbench.core.store.coding import CodingState
 from workbench.core.store.queries import Passage, passages_of
 from workbench.core.store.suggestions import StoredSuggestion, suggestions_for
+from workbench.core.store.translations import StoredTranslation
+from workbench.gui.translation_view import TranslationView
 from workbench.suggest.calibration import Calibration, family, project_calibrations
 
 CardRole = Qt.ItemDataRole.UserRole + 1
@@ -49,6 +51,7 @@ class PassageCard:
     suggestions_hidden: bool = False  # "suggestions after first pass" and not yet reviewed
     expanded: bool = True  # context turns are shortened unless they are the current row
     evidence_spans: tuple[tuple[int, int], ...] = field(default=())
+    translation: StoredTranslation | None = None  # shown under the original when switched on
 
 
 class PassageListModel(QAbstractListModel):
@@ -66,6 +69,9 @@ class PassageListModel(QAbstractListModel):
         self._focus: tuple[int, int] | None = None  # (row, chip index)
         self._current_row = -1
         self.transcript_id: int | None = None
+        self.translations = TranslationView(session.project)
+        # Each decision records whether the passage's translation was on screen when made.
+        session.translation_shown = self.translations.shown_for
 
     # -- loading ------------------------------------------------------------------------------------
 
@@ -85,8 +91,27 @@ class PassageListModel(QAbstractListModel):
         self._others = {} if settings.blind_coding else self._session.others_codes(coded)
         self._suggestions = {}
         self.reload_suggestions()
+        self.translations.load(
+            self._passages[0].transcript_id if self._passages else None,
+            [p.id for p in self._passages],
+        )
         self._focus = None
         self.endResetModel()
+
+    def reload_translations(self) -> None:
+        """Re-read the open transcript's translations (after translating, or a language change)."""
+        self.translations.load(
+            self._passages[0].transcript_id if self._passages else None,
+            [p.id for p in self._passages],
+        )
+        if self._passages:
+            self.dataChanged.emit(self.index(0), self.index(len(self._passages) - 1))
+
+    def set_translation_visible(self, visible: bool) -> None:
+        """Show or hide the machine translation under every passage (the coder's toggle)."""
+        self.translations.visible = visible
+        if self._passages:  # every card changes height
+            self.dataChanged.emit(self.index(0), self.index(len(self._passages) - 1))
 
     def reload_suggestions(self) -> None:
         codebook = self._session.project.codebook
@@ -215,6 +240,7 @@ class PassageListModel(QAbstractListModel):
                 suggestions_hidden=passage.coded and self.suggestions_hidden(row),
                 expanded=passage.coded or row == self._current_row,
                 evidence_spans=spans,
+                translation=self.translations.shown(passage.id),
             )
         return None
 

@@ -31,6 +31,7 @@ from workbench.core.agreement.adjudication import adjudicate, find_disagreements
 from workbench.core.agreement.compute import METRICS, NAMES, MetricResult
 from workbench.core.agreement.data import CodedData, project_data, refresh_passages
 from workbench.core.agreement.snapshot import AgreementSnapshot, snapshot_of
+from workbench.core.agreement.strata import TRANSLATION
 from workbench.core.agreement.tree import tree_depth
 from workbench.core.errors import WorkbenchError
 from workbench.core.store import Project
@@ -96,6 +97,7 @@ class AgreementPanel(QWidget):
         with project.reading() as conn:
             for name in metadata_fields(conn):
                 self.by.addItem(f"By {name}", name)
+        self.by.addItem("By read in translation", TRANSLATION)
         self.by.setToolTip("Agreement per value of a metadata field, each with its interval")
         self.level = QComboBox()
         self.level.addItem("Every code", None)

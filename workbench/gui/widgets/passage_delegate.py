@@ -47,6 +47,9 @@ PAD = 12
 CHIP_H_PAD = 8
 CHIP_GAP = 6
 CONTEXT_PREVIEW = 300  # characters of a long context turn shown until it is selected
+TRANSLATION_PAD = 8
+TRANSLATION_TINT = QColor("#eef4fb")
+TRANSLATION_BAR = QColor("#5b7fa8")
 
 
 @dataclass
@@ -60,6 +63,10 @@ class CardLayout:
     # The highlighted chip's explanation: its rationale, drawn in the chip's colour.
     why_rect: QRectF | None = None
     why_text: str = ""
+    # The machine translation under the original: its box, its label and its text.
+    translation_box: QRectF | None = None
+    translation_label: str = ""
+    translation_document: QTextDocument | None = None
 
 
 class PassageDelegate(QStyledItemDelegate):
@@ -125,6 +132,15 @@ class PassageDelegate(QStyledItemDelegate):
         top = MARGIN + PAD + header_h
         text_h = document.size().height()
         y = top + text_h + 8
+        translation_box, translation_document = None, None
+        if card.translation is not None:
+            translation_document = _plain_document(
+                text_font, card.translation.text, inner - 2 * TRANSLATION_PAD
+            )
+            label_h = QFontMetricsF(small).height()
+            box_h = TRANSLATION_PAD + label_h + 2 + translation_document.size().height()
+            translation_box = QRectF(left, y, inner, box_h + TRANSLATION_PAD)
+            y = translation_box.bottom() + 8
         chip_rects: list[QRectF] = []
         labels: list[str] = []
         metrics = QFontMetricsF(small)
@@ -161,7 +177,17 @@ class PassageDelegate(QStyledItemDelegate):
             y += metrics.height() + 8
         height = int(y + (PAD if coded else 2) + MARGIN / 2)
         layout = CardLayout(
-            height, document, QPointF(left, top), chip_rects, labels, memo_rect, why_rect, why_text
+            height,
+            document,
+            QPointF(left, top),
+            chip_rects,
+            labels,
+            memo_rect,
+            why_rect,
+            why_text,
+            translation_box,
+            _translation_label(card),
+            translation_document,
         )
         self._cache[key] = layout
         if len(self._cache) > 3000:
@@ -234,6 +260,8 @@ class PassageDelegate(QStyledItemDelegate):
         )
         layout.document.documentLayout().draw(painter, context)
         painter.restore()
+        if layout.translation_box is not None and layout.translation_document is not None:
+            self._paint_translation(painter, layout, small)
         self._paint_chips(painter, card, layout, small)
         if layout.why_rect is not None and card.focused_chip is not None:
             self._paint_why(painter, card, layout, small)
@@ -347,6 +375,36 @@ class PassageDelegate(QStyledItemDelegate):
                     QPointF(rect.left() + 18, mid), QPointF(rect.right() - CHIP_H_PAD, mid)
                 )
 
+    def _paint_translation(self, painter: QPainter, layout: CardLayout, font: QFont) -> None:
+        """The translation in a tinted box, under a label that says it is a machine's."""
+        assert layout.translation_box is not None and layout.translation_document is not None
+        box = layout.translation_box
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(TRANSLATION_TINT)
+        painter.drawRoundedRect(box, 6, 6)
+        painter.fillRect(QRectF(box.left(), box.top() + 3, 3, box.height() - 6), TRANSLATION_BAR)
+        label_font = QFont(font)
+        label_font.setItalic(True)
+        painter.setFont(label_font)
+        painter.setPen(TRANSLATION_BAR.darker(130))
+        metrics = QFontMetricsF(label_font)
+        painter.drawText(
+            QPointF(box.left() + TRANSLATION_PAD, box.top() + TRANSLATION_PAD + metrics.ascent()),
+            metrics.elidedText(
+                layout.translation_label,
+                Qt.TextElideMode.ElideMiddle,
+                box.width() - 2 * TRANSLATION_PAD,
+            ),
+        )
+        painter.save()
+        painter.translate(
+            box.left() + TRANSLATION_PAD, box.top() + TRANSLATION_PAD + metrics.height() + 2
+        )
+        context = QAbstractTextDocumentLayout.PaintContext()
+        context.palette.setColor(context.palette.ColorRole.Text, theme.MUTED.darker(115))
+        layout.translation_document.documentLayout().draw(painter, context)
+        painter.restore()
+
     def _paint_why(
         self, painter: QPainter, card: PassageCard, layout: CardLayout, font: QFont
     ) -> None:
@@ -376,6 +434,28 @@ def _rect_path(rect: QRectF) -> QPainterPath:
     path = QPainterPath()
     path.addRect(rect)
     return path
+
+
+def _plain_document(font: QFont, text: str, width: float) -> QTextDocument:
+    document = QTextDocument()
+    document.setDefaultFont(font)
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+    option.setTextDirection(Qt.LayoutDirection.LayoutDirectionAuto)
+    document.setDefaultTextOption(option)
+    document.setDocumentMargin(0)
+    document.setPlainText(text)
+    document.setTextWidth(max(60.0, width))
+    return document
+
+
+def _translation_label(card: PassageCard) -> str:
+    """Says whose words these are: a machine's, which model's, from which language into which."""
+    translation = card.translation
+    if translation is None:
+        return ""
+    direction = f"{translation.source_language or '?'} → {translation.target_language}"
+    return f"machine translation ({translation.model}) · {direction}"
 
 
 def _why(card: PassageCard, code_info: CodeInfo) -> str:
