@@ -189,3 +189,57 @@ def test_selection_outside_its_passage_is_one_line_naming_it(spans_project, caps
     code, _out, err = run(capsys, ["agreement", str(spans_project.location), "--unitizing"])
     assert code == 1 and "t1#4" in err and "outside the passage" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def _titles(report):
+    return [section.title for section in report.sections]
+
+
+def test_agreement_report_has_the_section_only_when_text_was_selected(spans_project, tmp_path):
+    from workbench.reports.agreement_report import build_agreement_report
+
+    report = build_agreement_report(spans_project, ci=False)
+    result = project_unitizing(spans_project, ["ana", "ben"])
+    titles = _titles(report)
+    assert "Agreement on the text selected inside passages" in titles
+    assert "Anchoring experiment" not in titles  # the experiment was never on
+    text = report.sections[titles.index("Agreement on the text selected inside passages")]
+    assert f"uα {result.value:.3f}" in text.paragraphs[0]
+    assert text.paragraphs[1].startswith("Agreement on the text coders selected")
+    table = report.sections[titles.index("Unitizing agreement per code (human coders)")]
+    values = {row[0]: row[2] for row in table.rows}
+    assert values == {
+        code: None if row["value"] is None else round(row["value"], 4)
+        for code, row in result.per_code.items()
+    }
+
+
+def test_report_files_carry_the_unitizing_numbers(spans_project, tmp_path):
+    from openpyxl import load_workbook
+
+    from workbench.reports.writer import write_report
+
+    result = project_unitizing(spans_project, ["ana", "ben"])
+    write_report(spans_project, "agreement", tmp_path / "a.html", ci=False)
+    page = (tmp_path / "a.html").read_text(encoding="utf-8")
+    assert "Unitizing agreement per code" in page and f"{result.value:.3f}" in page
+    write_report(spans_project, "agreement", tmp_path / "a.xlsx", ci=False)
+    sheet = load_workbook(tmp_path / "a.xlsx")["Unitizing agreement per code (h"]
+    rows = {row[0]: row[2] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]}
+    assert rows["hope.time"] == round(result.per_code["hope.time"]["value"], 4)
+    pdfium = pytest.importorskip("pypdfium2")
+    write_report(spans_project, "agreement", tmp_path / "a.pdf", ci=False)
+    document = pdfium.PdfDocument(str(tmp_path / "a.pdf"))
+    text = "".join(page.get_textpage().get_text_range() for page in document)
+    assert "Unitizing agreement per code" in text
+
+
+def test_report_without_spans_has_no_unitizing_section(tmp_path, project):
+    from workbench.reports.agreement_report import build_agreement_report
+
+    import_transcript_file(project, write(tmp_path / "t1.txt", INTERVIEW))
+    for coder in ("ana", "ben"):
+        code_passage(project, "t1#2", coder, "hope.time")
+    titles = _titles(build_agreement_report(project, ci=False))
+    assert "Agreement on the text selected inside passages" not in titles
+    assert "Overall agreement" in titles
