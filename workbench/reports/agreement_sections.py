@@ -8,7 +8,7 @@ command line cannot say different things.
 from __future__ import annotations
 
 from workbench.core.agreement.anchoring import LABELS, MEASURES, AnchoringResult, Estimate
-from workbench.core.agreement.unitizing import UnitizingResult, unitizing_statement
+from workbench.core.agreement.unitizing import UnitizingResult, plural, unitizing_statement
 from workbench.core.anchoring_arms import AFTER, BEFORE
 from workbench.reports.model import Section, Table, Text
 
@@ -18,7 +18,7 @@ UNITIZING_COLUMNS = [
     "uα",
     "uα CI low",
     "uα CI high",
-    "characters selected",
+    "characters selected (all coders)",
     "interpretation",
 ]
 ANCHORING_COLUMNS = [
@@ -52,8 +52,8 @@ def unitizing_sections(result: UnitizingResult, names: dict[str, str]) -> list[S
             + (f"; {result.interpretation}" if result.value is not None else "")
             + f". Coded against uncoded text (|uα): "
             f"{_value_text(result.binary, result.binary_ci95, result.binary_reason)}. "
-            f"{result.continua} passages ({result.length:,} characters) from "
-            f"{result.groups} transcripts, {result.coders} coders "
+            f"{plural(result.continua, 'passage')} ({result.length:,} characters) from "
+            f"{plural(result.groups, 'transcript')}, {plural(result.coders, 'coder')} "
             f"({', '.join(result.coder_names) or 'none'}).",
             unitizing_statement(result),
         ],

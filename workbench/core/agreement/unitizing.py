@@ -351,6 +351,11 @@ def unitizing_alpha(
     )
 
 
+def plural(count: int, word: str) -> str:
+    """``1 transcript``, ``2 transcripts``: the sentences are pasted into papers."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 def unitizing_statement(result: UnitizingResult) -> str:
     """The method paragraph, from the result alone: every number in it is one it holds."""
     if result.continua == 0:
@@ -361,8 +366,9 @@ def unitizing_statement(result: UnitizingResult) -> str:
     names = ", ".join(result.coder_names)
     text = (
         f"Agreement on the text coders selected inside passages was assessed on "
-        f"{result.continua} passages ({result.length:,} characters, {result.groups} "
-        f"transcripts) reviewed by two or more of {result.coders} coders ({names})"
+        f"{plural(result.continua, 'passage')} ({result.length:,} characters, "
+        f"{plural(result.groups, 'transcript')}) reviewed by two or more of "
+        f"{plural(result.coders, 'coder')} ({names})"
     )
     text += f"; {result.rule}." if result.rule else "."
     text += (
