@@ -101,7 +101,9 @@ def read_span_passages(conn: Connection, coders: Sequence[str]) -> list[SpanPass
             reviewers[pid].add(coder_id)
     kept = [pid for pid in found if len(reviewers[pid]) >= 2]
     for pid in kept:
-        found[pid].selections = {names[c]: [] for c in sorted(reviewers[pid], key=names.get)}
+        found[pid].selections = {
+            names[c]: [] for c in sorted(reviewers[pid], key=lambda c: names[c])
+        }
     _add_selections(conn, kept, names, found, offsets)
     return [found[pid] for pid in kept]
 
