@@ -293,11 +293,14 @@ def unitizing_command(
 
 def format_unitizing(report: dict[str, Any]) -> str:
     """The unitizing report as text for people; the same numbers as ``--json``."""
+    from workbench.core.agreement.unitizing import plural
+
     names = ", ".join(report["coder_names"]) or "none"
     lines = [
-        f"{report['source']}: {report['passages']} passages ({report['characters']:,} "
-        f"characters, {report['transcripts']} transcripts) with selections by two or more "
-        f"coders; coders: {names}",
+        f"{report['source']}: {plural(report['passages'], 'passage')} "
+        f"({plural(report['characters'], 'character')}, "
+        f"{plural(report['transcripts'], 'transcript')}) reviewed by two or more coders; "
+        f"coders: {names}",
         f"raters: {report['raters']['rule']} ({', '.join(report['raters']['raters']) or 'none'})",
     ]
     overall = {"value": report["value"], "reason": report["reason"], "ci95": report["ci95"]}
@@ -313,7 +316,7 @@ def format_unitizing(report: dict[str, Any]) -> str:
         why = f"  ({row['reason']})" if row["reason"] else ""
         lines.append(
             f"    {code:<26} {_number(row['value']):>9}{_interval(row)}  "
-            f"{row['characters_selected']:,} characters selected{why}"
+            f"{row['characters_selected']:,} characters selected (all coders){why}"
         )
     lines.append("")
     lines.append(str(report["method"]))
