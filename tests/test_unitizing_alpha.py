@@ -254,3 +254,11 @@ def test_interval_resamples_transcripts_and_contains_the_value():
     statement = unitizing_statement(result)
     assert f"{result.continua} passages" in statement and "resamples of transcripts" in statement
     assert result.to_dict()["ci95"] == [round(low, 6), round(high, 6)]
+
+
+def test_an_interval_asked_for_over_one_transcript_says_why_it_is_missing():
+    continua = [Continuum(10, {"A": [("x", 0, 4)], "B": [("x", 1, 6)]}, group="t1")] * 3
+    result = unitizing_alpha(continua, ci=True)
+    assert result.value is not None and result.ci95 is None
+    assert "No confidence interval: fewer than two transcripts" in unitizing_statement(result)
+    assert unitizing_alpha(continua).ci_reason is None  # not asked for, nothing to explain

@@ -79,6 +79,7 @@ class UnitizingResult:
     binary_ci95: tuple[float, float] | None = None
     rule: str = ""  # which passages and coders enter, in words
     interpretation: str = ""
+    ci_reason: str | None = None  # why an interval asked for is missing
 
     def __post_init__(self) -> None:
         if not self.interpretation:
@@ -108,6 +109,7 @@ class UnitizingResult:
             "coder_names": list(self.coder_names),
             "per_code": self.per_code,
             "rule": self.rule,
+            "ci_reason": self.ci_reason,
         }
 
 
@@ -307,6 +309,13 @@ def unitizing_alpha(
     pooled = _pool(kept)
     u, bar = pooled.point()
     u_ci, bar_ci = pooled.intervals() if ci and kept else (None, None)
+    ci_reason = None
+    if ci and u.value is not None and u_ci is None:
+        ci_reason = (
+            "fewer than two transcripts to resample"
+            if len(pooled.groups) < 2
+            else "most resamples left it undefined"
+        )
     chosen = (
         list(codes)
         if codes is not None
@@ -348,6 +357,7 @@ def unitizing_alpha(
         ci95=u_ci,
         binary_ci95=bar_ci,
         rule=rule,
+        ci_reason=ci_reason,
     )
 
 
@@ -390,6 +400,8 @@ def unitizing_statement(result: UnitizingResult) -> str:
             f" 95% confidence intervals are percentile bootstrap intervals from {BOOTSTRAP_REPS} "
             f"resamples of transcripts (seed {BOOTSTRAP_SEED})."
         )
+    if result.ci_reason:
+        text += f" No confidence interval: {result.ci_reason}."
     text += (
         " Following Krippendorff (2004), alpha ≥ .800 is taken as reliable and ≥ .667 as "
         "sufficient for tentative conclusions."
