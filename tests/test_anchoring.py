@@ -220,3 +220,42 @@ def test_a_migrated_schema_1_project_verifies_with_arm_decisions_after_it(tmp_pa
     conn.commit()
     conn.close()
     assert main(["verify", str(path)]) == 1
+
+
+def test_agreement_report_shows_the_experiment_from_the_same_result(study):
+    from workbench.reports.agreement_report import build_agreement_report
+
+    path = str(study.location)
+    assert main(["anchoring", path, "--on", "--seed", "5", "--lead", "lee"]) == 0
+    study.close()
+    with Project.open(path) as project:
+        with project.reading() as conn:
+            passages = [
+                pid for pids in transcript_frame(passages_to_code(conn)).values() for pid in pids
+            ]
+            suggested = suggestions_for(conn, passages)
+        for name in ("ana", "bruno"):
+            session = CodingSession(project, name)
+            for n, pid in enumerate(passages):
+                [s] = suggested[pid]
+                if n % 2 == 0 or session.arm(pid) == BEFORE:
+                    session.apply_code(pid, "hope.time", suggestion_id=s.id)
+                else:
+                    session.reject(pid, s.id, "hope.time")
+        result = project_anchoring(project)
+        report = build_agreement_report(project, ci=False)
+    titles = [section.title for section in report.sections]
+    text = report.sections[titles.index("Anchoring experiment")]
+    assert text.paragraphs == [result.verdict, result.methods]
+    measures = report.sections[
+        titles.index("Anchoring experiment: suggestions shown before or after the first pass")
+    ]
+    acceptance = {row[0]: row for row in measures.rows}["acceptance rate"]
+    a = result.overall.acceptance
+    assert acceptance[1:4] == [
+        round(a.before.value, 4),
+        round(a.after.value, 4),
+        round(a.difference.value, 4),
+    ]
+    per_code = report.sections[titles.index("Anchoring per code: acceptance rate")]
+    assert [row[0] for row in per_code.rows] == list(result.per_code)

@@ -230,3 +230,46 @@ def test_panel_shows_an_engine_beside_the_humans_and_strata(qtbot, qtmodeltester
             shot.save(os.path.join(os.environ["WORKBENCH_SHOTS"], "agreement-engine-strata.png"))
     finally:
         project.close()
+
+
+def test_selections_and_anchoring_tabs_appear_with_their_data(qtbot, qtmodeltester, project):
+    from tests.test_unitizing_project import code_span
+    from workbench.core.agreement.unitizing_source import project_unitizing
+    from workbench.core.anchoring_arms import SETTING
+    from workbench.core.session import CodingSession
+    from workbench.core.store.queries import passages_to_code
+
+    window = make_window(qtbot, project)
+    open_panel(qtbot, window)
+    panel = window.agreement
+    assert not panel.tabs.isTabVisible(1) and not panel.tabs.isTabVisible(2)
+    code_span(project, "work_0097#2", "ana", "prod.speed", 0, 12)
+    code_span(project, "work_0097#2", "ben", "prod.speed", 4, 16)
+    code_span(project, "work_0097#4", "ana", "trust.accuracy", 2, 10)
+    code_span(project, "work_0097#4", "ben", "trust.accuracy", 2, 10)
+    extra = dict(project.settings.extra) | {SETTING: {"on": True, "seed": 3}}
+    project.update_settings("lee", extra=extra)
+    with project.reading() as conn:
+        pids = [pid for pid, _pos, t in passages_to_code(conn) if t == "creativity_0016"][:6]
+    for coder in ("ana", "ben"):
+        session = CodingSession(project, coder)
+        for pid in pids:
+            session.apply_code(pid, "prod.speed")
+    with qtbot.waitSignal(panel.updated, timeout=20_000):
+        panel.reload()
+    assert panel.tabs.isTabVisible(1) and panel.tabs.isTabVisible(2)
+    expected = project_unitizing(project, ["ana", "ben"])
+    assert f"uα {expected.value:.3f}" in panel.selections.headline.text()
+    rows = panel.selections.model.rows
+    assert [row[0] for row in rows] == ["Speed", "Distrusts accuracy"]
+    assert panel.selections.method.text().startswith("Agreement on the text coders selected")
+    assert panel.anchoring.model.rowCount() >= 3
+    assert panel.anchoring.methods.text().startswith("To measure whether engine suggestions")
+    qtmodeltester.check(panel.selections.model)
+    shots = REPO / "shots"
+    shots.mkdir(exist_ok=True)
+    window.resize(1400, 1000)
+    panel.tabs.setCurrentIndex(1)
+    window.grab().save(str(shots / "agreement-selections.png"))
+    panel.tabs.setCurrentIndex(2)
+    window.grab().save(str(shots / "agreement-anchoring.png"))

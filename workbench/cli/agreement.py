@@ -21,6 +21,8 @@ from workbench.core.printable import printable
 def cmd_agreement(args: argparse.Namespace) -> int:
     from workbench.core.agreement.report import agreement_command, format_report
 
+    if args.unitizing:
+        return _unitizing(args)
     report = agreement_command(
         source=args.source,
         metric=args.metric,
@@ -37,6 +39,29 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         codebook_version=args.codebook_version,
     )
     render(report, args.json, lambda: print(format_report(report)))
+    return EXIT_OK
+
+
+UNITIZING_ALONE = ("metric", "level", "by", "tree_level", "categories")
+
+
+def _unitizing(args: argparse.Namespace) -> int:
+    """``agreement --unitizing``: agreement on the text selected inside passages."""
+    from workbench.core.agreement.report import format_unitizing, unitizing_command
+
+    clashing = [name for name in UNITIZING_ALONE if getattr(args, name) is not None]
+    if clashing or args.weights != "identity":
+        option = "--" + (clashing[0] if clashing else "weights").replace("_", "-")
+        print(f"error: {option} does not apply to --unitizing", file=sys.stderr)
+        return EXIT_USAGE
+    report = unitizing_command(
+        args.source,
+        coders=comma_list(args.coders) if args.coders else None,
+        codes=comma_list(args.codes) if args.codes else None,
+        ci=args.ci,
+        include_engines=args.include_engines,
+    )
+    render(report, args.json, lambda: print(format_unitizing(report)))
     return EXIT_OK
 
 
@@ -277,6 +302,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     agree.add_argument(
         "--ci", action="store_true", help="bootstrap 95%% intervals (1000 resamples)"
+    )
+    agree.add_argument(
+        "--unitizing",
+        action="store_true",
+        help="Krippendorff's unitizing alpha over the text coders selected inside passages",
     )
     agree.add_argument("--json", action="store_true")
     dis = add_command(

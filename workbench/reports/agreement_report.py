@@ -214,6 +214,8 @@ def build_agreement_report(
                 "and each human, on the passages coded by the engine and two or more humans.",
             )
         )
+    sections += _unitizing(project, humans, names, ci)
+    sections += _anchoring(project)
     sections.append(_disagreement_examples(project, data, humans, names))
     sections.append(_codebook_health(project, codebook_version))
     sections.append(Text("Method", [method_statement(headline)]))
@@ -226,6 +228,27 @@ def build_agreement_report(
         + f" · {len(humans)} human coders",
         sections,
     )
+
+
+def _unitizing(project: Project, humans: list[str], names: dict[str, str], ci: bool) -> list:
+    """Unitizing alpha among the human coders, only when someone selected text in a passage."""
+    from workbench.core.agreement.unitizing_source import project_has_spans, project_unitizing
+    from workbench.reports.agreement_sections import unitizing_sections
+
+    if not project_has_spans(project):
+        return []
+    return unitizing_sections(project_unitizing(project, humans, ci=ci), names)
+
+
+def _anchoring(project: Project) -> list:
+    """The anchoring experiment's figures, only when decisions were made in its arms."""
+    from workbench.core.agreement.anchoring import project_anchoring
+    from workbench.reports.agreement_sections import anchoring_sections
+
+    result = project_anchoring(project)
+    if not sum(result.units.values()):
+        return []
+    return anchoring_sections(result)
 
 
 def _codebook_health(project: Project, codebook_version: int | None = None) -> Table:

@@ -291,3 +291,63 @@ def format_report(report: dict[str, Any]) -> str:
     lines.append("")
     lines.append(str(report.get("method", "")))
     return "\n".join(lines)
+
+
+def unitizing_command(
+    source: str,
+    coders: list[str] | None = None,
+    codes: list[str] | None = None,
+    ci: bool = False,
+    include_engines: bool = False,
+) -> dict[str, object]:
+    """``agreement --unitizing``: uα among the chosen raters, as one JSON-ready object."""
+    if is_ratings_file(source):
+        raise AgreementDataError("--unitizing needs a project: a ratings file has no selections")
+    from workbench.core.agreement.unitizing import unitizing_statement
+    from workbench.core.agreement.unitizing_source import project_unitizing
+    from workbench.core.store import Project
+
+    with Project.open(source) as project:
+        choice = choose_raters(project_data(project), coders, include_engines)
+        if codes:
+            known = {code.id for code in project.codebook.walk()} if project.codebook else set()
+            for code in codes:
+                if code not in known:
+                    raise AgreementDataError(f"--codes: '{code}' is not a code of the codebook")
+        result = project_unitizing(project, choice.raters, codes, ci)
+    report: dict[str, object] = {"source": source, **result.to_dict()}
+    report["raters"] = choice.to_dict()
+    report["method"] = unitizing_statement(result)
+    return report
+
+
+def format_unitizing(report: dict[str, Any]) -> str:
+    """The unitizing report as text for people; the same numbers as ``--json``."""
+    from workbench.core.agreement.unitizing import plural
+
+    names = ", ".join(report["coder_names"]) or "none"
+    lines = [
+        f"{report['source']}: {plural(report['passages'], 'passage')} "
+        f"({plural(report['characters'], 'character')}, "
+        f"{plural(report['transcripts'], 'transcript')}) reviewed by two or more coders; "
+        f"coders: {names}",
+        f"raters: {report['raters']['rule']} ({', '.join(report['raters']['raters']) or 'none'})",
+    ]
+    overall = {"value": report["value"], "reason": report["reason"], "ci95": report["ci95"]}
+    binary = {
+        "value": report["binary"],
+        "reason": report["binary_reason"],
+        "ci95": report["binary_ci95"],
+    }
+    for label, row in (("uα (every code)", overall), ("|uα (coded or not)", binary)):
+        why = f"  ({row['reason']})" if row["reason"] else ""
+        lines.append(f"{label:<30} {_number(row['value']):>9}{_interval(row)}{why}")
+    for code, row in report["per_code"].items():
+        why = f"  ({row['reason']})" if row["reason"] else ""
+        lines.append(
+            f"    {code:<26} {_number(row['value']):>9}{_interval(row)}  "
+            f"{row['characters_selected']:,} characters selected (all coders){why}"
+        )
+    lines.append("")
+    lines.append(str(report["method"]))
+    return "\n".join(lines)

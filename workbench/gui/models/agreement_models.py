@@ -255,3 +255,45 @@ class DisagreementModel(QAbstractTableModel):
             memo = self._memos.get(item.unit, {}).get(coder)
             return f"{codes}  ✎ {memo}" if memo else codes
         return None
+
+
+class RowsModel(QAbstractTableModel):
+    """Ready-made rows of text, read only: the tabs for selections and for the anchoring
+    experiment, whose cells are formatted from their result objects by the panel."""
+
+    def __init__(self, columns: list[str], parent=None):  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self.columns = columns
+        self.rows: list[list[str]] = []
+        self.tips: list[str] = []
+
+    def set_rows(self, rows: list[list[str]], tips: list[str] | None = None) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.tips = tips or [""] * len(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ):  # type: ignore[no-untyped-def]
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.columns[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):  # type: ignore[no-untyped-def]
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.rows[index.row()][index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.tips[index.row()] or None
+        return None

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStyledItemDelegate,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -44,6 +45,7 @@ from workbench.gui.models.agreement_models import (
     StrataModel,
     ValueRole,
 )
+from workbench.gui.widgets.agreement_tabs import AnchoringTab, SelectionsTab
 from workbench.gui.workers import start_task
 
 
@@ -86,6 +88,8 @@ class AgreementPanel(QWidget):
         self._pending: set[int] = set()
         self._engine_overall = None  # engine verdicts as of the last full reload
         self._engine_time = ""
+        self._anchoring = None  # the experiment's result as of the last full reload
+        self._anchoring_time = ""
         self._pair: list[str] | None = None  # a coder pair chosen in the matrix
         self._task = None
         self.metric = QComboBox()
@@ -165,6 +169,14 @@ class AgreementPanel(QWidget):
         splitter.addWidget(self.codes)
         splitter.addWidget(right)
         splitter.setSizes([560, 760])
+        self.selections = SelectionsTab(names)
+        self.anchoring = AnchoringTab()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(splitter, "Passages")
+        self.tabs.addTab(self.selections, "Selections in passages")
+        self.tabs.addTab(self.anchoring, "Anchoring experiment")
+        self.tabs.setTabVisible(1, False)  # shown once someone selects text in a passage
+        self.tabs.setTabVisible(2, False)  # shown once decisions are made in the experiment
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         top = QHBoxLayout()
@@ -177,7 +189,7 @@ class AgreementPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.overall)
         layout.addWidget(self.engines)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.tabs, 1)
         self._debounce = QTimer(self, singleShot=True, interval=30)
         self._debounce.timeout.connect(self._recompute)
         self.metric.currentIndexChanged.connect(lambda _i: self.reload())
@@ -197,6 +209,7 @@ class AgreementPanel(QWidget):
         """Recompute from the whole project (on open, or when the metric changes)."""
         self.data = None
         self._engine_overall = None
+        self._anchoring = None
         self._pending.clear()
         self._recompute()
 
@@ -220,13 +233,15 @@ class AgreementPanel(QWidget):
             self.by.currentData(),
             self._engine_overall,
             self.level.currentData(),
+            self._anchoring,
             on_done=self._apply,
             on_error=self._failed,
         )
 
-    def _apply(self, result: tuple[CodedData, AgreementSnapshot]) -> None:
-        self.data, self.snapshot = result
+    def _apply(self, result: tuple) -> None:  # type: ignore[type-arg]
+        self.data, self.snapshot, unitizing, anchoring = result
         snapshot = self.snapshot
+        self._show_extras(unitizing, anchoring)
         selected = self._selected_code()
         self.codes_model.set_snapshot(snapshot)
         self.matrix_model.set_snapshot(snapshot)
@@ -253,6 +268,19 @@ class AgreementPanel(QWidget):
         self._reselect(selected)
         self._show_disagreements()
         self.updated.emit()
+
+    def _show_extras(self, unitizing, anchoring) -> None:  # type: ignore[no-untyped-def]
+        """The selections and anchoring tabs, each shown only when it has something to show."""
+        self.tabs.setTabVisible(1, unitizing is not None)
+        if unitizing is not None:
+            self.selections.show_result(unitizing)
+        if anchoring is not self._anchoring:
+            self._anchoring = anchoring
+            self._anchoring_time = datetime.now().strftime("%H:%M")
+        has_arms = anchoring is not None and sum(anchoring.units.values()) > 0
+        self.tabs.setTabVisible(2, has_arms)
+        if has_arms:
+            self.anchoring.show_result(anchoring, self._anchoring_time)
 
     def _failed(self, message: str) -> None:
         self.overall.setText(f"Agreement could not be computed: {message}")
@@ -369,9 +397,31 @@ def _compute(
     by: str | None,
     engine_overall,
     tree_level: int | None,
+    anchoring,
     progress,
     cancel,
 ):  # type: ignore[no-untyped-def]
-    """Background function: never touches a widget."""
+    """Background function: never touches a widget. The anchoring experiment, with its
+    bootstrap, is recomputed on a full reload only, like the engines' verdicts."""
+    reload = data is None
     data = project_data(project) if data is None else refresh_passages(data, project, changed)
-    return data, snapshot_of(data, metric, project, by, engine_overall, tree_level)
+    snapshot = snapshot_of(data, metric, project, by, engine_overall, tree_level)
+    if reload:
+        from workbench.core.agreement.anchoring import project_anchoring
+
+        anchoring = project_anchoring(project)
+    return data, snapshot, _unitizing(project, snapshot.humans), anchoring
+
+
+def _unitizing(project: Project, humans: list[str]):  # type: ignore[no-untyped-def]
+    """Unitizing alpha among the human coders; None when nobody selected text in a passage,
+    and the error in words when a selection cannot be read."""
+    from workbench.core.agreement.data import AgreementDataError
+    from workbench.core.agreement.unitizing_source import project_has_spans, project_unitizing
+
+    if not project_has_spans(project):
+        return None
+    try:
+        return project_unitizing(project, humans)
+    except AgreementDataError as error:
+        return str(error)

@@ -1,0 +1,118 @@
+"""The agreement panel's tabs for text selected inside passages and for the anchoring
+experiment: each shows one result object, with the sentences the CLI and the report print."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+
+from workbench.core.agreement.anchoring import LABELS, MEASURES, AnchoringResult, Estimate
+from workbench.core.agreement.unitizing import UnitizingResult, plural, unitizing_statement
+from workbench.gui.models.agreement_models import RowsModel
+
+
+def _table(model: RowsModel) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.verticalHeader().hide()
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(True)
+    return view
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+def _label() -> QLabel:
+    label = QLabel("", objectName="subtitle")
+    label.setWordWrap(True)
+    return label
+
+
+class SelectionsTab(QWidget):
+    """Krippendorff's unitizing alpha: overall, coded or not, and per code."""
+
+    def __init__(self, code_names: dict[str, str], parent=None):  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self.names = code_names
+        self.headline = _label()
+        self.method = _label()
+        self.model = RowsModel(["Code", "uα", "Characters selected (all coders)", "Reading"], self)
+        self.table = _table(self.model)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addWidget(self.headline)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.method)
+
+    def show_result(self, result: UnitizingResult | str) -> None:
+        """A result, or the one-line reason it could not be computed."""
+        if isinstance(result, str):
+            self.headline.setText(f"Unitizing agreement could not be computed: {result}")
+            self.model.set_rows([])
+            self.method.clear()
+            return
+        reading = result.interpretation if result.value is not None else result.reason
+        self.headline.setText(
+            f"Krippendorff's unitizing alpha among the human coders: uα "
+            f"{_number(result.value)} ({reading}); coded against uncoded text |uα "
+            f"{_number(result.binary)}; {plural(result.continua, 'passage')}, "
+            f"{plural(result.length, 'character')}, {plural(result.coders, 'coder')} "
+            f"({', '.join(result.coder_names) or 'none'})."
+        )
+        rows, tips = [], []
+        for code, row in result.per_code.items():
+            value = row["value"]
+            rows.append(
+                [
+                    self.names.get(code, code),
+                    _number(value),  # type: ignore[arg-type]
+                    f"{row['characters_selected']:,}",
+                    str(row["interpretation"] if value is not None else row["reason"]),
+                ]
+            )
+            tips.append(code)
+        self.model.set_rows(rows, tips)
+        self.method.setText(unitizing_statement(result))
+
+
+def _estimate(estimate: Estimate) -> str:
+    return estimate.text()
+
+
+class AnchoringTab(QWidget):
+    """The anchoring experiment: the verdict, each measure by arm, acceptance per code."""
+
+    def __init__(self, parent=None):  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self.verdict = _label()
+        self.methods = _label()
+        self.model = RowsModel(["Measure", "Before", "After", "Difference [95% interval]"], self)
+        self.table = _table(self.model)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addWidget(self.verdict)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.methods)
+
+    def show_result(self, result: AnchoringResult, as_of: str) -> None:
+        self.verdict.setText(f"{result.verdict} (as of {as_of}; Reload to update)")
+        rows = []
+        for name in MEASURES:
+            m = getattr(result.overall, name)
+            rows.append(
+                [LABELS[name], _estimate(m.before), _estimate(m.after), _estimate(m.difference)]
+            )
+        for code, figures in result.per_code.items():
+            a = figures.acceptance
+            rows.append(
+                [
+                    f"acceptance: {code}",
+                    _estimate(a.before),
+                    _estimate(a.after),
+                    _estimate(a.difference),
+                ]
+            )
+        self.model.set_rows(rows)
+        self.methods.setText(result.methods)
