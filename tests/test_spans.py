@@ -1,0 +1,317 @@
+"""Coding a selection: span decisions in the store, the session's undo, memos on selections."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import write
+from workbench.core.agreement.compute import overall_metric
+from workbench.core.agreement.data import CodedData, project_data
+from workbench.core.errors import DecisionError
+from workbench.core.session import CodingSession
+from workbench.core.store import schema
+from workbench.core.store.chain import check_chain
+from workbench.core.store.coding import (
+    DecisionAction,
+    coding_state,
+    ensure_coder,
+    record_decision,
+)
+from workbench.core.store.importing import import_transcript_file
+from workbench.core.store.spans import coded_spans
+
+pytestmark = pytest.mark.backends
+
+INTERVIEW = (
+    "Interviewer: How?\n\nParticipant: It saves me hours every week, but I worry about my job."
+    "\n\nInterviewer: And?\n\nParticipant: I worry.\n"
+)
+
+
+@pytest.fixture
+def passages(tmp_path, project):
+    """The participant passages as ``(id, start, end, text)``."""
+    import_transcript_file(project, write(tmp_path / "p1.txt", INTERVIEW))
+    p, t = schema.passages, schema.transcripts
+    with project.reading() as conn:
+        rows = conn.execute(
+            select(p.c.id, p.c.start, p.c.end, t.c.text)
+            .join(t, t.c.id == p.c.transcript_id)
+            .where(p.c.coded.is_(True))
+            .order_by(p.c.position)
+        ).all()
+    return [(r.id, r.start, r.end, r.text[r.start : r.end]) for r in rows]
+
+
+def _words(passage, words: str) -> tuple[int, int]:
+    pid, start, _end, text = passage
+    at = text.index(words)
+    return start + at, start + at + len(words)
+
+
+def test_a_span_codes_its_passage_and_removing_it_keeps_the_passage_coded(project, passages):
+    first = passages[0]
+    hours = _words(first, "saves me hours")
+    job = _words(first, "worry about my job")
+    with project.transaction() as conn:
+        ana = ensure_coder(conn, "ana")
+        record_decision(
+            conn,
+            first[0],
+            ana,
+            DecisionAction.APPLY,
+            "prod.speed",
+            span_start=hours[0],
+            span_end=hours[1],
+        )
+        record_decision(
+            conn,
+            first[0],
+            ana,
+            DecisionAction.APPLY,
+            "prod.speed",
+            span_start=job[0],
+            span_end=job[1],
+        )
+        state = coding_state(conn, first[0], ana)
+        assert state.reviewed and state.codes == {"prod.speed"}
+        assert state.spans == {("prod.speed", *hours), ("prod.speed", *job)}
+        record_decision(
+            conn,
+            first[0],
+            ana,
+            DecisionAction.REMOVE,
+            "prod.speed",
+            span_start=job[0],
+            span_end=job[1],
+        )
+        state = coding_state(conn, first[0], ana)
+        assert state.codes == {"prod.speed"} and state.spans == {("prod.speed", *hours)}
+        # the last span going still leaves the passage coded: that takes a passage REMOVE
+        record_decision(
+            conn,
+            first[0],
+            ana,
+            DecisionAction.REMOVE,
+            "prod.speed",
+            span_start=hours[0],
+            span_end=hours[1],
+        )
+        assert coding_state(conn, first[0], ana).codes == {"prod.speed"}
+        record_decision(
+            conn,
+            first[0],
+            ana,
+            DecisionAction.APPLY,
+            "prod.speed",
+            span_start=hours[0],
+            span_end=hours[1],
+        )
+        record_decision(conn, first[0], ana, DecisionAction.REMOVE, "prod.speed")
+        state = coding_state(conn, first[0], ana)
+        assert state.codes == frozenset() and state.spans == frozenset()
+        record_decision(
+            conn,
+            first[0],
+            ana,
+            DecisionAction.APPLY,
+            "hope.time",
+            span_start=hours[0],
+            span_end=hours[1],
+        )
+        record_decision(conn, first[0], ana, DecisionAction.NO_CODE)
+        assert coding_state(conn, first[0], ana).spans == frozenset()
+        assert check_chain(conn, schema.decisions) is None
+        spanned = conn.execute(
+            select(schema.decisions.c.span_start, schema.decisions.c.span_end).where(
+                schema.decisions.c.span_start.is_not(None)
+            )
+        ).all()
+    assert len(spanned) == 6 and (hours[0], hours[1]) in [tuple(r) for r in spanned]
+
+
+def test_a_tampered_span_breaks_the_chain(project, passages):
+    if project.location.startswith("postgresql"):
+        pytest.skip("the append-only rule on the server refuses the rewrite itself")
+    first = passages[0]
+    hours = _words(first, "saves me hours")
+    with project.transaction() as conn:
+        ana = ensure_coder(conn, "ana")
+        decision = record_decision(
+            conn,
+            first[0],
+            ana,
+            DecisionAction.APPLY,
+            "prod.speed",
+            span_start=hours[0],
+            span_end=hours[1],
+        )
+    with project.transaction() as conn:
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS decisions_no_update")
+        conn.execute(
+            schema.decisions.update()
+            .where(schema.decisions.c.id == decision)
+            .values(span_end=hours[1] + 3)
+        )
+        problem = check_chain(conn, schema.decisions)
+    assert problem is not None and problem.row_id == decision
+
+
+@pytest.mark.parametrize(
+    "where, message",
+    [
+        (lambda s, e: (s, s), r"span \d+\.\.\d+ is empty"),
+        (lambda s, e: (s - 5, s + 3), r"outside its passage, which runs"),
+        (lambda s, e: (e - 2, e + 1), r"outside its passage"),
+        (lambda s, e: (s, None), r"needs both a start and an end"),
+    ],
+)
+def test_a_span_outside_or_empty_is_refused_and_nothing_is_written(
+    project, passages, where, message
+):
+    pid, start, end, _ = passages[0]
+    span = where(start, end)
+    with pytest.raises(DecisionError, match=message), project.transaction() as conn:
+        ana = ensure_coder(conn, "ana")
+        record_decision(
+            conn, pid, ana, DecisionAction.APPLY, "prod.speed", span_start=span[0], span_end=span[1]
+        )
+    with project.reading() as conn:
+        assert conn.execute(select(schema.decisions.c.id)).first() is None
+        assert conn.execute(select(schema.coded_spans.c.id)).first() is None
+
+
+def test_a_span_on_a_whole_passage_action_is_refused(project, passages):
+    pid, start, _end, _ = passages[0]
+    with pytest.raises(DecisionError, match="takes no span"), project.transaction() as conn:
+        ana = ensure_coder(conn, "ana")
+        record_decision(
+            conn, pid, ana, DecisionAction.NO_CODE, span_start=start, span_end=start + 2
+        )
+
+
+def test_passage_agreement_is_the_same_whether_coders_code_spans_or_passages(
+    tmp_path, project, passages
+):
+    """Two coders on the same passages: numbers from passage codings, then from the same
+    codes applied as selections, must be identical (a span codes its passage)."""
+
+    def coded(spans: bool) -> CodedData:
+        with project.transaction() as conn:
+            for name, code in (("ana", "prod.speed"), ("ben", "prod.speed"), ("cy", "hope.time")):
+                coder = ensure_coder(conn, f"{name}{int(spans)}")
+                for pid, start, end, _ in passages[:1] if name == "cy" else passages:
+                    record_decision(
+                        conn,
+                        pid,
+                        coder,
+                        DecisionAction.APPLY,
+                        code,
+                        span_start=start + 1 if spans else None,
+                        span_end=end - 1 if spans else None,
+                    )
+        data = project_data(project, include_engines=False)
+        columns = [i for i, c in enumerate(data.coders) if c.endswith(str(int(spans)))]
+        return replace(
+            data,
+            coders=[data.coders[i] for i in columns],
+            reviewed=data.reviewed[:, columns],
+            present=data.present[:, columns, :],
+            _counts={},
+        )
+
+    plain, spanned = coded(False), coded(True)
+    assert plain.present.any()
+    assert np.array_equal(plain.present, spanned.present)
+    assert np.array_equal(plain.reviewed, spanned.reviewed)
+    for metric in ("alpha", "percent"):
+        assert overall_metric(plain, metric).value == overall_metric(spanned, metric).value
+
+
+def test_session_codes_a_selection_and_undo_redo_follow_it(project, passages):
+    session = CodingSession(project, "ana")
+    first = passages[0]
+    pid = first[0]
+    hours = _words(first, "saves me hours")
+    command = session.code_span(pid, "prod.speed", *hours)
+    assert command.label == "code prod.speed on “saves me hours”"
+    with project.reading() as conn:
+        [span] = coded_spans(conn, [pid], session.coder_id)[pid]
+    assert (span.code_id, span.start, span.end) == ("prod.speed", *hours)
+    session.undo()
+    with project.reading() as conn:
+        state = coding_state(conn, pid, session.coder_id)
+    assert state.codes == frozenset() and state.spans == frozenset() and not state.reviewed
+    session.redo()
+    with project.reading() as conn:
+        assert coding_state(conn, pid, session.coder_id).spans == {("prod.speed", *hours)}
+    # a second span on a passage the code is on; undo takes only that span back
+    job = _words(first, "worry about my job")
+    session.code_span(pid, "prod.speed", *job)
+    session.undo()
+    with project.reading() as conn:
+        state = coding_state(conn, pid, session.coder_id)
+    assert state.codes == {"prod.speed"} and state.spans == {("prod.speed", *hours)}
+    # removing the span, then undoing that, brings it back
+    removed = session.remove_span(pid, "prod.speed", *hours)
+    assert removed.label == "remove prod.speed from “saves me hours”"
+    with project.reading() as conn:
+        state = coding_state(conn, pid, session.coder_id)
+    assert state.codes == {"prod.speed"} and state.spans == frozenset()
+    session.undo()
+    # removing the code from the passage takes its spans; undo restores code and spans
+    session.remove_code(pid, "prod.speed")
+    with project.reading() as conn:
+        assert coding_state(conn, pid, session.coder_id).spans == frozenset()
+    session.undo()
+    with project.reading() as conn:
+        state = coding_state(conn, pid, session.coder_id)
+        assert state.spans == {("prod.speed", *hours)}
+        assert check_chain(conn, schema.decisions) is None
+
+
+def test_accepting_a_suggestion_as_a_span_codes_its_evidence(project, passages):
+    """Evidence offsets are passage-relative; the span is the same words in the transcript."""
+    from workbench.core.store.suggestions import save_suggestions
+    from workbench.core.suggestion import Suggestion
+
+    pid, start, _end, text = passages[0]
+    at = text.index("hours every week")
+    evidence = (at, at + len("hours every week"))
+    suggestion = Suggestion(
+        pid, "prod.speed", 0.9, "hours every week", *evidence, "", "local", "test", "v1"
+    )
+    with project.transaction() as conn:
+        save_suggestions(conn, [suggestion], project.codebook.version)
+        sid = conn.execute(select(schema.suggestions.c.id)).scalar_one()
+    session = CodingSession(project, "ana")
+    command = session.accept_as_span(pid, sid, "prod.speed", start, evidence)
+    assert command.label == "accept prod.speed on “hours every week”"
+    with project.reading() as conn:
+        row = conn.execute(
+            select(schema.decisions).where(schema.decisions.c.suggestion_id == sid)
+        ).one()
+        state = coding_state(conn, pid, session.coder_id)
+    assert (row.span_start, row.span_end) == (start + evidence[0], start + evidence[1])
+    assert state.spans == {("prod.speed", start + evidence[0], start + evidence[1])}
+
+
+def test_a_memo_on_a_selection_is_its_own_memo_and_undoable(project, passages):
+    session = CodingSession(project, "ana")
+    pid = passages[0][0]
+    hours = _words(passages[0], "saves me hours")
+    session.save_memo(pid, "about the passage")
+    command = session.save_memo(pid, "is this a real saving?", span=hours)
+    assert command is not None and command.label == "memo on “saves me hours”"
+    assert session.memos([pid]) == {pid: "about the passage"}
+    assert session.span_memos([pid]) == {(pid, *hours): "is this a real saving?"}
+    session.undo()
+    assert session.span_memos([pid]) == {}
+    assert session.memo_history(pid, hours) == ["is this a real saving?", ""]
+    assert session.memos([pid]) == {pid: "about the passage"}
+    with pytest.raises(DecisionError, match="outside its passage"):
+        session.save_memo(pid, "x", span=(0, 3))
