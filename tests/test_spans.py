@@ -315,3 +315,143 @@ def test_a_memo_on_a_selection_is_its_own_memo_and_undoable(project, passages):
     assert session.memos([pid]) == {pid: "about the passage"}
     with pytest.raises(DecisionError, match="outside its passage"):
         session.save_memo(pid, "x", span=(0, 3))
+
+
+# -- codebook migrations: spans follow their code ----------------------------------------------
+
+MIGRATION_BOOK = """name: Study
+version: {version}
+codes:
+{codes}"""
+
+
+def _code(code_id: str) -> str:
+    return f"  - id: {code_id}\n    name: {code_id}\n    definition: {code_id} things.\n"
+
+
+def _spanned_study(tmp_path, project_location):
+    """A project with codes a, b, c: ana codes two selections with a, one with b (one of them
+    the same words as an a span), and one with c."""
+    from workbench.core.codebook import parse_codebook
+    from workbench.core.store import Project
+
+    book = MIGRATION_BOOK.format(version=1, codes="".join(map(_code, "abc")))
+    project = Project.create(project_location, codebook=parse_codebook(book))
+    import_transcript_file(project, write(tmp_path / "p1.txt", INTERVIEW))
+    p = schema.passages
+    with project.transaction() as conn:
+        pid, start = conn.execute(
+            select(p.c.id, p.c.start).where(p.c.coded.is_(True)).order_by(p.c.position)
+        ).first()
+        ana = ensure_coder(conn, "ana")
+        for code_id, at in (
+            ("a", (0, 5)),
+            ("a", (10, 20)),
+            ("b", (10, 20)),
+            ("b", (22, 30)),
+            ("c", (2, 9)),
+        ):
+            record_decision(
+                conn,
+                pid,
+                ana,
+                DecisionAction.APPLY,
+                code_id,
+                span_start=start + at[0],
+                span_end=start + at[1],
+            )
+    return project, pid, start, ana
+
+
+def _migrate(project, codes: str, version: int = 2, **options):
+    from workbench.core.codebook import parse_codebook
+    from workbench.core.codebook_migration import apply_migration, parse_mapping, plan_migration
+
+    book = MIGRATION_BOOK.format(version=version, codes=codes)
+    plan = plan_migration(project, parse_codebook(book), parse_mapping(**options))
+    return apply_migration(project, plan, "lea")
+
+
+def test_a_merge_unites_spans_and_a_rename_carries_them(tmp_path, project_location):
+    project, pid, start, ana = _spanned_study(tmp_path, project_location)
+    try:
+        _migrate(project, _code("ab") + _code("c"), merges=["a,b=ab"])
+        with project.reading() as conn:
+            state = coding_state(conn, pid, ana)
+            assert check_chain(conn, schema.decisions) is None
+        shifted = {(s - start, e - start) for _code_id, s, e in state.spans if _code_id == "ab"}
+        assert state.codes == {"ab", "c"}
+        assert shifted == {(0, 5), (10, 20), (22, 30)}  # the shared words once
+        assert ("c", start + 2, start + 9) in state.spans
+        _migrate(project, _code("ab") + _code("cc"), version=3, maps=["c=cc"])
+        with project.reading() as conn:
+            state = coding_state(conn, pid, ana)
+        assert {(c, s - start, e - start) for c, s, e in state.spans if c != "ab"} == {("cc", 2, 9)}
+    finally:
+        project.close()
+
+
+def test_a_deleted_code_takes_its_spans_and_restoring_brings_them_back(tmp_path, project_location):
+    from workbench.core.codebook import parse_codebook
+    from workbench.core.codebook_migration import restore_archived
+
+    project, pid, start, ana = _spanned_study(tmp_path, project_location)
+    try:
+        _migrate(project, _code("a") + _code("b"))
+        with project.reading() as conn:
+            state = coding_state(conn, pid, ana)
+        assert "c" not in state.codes and all(c != "c" for c, _s, _e in state.spans)
+        project.add_codebook_version(
+            parse_codebook(MIGRATION_BOOK.format(version=3, codes="".join(map(_code, "abc"))))
+        )
+        assert restore_archived(project, "c", "lea") == 1
+        with project.reading() as conn:
+            state = coding_state(conn, pid, ana)
+        assert ("c", start + 2, start + 9) in state.spans and "c" in state.codes
+    finally:
+        project.close()
+
+
+def test_merging_a_copy_carries_its_spans_and_span_memos(tmp_path):
+    """Copies coded offline bring their selections back; merging twice adds nothing."""
+    import shutil
+
+    from tests.conftest import REPO
+    from workbench.core.codebook import load_codebook
+    from workbench.core.merge import merge_copies
+    from workbench.core.store import Project
+    from workbench.core.store.integrity import verify_project
+
+    study = tmp_path / "study.wb"
+    project = Project.create(study, codebook=load_codebook(REPO / "codebooks" / "ai-at-work.yaml"))
+    import_transcript_file(project, write(tmp_path / "p1.txt", INTERVIEW))
+    project.close()
+    copy = tmp_path / "ana.wb"
+    shutil.copyfile(study, copy)
+    with Project.open(copy) as theirs:
+        session = CodingSession(theirs, "ana")
+        p = schema.passages
+        with theirs.reading() as conn:
+            pid, start = conn.execute(
+                select(p.c.id, p.c.start).where(p.c.coded.is_(True)).order_by(p.c.position)
+            ).first()
+        session.code_span(pid, "prod.speed", start + 4, start + 12)
+        session.code_span(pid, "prod.speed", start + 20, start + 30)
+        session.remove_span(pid, "prod.speed", start + 20, start + 30)
+        session.save_memo(pid, "why here?", span=(start + 4, start + 12))
+        with theirs.reading() as conn:
+            wanted = coding_state(conn, pid, session.coder_id)
+    with Project.open(study) as ours:
+        merge_copies(ours, [copy])
+        merge_copies(ours, [copy])
+        with ours.reading() as conn:
+            ana = conn.execute(
+                select(schema.coders.c.id).where(schema.coders.c.name == "ana")
+            ).scalar_one()
+            assert coding_state(conn, pid, ana) == wanted
+            assert len(conn.execute(select(schema.decisions.c.id)).all()) == 3
+        assert CodingSession(ours, "ana").span_memos([pid]) == {
+            (pid, start + 4, start + 12): "why here?"
+        }
+    assert wanted.spans == {("prod.speed", start + 4, start + 12)}
+    assert verify_project(study).ok

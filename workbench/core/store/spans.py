@@ -135,15 +135,19 @@ def coded_spans(
     return found
 
 
-def all_coded_spans(conn: Connection) -> dict[tuple[int, int, str], list[tuple[int, int]]]:
-    """``{(passage, coder, code): [(start, end), ...]}`` of the whole project, for exports."""
+def all_coded_spans(
+    conn: Connection, code_ids: Iterable[str] | None = None
+) -> dict[tuple[int, int, str], list[tuple[int, int]]]:
+    """``{(passage, coder, code): [(start, end), ...]}`` of the whole project (or of the codes
+    named), in text order: for exports and codebook migrations."""
     s = schema.coded_spans
     found: dict[tuple[int, int, str], list[tuple[int, int]]] = {}
-    rows = conn.execute(
-        select(s.c.passage_id, s.c.coder_id, s.c.code_id, s.c.start, s.c.end).order_by(
-            s.c.passage_id, s.c.start, s.c.end
-        )
+    query = select(s.c.passage_id, s.c.coder_id, s.c.code_id, s.c.start, s.c.end).order_by(
+        s.c.passage_id, s.c.start, s.c.end
     )
+    if code_ids is not None:
+        query = query.where(s.c.code_id.in_(sorted(set(code_ids))))
+    rows = conn.execute(query)
     for passage, coder, code, start, end in rows:
         found.setdefault((passage, coder, code), []).append((int(start), int(end)))
     return found
