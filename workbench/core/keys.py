@@ -21,6 +21,9 @@ WORKSPACE_KEYS: dict[str, tuple[str, ...]] = {
     "pick a code": ("/", "Ctrl+K"),
     "no code applies": ("0",),
     "memo": ("M",),
+    "code the selection": ("Ctrl+Shift+C",),
+    "accept evidence as a coded selection": ("Ctrl+Shift+A",),
+    "remove a coded selection": ("Shift+Delete", "Shift+R"),
     "cancel suggestions": ("Esc",),
     "keyboard shortcuts": ("F1",),
 }

@@ -39,7 +39,14 @@ from workbench.core.store.memos import (
     write_memo,
 )
 from workbench.core.store.queries import passages_to_code
-from workbench.core.store.spans import Span, check_span, quote, span_text
+from workbench.core.store.spans import (
+    CodedSpan,
+    Span,
+    check_span,
+    coded_spans,
+    quote,
+    span_text,
+)
 
 # Coder ids start at 1, so this one matches no row: a read-only look by a coder the project has
 # never seen shows no decisions as its own.
@@ -463,6 +470,11 @@ class CodingSession:
         first ("" = cleared)."""
         with self.project.reading() as conn:
             return memo_history(conn, self.coder_id, passage_id, span)
+
+    def coded_spans(self, passage_ids: Iterable[int]) -> dict[int, list[CodedSpan]]:
+        """This coder's coded selections on these passages, in text order."""
+        with self.project.reading() as conn:
+            return coded_spans(conn, list(passage_ids), self.coder_id)
 
     def span_memos(self, passage_ids: Iterable[int]) -> dict[tuple[int, int, int], str]:
         """This coder's memos on selections: ``{(passage, start, end): text}``."""
