@@ -455,3 +455,63 @@ def test_merging_a_copy_carries_its_spans_and_span_memos(tmp_path):
         }
     assert wanted.spans == {("prod.speed", start + 4, start + 12)}
     assert verify_project(study).ok
+
+
+def test_bulk_decisions_clear_spans_as_single_ones_do(project, passages):
+    """A spreadsheet import's bulk path: REMOVE of a code and NO_CODE take its spans too, a
+    REMOVE with a span only that span, and a span APPLY after its code's APPLY adds it."""
+    from workbench.core.store.coding import PlannedDecision, record_decisions_bulk
+
+    first, second = passages[0], passages[1]
+    hours = _words(first, "saves me hours")
+    job = _words(first, "worry about my job")
+    with project.transaction() as conn:
+        ana = ensure_coder(conn, "ana")
+        for pid, code, span in (
+            (first[0], "prod.speed", hours),
+            (first[0], "prod.speed", job),
+            (first[0], "hope.time", hours),
+            (second[0], "hope.time", (second[1], second[1] + 2)),
+        ):
+            record_decision(
+                conn, pid, ana, DecisionAction.APPLY, code, span_start=span[0], span_end=span[1]
+            )
+        reviewed = {(first[0], ana), (second[0], ana)}
+        record_decisions_bulk(
+            conn,
+            [
+                PlannedDecision(first[0], ana, DecisionAction.REMOVE, "prod.speed", *job),
+                PlannedDecision(first[0], ana, DecisionAction.REMOVE, "hope.time"),
+                PlannedDecision(second[0], ana, DecisionAction.NO_CODE),
+            ],
+            reviewed,
+            1,
+            "test",
+        )
+        assert coding_state(conn, first[0], ana).spans == {("prod.speed", *hours)}
+        assert coding_state(conn, first[0], ana).codes == {"prod.speed"}
+        assert coding_state(conn, second[0], ana).spans == frozenset()
+        record_decisions_bulk(
+            conn,
+            [
+                PlannedDecision(second[0], ana, DecisionAction.APPLY, "fear.atrophy"),
+                PlannedDecision(
+                    second[0], ana, DecisionAction.APPLY, "fear.atrophy", second[1], second[1] + 4
+                ),
+            ],
+            reviewed,
+            1,
+            "test again",
+        )
+        state = coding_state(conn, second[0], ana)
+        assert state.codes == {"fear.atrophy"}
+        assert state.spans == {("fear.atrophy", second[1], second[1] + 4)}
+        with pytest.raises(DecisionError, match="outside its passage"):
+            record_decisions_bulk(
+                conn,
+                [PlannedDecision(second[0], ana, DecisionAction.APPLY, "x", 0, 1)],
+                reviewed,
+                1,
+                "bad",
+            )
+        assert check_chain(conn, schema.decisions) is None
