@@ -105,7 +105,7 @@ class PassageView(QWidget):
         self.hint = QLabel(
             "J/K next/previous · N next unreviewed · ←/→ choose a suggestion · A accept · R reject · "
             "Shift+A accept all · 1–9 codes · / pick a code · 0 no code applies · M memo · Ctrl+Z undo · "
-            "drag over words + a code's key: code the selection",
+            "drag over words + a code key",
             objectName="subtitle",
         )
         self.hint.setWordWrap(True)
