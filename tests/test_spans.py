@@ -515,3 +515,13 @@ def test_bulk_decisions_clear_spans_as_single_ones_do(project, passages):
                 "bad",
             )
         assert check_chain(conn, schema.decisions) is None
+
+
+def test_the_decisions_frame_has_the_span_of_each_decision(project, passages):
+    from workbench.core.analysis.frames import decisions_frame
+
+    hours = _words(passages[0], "saves me hours")
+    CodingSession(project, "ana").code_span(passages[0][0], "prod.speed", *hours)
+    frame = decisions_frame(project)
+    row = frame.iloc[-1]
+    assert (row["action"], row["span_start"], row["span_end"]) == ("apply", *hours)
