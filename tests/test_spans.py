@@ -16,6 +16,7 @@ from workbench.core.session import CodingSession
 from workbench.core.store import schema
 from workbench.core.store.chain import check_chain
 from workbench.core.store.coding import (
+    CodingState,
     DecisionAction,
     coding_state,
     ensure_coder,
@@ -525,3 +526,37 @@ def test_the_decisions_frame_has_the_span_of_each_decision(project, passages):
     frame = decisions_frame(project)
     row = frame.iloc[-1]
     assert (row["action"], row["span_start"], row["span_end"]) == ("apply", *hours)
+
+
+def test_a_conflict_on_spans_is_listed_and_prefer_copy_takes_the_copys_spans(tmp_path):
+    import shutil
+
+    from tests.conftest import REPO
+    from workbench.core.codebook import load_codebook
+    from workbench.core.merge import merge_copies
+    from workbench.core.store import Project
+
+    study = tmp_path / "study.wb"
+    project = Project.create(study, codebook=load_codebook(REPO / "codebooks" / "ai-at-work.yaml"))
+    import_transcript_file(project, write(tmp_path / "p1.txt", INTERVIEW))
+    p = schema.passages
+    with project.reading() as conn:
+        pid, start = conn.execute(
+            select(p.c.id, p.c.start).where(p.c.coded.is_(True)).order_by(p.c.position)
+        ).first()
+    project.close()
+    copy = tmp_path / "ana.wb"
+    shutil.copyfile(study, copy)
+    with Project.open(copy) as theirs:
+        CodingSession(theirs, "ana").code_span(pid, "prod.speed", start + 20, start + 30)
+        with theirs.reading() as conn:
+            wanted = coding_state(conn, pid, CodingSession(theirs, "ana").coder_id)
+    with Project.open(study) as ours:
+        CodingSession(ours, "ana").code_span(pid, "prod.speed", start + 4, start + 12)
+        report = merge_copies(ours, [copy])
+        assert len(report.conflicts) == 1 and report.conflicts[0].resolved is None
+        report = merge_copies(ours, [copy], prefer="copy")
+        with ours.reading() as conn:
+            state = coding_state(conn, pid, CodingSession(ours, "ana").coder_id)
+    assert state == wanted == CodingState(True, frozenset({"prod.speed"}), wanted.spans)
+    assert wanted.spans == {("prod.speed", start + 20, start + 30)}
