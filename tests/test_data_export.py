@@ -287,3 +287,46 @@ def test_memo_history_leaves_with_the_current_text_marked(tmp_path, study):
         ("zora", "zora's secret memo", "yes"),
         ("ana", "Craft: compare with p7 and p9.", "yes"),
     ]
+
+
+def test_a_code_on_selections_is_a_row_per_selection_with_its_words(tmp_path, study):
+    """Spans add rows (one per selection) with their offsets and words; memos on a selection
+    carry theirs; Parquet keeps the offsets as integers."""
+    with study.reading() as conn:
+        passages = list(passages_of(conn, [t.id for t in list_transcripts(conn)]))
+        text = conn.exec_driver_sql("select text from transcripts where external_id = 'p1'")
+        text = text.scalar_one()
+    second = passages[1].id
+    at = text.index("für Übersetzungen")
+    ana = CodingSession(study, "ana")
+    ana.code_span(second, "hope.time", at, at + 17)
+    ana.code_span(second, "hope.time", at - 10, at - 4)
+    ana.save_memo(second, "why German?", span=(at, at + 17))
+    out = tmp_path / "codings.csv"
+    result = export_data(study, out, long=True)
+    rows = csv_rows(out)
+    assert result.rows == len(rows) == 9  # hope.time on two selections: one row more
+    spans = [
+        (r["span_start"], r["span_end"], r["span_text"])
+        for r in rows
+        if r["coder"] == "ana" and r["code"] == "hope.time"
+    ]
+    assert spans == [
+        (str(at - 10), str(at - 4), text[at - 10 : at - 4]),
+        (str(at), str(at + 17), "für Übersetzungen"),
+    ]
+    whole = next(r for r in rows if r["coder"] == "ana" and r["code"] == "prod.speed")
+    assert (whole["span_start"], whole["span_end"], whole["span_text"]) == ("", "", "")
+    memos = csv_rows(tmp_path / "codings.memos.csv")
+    memo = next(m for m in memos if m["memo"] == "why German?")
+    assert (memo["span_start"], memo["span_end"], memo["span_text"]) == (
+        str(at),
+        str(at + 17),
+        "für Übersetzungen",
+    )
+    export_data(study, tmp_path / "codings.parquet", long=True)
+    table = pq.read_table(tmp_path / "codings.parquet")
+    assert str(table.schema.field("span_start").type) == "int64"
+    frame = table.to_pandas()
+    spanned = frame[frame["span_text"] == "für Übersetzungen"]
+    assert list(spanned["span_start"]) == [at]

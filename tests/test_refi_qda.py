@@ -521,3 +521,50 @@ def test_characters_xml_cannot_carry_are_replaced_not_fatal(tmp_path, study):
     names = [v.get("name") for v in root.iterfind(".//q:Variable", N)]
     assert "gr\ufffdoup" in names
     assert schema_errors(etree.tostring(root)) == []
+
+
+def test_spans_export_at_their_own_offsets_and_come_back_as_spans(tmp_path, study):
+    """A span is written at its code-point offsets (past 'für Übersetzungen ☕'), its memo on
+    its selection, and a new project made from the file holds the same spans again."""
+    with study.reading() as conn:
+        passages = list(passages_of(conn, [t.id for t in list_transcripts(conn)]))
+        text = conn.exec_driver_sql("select text from transcripts").scalar_one()
+    second, fourth = passages[1], passages[3]
+    coffee = text.index("Übersetzungen ☕")
+    craft = text.index("the craft")
+    ana = CodingSession(study, "ana")
+    ana.code_span(second.id, "hope.learning", coffee, coffee + len("Übersetzungen ☕"))
+    ana.code_span(fourth.id, "fear.atrophy", craft, craft + len("the craft"))
+    ana.save_memo(fourth.id, "which craft?", span=(craft, craft + len("the craft")))
+    out = tmp_path / "spans.qdpx"
+    export_qdpx(study, out)
+    assert schema_errors(zipfile.ZipFile(out).read("project.qde")) == []
+    shape = _shape(out)
+    selected = {(s, e, coder, code) for _src, s, e, coder, code in shape["codings"]}
+    assert (coffee, coffee + 15, "ana", "Learning and growth") in selected
+    assert (craft, craft + 9, "ana", "Cognitive atrophy and deskilling") in selected
+    # passage-level codes stay at the passage's bounds; a span-coded code is not there too
+    assert (second.start, second.end, "ana", "Speed") in selected
+    assert (fourth.start, fourth.end, "ana", "Cognitive atrophy and deskilling") not in selected
+    notes = [n.findtext("q:PlainTextContent", "", N) for n in _qde(out).iterfind(".//q:Note", N)]
+    assert "which craft?" in notes
+    assert main(["new", str(tmp_path / "copy.wb"), "--from", str(out)]) == 0
+    with Project.open(tmp_path / "copy.wb") as copy, copy.reading() as conn:
+        rows = conn.exec_driver_sql(
+            "select c.name, s.code_id, s.start, s.end from coded_spans s "
+            "join coders c on c.id = s.coder_id order by s.start"
+        ).all()
+        codes = (
+            conn.exec_driver_sql(
+                "select k.code_id from codings k join coders c on c.id = k.coder_id "
+                "join passages p on p.id = k.passage_id where c.name = 'ana' and p.position = 4"
+            )
+            .scalars()
+            .all()
+        )
+    # codes get ids from their names in a project made from a file
+    assert [tuple(r) for r in rows] == [
+        ("ana", "learning_and_growth", coffee, coffee + 15),
+        ("ana", "cognitive_atrophy_and_deskilling", craft, craft + 9),
+    ]
+    assert rows[1][1] in codes  # the span codes its passage in the copy too

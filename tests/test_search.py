@@ -253,3 +253,35 @@ def test_the_index_built_at_import_agrees_with_the_passage_text(study, tmp_path)
             f"INSERT INTO {schema.SEARCH_INDEX}({schema.SEARCH_INDEX}) VALUES ('integrity-check')"
         )
     assert keys(study, "arger fristen") == ["t3#2"]
+
+
+def test_retrieval_carries_coded_selections_into_json_and_the_exported_view(study, tmp_path):
+    """A code on a selection: the hit names the selection, the CSV and DOCX quote its words."""
+    import csv
+
+    from docx import Document
+
+    from workbench.core.session import CodingSession
+    from workbench.reports.retrieval import export_view
+
+    passage = _key(study, "t1#4")
+    with study.reading() as conn:
+        [hit] = search_passages(conn, "", SearchFilters(code="fear.atrophy")).hits
+    at = hit.text.index("my own skills fading")
+    CodingSession(study, "ana").code_span(
+        passage, "fear.atrophy", hit.start + at, hit.start + at + 20
+    )
+    with study.reading() as conn:
+        result = search_passages(conn, "", SearchFilters(code="fear.atrophy"))
+    [hit] = result.hits
+    assert hit.selections == {"ana": [("fear.atrophy", hit.start + at, hit.start + at + 20)]}
+    assert hit.to_dict()["selections"] == {
+        "ana": [{"code": "fear.atrophy", "start": hit.start + at, "end": hit.start + at + 20}]
+    }
+    export_view(result, tmp_path / "view.csv")
+    with open(tmp_path / "view.csv", encoding="utf-8", newline="") as handle:
+        [row] = list(csv.DictReader(handle))
+    assert row["selections"] == "ana: fear.atrophy “my own skills fading”"
+    export_view(result, tmp_path / "view.docx")
+    paragraphs = [p.text for p in Document(str(tmp_path / "view.docx")).paragraphs]
+    assert "Coded selections: ana: fear.atrophy “my own skills fading”" in paragraphs

@@ -33,6 +33,11 @@ def refi_import(project: Project, path: str, dry_run: bool, as_json: bool) -> di
                     f"{path}: added {result['transcripts_added']} transcripts "
                     f"({result['passages']} passages), {result['applied']} codes applied, "
                     f"{result['unchanged']} already held"
+                    + (
+                        f", {result['spans']} selections inside passages kept as spans"
+                        if result["spans"]
+                        else ""
+                    )
                 )
             )
     return report

@@ -8,6 +8,11 @@ archives the codings of the code that is gone and flags each passage for its cod
 since which part applies is the coder's judgement, not the workbench's. Moves and redefinitions
 keep every coding as it is. A backup is taken before anything is written, and the audit log
 records who migrated, when, and the whole mapping.
+
+Coded selections (spans) follow their code: a rename carries them to the new code, a merge
+unites the spans of every merged code under the target (the same words coded by two merged
+codes become one span), and a delete or split takes them with the archived passage coding;
+restoring that coding replays them from the log, so they come back with it.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from workbench.core.store.coding import (
     record_decision,
     record_decisions_bulk,
 )
+from workbench.core.store.spans import all_coded_spans, spans_before
 from workbench.core.store.version_codings import MIGRATION_REASON_MARK
 
 CARRIES = ("rename", "merge")
@@ -356,6 +362,8 @@ def apply_migration(project: Project, plan: MigrationPlan, actor: str) -> Migrat
         sources = {s for c in active for s in c.sources}
         pairs = codings_of(conn, sources)
         state = codes_on(conn, set().union(*pairs.values()) if pairs else set())
+        carried = {c.targets[0] for c in active if c.kind in CARRIES and c.targets}
+        spans = all_coded_spans(conn, sources | carried)
         reviewed = reviewed_pairs(conn)
         planned: dict[str, list[PlannedDecision]] = {"carry": [], "delete": [], "split": []}
         splits = [c for c in active if c.kind == "split"]
@@ -376,6 +384,16 @@ def apply_migration(project: Project, plan: MigrationPlan, actor: str) -> Migrat
                                 PlannedDecision(passage, coder, DecisionAction.APPLY, target)
                             )
                             have.add(target)  # type: ignore[arg-type]
+                        assert target is not None  # a rename or merge names its target
+                        kept = spans.setdefault((passage, coder, target), [])
+                        for start, end in spans.get((passage, coder, source), []):
+                            if (start, end) not in kept:  # merged codes on the same words
+                                planned["carry"].append(
+                                    PlannedDecision(
+                                        passage, coder, DecisionAction.APPLY, target, start, end
+                                    )
+                                )
+                                kept.append((start, end))
             elif change.kind == "delete" or change.sources[0] not in change.targets:
                 bucket = "delete" if change.kind == "delete" else "split"
                 for passage, coder in sorted(pairs[change.sources[0]]):
@@ -455,6 +473,21 @@ def restore_archived(project: Project, code_id: str, actor: str, as_code: str | 
                 reason=reason,
             )
             mark_restored(conn, row.id, decision)
+            if row.decision_id is not None:  # the selections it had, replayed from the log
+                for start, end in spans_before(
+                    conn, row.passage_id, row.coder_id, code_id, row.decision_id
+                ):
+                    record_decision(
+                        conn,
+                        row.passage_id,
+                        row.coder_id,
+                        DecisionAction.APPLY,
+                        target,
+                        codebook_version=codebook.version,
+                        reason=reason,
+                        span_start=start,
+                        span_end=end,
+                    )
         append_audit(
             conn, actor, "codebook.restore", {"code": code_id, "as": target, "codings": len(rows)}
         )

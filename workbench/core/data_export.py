@@ -54,14 +54,20 @@ LONG_COLUMNS = [
     "rationale",
     "evidence",
     "model_snapshot",
+    # A code coded on selections inside the passage: one row per selection, its transcript
+    # offsets (start inclusive, end exclusive) and its words; empty for a whole-passage coding.
+    "span_start",
+    "span_end",
+    "span_text",
 ]
 LONG_TYPES = ["str", "str", "int", "str", "str", "str", "str", "time", "int"]
-LONG_TYPES += ["str", "str", "float", "str", "str", "str"]
+LONG_TYPES += ["str", "str", "float", "str", "str", "str", "int", "int", "str"]
 MEMO_COLUMNS = ["passage_id", "transcript_id", "position", "coder", "created_at", "updated_at"]
-MEMO_COLUMNS += ["memo", "current"]
+MEMO_COLUMNS += ["memo", "current", "span_start", "span_end", "span_text"]
 # Every saved text of a memo is a row (its history); ``current`` is "yes" on the text the memo
-# has now, "no" on earlier ones. A cleared memo's last row has an empty ``memo``.
-MEMO_TYPES = ["str", "str", "int", "str", "time", "time", "str", "str"]
+# has now, "no" on earlier ones. A cleared memo's last row has an empty ``memo``. A memo on a
+# selection has its offsets and words in the span columns.
+MEMO_TYPES = ["str", "str", "int", "str", "time", "time", "str", "str", "int", "int", "str"]
 NO_CODE_MARK = "-"  # as exchange.NO_CODE_MARK: reviewed, no code applies
 CODE_SEPARATOR = ";"
 
@@ -215,27 +221,30 @@ def _long_table(conn: Any, audience: Audience, fields: list[str]) -> Table:
                 found += engine_rows
             found.sort(key=lambda r: (order[r.passage_id], names[r.coder_id].name, r.code))
             metadata = metadata_for(conn, {p.transcript_id for p in passages})
+            spans = coded_data.span_rows(conn, ids)
             for r in found:
                 p = by_id[r.passage_id]
                 coder = names[r.coder_id]
                 meta = metadata.get(p.transcript_id, {})
-                yield [
-                    passage_key(p.transcript_id, p.position),
-                    p.transcript_id,
-                    p.position,
-                    p.speaker or "",
-                    coder.name,
-                    coder.kind,
-                    r.code,
-                    r.decided_at,
-                    r.codebook_version,
-                    r.engine,
-                    r.model,
-                    r.confidence,
-                    r.rationale,
-                    r.evidence,
-                    r.model_snapshot,
-                ] + [meta.get(name, "") for name in fields]
+                for span in spans.get((r.passage_id, r.coder_id, r.code), [(None, None, None)]):
+                    yield [
+                        passage_key(p.transcript_id, p.position),
+                        p.transcript_id,
+                        p.position,
+                        p.speaker or "",
+                        coder.name,
+                        coder.kind,
+                        r.code,
+                        r.decided_at,
+                        r.codebook_version,
+                        r.engine,
+                        r.model,
+                        r.confidence,
+                        r.rationale,
+                        r.evidence,
+                        r.model_snapshot,
+                        *span,
+                    ] + [meta.get(name, "") for name in fields]
 
     return Table("codings", LONG_COLUMNS + fields, LONG_TYPES + ["str"] * len(fields), rows())
 
@@ -261,6 +270,9 @@ def _memo_table(conn: Any, audience: Audience) -> Table:
                 memo.updated_at,
                 memo.text,
                 "yes" if memo.id in current else "no",
+                memo.span_start,
+                memo.span_end,
+                memo.span_text or "",
             ]
 
     return Table("memos", MEMO_COLUMNS, MEMO_TYPES, rows())
@@ -274,7 +286,9 @@ def _about_lines(
         "'reviewed, no code applies', empty for not reviewed"
         if layout == "passages"
         else "one row per passage, coder and code (humans' and the consensus's current codes, "
-        "each engine's latest suggestions); 'reviewed, no code applies' is not a row"
+        "each engine's latest suggestions), or per selection where a code was coded on "
+        "selections inside the passage (span_start, span_end: transcript offsets; span_text: "
+        "the words); 'reviewed, no code applies' is not a row"
     )
     return [
         ("exported by", "workbench"),

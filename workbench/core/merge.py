@@ -61,7 +61,7 @@ if TYPE_CHECKING:
 PREFER_RULES = ("project", "copy", "latest")
 _MERGED = re.compile(r"^merged from .*?, decided (\d{4}-\d\d-\d\dT[0-9:.]+Z)")
 
-Identity = tuple[str, str, PassageKey, str, str | None]
+Identity = tuple[str, str, PassageKey, str, str | None, int | None, int | None]
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,15 @@ def original_time(row: DecisionRow) -> str:
 
 
 def identity(row: DecisionRow) -> Identity:
-    return (original_time(row), row.coder, row.passage, row.action, row.code_id)
+    return (
+        original_time(row),
+        row.coder,
+        row.passage,
+        row.action,
+        row.code_id,
+        row.span_start,
+        row.span_end,
+    )
 
 
 def merge_copies(
@@ -280,6 +288,8 @@ def _merge_decisions(
                 codebook_version=row.codebook_version,
                 reverts_id=our_ids.get(identity(reverts)) if reverts is not None else None,
                 reason=f"{note}; {row.reason}" if row.reason else note,
+                span_start=row.span_start,
+                span_end=row.span_end,
             )
             our_ids.setdefault(identity(row), new_id)
             report.decisions += 1
@@ -307,6 +317,31 @@ def _settle(
         count += 1
     for code in sorted(wanted.codes - current.codes):
         record_decision(conn, passage_id, coder_id, DecisionAction.APPLY, code, reason=reason)
+        count += 1
+    now = coding_state(conn, passage_id, coder_id).spans
+    for code, start, end in sorted(now - wanted.spans):
+        record_decision(
+            conn,
+            passage_id,
+            coder_id,
+            DecisionAction.REMOVE,
+            code,
+            reason=reason,
+            span_start=start,
+            span_end=end,
+        )
+        count += 1
+    for code, start, end in sorted(wanted.spans - now):
+        record_decision(
+            conn,
+            passage_id,
+            coder_id,
+            DecisionAction.APPLY,
+            code,
+            reason=reason,
+            span_start=start,
+            span_end=end,
+        )
         count += 1
     reviewed = coding_state(conn, passage_id, coder_id).reviewed
     if wanted.reviewed and not reviewed:
@@ -370,7 +405,7 @@ def _merge_memos(
     """Append the copy's memo rows the project lacks (same place, coder, text and time)."""
 
     def key(m) -> tuple[object, ...]:
-        return (m.passage, m.transcript, m.coder, m.text, instant(m.updated_at))
+        return (m.passage, m.span_start, m.transcript, m.coder, m.text, instant(m.updated_at))
 
     ours = {key(m) for m in memo_rows(conn)}
     transcripts = transcript_ids(conn)
@@ -387,6 +422,7 @@ def _merge_memos(
             memo.text,
             memo.created_at,
             memo.updated_at,
+            (memo.span_start, memo.span_end),
         )
         ours.add(key(memo))
         report.memos += 1

@@ -32,8 +32,21 @@ from workbench.core.store.coding import (
     find_coder,
     record_decision,
 )
-from workbench.core.store.memos import memo_history, memos_of_coder, write_memo
+from workbench.core.store.memos import (
+    memo_history,
+    memos_of_coder,
+    span_memos_of_coder,
+    write_memo,
+)
 from workbench.core.store.queries import passages_to_code
+from workbench.core.store.spans import (
+    CodedSpan,
+    Span,
+    check_span,
+    coded_spans,
+    quote,
+    span_text,
+)
 
 # Coder ids start at 1, so this one matches no row: a read-only look by a coder the project has
 # never seen shows no decisions as its own.
@@ -55,13 +68,18 @@ class Command:
     decision_ids: list[int] = field(default_factory=list)
     arm: str | None = None  # the anchoring experiment's arm of this coder and passage
     translation_shown: bool | None = None  # its machine translation on screen (None: has none)
+    apply_spans: tuple[Span, ...] = ()  # (code, start, end): selections coded inside the passage
+    remove_spans: tuple[Span, ...] = ()
 
     def do(self, conn: Connection, coder_id: int, codebook_version: int | None) -> None:
         self.before = coding_state(conn, self.passage_id, coder_id)
         self.decision_ids = []
 
         def write(
-            action: DecisionAction, code: str | None = None, suggestion: int | None = None
+            action: DecisionAction,
+            code: str | None = None,
+            suggestion: int | None = None,
+            span: Span | None = None,
         ) -> None:
             self.decision_ids.append(
                 record_decision(
@@ -74,6 +92,8 @@ class Command:
                     codebook_version=codebook_version,
                     arm=self.arm,
                     translation_shown=self.translation_shown,
+                    span_start=span[1] if span else None,
+                    span_end=span[2] if span else None,
                 )
             )
 
@@ -90,6 +110,11 @@ class Command:
                 write(DecisionAction.REMOVE, code)
         for code in self.apply_codes:
             write(DecisionAction.APPLY, code, self.suggestion_for.get(code))
+        for span in self.remove_spans:
+            if span in self.before.spans:
+                write(DecisionAction.REMOVE, span[0], span=span)
+        for span in self.apply_spans:
+            write(DecisionAction.APPLY, span[0], self.suggestion_for.get(span[0]), span)
 
     def undo(self, conn: Connection, coder_id: int, codebook_version: int | None) -> None:
         """Restore the state before ``do`` with new decisions that name what they revert."""
@@ -97,7 +122,9 @@ class Command:
         now = coding_state(conn, self.passage_id, coder_id)
         reverts = self.decision_ids[0] if self.decision_ids else None
 
-        def write(action: DecisionAction, code: str | None = None) -> None:
+        def write(
+            action: DecisionAction, code: str | None = None, span: Span | None = None
+        ) -> None:
             record_decision(
                 conn,
                 self.passage_id,
@@ -109,13 +136,20 @@ class Command:
                 reason="undo",
                 arm=self.arm,
                 translation_shown=self.translation_shown,
+                span_start=span[1] if span else None,
+                span_end=span[2] if span else None,
             )
 
         write(DecisionAction.REVERT)
         for code in sorted(now.codes - self.before.codes):
-            write(DecisionAction.REMOVE, code)
+            write(DecisionAction.REMOVE, code)  # its spans go with it
+        for span in sorted(now.spans - self.before.spans):
+            if span[0] in self.before.codes:
+                write(DecisionAction.REMOVE, span[0], span)
         for code in sorted(self.before.codes - now.codes):
             write(DecisionAction.APPLY, code)
+        for span in sorted(self.before.spans - now.spans):
+            write(DecisionAction.APPLY, span[0], span)
         if not self.before.reviewed and coding_state(conn, self.passage_id, coder_id).reviewed:
             write(DecisionAction.UNREVIEW)
 
@@ -131,15 +165,24 @@ class MemoCommand:
     text: str
     label: str = "memo"
     before: str | None = None
+    span: tuple[int, int] | None = None  # a memo on a selection (transcript offsets)
 
     def do(self, conn: Connection, coder_id: int, codebook_version: int | None) -> None:
         if self.before is None:
-            self.before = memos_of_coder(conn, coder_id, [self.passage_id]).get(self.passage_id, "")
-        write_memo(conn, self.passage_id, coder_id, self.text)
+            self.before = _current_memo(conn, coder_id, self.passage_id, self.span)
+        write_memo(conn, self.passage_id, coder_id, self.text, self.span)
 
     def undo(self, conn: Connection, coder_id: int, codebook_version: int | None) -> None:
         assert self.before is not None, "undo before do"
-        write_memo(conn, self.passage_id, coder_id, self.before)
+        write_memo(conn, self.passage_id, coder_id, self.before, self.span)
+
+
+def _current_memo(
+    conn: Connection, coder_id: int, passage_id: int, span: tuple[int, int] | None
+) -> str:
+    if span is None:
+        return memos_of_coder(conn, coder_id, [passage_id]).get(passage_id, "")
+    return span_memos_of_coder(conn, coder_id, [passage_id]).get((passage_id, *span), "")
 
 
 AnyCommand = Command | MemoCommand
@@ -194,7 +237,7 @@ class CodingSession:
 
     def execute(self, command: Command) -> Command:
         """Run a new command, commit it, and make it the one ``undo`` takes back."""
-        for code in command.apply_codes:
+        for code in (*command.apply_codes, *(span[0] for span in command.apply_spans)):
             self._check_code(code)
         command.arm = self.arm(command.passage_id)
         command.translation_shown = self.translation_shown(command.passage_id)
@@ -326,6 +369,54 @@ class CodingSession:
     def mark_no_code(self, passage_id: int) -> Command:
         return self.execute(Command(passage_id, "no code applies", no_code=True))
 
+    def quote_span(self, passage_id: int, start: int, end: int) -> str:
+        """The selected words as a short quotation, for labels and the status bar."""
+        with self.project.reading() as conn:
+            return quote(span_text(conn, passage_id, start, end))
+
+    def code_span(
+        self,
+        passage_id: int,
+        code_id: str,
+        start: int,
+        end: int,
+        suggestion_id: int | None = None,
+    ) -> Command:
+        """Code a selection inside the passage (transcript offsets); it codes the passage too.
+
+        The label quotes the words, so undo and redo say which selection they change."""
+        verb = "accept" if suggestion_id else "code"
+        label = f"{verb} {code_id} on {self.quote_span(passage_id, start, end)}"
+        return self.execute(
+            Command(
+                passage_id,
+                label,
+                apply_spans=((code_id, start, end),),
+                suggestion_for={code_id: suggestion_id} if suggestion_id else {},
+            )
+        )
+
+    def remove_span(self, passage_id: int, code_id: str, start: int, end: int) -> Command:
+        """Take one coded selection back; the code stays on the passage until removed there."""
+        label = f"remove {code_id} from {self.quote_span(passage_id, start, end)}"
+        return self.execute(Command(passage_id, label, remove_spans=((code_id, start, end),)))
+
+    def accept_as_span(
+        self,
+        passage_id: int,
+        suggestion_id: int,
+        code_id: str,
+        passage_start: int,
+        evidence: tuple[int, int],
+    ) -> Command:
+        """Accept a suggestion as a coded selection: its evidence quote. The evidence offsets
+        are the passage's own (as engines write them), so ``passage_start`` moves them into the
+        transcript, where spans live."""
+        start, end = evidence
+        return self.code_span(
+            passage_id, code_id, passage_start + start, passage_start + end, suggestion_id
+        )
+
     # -- reading ---------------------------------------------------------------------------------------
 
     def states(self, passage_ids: Iterable[int]) -> dict[int, CodingState]:
@@ -352,28 +443,51 @@ class CodingSession:
         with self.project.reading() as conn:
             return other_humans_codes(conn, self.coder_id, passage_ids)
 
-    def save_memo(self, passage_id: int, text: str) -> MemoCommand | None:
-        """Write, change or (with empty text) clear this coder's memo, as an undoable step.
+    def save_memo(
+        self, passage_id: int, text: str, span: tuple[int, int] | None = None
+    ) -> MemoCommand | None:
+        """Write, change or (with empty text) clear this coder's memo, as an undoable step;
+        with ``span``, the memo on that selection of the passage (labelled with its words).
 
         The old text stays as history (a new memo row is appended). Saving the text the memo
         already has is no step at all: None.
         """
-        if self.memos([passage_id]).get(passage_id, "") == (text if text.strip() else ""):
+        with self.project.reading() as conn:
+            if span is not None:
+                check_span(conn, passage_id, *span)
+            current = _current_memo(conn, self.coder_id, passage_id, span)
+        if current == (text if text.strip() else ""):
             return None
         label = "memo" if text.strip() else "clear memo"
-        command = MemoCommand(passage_id, text, label)
+        if span is not None:
+            label += f" on {self.quote_span(passage_id, *span)}"
+        command = MemoCommand(passage_id, text, label, span=span)
         with self.project.transaction() as conn:
             command.do(conn, self.coder_id, self._version())
-            append_audit(conn, self.coder, "memo.save", {"passage": passage_id, "chars": len(text)})
+            details: dict[str, object] = {"passage": passage_id, "chars": len(text)}
+            if span is not None:
+                details["span"] = list(span)
+            append_audit(conn, self.coder, "memo.save", details)
         self._undo.append(command)
         self._redo.clear()
         self._changed(passage_id)
         return command
 
-    def memo_history(self, passage_id: int) -> list[str]:
-        """Every text this coder's memo on the passage has had, oldest first ("" = cleared)."""
+    def memo_history(self, passage_id: int, span: tuple[int, int] | None = None) -> list[str]:
+        """Every text this coder's memo on the passage (or a selection of it) has had, oldest
+        first ("" = cleared)."""
         with self.project.reading() as conn:
-            return memo_history(conn, self.coder_id, passage_id)
+            return memo_history(conn, self.coder_id, passage_id, span)
+
+    def coded_spans(self, passage_ids: Iterable[int]) -> dict[int, list[CodedSpan]]:
+        """This coder's coded selections on these passages, in text order."""
+        with self.project.reading() as conn:
+            return coded_spans(conn, list(passage_ids), self.coder_id)
+
+    def span_memos(self, passage_ids: Iterable[int]) -> dict[tuple[int, int, int], str]:
+        """This coder's memos on selections: ``{(passage, start, end): text}``."""
+        with self.project.reading() as conn:
+            return span_memos_of_coder(conn, self.coder_id, passage_ids)
 
     def memos(self, passage_ids: Iterable[int]) -> dict[int, str]:
         with self.project.reading() as conn:

@@ -11,7 +11,8 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QListView, QWidget
+from PySide6.QtGui import QCursor
+from PySide6.QtWidgets import QListView, QMenu, QWidget
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.session import CodingSession
@@ -235,9 +236,79 @@ class CodingController(QObject):
         elif chip.kind == "suggested" and chip.suggestion_id is not None:
             self._act(lambda: self.session.reject(passage_id, chip.suggestion_id, chip.code_id))
 
+    def _selected(self) -> tuple[int, int, int] | None:
+        """(passage id, start, end) of text selected in the passage being coded, in
+        transcript offsets; None when nothing is selected there."""
+        current = self._current()
+        selection = self.passages.selection()
+        if current is None or selection is None or selection[0].id != current[1]:
+            return None
+        return current[1], selection[1], selection[2]
+
+    def code_selection(self, code_id: str | None = None) -> None:
+        """Code the selected words (with the picker when no code is given); undoable."""
+        selected = self._selected()
+        codebook = self.session.project.codebook
+        if selected is None:
+            self.announced.emit("Select words in the passage first (drag over them)")
+            return
+        if code_id is None:
+            if codebook is None:
+                return
+            dialog = CodePickerDialog(
+                codebook, title="Code the selection with…", parent=self.dialog_parent
+            )
+            if not (dialog.exec() and dialog.chosen):
+                return
+            code_id = dialog.chosen
+        passage_id, start, end = selected
+        chosen = code_id
+        if self._act(lambda: self.session.code_span(passage_id, chosen, start, end)):
+            self.passages.clear_selection()
+
+    def accept_evidence_as_span(self) -> None:
+        """Accept the highlighted suggestion as a coded selection: its evidence quote."""
+        focused = self._focused()
+        current = self._current()
+        if focused is None or current is None:
+            return
+        passage_id, chip = focused
+        passage = self.passages.passage(current[0])
+        if chip.suggestion_id is None or chip.evidence is None or passage is None:
+            self.announced.emit("The highlighted chip has no evidence quote to code")
+            return
+        suggestion, evidence, start = chip.suggestion_id, chip.evidence, passage.start
+        self._act(
+            lambda: self.session.accept_as_span(
+                passage_id, suggestion, chip.code_id, start, evidence
+            )
+        )
+
+    def remove_focused_span(self, span: tuple[int, int] | None = None) -> None:
+        """Take one coded selection of the highlighted code back: ``span``, else the one the
+        text selection touches, else its first. The code stays on the passage."""
+        focused = self._focused()
+        if focused is None:
+            return
+        passage_id, chip = focused
+        if chip.kind != "applied" or not chip.spans:
+            self.announced.emit("The highlighted code is not coded on a selection")
+            return
+        if span is None:
+            selected = self._selected()
+            touching = [
+                s for s in chip.spans if selected and s[0] < selected[2] and selected[1] < s[1]
+            ]
+            span = (touching or list(chip.spans))[0]
+        start, end = span
+        self._act(lambda: self.session.remove_span(passage_id, chip.code_id, start, end))
+
     def toggle_code(self, code_id: str) -> None:
         current = self._current()
         if current is None:
+            return
+        if self._selected() is not None:  # a code's key on selected words codes just them
+            self.code_selection(code_id)
             return
         row, passage_id = current
         chips = self.passages.chips(row)
@@ -253,7 +324,8 @@ class CodingController(QObject):
         codebook = self.session.project.codebook
         if self._current() is None or codebook is None:
             return
-        dialog = CodePickerDialog(codebook, parent=self.dialog_parent)
+        title = "Code the selection with…" if self._selected() is not None else "Apply a code"
+        dialog = CodePickerDialog(codebook, title=title, parent=self.dialog_parent)
         if dialog.exec() and dialog.chosen:
             self.toggle_code(dialog.chosen)
 
@@ -290,6 +362,15 @@ class CodingController(QObject):
             return
         row, passage_id = current
         passage = self.passages.passage(row)
+        selected = self._selected()
+        if selected is not None:  # a memo on the selected words
+            span = (selected[1], selected[2])
+            existing = self.session.span_memos([passage_id]).get((passage_id, *span), "")
+            title = f"{passage.key if passage else ''} {self.session.quote_span(passage_id, *span)}"
+            dialog = MemoDialog(title, existing, self.dialog_parent)
+            if dialog.exec():
+                self._act(lambda: self.session.save_memo(passage_id, dialog.text, span))
+            return
         existing = self.session.memos([passage_id]).get(passage_id, "")
         dialog = MemoDialog(passage.key if passage else "", existing, self.dialog_parent)
         if dialog.exec():
@@ -343,10 +424,23 @@ class CodingController(QObject):
         self._chip = chip
         self._refocus()
         chips = self.passages.chips(row)
-        if button == 2 or chips[chip].kind == "applied":  # right button
+        if chips[chip].kind == "applied" and chips[chip].spans:
+            self.span_menu(chips[chip])  # which selection, or the whole code: the coder says
+        elif button == 2 or chips[chip].kind == "applied":  # right button
             self.reject_focused()
         else:
             self.accept_focused()
+
+    def span_menu(self, chip: Chip) -> None:
+        """The menu of a code coded on selections: remove one of them, or the code."""
+        menu = QMenu(self.dialog_parent)
+        for span, words in zip(chip.spans, chip.quotes, strict=True):
+            action = menu.addAction(f"Remove {chip.code_id} from {words}")
+            action.triggered.connect(lambda _=False, s=span: self.remove_focused_span(s))
+        menu.addSeparator()
+        whole = menu.addAction(f"Remove {chip.code_id} from the passage (all its selections)")
+        whole.triggered.connect(self.reject_focused)
+        menu.exec(QCursor.pos())
 
     # -- after each decision -----------------------------------------------------------------------------
 

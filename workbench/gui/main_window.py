@@ -274,7 +274,34 @@ class MainWindow(QMainWindow):
             c.no_code,
             "Mark reviewed: no code applies",
         )
-        self._action(coding, "Memo…", keys["memo"], c.edit_memo, "Write a memo on this passage")
+        self._action(
+            coding,
+            "Memo…",
+            keys["memo"],
+            c.edit_memo,
+            "Write a memo on this passage, or on the selected words",
+        )
+        self._action(
+            coding,
+            "Code selection…",
+            keys["code the selection"],
+            lambda: c.code_selection(),
+            "Code the words selected in the passage (a code's key does it too)",
+        )
+        self._action(
+            coding,
+            "Accept evidence as selection",
+            keys["accept evidence as a coded selection"],
+            c.accept_evidence_as_span,
+            "Accept the highlighted suggestion, coding just its evidence quote",
+        )
+        self._action(
+            coding,
+            "Remove coded selection",
+            keys["remove a coded selection"],
+            lambda: c.remove_focused_span(),
+            "Remove the highlighted code from one selection; the passage keeps the code",
+        )
         self._action(coding, "Cancel suggestions", keys["cancel suggestions"], c.cancel_suggestions)
         codes_menu = menus.addMenu("Code &keys")
         codebook = self.session.project.codebook

@@ -14,6 +14,8 @@ LINE = QColor("#d0d7de")
 ACCENT = QColor("#0969da")
 FOCUS = QColor("#fff8c5")  # the passage being coded
 EVIDENCE = QColor("#ffe9a8")  # highlighted evidence quotes
+SELECTION = QColor("#0969da")  # text the coder is selecting in a passage
+SELECTION_INK = QColor("#ffffff")
 ACCEPTED_INK = QColor("#ffffff")
 DEFAULT_CODE = QColor("#57606a")
 

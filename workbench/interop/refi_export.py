@@ -4,7 +4,11 @@ The zip holds ``project.qde`` (QDA-XML in the standard's namespace, checked agai
 ``Project.xsd`` before it is written) and ``sources/`` with each transcript's text as UTF-8.
 Every coder is a user, engines included (one per engine and model, as agreement counts them).
 Each coder's codes on a passage are one ``PlainTextSelection`` at the passage's exact offsets,
-by that coder, with one ``Coding`` per code dated by the decision that applied it. An engine's
+by that coder, with one ``Coding`` per code dated by the decision that applied it. A code the
+coder applied to selections inside the passage (spans) is written at each selection's own
+offsets instead, one ``PlainTextSelection`` per selection holding every code on those words
+(and the memos on them). Offsets are code points of the stored text, which is the source file
+the export writes, so they are REFI positions as they stand. An engine's
 codes are its latest suggestions there, and what it was (model, confidence) and what coders
 did with it (accepted, rejected, edited) is a note on the coding, since the format has no
 field for it. Memos are notes; metadata fields are text variables.
@@ -41,6 +45,7 @@ from workbench.core.store.interchange import (
 )
 from workbench.core.store.project import Project
 from workbench.core.store.queries import metadata_fields, metadata_for, passages_of
+from workbench.core.store.spans import coded_spans
 from workbench.interop.refi_schema import PROJECT_NS, GuidMaker, schema_errors
 from workbench.interop.refi_text import fold_description, xml_datetime
 
@@ -130,8 +135,12 @@ class _Writer:
             self.memos_by_passage: dict[tuple[int, int], list] = defaultdict(list)
             self.memos_by_transcript: dict[int, list] = defaultdict(list)
             self.memo_coders: dict[int, set[int]] = defaultdict(set)
+            self.span_memos: dict[tuple[int, int], list] = defaultdict(list)
             for memo in memos:
-                if memo.passage_id is not None:
+                if memo.passage_id is not None and memo.span_start is not None:
+                    self.span_memos[(memo.passage_id, memo.coder_id)].append(memo)
+                    self.memo_coders[memo.passage_id].add(memo.coder_id)
+                elif memo.passage_id is not None:
                     self.memos_by_passage[(memo.passage_id, memo.coder_id)].append(memo)
                     self.memo_coders[memo.passage_id].add(memo.coder_id)
                 elif memo.transcript_id is not None:
@@ -217,6 +226,11 @@ class _Writer:
         holders: dict[int, set[int]] = defaultdict(set)  # passage -> coders with a selection
         for passage_id, coder_id in [*codings, *engine]:
             holders[passage_id].add(coder_id)
+        self.spans: dict[tuple[int, int], dict[str, list[tuple[int, int]]]] = defaultdict(dict)
+        for passage_id, found in coded_spans(conn, ids).items():
+            for span in found:
+                codes = self.spans[(passage_id, span.coder_id)]
+                codes.setdefault(span.code_id, []).append((span.start, span.end))
         state = (codings, engine, suggestions, responses, holders)
         for source in batch:
             values = metadata.get(source.external_id, {})
@@ -260,9 +274,14 @@ class _Writer:
     def _selection(  # type: ignore[no-untyped-def]
         self, parent, passage, coder_id, codings, engine, suggestions, responses
     ) -> None:
-        own = codings.get((passage.id, coder_id), [])
+        spanned = self.spans.get((passage.id, coder_id), {})
+        every = codings.get((passage.id, coder_id), [])
+        own = [row for row in every if row.code_id not in spanned]
         suggested = engine.get((passage.id, coder_id), []) if coder_id in self.engine_ids else []
         memos = self.memos_by_passage.get((passage.id, coder_id), [])
+        self._span_selections(
+            parent, passage, coder_id, every, spanned, codings, suggestions, responses
+        )
         if not own and not suggested and not memos:
             return
         coder = self.coder_name[coder_id]
@@ -316,6 +335,63 @@ class _Writer:
                 memo.created_at,
             )
             _el(selection, "NoteRef", targetGUID=note)
+
+    def _span_selections(  # type: ignore[no-untyped-def]
+        self, parent, passage, coder_id, rows, spanned, codings, suggestions, responses
+    ) -> None:
+        """One selection per coded span (and per memo on a selection), at its exact offsets."""
+        memos: dict[tuple[int, int], list] = defaultdict(list)
+        for memo in self.span_memos.get((passage.id, coder_id), []):
+            memos[(memo.span_start, memo.span_end)].append(memo)
+        at: dict[tuple[int, int], list[str]] = defaultdict(list)
+        for code_id, places in spanned.items():
+            for place in places:
+                at[place].append(code_id)
+        for place in memos:
+            at.setdefault(place, [])
+        by_code = {row.code_id: row for row in rows}
+        coder = self.coder_name[coder_id]
+        for (start, end), code_ids in sorted(at.items()):
+            place = f"{start}-{end}"
+            dates = [by_code[c].created_at for c in code_ids if c in by_code]
+            selection = _el(
+                parent,
+                "PlainTextSelection",
+                guid=self.guid("selection", f"{passage.id}:{coder}:{place}"),
+                name=f"{passage.key} {place}",
+                startPosition=str(start),
+                endPosition=str(end),
+                creatingUser=self.coder_guid[coder_id],
+                creationDateTime=xml_datetime(min(dates)) if dates else None,
+            )
+            self.result.selections += 1
+            for code_id in sorted(code_ids):
+                if code_id not in self.code_guid:
+                    continue
+                row = by_code.get(code_id)
+                coding = _el(
+                    selection,
+                    "Coding",
+                    guid=self.guid("coding", f"{passage.id}:{coder}:{code_id}:{place}"),
+                    creatingUser=self.coder_guid[coder_id],
+                    creationDateTime=xml_datetime(row.created_at) if row else None,
+                )
+                _el(coding, "CodeRef", targetGUID=self.code_guid[code_id])
+                if row is not None and row.suggestion_id in suggestions:
+                    note = self._provenance(
+                        suggestions[row.suggestion_id], passage, codings, responses
+                    )
+                    _el(coding, "NoteRef", targetGUID=note)
+                self.result.codings += 1
+            for memo in memos.get((start, end), []):
+                note = self._note(
+                    f"memo:{memo.id}",
+                    f"Memo on {passage.key} {place}",
+                    memo.text,
+                    memo.coder_id,
+                    memo.created_at,
+                )
+                _el(selection, "NoteRef", targetGUID=note)
 
     def _provenance(self, suggestion: SuggestionRow, passage, codings, responses) -> str:  # type: ignore[no-untyped-def]
         if suggestion.id in self.provenance_notes:

@@ -4,7 +4,7 @@ The import is planned completely before anything is written: the file is read, e
 source cut into passages by the same rules as a ``.txt`` file (speaker turns found by the same
 reader), the code tree turned into a codebook version (checked like any codebook), and every
 coding mapped onto the passages its selection touches (a selection covering part of a passage
-codes that passage). What cannot be mapped (pictures, audio, PDF regions, links, codings on
+codes that passage, and is kept as a coded span: the part of the selection inside it). What cannot be mapped (pictures, audio, PDF regions, links, codings on
 interviewer turns or on codes marked not codable) is listed in the plan, which the command
 line prints before committing, so nothing is dropped silently.
 
@@ -48,6 +48,7 @@ from workbench.core.store.interchange import (
 from workbench.core.store.project import Project, ProjectSettings
 from workbench.core.store.queries import passage_ids_for_keys, passage_key
 from workbench.core.store.raters import coder_kinds
+from workbench.core.store.spans import coded_spans
 from workbench.interop.refi_offsets import OffsetMap
 from workbench.interop.refi_read import RefiCode, RefiError, RefiProject, read_refi
 from workbench.interop.refi_text import unfold_description
@@ -71,6 +72,9 @@ class RefiImportPlan:
     # (external id of the transcript the passage is in, position, coder, code)
     codings: list[tuple[str, int, str, str]]
     selections: int = 0
+    # selections narrower than their passage: (transcript, position, coder, code, start, end),
+    # start and end in the stored text; each one's passage coding is in ``codings`` too
+    spans: list[tuple[str, int, str, str, int, int]] = field(default_factory=list)
     not_mappable: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     already_in_project: list[str] = field(default_factory=list)  # transcripts coded where they are
@@ -85,6 +89,7 @@ class RefiImportPlan:
             "already_in_project": len(self.already_in_project),
             "selections": self.selections,
             "codings": len(self.codings),
+            "spans": len(self.spans),
             "not_mappable": self.not_mappable,
         }
 
@@ -98,6 +103,7 @@ class RefiImportResult:
     codebook_version: int | None = None
     applied: int = 0
     unchanged: int = 0
+    spans: int = 0  # codes applied to a selection narrower than its passage (also in applied)
 
     def to_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -220,6 +226,7 @@ def _map_selections(  # type: ignore[no-untyped-def]
     ends = [span[2] for span in spans]
     length = len(source.text)
     seen: set[tuple[int, str, str]] = set()
+    seen_spans: set[tuple[str, int, str, str, int, int]] = set()
     for selection in source.selections:
         plan.selections += 1
         where = f"source '{source.name}', selection {selection.start}-{selection.end}"
@@ -235,7 +242,7 @@ def _map_selections(  # type: ignore[no-untyped-def]
         while index < len(spans) and spans[index][1] < end:
             touched.append(spans[index])
             index += 1
-        coded = [s[0] for s in touched if s[3]]
+        coded = [s for s in touched if s[3]]
         if not coded:
             what = "interviewer turns" if touched else "no passage (blank text)"
             plan.not_mappable.append(
@@ -253,11 +260,18 @@ def _map_selections(  # type: ignore[no-untyped-def]
                 )
                 continue
             coder = users.get(coding.user_guid or "", users[""])[0]
-            for position in coded:
-                key = (position, coder, code_ids[coding.code_guid])
+            code = code_ids[coding.code_guid]
+            for position, low, high, _coded in coded:
+                key = (position, coder, code)
                 if key not in seen:
                     seen.add(key)
-                    plan.codings.append((target, position, coder, code_ids[coding.code_guid]))
+                    plan.codings.append((target, position, coder, code))
+                inside = (max(start, low), min(end, high))
+                if inside != (low, high) and inside[0] < inside[1]:
+                    span = (target, position, coder, code, *inside)
+                    if span not in seen_spans:
+                        seen_spans.add(span)
+                        plan.spans.append(span)
 
 
 def _coders(refi: RefiProject, project: Project) -> dict[str, tuple[str, CoderKind]]:
@@ -441,11 +455,43 @@ def commit_refi_import(
                 continue
             planned.append(PlannedDecision(passage_id, coder_id, DecisionAction.APPLY, code))
             held.add((passage_id, coder_id, code))  # two sources of one text may code alike
+        spans = _planned_spans(conn, plan, ids, coder_ids, planned)
         result.applied = record_decisions_bulk(
-            conn, planned, reviewed, codebook.version, f"imported from {Path(plan.file).name}"
-        )
+            conn,
+            planned + spans,
+            reviewed,
+            codebook.version,
+            f"imported from {Path(plan.file).name}",
+        ) - len(spans)
+        result.spans = len(spans)
         append_audit(conn, actor, "import.refi_qda", result.to_dict() | plan.to_dict())
     return result
+
+
+def _planned_spans(  # type: ignore[no-untyped-def]
+    conn, plan: RefiImportPlan, ids, coder_ids, planned: list[PlannedDecision]
+) -> list[PlannedDecision]:
+    """The span APPLYs of a plan, after the passage APPLYs they need; spans a coder already
+    holds are unchanged, and a span whose code the coder does not hold as a passage coding
+    (an engine's suggestion) is left out, as its passage coding was."""
+    passage_ids = sorted(set(ids.values()))
+    coded = {(r.passage_id, r.coder_id, r.code_id) for r in current_codings(conn, passage_ids)}
+    coded.update((p.passage_id, p.coder_id, p.code_id) for p in planned)
+    held = {
+        (s.passage_id, s.coder_id, s.code_id, s.start, s.end)
+        for found in coded_spans(conn, passage_ids).values()
+        for s in found
+    }
+    spans: list[PlannedDecision] = []
+    for transcript, position, coder, code, start, end in plan.spans:
+        passage_id, coder_id = ids[passage_key(transcript, position)], coder_ids[coder]
+        if (passage_id, coder_id, code, start, end) in held:
+            continue
+        if (passage_id, coder_id, code) not in coded:
+            continue
+        held.add((passage_id, coder_id, code, start, end))
+        spans.append(PlannedDecision(passage_id, coder_id, DecisionAction.APPLY, code, start, end))
+    return spans
 
 
 def import_refi(project: Project, path: str | Path, actor: str = "workbench") -> RefiImportResult:

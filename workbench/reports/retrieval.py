@@ -13,9 +13,9 @@ from pathlib import Path
 
 from workbench.core.codebook import Code
 from workbench.core.safe_output import OutputError, atomic_output, atomic_path, neutralise_row
-from workbench.core.store.search import SearchResult
+from workbench.core.store.search import SearchHit, SearchResult
 
-CSV_HEADER = ("passage", "transcript", "speaker", "text", "codes")
+CSV_HEADER = ("passage", "transcript", "speaker", "text", "codes", "selections")
 
 
 def export_view(result: SearchResult, path: str | Path, code: Code | None = None) -> Path:
@@ -47,6 +47,13 @@ def _codes_text(codes: dict[str, list[str]]) -> str:
     return "; ".join(f"{coder}: {', '.join(applied)}" for coder, applied in codes.items())
 
 
+def _selections_text(hit: SearchHit) -> str:
+    """Each coder's coded selections with their words: which part of the passage a code is on."""
+    return "; ".join(
+        f"{coder}: {', '.join(quotes)}" for coder, quotes in hit.selection_quotes().items()
+    )
+
+
 def _write_csv(result: SearchResult, path: Path) -> None:
     with atomic_output(path, newline="") as handle:
         writer = csv.writer(handle)
@@ -54,7 +61,14 @@ def _write_csv(result: SearchResult, path: Path) -> None:
         for hit in result.hits:
             writer.writerow(
                 neutralise_row(
-                    (hit.key, hit.transcript, hit.speaker or "", hit.text, _codes_text(hit.codes))
+                    (
+                        hit.key,
+                        hit.transcript,
+                        hit.speaker or "",
+                        hit.text,
+                        _codes_text(hit.codes),
+                        _selections_text(hit),
+                    )
                 )
             )
 
@@ -74,6 +88,9 @@ def _write_docx(result: SearchResult, path: Path, code: Code | None) -> None:
         document.add_paragraph(hit.text)
         if hit.codes:
             note = document.add_paragraph(_codes_text(hit.codes))
+            note.runs[0].italic = True
+        if hit.selections:
+            note = document.add_paragraph("Coded selections: " + _selections_text(hit))
             note.runs[0].italic = True
     with atomic_path(path) as temp:
         document.save(str(temp))

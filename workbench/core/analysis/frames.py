@@ -48,6 +48,8 @@ def decisions_frame(project: Project) -> pd.DataFrame:
         "reverts_id",
         "reason",
         "at",
+        "span_start",  # a decision about selected words: transcript offsets, else empty
+        "span_end",
     ]
     return pd.DataFrame(
         [(r[0], passage_key(r[1], r[2]), *r[3:]) for r in rows],

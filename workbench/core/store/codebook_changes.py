@@ -30,6 +30,7 @@ class ArchivedCoding:
     to_version: int
     why: str
     restored_by: int | None
+    decision_id: int | None = None  # the decision that archived it: its spans are replayed to it
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,7 @@ def list_archived(conn: Connection, code_id: str | None = None) -> list[Archived
             to_version=r.to_version,
             why=r.why,
             restored_by=r.restored_by,
+            decision_id=r.decision_id,
         )
         for r in conn.execute(query)
     ]

@@ -71,6 +71,9 @@ class MemoExportRow:
     text: str
     created_at: datetime
     updated_at: datetime
+    span_start: int | None = None  # a memo on a selection: transcript offsets and its words
+    span_end: int | None = None
+    span_text: str | None = None
 
 
 def export_coders(conn: Connection) -> list[ExportCoder]:
@@ -311,6 +314,9 @@ def memo_rows(conn: Connection, coder_id: int | None = None) -> Iterator[MemoExp
             m.c.text,
             m.c.created_at,
             m.c.updated_at,
+            m.c.span_start,
+            m.c.span_end,
+            _substring(t.c.text, m.c.span_start, m.c.span_end),
         )
         .select_from(m)
         .join(p, p.c.id == m.c.passage_id, isouter=True)
@@ -321,6 +327,39 @@ def memo_rows(conn: Connection, coder_id: int | None = None) -> Iterator[MemoExp
         query = query.where(m.c.coder_id == coder_id)
     for row in conn.execute(query):
         yield MemoExportRow(*row)
+
+
+def _substring(text, start, end):  # type: ignore[no-untyped-def]
+    """``text[start:end]`` in SQL (SUBSTR counts characters from 1 in SQLite and PostgreSQL);
+    NULL where there is no span."""
+    return func.substr(text, start + 1, end - start)
+
+
+def span_rows(
+    conn: Connection, passage_ids: list[int]
+) -> dict[tuple[int, int, str], list[tuple[int, int, str]]]:
+    """``{(passage, coder, code): [(start, end, words), ...]}``: the selections coded on these
+    passages, in text order, with the words read from the transcript by the database."""
+    k, p, t = schema.coded_spans, schema.passages, schema.transcripts
+    found: dict[tuple[int, int, str], list[tuple[int, int, str]]] = {}
+    for start in range(0, len(passage_ids), _CHUNK):
+        query = (
+            select(
+                k.c.passage_id,
+                k.c.coder_id,
+                k.c.code_id,
+                k.c.start,
+                k.c.end,
+                _substring(t.c.text, k.c.start, k.c.end),
+            )
+            .join(p, p.c.id == k.c.passage_id)
+            .join(t, t.c.id == p.c.transcript_id)
+            .where(k.c.passage_id.in_(passage_ids[start : start + _CHUNK]))
+            .order_by(k.c.passage_id, k.c.start, k.c.end)
+        )
+        for passage, coder, code, low, high, words in conn.execute(query):
+            found.setdefault((passage, coder, code), []).append((low, high, words))
+    return found
 
 
 def current_codes(conn: Connection, passage_ids: list[int]) -> dict[tuple[int, int], set[str]]:

@@ -20,6 +20,7 @@ from workbench.core.errors import DecisionError
 from workbench.core.printable import printable
 from workbench.core.store import schema
 from workbench.core.store.chain import append_chained
+from workbench.core.store.spans import Span, add_span, check_span, drop_spans, spans_of_coder
 
 
 class CoderKind(str, Enum):
@@ -49,10 +50,12 @@ class DecisionAction(str, Enum):
 
 @dataclass(frozen=True)
 class CodingState:
-    """One coder's state on one passage: reviewed or not, and the codes applied."""
+    """One coder's state on one passage: reviewed or not, the codes applied, and the selections
+    coded inside it (``(code, start, end)``; each one's code is in ``codes`` too)."""
 
     reviewed: bool
     codes: frozenset[str]
+    spans: frozenset[Span] = frozenset()
 
 
 def engine_coder_name(rater: str) -> str:
@@ -141,7 +144,9 @@ def coding_state(conn: Connection, passage_id: int, coder_id: int) -> CodingStat
             schema.codings.c.passage_id == passage_id, schema.codings.c.coder_id == coder_id
         )
     ).scalars()
-    return CodingState(reviewed is not None, frozenset(codes))
+    return CodingState(
+        reviewed is not None, frozenset(codes), spans_of_coder(conn, passage_id, coder_id)
+    )
 
 
 def record_decision(
@@ -157,14 +162,23 @@ def record_decision(
     reason: str | None = None,
     arm: str | None = None,
     translation_shown: bool | None = None,
+    span_start: int | None = None,
+    span_end: int | None = None,
 ) -> int:
     """Append one decision and apply it to the current state; returns the decision id.
 
     ``arm`` is the anchoring experiment's arm the decision was made in (None when it is off).
     ``translation_shown`` says whether the passage's machine translation was on screen (None
-    when it had none), so agreement can be split by "read in translation"."""
+    when it had none), so agreement can be split by "read in translation".
+    ``span_start``/``span_end`` make an APPLY or REMOVE about a selection inside the passage
+    (transcript offsets): applying one also codes the passage, removing one leaves the passage
+    coded, and a REMOVE or NO_CODE without a span takes the code's spans with it."""
     if action in (DecisionAction.APPLY, DecisionAction.REMOVE) and not code_id:
         raise DecisionError(f"'{action.value}' needs a code")
+    spanned = span_start is not None or span_end is not None
+    if spanned and action not in (DecisionAction.APPLY, DecisionAction.REMOVE):
+        raise DecisionError(f"'{action.value}' is about a whole passage; it takes no span")
+    check_span(conn, passage_id, span_start, span_end)
     [decision_id] = append_chained(
         conn,
         schema.decisions,
@@ -181,6 +195,8 @@ def record_decision(
                 "created_at": utc_now(),
                 "arm": arm,
                 "translation_shown": translation_shown,
+                "span_start": span_start,
+                "span_end": span_end,
             }
         ],
     )
@@ -199,10 +215,16 @@ def record_decision(
                     decision_id=decision_id,
                 )
             )
+        if span_start is not None and span_end is not None:
+            add_span(conn, passage_id, coder_id, str(code_id), span_start, span_end, decision_id)
+    elif action is DecisionAction.REMOVE and spanned:
+        drop_spans(conn, passage_id, coder_id, code_id, span_start, span_end)
     elif action is DecisionAction.REMOVE:
         conn.execute(delete(codings).where(mine, codings.c.code_id == code_id))
+        drop_spans(conn, passage_id, coder_id, code_id)
     elif action is DecisionAction.NO_CODE:
         conn.execute(delete(codings).where(mine))
+        drop_spans(conn, passage_id, coder_id)
     if action is DecisionAction.REVERT:
         return decision_id
     if action is DecisionAction.UNREVIEW:
@@ -237,6 +259,8 @@ class PlannedDecision:
     coder_id: int
     action: DecisionAction
     code_id: str | None = None
+    span_start: int | None = None  # an APPLY or REMOVE of a selection (transcript offsets)
+    span_end: int | None = None
 
 
 def record_decisions_bulk(
@@ -253,10 +277,15 @@ def record_decisions_bulk(
     coder and passage either one NO_CODE or only APPLYs and REMOVEs: all deletes run before all
     inserts, so an APPLY followed by a NO_CODE on the same passage would keep the code. Under
     that condition the result is the same as calling ``record_decision`` for each, in order
-    (``tests/test_decisions_property.py``).
+    (``tests/test_decisions_property.py``). An APPLY with a span adds only the span: its code
+    must be on the passage already or applied by an earlier APPLY in ``planned`` (a codebook
+    migration carrying a code's spans to the new code plans them that way).
     """
     if not planned:
         return 0
+    for p in planned:
+        if p.span_start is not None or p.span_end is not None:
+            check_span(conn, p.passage_id, p.span_start, p.span_end)
     now = utc_now()
     append_chained(
         conn,
@@ -272,6 +301,8 @@ def record_decisions_bulk(
                 "reverts_id": None,
                 "reason": reason,
                 "created_at": now,
+                "span_start": p.span_start,
+                "span_end": p.span_end,
             }
             for p in planned
         ],
@@ -279,7 +310,15 @@ def record_decisions_bulk(
     d = schema.decisions
     coder_ids = sorted({p.coder_id for p in planned})
     written = conn.execute(
-        select(d.c.id, d.c.passage_id, d.c.coder_id, d.c.action, d.c.code_id)
+        select(
+            d.c.id,
+            d.c.passage_id,
+            d.c.coder_id,
+            d.c.action,
+            d.c.code_id,
+            d.c.span_start,
+            d.c.span_end,
+        )
         .where(d.c.created_at == now, d.c.reason == reason, d.c.coder_id.in_(coder_ids))
         .order_by(d.c.id)
     ).all()
@@ -291,24 +330,41 @@ def record_decisions_bulk(
     remove = [
         {"p": r.passage_id, "c": r.coder_id, "k": r.code_id}
         for r in written
-        if r.action == DecisionAction.REMOVE.value
+        if r.action == DecisionAction.REMOVE.value and r.span_start is None
     ]
-    codings = schema.codings
-    if clear:
+    unspan = [
+        {"p": r.passage_id, "c": r.coder_id, "k": r.code_id, "s": r.span_start, "e": r.span_end}
+        for r in written
+        if r.action == DecisionAction.REMOVE.value and r.span_start is not None
+    ]
+    codings, spans = schema.codings, schema.coded_spans
+    for table in (codings, spans):
+        if clear:
+            conn.execute(
+                delete(table).where(
+                    table.c.passage_id == bindparam("p"), table.c.coder_id == bindparam("c")
+                ),
+                clear,
+            )
+        if remove:
+            conn.execute(
+                delete(table).where(
+                    table.c.passage_id == bindparam("p"),
+                    table.c.coder_id == bindparam("c"),
+                    table.c.code_id == bindparam("k"),
+                ),
+                remove,
+            )
+    if unspan:
         conn.execute(
-            delete(codings).where(
-                codings.c.passage_id == bindparam("p"), codings.c.coder_id == bindparam("c")
+            delete(spans).where(
+                spans.c.passage_id == bindparam("p"),
+                spans.c.coder_id == bindparam("c"),
+                spans.c.code_id == bindparam("k"),
+                spans.c.start == bindparam("s"),
+                spans.c.end == bindparam("e"),
             ),
-            clear,
-        )
-    if remove:
-        conn.execute(
-            delete(codings).where(
-                codings.c.passage_id == bindparam("p"),
-                codings.c.coder_id == bindparam("c"),
-                codings.c.code_id == bindparam("k"),
-            ),
-            remove,
+            unspan,
         )
     applied = [
         {
@@ -318,10 +374,24 @@ def record_decisions_bulk(
             "decision_id": r.id,
         }
         for r in written
-        if r.action == DecisionAction.APPLY.value
+        if r.action == DecisionAction.APPLY.value and r.span_start is None
     ]
     if applied:
         conn.execute(codings.insert(), applied)
+    spans_applied = [
+        {
+            "passage_id": r.passage_id,
+            "coder_id": r.coder_id,
+            "code_id": r.code_id,
+            "start": r.span_start,
+            "end": r.span_end,
+            "decision_id": r.id,
+        }
+        for r in written
+        if r.action == DecisionAction.APPLY.value and r.span_start is not None
+    ]
+    if spans_applied:
+        conn.execute(spans.insert(), spans_applied)
     reviews: dict[tuple[int, int], int] = {}
     for r in written:
         key = (r.passage_id, r.coder_id)

@@ -31,6 +31,8 @@ class LoggedDecision(NamedTuple):
     reverts_id: int | None
     reason: str | None
     at: datetime
+    span_start: int | None  # a decision about a selection: its transcript offsets
+    span_end: int | None
 
 
 class CoderActivity(NamedTuple):
@@ -74,6 +76,8 @@ def decision_log(conn: Connection) -> list[LoggedDecision]:
             d.c.reverts_id,
             d.c.reason,
             d.c.created_at,
+            d.c.span_start,
+            d.c.span_end,
         )
         .join(p, p.c.id == d.c.passage_id)
         .join(t, t.c.id == p.c.transcript_id)

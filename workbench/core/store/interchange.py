@@ -70,6 +70,8 @@ class MemoRow:
     coder_id: int
     text: str
     created_at: datetime
+    span_start: int | None = None  # a memo on a selection (transcript offsets)
+    span_end: int | None = None
 
 
 def project_created_at(conn: Connection) -> str:
@@ -211,7 +213,14 @@ def all_memos(conn: Connection) -> list[MemoRow]:
     current = latest_memo_ids(conn)
     rows = conn.execute(
         select(
-            m.c.id, m.c.passage_id, m.c.transcript_id, m.c.coder_id, m.c.text, m.c.created_at
+            m.c.id,
+            m.c.passage_id,
+            m.c.transcript_id,
+            m.c.coder_id,
+            m.c.text,
+            m.c.created_at,
+            m.c.span_start,
+            m.c.span_end,
         ).order_by(m.c.id)
     )
     return [MemoRow(*row) for row in rows if row[0] in current and row[4].strip()]

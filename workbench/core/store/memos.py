@@ -5,6 +5,9 @@ before it are its history, and a row with blank text means "cleared". Appending 
 updating in place keeps what a coder wrote before (undo restores it by appending it again) with
 no schema change. A memo is not in the decision log; the audit log records that it was saved
 (by the caller, in the same transaction).
+
+A memo may be about a selection inside the passage (``span_start/span_end``, schema 8): it is a
+memo of its own, with its own history, beside the coder's memo on the whole passage.
 """
 
 from __future__ import annotations
@@ -18,8 +21,23 @@ from workbench.core.store import schema
 from workbench.core.store.chunks import in_chunks
 
 
-def write_memo(conn: Connection, passage_id: int, coder_id: int, text: str) -> None:
-    """Append this coder's new memo text on a passage (blank text clears it), keeping history.
+def _place(passage_id: int, coder_id: int, span: tuple[int, int] | None) -> list:
+    m = schema.memos
+    where = [m.c.passage_id == passage_id, m.c.coder_id == coder_id]
+    if span is None:
+        return [*where, m.c.span_start.is_(None)]
+    return [*where, m.c.span_start == span[0], m.c.span_end == span[1]]
+
+
+def write_memo(
+    conn: Connection,
+    passage_id: int,
+    coder_id: int,
+    text: str,
+    span: tuple[int, int] | None = None,
+) -> None:
+    """Append this coder's new memo text on a passage, or on a selection inside it (``span``,
+    transcript offsets); blank text clears it, and earlier texts stay as history.
 
     Nothing is appended when the text is what the memo already says, so saving twice does not
     make history that says nothing.
@@ -27,7 +45,7 @@ def write_memo(conn: Connection, passage_id: int, coder_id: int, text: str) -> N
     m = schema.memos
     latest = conn.execute(
         select(m.c.text, m.c.created_at)
-        .where(m.c.passage_id == passage_id, m.c.coder_id == coder_id)
+        .where(*_place(passage_id, coder_id, span))
         .order_by(m.c.id.desc())
         .limit(1)
     ).first()
@@ -42,6 +60,8 @@ def write_memo(conn: Connection, passage_id: int, coder_id: int, text: str) -> N
             text=text if text.strip() else "",
             created_at=latest[1] if latest is not None else now,
             updated_at=now,
+            span_start=span[0] if span else None,
+            span_end=span[1] if span else None,
         )
     )
 
@@ -49,14 +69,19 @@ def write_memo(conn: Connection, passage_id: int, coder_id: int, text: str) -> N
 def latest_memo_ids(conn: Connection) -> set[int]:
     """Ids of the rows that are a memo's current text (the latest per coder and place)."""
     m = schema.memos
-    query = select(func.max(m.c.id)).group_by(m.c.passage_id, m.c.transcript_id, m.c.coder_id)
+    query = select(func.max(m.c.id)).group_by(
+        m.c.passage_id, m.c.transcript_id, m.c.coder_id, m.c.span_start, m.c.span_end
+    )
     return {row[0] for row in conn.execute(query)}
 
 
 def _latest(conn: Connection, passage_ids: list[int], coder_id: int | None) -> list[tuple]:
-    """``(passage id, coder id, text)`` of the current memos on these passages."""
+    """``(passage id, coder id, text)`` of the current memos on these passages (whole passages;
+    memos on a selection are ``span_memos_of_coder``'s)."""
     m = schema.memos
-    newest = select(func.max(m.c.id)).where(m.c.passage_id.in_(passage_ids))
+    newest = select(func.max(m.c.id)).where(
+        m.c.passage_id.in_(passage_ids), m.c.span_start.is_(None)
+    )
     if coder_id is not None:
         newest = newest.where(m.c.coder_id == coder_id)
     newest = newest.group_by(m.c.passage_id, m.c.coder_id)
@@ -74,13 +99,39 @@ def memos_of_coder(conn: Connection, coder_id: int, passage_ids: Iterable[int]) 
     return found
 
 
-def memo_history(conn: Connection, coder_id: int, passage_id: int) -> list[str]:
-    """Every text this coder's memo on a passage has had, oldest first ("" where cleared)."""
+def span_memos_of_coder(
+    conn: Connection, coder_id: int, passage_ids: Iterable[int]
+) -> dict[tuple[int, int, int], str]:
+    """``{(passage id, start, end): memo}`` of one coder's memos on selections."""
+    m = schema.memos
+    found: dict[tuple[int, int, int], str] = {}
+    for batch in in_chunks(passage_ids):
+        newest = (
+            select(func.max(m.c.id))
+            .where(
+                m.c.passage_id.in_(list(batch)),
+                m.c.coder_id == coder_id,
+                m.c.span_start.is_not(None),
+            )
+            .group_by(m.c.passage_id, m.c.span_start, m.c.span_end)
+        )
+        rows = conn.execute(
+            select(m.c.passage_id, m.c.span_start, m.c.span_end, m.c.text).where(
+                m.c.id.in_(newest.scalar_subquery())
+            )
+        )
+        found.update(((p, s, e), text) for p, s, e, text in rows if text.strip())
+    return found
+
+
+def memo_history(
+    conn: Connection, coder_id: int, passage_id: int, span: tuple[int, int] | None = None
+) -> list[str]:
+    """Every text this coder's memo on a passage (or selection) has had, oldest first ("" where
+    cleared)."""
     m = schema.memos
     rows = conn.execute(
-        select(m.c.text)
-        .where(m.c.passage_id == passage_id, m.c.coder_id == coder_id)
-        .order_by(m.c.id)
+        select(m.c.text).where(*_place(passage_id, coder_id, span)).order_by(m.c.id)
     )
     return [row[0] for row in rows]
 

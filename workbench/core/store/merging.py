@@ -47,6 +47,8 @@ class DecisionRow:
     reverts_id: int | None
     reason: str | None
     created_at: datetime
+    span_start: int | None = None  # a decision about a selection (transcript offsets)
+    span_end: int | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class MemoRow:
     text: str
     created_at: datetime
     updated_at: datetime
+    span_start: int | None = None  # a memo on a selection
+    span_end: int | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,8 @@ def decision_rows(conn: Connection) -> list[DecisionRow]:
             d.c.reverts_id,
             d.c.reason,
             d.c.created_at,
+            d.c.span_start,
+            d.c.span_end,
         ).order_by(d.c.id)
     )
     return [
@@ -139,6 +145,8 @@ def decision_rows(conn: Connection) -> list[DecisionRow]:
             r.reverts_id,
             r.reason,
             r.created_at,
+            r.span_start,
+            r.span_end,
         )
         for r in rows
     ]
@@ -157,6 +165,8 @@ def memo_rows(conn: Connection) -> list[MemoRow]:
             m.c.text,
             m.c.created_at,
             m.c.updated_at,
+            m.c.span_start,
+            m.c.span_end,
         ).order_by(m.c.id)
     )
     return [
@@ -167,6 +177,8 @@ def memo_rows(conn: Connection) -> list[MemoRow]:
             r.text,
             r.created_at,
             r.updated_at,
+            r.span_start,
+            r.span_end,
         )
         for r in rows
     ]
@@ -219,6 +231,7 @@ def append_memo_row(
     text: str,
     created_at: datetime,
     updated_at: datetime,
+    span: tuple[int | None, int | None] = (None, None),
 ) -> None:
     """Append a memo row as written elsewhere, its times kept (memos are history, not a log)."""
     conn.execute(
@@ -229,6 +242,8 @@ def append_memo_row(
             text=text,
             created_at=created_at,
             updated_at=updated_at,
+            span_start=span[0],
+            span_end=span[1],
         )
     )
 

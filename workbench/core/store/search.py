@@ -25,6 +25,7 @@ from sqlalchemy.exc import OperationalError
 from workbench.core.errors import WorkbenchError
 from workbench.core.store import schema
 from workbench.core.store.queries import passage_key
+from workbench.core.store.spans import quote
 
 MARK_START, MARK_END = "\x02", "\x03"  # around each match in a snippet; callers style them
 DEFAULT_LIMIT = 200
@@ -83,6 +84,19 @@ class SearchHit:
     snippet: str  # the match in its context, marked with MARK_START/MARK_END
     text: str  # the whole passage
     codes: dict[str, list[str]] = field(default_factory=dict)  # coder -> codes applied
+    # coder -> the selections coded inside the passage: (code, start, end), transcript offsets
+    selections: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
+    start: int = 0  # the passage's offset in its transcript, where selections are counted from
+
+    def selection_quotes(self) -> dict[str, list[str]]:
+        """coder -> ``code “words”`` for each coded selection: what a retrieval file shows."""
+        return {
+            coder: [
+                f"{code} {quote(self.text[low - self.start : high - self.start], 200)}"
+                for code, low, high in spans
+            ]
+            for coder, spans in self.selections.items()
+        }
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -93,6 +107,10 @@ class SearchHit:
             "snippet": self.snippet.replace(MARK_START, "[").replace(MARK_END, "]"),
             "text": self.text,
             "codes": self.codes,
+            "selections": {
+                coder: [{"code": c, "start": s, "end": e} for c, s, e in spans]
+                for coder, spans in self.selections.items()
+            },
         }
 
 
@@ -221,6 +239,7 @@ def search_passages(
                 speaker=speaker,
                 snippet=make_snippet(body_text, terms),
                 text=body_text,
+                start=start,
             )
         )
     _attach_codes(conn, hits)
@@ -451,6 +470,19 @@ def _attach_codes(conn: Connection, hits: list[SearchHit]) -> None:
             found[passage_id][coder].append(code)
     for hit in hits:
         hit.codes = {coder: codes for coder, codes in found.get(hit.passage_id, {}).items()}
+    spans: dict[int, dict[str, list[tuple[str, int, int]]]] = defaultdict(lambda: defaultdict(list))
+    s = schema.coded_spans
+    for start in range(0, len(ids), 500):
+        rows = conn.execute(
+            select(s.c.passage_id, c.c.name, s.c.code_id, s.c.start, s.c.end)
+            .join(c, c.c.id == s.c.coder_id)
+            .where(s.c.passage_id.in_(ids[start : start + 500]))
+            .order_by(c.c.name, s.c.start, s.c.end, s.c.code_id)
+        )
+        for passage_id, coder, code, low, high in rows:
+            spans[passage_id][coder].append((code, int(low), int(high)))
+    for hit in hits:
+        hit.selections = {coder: found for coder, found in spans.get(hit.passage_id, {}).items()}
 
 
 def parse_field(value: str, option: str = "--field") -> tuple[str, str]:

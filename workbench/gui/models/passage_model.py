@@ -14,6 +14,7 @@ from workbench.core.anchoring_arms import AFTER
 from workbench.core.session import CodingSession
 from workbench.core.store.coding import CodingState
 from workbench.core.store.queries import Passage, passages_of
+from workbench.core.store.spans import CodedSpan, quote
 from workbench.core.store.suggestions import StoredSuggestion, suggestions_for
 from workbench.core.store.translations import StoredTranslation
 from workbench.gui.translation_view import TranslationView
@@ -39,6 +40,9 @@ class Chip:
     # and the chip says "uncalibrated" rather than show the raw score as a percentage.
     probability: float | None = None
     rationale: str = ""  # the engine's reason, shown when the chip is highlighted
+    # For an applied code: the selections it was coded on (transcript offsets) and their words.
+    spans: tuple[tuple[int, int], ...] = ()
+    quotes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,9 @@ class PassageCard:
     expanded: bool = True  # context turns are shortened unless they are the current row
     evidence_spans: tuple[tuple[int, int], ...] = field(default=())
     translation: StoredTranslation | None = None  # shown under the original when switched on
+    # The coder's coded selections, passage-relative: (start, end, code id), drawn underlined.
+    coded_spans: tuple[tuple[int, int, str], ...] = ()
+    selection: tuple[int, int] | None = None  # text selected in this passage, passage-relative
 
 
 class PassageListModel(QAbstractListModel):
@@ -68,6 +75,8 @@ class PassageListModel(QAbstractListModel):
         self._calibrations: dict[tuple[str, str], Calibration] = {}
         self._focus: tuple[int, int] | None = None  # (row, chip index)
         self._current_row = -1
+        self._spans: dict[int, list[CodedSpan]] = {}
+        self._selection: tuple[int, int, int] | None = None  # (row, start, end), passage-relative
         self.transcript_id: int | None = None
         self.translations = TranslationView(session.project)
         # Each decision records whether the passage's translation was on screen when made.
@@ -87,6 +96,8 @@ class PassageListModel(QAbstractListModel):
         self._states = self._session.states(coded)
         self._rejected = self._session.rejected_suggestions(coded)
         self._memos = self._session.memos(coded)
+        self._spans = self._session.coded_spans(coded)
+        self._selection = None
         settings = self._session.project.settings
         self._others = {} if settings.blind_coding else self._session.others_codes(coded)
         self._suggestions = {}
@@ -135,7 +146,38 @@ class PassageListModel(QAbstractListModel):
         self._rejected |= self._session.rejected_suggestions([passage_id])
         self._memos.pop(passage_id, None)
         self._memos.update(self._session.memos([passage_id]))
+        self._spans.pop(passage_id, None)
+        self._spans.update(self._session.coded_spans([passage_id]))
         self.dataChanged.emit(self.index(row), self.index(row))
+
+    # -- the text selection ------------------------------------------------------------------------
+
+    def set_selection(self, row: int, start: int, end: int) -> None:
+        """Select characters ``start``..``end`` of a passage's text (either order; empty clears)."""
+        old = self._selection
+        passage = self.passage(row)
+        if passage is None or not passage.coded or start == end:
+            self._selection = None
+        else:
+            low, high = sorted((start, end))
+            self._selection = (row, max(0, low), min(len(passage.text), high))
+        for changed in {old[0] if old else None, row}:
+            if changed is not None and 0 <= changed < len(self._passages):
+                self.dataChanged.emit(self.index(changed), self.index(changed))
+
+    def clear_selection(self) -> None:
+        if self._selection is not None:
+            row = self._selection[0]
+            self._selection = None
+            self.dataChanged.emit(self.index(row), self.index(row))
+
+    def selection(self) -> tuple[Passage, int, int] | None:
+        """The selected passage and the selection in transcript offsets, as spans are stored."""
+        if self._selection is None:
+            return None
+        row, start, end = self._selection
+        passage = self._passages[row]
+        return passage, passage.start + start, passage.start + end
 
     # -- chips and focus -------------------------------------------------------------------------------
 
@@ -148,8 +190,10 @@ class PassageListModel(QAbstractListModel):
         shown = set()
         suggestions = [] if self.suggestions_hidden(row) else self._suggestions.get(passage.id, [])
         by_code = {s.code_id: s for s in suggestions}
+        spans = self._spans.get(passage.id, [])
         for code in sorted(state.codes):
             s = by_code.get(code)
+            mine = [span for span in spans if span.code_id == code]
             chips.append(
                 Chip(
                     code,
@@ -159,6 +203,11 @@ class PassageListModel(QAbstractListModel):
                     _span(s) if s else None,
                     probability=self._probability(s) if s else None,
                     rationale=(s.rationale or "") if s else "",
+                    spans=tuple((span.start, span.end) for span in mine),
+                    quotes=tuple(
+                        quote(passage.text[span.start - passage.start : span.end - passage.start])
+                        for span in mine
+                    ),
                 )
             )
             shown.add(code)
@@ -241,6 +290,15 @@ class PassageListModel(QAbstractListModel):
                 expanded=passage.coded or row == self._current_row,
                 evidence_spans=spans,
                 translation=self.translations.shown(passage.id),
+                coded_spans=tuple(
+                    (span.start - passage.start, span.end - passage.start, span.code_id)
+                    for span in self._spans.get(passage.id, [])
+                ),
+                selection=(
+                    self._selection[1:]
+                    if self._selection is not None and self._selection[0] == row
+                    else None
+                ),
             )
         return None
 

@@ -1,5 +1,9 @@
 """Draws each passage as a card: speaker, wrapped text with evidence highlighted, code chips.
 
+The coder's coded selections (spans) are underlined in their code's colour, and text the coder
+is selecting is shaded; ``char_at`` maps a point on a card to the character under it, which is
+how the list view turns a mouse drag into a selection without an editor widget per card.
+
 Layouts are cached per card and width, so scrolling a 2,000-passage transcript re-uses them;
 text goes through QTextDocument, which wraps long lines and handles right-to-left scripts and
 CJK. Clicks on chips are reported as signals; the delegate never changes data itself.
@@ -35,7 +39,7 @@ from PySide6.QtGui import (
     QTextDocument,
     QTextOption,
 )
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
 from workbench.gui import theme
 from workbench.gui.models.passage_model import CardRole, Chip, PassageCard
@@ -94,6 +98,9 @@ class PassageDelegate(QStyledItemDelegate):
 
     def _chip_label(self, chip: Chip) -> str:
         name, _color = self._code_info(chip.code_id)
+        if chip.kind == "applied" and chip.spans:  # coded on selections: a quote mark says so
+            count = f"×{len(chip.spans)} " if len(chip.spans) > 1 else ""
+            return f"✓ ❝{count} {name}" if count else f"✓ ❝ {name}"
         if chip.kind == "applied":
             return f"✓ {name}"
         if chip.kind == "rejected":
@@ -195,10 +202,37 @@ class PassageDelegate(QStyledItemDelegate):
         return layout
 
     def _highlight(self, document: QTextDocument, card: PassageCard) -> None:
+        length = len(card.passage.text)
+
+        def select(start: int, end: int) -> QTextCursor:
+            cursor = QTextCursor(document)
+            cursor.setPosition(max(0, min(start, length)))
+            cursor.setPosition(max(0, min(end, length)), QTextCursor.MoveMode.KeepAnchor)
+            return cursor
+
+        for start, end, code_id in card.coded_spans:  # the coder's own selections, underlined
+            color = theme.code_color(self._code_info(code_id)[1])
+            fmt = QTextCharFormat()
+            fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SingleUnderline)
+            fmt.setUnderlineColor(color.darker(115))
+            tint = QColor(color)
+            tint.setAlpha(70)
+            fmt.setBackground(tint)
+            select(start, end).mergeCharFormat(fmt)
+        self._highlight_evidence(document, card)
+        if card.selection is not None:  # last: what the coder is selecting shows over the rest
+            fmt = QTextCharFormat()
+            fmt.setBackground(theme.SELECTION)
+            fmt.setForeground(theme.SELECTION_INK)
+            select(*card.selection).mergeCharFormat(fmt)
+
+    def _highlight_evidence(self, document: QTextDocument, card: PassageCard) -> None:
         focused = card.chips[card.focused_chip] if card.focused_chip is not None else None
         # The highlighted chip's quote last, so that its colour wins where quotes overlap.
         for chip in sorted(card.chips, key=lambda chip: chip is focused):
             if not chip.evidence or chip.kind not in ("suggested", "applied"):
+                continue
+            if chip.spans:  # coded on selections: those are drawn, not the engine's quote
                 continue
             strong = focused is not None and chip is focused
             cursor = QTextCursor(document)
@@ -416,6 +450,37 @@ class PassageDelegate(QStyledItemDelegate):
         painter.setFont(font)
         painter.setPen(color.darker(150))
         painter.drawText(rect, int(Qt.TextFlag.TextWordWrap), layout.why_text)
+
+    def char_at(self, card: PassageCard, width: int, font: QFont, point: QPointF) -> int | None:
+        """The passage-text offset under ``point`` (relative to the card's top left), or None
+        off the text. Only an expanded card's text can be selected: a shortened one is not all
+        there."""
+        layout = self.layout(card, width, font)
+        size = layout.document.size()
+        local = point - layout.text_origin
+        if not (card.expanded or len(card.passage.text) <= CONTEXT_PREVIEW):
+            return None
+        if not (-4 <= local.y() <= size.height() + 4 and -8 <= local.x() <= size.width() + 8):
+            return None
+        local = QPointF(
+            max(0.0, min(local.x(), size.width())), max(0.0, min(local.y(), size.height() - 1))
+        )
+        hit = layout.document.documentLayout().hitTest(local, Qt.HitTestAccuracy.FuzzyHit)
+        return None if hit < 0 else min(hit, len(card.passage.text))
+
+    def helpEvent(self, event, view, option, index) -> bool:  # type: ignore[no-untyped-def]
+        """A chip's tooltip: its whole label, and for a code coded on selections their words."""
+        card: PassageCard | None = index.data(CardRole) if index.isValid() else None
+        if card is not None and event.type() == QEvent.Type.ToolTip:
+            layout = self.layout(card, option.rect.width(), option.font)
+            point = QPointF(event.pos()) - QPointF(option.rect.topLeft())
+            for chip, rect in zip(card.chips, layout.chip_rects, strict=True):
+                if rect.contains(point):
+                    name = self._code_info(chip.code_id)[0]
+                    lines = [name] + [f"coded on {q}" for q in chip.quotes]
+                    QToolTip.showText(event.globalPos(), "\n".join(lines), view)
+                    return True
+        return super().helpEvent(event, view, option, index)
 
     def editorEvent(self, event: QEvent, model, option: QStyleOptionViewItem, index) -> bool:  # type: ignore[no-untyped-def]
         if event.type() == QEvent.Type.MouseButtonRelease and isinstance(event, QMouseEvent):

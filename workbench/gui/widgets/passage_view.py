@@ -1,8 +1,15 @@
-"""The passage view: the open transcript as a scrolling list of passage cards, with its header."""
+"""The passage view: the open transcript as a scrolling list of passage cards, with its header.
+
+Words in a passage to code are selected by dragging over them (a double-click takes a word):
+the view asks the delegate which character is under the mouse and keeps the selection in the
+model, so the card that draws the text also draws the selection, and the keys that code it
+read it from the model.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -12,12 +19,71 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.gui.models.passage_model import PassageListModel
+from workbench.gui.models.passage_model import CardRole, PassageCard, PassageListModel
 from workbench.gui.widgets.passage_delegate import PassageDelegate
 
 
 class PassageListView(QListView):
     """Per-pixel scrolling over variable-height cards; batched layout keeps long transcripts smooth."""
+
+    _anchor: tuple[int, int] | None = None  # (row, character) where a text drag began
+
+    def _char_at(self, position: QPointF) -> tuple[int, int] | None:
+        """(row, passage offset) of the character under a viewport point of a passage to code."""
+        index = self.indexAt(position.toPoint())
+        delegate = self.itemDelegate()
+        card: PassageCard | None = index.data(CardRole) if index.isValid() else None
+        if card is None or not card.passage.coded or not isinstance(delegate, PassageDelegate):
+            return None
+        rect = self.visualRect(index)
+        offset = delegate.char_at(
+            card, rect.width(), self.font(), position - QPointF(rect.topLeft())
+        )
+        return None if offset is None else (index.row(), offset)
+
+    def _model(self) -> PassageListModel | None:
+        model = self.model()
+        return model if isinstance(model, PassageListModel) else None
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        super().mousePressEvent(event)  # makes the row current (chip clicks are the delegate's)
+        model = self._model()
+        if model is None or event.button() != Qt.MouseButton.LeftButton:
+            return
+        self._anchor = self._char_at(event.position())
+        model.clear_selection()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        model = self._model()
+        if self._anchor is None or model is None:
+            super().mouseMoveEvent(event)
+            return
+        row, start = self._anchor
+        here = self._char_at(event.position())
+        if here is not None and here[0] == row:  # a selection stays inside its passage
+            model.set_selection(row, start, here[1])
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._anchor = None
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        """A double-click selects the word under the mouse."""
+        model = self._model()
+        here = self._char_at(event.position())
+        if model is None or here is None:
+            super().mouseDoubleClickEvent(event)
+            return
+        row, offset = here
+        passage = model.passage(row)
+        assert passage is not None
+        text = passage.text
+        start = end = min(offset, len(text))
+        while start > 0 and text[start - 1].isalnum():
+            start -= 1
+        while end < len(text) and text[end].isalnum():
+            end += 1
+        model.set_selection(row, start, end)
 
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         delegate = self.itemDelegate()
@@ -38,7 +104,8 @@ class PassageView(QWidget):
         self.subtitle.setWordWrap(True)
         self.hint = QLabel(
             "J/K next/previous · N next unreviewed · ←/→ choose a suggestion · A accept · R reject · "
-            "Shift+A accept all · 1–9 codes · / pick a code · 0 no code applies · M memo · Ctrl+Z undo",
+            "Shift+A accept all · 1–9 codes · / pick a code · 0 no code applies · M memo · Ctrl+Z undo · "
+            "drag over words + a code key",
             objectName="subtitle",
         )
         self.hint.setWordWrap(True)
