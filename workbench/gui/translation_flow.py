@@ -132,12 +132,16 @@ class TranslationFlow(QObject):
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             window,
         )
-        redact = QCheckBox("Redact emails, phone numbers and URLs before sending")
+        # Parented to the box, so Qt and Python agree on who deletes it; the box goes when asked.
+        redact = QCheckBox("Redact emails, phone numbers and URLs before sending", box)
         redact.setChecked(True)
         box.setCheckBox(redact)
-        if box.exec() != QMessageBox.StandardButton.Yes:
+        answer = box.exec()
+        redacting = redact.isChecked()
+        box.deleteLater()
+        if answer != QMessageBox.StandardButton.Yes:
             return
-        if redact.isChecked():
+        if redacting:
             from dataclasses import replace
 
             options = replace(options, redact=True)
@@ -186,7 +190,11 @@ class TranslationFlow(QObject):
 
     def _finished(self, message: str) -> None:
         if self.progress is not None:
+            # Done with it: closed and deleted now, not left as a hidden child of the window
+            # for a later restyle or teardown to trip over.
+            self.progress.canceled.disconnect()
             self.progress.close()
+            self.progress.deleteLater()
             self.progress = None
         if message:
             self.window.saved_label.setText(message)
