@@ -1,8 +1,10 @@
 """Full-text search and retrieval of passages: the words a coder types, the filters they pick.
 
-One query serves both uses. With words, the passage index (SQLite FTS5, ``schema.SEARCH_INDEX``)
-finds the passages and ``snippet()`` marks the match; without words it is retrieval, "every
-passage coded X", in document order. Each filter is an EXISTS over the coding tables, so a
+One query serves both uses. With words, the passage index finds the passages (SQLite FTS5,
+``schema.SEARCH_INDEX``; on PostgreSQL a ``tsvector`` per passage with a GIN index,
+``schema.SERVER_SEARCH_INDEX``, queried with the same words turned into a ``tsquery``) and
+``make_snippet`` marks the match, in Python for both so that both read the same; without words
+it is retrieval, "every passage coded X", in document order. Each filter is an EXISTS over the coding tables, so a
 filter narrows the index's matches without reading them into Python.
 
 Results come in document order (transcript, then position), not by relevance: the index hands
@@ -31,6 +33,7 @@ DEFAULT_LIMIT = 200
 COUNT_LIMIT = 10_000  # matches counted beyond those shown; more reads as "10,000 or more"
 _OPERATORS = {"AND", "OR", "NOT"}
 _WORD = re.compile(r"\w+")
+_INDEX_WORD = re.compile(r"[^\W_]+")  # unicode61: letters and digits, not "_"
 
 
 class SearchError(WorkbenchError):
@@ -124,34 +127,86 @@ class SearchResult:
         }
 
 
-def fts_expression(query: str) -> str:
-    """The coder's words as an FTS5 expression that cannot be a syntax error.
+def _query_parts(query: str) -> list[tuple[str, bool, bool]]:
+    """The query as (text, is an operator, is a ``word*`` prefix), operators only between terms.
 
-    Every word and "quoted phrase" is quoted (so ``don't``, ``C++`` or ``-`` are text, not
-    syntax); ``word*`` keeps its prefix star; AND, OR and NOT in capitals stay operators
-    between two terms. Words are ANDed, as in a web search box.
+    Every word and "quoted phrase" is a term (so ``don't``, ``C++`` or ``-`` are text, not
+    syntax); AND, OR and NOT in capitals stay operators between two terms.
     """
-    parts: list[str] = []
+    parts: list[tuple[str, bool, bool]] = []
     for phrase, word in re.findall(r'"([^"]*)"?|(\S+)', query):
         if phrase.strip():
-            parts.append('"' + phrase.strip().replace('"', '""') + '"')
+            parts.append((phrase.strip(), False, False))
         elif word in _OPERATORS:
-            parts.append(word)
+            parts.append((word, True, False))
         elif word:
             prefix = word.endswith("*") and len(word) > 1
             body = word.rstrip("*") if prefix else word
             if body.replace('"', ""):
-                parts.append('"' + body.replace('"', '""') + '"' + ("*" if prefix else ""))
-    while parts and parts[0] in _OPERATORS:
-        parts.pop(0)
-    while parts and parts[-1] in _OPERATORS:
-        parts.pop()
-    cleaned: list[str] = []
-    for part in parts:  # two operators in a row: keep the first
-        if part in _OPERATORS and cleaned and cleaned[-1] in _OPERATORS:
+                parts.append((body, False, prefix))
+    return _between_terms(parts)
+
+
+def _between_terms(parts: list[tuple[str, bool, bool]]) -> list[tuple[str, bool, bool]]:
+    """``parts`` without operators at either end or two in a row (of those, the first stays)."""
+    while parts and parts[0][1]:
+        parts = parts[1:]
+    while parts and parts[-1][1]:
+        parts = parts[:-1]
+    cleaned: list[tuple[str, bool, bool]] = []
+    for part in parts:
+        if part[1] and cleaned and cleaned[-1][1]:
             continue
         cleaned.append(part)
-    return " ".join(cleaned)
+    return cleaned
+
+
+def fts_expression(query: str) -> str:
+    """The coder's words as an FTS5 expression that cannot be a syntax error.
+
+    Each term is quoted; ``word*`` keeps its prefix star. Words are ANDed, as in a web search box.
+    """
+    rendered = []
+    for body, operator, prefix in _query_parts(query):
+        quoted = '"' + body.replace('"', '""') + '"'
+        rendered.append(body if operator else quoted + ("*" if prefix else ""))
+    return " ".join(rendered)
+
+
+def index_words(passage: str) -> list[str]:
+    """The passage's words as SQLite's unicode61 tokenizer (diacritics removed) indexes them:
+    runs of letters and digits, folded. The PostgreSQL index is built from these, so that
+    both backends split and fold text alike."""
+    return _INDEX_WORD.findall(_fold(passage))
+
+
+def ts_expression(query: str) -> str:
+    """The coder's words as a PostgreSQL ``tsquery`` with FTS5's meaning ('' when no term has
+    a word, which then matches nothing).
+
+    A term is its words in a row (``<->``), the last one a prefix (``:*``) for ``word*``;
+    terms are ANDed; ``a NOT b`` is ``a & !b``. NOT binds tighter than AND, and AND than OR, in
+    both languages. A term without words (``-``) is left out, as FTS5 ignores it.
+    """
+    parts: list[tuple[str, bool, bool]] = []
+    for body, operator, prefix in _query_parts(query):
+        if operator:
+            parts.append((body, True, False))
+            continue
+        words = index_words(body)
+        if words:
+            lexemes = [f"'{word}'" for word in words]
+            lexemes[-1] += ":*" if prefix else ""
+            parts.append((" <-> ".join(lexemes), False, False))
+    rendered: list[str] = []
+    for body, operator, _ in _between_terms(parts):
+        if operator:
+            rendered.append({"AND": "&", "OR": "|", "NOT": "& !"}[body])
+        else:
+            if rendered and rendered[-1] not in ("&", "|", "& !"):
+                rendered.append("&")
+            rendered.append(f"({body})")
+    return " ".join(rendered)
 
 
 def search_passages(
@@ -159,15 +214,25 @@ def search_passages(
 ) -> SearchResult:
     """Passages whose text matches ``query`` (all of them if it is empty) and every filter."""
     filters = filters or SearchFilters()
-    if conn.dialect.name != "sqlite":
-        raise SearchError("full-text search is not available for a server (PostgreSQL) project yet")
     if limit < 1:
         raise SearchError(f"--limit: {limit} is not a positive number of passages")
     _check_names(conn, filters)
-    expression = fts_expression(query)
     where, params, needs_passage = _filter_sql(filters)
-    index = schema.SEARCH_INDEX
-    if expression:
+    server = conn.dialect.name == "postgresql"
+    expression = fts_expression(query)
+    if server and expression:
+        params["expression"] = ts_expression(query)
+        index, pid = schema.SERVER_SEARCH_INDEX, "f.passage_id"
+        match = "f.document @@ to_tsquery('simple', :expression)"
+        if not params["expression"]:  # only terms without words: FTS5 matches nothing either
+            match = "1 = 0"
+        matches = f"FROM {index} f WHERE {match}"
+        joined = f"FROM {index} f JOIN passages p ON p.id = f.passage_id"
+        counted = f"{joined} WHERE {match}" if needs_passage else matches
+        source = f"{joined} JOIN transcripts t ON t.id = p.transcript_id WHERE {match}"
+        order = pid
+    elif expression:
+        index = schema.SEARCH_INDEX
         params["expression"] = expression
         # "+": the filters check each match; without it SQLite hands an IN list to the index
         # as rowids to look up, one full-text query per listed passage.
@@ -200,7 +265,7 @@ def search_passages(
             total = len(rows)
         else:  # counted up to COUNT_LIMIT: a common word's every match would cost seconds
             total = conn.execute(
-                text(f"SELECT count(*) FROM (SELECT 1 {counted}{conditions} LIMIT :cap)"),
+                text(f"SELECT count(*) FROM (SELECT 1 {counted}{conditions} LIMIT :cap) AS c"),
                 params | {"cap": COUNT_LIMIT},
             ).scalar_one()
     except OperationalError as exc:
@@ -241,12 +306,17 @@ def _passage_texts(
     ]
     for start in range(0, len(wanted), 300):  # 3 values each, under SQLite's 999
         chunk = wanted[start : start + 300]
-        values = ", ".join(["(?, ?, ?)"] * len(chunk))
-        rows = conn.exec_driver_sql(
-            f"WITH want(id, low, high) AS (VALUES {values}) "
-            "SELECT want.id, want.low, substr(t.text, want.low + 1, want.high - want.low) "
-            "FROM want JOIN transcripts t ON t.id = want.id",
-            tuple(value for row in chunk for value in row),
+        values = ", ".join(f"(:i{n}, :l{n}, :h{n})" for n in range(len(chunk)))
+        bound = {
+            f"{name}{n}": value for n, row in enumerate(chunk) for name, value in zip("ilh", row)
+        }
+        rows = conn.execute(
+            text(
+                f"WITH want(id, low, high) AS (VALUES {values}) "
+                "SELECT want.id, want.low, substr(t.text, want.low + 1, want.high - want.low) "
+                "FROM want JOIN transcripts t ON t.id = want.id"
+            ),
+            bound,
         )
         stretches.update({tid: (low, stretch) for tid, low, stretch in rows})
     texts: dict[tuple[int, int, int], str] = {}
@@ -383,7 +453,7 @@ def _filter_sql(filters: SearchFilters) -> tuple[list[str], dict[str, object], b
         )
     if filters.role is not Role.ANY:
         needs_passage = True
-        where.append(f"p.coded = {1 if filters.role is Role.PARTICIPANT else 0}")
+        where.append(f"p.coded = {'TRUE' if filters.role is Role.PARTICIPANT else 'FALSE'}")
     for number, (name, value) in enumerate(filters.fields):
         needs_passage = True
         params[f"field{number}"], params[f"value{number}"] = name, value
