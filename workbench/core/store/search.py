@@ -72,6 +72,7 @@ class SearchFilters:
     reviewed: Review = Review.ANY
     reviewed_by: str | None = None
     unreviewed_by: str | None = None
+    passage_ids: tuple[int, ...] = ()  # only these passages (a view re-reading its rows)
 
 
 @dataclass
@@ -462,6 +463,10 @@ def _filter_sql(filters: SearchFilters) -> tuple[list[str], dict[str, object], b
             f"ON m.external_id = t2.external_id WHERE m.field = :field{number} "
             f"AND m.value = :value{number})"
         )
+    if filters.passage_ids:
+        names = [f"passage{n}" for n in range(len(filters.passage_ids))]
+        params.update(zip(names, filters.passage_ids, strict=True))
+        where.append(f"{{pid}} IN ({', '.join(':' + name for name in names)})")
     human_review = f"SELECT v.passage_id FROM reviews v WHERE v.coder_id IN {_HUMAN}"
     if filters.reviewed is Review.YES:
         where.append(f"{{pid}} IN ({human_review})")
