@@ -14,6 +14,7 @@ and a coder reading retrieved passages reads them as the interviews ran.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import unicodedata
@@ -218,7 +219,14 @@ def search_passages(
     if limit < 1:
         raise SearchError(f"--limit: {limit} is not a positive number of passages")
     _check_names(conn, filters)
-    where, params, needs_passage = _filter_sql(filters)
+    where, params, needs_passage = _filter_sql(filters, conn.dialect.name)
+    if filters.disagreement:
+        disagreeing = disagreeing_passages(conn, filters.code, filters.passage_ids)
+        if not disagreeing:
+            return SearchResult(hits=[], total=0, query=query, filters=filters)
+        params["disagreeing"] = (
+            json.dumps(disagreeing) if conn.dialect.name == "sqlite" else disagreeing
+        )
     server = conn.dialect.name == "postgresql"
     expression = fts_expression(query)
     if server and expression:
@@ -400,7 +408,83 @@ _LATEST_RUN = (
 )
 
 
-def _filter_sql(filters: SearchFilters) -> tuple[list[str], dict[str, object], bool]:
+# (database, code, head of the decision log) -> the passages in disagreement. Codings and reviews
+# change only with a decision (``coding.record_decision``), and the last decision's chained hash
+# names the whole log before it, so an entry is never stale: a new decision is a new key.
+_DISAGREEING: dict[tuple[str, str | None, int, str | None], list[int]] = {}
+_DISAGREEING_KEPT = 16
+
+
+def disagreeing_passages(
+    conn: Connection, code: str | None = None, passage_ids: tuple[int, ...] = ()
+) -> list[int]:
+    """The passages in disagreement, worked out once per state of the decision log (a search,
+    its count, the next words typed in the same view all reuse it); ``passage_ids`` looks at
+    those passages only (a view re-reading the rows a coder just recoded), uncached."""
+    if passage_ids:
+        return _disagreeing(conn, code, passage_ids)
+    head = conn.execute(
+        select(schema.decisions.c.id, schema.decisions.c.row_hash)
+        .order_by(schema.decisions.c.id.desc())
+        .limit(1)
+    ).first()
+    key = (
+        conn.engine.url.render_as_string(hide_password=True),
+        code,
+        head[0] if head else 0,
+        head[1] if head else None,
+    )
+    found = _DISAGREEING.get(key)
+    if found is None:
+        found = _disagreeing(conn, code)
+        while len(_DISAGREEING) >= _DISAGREEING_KEPT:
+            _DISAGREEING.pop(next(iter(_DISAGREEING)))
+        _DISAGREEING[key] = found
+    return found
+
+
+def _disagreeing(
+    conn: Connection, code: str | None = None, passage_ids: tuple[int, ...] = ()
+) -> list[int]:
+    """Passages where some human reviewers applied a code (``code``, or any) and others did
+    not: the same test as ``adjudication.find_disagreements`` over the human coders.
+
+    Per passage: a code held by fewer of its human reviewers than there are reviewers. Each
+    code's count is at most the reviewers', so that is: fewer codings than codes times
+    reviewers. Read once per search (the list and its count both use it), in one pass over
+    the codings in passage order: ``+`` keeps SQLite off the (coder, code) index, which would
+    need a temporary B-tree to group 40,000 codings by passage; with a code that index is
+    the selective one and is used.
+    """
+    reviewers = (
+        "(SELECT count(*) FROM reviews r WHERE r.passage_id = k.passage_id "
+        f"AND r.coder_id IN {_HUMAN})"
+    )
+    coder = "k.coder_id" if code is not None or conn.dialect.name != "sqlite" else "+k.coder_id"
+    params: dict[str, object] = {}
+    code_clause = ""
+    if code is not None:
+        params["code"] = code
+        code_clause = " AND k.code_id = :code"
+    if passage_ids:
+        names = [f"passage{n}" for n in range(len(passage_ids))]
+        params.update(zip(names, passage_ids, strict=True))
+        code_clause += f" AND k.passage_id IN ({', '.join(':' + name for name in names)})"
+    rows = conn.execute(
+        text(
+            "SELECT k.passage_id FROM codings k JOIN reviews v "
+            "ON v.passage_id = k.passage_id AND v.coder_id = k.coder_id "
+            f"WHERE {coder} IN {_HUMAN}{code_clause} GROUP BY k.passage_id "
+            f"HAVING count(*) < count(DISTINCT k.code_id) * {reviewers} AND {reviewers} >= 2"
+        ),
+        params,
+    )
+    return sorted(pid for (pid,) in rows)
+
+
+def _filter_sql(
+    filters: SearchFilters, dialect: str = "sqlite"
+) -> tuple[list[str], dict[str, object], bool]:
     """The WHERE clauses and their values, and whether they need the passage row ``p``.
 
     Clauses name the passage id as ``{pid}``: the index's rowid when words are searched, so
@@ -437,20 +521,11 @@ def _filter_sql(filters: SearchFilters) -> tuple[list[str], dict[str, object], b
             f"{code_clause})"
         )
     if filters.disagreement:
-        # Some human reviewers applied a code (``code``, or any) and others did not: the same
-        # test as ``adjudication.find_disagreements`` over the human coders.
-        # Per passage: a code held by fewer of its human reviewers than there are reviewers.
-        # Each code's count is at most the reviewers', so that is: fewer codings than codes
-        # times reviewers.
-        reviewers = (
-            "(SELECT count(*) FROM reviews r WHERE r.passage_id = k.passage_id "
-            f"AND r.coder_id IN {_HUMAN})"
-        )
+        # the passages ``disagreeing_passages`` found, read once before the query
         where.append(
-            "{pid} IN (SELECT k.passage_id FROM codings k JOIN reviews v "
-            "ON v.passage_id = k.passage_id AND v.coder_id = k.coder_id "
-            f"WHERE k.coder_id IN {_HUMAN}{code_clause} GROUP BY k.passage_id "
-            f"HAVING count(*) < count(DISTINCT k.code_id) * {reviewers} AND {reviewers} >= 2)"
+            "{pid} IN (SELECT value FROM json_each(:disagreeing))"
+            if dialect == "sqlite"
+            else "{pid} = ANY(:disagreeing)"
         )
     if filters.role is not Role.ANY:
         needs_passage = True
