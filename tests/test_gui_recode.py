@@ -172,3 +172,16 @@ def test_recoding_needs_a_code_in_the_view(qtbot, project):
     qtbot.keyClick(panel.table, Qt.Key.Key_Delete)
     assert "Choose a code" in panel.status.text()
     assert not window.session.can_undo
+
+
+def test_at_1024x700_a_row_is_at_most_three_lines_so_several_show(qtbot, project):
+    from workbench.gui.widgets.search_panel import MAX_LINES
+
+    window = make_window(qtbot, project)
+    window.resize(1024, 700)
+    panel = retrieve(qtbot, window, "prod.speed")
+    panel.table.resizeRowsToContents()
+    line = panel.table.fontMetrics().lineSpacing()
+    heights = [panel.table.rowHeight(row) for row in range(panel.model.rowCount())]
+    assert max(heights) <= line * MAX_LINES + 12
+    assert min(heights) >= line  # a row still shows its snippet

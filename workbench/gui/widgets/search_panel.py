@@ -78,6 +78,9 @@ def run_search(
         return search_passages(conn, query, filters, limit=limit)
 
 
+MAX_LINES = 3  # of a snippet in the results table; its tooltip has the whole passage
+
+
 class SnippetDelegate(QStyledItemDelegate):
     """Draws the snippet as rich text, so the matched words stand out in bold."""
 
@@ -103,8 +106,20 @@ class SnippetDelegate(QStyledItemDelegate):
         painter.restore()
 
     def sizeHint(self, option, index) -> QSize:  # type: ignore[no-untyped-def]
+        """The snippet's height at the column's width, at most MAX_LINES lines: at 1024x700 a
+        narrow column wrapped a snippet into a row taller than the table showed."""
         size = super().sizeHint(option, index)
-        return QSize(size.width(), size.height() * 2)
+        markup = index.data(HtmlRole)
+        width = option.rect.width()
+        if markup is None or width <= 0:
+            return size
+        document = QTextDocument()
+        document.setDefaultFont(option.font)
+        document.setDocumentMargin(2)
+        document.setHtml(markup)
+        document.setTextWidth(width)
+        cap = option.fontMetrics.lineSpacing() * MAX_LINES + 4
+        return QSize(size.width(), int(min(document.size().height(), cap)))
 
 
 _ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
@@ -254,7 +269,8 @@ class SearchPanel(QWidget):
     def _layout(self) -> None:
         filters = QHBoxLayout()
         filters.addWidget(self.query, 3)
-        for widget in (self.code, self.scope, self.role, self.review, self.field):
+        filters.addWidget(self.code, 1)  # wider windows show the whole code name
+        for widget in (self.scope, self.role, self.review, self.field):
             filters.addWidget(widget)
         filters.addWidget(self.search_button)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -278,6 +294,10 @@ class SearchPanel(QWidget):
         for combo in (self.code, self.scope, self.role, self.review):
             combo.currentIndexChanged.connect(lambda _i: self.search())
         self.code.currentIndexChanged.connect(lambda _i: self._show_definition())
+        # at 1024 px the closed box cuts a long name: its tooltip has it whole
+        self.code.currentIndexChanged.connect(
+            lambda _i: self.code.setToolTip(self.code.currentText().strip())
+        )
         self.table.doubleClicked.connect(self._open)
         self.table.activated_key.connect(self.passage_requested)
         self.table.recode.connect(self.recode)
