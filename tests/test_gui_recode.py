@@ -185,3 +185,26 @@ def test_at_1024x700_a_row_is_at_most_three_lines_so_several_show(qtbot, project
     heights = [panel.table.rowHeight(row) for row in range(panel.model.rowCount())]
     assert max(heights) <= line * MAX_LINES + 12
     assert min(heights) >= line  # a row still shows its snippet
+
+
+def test_the_list_keeps_plain_keys_from_the_workspace_but_not_ctrl_z(qtbot, project):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    window = make_window(qtbot, project)
+    panel = retrieve(qtbot, window, "prod.speed")
+
+    def claimed(key, modifiers=Qt.KeyboardModifier.NoModifier, text=""):
+        event = QKeyEvent(QEvent.Type.ShortcutOverride, key, modifiers, text)
+        event.ignore()
+        QApplication.sendEvent(panel.table, event)
+        return event.isAccepted()
+
+    assert claimed(Qt.Key.Key_A, text="a")  # would accept a suggestion in the transcript
+    assert claimed(Qt.Key.Key_J, text="j")  # would move the workspace's passage
+    assert claimed(Qt.Key.Key_Delete)
+    assert not claimed(Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier, "\x1a")  # undo
+    assert not claimed(
+        Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
