@@ -12,7 +12,7 @@ import html
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -110,7 +110,8 @@ class SnippetDelegate(QStyledItemDelegate):
         narrow column wrapped a snippet into a row taller than the table showed."""
         size = super().sizeHint(option, index)
         markup = index.data(HtmlRole)
-        width = option.rect.width()
+        view = option.widget
+        width = view.columnWidth(index.column()) if isinstance(view, QTableView) else 0
         if markup is None or width <= 0:
             return size
         document = QTextDocument()
@@ -248,6 +249,11 @@ class SearchPanel(QWidget):
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        # rows are as tall as their snippet at the text column's width: measured again when
+        # that width changes (the dock opening, the window resized), not only per search
+        self._rows_timer = QTimer(self, singleShot=True, interval=60)
+        self._rows_timer.timeout.connect(self.table.resizeRowsToContents)
+        header.sectionResized.connect(lambda *_: self._rows_timer.start())
         for column, width in ((0, 110), (1, 100), (3, 200)):
             self.table.setColumnWidth(column, width)
         self.definition = QTextBrowser()
