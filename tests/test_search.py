@@ -90,6 +90,7 @@ def keys(project: Project, query: str = "", **filters) -> list[str]:
     return [hit.key for hit in result.hits]
 
 
+@pytest.mark.backends
 def test_words_find_the_passages_that_say_them_with_the_match_marked(study):
     assert keys(study, "deadline") == ["t1#2", "t2#2"]
     assert keys(study, "deadline*") == ["t1#1", "t1#2", "t2#2"]
@@ -106,6 +107,7 @@ def test_words_find_the_passages_that_say_them_with_the_match_marked(study):
     assert hit.speaker == "Participant" and hit.transcript == "t1"
 
 
+@pytest.mark.backends
 def test_a_query_that_would_be_fts_syntax_is_searched_as_text(study):
     assert fts_expression('don\'t "skills fading" OR') == '"don\'t" "skills fading"'
     assert fts_expression("AND - C++ NOT") == '"-" "C++"'
@@ -114,6 +116,7 @@ def test_a_query_that_would_be_fts_syntax_is_searched_as_text(study):
     assert keys(study, "- C++") == []  # no crash: neither is a word in any passage
 
 
+@pytest.mark.backends
 def test_retrieval_every_passage_coded_x_by_anyone_by_a_coder_and_by_an_engine(study):
     assert keys(study, code="fear.displacement") == ["t1#4"]
     assert keys(study, code="prod.quality") == ["t2#2"]
@@ -128,6 +131,7 @@ def test_retrieval_every_passage_coded_x_by_anyone_by_a_coder_and_by_an_engine(s
     assert keys(study, "worry", code="fear.displacement") == ["t1#4"]
 
 
+@pytest.mark.backends
 def test_disagreement_matches_the_passages_where_human_coders_differ(study):
     assert keys(study, disagreement=True) == ["t1#4"]
     assert keys(study, code="fear.atrophy", disagreement=True) == ["t1#4"]
@@ -135,6 +139,7 @@ def test_disagreement_matches_the_passages_where_human_coders_differ(study):
     assert keys(study, code="fear.dependence", disagreement=True) == []
 
 
+@pytest.mark.backends
 def test_role_metadata_and_review_filters(study):
     assert keys(study, "deadline*", role=Role.INTERVIEWER) == ["t1#1"]
     assert keys(study, "deadline*", role=Role.PARTICIPANT) == ["t1#2", "t2#2"]
@@ -146,12 +151,14 @@ def test_role_metadata_and_review_filters(study):
     assert keys(study, reviewed_by="ben") == ["t1#2", "t1#4"]
 
 
+@pytest.mark.backends
 def test_limit_keeps_the_total(study):
     with study.reading() as conn:
         result = search_passages(conn, "deadline*", limit=2)
     assert [hit.key for hit in result.hits] == ["t1#1", "t1#2"] and result.total == 3
 
 
+@pytest.mark.backends
 def test_unknown_names_are_refused_with_the_option(study):
     with study.reading() as conn:
         with pytest.raises(SearchError, match="--coder: no coder 'zoe'"):
@@ -187,6 +194,7 @@ def run(capsys, argv: list[str]) -> tuple[int, str, str]:
     return code, out.out, out.err
 
 
+@pytest.mark.backends
 def test_cli_prints_the_same_results(study, capsys):
     path = study.location
     code, out, _ = run(capsys, ["search", path, "deadline", "--json"])
@@ -223,6 +231,7 @@ def test_the_snippet_marks_the_query_words_around_the_first_match():
     assert make_snippet("short one", []) == "short one"
 
 
+@pytest.mark.backends
 def test_counting_stops_at_the_count_limit_and_says_so(study, monkeypatch):
     from workbench.core.store import search
 
@@ -285,3 +294,58 @@ def test_retrieval_carries_coded_selections_into_json_and_the_exported_view(stud
     export_view(result, tmp_path / "view.docx")
     paragraphs = [p.text for p in Document(str(tmp_path / "view.docx")).paragraphs]
     assert "Coded selections: ana: fear.atrophy “my own skills fading”" in paragraphs
+
+
+@pytest.mark.backends
+def test_words_are_folded_alike_on_both_backends(study, tmp_path):
+    write(
+        tmp_path / "t3.txt",
+        "Interviewer: Und?\n\nParticipant: Ärger über Fristen_Plan, wieder; l'été à Zürich.\n",
+    )
+    import_files(study, [tmp_path / "t3.txt"])
+    assert keys(study, "arger fristen") == ["t3#2"]
+    assert keys(study, "ZURICH") == ["t3#2"]
+    assert keys(study, "plan") == ["t3#2"]  # "_" splits words, as in SQLite's tokenizer
+    assert keys(study, '"l ete"') == ["t3#2"]
+    assert keys(study, '"ete l"') == []  # a phrase keeps its order
+    assert keys(study, "fri* NOT zebra") == ["t3#2"]
+    assert keys(study, "zebra OR wied*") == ["t3#2"]
+    assert keys(study, "arger NOT zurich") == []
+
+
+def test_the_server_query_has_the_meaning_of_the_fts5_one():
+    from workbench.core.store.search import ts_expression
+
+    assert ts_expression('deadline* "lean on"') == "('deadline':*) & ('lean' <-> 'on')"
+    assert ts_expression("a OR b NOT c") == "('a') | ('b') & ! ('c')"
+    assert ts_expression("AND - C++ NOT") == "('c')"  # C++ is the word c, "-" no word
+    assert ts_expression("- !") == ""  # no word at all: nothing matches, as in FTS5
+    assert ts_expression("Café's*") == "('cafe' <-> 's':*)"
+
+
+@pytest.mark.backends
+def test_a_query_without_words_matches_nothing(study):
+    assert keys(study, "- !") == []
+
+
+def test_a_server_project_from_before_its_index_gets_it_from_the_upgrade(tmp_path):
+    from sqlalchemy import create_engine
+
+    from tests.conftest import POSTGRES_URL, fresh_postgres_database
+    from workbench.core.store.importing import import_files
+
+    if not POSTGRES_URL:
+        pytest.skip("no PostgreSQL server: set WORKBENCH_TEST_POSTGRES_URL (.ci/run does)")
+    write(tmp_path / "t2.txt", TWO)
+    with fresh_postgres_database() as url:
+        with Project.create(url) as project:
+            import_files(project, [tmp_path / "t2.txt"])
+        engine = create_engine(url)
+        with engine.begin() as conn:  # as schema 7 left it: no index
+            conn.exec_driver_sql(f"DROP TABLE {schema.SERVER_SEARCH_INDEX}")
+            conn.exec_driver_sql("UPDATE meta SET value = '7' WHERE key = 'schema_version'")
+        engine.dispose()
+        with Project.open(url) as project:
+            assert project.upgraded_from == 7
+            assert keys(project, "cafe") == ["t2#1"]
+            assert keys(project, "deadline report") == ["t2#2"]

@@ -185,7 +185,33 @@ def _current_memo(
     return span_memos_of_coder(conn, coder_id, [passage_id]).get((passage_id, *span), "")
 
 
-AnyCommand = Command | MemoCommand
+@dataclass
+class CommandGroup:
+    """Commands on several passages taken as one step: recoding a selection in the retrieval
+    view is one act for the coder, so one Ctrl+Z takes all of it back."""
+
+    commands: list[Command]
+    label: str
+
+    @property
+    def passage_id(self) -> int:
+        """The first passage: the one undo names and shows."""
+        return self.commands[0].passage_id
+
+    @property
+    def passage_ids(self) -> list[int]:
+        return [command.passage_id for command in self.commands]
+
+    def do(self, conn: Connection, coder_id: int, codebook_version: int | None) -> None:
+        for command in self.commands:
+            command.do(conn, coder_id, codebook_version)
+
+    def undo(self, conn: Connection, coder_id: int, codebook_version: int | None) -> None:
+        for command in reversed(self.commands):
+            command.undo(conn, coder_id, codebook_version)
+
+
+AnyCommand = Command | MemoCommand | CommandGroup
 # what ``_do`` hands back is the command it was given, of the same kind
 _Cmd = TypeVar("_Cmd", bound=AnyCommand)
 
@@ -224,6 +250,10 @@ class CodingSession:
         for listener in list(self._listeners):
             listener(passage_id)
 
+    def _changed_by(self, command: AnyCommand) -> None:
+        for passage_id in getattr(command, "passage_ids", [command.passage_id]):
+            self._changed(passage_id)
+
     # -- commands --------------------------------------------------------------------------------
 
     def _version(self) -> int | None:
@@ -242,6 +272,19 @@ class CodingSession:
         command.arm = self.arm(command.passage_id)
         command.translation_shown = self.translation_shown(command.passage_id)
         return self._do(command, new=True)
+
+    def execute_group(self, commands: list[Command], label: str) -> AnyCommand:
+        """Run commands on several passages in one transaction, undone as one step (a single
+        command is run as itself, with its own label)."""
+        if not commands:
+            raise DecisionError("nothing to do: no passage chosen")
+        if len(commands) == 1:
+            return self.execute(commands[0])
+        for command in commands:
+            for code in command.apply_codes:
+                self._check_code(code)
+            command.arm = self.arm(command.passage_id)
+        return self._do(CommandGroup(commands, label), new=True)
 
     # -- the anchoring experiment ------------------------------------------------------------------
 
@@ -267,7 +310,7 @@ class CodingSession:
         self._undo.append(command)
         if new:
             self._redo.clear()
-        self._changed(command.passage_id)
+        self._changed_by(command)
         return command
 
     def undo(self) -> AnyCommand | None:
@@ -283,7 +326,7 @@ class CodingSession:
                 {"label": command.label, "passage": command.passage_id},
             )
         self._redo.append(command)
-        self._changed(command.passage_id)
+        self._changed_by(command)
         return command
 
     def redo(self) -> AnyCommand | None:

@@ -62,6 +62,9 @@ class CodingController(QObject):
         self.view = view
         self.dialog_parent = dialog_parent
         self.task: Task | None = None
+        # whether a passage outside the open transcript is on screen elsewhere (the retrieval
+        # view): undo then takes the step at once instead of first showing the passage
+        self.in_sight: Callable[[int], bool] = lambda _passage_id: False
         self._chip = 0
         self._counts_timer = QTimer(self, singleShot=True, interval=150)
         self._counts_timer.timeout.connect(self.refresh_counts)
@@ -397,7 +400,7 @@ class CodingController(QObject):
             self.announced.emit(f"Nothing to {verb.lower()}")
             return
         key = self._key_of(passage_id)
-        if self.passages.row_of(passage_id) is None:
+        if self.passages.row_of(passage_id) is None and not self.in_sight(passage_id):
             self.passage_requested.emit(key)
             self.announced.emit(
                 f"{verb} will change {key} ({label}), shown now: press again to {verb.lower()} it"

@@ -131,7 +131,11 @@ class MainWindow(QMainWindow):
         self.agreement_dock.setWidget(self.agreement)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.agreement_dock)
         self.agreement_dock.hide()  # it shows other coders' codes: a lead opens it (View menu)
-        self.search = SearchPanel(project, session.coder, codebook)
+        self.search = SearchPanel(project, session.coder, codebook, session=session)
+        # a passage listed in the open retrieval view is in sight: undo acts on it at once
+        self.controller.in_sight = lambda pid: (
+            self.search_dock.isVisible() and self.search.model.row_of(pid) is not None
+        )
         self.search_dock = QDockWidget("Search and retrieval", self)
         self.search_dock.setObjectName("search")
         self.search_dock.setWidget(self.search)
@@ -392,6 +396,7 @@ class MainWindow(QMainWindow):
         c.decision_made.connect(self._decision_made)
         self.agreement.passage_requested.connect(self.show_passage)
         self.search.passage_requested.connect(self.show_passage)
+        self.search.failed.connect(self.show_error)
         self.watcher.decisions_changed.connect(self._others_decided)
         self.watcher.codebook_changed.connect(self._codebook_changed)
         self.watcher.settings_changed.connect(self.settings_changed)

@@ -32,6 +32,7 @@ from workbench.core.store.busy import writing_note
 from workbench.core.store.chain import append_chained
 from workbench.core.store.database import begin_writing, is_url
 from workbench.core.store.project import Project, ProjectSettings
+from workbench.core.store.server_search import add_to_server_index
 from workbench.core.tasks import cycle_collector_paused
 
 log = logging.getLogger(__name__)
@@ -545,9 +546,10 @@ def index_passages(conn: Connection, texts: dict[int, str]) -> None:
 
     The passages are cut out here, from the text already in memory: cutting them in SQL
     (``substr`` over the transcript) reads the whole transcript once per passage, which made
-    the index cost more than the rest of an import. A server project has no index yet.
+    the index cost more than the rest of an import. A server project has its own index
+    (``server_search``).
     """
-    if conn.dialect.name != "sqlite" or not texts:
+    if conn.dialect.name not in ("sqlite", "postgresql") or not texts:
         return
     p = schema.passages
     rows: list[tuple[int, str]] = []
@@ -558,6 +560,9 @@ def index_passages(conn: Connection, texts: dict[int, str]) -> None:
             )
         )
         rows.extend((pid, texts[tid][start:end]) for pid, tid, start, end in found)
+    if conn.dialect.name == "postgresql":
+        add_to_server_index(conn, rows)
+        return
     conn.exec_driver_sql(f"INSERT INTO {schema.SEARCH_INDEX}(rowid, text) VALUES (?, ?)", rows)
 
 

@@ -170,7 +170,24 @@ def _spans_and_translations(conn: Connection) -> dict[str, object]:
             added.append(f"memos.{name}")
     for table in (schema.coded_spans, schema.passage_translations):
         table.create(conn, checkfirst=True)
-    return {"columns added": added, "tables added": ["coded_spans", "passage_translations"]}
+    detail: dict[str, object] = {
+        "columns added": added,
+        "tables added": ["coded_spans", "passage_translations"],
+    }
+    return detail | _server_search_index(conn)
+
+
+def _server_search_index(conn: Connection) -> dict[str, object]:
+    """Schema 8 (PostgreSQL): the passage search index, built from the passages already there.
+
+    Part of step 7 -> 8 because schema 8 was not released without it; a SQLite project has had
+    its index since schema 6."""
+    if conn.dialect.name != "postgresql":
+        return {}
+    from workbench.core.store.server_search import build_server_index
+
+    indexed = build_server_index(conn)
+    return {"search index": schema.SERVER_SEARCH_INDEX, "passages indexed": indexed}
 
 
 # version N -> the step that makes it N + 1

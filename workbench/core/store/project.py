@@ -31,6 +31,7 @@ from workbench.core.store.database import begin_writing, is_url, make_engine
 from workbench.core.store.integrity import damaged_message, is_damage, open_warnings
 from workbench.core.store.migrations import migrate
 from workbench.core.store.server_rules import install_server_rules, restore_server_rules
+from workbench.core.store.server_search import create_server_index
 from workbench.core.store.speaker_roles import reflag_coded_passages
 
 log = logging.getLogger(__name__)
@@ -191,6 +192,7 @@ class Project:
                         conn.execute(text(statement))
                 elif engine.dialect.name == "postgresql":
                     install_server_rules(conn)
+                    create_server_index(conn)
                 settings = settings or ProjectSettings()
                 conn.execute(
                     schema.meta.insert(),

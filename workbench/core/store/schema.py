@@ -449,3 +449,21 @@ def sqlite_search_index() -> list[str]:
         f"text, content='{SEARCH_VIEW}', content_rowid='id', columnsize=0, "
         "tokenize='unicode61 remove_diacritics 2')",
     ]
+
+
+# The full-text index of passages (PostgreSQL). As on SQLite the text stays in
+# ``transcripts.text``: the table holds only each passage's ``tsvector``, with a GIN index.
+# The vector is built from the passage's words as ``search.index_words`` folds them (case and
+# accents, like SQLite's unicode61 tokenizer) under the 'simple' configuration (no stemming, no
+# stop words: the corpus has 70 languages), so both backends find the same passages.
+SERVER_SEARCH_INDEX = "passage_search"
+
+
+def server_search_index() -> list[str]:
+    """SQL that creates the PostgreSQL passage index (empty: ``importing`` fills it)."""
+    return [
+        f"CREATE TABLE IF NOT EXISTS {SERVER_SEARCH_INDEX} ("
+        "passage_id INTEGER PRIMARY KEY REFERENCES passages(id), document TSVECTOR NOT NULL)",
+        f"CREATE INDEX IF NOT EXISTS ix_{SERVER_SEARCH_INDEX}_document "
+        f"ON {SERVER_SEARCH_INDEX} USING gin (document)",
+    ]

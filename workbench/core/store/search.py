@@ -1,8 +1,10 @@
 """Full-text search and retrieval of passages: the words a coder types, the filters they pick.
 
-One query serves both uses. With words, the passage index (SQLite FTS5, ``schema.SEARCH_INDEX``)
-finds the passages and ``snippet()`` marks the match; without words it is retrieval, "every
-passage coded X", in document order. Each filter is an EXISTS over the coding tables, so a
+One query serves both uses. With words, the passage index finds the passages (SQLite FTS5,
+``schema.SEARCH_INDEX``; on PostgreSQL a ``tsvector`` per passage with a GIN index,
+``schema.SERVER_SEARCH_INDEX``, queried with the same words turned into a ``tsquery``) and
+``make_snippet`` marks the match, in Python for both so that both read the same; without words
+it is retrieval, "every passage coded X", in document order. Each filter is an EXISTS over the coding tables, so a
 filter narrows the index's matches without reading them into Python.
 
 Results come in document order (transcript, then position), not by relevance: the index hands
@@ -12,6 +14,7 @@ and a coder reading retrieved passages reads them as the interviews ran.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import unicodedata
@@ -32,6 +35,7 @@ DEFAULT_LIMIT = 200
 COUNT_LIMIT = 10_000  # matches counted beyond those shown; more reads as "10,000 or more"
 _OPERATORS = {"AND", "OR", "NOT"}
 _WORD = re.compile(r"\w+")
+_INDEX_WORD = re.compile(r"[^\W_]+")  # unicode61: letters and digits, not "_"
 
 
 class SearchError(WorkbenchError):
@@ -70,6 +74,7 @@ class SearchFilters:
     reviewed: Review = Review.ANY
     reviewed_by: str | None = None
     unreviewed_by: str | None = None
+    passage_ids: tuple[int, ...] = ()  # only these passages (a view re-reading its rows)
 
 
 @dataclass
@@ -142,34 +147,86 @@ class SearchResult:
         }
 
 
-def fts_expression(query: str) -> str:
-    """The coder's words as an FTS5 expression that cannot be a syntax error.
+def _query_parts(query: str) -> list[tuple[str, bool, bool]]:
+    """The query as (text, is an operator, is a ``word*`` prefix), operators only between terms.
 
-    Every word and "quoted phrase" is quoted (so ``don't``, ``C++`` or ``-`` are text, not
-    syntax); ``word*`` keeps its prefix star; AND, OR and NOT in capitals stay operators
-    between two terms. Words are ANDed, as in a web search box.
+    Every word and "quoted phrase" is a term (so ``don't``, ``C++`` or ``-`` are text, not
+    syntax); AND, OR and NOT in capitals stay operators between two terms.
     """
-    parts: list[str] = []
+    parts: list[tuple[str, bool, bool]] = []
     for phrase, word in re.findall(r'"([^"]*)"?|(\S+)', query):
         if phrase.strip():
-            parts.append('"' + phrase.strip().replace('"', '""') + '"')
+            parts.append((phrase.strip(), False, False))
         elif word in _OPERATORS:
-            parts.append(word)
+            parts.append((word, True, False))
         elif word:
             prefix = word.endswith("*") and len(word) > 1
             body = word.rstrip("*") if prefix else word
             if body.replace('"', ""):
-                parts.append('"' + body.replace('"', '""') + '"' + ("*" if prefix else ""))
-    while parts and parts[0] in _OPERATORS:
-        parts.pop(0)
-    while parts and parts[-1] in _OPERATORS:
-        parts.pop()
-    cleaned: list[str] = []
-    for part in parts:  # two operators in a row: keep the first
-        if part in _OPERATORS and cleaned and cleaned[-1] in _OPERATORS:
+                parts.append((body, False, prefix))
+    return _between_terms(parts)
+
+
+def _between_terms(parts: list[tuple[str, bool, bool]]) -> list[tuple[str, bool, bool]]:
+    """``parts`` without operators at either end or two in a row (of those, the first stays)."""
+    while parts and parts[0][1]:
+        parts = parts[1:]
+    while parts and parts[-1][1]:
+        parts = parts[:-1]
+    cleaned: list[tuple[str, bool, bool]] = []
+    for part in parts:
+        if part[1] and cleaned and cleaned[-1][1]:
             continue
         cleaned.append(part)
-    return " ".join(cleaned)
+    return cleaned
+
+
+def fts_expression(query: str) -> str:
+    """The coder's words as an FTS5 expression that cannot be a syntax error.
+
+    Each term is quoted; ``word*`` keeps its prefix star. Words are ANDed, as in a web search box.
+    """
+    rendered = []
+    for body, operator, prefix in _query_parts(query):
+        quoted = '"' + body.replace('"', '""') + '"'
+        rendered.append(body if operator else quoted + ("*" if prefix else ""))
+    return " ".join(rendered)
+
+
+def index_words(passage: str) -> list[str]:
+    """The passage's words as SQLite's unicode61 tokenizer (diacritics removed) indexes them:
+    runs of letters and digits, folded. The PostgreSQL index is built from these, so that
+    both backends split and fold text alike."""
+    return _INDEX_WORD.findall(_fold(passage))
+
+
+def ts_expression(query: str) -> str:
+    """The coder's words as a PostgreSQL ``tsquery`` with FTS5's meaning ('' when no term has
+    a word, which then matches nothing).
+
+    A term is its words in a row (``<->``), the last one a prefix (``:*``) for ``word*``;
+    terms are ANDed; ``a NOT b`` is ``a & !b``. NOT binds tighter than AND, and AND than OR, in
+    both languages. A term without words (``-``) is left out, as FTS5 ignores it.
+    """
+    parts: list[tuple[str, bool, bool]] = []
+    for body, operator, prefix in _query_parts(query):
+        if operator:
+            parts.append((body, True, False))
+            continue
+        words = index_words(body)
+        if words:
+            lexemes = [f"'{word}'" for word in words]
+            lexemes[-1] += ":*" if prefix else ""
+            parts.append((" <-> ".join(lexemes), False, False))
+    rendered: list[str] = []
+    for body, operator, _ in _between_terms(parts):
+        if operator:
+            rendered.append({"AND": "&", "OR": "|", "NOT": "& !"}[body])
+        else:
+            if rendered and rendered[-1] not in ("&", "|", "& !"):
+                rendered.append("&")
+            rendered.append(f"({body})")
+    return " ".join(rendered)
 
 
 def search_passages(
@@ -177,15 +234,32 @@ def search_passages(
 ) -> SearchResult:
     """Passages whose text matches ``query`` (all of them if it is empty) and every filter."""
     filters = filters or SearchFilters()
-    if conn.dialect.name != "sqlite":
-        raise SearchError("full-text search is not available for a server (PostgreSQL) project yet")
     if limit < 1:
         raise SearchError(f"--limit: {limit} is not a positive number of passages")
     _check_names(conn, filters)
+    where, params, needs_passage = _filter_sql(filters, conn.dialect.name)
+    if filters.disagreement:
+        disagreeing = disagreeing_passages(conn, filters.code, filters.passage_ids)
+        if not disagreeing:
+            return SearchResult(hits=[], total=0, query=query, filters=filters)
+        params["disagreeing"] = (
+            json.dumps(disagreeing) if conn.dialect.name == "sqlite" else disagreeing
+        )
+    server = conn.dialect.name == "postgresql"
     expression = fts_expression(query)
-    where, params, needs_passage = _filter_sql(filters)
-    index = schema.SEARCH_INDEX
-    if expression:
+    if server and expression:
+        params["expression"] = ts_expression(query)
+        index, pid = schema.SERVER_SEARCH_INDEX, "f.passage_id"
+        match = "f.document @@ to_tsquery('simple', :expression)"
+        if not params["expression"]:  # only terms without words: FTS5 matches nothing either
+            match = "1 = 0"
+        matches = f"FROM {index} f WHERE {match}"
+        joined = f"FROM {index} f JOIN passages p ON p.id = f.passage_id"
+        counted = f"{joined} WHERE {match}" if needs_passage else matches
+        source = f"{joined} JOIN transcripts t ON t.id = p.transcript_id WHERE {match}"
+        order = pid
+    elif expression:
+        index = schema.SEARCH_INDEX
         params["expression"] = expression
         # "+": the filters check each match; without it SQLite hands an IN list to the index
         # as rowids to look up, one full-text query per listed passage.
@@ -218,7 +292,7 @@ def search_passages(
             total = len(rows)
         else:  # counted up to COUNT_LIMIT: a common word's every match would cost seconds
             total = conn.execute(
-                text(f"SELECT count(*) FROM (SELECT 1 {counted}{conditions} LIMIT :cap)"),
+                text(f"SELECT count(*) FROM (SELECT 1 {counted}{conditions} LIMIT :cap) AS c"),
                 params | {"cap": COUNT_LIMIT},
             ).scalar_one()
     except OperationalError as exc:
@@ -260,12 +334,17 @@ def _passage_texts(
     ]
     for start in range(0, len(wanted), 300):  # 3 values each, under SQLite's 999
         chunk = wanted[start : start + 300]
-        values = ", ".join(["(?, ?, ?)"] * len(chunk))
-        rows = conn.exec_driver_sql(
-            f"WITH want(id, low, high) AS (VALUES {values}) "
-            "SELECT want.id, want.low, substr(t.text, want.low + 1, want.high - want.low) "
-            "FROM want JOIN transcripts t ON t.id = want.id",
-            tuple(value for row in chunk for value in row),
+        values = ", ".join(f"(:i{n}, :l{n}, :h{n})" for n in range(len(chunk)))
+        bound = {
+            f"{name}{n}": value for n, row in enumerate(chunk) for name, value in zip("ilh", row)
+        }
+        rows = conn.execute(
+            text(
+                f"WITH want(id, low, high) AS (VALUES {values}) "
+                "SELECT want.id, want.low, substr(t.text, want.low + 1, want.high - want.low) "
+                "FROM want JOIN transcripts t ON t.id = want.id"
+            ),
+            bound,
         )
         stretches.update({tid: (low, stretch) for tid, low, stretch in rows})
     texts: dict[tuple[int, int, int], str] = {}
@@ -348,7 +427,83 @@ _LATEST_RUN = (
 )
 
 
-def _filter_sql(filters: SearchFilters) -> tuple[list[str], dict[str, object], bool]:
+# (database, code, head of the decision log) -> the passages in disagreement. Codings and reviews
+# change only with a decision (``coding.record_decision``), and the last decision's chained hash
+# names the whole log before it, so an entry is never stale: a new decision is a new key.
+_DISAGREEING: dict[tuple[str, str | None, int, str | None], list[int]] = {}
+_DISAGREEING_KEPT = 16
+
+
+def disagreeing_passages(
+    conn: Connection, code: str | None = None, passage_ids: tuple[int, ...] = ()
+) -> list[int]:
+    """The passages in disagreement, worked out once per state of the decision log (a search,
+    its count, the next words typed in the same view all reuse it); ``passage_ids`` looks at
+    those passages only (a view re-reading the rows a coder just recoded), uncached."""
+    if passage_ids:
+        return _disagreeing(conn, code, passage_ids)
+    head = conn.execute(
+        select(schema.decisions.c.id, schema.decisions.c.row_hash)
+        .order_by(schema.decisions.c.id.desc())
+        .limit(1)
+    ).first()
+    key = (
+        conn.engine.url.render_as_string(hide_password=True),
+        code,
+        head[0] if head else 0,
+        head[1] if head else None,
+    )
+    found = _DISAGREEING.get(key)
+    if found is None:
+        found = _disagreeing(conn, code)
+        while len(_DISAGREEING) >= _DISAGREEING_KEPT:
+            _DISAGREEING.pop(next(iter(_DISAGREEING)))
+        _DISAGREEING[key] = found
+    return found
+
+
+def _disagreeing(
+    conn: Connection, code: str | None = None, passage_ids: tuple[int, ...] = ()
+) -> list[int]:
+    """Passages where some human reviewers applied a code (``code``, or any) and others did
+    not: the same test as ``adjudication.find_disagreements`` over the human coders.
+
+    Per passage: a code held by fewer of its human reviewers than there are reviewers. Each
+    code's count is at most the reviewers', so that is: fewer codings than codes times
+    reviewers. Read once per search (the list and its count both use it), in one pass over
+    the codings in passage order: ``+`` keeps SQLite off the (coder, code) index, which would
+    need a temporary B-tree to group 40,000 codings by passage; with a code that index is
+    the selective one and is used.
+    """
+    reviewers = (
+        "(SELECT count(*) FROM reviews r WHERE r.passage_id = k.passage_id "
+        f"AND r.coder_id IN {_HUMAN})"
+    )
+    coder = "k.coder_id" if code is not None or conn.dialect.name != "sqlite" else "+k.coder_id"
+    params: dict[str, object] = {}
+    code_clause = ""
+    if code is not None:
+        params["code"] = code
+        code_clause = " AND k.code_id = :code"
+    if passage_ids:
+        names = [f"passage{n}" for n in range(len(passage_ids))]
+        params.update(zip(names, passage_ids, strict=True))
+        code_clause += f" AND k.passage_id IN ({', '.join(':' + name for name in names)})"
+    rows = conn.execute(
+        text(
+            "SELECT k.passage_id FROM codings k JOIN reviews v "
+            "ON v.passage_id = k.passage_id AND v.coder_id = k.coder_id "
+            f"WHERE {coder} IN {_HUMAN}{code_clause} GROUP BY k.passage_id "
+            f"HAVING count(*) < count(DISTINCT k.code_id) * {reviewers} AND {reviewers} >= 2"
+        ),
+        params,
+    )
+    return sorted(pid for (pid,) in rows)
+
+
+def _filter_sql(
+    filters: SearchFilters, dialect: str = "sqlite"
+) -> tuple[list[str], dict[str, object], bool]:
     """The WHERE clauses and their values, and whether they need the passage row ``p``.
 
     Clauses name the passage id as ``{pid}``: the index's rowid when words are searched, so
@@ -385,24 +540,15 @@ def _filter_sql(filters: SearchFilters) -> tuple[list[str], dict[str, object], b
             f"{code_clause})"
         )
     if filters.disagreement:
-        # Some human reviewers applied a code (``code``, or any) and others did not: the same
-        # test as ``adjudication.find_disagreements`` over the human coders.
-        # Per passage: a code held by fewer of its human reviewers than there are reviewers.
-        # Each code's count is at most the reviewers', so that is: fewer codings than codes
-        # times reviewers.
-        reviewers = (
-            "(SELECT count(*) FROM reviews r WHERE r.passage_id = k.passage_id "
-            f"AND r.coder_id IN {_HUMAN})"
-        )
+        # the passages ``disagreeing_passages`` found, read once before the query
         where.append(
-            "{pid} IN (SELECT k.passage_id FROM codings k JOIN reviews v "
-            "ON v.passage_id = k.passage_id AND v.coder_id = k.coder_id "
-            f"WHERE k.coder_id IN {_HUMAN}{code_clause} GROUP BY k.passage_id "
-            f"HAVING count(*) < count(DISTINCT k.code_id) * {reviewers} AND {reviewers} >= 2)"
+            "{pid} IN (SELECT value FROM json_each(:disagreeing))"
+            if dialect == "sqlite"
+            else "{pid} = ANY(:disagreeing)"
         )
     if filters.role is not Role.ANY:
         needs_passage = True
-        where.append(f"p.coded = {1 if filters.role is Role.PARTICIPANT else 0}")
+        where.append(f"p.coded = {'TRUE' if filters.role is Role.PARTICIPANT else 'FALSE'}")
     for number, (name, value) in enumerate(filters.fields):
         needs_passage = True
         params[f"field{number}"], params[f"value{number}"] = name, value
@@ -411,6 +557,10 @@ def _filter_sql(filters: SearchFilters) -> tuple[list[str], dict[str, object], b
             f"ON m.external_id = t2.external_id WHERE m.field = :field{number} "
             f"AND m.value = :value{number})"
         )
+    if filters.passage_ids:
+        names = [f"passage{n}" for n in range(len(filters.passage_ids))]
+        params.update(zip(names, filters.passage_ids, strict=True))
+        where.append(f"{{pid}} IN ({', '.join(':' + name for name in names)})")
     human_review = f"SELECT v.passage_id FROM reviews v WHERE v.coder_id IN {_HUMAN}"
     if filters.reviewed is Review.YES:
         where.append(f"{{pid}} IN ({human_review})")

@@ -1,5 +1,6 @@
 """Search and retrieval: find passages by their words, or list every passage coded X beside the
-code's definition, and jump to one with Enter or a double-click.
+code's definition, jump to one with Enter or a double-click, or recode the selected ones in
+place from the keyboard (``search_recode``).
 
 The query runs on a worker thread (``start_task``): a search over a large project never freezes
 the workspace, and a result that arrives after a newer search was started is dropped.
@@ -8,9 +9,10 @@ the workspace, and a result that arrives after a newer search was started is dro
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QTextDocument
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,17 +34,21 @@ from PySide6.QtWidgets import (
 
 from workbench.core.codebook import Code, Codebook
 from workbench.core.errors import WorkbenchError
+from workbench.core.session import CodingSession
 from workbench.core.store import Project
 from workbench.core.store.search import (
     Review,
     Role,
     SearchError,
     SearchFilters,
+    SearchHit,
     SearchResult,
     parse_field,
     search_passages,
 )
+from workbench.gui.dialogs.code_picker import CodePickerDialog
 from workbench.gui.models.search_model import HtmlRole, KeyRole, SearchResultsModel
+from workbench.gui.widgets.search_recode import Recoder
 from workbench.gui.workers import start_task
 from workbench.reports.retrieval import describe, export_view
 
@@ -72,6 +78,9 @@ def run_search(
         return search_passages(conn, query, filters, limit=limit)
 
 
+MAX_LINES = 3  # of a snippet in the results table; its tooltip has the whole passage
+
+
 class SnippetDelegate(QStyledItemDelegate):
     """Draws the snippet as rich text, so the matched words stand out in bold."""
 
@@ -97,8 +106,21 @@ class SnippetDelegate(QStyledItemDelegate):
         painter.restore()
 
     def sizeHint(self, option, index) -> QSize:  # type: ignore[no-untyped-def]
+        """The snippet's height at the column's width, at most MAX_LINES lines: at 1024x700 a
+        narrow column wrapped a snippet into a row taller than the table showed."""
         size = super().sizeHint(option, index)
-        return QSize(size.width(), size.height() * 2)
+        markup = index.data(HtmlRole)
+        view = option.widget
+        width = view.columnWidth(index.column()) if isinstance(view, QTableView) else 0
+        if markup is None or width <= 0:
+            return size
+        document = QTextDocument()
+        document.setDefaultFont(option.font)
+        document.setDocumentMargin(2)
+        document.setHtml(markup)
+        document.setTextWidth(width)
+        cap = option.fontMetrics.lineSpacing() * MAX_LINES + 4
+        return QSize(size.width(), int(min(document.size().height(), cap)))
 
 
 _ENTER = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
@@ -119,14 +141,50 @@ class ClaimEnter(QObject):
         return False
 
 
+# key -> recode action in the results table
+RECODE_KEYS = {
+    Qt.Key.Key_A: "apply",
+    Qt.Key.Key_R: "remove",
+    Qt.Key.Key_Delete: "remove",
+    Qt.Key.Key_E: "replace",
+    Qt.Key.Key_Slash: "apply other",
+}
+_MODIFIERS = (
+    Qt.KeyboardModifier.ControlModifier
+    | Qt.KeyboardModifier.AltModifier
+    | Qt.KeyboardModifier.MetaModifier
+)
+
+
 class ResultsView(QTableView):
-    """The results table; Enter opens the current passage, like a double-click."""
+    """The results table; Enter opens the current passage, like a double-click, and the recode
+    keys act on the selected passages.
+
+    While it has focus it keeps every unmodified key: the workspace binds letters (A accepts,
+    R rejects, J moves) for the whole window, and they must not act on the transcript behind.
+    """
 
     activated_key = Signal(str)
+    recode = Signal(str)  # an action of RECODE_KEYS
+
+    def event(self, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and not event.modifiers() & _MODIFIERS
+            and (event.text().isprintable() and event.text() or event.key() in RECODE_KEYS)
+        ):
+            event.accept()
+            return True
+        return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in _ENTER and self.currentIndex().isValid():
             self.activated_key.emit(self.currentIndex().data(KeyRole))
+            return
+        action = RECODE_KEYS.get(Qt.Key(event.key()))
+        if action is not None and not event.modifiers() & _MODIFIERS:
+            self.recode.emit(action)
             return
         super().keyPressEvent(event)
 
@@ -134,8 +192,16 @@ class ResultsView(QTableView):
 class SearchPanel(QWidget):
     passage_requested = Signal(str)  # a passage key to show in the workspace
     finished = Signal()  # a search's results are in the table (tests wait for it)
+    failed = Signal(str)  # a recode the session refused, for the window's error place
 
-    def __init__(self, project: Project, coder: str, codebook: Codebook, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self,
+        project: Project,
+        coder: str,
+        codebook: Codebook,
+        parent=None,  # type: ignore[no-untyped-def]
+        session: CodingSession | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("panel")
         self.project = project
@@ -174,11 +240,20 @@ class SearchPanel(QWidget):
         self.table.setModel(self.model)
         self.table.setItemDelegateForColumn(2, SnippetDelegate(self.table))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setToolTip(
+            "Enter opens the passage · A applies the code (accepts the suggestion) · "
+            "R or Delete removes it (rejects) · E replaces it · / applies another code"
+        )
         self.table.setWordWrap(True)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        # rows are as tall as their snippet at the text column's width: measured again when
+        # that width changes (the dock opening, the window resized), not only per search
+        self._rows_timer = QTimer(self, singleShot=True, interval=60)
+        self._rows_timer.timeout.connect(self.table.resizeRowsToContents)
+        header.sectionResized.connect(lambda *_: self._rows_timer.start())
         for column, width in ((0, 110), (1, 100), (3, 200)):
             self.table.setColumnWidth(column, width)
         self.definition = QTextBrowser()
@@ -190,6 +265,9 @@ class SearchPanel(QWidget):
         self._claim_enter = ClaimEnter(self)
         for widget in (self.query, self.field, self.table):
             widget.installEventFilter(self._claim_enter)
+        self.recoder = Recoder(session, self._pick) if session is not None else None
+        if session is not None and not project.read_only:
+            session.subscribe(self._passage_changed)
         self._layout()
         self._connect()
         self._show_definition()
@@ -197,7 +275,8 @@ class SearchPanel(QWidget):
     def _layout(self) -> None:
         filters = QHBoxLayout()
         filters.addWidget(self.query, 3)
-        for widget in (self.code, self.scope, self.role, self.review, self.field):
+        filters.addWidget(self.code, 1)  # wider windows show the whole code name
+        for widget in (self.scope, self.role, self.review, self.field):
             filters.addWidget(widget)
         filters.addWidget(self.search_button)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -221,8 +300,13 @@ class SearchPanel(QWidget):
         for combo in (self.code, self.scope, self.role, self.review):
             combo.currentIndexChanged.connect(lambda _i: self.search())
         self.code.currentIndexChanged.connect(lambda _i: self._show_definition())
+        # at 1024 px the closed box cuts a long name: its tooltip has it whole
+        self.code.currentIndexChanged.connect(
+            lambda _i: self.code.setToolTip(self.code.currentText().strip())
+        )
         self.table.doubleClicked.connect(self._open)
         self.table.activated_key.connect(self.passage_requested)
+        self.table.recode.connect(self.recode)
         self.export_button.clicked.connect(self._ask_export)
 
     # -- searching ------------------------------------------------------------------------------
@@ -287,9 +371,10 @@ class SearchPanel(QWidget):
                 "Type words and press Enter, or choose a code to list its passages."
             )
         else:
-            self.status.setText(
-                describe(result, self.selected_code()) + " · Enter or double-click to open one"
-            )
+            hint = " · Enter opens one"
+            if self.recoder is not None and not self.project.read_only:
+                hint += " · A, R, E, / recode the selected"
+            self.status.setText(describe(result, self.selected_code()) + hint)
             self.table.resizeRowsToContents()
             if result.hits:
                 self.table.setCurrentIndex(self.model.index(0, 0))
@@ -323,6 +408,58 @@ class SearchPanel(QWidget):
                 listed = "".join(f"<li>{html.escape(item)}</li>" for item in items)
                 parts.append(f"<p><b>{label}</b></p><ul>{listed}</ul>")
         self.definition.setHtml("".join(parts))
+
+    # -- recoding in place --------------------------------------------------------------------------
+
+    def selected_hits(self) -> list[SearchHit]:
+        """The selected rows' passages in view order (the current one if none is selected)."""
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        if not rows and self.table.currentIndex().isValid():
+            rows = [self.table.currentIndex().row()]
+        return [self.model.hits[row] for row in rows if row < len(self.model.hits)]
+
+    def recode(self, action: str) -> None:
+        """Run a recode action (RECODE_KEYS) on the selected passages, for the code of the view
+        (the search's own, not a choice made since in the box)."""
+        if self.recoder is None or self.result is None or self.project.read_only:
+            return
+        hits = self.selected_hits()
+        if not hits:
+            return
+        filters = self.result.filters
+        code = filters.code
+        try:
+            if action == "apply other":
+                self.recoder.apply_other(hits)
+            elif code is None:
+                self.status.setText("Choose a code to list its passages, then recode them here")
+            elif action == "apply":
+                self.recoder.apply(hits, code, filters.engine)
+            elif action == "remove":
+                self.recoder.remove(hits, code, filters.engine)
+            elif action == "replace":
+                self.recoder.replace(hits, code, filters.engine)
+        except WorkbenchError as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:  # a database failure: nothing was written; say so plainly
+            self.failed.emit(f"The decision was not saved: {exc}")
+
+    def _pick(self, title: str) -> str | None:
+        dialog = CodePickerDialog(self.codebook, title=title, parent=self)
+        return dialog.chosen if dialog.exec() and dialog.chosen else None
+
+    def _passage_changed(self, passage_id: int) -> None:
+        """Re-read a listed passage after a decision (here or in the workspace): its codes, and
+        whether the view's search still finds it."""
+        if self.result is None or self.model.row_of(passage_id) is None:
+            return
+        filters = replace(self.result.filters, passage_ids=(passage_id,))
+        alone = SearchFilters(passage_ids=(passage_id,))
+        with self.project.reading() as conn:
+            found = search_passages(conn, self.result.query, filters, limit=1).hits
+            now = found or search_passages(conn, "", alone, limit=1).hits
+        if now:
+            self.model.update_hit(passage_id, now[0].codes, in_view=bool(found))
 
     # -- export ---------------------------------------------------------------------------------
 

@@ -1,0 +1,64 @@
+"""The PostgreSQL passage index: created with the project (or by the schema-8 upgrade) and
+filled as passages are imported.
+
+Each row's document is ``to_tsvector('simple', ...)`` over the passage's words as
+``search.index_words`` folds them, not over the raw text: PostgreSQL has no accent folding
+without the ``unaccent`` extension (which needs a superuser), and folding in Python keeps the
+server's matches the same as SQLite's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, select, text
+
+from workbench.core.store import schema
+from workbench.core.store.search import index_words
+
+_BATCH = 500
+
+
+def create_server_index(conn: Connection) -> None:
+    """The index table and its GIN index (harmless when they exist)."""
+    for statement in schema.server_search_index():
+        conn.execute(text(statement))
+
+
+def add_to_server_index(conn: Connection, passages: Iterable[tuple[int, str]]) -> int:
+    """Index (passage id, passage text) pairs; returns how many."""
+    statement = text(
+        f"INSERT INTO {schema.SERVER_SEARCH_INDEX} (passage_id, document) "
+        "VALUES (:pid, to_tsvector('simple', :words)) ON CONFLICT (passage_id) DO NOTHING"
+    )
+    batch: list[dict[str, object]] = []
+    count = 0
+    for pid, passage in passages:
+        batch.append({"pid": pid, "words": " ".join(index_words(passage))})
+        if len(batch) >= _BATCH:
+            conn.execute(statement, batch)
+            count += len(batch)
+            batch = []
+    if batch:
+        conn.execute(statement, batch)
+        count += len(batch)
+    return count
+
+
+def build_server_index(conn: Connection) -> int:
+    """Create the index and fill it with every passage already in the project, one
+    transcript's text read at a time (a whole study's text never sits in memory)."""
+    create_server_index(conn)
+    t, p = schema.transcripts, schema.passages
+    transcript_ids = conn.execute(select(t.c.id).order_by(t.c.id)).scalars().all()
+
+    def passages() -> Iterable[tuple[int, str]]:
+        for transcript_id in transcript_ids:
+            whole = conn.execute(select(t.c.text).where(t.c.id == transcript_id)).scalar_one()
+            spans = conn.execute(
+                select(p.c.id, p.c.start, p.c.end).where(p.c.transcript_id == transcript_id)
+            )
+            for pid, start, end in spans:
+                yield pid, whole[start:end]
+
+    return add_to_server_index(conn, passages())
