@@ -17,8 +17,8 @@ import tempfile
 from pathlib import Path
 
 from workbench.core.codebook import load_codebook
+from workbench.core.ingest import import_files
 from workbench.core.store import Project
-from workbench.core.store.importing import import_files
 from workbench.core.store.queries import list_transcripts
 from workbench.core.synthetic import write_corpus_csv
 from workbench.suggest.batches import (

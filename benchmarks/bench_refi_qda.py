@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 
 from workbench.core.codebook import load_codebook
+from workbench.core.ingest import import_files
 from workbench.core.spreadsheet import import_decisions_csv
 from workbench.core.store import Project
-from workbench.core.store.importing import import_files
 from workbench.core.store.queries import list_transcripts, passages_of
 from workbench.core.synthetic import write_corpus_csv
 from workbench.interop.refi_export import export_qdpx

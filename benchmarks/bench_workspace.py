@@ -27,8 +27,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 def build(project_path: Path, transcripts: int) -> None:
     from workbench.core.codebook import load_codebook
+    from workbench.core.ingest import import_files
     from workbench.core.store import Project
-    from workbench.core.store.importing import import_files
     from workbench.core.synthetic import generate_transcript, write_corpus_csv
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -24,6 +24,7 @@ import yaml
 
 from workbench.core.codebook import Codebook, check_codebook_text
 from workbench.core.errors import CodebookError, DecisionError
+from workbench.core.ingest import store_transcripts
 from workbench.core.readers import ParsedTranscript, content_hash
 from workbench.core.speakers import detect_speakers, find_label_lines
 from workbench.core.store.audit import append_audit
@@ -37,7 +38,6 @@ from workbench.core.store.coding import (
     ensure_coder,
     record_decisions_bulk,
 )
-from workbench.core.store.importing import store_transcripts
 from workbench.core.store.interchange import (
     current_codings,
     latest_engine_suggestions,
