@@ -23,10 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sqlalchemy import select
 
 from workbench.core.codebook import Code, Codebook
-from workbench.core.store import Project, schema
+from workbench.core.store import Project
+from workbench.core.store.decision_log import latest_decision_id
 from workbench.core.tasks import CancelToken, Progress
 from workbench.suggest.calibration import calibration_report
 from workbench.suggest.engine import PassageInput, Suggestion
@@ -286,10 +286,7 @@ class ProjectLocalEngine:
 
     def resolve(self) -> LocalEngine:
         with self.project.reading() as conn:
-            decisions = conn.execute(
-                select(schema.decisions.c.id).order_by(schema.decisions.c.id.desc()).limit(1)
-            ).scalar()
-        stamp = int(decisions or 0)
+            stamp = latest_decision_id(conn)
         if self._cached is None or self._cached[0] != stamp:
             self._cached = (stamp, local_engine_for(self.project))
         return self._cached[1]

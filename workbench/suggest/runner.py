@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from sqlalchemy import Connection, select
-
 from workbench.core.errors import WorkbenchError
-from workbench.core.store import Project, schema
+from workbench.core.store import Project
 from workbench.core.store.llm import record_requests
+from workbench.core.store.privacy import coded_passage_ids, local_only_transcripts
 from workbench.core.store.queries import passages_of
 from workbench.core.store.suggestions import (
     carry_forward,
@@ -42,12 +41,7 @@ def passage_inputs(
     with project.reading() as conn:
         ids = list(transcript_ids)
         if not include_local_only:
-            t = schema.transcripts
-            local = set(
-                conn.execute(
-                    select(t.c.id).where(t.c.id.in_(ids), t.c.local_only.is_(True))
-                ).scalars()
-            )
+            local = local_only_transcripts(conn, ids)
             ids = [i for i in ids if i not in local]
         transcript_ids = ids
         previous_context = previous_answer = ""
@@ -98,29 +92,13 @@ def pending_inputs(
     version = None if any_codebook_version else codebook.version
     with project.reading() as conn:
         # Ids first, texts only if something is pending: a run with nothing to do reads no text.
-        coded = _coded_passage_ids(conn, transcript_ids, include_local_only)
+        coded = coded_passage_ids(conn, transcript_ids, include_local_only)
         done = passages_already_run(conn, coded, version, engine, model, prompt_version)
     if done.issuperset(coded):
         return [], len(done)
     inputs = passage_inputs(project, transcript_ids, include_local_only=include_local_only)
     todo = [p for p in inputs if p.passage_id not in done]
     return (codable(todo) if abstain else todo), len(done)
-
-
-def _coded_passage_ids(
-    conn: Connection, transcript_ids: list[int], include_local_only: bool
-) -> list[int]:
-    """Ids of the coded passages of these transcripts, without reading any text."""
-    p, t = schema.passages, schema.transcripts
-    found: list[int] = []
-    for start in range(0, len(transcript_ids), 500):
-        query = select(p.c.id).where(
-            p.c.transcript_id.in_(transcript_ids[start : start + 500]), p.c.coded.is_(True)
-        )
-        if not include_local_only:
-            query = query.join(t, t.c.id == p.c.transcript_id).where(t.c.local_only.is_not(True))
-        found.extend(conn.execute(query).scalars())
-    return found
 
 
 def carry_forward_runs(
