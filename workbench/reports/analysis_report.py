@@ -22,10 +22,9 @@ from workbench.core.analysis.splits import (
 )
 from workbench.core.codebook import Codebook
 from workbench.core.store import Project
+from workbench.core.tasks import Progress
 from workbench.reports.columns import column_table
 from workbench.reports.model import BarChart, Heatmap, Report, Section, Table, Text
-
-Progress = Callable[[int, int, str], None]
 
 
 def _r(value: float | None, digits: int = 4) -> float | None:

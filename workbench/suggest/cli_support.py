@@ -12,6 +12,7 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.store import Project
 from workbench.core.store.llm import has_open_batches, spend
 from workbench.core.store.queries import transcript_row_id, transcript_row_ids
+from workbench.core.tasks import terminal_progress
 from workbench.suggest.claude import (
     Chunk,
     ClaudeEngine,
@@ -26,7 +27,7 @@ from workbench.suggest.claude import (
     request_params,
 )
 from workbench.suggest.examples import with_team_examples
-from workbench.suggest.local_command import run_local_suggest, terminal_progress
+from workbench.suggest.local_command import run_local_suggest
 from workbench.suggest.prices import (
     Usage,
     cost,

@@ -4,7 +4,7 @@ each file all or nothing, committing often enough that other writers are not kep
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 from workbench.core.ingest.batch import store_batch, store_transcripts
@@ -21,7 +21,7 @@ from workbench.core.store.busy import writing_note
 from workbench.core.store.database import is_url
 from workbench.core.store.importing import ImportConnection
 from workbench.core.store.project import Project
-from workbench.core.tasks import Progress, cycle_collector_paused
+from workbench.core.tasks import CancelToken, Progress, cycle_collector_paused
 
 _BATCH_CHARS = 4_000_000  # parsed text stored per batch of files
 # An import holds the project's write lock while its transaction is open. It commits between
@@ -71,7 +71,7 @@ def import_files(
     paths: Iterable[str | Path],
     actor: str = "workbench",
     progress: Progress | None = None,
-    cancelled: Callable[[], bool] | None = None,
+    cancel: CancelToken | None = None,
     parallel: bool | None = None,
     commit_every_bytes: int = 64_000_000,
     exclude: Iterable[str | Path] = (),
@@ -91,7 +91,7 @@ def import_files(
     outcome = ImportOutcome()
     with writing_note(project.location, f"import of {_describe(files)}"):
         return _import(
-            project, files, actor, progress, cancelled, parallel, commit_every_bytes, outcome
+            project, files, actor, progress, cancel, parallel, commit_every_bytes, outcome
         )
 
 
@@ -106,7 +106,7 @@ def _import(
     files: list[Path],
     actor: str,
     progress: Progress | None,
-    cancelled: Callable[[], bool] | None,
+    cancel: CancelToken | None,
     parallel: bool | None,
     commit_every_bytes: int,
     outcome: ImportOutcome,
@@ -123,7 +123,7 @@ def _import(
         if parallel
         else parse_files(files, settings.segmentation)
     )
-    is_cancelled = cancelled or (lambda: False)
+    token = cancel or CancelToken()
     by_file: dict[str, FileImportResult] = {}
     writer = ImportConnection(project)
     batch: list[tuple[str, list[ParsedTranscript]]] = []
@@ -173,7 +173,7 @@ def _import(
                     ):
                         flush()
                         commit()
-                    if is_cancelled():
+                    if token.cancelled:
                         outcome.cancelled = True
                         break
                     current = path
@@ -191,7 +191,7 @@ def _import(
                 batch_chars += sum(len(record.text) for record in records or [])
                 if batch_chars >= min(_BATCH_CHARS, commit_every_bytes):
                     flush()
-                if writer.in_savepoint and is_cancelled():
+                if writer.in_savepoint and token.cancelled:
                     reject_current()
                     outcome.cancelled = True
                     break

@@ -35,7 +35,7 @@ def create_and_import(
                 project,
                 [folder],
                 progress=progress,
-                cancelled=lambda: cancel.cancelled,
+                cancel=cancel,
                 parallel=False,
             )
             if outcome.errors:
