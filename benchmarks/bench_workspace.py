@@ -49,7 +49,8 @@ def build(project_path: Path, transcripts: int) -> None:
 class NoEngine:
     """Suggestions are not what is measured here."""
 
-    name, model, prompt_version = "none", "none", "none"
+    name, model, prompt_version, rater = "none", "none", "none", "none"
+    sends_text = learns = False
 
     def suggest(self, passages, codebook, progress=None, cancel=None):  # type: ignore[no-untyped-def]
         return []

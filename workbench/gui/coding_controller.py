@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QListView, QWidget
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.session import CodingSession
+from workbench.core.store import Project
 from workbench.core.store.coder_state import code_counts_of_coder
 from workbench.core.store.queries import passage_keys_for_ids
 from workbench.core.tasks import CancelToken, Progress
@@ -24,7 +25,7 @@ from workbench.gui.models.codebook_model import CodebookTreeModel
 from workbench.gui.models.passage_model import Chip, PassageListModel
 from workbench.gui.models.transcript_model import TranscriptTableModel
 from workbench.gui.workers import Task, start_task
-from workbench.suggest.engine import SuggestionEngine
+from workbench.suggest.engine import EngineSource, SuggestionEngine, check_engine
 from workbench.suggest.runner import SuggestionRun, run_suggestions
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class CodingController(QObject):
     def __init__(
         self,
         session: CodingSession,
-        engine: SuggestionEngine,
+        engine: SuggestionEngine | EngineSource,
         passages: PassageListModel,
         transcripts: TranscriptTableModel,
         codebook_model: CodebookTreeModel,
@@ -54,7 +55,7 @@ class CodingController(QObject):
     ):
         super().__init__(dialog_parent)
         self.session = session
-        self.engine = engine
+        self.engine = engine if isinstance(engine, EngineSource) else check_engine(engine)
         self.passages = passages
         self.transcripts = transcripts
         self.codebook_model = codebook_model
@@ -368,9 +369,13 @@ class CodingController(QObject):
 
 
 def _suggest(
-    project, engine, transcript_id: int, progress: Progress, cancel: CancelToken
-) -> SuggestionRun:  # type: ignore[no-untyped-def]
+    project: Project,
+    engine: SuggestionEngine | EngineSource,
+    transcript_id: int,
+    progress: Progress,
+    cancel: CancelToken,
+) -> SuggestionRun:
     """Background function: never touches a widget. Engines that learn are (re)trained here."""
-    resolve = getattr(engine, "resolve", None)
-    engine = resolve() if resolve is not None else engine
+    if isinstance(engine, EngineSource):
+        engine = engine.resolve()
     return run_suggestions(project, engine, [transcript_id], progress=progress, cancel=cancel)

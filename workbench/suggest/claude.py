@@ -100,8 +100,8 @@ def claude_rater(model: str) -> str:
     return f"claude/{model}"
 
 
-# What a completed request hands over at once: its suggestions, the passages it settled (with
-# or without suggestions) and the requests paid for. The runner stores each in one transaction.
+# What a completed request hands over at once (``engine.ResultSink``, with Claude's request
+# records): the runner stores each in one transaction.
 ResultSink = Callable[[list[Suggestion], list[int], list[RequestRecord]], None]
 
 MAX_SPLIT_DEPTH = 6  # a chunk cut off at max_tokens is halved at most this often (1/64 of it)
@@ -117,7 +117,8 @@ class ClaudeEngine:
 
     name = "claude"
     prompt_version = PROMPT_VERSION
-    sends_data = True
+    sends_text = True  # passages go to the Anthropic API
+    learns = False  # the team's examples are in the prompt, chosen when a run starts
 
     def __init__(
         self,

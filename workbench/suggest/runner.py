@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.store import Project
@@ -17,7 +18,15 @@ from workbench.core.store.suggestions import (
     save_suggestions,
 )
 from workbench.core.tasks import CancelToken, Progress
-from workbench.suggest.engine import PassageInput, Suggestion, SuggestionEngine, codable
+from workbench.suggest.engine import (
+    DeliversEachResult,
+    HashesItsPrompt,
+    PassageInput,
+    Suggestion,
+    SuggestionEngine,
+    check_engine,
+    codable,
+)
 
 
 @dataclass(frozen=True)
@@ -133,9 +142,9 @@ def run_suggestions(
     codebook = project.codebook
     if codebook is None:
         raise WorkbenchError("the project has no codebook; add one before asking for suggestions")
-    sends_data = bool(getattr(engine, "sends_data", False))
-    hashed = getattr(engine, "prompt_version_for", None)
-    prompt_version = hashed(codebook) if hashed is not None else engine.prompt_version
+    engine = check_engine(engine)
+    hashed = isinstance(engine, HashesItsPrompt)
+    prompt_version = engine.prompt_version_for(codebook) if hashed else engine.prompt_version
     transcript_ids = list(transcript_ids)
     todo, cached = pending or pending_inputs(
         project,
@@ -143,11 +152,11 @@ def run_suggestions(
         engine.name,
         engine.model,
         prompt_version,
-        include_local_only=not sends_data,
-        any_codebook_version=hashed is not None,
+        include_local_only=not engine.sends_text,
+        any_codebook_version=hashed,
         abstain=False,
     )
-    if hashed is not None and cached:
+    if hashed and cached:
         carry_forward_runs(
             project, transcript_ids, engine.name, engine.model, prompt_version, engine.rater
         )
@@ -168,22 +177,13 @@ def _run(
 ) -> SuggestionRun:
     codebook = project.codebook
     assert codebook is not None
-    if hasattr(engine, "on_result"):
+    if isinstance(engine, DeliversEachResult):
         return _run_storing_each(
             project, engine, todo, cached, codebook.version, prompt_version, progress, cancel
         )
-    try:
-        suggestions = (
-            engine.suggest(todo, codebook, progress=progress, cancel=cancel) if todo else []
-        )
-    finally:
-        requests = list(getattr(engine, "requests", []))
-        if requests:
-            with project.transaction() as conn:
-                record_requests(conn, engine.name, requests)
-            engine.requests.clear()  # type: ignore[attr-defined]
-    completed = getattr(engine, "completed", None)
-    done = [p.passage_id for p in todo if completed is None or p.passage_id in completed]
+    # An engine that returns everything at the end has settled every passage it was given.
+    suggestions = engine.suggest(todo, codebook, progress=progress, cancel=cancel) if todo else []
+    done = [p.passage_id for p in todo]
     with project.transaction() as conn:
         save_suggestions(conn, suggestions, codebook.version)
         record_run(
@@ -243,7 +243,9 @@ def _run_storing_each(
     codebook = project.codebook
     assert codebook is not None
 
-    def store(suggestions: list[Suggestion], done: list[int], records: list) -> None:  # type: ignore[type-arg]
+    assert isinstance(engine, DeliversEachResult)  # how _run chose this way
+
+    def store(suggestions: list[Suggestion], done: list[int], records: list[Any]) -> None:
         with project.transaction() as conn:
             record_requests(conn, engine.name, records)
             save_suggestions(conn, suggestions, codebook_version)
@@ -257,17 +259,11 @@ def _run_storing_each(
                 engine.rater,
             )
 
-    engine.on_result = store  # type: ignore[attr-defined]
+    engine.on_result = store
     try:
         if todo:
             engine.suggest(todo, codebook, progress=progress, cancel=cancel)
     finally:
-        engine.on_result = None  # type: ignore[attr-defined]
-    completed: set[int] = engine.completed  # type: ignore[attr-defined]
-    done = sum(1 for p in todo if p.passage_id in completed)
-    return SuggestionRun(
-        len(todo) + cached,
-        cached,
-        engine.delivered,  # type: ignore[attr-defined]
-        len(todo) - done,
-    )
+        engine.on_result = None
+    done = sum(1 for p in todo if p.passage_id in engine.completed)
+    return SuggestionRun(len(todo) + cached, cached, engine.delivered, len(todo) - done)
