@@ -19,6 +19,7 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -49,7 +50,13 @@ from workbench.core.store.project import Project, ProjectSettings
 from workbench.core.store.queries import passage_ids_for_keys, passage_key
 from workbench.core.store.raters import coder_kinds
 from workbench.interop.refi_offsets import OffsetMap
-from workbench.interop.refi_read import RefiCode, RefiError, RefiProject, read_refi
+from workbench.interop.refi_read import (
+    RefiCode,
+    RefiError,
+    RefiProject,
+    RefiTextSource,
+    read_refi,
+)
 from workbench.interop.refi_text import unfold_description
 
 REFI_SUFFIXES = {".qdpx", ".qde"}
@@ -167,7 +174,8 @@ def plan_refi_import(project: Project, path: str | Path) -> RefiImportPlan:
                 f"not '{kind.value}'"
             )
     planned: dict[str, ParsedTranscript] = {}  # digest -> the record of this file that has it
-    targets = []
+    # (source, offsets, transcript id coded, the record to store, or None when already stored)
+    targets: list[tuple[RefiTextSource, OffsetMap, str, ParsedTranscript | None]] = []
     for source, record, offsets in prepared:
         digest = record.digest or content_hash(record.text)
         if record.external_id in by_id and by_id[record.external_id] != digest:
@@ -193,8 +201,8 @@ def plan_refi_import(project: Project, path: str | Path) -> RefiImportPlan:
             targets.append((source, offsets, record.external_id, record))
     with project.reading() as conn:
         stored = passage_spans(conn, sorted(set(plan.already_in_project)))
-    for source, offsets, target, record in targets:
-        spans = stored.get(target, []) if record is None else _spans(record, settings)
+    for source, offsets, target, to_store in targets:
+        spans = stored.get(target, []) if to_store is None else _spans(to_store, settings)
         _map_selections(plan, source, offsets, target, spans, users, codable, names, code_ids)
     kinds = dict(users.values())
     plan.coders = {coder: kinds[coder] for _t, _p, coder, _k in plan.codings}
@@ -214,9 +222,7 @@ def _spans(record: ParsedTranscript, settings: ProjectSettings) -> list[tuple[in
     ]
 
 
-def _map_selections(  # type: ignore[no-untyped-def]
-    plan, source, offsets, target, spans, users, codable, names, code_ids
-) -> None:
+def _map_selections(plan, source, offsets, target, spans, users, codable, names, code_ids) -> None:
     ends = [span[2] for span in spans]
     length = len(source.text)
     seen: set[tuple[int, str, str]] = set()
@@ -312,7 +318,7 @@ def _codebook(
     codebook has keeps its id and definition, a new one is added under its parent, so an
     import into a coded project never drops a code its coders use.
     """
-    data: dict[str, object] = {
+    data: dict[str, Any] = {  # a codebook's YAML mapping
         "name": refi.name or "REFI-QDA codebook",
         "version": 1,
         "description": f"Imported from {Path(refi.path).name} (REFI-QDA).",
@@ -329,7 +335,7 @@ def _codebook(
             taken.add(str(item["id"]))
             index(item.get("children") or [])
 
-    index(data["codes"])  # type: ignore[arg-type]
+    index(data["codes"])
     code_ids: dict[str, str] = {}
     added = 0
 
@@ -348,7 +354,7 @@ def _codebook(
             node.pop("children", None)
 
     for code in refi.codes:
-        merge(code, data["codes"])  # type: ignore[arg-type]
+        merge(code, data["codes"])
     groups_of: dict[str, list[str]] = {}
     for name, members in refi.code_groups:
         for guid in members:
@@ -378,7 +384,7 @@ def _codebook(
     return code_ids, codebook
 
 
-def _new_code(code: RefiCode, refi: RefiProject, taken: set[str]) -> dict[str, object]:
+def _new_code(code: RefiCode, refi: RefiProject, taken: set[str]) -> dict[str, Any]:
     wanted = _slug(code.name)
     code_id, number = wanted, 2
     while code_id in taken:

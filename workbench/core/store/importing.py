@@ -225,7 +225,7 @@ class NewTranscript:
     record: ParsedTranscript
     digest: str
     passages: Cut
-    coded: Mapping[str, bool]  # per speaker of ``passages``: are their passages coded?
+    coded: Mapping[str | None, bool]  # per speaker of ``passages`` (None: no speaker): coded?
 
 
 def insert_transcripts(conn: Connection, new: Sequence[NewTranscript]) -> dict[str, int]:
