@@ -25,7 +25,7 @@ from workbench.core.ingest import import_files
 from workbench.core.store import Project
 from workbench.core.store.backups import backup_file
 from workbench.core.store.restore import restore
-from workbench.core.synthetic import write_corpus_csv
+from workbench.testing.synthetic import write_corpus_csv
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -29,7 +29,7 @@ def build(project_path: Path, transcripts: int) -> None:
     from workbench.core.codebook import load_codebook
     from workbench.core.ingest import import_files
     from workbench.core.store import Project
-    from workbench.core.synthetic import generate_transcript, write_corpus_csv
+    from workbench.testing.synthetic import generate_transcript, write_corpus_csv
 
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus.csv"
