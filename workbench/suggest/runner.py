@@ -144,7 +144,10 @@ def run_suggestions(
         raise WorkbenchError("the project has no codebook; add one before asking for suggestions")
     engine = check_engine(engine)
     hashed = isinstance(engine, HashesItsPrompt)
-    prompt_version = engine.prompt_version_for(codebook) if hashed else engine.prompt_version
+    if isinstance(engine, HashesItsPrompt):
+        prompt_version = engine.prompt_version_for(codebook)
+    else:
+        prompt_version = engine.prompt_version
     transcript_ids = list(transcript_ids)
     todo, cached = pending or pending_inputs(
         project,
