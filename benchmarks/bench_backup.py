@@ -21,11 +21,11 @@ import time
 from pathlib import Path
 
 from workbench.core.codebook import load_codebook
+from workbench.core.ingest import import_files
 from workbench.core.store import Project
 from workbench.core.store.backups import backup_file
-from workbench.core.store.importing import import_files
 from workbench.core.store.restore import restore
-from workbench.core.synthetic import write_corpus_csv
+from workbench.testing.synthetic import write_corpus_csv
 
 REPO = Path(__file__).resolve().parents[1]
 

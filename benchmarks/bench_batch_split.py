@@ -17,10 +17,9 @@ import tempfile
 from pathlib import Path
 
 from workbench.core.codebook import load_codebook
+from workbench.core.ingest import import_files
 from workbench.core.store import Project
-from workbench.core.store.importing import import_files
 from workbench.core.store.queries import list_transcripts
-from workbench.core.synthetic import write_corpus_csv
 from workbench.suggest.batches import (
     MAX_BATCH_BYTES,
     MAX_BATCH_REQUESTS,
@@ -29,6 +28,7 @@ from workbench.suggest.batches import (
     split_batches,
 )
 from workbench.suggest.claude import ClaudeOptions
+from workbench.testing.synthetic import write_corpus_csv
 
 REPO = Path(__file__).resolve().parents[1]
 

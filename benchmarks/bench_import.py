@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 
 from workbench.core.codebook import load_codebook
+from workbench.core.ingest import import_files
 from workbench.core.store import Project
-from workbench.core.store.importing import import_files
-from workbench.core.synthetic import write_corpus_csv, write_corpus_files
+from workbench.testing.synthetic import write_corpus_csv, write_corpus_files
 
 REPO = Path(__file__).resolve().parents[1]
 

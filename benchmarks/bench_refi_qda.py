@@ -20,13 +20,13 @@ import time
 from pathlib import Path
 
 from workbench.core.codebook import load_codebook
+from workbench.core.ingest import import_files
 from workbench.core.spreadsheet import import_decisions_csv
 from workbench.core.store import Project
-from workbench.core.store.importing import import_files
 from workbench.core.store.queries import list_transcripts, passages_of
-from workbench.core.synthetic import write_corpus_csv
 from workbench.interop.refi_export import export_qdpx
 from workbench.interop.refi_import import import_refi
+from workbench.testing.synthetic import write_corpus_csv
 
 REPO = Path(__file__).resolve().parents[1]
 

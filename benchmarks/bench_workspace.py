@@ -27,9 +27,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 def build(project_path: Path, transcripts: int) -> None:
     from workbench.core.codebook import load_codebook
+    from workbench.core.ingest import import_files
     from workbench.core.store import Project
-    from workbench.core.store.importing import import_files
-    from workbench.core.synthetic import generate_transcript, write_corpus_csv
+    from workbench.testing.synthetic import generate_transcript, write_corpus_csv
 
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus.csv"
@@ -49,7 +49,8 @@ def build(project_path: Path, transcripts: int) -> None:
 class NoEngine:
     """Suggestions are not what is measured here."""
 
-    name, model, prompt_version = "none", "none", "none"
+    name, model, prompt_version, rater = "none", "none", "none", "none"
+    sends_text = learns = False
 
     def suggest(self, passages, codebook, progress=None, cancel=None):  # type: ignore[no-untyped-def]
         return []

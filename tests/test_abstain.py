@@ -71,7 +71,7 @@ class Recording:
     """An engine that records what it is asked about, as a sending engine would send it."""
 
     name, model, prompt_version, rater = "rec", "rec-1", "p1", "rec"
-    sends_data = True
+    sends_text, learns = True, False
 
     def __init__(self) -> None:
         self.seen: list[str] = []

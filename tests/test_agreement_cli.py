@@ -100,6 +100,7 @@ class FixedEngine:
     """An engine that suggests one code everywhere; ``model`` changes as a retrain would."""
 
     name, prompt_version, rater = "fixed", "p", "fixed"
+    sends_text = learns = False
 
     def __init__(self, model: str, code: str):
         self.model, self.code = model, code

@@ -157,6 +157,7 @@ def test_project_prevalence_uses_llm_codes_and_the_human_sample(tmp_path, study)
 
     class Flagger:
         name, model, prompt_version, rater = "flag", "m", "p", "flag"
+        sends_text = learns = False
 
         def suggest(self, passages, codebook, progress=None, cancel=None):
             return [
@@ -209,6 +210,7 @@ def test_engine_suggestions_never_count(study):
 
     class Flagger:
         name, model, prompt_version, rater = "flag", "m", "p", "flag"
+        sends_text = learns = False
 
         def suggest(self, passages, codebook, progress=None, cancel=None):
             return [

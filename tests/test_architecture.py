@@ -55,16 +55,6 @@ def test_no_qt_import_outside_gui():
     assert offenders == []
 
 
-# Modules outside workbench/core/store/ that still speak SQL, pending their move behind named
-# store queries (issue 11). The list may only shrink: an entry that no longer imports SQL fails
-# the test below until it is removed here, and a new offender fails it until it is fixed.
-SQL_PENDING = {
-    "workbench/core/spreadsheet.py",  # the spreadsheet round trip, being split
-    "workbench/suggest/batches.py",
-    "workbench/suggest/cli_support.py",
-    "workbench/suggest/learning.py",
-    "workbench/suggest/runner.py",  # re-implements store/privacy.py's local-only rule
-}
 SQL_MODULES = ("sqlalchemy", "sqlite3", "workbench.core.store.schema")
 
 
@@ -90,8 +80,7 @@ def test_only_the_store_speaks_sql():
         for path in PACKAGE.rglob("*.py")
         if store not in path.parents and _speaks_sql(path)
     }
-    assert speaking - SQL_PENDING == set(), "SQL outside workbench/core/store/"
-    assert SQL_PENDING - speaking == set(), "no longer speaks SQL: remove it from SQL_PENDING"
+    assert speaking == set(), "SQL outside workbench/core/store/"
 
 
 def test_sql_check_sees_every_form_of_import(tmp_path):

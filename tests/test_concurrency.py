@@ -22,7 +22,7 @@ import pytest
 from tests.conftest import REPO
 from workbench.core.store import Project
 from workbench.core.store.busy import busy_message, writing_note
-from workbench.core.synthetic import write_corpus_csv, write_corpus_files
+from workbench.testing.synthetic import write_corpus_csv, write_corpus_files
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="uses /proc and POSIX signals")
 

@@ -50,6 +50,7 @@ def test_painting_many_cards_keeps_none_alive(qtbot, tmp_path):
 
 class _NoEngine:
     name, model, prompt_version, rater = "none", "none", "none", "none"
+    sends_text = learns = False
 
     def suggest(self, passages, codebook, progress=None, cancel=None):
         return []

@@ -30,6 +30,7 @@ class FixedEngine:
     """Suggests the same two codes for every passage, quoting its first words as evidence."""
 
     name, model, prompt_version, rater = "fixed", "fixed-1", "p1", "fixed"
+    sends_text = learns = False
 
     def __init__(self, delay: float = 0.0):
         self.delay = delay

@@ -13,10 +13,10 @@ from workbench.core.readers import ParsedTranscript
 from workbench.core.speakers import detect_speakers
 from workbench.core.spreadsheet import import_decisions_csv
 from workbench.core.store.importing import store_transcripts
-from workbench.core.synthetic import generate_transcript
 from workbench.suggest.learning import LearnedEngine, evaluate_local, human_labels, local_engine_for
 from workbench.suggest.local import LocalEngine
 from workbench.suggest.runner import passage_inputs
+from workbench.testing.synthetic import generate_transcript
 
 THEMES = {
     "took most of my afternoon": "prod.speed",

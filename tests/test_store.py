@@ -24,6 +24,7 @@ from workbench.core.store.importing import (
     import_transcript_file,
 )
 from workbench.core.store.queries import list_transcripts, passages_of
+from workbench.core.tasks import CancelToken
 
 pytestmark = pytest.mark.backends
 
@@ -106,14 +107,13 @@ def test_parallel_parsing_gives_the_same_project(tmp_path, project):
 
 def test_import_can_be_cancelled_between_files(tmp_path, project):
     paths = [write(tmp_path / f"p{i}.txt", INTERVIEW.replace("AI", f"AI {i}")) for i in range(5)]
-    seen = []
-    outcome = import_files(
-        project,
-        paths,
-        parallel=False,
-        progress=lambda done, total, name: seen.append(done),
-        cancelled=lambda: len(seen) >= 2,
-    )
+    token = CancelToken()
+
+    def progress(done: int, total: int, name: str) -> None:
+        if done == 2:
+            token.cancel()  # asked while the second file is read: it is still stored
+
+    outcome = import_files(project, paths, parallel=False, progress=progress, cancel=token)
     assert outcome.cancelled and project.status()["transcripts"] == 2
 
 
@@ -207,13 +207,16 @@ def test_a_bad_row_after_stored_chunks_rejects_the_whole_file(tmp_path, project,
 def test_cancelling_inside_a_table_drops_it_and_keeps_the_files_before(tmp_path, project):
     good = write(tmp_path / "good.txt", INTERVIEW)
     table = write(tmp_path / "table.csv", long_table(2300))
-    checks = []
 
-    def cancelled() -> bool:
-        checks.append(1)
-        return len(checks) > 3  # after the table's first chunk arrived
+    class CancelledOnFourthCheck(CancelToken):
+        checks = 0
 
-    outcome = import_files(project, [good, table], parallel=True, cancelled=cancelled)
+        @property
+        def cancelled(self) -> bool:
+            self.checks += 1
+            return self.checks > 3  # after the table's first chunk arrived
+
+    outcome = import_files(project, [good, table], parallel=True, cancel=CancelledOnFourthCheck())
     assert outcome.cancelled
     assert [f.file for f in outcome.files] == [str(good)]
     assert project.status()["transcripts"] == 1

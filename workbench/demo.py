@@ -7,8 +7,8 @@ from pathlib import Path
 
 from workbench.core.codebook import load_codebook
 from workbench.core.errors import WorkbenchError
+from workbench.core.ingest import import_files, import_metadata_file
 from workbench.core.store import Project
-from workbench.core.store.importing import import_files, import_metadata_file
 from workbench.resources import bundled, sample_study_dir, user_data_dir
 
 

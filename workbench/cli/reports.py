@@ -11,8 +11,8 @@ from workbench.cli.common import EXIT_OK, EXIT_USAGE, add_command
 def cmd_report(args: argparse.Namespace) -> int:
     from workbench.core.safe_output import check_output_path
     from workbench.core.store import Project
+    from workbench.core.tasks import terminal_progress
     from workbench.reports.writer import write_report
-    from workbench.suggest.cli_support import terminal_progress
 
     check_output_path(args.out)
     if args.split and args.kind != "analysis":

@@ -9,7 +9,8 @@ from workbench.cli.output import print_json
 
 
 def cmd_suggest(args: argparse.Namespace) -> int:
-    from workbench.suggest.local_command import run_local_suggest, terminal_progress, wants_local
+    from workbench.core.tasks import terminal_progress
+    from workbench.suggest.local_command import run_local_suggest, wants_local
 
     if not (args.status or args.cancel or args.dry_run):
         from workbench.core.roles import require_engine

@@ -60,9 +60,9 @@ def _print_refi_plan(plan: dict) -> None:  # type: ignore[type-arg]
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from workbench.core.ingest import import_files, import_metadata_file
     from workbench.core.spreadsheet import import_decisions_csv
     from workbench.core.store import Project
-    from workbench.core.store.importing import import_files, import_metadata_file
     from workbench.interop.refi_import import is_refi_file
 
     refi = [path for path in args.files if is_refi_file(path)]

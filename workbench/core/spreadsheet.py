@@ -14,17 +14,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, select
-
 from workbench.core.data_export import passages_csv_only
 from workbench.core.decoding import decode_bytes
 from workbench.core.errors import DecisionError, TranscriptError
 from workbench.core.safe_output import (
     restore_cell,
 )
-from workbench.core.store import schema
+from workbench.core.store import Connection
 from workbench.core.store.audit import append_audit
 from workbench.core.store.backups import take_backup
+from workbench.core.store.coder_state import codes_by_passage_and_coder
 from workbench.core.store.coding import (
     CoderKind,
     DecisionAction,
@@ -33,6 +32,7 @@ from workbench.core.store.coding import (
     ensure_coder,
     record_decisions_bulk,
 )
+from workbench.core.store.interchange import reviewed_pairs
 from workbench.core.store.project import Project
 from workbench.core.store.queries import (
     passage_ids_for_keys,
@@ -52,30 +52,6 @@ def export_passages_csv(project: Project, out: str | Path) -> int:
     renamed at the end; ``export_data`` adds the memos and the about file.
     """
     return passages_csv_only(project, out)
-
-
-def _coder_state(
-    conn, passage_ids: list[int]
-) -> tuple[dict[tuple[int, int], set[str]], set[tuple[int, int]]]:
-    codes: dict[tuple[int, int], set[str]] = defaultdict(set)
-    reviewed: set[tuple[int, int]] = set()
-    for start in range(0, len(passage_ids), 500):
-        batch = passage_ids[start : start + 500]
-        for passage_id, coder_id, code_id in conn.execute(
-            select(
-                schema.codings.c.passage_id, schema.codings.c.coder_id, schema.codings.c.code_id
-            ).where(schema.codings.c.passage_id.in_(batch))
-        ):
-            codes[(passage_id, coder_id)].add(code_id)
-        reviewed.update(
-            tuple(row)
-            for row in conn.execute(
-                select(schema.reviews.c.passage_id, schema.reviews.c.coder_id).where(
-                    schema.reviews.c.passage_id.in_(batch)
-                )
-            ).all()
-        )
-    return codes, reviewed
 
 
 @dataclass
@@ -261,7 +237,9 @@ def import_decisions_csv(
         )
         result.backup = str(backup) if backup else None
         coder_ids = {name: ensure_coder(conn, name, CoderKind.HUMAN) for name in result.coders}
-        current, reviewed = _coder_state(conn, list(ids.values()))
+        passage_ids = list(ids.values())
+        current = codes_by_passage_and_coder(conn, passage_ids)
+        reviewed = reviewed_pairs(conn, passage_ids)
         planned: list[PlannedDecision] = []
         for (key, coder), codes in wanted.items():
             passage_id, coder_id = ids[key], coder_ids[coder]

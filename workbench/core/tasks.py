@@ -7,11 +7,25 @@ the GUI runs them on a worker thread, the CLI on the main thread, and neither ne
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 Progress = Callable[[int, int, str], None]  # (done, total, what)
+
+
+def terminal_progress(done: int, total: int, what: str) -> None:
+    """The command line's ``Progress``: a one-line bar on stderr when it is a terminal, silent
+    otherwise (a script reading the output sees only the result)."""
+    if not sys.stderr.isatty() or total <= 0:
+        return
+    width = 30
+    filled = int(width * done / total)
+    sys.stderr.write(f"\r{what:<8} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
 
 
 class Cancelled(Exception):

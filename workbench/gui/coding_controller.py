@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QListView, QMenu, QWidget
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.session import CodingSession
+from workbench.core.store import Project
 from workbench.core.store.coder_state import code_counts_of_coder
 from workbench.core.store.queries import passage_keys_for_ids
 from workbench.core.tasks import CancelToken, Progress
@@ -25,7 +26,7 @@ from workbench.gui.models.codebook_model import CodebookTreeModel
 from workbench.gui.models.passage_model import Chip, PassageListModel
 from workbench.gui.models.transcript_model import TranscriptTableModel
 from workbench.gui.workers import Task, start_task
-from workbench.suggest.engine import SuggestionEngine
+from workbench.suggest.engine import EngineSource, SuggestionEngine, check_engine
 from workbench.suggest.runner import SuggestionRun, run_suggestions
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ class CodingController(QObject):
     def __init__(
         self,
         session: CodingSession,
-        engine: SuggestionEngine,
+        engine: SuggestionEngine | EngineSource,
         passages: PassageListModel,
         transcripts: TranscriptTableModel,
         codebook_model: CodebookTreeModel,
@@ -55,7 +56,7 @@ class CodingController(QObject):
     ):
         super().__init__(dialog_parent)
         self.session = session
-        self.engine = engine
+        self.engine = engine if isinstance(engine, EngineSource) else check_engine(engine)
         self.passages = passages
         self.transcripts = transcripts
         self.codebook_model = codebook_model
@@ -465,9 +466,13 @@ class CodingController(QObject):
 
 
 def _suggest(
-    project, engine, transcript_id: int, progress: Progress, cancel: CancelToken
-) -> SuggestionRun:  # type: ignore[no-untyped-def]
+    project: Project,
+    engine: SuggestionEngine | EngineSource,
+    transcript_id: int,
+    progress: Progress,
+    cancel: CancelToken,
+) -> SuggestionRun:
     """Background function: never touches a widget. Engines that learn are (re)trained here."""
-    resolve = getattr(engine, "resolve", None)
-    engine = resolve() if resolve is not None else engine
+    if isinstance(engine, EngineSource):
+        engine = engine.resolve()
     return run_suggestions(project, engine, [transcript_id], progress=progress, cancel=cancel)

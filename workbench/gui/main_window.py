@@ -40,7 +40,7 @@ from workbench.gui.widgets.passage_delegate import PassageDelegate
 from workbench.gui.widgets.passage_view import PassageView
 from workbench.gui.widgets.search_panel import SearchPanel
 from workbench.gui.widgets.side_strip import CollapsibleSide
-from workbench.suggest.engine import SuggestionEngine
+from workbench.suggest.engine import EngineSource, SuggestionEngine
 
 
 def code_shortcuts(codebook: Codebook) -> dict[str, str]:
@@ -81,7 +81,7 @@ def set_label(action: QAction, text: str) -> None:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, session: CodingSession, engine: SuggestionEngine):
+    def __init__(self, session: CodingSession, engine: SuggestionEngine | EngineSource):
         super().__init__()
         self.session = session
         project = session.project

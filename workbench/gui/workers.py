@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from workbench.core.tasks import Cancelled, CancelToken
+from workbench.core.tasks import Cancelled, CancelToken, Progress
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def start_task(
     *args: Any,
     on_done: Callable[[Any], None] | None = None,
     on_error: Callable[[str], None] | None = None,
-    on_progress: Callable[[int, int, str], None] | None = None,
+    on_progress: Progress | None = None,
     on_cancelled: Callable[[], None] | None = None,
     pool: QThreadPool | None = None,
 ) -> Task:

@@ -138,7 +138,7 @@ def qdc_to_yaml(path: str | Path) -> str:
     if lines:
         description += "\nCode groups (REFI-QDA sets):\n" + "\n".join(lines)
     data = {"name": name or "REFI-QDA codebook", "version": 1, "description": description}
-    data["codes"] = tree  # type: ignore[assignment]
+    data["codes"] = tree
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
     codebook, problems = check_codebook_text(text, f"{path} (code book)")
     if codebook is None:

@@ -199,7 +199,7 @@ class _Writer:
         self.result.notes += 1
         return guid
 
-    def _batch(self, conn, parent, batch, fields: list[str]) -> None:  # type: ignore[no-untyped-def]
+    def _batch(self, conn, parent, batch, fields: list[str]) -> None:
         """A batch of transcripts: a few queries for all of them, then one element each."""
         passages = list(passages_of(conn, [source.id for source in batch]))
         ids = [p.id for p in passages]
@@ -236,7 +236,7 @@ class _Writer:
             values = metadata.get(source.external_id, {})
             self._source(parent, source, by_transcript[source.external_id], state, fields, values)
 
-    def _source(  # type: ignore[no-untyped-def]
+    def _source(
         self, parent, source, passages, state, fields: list[str], values: dict[str, str]
     ) -> None:
         codings, engine, suggestions, responses, holders = state
@@ -271,7 +271,7 @@ class _Writer:
                 _el(value, "VariableRef", targetGUID=self.variable_guid[name])
                 _text(value, "TextValue", values[name])
 
-    def _selection(  # type: ignore[no-untyped-def]
+    def _selection(
         self, parent, passage, coder_id, codings, engine, suggestions, responses
     ) -> None:
         spanned = self.spans.get((passage.id, coder_id), {})
@@ -393,7 +393,7 @@ class _Writer:
                 )
                 _el(selection, "NoteRef", targetGUID=note)
 
-    def _provenance(self, suggestion: SuggestionRow, passage, codings, responses) -> str:  # type: ignore[no-untyped-def]
+    def _provenance(self, suggestion: SuggestionRow, passage, codings, responses) -> str:
         if suggestion.id in self.provenance_notes:
             return self.provenance_notes[suggestion.id]
         lines = [

@@ -19,11 +19,13 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from workbench.core.codebook import Codebook, check_codebook_text
 from workbench.core.errors import CodebookError, DecisionError
+from workbench.core.ingest import store_transcripts
 from workbench.core.readers import ParsedTranscript, content_hash
 from workbench.core.speakers import detect_speakers, find_label_lines
 from workbench.core.store.audit import append_audit
@@ -37,7 +39,6 @@ from workbench.core.store.coding import (
     ensure_coder,
     record_decisions_bulk,
 )
-from workbench.core.store.importing import store_transcripts
 from workbench.core.store.interchange import (
     current_codings,
     latest_engine_suggestions,
@@ -50,7 +51,13 @@ from workbench.core.store.queries import passage_ids_for_keys, passage_key
 from workbench.core.store.raters import coder_kinds
 from workbench.core.store.spans import coded_spans
 from workbench.interop.refi_offsets import OffsetMap
-from workbench.interop.refi_read import RefiCode, RefiError, RefiProject, read_refi
+from workbench.interop.refi_read import (
+    RefiCode,
+    RefiError,
+    RefiProject,
+    RefiTextSource,
+    read_refi,
+)
 from workbench.interop.refi_text import unfold_description
 
 REFI_SUFFIXES = {".qdpx", ".qde"}
@@ -173,7 +180,8 @@ def plan_refi_import(project: Project, path: str | Path) -> RefiImportPlan:
                 f"not '{kind.value}'"
             )
     planned: dict[str, ParsedTranscript] = {}  # digest -> the record of this file that has it
-    targets = []
+    # (source, offsets, transcript id coded, the record to store, or None when already stored)
+    targets: list[tuple[RefiTextSource, OffsetMap, str, ParsedTranscript | None]] = []
     for source, record, offsets in prepared:
         digest = record.digest or content_hash(record.text)
         if record.external_id in by_id and by_id[record.external_id] != digest:
@@ -199,8 +207,8 @@ def plan_refi_import(project: Project, path: str | Path) -> RefiImportPlan:
             targets.append((source, offsets, record.external_id, record))
     with project.reading() as conn:
         stored = passage_spans(conn, sorted(set(plan.already_in_project)))
-    for source, offsets, target, record in targets:
-        spans = stored.get(target, []) if record is None else _spans(record, settings)
+    for source, offsets, target, to_store in targets:
+        spans = stored.get(target, []) if to_store is None else _spans(to_store, settings)
         _map_selections(plan, source, offsets, target, spans, users, codable, names, code_ids)
     kinds = dict(users.values())
     plan.coders = {coder: kinds[coder] for _t, _p, coder, _k in plan.codings}
@@ -220,9 +228,7 @@ def _spans(record: ParsedTranscript, settings: ProjectSettings) -> list[tuple[in
     ]
 
 
-def _map_selections(  # type: ignore[no-untyped-def]
-    plan, source, offsets, target, spans, users, codable, names, code_ids
-) -> None:
+def _map_selections(plan, source, offsets, target, spans, users, codable, names, code_ids) -> None:
     ends = [span[2] for span in spans]
     length = len(source.text)
     seen: set[tuple[int, str, str]] = set()
@@ -326,7 +332,7 @@ def _codebook(
     codebook has keeps its id and definition, a new one is added under its parent, so an
     import into a coded project never drops a code its coders use.
     """
-    data: dict[str, object] = {
+    data: dict[str, Any] = {  # a codebook's YAML mapping
         "name": refi.name or "REFI-QDA codebook",
         "version": 1,
         "description": f"Imported from {Path(refi.path).name} (REFI-QDA).",
@@ -343,7 +349,7 @@ def _codebook(
             taken.add(str(item["id"]))
             index(item.get("children") or [])
 
-    index(data["codes"])  # type: ignore[arg-type]
+    index(data["codes"])
     code_ids: dict[str, str] = {}
     added = 0
 
@@ -362,7 +368,7 @@ def _codebook(
             node.pop("children", None)
 
     for code in refi.codes:
-        merge(code, data["codes"])  # type: ignore[arg-type]
+        merge(code, data["codes"])
     groups_of: dict[str, list[str]] = {}
     for name, members in refi.code_groups:
         for guid in members:
@@ -392,7 +398,7 @@ def _codebook(
     return code_ids, codebook
 
 
-def _new_code(code: RefiCode, refi: RefiProject, taken: set[str]) -> dict[str, object]:
+def _new_code(code: RefiCode, refi: RefiProject, taken: set[str]) -> dict[str, Any]:
     wanted = _slug(code.name)
     code_id, number = wanted, 2
     while code_id in taken:

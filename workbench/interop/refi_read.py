@@ -112,9 +112,9 @@ class _Files:
         target = rest if sep else reference
         target = target.replace("\\", "/")
         if self.archive is not None:
-            for candidate in (f"sources/{target}", target, f"Sources/{target}"):
-                if candidate in self.members:
-                    return self.archive.read(candidate)
+            for member in (f"sources/{target}", target, f"Sources/{target}"):
+                if member in self.members:
+                    return self.archive.read(member)
             name = PurePosixPath(target).name
             if scheme.lower() == "internal" and name in self.by_name:
                 return self.archive.read(self.by_name[name])

@@ -7,6 +7,9 @@ from collections.abc import Callable, Sequence
 from workbench.core.analysis.exemplars import exemplars
 from workbench.core.analysis.findings import (
     SMALL_GROUP,
+    CodedParticipants,
+    CoOccurrence,
+    Frequency,
     GroupShare,
     co_occurrence,
     coded_participants,
@@ -22,10 +25,9 @@ from workbench.core.analysis.splits import (
 )
 from workbench.core.codebook import Codebook
 from workbench.core.store import Project
+from workbench.core.tasks import Progress
 from workbench.reports.columns import column_table
 from workbench.reports.model import BarChart, Heatmap, Report, Section, Table, Text
-
-Progress = Callable[[int, int, str], None]
 
 
 def _r(value: float | None, digits: int = 4) -> float | None:
@@ -56,6 +58,7 @@ def build_analysis_report(
     used = [f for f in found if f.participants]
     leaves_used = [f for f in used if not codebook.get(f.code).children]  # type: ignore[union-attr]
     top = sorted(leaves_used, key=lambda f: -f.participants)[:10]
+    top_codes = [f.code for f in top]
     steps, done = 6, 0
 
     def tick(what: str) -> None:
@@ -65,55 +68,113 @@ def build_analysis_report(
             progress(done, steps, what)
 
     sections: list[Section] = [
-        Text(
-            "How participants were counted",
-            [
-                data.rule.paragraph(),
-                f"Intervals are 95% Wilson score intervals. Small groups (under {SMALL_GROUP} "
-                "participants) are flagged.",
-            ],
-        ),
-        column_table(
-            "Code frequencies",
-            [
-                ("code", lambda f: f.code),
-                ("name", lambda f: names[f.code]),
-                ("level", lambda f: codebook.get(f.code).depth),  # type: ignore[union-attr]
-                ("participants", lambda f: f.participants),
-                ("share of participants", lambda f: _r(f.participant_share)),
-                ("CI low", lambda f: _r(f.participant_ci[0]) if f.participant_ci else None),
-                ("CI high", lambda f: _r(f.participant_ci[1]) if f.participant_ci else None),
-                ("passages", lambda f: f.passages),
-                ("share of passages", lambda f: _r(f.passage_share)),
-            ],
-            found,
-            primary=True,
-        ),
-        BarChart(
-            "Share of participants per code (95% intervals)",
-            [names[f.code] for f in sorted(leaves_used, key=lambda f: -f.participant_share)],
-            [f.participant_share for f in sorted(leaves_used, key=lambda f: -f.participant_share)],
-            [f.participant_ci for f in sorted(leaves_used, key=lambda f: -f.participant_share)],
-            percent=True,
-        ),
+        _counting_rule(data),
+        _frequency_table(found, names, codebook),
+        _frequency_chart(leaves_used, names),
     ]
     tick("frequencies")
     sections += split_sections(family, codebook)
     tick("splits")
-    top_codes = [f.code for f in top]
+    pairs_found = _pairs_that_travel_together(data, top_codes)
+    sections += [
+        _lift_heatmap(data, top_codes, names),
+        _travel_together_text(pairs_found, names),
+        _co_occurrence_table(pairs_found),
+    ]
+    tick("co-occurrence")
+    sections.append(_paired_codes_table(data, codebook))
+    tick("pairs")
+    # Quotes and prevalence read the codings as they are now; for an earlier version they
+    # would quote and count codes the codebook may since have renamed, so they are left out.
+    current = codebook_version is None
+    sections.append(_exemplar_table(project, top if current else [], names))
+    tick("quotes")
+    sections += _prevalence_tables(project, top if current else [], names)
+    tick("prevalence")
+    if not current:
+        sections.append(_version_note(codebook_version))
+    return Report(
+        f"Findings: {codebook.name}",
+        f"{len(data.participants)} participants · codebook v{codebook.version}"
+        + ("" if current else " · codings made under it"),
+        sections,
+    )
+
+
+def _version_note(codebook_version: int | None) -> Text:
+    return Text(
+        "Codebook version",
+        [
+            f"Only the codings made under codebook version {codebook_version}: each "
+            "coder's state on a passage after their last own decision under it "
+            "(decisions a codebook migration appended do not count as theirs). "
+            "Exemplar quotes and corpus prevalence read the codings as they are now, "
+            "so they are left out of this report."
+        ],
+    )
+
+
+def _counting_rule(data: CodedParticipants) -> Text:
+    return Text(
+        "How participants were counted",
+        [
+            data.rule.paragraph(),
+            f"Intervals are 95% Wilson score intervals. Small groups (under {SMALL_GROUP} "
+            "participants) are flagged.",
+        ],
+    )
+
+
+def _frequency_table(found: list[Frequency], names: dict[str, str], codebook: Codebook) -> Table:
+    """Every code, used or not: the table a CSV export of this report holds."""
+    return column_table(
+        "Code frequencies",
+        [
+            ("code", lambda f: f.code),
+            ("name", lambda f: names[f.code]),
+            ("level", lambda f: codebook.get(f.code).depth),  # type: ignore[union-attr]
+            ("participants", lambda f: f.participants),
+            ("share of participants", lambda f: _r(f.participant_share)),
+            ("CI low", lambda f: _r(f.participant_ci[0]) if f.participant_ci else None),
+            ("CI high", lambda f: _r(f.participant_ci[1]) if f.participant_ci else None),
+            ("passages", lambda f: f.passages),
+            ("share of passages", lambda f: _r(f.passage_share)),
+        ],
+        found,
+        primary=True,
+    )
+
+
+def _frequency_chart(leaves_used: list[Frequency], names: dict[str, str]) -> BarChart:
+    ordered = sorted(leaves_used, key=lambda f: -f.participant_share)
+    return BarChart(
+        "Share of participants per code (95% intervals)",
+        [names[f.code] for f in ordered],
+        [f.participant_share for f in ordered],
+        [f.participant_ci for f in ordered],
+        percent=True,
+    )
+
+
+def _lift_heatmap(data: CodedParticipants, top_codes: list[str], names: dict[str, str]) -> Heatmap:
     lift = [
         [None if a == b else _r(co_occurrence(data, a, b).lift, 2) for b in top_codes]
         for a in top_codes
     ]
-    sections.append(
-        Heatmap(
-            "Co-occurrence within participants: lift",
-            [names[c] for c in top_codes],
-            [names[c] for c in top_codes],
-            lift,
-            note="Lift 1 means the two codes co-occur as often as chance would have it; 3 means three times as often.",
-        )
+    return Heatmap(
+        "Co-occurrence within participants: lift",
+        [names[c] for c in top_codes],
+        [names[c] for c in top_codes],
+        lift,
+        note="Lift 1 means the two codes co-occur as often as chance would have it; 3 means three times as often.",
     )
+
+
+def _pairs_that_travel_together(
+    data: CodedParticipants, top_codes: list[str]
+) -> list[CoOccurrence]:
+    """Ordered pairs of the most used codes held together by at least three participants,
+    the strongest relative risk first."""
     pairs_found = []
     for a in top_codes:
         for b in top_codes:
@@ -122,123 +183,100 @@ def build_analysis_report(
                 if result.both >= 3 and result.relative_risk is not None:
                     pairs_found.append(result)
     pairs_found.sort(key=lambda r: -(r.relative_risk or 0))
-    sections.append(
-        Text(
-            "Codes that travel together",
-            [r.sentence(names) for r in pairs_found[:8]]
-            or ["Not enough co-coded participants yet."],
-        )
+    return pairs_found
+
+
+def _travel_together_text(pairs_found: list[CoOccurrence], names: dict[str, str]) -> Text:
+    return Text(
+        "Codes that travel together",
+        [r.sentence(names) for r in pairs_found[:8]] or ["Not enough co-coded participants yet."],
     )
-    sections.append(
-        column_table(
-            "Co-occurrence details",
-            [
-                ("code", lambda r: r.first),
-                ("also", lambda r: r.second),
-                ("both", lambda r: r.both),
-                ("first only", lambda r: r.first_only),
-                ("second only", lambda r: r.second_only),
-                ("neither", lambda r: r.neither),
-                ("P(also | code)", lambda r: _r(r.p_second_given_first)),
-                ("P(also | not code)", lambda r: _r(r.p_second_given_not_first)),
-                ("lift", lambda r: _r(r.lift, 3)),
-                ("relative risk", lambda r: _r(r.relative_risk, 3)),
-                (
-                    "RR CI low",
-                    lambda r: _r(r.relative_risk_ci[0], 3) if r.relative_risk_ci else None,
-                ),
-                (
-                    "RR CI high",
-                    lambda r: _r(r.relative_risk_ci[1], 3) if r.relative_risk_ci else None,
-                ),
-                ("odds ratio", lambda r: _r(r.odds_ratio, 3)),
-            ],
-            pairs_found,
-        )
+
+
+def _co_occurrence_table(pairs_found: list[CoOccurrence]) -> Table:
+    return column_table(
+        "Co-occurrence details",
+        [
+            ("code", lambda r: r.first),
+            ("also", lambda r: r.second),
+            ("both", lambda r: r.both),
+            ("first only", lambda r: r.first_only),
+            ("second only", lambda r: r.second_only),
+            ("neither", lambda r: r.neither),
+            ("P(also | code)", lambda r: _r(r.p_second_given_first)),
+            ("P(also | not code)", lambda r: _r(r.p_second_given_not_first)),
+            ("lift", lambda r: _r(r.lift, 3)),
+            ("relative risk", lambda r: _r(r.relative_risk, 3)),
+            ("RR CI low", lambda r: _r(r.relative_risk_ci[0], 3) if r.relative_risk_ci else None),
+            ("RR CI high", lambda r: _r(r.relative_risk_ci[1], 3) if r.relative_risk_ci else None),
+            ("odds ratio", lambda r: _r(r.odds_ratio, 3)),
+        ],
+        pairs_found,
     )
-    tick("co-occurrence")
-    sections.append(
-        column_table(
-            "Paired codes (light and shade): how many hold both",
-            [
-                ("code", lambda p: p.code),
-                ("opposite", lambda p: p.opposite),
-                ("both", lambda p: p.both),
-                ("code only", lambda p: p.only_code),
-                ("opposite only", lambda p: p.only_opposite),
-                ("neither", lambda p: p.neither),
-            ],
-            opposite_pairs(data, codebook),
-        )
+
+
+def _paired_codes_table(data: CodedParticipants, codebook: Codebook) -> Table:
+    return column_table(
+        "Paired codes (light and shade): how many hold both",
+        [
+            ("code", lambda p: p.code),
+            ("opposite", lambda p: p.opposite),
+            ("both", lambda p: p.both),
+            ("code only", lambda p: p.only_code),
+            ("opposite only", lambda p: p.only_opposite),
+            ("neither", lambda p: p.neither),
+        ],
+        opposite_pairs(data, codebook),
     )
-    tick("pairs")
-    # Quotes and prevalence read the codings as they are now; for an earlier version they
-    # would quote and count codes the codebook may since have renamed, so they are left out.
-    current = codebook_version is None
+
+
+def _exemplar_table(project: Project, top: list[Frequency], names: dict[str, str]) -> Table:
     quotes = [
-        (f.code, key, quote)
-        for f in (top if current else [])
-        for key, quote in exemplars(project, f.code, limit=2)
+        (f.code, key, quote) for f in top for key, quote in exemplars(project, f.code, limit=2)
     ]
-    sections.append(
-        column_table(
-            "Exemplar quotes (from human decisions)",
-            [
-                ("code", lambda q: q[0]),
-                ("name", lambda q: names[q[0]]),
-                ("passage", lambda q: q[1]),
-                ("quote", lambda q: q[2]),
-            ],
-            quotes,
-        )
+    return column_table(
+        "Exemplar quotes (from human decisions)",
+        [
+            ("code", lambda q: q[0]),
+            ("name", lambda q: names[q[0]]),
+            ("passage", lambda q: q[1]),
+            ("quote", lambda q: q[2]),
+        ],
+        quotes,
     )
-    tick("quotes")
+
+
+def _prevalence_tables(
+    project: Project, top: list[Frequency], names: dict[str, str]
+) -> list[Section]:
+    """The corrected prevalence of the most used codes, as far as the project can estimate it
+    (the first code it cannot ends the list); no table at all when it can estimate none."""
     estimates = []
-    for f in top if current else []:
+    for f in top:
         try:
             estimates.append((f.code, project_prevalence(project, f.code)))
         except ValueError:
             break
-    if estimates:
-        sections.append(
-            column_table(
-                "Corpus prevalence corrected for the LLM's errors (prediction-powered inference)",
-                [
-                    ("code", lambda e: e[0]),
-                    ("name", lambda e: names[e[0]]),
-                    ("estimate", lambda e: _r(e[1].estimate)),
-                    ("CI low", lambda e: _r(e[1].ci[0])),
-                    ("CI high", lambda e: _r(e[1].ci[1])),
-                    ("naive LLM-only", lambda e: _r(e[1].naive)),
-                    ("naive CI low", lambda e: _r(e[1].naive_ci[0])),
-                    ("naive CI high", lambda e: _r(e[1].naive_ci[1])),
-                    ("passages coded by the LLM", lambda e: e[1].n_all),
-                    ("passages reviewed by humans", lambda e: e[1].n_labelled),
-                ],
-                estimates,
-                note="Valid only if the human-reviewed passages are a random sample of those the LLM coded (draw them with 'workbench sample').",
-            )
-        )
-    tick("prevalence")
-    if not current:
-        sections.append(
-            Text(
-                "Codebook version",
-                [
-                    f"Only the codings made under codebook version {codebook_version}: each "
-                    "coder's state on a passage after their last own decision under it "
-                    "(decisions a codebook migration appended do not count as theirs). "
-                    "Exemplar quotes and corpus prevalence read the codings as they are now, "
-                    "so they are left out of this report."
-                ],
-            )
-        )
-    return Report(
-        f"Findings: {codebook.name}",
-        f"{len(data.participants)} participants · codebook v{codebook.version}"
-        + ("" if current else " · codings made under it"),
-        sections,
+    if not estimates:
+        return []
+    table = column_table(
+        "Corpus prevalence corrected for the LLM's errors (prediction-powered inference)",
+        [
+            ("code", lambda e: e[0]),
+            ("name", lambda e: names[e[0]]),
+            ("estimate", lambda e: _r(e[1].estimate)),
+            ("CI low", lambda e: _r(e[1].ci[0])),
+            ("CI high", lambda e: _r(e[1].ci[1])),
+            ("naive LLM-only", lambda e: _r(e[1].naive)),
+            ("naive CI low", lambda e: _r(e[1].naive_ci[0])),
+            ("naive CI high", lambda e: _r(e[1].naive_ci[1])),
+            ("passages coded by the LLM", lambda e: e[1].n_all),
+            ("passages reviewed by humans", lambda e: e[1].n_labelled),
+        ],
+        estimates,
+        note="Valid only if the human-reviewed passages are a random sample of those the LLM coded (draw them with 'workbench sample').",
     )
+    return [table]
 
 
 def split_sections(family: SplitFamily, codebook: Codebook) -> list[Section]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -15,7 +16,7 @@ class Text:
 class Table:
     title: str
     columns: list[str]
-    rows: list[list[object]]
+    rows: Sequence[Sequence[object]]  # read only: a row of str is a row of objects too
     note: str = ""
     primary: bool = False  # the table a CSV export holds
 

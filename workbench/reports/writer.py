@@ -8,7 +8,8 @@ from pathlib import Path
 from workbench.core.errors import WorkbenchError
 from workbench.core.safe_output import atomic_output, check_output_path
 from workbench.core.store import Project
-from workbench.reports.agreement_report import Progress, build_agreement_report
+from workbench.core.tasks import Progress
+from workbench.reports.agreement_report import build_agreement_report
 from workbench.reports.analysis_report import build_analysis_report
 from workbench.reports.model import Report
 

@@ -13,11 +13,19 @@ from dataclasses import dataclass, replace
 
 import httpx2
 from anthropic import Anthropic
-from sqlalchemy import select
 
-from workbench.core.clock import utc_now
-from workbench.core.store import Project, schema
-from workbench.core.store.llm import record_requests
+from workbench.core.store import Project
+from workbench.core.store.llm import (
+    add_batch,
+    all_batches,
+    cancellable_batches,
+    mark_batch_collected,
+    passages_in_open_batches,
+    record_requests,
+    set_batch_status,
+    uncollected_batches,
+)
+from workbench.core.store.queries import transcript_rows_of_passages
 from workbench.core.store.suggestions import passages_already_run, record_run, save_suggestions
 from workbench.suggest.claude import (
     Chunk,
@@ -138,12 +146,7 @@ def plan_batches(
             claude_rater(options.model),
         )
     with project.reading() as conn:
-        pending = set()
-        for row in conn.execute(
-            select(schema.llm_batches.c.requests).where(schema.llm_batches.c.collected_at.is_(None))
-        ):
-            for ids in json.loads(row.requests).values():
-                pending.update(ids)
+        pending = passages_in_open_batches(conn)
     chunks = make_chunks([p for p in unsent if p.passage_id not in pending], options)
     requests = [
         {"custom_id": f"chunk-{index}", "params": request_params(chunk, codebook, options)}
@@ -178,19 +181,15 @@ def submit_batches(
             for i in group
         }
         with project.transaction() as conn:
-            conn.execute(
-                schema.llm_batches.insert().values(
-                    batch_id=batch.id,
-                    created_at=utc_now(),
-                    model=options.model,
-                    codebook_version=codebook.version,
-                    prompt_version=prompt_version_for(codebook, options),
-                    options=json.dumps(
-                        {"redact": options.redact, "redact_names": list(options.redact_names)}
-                    ),
-                    requests=json.dumps(mapping),
-                    status=batch.processing_status,
-                )
+            add_batch(
+                conn,
+                batch.id,
+                options.model,
+                codebook.version,
+                prompt_version_for(codebook, options),
+                {"redact": options.redact, "redact_names": list(options.redact_names)},
+                mapping,
+                batch.processing_status,
             )
         statuses.append(BatchStatus(batch.id, batch.processing_status, len(group)))
     return statuses
@@ -200,8 +199,7 @@ def batch_list(project: Project, client: Anthropic | None = None) -> list[dict[s
     """Every batch of the project with its state; open ones refreshed from the API when a client
     is given (their per-request counts), stored state otherwise."""
     with project.reading() as conn:
-        rows = conn.execute(select(schema.llm_batches).order_by(schema.llm_batches.c.created_at))
-        rows = [dict(r) for r in rows.mappings()]
+        rows = all_batches(conn)
     listed = []
     for row in rows:
         entry: dict[str, object] = {
@@ -224,12 +222,7 @@ def batch_list(project: Project, client: Anthropic | None = None) -> list[dict[s
 def cancel_batches(project: Project, client: Anthropic) -> list[BatchStatus]:
     """Ask the API to cancel every open batch; what already succeeded is still collected later."""
     with project.reading() as conn:
-        rows = conn.execute(
-            select(schema.llm_batches.c.batch_id, schema.llm_batches.c.requests).where(
-                schema.llm_batches.c.collected_at.is_(None),
-                schema.llm_batches.c.status.notin_(("ended", "canceling")),
-            )
-        ).all()
+        rows = cancellable_batches(conn)
     statuses = []
     for batch_id, requests in rows:
         batch = client.messages.batches.cancel(batch_id)
@@ -240,23 +233,13 @@ def cancel_batches(project: Project, client: Anthropic) -> list[BatchStatus]:
 
 def _set_status(project: Project, batch_id: str, status: str) -> None:
     with project.transaction() as conn:
-        conn.execute(
-            schema.llm_batches.update()
-            .where(schema.llm_batches.c.batch_id == batch_id)
-            .values(status=status)
-        )
+        set_batch_status(conn, batch_id, status)
 
 
 def resume_batches(project: Project, client: Anthropic) -> list[BatchStatus]:
     """Check every batch not yet collected; collect the ones that have ended."""
     with project.reading() as conn:
-        rows = (
-            conn.execute(
-                select(schema.llm_batches).where(schema.llm_batches.c.collected_at.is_(None))
-            )
-            .mappings()
-            .all()
-        )
+        rows = uncollected_batches(conn)
     statuses = []
     for row in rows:
         batch = client.messages.batches.retrieve(row["batch_id"])
@@ -268,7 +251,7 @@ def resume_batches(project: Project, client: Anthropic) -> list[BatchStatus]:
                 )
             )
             continue
-        statuses.append(_collect(project, client, dict(row)))
+        statuses.append(_collect(project, client, row))
     return statuses
 
 
@@ -311,11 +294,7 @@ def _collect(project: Project, client: Anthropic, row: dict) -> BatchStatus:  # 
             )
         stored += len(found)
     with project.transaction() as conn:
-        conn.execute(
-            schema.llm_batches.update()
-            .where(schema.llm_batches.c.batch_id == row["batch_id"])
-            .values(status="collected", collected_at=utc_now())
-        )
+        mark_batch_collected(conn, row["batch_id"])
     return BatchStatus(row["batch_id"], "collected", len(mapping), stored, failed)
 
 
@@ -360,17 +339,8 @@ def _read_result(  # type: ignore[no-untyped-def]
 
 
 def _inputs_by_id(project: Project, passage_ids: list[int]) -> dict[int, PassageInput]:
-    p = schema.passages
     with project.reading() as conn:
-        transcripts = set()
-        for start in range(0, len(passage_ids), 500):
-            transcripts.update(
-                conn.execute(
-                    select(p.c.transcript_id)
-                    .where(p.c.id.in_(passage_ids[start : start + 500]))
-                    .distinct()
-                ).scalars()
-            )
+        transcripts = transcript_rows_of_passages(conn, passage_ids)
     wanted = set(passage_ids)
     return {
         item.passage_id: item

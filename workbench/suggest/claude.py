@@ -1,71 +1,85 @@
 """The Claude engine: the codebook in a cached system prompt, many passages per request.
 
-Requests run concurrently (``AsyncAnthropic`` under a semaphore); the SDK retries 429, 529 and
-5xx with backoff and honours ``retry-after``; every request has an explicit timeout. Replies are
-constrained by a JSON schema and still validated: unknown passage or code ids are dropped and
-logged, evidence that is not in the passage is flagged, a malformed reply is retried once and
-then reported for its chunk only. Nothing is ever applied: suggestions wait for a human.
+Requests run concurrently (``AsyncAnthropic`` under a semaphore); retries, timeouts and what a
+failure means live in ``claude_client``, what is sent in ``claude_request``, how replies are
+read in ``claude_reply``. A malformed reply is retried once and then reported for its chunk
+only. Nothing is ever applied: suggestions wait for a human.
+
+The names of those modules are re-exported here: ``workbench.suggest.claude`` is where the rest
+of the code (and the translation engine) imports them from.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import os
-import socket
-import ssl
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx2
-from anthropic import APIConnectionError, APIError, APITimeoutError, AsyncAnthropic
+from anthropic import APIError, AsyncAnthropic
 
 from workbench.core.codebook import Codebook
-from workbench.core.errors import WorkbenchError
 from workbench.core.tasks import Cancelled, CancelToken, Progress
-from workbench.settings import load_settings
-from workbench.suggest.engine import PassageInput, Suggestion, codable, locate_evidence
-from workbench.suggest.prices import DEFAULT_MODEL, Usage, cost, estimate_tokens
-from workbench.suggest.prompt import (
-    DEFAULT_LANGUAGE,
-    PROMPT_VERSION,
-    TeamExample,
-    prefix_text,
-    prompt_key,
-    question_context,
-    reply_schema,
-    system_blocks,
-    unescape,
-    user_message,
+from workbench.suggest.claude_client import (
+    SuggestionError,
+    api_key,
+    connection_problem,
+    describe_api_error,
+    make_client,
 )
+from workbench.suggest.claude_reply import (
+    MalformedReply,
+    parse_reply,
+    parse_reply_ids,
+    reply_text,
+    usage_of,
+)
+from workbench.suggest.claude_request import (
+    Chunk,
+    ClaudeOptions,
+    coder_language,
+    estimate_chunk_cost,
+    make_chunks,
+    prefix_blocks,
+    prompt_version_for,
+    request_params,
+    sub_chunk,
+)
+from workbench.suggest.engine import PassageInput, Suggestion, codable
+from workbench.suggest.prices import Usage, cost
+from workbench.suggest.prompt import PROMPT_VERSION
 from workbench.suggest.redaction import Redacted, redact
 
+__all__ = [
+    "MAX_SPLIT_DEPTH",
+    "Chunk",
+    "ClaudeEngine",
+    "ClaudeOptions",
+    "MalformedReply",
+    "Redacted",
+    "RequestRecord",
+    "ResultSink",
+    "SuggestionError",
+    "api_key",
+    "claude_rater",
+    "coder_language",
+    "connection_problem",
+    "estimate_chunk_cost",
+    "make_chunks",
+    "make_client",
+    "parse_reply",
+    "parse_reply_ids",
+    "prefix_blocks",
+    "prompt_version_for",
+    "redact",
+    "reply_text",
+    "request_params",
+    "sub_chunk",
+    "usage_of",
+]
+
 log = logging.getLogger(__name__)
-
-
-class SuggestionError(WorkbenchError):
-    """The engine could not produce suggestions (no key, every request failed, ...)."""
-
-
-class MalformedReply(Exception):
-    """A reply that is not the JSON the schema asks for."""
-
-
-@dataclass(frozen=True)
-class ClaudeOptions:
-    model: str = DEFAULT_MODEL
-    concurrency: int = 4
-    chunk_chars: int = 12_000
-    chunk_passages: int = 40
-    max_tokens: int = 8_000
-    timeout_s: float = 120.0
-    max_retries: int = 4
-    redact: bool = False
-    redact_names: tuple[str, ...] = ()
-    max_cost_usd: float | None = None
-    language: str = field(default_factory=lambda: coder_language())  # rationales are in it
-    examples: tuple[TeamExample, ...] = ()  # the team's coded passages (suggest/examples.py)
 
 
 @dataclass
@@ -81,240 +95,13 @@ class RequestRecord:
     batch_id: str | None = None
 
 
-@dataclass
-class Chunk:
-    passages: list[PassageInput]
-    texts: dict[int, str]  # what is sent (redacted when asked)
-    redactions: dict[int, Redacted] = field(default_factory=dict)
-
-
-def coder_language() -> str:
-    """The language rationales are written in: the ``rationale_language`` setting, else English.
-
-    Quotes are never translated; only the model's own words follow the coder's language.
-    """
-    value = load_settings().get("rationale_language")
-    return value.strip() if isinstance(value, str) and value.strip() else DEFAULT_LANGUAGE
-
-
-def api_key() -> str | None:
-    """The key from ANTHROPIC_API_KEY, else the per-user settings file (never the project)."""
-    key = os.environ.get("ANTHROPIC_API_KEY") or load_settings().get("anthropic_api_key")
-    return key if isinstance(key, str) and key.strip() else None
-
-
-def make_chunks(passages: Sequence[PassageInput], options: ClaudeOptions) -> list[Chunk]:
-    """Consecutive passages of one interview grouped up to a size, each with the text to send.
-
-    A request never mixes interviews: the model reads each passage inside its own conversation,
-    and a long interview is split over several requests instead.
-    """
-    chunks: list[Chunk] = []
-    current: list[PassageInput] = []
-    size = 0
-    for passage in passages:
-        length = len(passage.text) + len(question_context(passage.context))
-        if not current:  # inside a request the previous answer is the passage just before
-            length += len(question_context(passage.previous_answer))
-        if current and (
-            size + length > options.chunk_chars
-            or len(current) >= options.chunk_passages
-            or passage.interview != current[0].interview
-        ):
-            chunks.append(_chunk(current, options))
-            current, size = [], 0
-        current.append(passage)
-        size += length
-    if current:
-        chunks.append(_chunk(current, options))
-    return chunks
-
-
-def _chunk(passages: list[PassageInput], options: ClaudeOptions) -> Chunk:
-    if not options.redact:
-        return Chunk(list(passages), {p.passage_id: p.text for p in passages})
-    redactions = {p.passage_id: redact(p.text, options.redact_names) for p in passages}
-    safe = [
-        PassageInput(
-            p.passage_id,
-            p.key,
-            p.text,
-            redact(p.context, options.redact_names).text,
-            p.interview,
-            redact(p.previous_answer, options.redact_names).text,
-        )
-        for p in passages
-    ]
-    return Chunk(safe, {pid: r.text for pid, r in redactions.items()}, redactions)
-
-
-def prefix_blocks(codebook: Codebook, options: ClaudeOptions) -> list[dict[str, object]]:
-    """The static, cached system prompt of every request of a run (examples redacted when the
-    passages are: they are participants' words too)."""
-    examples = options.examples
-    if options.redact:
-        examples = tuple(
-            TeamExample(e.code_id, redact(e.text, options.redact_names).text, e.applies)
-            for e in examples
-        )
-    return system_blocks(codebook, examples, options.language)
-
-
-def prompt_version_for(codebook: Codebook, options: ClaudeOptions) -> str:
-    """The prompt version suggestions are stored and reused under: a hash of the prefix."""
-    return prompt_key(prefix_blocks(codebook, options), reply_schema(codebook))
-
-
-def request_params(chunk: Chunk, codebook: Codebook, options: ClaudeOptions) -> dict[str, object]:
-    """The Messages API parameters for one chunk (also the body of a batch request)."""
-    return {
-        "model": options.model,
-        "max_tokens": options.max_tokens,
-        "system": prefix_blocks(codebook, options),
-        "messages": [{"role": "user", "content": user_message(chunk.passages, chunk.texts)}],
-        "output_config": {"format": {"type": "json_schema", "schema": reply_schema(codebook)}},
-    }
-
-
-def estimate_chunk_cost(
-    chunk: Chunk, codebook: Codebook, options: ClaudeOptions, cached: bool
-) -> tuple[Usage, float]:
-    """Tokens and dollars a chunk should cost, before sending it (output: ~60 tokens a passage)."""
-    system = estimate_tokens(prefix_text(prefix_blocks(codebook, options)))
-    message = estimate_tokens(user_message(chunk.passages, chunk.texts))
-    usage = Usage(
-        input_tokens=message,
-        cache_creation_input_tokens=0 if cached else system,
-        cache_read_input_tokens=system if cached else 0,
-        output_tokens=60 * len(chunk.passages),
-    )
-    return usage, cost(options.model, usage)
-
-
-def parse_reply(text: str, chunk: Chunk, codebook: Codebook, model: str) -> list[Suggestion]:
-    """Validated suggestions from a reply; raises MalformedReply when it is not usable JSON."""
-    return parse_reply_ids(text, chunk, codebook, model)[0]
-
-
-def parse_reply_ids(
-    text: str,
-    chunk: Chunk,
-    codebook: Codebook,
-    model: str,
-    snapshot: str | None = None,
-    prompt_version: str = PROMPT_VERSION,
-) -> tuple[list[Suggestion], set[int]]:
-    """Validated suggestions and the ids of the chunk's passages the reply answered.
-
-    A passage the reply leaves out is not an answer "no code applies": the caller must see
-    which ones are missing, so that they are asked again rather than recorded as done.
-    """
-    try:
-        data = json.loads(text)
-        items = data["passages"]
-        if not isinstance(items, list):
-            raise TypeError("'passages' is not a list")
-    except (ValueError, KeyError, TypeError) as exc:
-        raise MalformedReply(str(exc)) from exc
-    by_id = {str(p.passage_id): p for p in chunk.passages}
-    found: list[Suggestion] = []
-    answered: set[int] = set()
-    for item in items:
-        if not isinstance(item, dict) or str(item.get("passage_id")) not in by_id:
-            log.warning(
-                "reply names an unknown passage id %r; ignored",
-                item.get("passage_id") if isinstance(item, dict) else item,
-            )
-            continue
-        passage = by_id[str(item["passage_id"])]
-        answered.add(passage.passage_id)
-        seen: set[str] = set()
-        for code in item.get("codes") or []:
-            if not isinstance(code, dict):
-                continue
-            code_id = code.get("code_id")
-            if code_id not in codebook:
-                log.warning(
-                    "reply suggests unknown code %r for passage %s; dropped", code_id, passage.key
-                )
-                continue
-            if code_id in seen:
-                continue
-            seen.add(code_id)
-            found.append(_suggestion(passage, chunk, code, model, snapshot, prompt_version))
-    return found, answered
-
-
-def sub_chunk(chunk: Chunk, passages: Sequence[PassageInput]) -> Chunk:
-    """Some of a chunk's passages as a chunk of their own, with the same (redacted) texts."""
-    ids = {p.passage_id for p in passages}
-    return Chunk(
-        list(passages),
-        {pid: text for pid, text in chunk.texts.items() if pid in ids},
-        {pid: r for pid, r in chunk.redactions.items() if pid in ids},
-    )
-
-
-def _suggestion(  # type: ignore[type-arg]
-    passage: PassageInput,
-    chunk: Chunk,
-    code: dict,
-    model: str,
-    snapshot: str | None = None,
-    prompt_version: str = PROMPT_VERSION,
-) -> Suggestion:
-    quote = unescape(str(code.get("evidence") or ""))
-    sent = chunk.texts[passage.passage_id]
-    start, end, found = locate_evidence(sent, quote)
-    redaction = chunk.redactions.get(passage.passage_id)
-    if found and redaction is not None and start is not None and end is not None:
-        start, end = redaction.to_original(start, end)
-    evidence = passage.text[start:end] if found and start is not None else quote
-    try:
-        confidence = min(1.0, max(0.0, float(code.get("confidence", 0.5))))
-    except (TypeError, ValueError):
-        confidence = 0.5
-    return Suggestion(
-        passage_id=passage.passage_id,
-        code_id=str(code["code_id"]),
-        confidence=confidence,
-        evidence=evidence,
-        evidence_start=start if found else None,
-        evidence_end=end if found else None,
-        rationale=str(code.get("rationale") or "")[:500],
-        engine="claude",
-        model=model,
-        prompt_version=prompt_version,
-        evidence_found=found,
-        model_snapshot=snapshot,
-    )
-
-
-def reply_text(message) -> str:  # type: ignore[no-untyped-def]
-    return "".join(
-        getattr(block, "text", "")
-        for block in message.content
-        if getattr(block, "type", "") == "text"
-    )
-
-
-def usage_of(message) -> Usage:  # type: ignore[no-untyped-def]
-    usage = message.usage
-    return Usage(
-        input_tokens=usage.input_tokens or 0,
-        cache_creation_input_tokens=getattr(usage, "cache_creation_input_tokens", 0) or 0,
-        cache_read_input_tokens=getattr(usage, "cache_read_input_tokens", 0) or 0,
-        output_tokens=usage.output_tokens or 0,
-    )
-
-
 def claude_rater(model: str) -> str:
     """The coder Claude's suggestions count as: one per model, across prompt revisions."""
     return f"claude/{model}"
 
 
-# What a completed request hands over at once: its suggestions, the passages it settled (with
-# or without suggestions) and the requests paid for. The runner stores each in one transaction.
+# What a completed request hands over at once (``engine.ResultSink``, with Claude's request
+# records): the runner stores each in one transaction.
 ResultSink = Callable[[list[Suggestion], list[int], list[RequestRecord]], None]
 
 MAX_SPLIT_DEPTH = 6  # a chunk cut off at max_tokens is halved at most this often (1/64 of it)
@@ -330,7 +117,8 @@ class ClaudeEngine:
 
     name = "claude"
     prompt_version = PROMPT_VERSION
-    sends_data = True
+    sends_text = True  # passages go to the Anthropic API
+    learns = False  # the team's examples are in the prompt, chosen when a run starts
 
     def __init__(
         self,
@@ -368,17 +156,11 @@ class ClaudeEngine:
         return prompt_version_for(codebook, self.options)
 
     def client(self) -> AsyncAnthropic:
-        key = self._key or api_key()
-        if not key:
-            raise SuggestionError(
-                "no Anthropic API key: set ANTHROPIC_API_KEY (or anthropic_api_key in the workbench "
-                "settings file), or use the local engine"
-            )
-        return AsyncAnthropic(
-            api_key=key,
-            max_retries=self.options.max_retries,
-            timeout=httpx2.Timeout(self.options.timeout_s, connect=10.0),
-            http_client=self._http_client_factory() if self._http_client_factory else None,
+        return make_client(
+            self._key,
+            self.options.max_retries,
+            self.options.timeout_s,
+            self._http_client_factory,
         )
 
     def suggest(
@@ -478,12 +260,17 @@ class ClaudeEngine:
                     [],
                     [
                         RequestRecord(
-                            self.model, len(chunk.passages), Usage(), 0.0, False, _describe(exc)
+                            self.model,
+                            len(chunk.passages),
+                            Usage(),
+                            0.0,
+                            False,
+                            describe_api_error(exc),
                         )
                     ],
                 )
                 raise SuggestionError(
-                    f"chunk of {len(chunk.passages)} passages: {_describe(exc)}"
+                    f"chunk of {len(chunk.passages)} passages: {describe_api_error(exc)}"
                 ) from exc
 
     async def _settle(
@@ -588,67 +375,3 @@ class ClaudeEngine:
             self.failures.append(str(error))
         if errors:
             raise errors[0]
-
-
-def _describe(exc: APIError) -> str:
-    if isinstance(exc, APIConnectionError):
-        return connection_problem(exc)
-    status = getattr(exc, "status_code", None)
-    name = exc.__class__.__name__
-    return f"{name} (HTTP {status})" if status else name
-
-
-def connection_problem(exc: BaseException) -> str:
-    """What failed when the API could not be reached, in words, and what to try.
-
-    The SDK wraps every transport failure in one APIConnectionError; the cause underneath says
-    whether it was the proxy, the name lookup, the certificate or the network itself.
-    """
-    if isinstance(exc, APITimeoutError):
-        return (
-            "the request to the Anthropic API timed out: the network may be slow or the request "
-            "too large; try again, or lower --concurrency"
-        )
-    causes: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and len(causes) < 10:
-        causes.append(current)
-        current = current.__cause__ or current.__context__
-    text = " ".join(str(c) for c in causes).lower()
-    kinds = tuple(type(c) for c in causes)
-    base = os.environ.get("ANTHROPIC_BASE_URL") or "api.anthropic.com"
-    if any(issubclass(k, httpx2.ProxyError) for k in kinds) or "proxy" in text:
-        return (
-            "could not connect through the proxy: check HTTPS_PROXY / HTTP_PROXY (or unset them), "
-            "and that the proxy allows api.anthropic.com"
-        )
-    if any(issubclass(k, ssl.SSLError) for k in kinds) or any(
-        word in text for word in ("certificate", "ssl", "tls")
-    ):
-        return (
-            "the TLS connection failed (certificate not trusted or intercepted): a company proxy "
-            "may inspect traffic; set SSL_CERT_FILE to its certificate bundle, or check the clock"
-        )
-    if any(issubclass(k, socket.gaierror) for k in kinds) or any(
-        word in text
-        for word in (
-            "name or service not known",
-            "name resolution",
-            "nodename nor servname",
-            "getaddrinfo",
-            "no address associated",
-        )
-    ):
-        return (
-            f"the name {base} could not be looked up (DNS): check the network connection and DNS "
-            "settings, or ANTHROPIC_BASE_URL if you set it"
-        )
-    if any(word in text for word in ("refused", "unreachable", "no route", "network is down")):
-        return (
-            f"no network connection to {base} (connection refused or network unreachable): check "
-            "that this computer is online, or use the local engine, which works offline"
-        )
-    return (
-        f"could not connect to {base}: check the network connection, proxy settings "
-        "(HTTPS_PROXY) and ANTHROPIC_BASE_URL, or use the local engine"
-    )

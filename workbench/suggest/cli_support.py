@@ -6,13 +6,13 @@ import argparse
 import sys
 
 from anthropic import Anthropic, APIConnectionError, APIError
-from sqlalchemy import select
 
 from workbench.core.codebook import Codebook
 from workbench.core.errors import WorkbenchError
-from workbench.core.store import Project, schema
-from workbench.core.store.llm import spend
-from workbench.core.store.queries import transcript_row_id
+from workbench.core.store import Project
+from workbench.core.store.llm import has_open_batches, spend
+from workbench.core.store.queries import transcript_row_id, transcript_row_ids
+from workbench.core.tasks import terminal_progress
 from workbench.suggest.claude import (
     Chunk,
     ClaudeEngine,
@@ -27,7 +27,7 @@ from workbench.suggest.claude import (
     request_params,
 )
 from workbench.suggest.examples import with_team_examples
-from workbench.suggest.local_command import run_local_suggest, terminal_progress
+from workbench.suggest.local_command import run_local_suggest
 from workbench.suggest.prices import (
     Usage,
     cost,
@@ -44,11 +44,7 @@ from workbench.suggest.runner import pending_inputs, run_suggestions
 def _transcript_ids(project: Project, wanted: str | None) -> list[int]:
     with project.reading() as conn:
         if not wanted:
-            return list(
-                conn.execute(
-                    select(schema.transcripts.c.id).order_by(schema.transcripts.c.id)
-                ).scalars()
-            )
+            return transcript_row_ids(conn)
         ids = []
         for external_id in wanted.split(","):
             row_id = transcript_row_id(conn, external_id.strip())
@@ -296,14 +292,7 @@ def _counting_client(options: ClaudeOptions) -> Anthropic | None:
 
 def _open_batches(project: Project) -> bool:
     with project.reading() as conn:
-        return (
-            conn.execute(
-                select(schema.llm_batches.c.batch_id).where(
-                    schema.llm_batches.c.collected_at.is_(None)
-                )
-            ).first()
-            is not None
-        )
+        return has_open_batches(conn)
 
 
 def _batches(

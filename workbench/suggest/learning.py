@@ -23,13 +23,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sqlalchemy import select
 
 from workbench.core.codebook import Code, Codebook
-from workbench.core.store import Project, schema
+from workbench.core.store import Project
+from workbench.core.store.decision_log import latest_decision_id
 from workbench.core.tasks import CancelToken, Progress
 from workbench.suggest.calibration import calibration_report
-from workbench.suggest.engine import PassageInput, Suggestion
+from workbench.suggest.engine import PassageInput, Suggestion, SuggestionEngine
 from workbench.suggest.labels import MIN_LABELLED, Labelled, human_labels, local_model_name
 from workbench.suggest.local import (
     LocalEngine,
@@ -44,6 +44,8 @@ CODEBOOK_WEIGHT = 2.0  # the codebook's description counts as this many coded pa
 
 class LearnedEngine(LocalEngine):
     """Prototype-per-code suggestions learned from human decisions; see the module docstring."""
+
+    learns = True
 
     def __init__(self, labelled: Sequence[Labelled], codebook: Codebook, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(**kwargs)
@@ -274,8 +276,9 @@ def evaluate_local(project: Project, holdout: float = 0.3, seed: int = 7) -> dic
 class ProjectLocalEngine:
     """The app's local engine: retrained from the project's decisions when they change.
 
-    ``resolve()`` runs on the worker thread (training can take a moment on a big project) and
-    returns the engine to use now; it is cached until the number of decisions changes.
+    Not an engine itself but an ``engine.EngineSource``: ``resolve()`` runs on the worker thread
+    (training can take a moment on a big project) and returns the engine to use now; it is
+    cached until the number of decisions changes.
     """
 
     name = "local"
@@ -284,12 +287,9 @@ class ProjectLocalEngine:
         self.project = project
         self._cached: tuple[int, LocalEngine] | None = None
 
-    def resolve(self) -> LocalEngine:
+    def resolve(self) -> SuggestionEngine:
         with self.project.reading() as conn:
-            decisions = conn.execute(
-                select(schema.decisions.c.id).order_by(schema.decisions.c.id.desc()).limit(1)
-            ).scalar()
-        stamp = int(decisions or 0)
+            stamp = latest_decision_id(conn)
         if self._cached is None or self._cached[0] != stamp:
             self._cached = (stamp, local_engine_for(self.project))
         return self._cached[1]

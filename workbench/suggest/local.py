@@ -120,6 +120,8 @@ class LocalEngine:
     model = "tfidf-stems-codebook"  # labels.CODEBOOK_MODEL
     prompt_version = "local-1"
     rater = "local"  # one rater whatever it has learned: its model names the retrain
+    sends_text = False  # everything runs on this machine
+    learns = False  # the codebook alone; LearnedEngine learns from decisions
 
     def __init__(
         self, max_per_passage: int = 3, min_similarity: float = 0.03, abstain: bool = True

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.store import Project
@@ -21,18 +20,6 @@ from workbench.suggest.labels import human_labels, local_model_name
 from workbench.suggest.runner import SuggestionRun, pending_inputs, run_suggestions
 
 PROMPT_VERSION = "local-1"  # LocalEngine.prompt_version, without importing it
-
-
-def terminal_progress(done: int, total: int, what: str) -> None:
-    """A one-line progress bar on stderr when it is a terminal; silent otherwise."""
-    if not sys.stderr.isatty() or total <= 0:
-        return
-    width = 30
-    filled = int(width * done / total)
-    sys.stderr.write(f"\r{what:<8} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-    if done >= total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
 
 
 def wants_local(args: argparse.Namespace) -> bool:

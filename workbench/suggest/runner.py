@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-
-from sqlalchemy import Connection, select
+from typing import Any
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.store import Project, schema
+from workbench.core.store import Project
 from workbench.core.store.llm import record_requests
+from workbench.core.store.privacy import coded_passage_ids, local_only_transcripts
 from workbench.core.store.queries import passages_of
 from workbench.core.store.suggestions import (
     carry_forward,
@@ -18,7 +18,15 @@ from workbench.core.store.suggestions import (
     save_suggestions,
 )
 from workbench.core.tasks import CancelToken, Progress
-from workbench.suggest.engine import PassageInput, Suggestion, SuggestionEngine, codable
+from workbench.suggest.engine import (
+    DeliversEachResult,
+    HashesItsPrompt,
+    PassageInput,
+    Suggestion,
+    SuggestionEngine,
+    check_engine,
+    codable,
+)
 
 
 @dataclass(frozen=True)
@@ -42,12 +50,7 @@ def passage_inputs(
     with project.reading() as conn:
         ids = list(transcript_ids)
         if not include_local_only:
-            t = schema.transcripts
-            local = set(
-                conn.execute(
-                    select(t.c.id).where(t.c.id.in_(ids), t.c.local_only.is_(True))
-                ).scalars()
-            )
+            local = local_only_transcripts(conn, ids)
             ids = [i for i in ids if i not in local]
         transcript_ids = ids
         previous_context = previous_answer = ""
@@ -98,29 +101,13 @@ def pending_inputs(
     version = None if any_codebook_version else codebook.version
     with project.reading() as conn:
         # Ids first, texts only if something is pending: a run with nothing to do reads no text.
-        coded = _coded_passage_ids(conn, transcript_ids, include_local_only)
+        coded = coded_passage_ids(conn, transcript_ids, include_local_only)
         done = passages_already_run(conn, coded, version, engine, model, prompt_version)
     if done.issuperset(coded):
         return [], len(done)
     inputs = passage_inputs(project, transcript_ids, include_local_only=include_local_only)
     todo = [p for p in inputs if p.passage_id not in done]
     return (codable(todo) if abstain else todo), len(done)
-
-
-def _coded_passage_ids(
-    conn: Connection, transcript_ids: list[int], include_local_only: bool
-) -> list[int]:
-    """Ids of the coded passages of these transcripts, without reading any text."""
-    p, t = schema.passages, schema.transcripts
-    found: list[int] = []
-    for start in range(0, len(transcript_ids), 500):
-        query = select(p.c.id).where(
-            p.c.transcript_id.in_(transcript_ids[start : start + 500]), p.c.coded.is_(True)
-        )
-        if not include_local_only:
-            query = query.join(t, t.c.id == p.c.transcript_id).where(t.c.local_only.is_not(True))
-        found.extend(conn.execute(query).scalars())
-    return found
 
 
 def carry_forward_runs(
@@ -155,9 +142,12 @@ def run_suggestions(
     codebook = project.codebook
     if codebook is None:
         raise WorkbenchError("the project has no codebook; add one before asking for suggestions")
-    sends_data = bool(getattr(engine, "sends_data", False))
-    hashed = getattr(engine, "prompt_version_for", None)
-    prompt_version = hashed(codebook) if hashed is not None else engine.prompt_version
+    engine = check_engine(engine)
+    hashed = isinstance(engine, HashesItsPrompt)
+    if isinstance(engine, HashesItsPrompt):
+        prompt_version = engine.prompt_version_for(codebook)
+    else:
+        prompt_version = engine.prompt_version
     transcript_ids = list(transcript_ids)
     todo, cached = pending or pending_inputs(
         project,
@@ -165,11 +155,11 @@ def run_suggestions(
         engine.name,
         engine.model,
         prompt_version,
-        include_local_only=not sends_data,
-        any_codebook_version=hashed is not None,
+        include_local_only=not engine.sends_text,
+        any_codebook_version=hashed,
         abstain=False,
     )
-    if hashed is not None and cached:
+    if hashed and cached:
         carry_forward_runs(
             project, transcript_ids, engine.name, engine.model, prompt_version, engine.rater
         )
@@ -190,22 +180,13 @@ def _run(
 ) -> SuggestionRun:
     codebook = project.codebook
     assert codebook is not None
-    if hasattr(engine, "on_result"):
+    if isinstance(engine, DeliversEachResult):
         return _run_storing_each(
             project, engine, todo, cached, codebook.version, prompt_version, progress, cancel
         )
-    try:
-        suggestions = (
-            engine.suggest(todo, codebook, progress=progress, cancel=cancel) if todo else []
-        )
-    finally:
-        requests = list(getattr(engine, "requests", []))
-        if requests:
-            with project.transaction() as conn:
-                record_requests(conn, engine.name, requests)
-            engine.requests.clear()  # type: ignore[attr-defined]
-    completed = getattr(engine, "completed", None)
-    done = [p.passage_id for p in todo if completed is None or p.passage_id in completed]
+    # An engine that returns everything at the end has settled every passage it was given.
+    suggestions = engine.suggest(todo, codebook, progress=progress, cancel=cancel) if todo else []
+    done = [p.passage_id for p in todo]
     with project.transaction() as conn:
         save_suggestions(conn, suggestions, codebook.version)
         record_run(
@@ -265,7 +246,9 @@ def _run_storing_each(
     codebook = project.codebook
     assert codebook is not None
 
-    def store(suggestions: list[Suggestion], done: list[int], records: list) -> None:  # type: ignore[type-arg]
+    assert isinstance(engine, DeliversEachResult)  # how _run chose this way
+
+    def store(suggestions: list[Suggestion], done: list[int], records: list[Any]) -> None:
         with project.transaction() as conn:
             record_requests(conn, engine.name, records)
             save_suggestions(conn, suggestions, codebook_version)
@@ -279,17 +262,11 @@ def _run_storing_each(
                 engine.rater,
             )
 
-    engine.on_result = store  # type: ignore[attr-defined]
+    engine.on_result = store
     try:
         if todo:
             engine.suggest(todo, codebook, progress=progress, cancel=cancel)
     finally:
-        engine.on_result = None  # type: ignore[attr-defined]
-    completed: set[int] = engine.completed  # type: ignore[attr-defined]
-    done = sum(1 for p in todo if p.passage_id in completed)
-    return SuggestionRun(
-        len(todo) + cached,
-        cached,
-        engine.delivered,  # type: ignore[attr-defined]
-        len(todo) - done,
-    )
+        engine.on_result = None
+    done = sum(1 for p in todo if p.passage_id in engine.completed)
+    return SuggestionRun(len(todo) + cached, cached, engine.delivered, len(todo) - done)

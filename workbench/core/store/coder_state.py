@@ -93,3 +93,17 @@ def code_counts_of_coder(conn: Connection, coder_id: int) -> dict[str, int]:
             select(c.c.code_id, func.count()).where(c.c.coder_id == coder_id).group_by(c.c.code_id)
         ).all()
     )
+
+
+def codes_by_passage_and_coder(
+    conn: Connection, passage_ids: Iterable[int]
+) -> dict[tuple[int, int], set[str]]:
+    """Every coder's current codes on these passages, keyed ``(passage, coder)``."""
+    c = schema.codings
+    codes: dict[tuple[int, int], set[str]] = {}
+    for batch in in_chunks(passage_ids):
+        for passage_id, coder_id, code_id in conn.execute(
+            select(c.c.passage_id, c.c.coder_id, c.c.code_id).where(c.c.passage_id.in_(batch))
+        ):
+            codes.setdefault((passage_id, coder_id), set()).add(code_id)
+    return codes

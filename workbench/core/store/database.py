@@ -15,9 +15,9 @@ from workbench.core.errors import ProjectBusyError
 from workbench.core.store.busy import busy_message
 
 # How long a writer waits for another process's write transaction before giving up. An import
-# commits at least every few seconds (``importing._COMMIT_SECONDS``), so a writer waiting behind
-# one gets its turn well within this; only a single huge table file, stored all or nothing, can
-# hold the lock longer.
+# commits at least every few seconds (``ingest.files._COMMIT_SECONDS``), so a writer waiting
+# behind one gets its turn well within this; only a single huge table file, stored all or
+# nothing, can hold the lock longer.
 BUSY_TIMEOUT_MS = 30_000
 _SLICE_MS = 100  # one uninterruptible wait of SQLite's inside that
 _WRITE = "workbench_write"  # execution option: this connection's transactions write

@@ -129,3 +129,10 @@ def suggestion_counts_by_engine(conn: Connection) -> list[tuple[str, str, int]]:
     s = schema.suggestions
     rows = conn.execute(select(s.c.engine, s.c.model, func.count()).group_by(s.c.engine, s.c.model))
     return [(engine, model, count) for engine, model, count in rows]
+
+
+def latest_decision_id(conn: Connection) -> int:
+    """The id of the newest decision (0 for none): changes whenever anyone decides anything, so
+    what is learnt from decisions can be cached until it does."""
+    d = schema.decisions
+    return int(conn.execute(select(d.c.id).order_by(d.c.id.desc()).limit(1)).scalar() or 0)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import Connection, func, select
 
@@ -58,3 +60,84 @@ def spend(conn: Connection) -> dict[str, object]:
         }
         for model, n, i, cw, cr, o, c in rows
     }
+
+
+# Message batches (``llm_batches``): one row per batch the API accepted, written on submission,
+# so a crash between two submissions loses nothing.
+
+
+def add_batch(
+    conn: Connection,
+    batch_id: str,
+    model: str,
+    codebook_version: int,
+    prompt_version: str,
+    options: dict[str, object],
+    requests: dict[str, list[int]],
+    status: str,
+) -> None:
+    """Store a batch the API has just accepted: which passages each of its requests carries."""
+    conn.execute(
+        schema.llm_batches.insert().values(
+            batch_id=batch_id,
+            created_at=utc_now(),
+            model=model,
+            codebook_version=codebook_version,
+            prompt_version=prompt_version,
+            options=json.dumps(options),
+            requests=json.dumps(requests),
+            status=status,
+        )
+    )
+
+
+def passages_in_open_batches(conn: Connection) -> set[int]:
+    """Passages some batch not yet collected already carries: not to be sent again."""
+    b = schema.llm_batches
+    pending: set[int] = set()
+    for (requests,) in conn.execute(select(b.c.requests).where(b.c.collected_at.is_(None))):
+        for ids in json.loads(requests).values():
+            pending.update(ids)
+    return pending
+
+
+def has_open_batches(conn: Connection) -> bool:
+    b = schema.llm_batches
+    return conn.execute(select(b.c.batch_id).where(b.c.collected_at.is_(None))).first() is not None
+
+
+def all_batches(conn: Connection) -> list[dict[str, Any]]:
+    """Every batch row (as a dict of its columns), oldest first."""
+    b = schema.llm_batches
+    return [dict(r) for r in conn.execute(select(b).order_by(b.c.created_at)).mappings()]
+
+
+def uncollected_batches(conn: Connection) -> list[dict[str, Any]]:
+    """The rows of the batches whose results are not stored yet."""
+    b = schema.llm_batches
+    return [dict(r) for r in conn.execute(select(b).where(b.c.collected_at.is_(None))).mappings()]
+
+
+def cancellable_batches(conn: Connection) -> list[tuple[str, str]]:
+    """``(batch id, requests as JSON)`` of the open batches the API may still cancel."""
+    b = schema.llm_batches
+    rows = conn.execute(
+        select(b.c.batch_id, b.c.requests).where(
+            b.c.collected_at.is_(None), b.c.status.notin_(("ended", "canceling"))
+        )
+    )
+    return [(batch_id, requests) for batch_id, requests in rows]
+
+
+def set_batch_status(conn: Connection, batch_id: str, status: str) -> None:
+    b = schema.llm_batches
+    conn.execute(b.update().where(b.c.batch_id == batch_id).values(status=status))
+
+
+def mark_batch_collected(conn: Connection, batch_id: str) -> None:
+    b = schema.llm_batches
+    conn.execute(
+        b.update()
+        .where(b.c.batch_id == batch_id)
+        .values(status="collected", collected_at=utc_now())
+    )

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
 
 from workbench.core.codebook import load_codebook
 from workbench.core.errors import WorkbenchError
+from workbench.core.ingest import import_files
 from workbench.core.store import Project
-from workbench.core.store.importing import import_files
 from workbench.core.tasks import CancelToken, Progress
 from workbench.demo import create_demo_project
 from workbench.gui.workers import start_task
@@ -35,7 +35,7 @@ def create_and_import(
                 project,
                 [folder],
                 progress=progress,
-                cancelled=lambda: cancel.cancelled,
+                cancel=cancel,
                 parallel=False,
             )
             if outcome.errors:
