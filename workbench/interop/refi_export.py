@@ -336,7 +336,7 @@ class _Writer:
             )
             _el(selection, "NoteRef", targetGUID=note)
 
-    def _span_selections(  # type: ignore[no-untyped-def]
+    def _span_selections(
         self, parent, passage, coder_id, rows, spanned, codings, suggestions, responses
     ) -> None:
         """One selection per coded span (and per memo on a selection), at its exact offsets."""

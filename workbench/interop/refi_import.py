@@ -474,14 +474,16 @@ def commit_refi_import(
     return result
 
 
-def _planned_spans(  # type: ignore[no-untyped-def]
+def _planned_spans(
     conn, plan: RefiImportPlan, ids, coder_ids, planned: list[PlannedDecision]
 ) -> list[PlannedDecision]:
     """The span APPLYs of a plan, after the passage APPLYs they need; spans a coder already
     holds are unchanged, and a span whose code the coder does not hold as a passage coding
     (an engine's suggestion) is left out, as its passage coding was."""
     passage_ids = sorted(set(ids.values()))
-    coded = {(r.passage_id, r.coder_id, r.code_id) for r in current_codings(conn, passage_ids)}
+    coded: set[tuple[int, int, str | None]] = {
+        (r.passage_id, r.coder_id, r.code_id) for r in current_codings(conn, passage_ids)
+    }
     coded.update((p.passage_id, p.coder_id, p.code_id) for p in planned)
     held = {
         (s.passage_id, s.coder_id, s.code_id, s.start, s.end)

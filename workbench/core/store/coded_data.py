@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
+from typing import Any
 
 from sqlalchemy import Connection, func, select
 
@@ -326,10 +327,10 @@ def memo_rows(conn: Connection, coder_id: int | None = None) -> Iterator[MemoExp
     if coder_id is not None:
         query = query.where(m.c.coder_id == coder_id)
     for row in conn.execute(query):
-        yield MemoExportRow(*row)
+        yield MemoExportRow(*tuple(row))
 
 
-def _substring(text, start, end):  # type: ignore[no-untyped-def]
+def _substring(text: Any, start: Any, end: Any) -> Any:
     """``text[start:end]`` in SQL (SUBSTR counts characters from 1 in SQLite and PostgreSQL);
     NULL where there is no span."""
     return func.substr(text, start + 1, end - start)

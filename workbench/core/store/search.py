@@ -623,13 +623,13 @@ def _attach_codes(conn: Connection, hits: list[SearchHit]) -> None:
     spans: dict[int, dict[str, list[tuple[str, int, int]]]] = defaultdict(lambda: defaultdict(list))
     s = schema.coded_spans
     for start in range(0, len(ids), 500):
-        rows = conn.execute(
+        span_rows = conn.execute(
             select(s.c.passage_id, c.c.name, s.c.code_id, s.c.start, s.c.end)
             .join(c, c.c.id == s.c.coder_id)
             .where(s.c.passage_id.in_(ids[start : start + 500]))
             .order_by(c.c.name, s.c.start, s.c.end, s.c.code_id)
         )
-        for passage_id, coder, code, low, high in rows:
+        for passage_id, coder, code, low, high in span_rows:
             spans[passage_id][coder].append((code, int(low), int(high)))
     for hit in hits:
         hit.selections = {coder: found for coder, found in spans.get(hit.passage_id, {}).items()}
