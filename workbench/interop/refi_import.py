@@ -148,7 +148,7 @@ def plan_refi_import(
             )
             continue
         external_id = _unique(TEXT_EXTENSIONS.sub("", source.name).strip() or source.guid, taken)
-        offsets = OffsetMap(source.text)
+        offsets = OffsetMap(source.text, refi.crlf_counted)
         label_lines = find_label_lines(offsets.text)
         record = ParsedTranscript(
             external_id=external_id,
@@ -224,7 +224,7 @@ def _map_selections(  # type: ignore[no-untyped-def]
     plan, source, offsets, target, spans, users, codable, names, code_ids
 ) -> None:
     ends = [span[2] for span in spans]
-    length = len(source.text)
+    length = offsets.length  # as the file's tool counts (a CRLF is one in ATLAS.ti)
     seen: set[tuple[int, str, str]] = set()
     for selection in source.selections:
         plan.selections += 1

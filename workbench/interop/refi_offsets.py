@@ -16,17 +16,28 @@ from workbench.core.decoding import normalize_text
 
 
 class OffsetMap:
-    """``source offset -> stored offset`` for one source text."""
+    """``source offset -> stored offset`` for one source text.
 
-    def __init__(self, raw: str):
+    ``crlf_counted=False`` is for tools that count a CRLF as one character although their
+    source file has both (ATLAS.ti): their offsets are already those of ``\\n`` line endings.
+    """
+
+    def __init__(self, raw: str, crlf_counted: bool = True):
         self.raw = raw
         self.text = normalize_text(raw)
         unix = raw.replace("\r\n", "\n").replace("\r", "\n") if "\r" in raw else raw
         self._nfc_stable = unicodedata.is_normalized("NFC", unix)
         # each CR of a CRLF pair disappears: offsets after it move back by one
         self._removed = [i for i in range(len(raw) - 1) if raw[i] == "\r" and raw[i + 1] == "\n"]
+        self._crlf_counted = crlf_counted or not self._removed
+        self._unix = raw.replace("\r\n", "\n")
+        self.length = len(raw) if self._crlf_counted else len(self._unix)  # positions' range
 
     def __call__(self, offset: int) -> int:
+        if not self._crlf_counted:
+            if self._nfc_stable:
+                return offset
+            return len(normalize_text(self._unix[:offset]))
         if self._nfc_stable:
             return offset - bisect_left(self._removed, offset)
         # rare (decomposed accents in the file): measure the normalised prefix itself
