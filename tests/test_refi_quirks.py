@@ -156,7 +156,13 @@ def test_maxqda_same_named_sources_uppercase_guids_and_comments(tmp_path):
     sources = _source(
         "Interview.txt",
         _selection(1, first, first + 6, _coding(1, upper_code, creatingUser=ANA.upper()))
-        + _selection(2, 0, 5, "<Description>check this</Description>", creatingUser=ANA),
+        + _selection(2, 0, 5, "<Description>check this</Description>", creatingUser=ANA)
+        + _selection(
+            4,
+            first,
+            first + 6,
+            "<Description>a memo</Description>" + _coding(4, creatingUser=ANA),
+        ),
     ) + (
         '<TextSource guid="00000000-0000-0000-0000-0000000000d2" name="Interview.txt">'
         f"<PlainTextContent>{other}</PlainTextContent>"
@@ -174,6 +180,7 @@ def test_maxqda_same_named_sources_uppercase_guids_and_comments(tmp_path):
             "1 selections with a description and no code (MAXQDA's comments" in item
             for item in plan.not_mappable
         )
+        assert any("1 memos on coded selections" in item for item in plan.not_mappable)
         import_refi(project, folder / "project.qde")
         assert _coded(project) == {
             ("Slowly, with drafts.", "Ana"): {"fear"},

@@ -381,7 +381,7 @@ def _text_source(
         source.missing = "it has only rich text (no plainTextPath)"
     else:
         source.missing = "it has no text (neither PlainTextContent nor plainTextPath)"
-    commented = 0
+    commented = memos = 0
     for selection in element.iterfind("PlainTextSelection"):
         try:
             start = int(selection.get("startPosition", ""))
@@ -393,13 +393,19 @@ def _text_source(
             )
             continue
         codings = _codings(selection)
-        if not codings and selection.findtext("Description"):
-            commented += 1
+        if selection.findtext("Description"):
+            memos += bool(codings)
+            commented += not codings
         source.selections.append(RefiSelection(_guid(selection.get("guid")), start, end, codings))
     if commented:
         not_mappable.append(
             f"source '{name}': {commented} selections with a description and no code (MAXQDA's "
             "comments on text): not imported"
+        )
+    if memos:
+        not_mappable.append(
+            f"source '{name}': {memos} memos on coded selections (their descriptions): "
+            "not imported; the codings are"
         )
     whole = len(element.findall("Coding"))
     if whole:
