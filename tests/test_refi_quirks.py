@@ -281,3 +281,62 @@ def test_notes_by_reference_and_a_bom_inside_the_content_are_handled(tmp_path):
         with project.reading() as conn:
             assert not list_transcripts(conn)[0].external_id.startswith("\ufeff")
         assert _coded(project) == {("Slowly, with drafts.", "Ana"): {"fear"}}
+
+
+EMOJI_TEXT = (
+    "Interviewer: Favourite tool?\n\nParticipant: " + "🤖" * 40 + " all of them.\n\n"
+    "Interviewer: And the risk?\n\nParticipant: Losing the craft.\n\n"
+    "Interviewer: Anything else?\n\nParticipant: No, that is all.\n"
+)
+
+
+def _utf16(text: str, phrase: str) -> tuple[int, int]:
+    """Where ``phrase`` is in UTF-16 code units, as a tool built on UTF-16 strings counts."""
+    start = len(text[: text.index(phrase)].encode("utf-16-le")) // 2
+    return start, start + len(phrase.encode("utf-16-le")) // 2
+
+
+@pytest.mark.parametrize("named", [True, False])
+def test_positions_read_by_the_convention_the_selection_names_bear_out(tmp_path, named):
+    """The standard counts code points (REFI-QDA 1.5, 10.2); a tool on UTF-16 strings counts
+    an emoji twice. Selections are named by the text they start with in the standard's own
+    examples (name="granola" at 62-69), so where names quote the text, the convention under
+    which they read right is used. Without names nothing tells, and code points are read (the
+    documented limitation): 40 emoji earlier, the selection then lands on an interviewer."""
+    start, end = _utf16(EMOJI_TEXT, "Losing the craft")
+    assert start == EMOJI_TEXT.index("Losing") + 40
+    extra = {"name": "Losing the cr…"} if named else {}
+    selection = _selection(1, start, end, _coding(1), creatingUser=ANA, **extra)
+    inline = (
+        '<TextSource guid="00000000-0000-0000-0000-0000000000d1" name="int">'
+        f"<PlainTextContent>{EMOJI_TEXT}</PlainTextContent>{selection}</TextSource>"
+    )
+    path = tmp_path / "e.qde"
+    path.write_text(_document(inline, "a UTF-16 tool"), encoding="utf-8")
+    with Project.create(tmp_path / "p.wb") as project:
+        plan = plan_refi_import(project, path)
+        import_refi(project, path)
+        coded = _coded(project)
+    if named:
+        assert coded == {("Losing the craft.", "Ana"): {"fear"}}
+    else:
+        assert coded == {}
+        assert any("lies on interviewer turns only" in item for item in plan.not_mappable)
+
+
+def test_crlf_convention_from_names_when_the_origin_does_not_say(tmp_path):
+    """A tool that counts CRLF as one but does not call itself ATLAS.ti: its names decide
+    (read with CRLF counted, the selection would land 40 lines early, on the interviewer)."""
+    text = "Interviewer: " + "line\r\n" * 40 + "\r\nParticipant: I fear for the craft.\r\n"
+    lf = text.replace("\r\n", "\n")
+    start = lf.index("fear for")
+    selection = _selection(1, start, start + 8, _coding(1), creatingUser=ANA, name="fear for")
+    folder = tmp_path / "q"
+    (folder / "sources").mkdir(parents=True)
+    (folder / "sources" / "s1.txt").write_bytes(text.encode("utf-8"))
+    (folder / "project.qde").write_text(
+        _document(_source("int.txt", selection), "Some Tool 2.0"), encoding="utf-8"
+    )
+    with Project.create(tmp_path / "p.wb") as project:
+        import_refi(project, folder / "project.qde")
+        assert _coded(project) == {("I fear for the craft.", "Ana"): {"fear"}}

@@ -50,7 +50,7 @@ from workbench.core.store.project import Project, ProjectSettings
 from workbench.core.store.queries import passage_ids_for_keys, passage_key
 from workbench.core.store.raters import coder_kinds
 from workbench.interop.refi_codes import match_codes, repeated_names
-from workbench.interop.refi_offsets import OffsetMap
+from workbench.interop.refi_positions import source_offsets
 from workbench.interop.refi_read import RefiCode, RefiError, RefiProject, read_refi
 from workbench.interop.refi_schema import GuidMaker
 from workbench.interop.refi_text import unfold_description
@@ -148,7 +148,7 @@ def plan_refi_import(
             )
             continue
         external_id = _unique(TEXT_EXTENSIONS.sub("", source.name).strip() or source.guid, taken)
-        offsets = OffsetMap(source.text, refi.crlf_counted)
+        offsets = source_offsets(source.text, source.selections, refi.crlf_counted)
         label_lines = find_label_lines(offsets.text)
         record = ParsedTranscript(
             external_id=external_id,

@@ -54,6 +54,7 @@ class RefiSelection:
     start: int
     end: int
     codings: list[RefiCoding]
+    name: str = ""  # tools put the selected text's beginning here: evidence of how they count
 
 
 @dataclass
@@ -396,7 +397,11 @@ def _text_source(
         if selection.findtext("Description"):
             memos += bool(codings)
             commented += not codings
-        source.selections.append(RefiSelection(_guid(selection.get("guid")), start, end, codings))
+        source.selections.append(
+            RefiSelection(
+                _guid(selection.get("guid")), start, end, codings, selection.get("name") or ""
+            )
+        )
     if commented:
         not_mappable.append(
             f"source '{name}': {commented} selections with a description and no code (MAXQDA's "
