@@ -139,6 +139,8 @@ def test_an_ambiguous_name_is_an_error_then_settled_by_map(tmp_path, capsys):
         assert _coded(project) == {"Losing my job to it.": {"fears.other"}}
         assert project.codebook.get("worries") is not None  # the new parent still comes in
         assert project.codebook.version == before + 1
+    assert main(["import", str(location), str(file), "--map", "Worries/Other"]) == 2
+    assert "expected PATH=CODE_ID" in capsys.readouterr().err
     assert main(["import", str(location), str(file), "--map", "Worries/Other="]) == 0
     with Project.open(location) as project:
         assert project.codebook.get("worries.other").parent_id == "worries"

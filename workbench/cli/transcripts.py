@@ -79,8 +79,13 @@ def cmd_import(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if refi:
         from workbench.interop.refi_codes import parse_code_map
+        from workbench.interop.refi_read import RefiError
 
-        code_map = parse_code_map(args.code_map)
+        try:
+            code_map = parse_code_map(args.code_map)
+        except RefiError as exc:  # a malformed option: usage, before the project is opened
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
         with Project.open(args.project) as project:
             reports = [
                 refi_import(project, path, args.dry_run, args.json, code_map) for path in refi
