@@ -189,3 +189,26 @@ def test_reports_name_the_version_they_used(versioned, tmp_path):
     analysis = build_report(versioned, "analysis", codebook_version=1)
     assert "codebook v1 · codings made under it" in analysis.subtitle
     assert build_report(versioned, "analysis").subtitle.endswith("codebook v2")
+
+
+def test_codebook_health_per_version(versioned, capsys):
+    """v1 has no hope.calm and its codings all agree; v2 added hope.calm (never used) and its
+    codings disagree, so the findings must differ by version, and a missing one is refused."""
+    location = str(versioned.location)
+    versioned.close()
+    found = {}
+    for version in ("1", "2"):
+        capsys.readouterr()
+        argv = ["codebook", "health", location, "--codebook-version", version, "--json"]
+        assert main(argv) == 0
+        found[version] = json.loads(capsys.readouterr().out)
+    assert "hope.calm" not in found["1"]["never_used"]
+    assert "hope.calm" in found["2"]["never_used"]
+    assert found["1"]["low_agreement"] == []  # ana and ben agreed on everything under v1
+    assert {item["code"] for item in found["2"]["low_agreement"]} & {"prod.speed", "hope.time"}
+    assert main(["codebook", "health", location, "--codebook-version", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("codebook 'AI at work' v1; codings made under version 1")
+    assert main(["codebook", "health", location, "--codebook-version", "9"]) == 1
+    err = capsys.readouterr().err
+    assert "no codebook version 9 (stored versions: 1, 2)" in err and "Traceback" not in err

@@ -127,3 +127,53 @@ def test_a_coder_is_refused_and_nothing_opens(qtbot, project, monkeypatch):
     open_and_wait(qtbot, window)
     window.example_action.trigger()
     assert "Only a lead" in window.statusBar().currentMessage()
+
+
+def test_the_picker_offers_parent_codes_only_when_asked(qtbot, project):
+    codebook = project.codebook
+    parents = [code.id for code in codebook.walk() if code.children]
+    assert "hope" in parents
+    leaves_only = CodePickerDialog(codebook)
+    qtbot.addWidget(leaves_only)
+    with_parents = CodePickerDialog(codebook, allow_parents=True)
+    qtbot.addWidget(with_parents)
+
+    def ids(dialog):  # type: ignore[no-untyped-def]
+        model = dialog.model
+        return [model.index(row).data(Qt.ItemDataRole.UserRole) for row in range(model.rowCount())]
+
+    assert not set(parents) & set(ids(leaves_only))
+    assert set(ids(with_parents)) == {code.id for code in codebook.walk()}
+    hope = ids(with_parents).index("hope")
+    assert with_parents.model.index(hope).data().endswith("(hope) · parent code")
+    qtbot.keyClicks(with_parents.query, "hope")  # the parent itself ranks first, Enter takes it
+    qtbot.keyClick(with_parents.query, Qt.Key.Key_Return)
+    assert with_parents.chosen == "hope"
+    qtbot.keyClicks(leaves_only.query, "hope")
+    qtbot.keyClick(leaves_only.query, Qt.Key.Key_Return)
+    assert leaves_only.chosen != "hope" and leaves_only.chosen.startswith("hope.")
+
+
+def test_a_parent_code_can_take_the_example(qtbot, project, monkeypatch):
+    """The example action's picker lists parent codes, and the editor opens on the one chosen."""
+    editors: list[CodebookEditorDialog] = []
+    offered: list[str] = []
+
+    def pick(self):  # type: ignore[no-untyped-def]
+        model = self.model
+        offered.extend(
+            model.index(row).data(Qt.ItemDataRole.UserRole) for row in range(model.rowCount())
+        )
+        self.chosen = "hope"
+        return 1
+
+    monkeypatch.setattr(CodePickerDialog, "exec", pick)
+    monkeypatch.setattr(CodebookEditorDialog, "exec", lambda self: editors.append(self) or 0)
+    window = _window(qtbot, project)
+    open_and_wait(qtbot, window)
+    passage = current_passage(window)
+    window.example_action.trigger()
+    assert "hope" in offered
+    assert editors[0].current_id() == "hope"
+    examples = [str(e) for e in editors[0].document.code("hope")["examples"]]
+    assert examples and " ".join(passage.text.split()).startswith(examples[-1].rstrip("…"))

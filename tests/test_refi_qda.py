@@ -450,7 +450,7 @@ def test_import_merges_codes_into_the_existing_codebook(tmp_path, project):
     assert {"Feelings", "Fear", "Fear/skills", "Hoffnung", "Use"} <= set(after.values())
     ids = {name: code_id for code_id, name in after.items() if code_id not in before}
     assert project.codebook.get(ids["Fear/skills"]).parent_id == ids["Fear"]
-    assert ids["Fear"] == "fear-2"  # the codebook's own 'fear' id is taken: never shared
+    assert ids["Fear"] == "feelings.fear"  # own .fear. taken: by parent
 
 
 def test_missing_source_text_is_reported_not_dropped(tmp_path):

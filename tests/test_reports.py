@@ -221,3 +221,39 @@ def test_report_cli_split_errors(tmp_path, study, capsys):  # noqa: F811
         == 2
     )
     assert "--split applies to --kind analysis only" in capsys.readouterr().err
+
+
+def test_pdf_with_150_coders_splits_columns_and_repeats_row_headers(tmp_path, project):
+    """A coder-by-coder heatmap of 150 coders used to make reportlab refuse the whole PDF
+    (columns narrower than their padding); now every coder's column is printed, in strips of
+    columns, each strip repeating the row labels."""
+    pdfium = pytest.importorskip("pypdfium2")
+    import_transcript_file(project, write(tmp_path / "t.txt", INTERVIEW))
+    codes = ["prod.speed", "trust.accuracy", "hope.learning"]
+    coders = [f"coder{n:03d}" for n in range(150)]
+    rows = [
+        (f"t#{pos}", coder, codes[(pos + n // 50) % 3])
+        for n, coder in enumerate(coders)
+        for pos in (2, 4, 6)
+    ]
+    write(
+        tmp_path / "d.csv",
+        "passage_id,coder,code\n" + "".join(f"{p},{c},{k}\n" for p, c, k in rows),
+    )
+    import_decisions_csv(project, tmp_path / "d.csv")
+    write_report(project, "agreement", tmp_path / "wide.pdf", ci=False)
+    document = pdfium.PdfDocument(str(tmp_path / "wide.pdf"))
+    pages = [document[i].get_textpage().get_text_range() for i in range(len(document))]
+    text = " ".join(pages)
+    title = "Coder by coder: alpha over code sets (MASI), human coders and engines"
+    strips = re.findall(r"\(columns (\d+)–(\d+) of 150\)", text)
+    assert len(strips) > 1 and strips[0][0] == "1"
+    covered = [n for first, last in strips for n in range(int(first), int(last) + 1)]
+    assert covered == list(range(1, 151))  # every column once, in order
+    assert text.count(title) == len(strips)
+    assert all(coder in text for coder in coders)
+    # each strip holds every row: all 150 row labels follow each strip's title
+    after = re.split(r"\(columns \d+–\d+ of 150\)", text)[1:]
+    assert len(after) == len(strips)
+    assert all(all(coder in part for coder in coders) for part in after)
+    document.close()

@@ -245,10 +245,22 @@ def cmd_codebook_health(args: argparse.Namespace) -> int:
         if project.codebook is None:
             print(f"error: {args.project}: the project has no codebook", file=sys.stderr)
             return EXIT_FAILED
-        health = codebook_health(project, close_threshold=args.similar)
+        codebook = project.codebook
+        if args.codebook_version is not None:  # an unknown version is one clear error
+            codebook = project.codebook_at(args.codebook_version)
+        health = codebook_health(
+            project, close_threshold=args.similar, codebook_version=args.codebook_version
+        )
     if args.json:
         print_json(health.to_dict())
         return EXIT_OK
+    if args.codebook_version is not None:
+        print(
+            printable(
+                f"codebook '{codebook.name}' v{codebook.version}; "
+                f"codings made under version {args.codebook_version}"
+            )
+        )
     for line in health_lines(health):
         print(printable(line))
     return EXIT_OK
@@ -345,6 +357,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         default=0.5,
         metavar="COSINE",
         help="definitions at least this alike (TF-IDF cosine) are reported (default 0.5)",
+    )
+    health_cb.add_argument(
+        "--codebook-version",
+        type=int,
+        metavar="N",
+        help="stored codebook version N and only the codings made under it",
     )
     health_cb.add_argument("--json", action="store_true")
     health_cb.set_defaults(handler=cmd_codebook_health)

@@ -16,11 +16,17 @@ if TYPE_CHECKING:
     from workbench.core.store import Project
 
 
-def refi_import(project: Project, path: str, dry_run: bool, as_json: bool) -> dict[str, Any]:
+def refi_import(
+    project: Project,
+    path: str,
+    dry_run: bool,
+    as_json: bool,
+    code_map: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """Plan a REFI-QDA import, print what cannot be mapped, then (unless a dry run) commit it."""
     from workbench.interop.refi_import import commit_refi_import, plan_refi_import
 
-    plan = plan_refi_import(project, path)
+    plan = plan_refi_import(project, path, code_map)
     report: dict[str, Any] = {"plan": plan.to_dict()}
     if not as_json:
         _print_refi_plan(plan.to_dict())
@@ -73,12 +79,22 @@ def cmd_import(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    if args.dry_run and not refi:
-        print("error: --dry-run is for REFI-QDA files (.qdpx, .qde)", file=sys.stderr)
+    if (args.dry_run or args.code_map) and not refi:
+        print("error: --dry-run and --map are for REFI-QDA files (.qdpx, .qde)", file=sys.stderr)
         return EXIT_USAGE
     if refi:
+        from workbench.interop.refi_codes import parse_code_map
+        from workbench.interop.refi_read import RefiError
+
+        try:
+            code_map = parse_code_map(args.code_map)
+        except RefiError as exc:  # a malformed option: usage, before the project is opened
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
         with Project.open(args.project) as project:
-            reports = [refi_import(project, path, args.dry_run, args.json) for path in refi]
+            reports = [
+                refi_import(project, path, args.dry_run, args.json, code_map) for path in refi
+            ]
         if args.json:
             print_json({"refi_qda": reports})
         return EXIT_OK
@@ -375,6 +391,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--dry-run",
         action="store_true",
         help="REFI-QDA: print what would be imported and what cannot be mapped; write nothing",
+    )
+    imp.add_argument(
+        "--map",
+        dest="code_map",
+        action="append",
+        metavar="PATH=CODE_ID",
+        help="REFI-QDA: the file's code at PATH (names from the root, 'Fears/Other', or its "
+        "GUID) is the codebook's CODE_ID; 'PATH=' adds it as a new code (repeatable)",
     )
     imp.add_argument("--json", action="store_true")
     export = add_command(

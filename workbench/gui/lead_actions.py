@@ -92,7 +92,10 @@ class LeadActions(QObject):
             self.window.show_error("Choose a passage first: its text becomes the example.")
             return
         picker = CodePickerDialog(
-            project.codebook, title="Use this passage as an example of…", parent=self.window
+            project.codebook,
+            title="Use this passage as an example of…",
+            parent=self.window,
+            allow_parents=True,  # a broad theme can have examples too
         )
         if not picker.exec() or not picker.chosen:
             return

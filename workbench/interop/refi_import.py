@@ -43,6 +43,7 @@ from workbench.core.store.interchange import (
     current_codings,
     latest_engine_suggestions,
     passage_spans,
+    project_created_at,
     reviewed_pairs,
     transcripts_by_id_and_hash,
 )
@@ -50,7 +51,9 @@ from workbench.core.store.project import Project, ProjectSettings
 from workbench.core.store.queries import passage_ids_for_keys, passage_key
 from workbench.core.store.raters import coder_kinds
 from workbench.core.store.spans import coded_spans
+from workbench.interop.refi_codes import match_codes, repeated_names
 from workbench.interop.refi_offsets import OffsetMap
+from workbench.interop.refi_positions import source_offsets
 from workbench.interop.refi_read import (
     RefiCode,
     RefiError,
@@ -58,6 +61,7 @@ from workbench.interop.refi_read import (
     RefiTextSource,
     read_refi,
 )
+from workbench.interop.refi_schema import GuidMaker
 from workbench.interop.refi_text import unfold_description
 
 REFI_SUFFIXES = {".qdpx", ".qde"}
@@ -120,11 +124,14 @@ def is_refi_file(path: str | Path) -> bool:
     return Path(path).suffix.lower() in REFI_SUFFIXES
 
 
-def plan_refi_import(project: Project, path: str | Path) -> RefiImportPlan:
-    """Read ``path`` and work out everything the import would write; writes nothing."""
+def plan_refi_import(
+    project: Project, path: str | Path, code_map: dict[str, str] | None = None
+) -> RefiImportPlan:
+    """Read ``path`` and work out everything the import would write; writes nothing.
+    ``code_map`` settles file codes whose match is ambiguous (``--map``, see refi_codes)."""
     refi = read_refi(path)
     existing = project.codebook
-    code_ids, codebook = _codebook(refi, existing)
+    code_ids, codebook = _codebook(refi, existing, _own_guids(project), code_map)
     final = codebook or existing
     plan = RefiImportPlan(
         file=str(path),
@@ -155,7 +162,7 @@ def plan_refi_import(project: Project, path: str | Path) -> RefiImportPlan:
             )
             continue
         external_id = _unique(TEXT_EXTENSIONS.sub("", source.name).strip() or source.guid, taken)
-        offsets = OffsetMap(source.text)
+        offsets = source_offsets(source.text, source.selections, refi.crlf_counted)
         label_lines = find_label_lines(offsets.text)
         record = ParsedTranscript(
             external_id=external_id,
@@ -230,7 +237,7 @@ def _spans(record: ParsedTranscript, settings: ProjectSettings) -> list[tuple[in
 
 def _map_selections(plan, source, offsets, target, spans, users, codable, names, code_ids) -> None:
     ends = [span[2] for span in spans]
-    length = len(source.text)
+    length = offsets.length  # as the file's tool counts (a CRLF is one in ATLAS.ti)
     seen: set[tuple[int, str, str]] = set()
     seen_spans: set[tuple[str, int, str, str, int, int]] = set()
     for selection in source.selections:
@@ -322,15 +329,32 @@ def _color(value: str | None) -> str | None:
     return value.lower() if re.fullmatch(r"#[0-9A-Fa-f]{6}", value) else None
 
 
+def _own_guids(project: Project) -> dict[str, str]:
+    """``{guid: code id}`` for the GUIDs the workbench writes for this project's codes, in a
+    project export and in a code book export, so its own codes are recognised by id."""
+    codebook = project.codebook
+    if codebook is None:
+        return {}
+    with project.reading() as conn:
+        identity = project_created_at(conn) or project.location
+    makers = (GuidMaker(identity), GuidMaker(f"codebook:{codebook.name}"))
+    return {make("code", code.id): code.id for make in makers for code in codebook.walk()}
+
+
 def _codebook(
-    refi: RefiProject, existing: Codebook | None
+    refi: RefiProject,
+    existing: Codebook | None,
+    own_guids: dict[str, str] | None = None,
+    code_map: dict[str, str] | None = None,
 ) -> tuple[dict[str, str], Codebook | None]:
     """``{code guid: code id}`` and the codebook version to add, or None when the project's
     codebook already has every code.
 
-    The file's tree is merged into the project's current codebook by name: a code the
-    codebook has keeps its id and definition, a new one is added under its parent, so an
-    import into a coded project never drops a code its coders use.
+    The file's tree is merged into the project's current codebook by the rules of
+    ``refi_codes.match_codes`` (by id, then by the full path of names, then by a name only
+    where it is unambiguous): a code the codebook has keeps its id and definition, a new one
+    is added under its parent, so an import into a coded project never drops a code its
+    coders use, and "Other" under two themes stays two codes.
     """
     data: dict[str, Any] = {  # a codebook's YAML mapping
         "name": refi.name or "REFI-QDA codebook",
@@ -340,35 +364,42 @@ def _codebook(
     }
     if existing is not None:
         data = yaml.safe_load(existing.source_text)
-    nodes: dict[str, dict] = {}  # name -> the YAML mapping of that code
-    taken: set[str] = set()
+    nodes: dict[str, dict] = {}  # code id -> the YAML mapping of that code
 
     def index(items: list[dict]) -> None:
         for item in items:
-            nodes.setdefault(str(item["name"]), item)
-            taken.add(str(item["id"]))
+            nodes[str(item["id"])] = item
             index(item.get("children") or [])
 
     index(data["codes"])
+    matched = match_codes(refi.path, refi.codes, data["codes"], own_guids or {}, code_map)
+    # a name the tree or codebook has twice: new ids name the parent (fears.other, hopes.other)
+    repeated = repeated_names(refi.codes) | {str(node["name"]).strip() for node in nodes.values()}
+    taken = set(nodes)
     code_ids: dict[str, str] = {}
     added = 0
 
-    def merge(code: RefiCode, siblings: list[dict]) -> None:
+    def merge(code: RefiCode, siblings: list[dict], parent_id: str | None) -> None:
         nonlocal added
-        node = nodes.get(code.name)
-        if node is None:
-            node = _new_code(code, refi, taken)
-            nodes[code.name] = node
+        known = matched.get(code.guid)
+        if known is not None:
+            node = nodes[known]
+        else:
+            wanted = _slug(code.name)
+            if parent_id and (code.name in repeated or wanted in taken):
+                wanted = f"{parent_id}.{wanted}"
+            node = _new_code(code, refi, taken, wanted)
+            nodes[str(node["id"])] = node
             siblings.append(node)
             added += 1
         code_ids[code.guid] = str(node["id"])
         for child in code.children:
-            merge(child, node.setdefault("children", []))
+            merge(child, node.setdefault("children", []), str(node["id"]))
         if not node.get("children"):
             node.pop("children", None)
 
     for code in refi.codes:
-        merge(code, data["codes"])
+        merge(code, data["codes"], None)
     groups_of: dict[str, list[str]] = {}
     for name, members in refi.code_groups:
         for guid in members:
@@ -398,8 +429,10 @@ def _codebook(
     return code_ids, codebook
 
 
-def _new_code(code: RefiCode, refi: RefiProject, taken: set[str]) -> dict[str, Any]:
-    wanted = _slug(code.name)
+def _new_code(
+    code: RefiCode, refi: RefiProject, taken: set[str], wanted: str | None = None
+) -> dict[str, Any]:
+    wanted = wanted or _slug(code.name)
     code_id, number = wanted, 2
     while code_id in taken:
         code_id, number = f"{wanted}-{number}", number + 1
@@ -502,6 +535,11 @@ def _planned_spans(
     return spans
 
 
-def import_refi(project: Project, path: str | Path, actor: str = "workbench") -> RefiImportResult:
+def import_refi(
+    project: Project,
+    path: str | Path,
+    actor: str = "workbench",
+    code_map: dict[str, str] | None = None,
+) -> RefiImportResult:
     """Plan and commit in one call (for scripts and tests; the CLI prints the plan between)."""
-    return commit_refi_import(project, plan_refi_import(project, path), actor)
+    return commit_refi_import(project, plan_refi_import(project, path, code_map), actor)

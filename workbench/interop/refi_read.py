@@ -54,6 +54,7 @@ class RefiSelection:
     start: int
     end: int
     codings: list[RefiCoding]
+    name: str = ""  # tools put the selected text's beginning here: evidence of how they count
 
 
 @dataclass
@@ -76,6 +77,8 @@ class RefiProject:
     sources: list[RefiTextSource]
     not_mappable: list[str]
     default_user: str | None = None
+    origin: str = ""  # the tool that wrote it, as its Project element says
+    crlf_counted: bool = True  # False: positions count a CRLF as one character (ATLAS.ti)
 
     def walk_codes(self) -> list[RefiCode]:
         found: list[RefiCode] = []
@@ -104,21 +107,25 @@ class _Files:
         self.path = path
         self.archive = archive
         self.base = base_path
-        self.members = {} if archive is None else {n: n for n in archive.namelist()}
-        self.by_name = {PurePosixPath(n).name: n for n in self.members}
+        # MAXQDA writes sources/, NVivo Sources/ (QualCoder refi.py): members found in any case
+        self.members = {} if archive is None else {n.lower(): n for n in archive.namelist()}
+        self.by_name = {PurePosixPath(n).name: n for n in self.members.values()}
 
     def read(self, reference: str) -> bytes | None:
         scheme, sep, rest = reference.partition("://")
         target = rest if sep else reference
-        target = target.replace("\\", "/")
+        target = target.replace("\\", "/").lstrip("/")
         if self.archive is not None:
-            for member in (f"sources/{target}", target, f"Sources/{target}"):
-                if member in self.members:
-                    return self.archive.read(member)
+            for candidate in (f"sources/{target}", target, f"Sources/{target}"):
+                if candidate.lower() in self.members:
+                    return self.archive.read(self.members[candidate.lower()])
             name = PurePosixPath(target).name
             if scheme.lower() == "internal" and name in self.by_name:
                 return self.archive.read(self.by_name[name])
-        folders = [self.path.parent / "sources", self.path.parent]
+        # beside a bare .qde: sources/ or Sources/; ATLAS.ti keeps linked files without a
+        # basePath in "<project> Media" beside the export (QualCoder refi.py parse_project_tag)
+        here = self.path.parent
+        folders = [here / "sources", here / "Sources", here / f"{self.path.stem} Media", here]
         if self.base:
             base = self.base.split("://", 1)[-1]
             folders.insert(0, Path(base))
@@ -197,11 +204,11 @@ def _read_document(path: Path, data: bytes, archive: zipfile.ZipFile | None) -> 
     _strip_namespaces(root)
     files = _Files(path, archive, root.get("basePath"))
     not_mappable: list[str] = []
-    users = {}
-    for user in root.iterfind("Users/User"):
-        guid = _guid(user.get("guid"))
-        users[guid] = (user.get("name") or user.get("id") or f"user {guid[:8]}").strip()
-    codes = [_code(element) for element in root.iterfind("CodeBook/Codes/Code")]
+    users = _users(root)
+    cases = {_guid(case.get("guid")) for case in root.iterfind("Cases/Case")}
+    codes = _without_case_codes(
+        [_code(element) for element in root.iterfind("CodeBook/Codes/Code")], cases
+    )
     groups: list[tuple[str, list[str]]] = []
     for container in ("CodeBook/Sets/Set", "Sets/Set", "CodeBook/Codes/Sets/Set"):
         for element in root.iterfind(container):
@@ -253,13 +260,21 @@ def _read_document(path: Path, data: bytes, archive: zipfile.ZipFile | None) -> 
             continue
         sources.append(_text_source(element, name, files, variables, not_mappable, path))
     _case_variables(root, variables, sources)
+    _drop_case_codings(sources, cases, not_mappable)
     for tag, what in (("Links/Link", "links"), ("Graphs/Graph", "graphs"), ("Notes/Note", "notes")):
         count = len(root.findall(tag))
         if count:
             not_mappable.append(
                 f"{count} {what} (not imported: the workbench has no place for them)"
             )
+    note_refs = sum(1 for _ in root.iterfind("Sources//NoteRef"))
+    if note_refs:
+        not_mappable.append(
+            f"{note_refs} note references on sources or selections (annotations, as NVivo "
+            "writes them): not imported"
+        )
     default = root.get("creatingUserGUID")
+    origin = (root.get("origin") or "").strip()
     return RefiProject(
         path=str(path),
         name=root.get("name") or path.stem,
@@ -269,7 +284,62 @@ def _read_document(path: Path, data: bytes, archive: zipfile.ZipFile | None) -> 
         sources=sources,
         not_mappable=not_mappable,
         default_user=_guid(default) if default else None,
+        origin=origin,
+        crlf_counted=not counts_crlf_as_one(origin),
     )
+
+
+def counts_crlf_as_one(origin: str) -> bool:
+    """ATLAS.ti stores CRLF in its source files but counts each as one character, as though
+    the text had ``\\n`` line endings (QualCoder refi.py, load_text_source); the other tools
+    count both characters, as the standard's code points do."""
+    return "atlas" in origin.casefold()
+
+
+def _drop_case_codings(
+    sources: list[RefiTextSource], cases: set[str], not_mappable: list[str]
+) -> None:
+    """Codings whose code is a case (NVivo's case membership, see ``_without_case_codes``)
+    are taken out of the selections and counted, never applied as codes."""
+    if not cases:
+        return
+    for source in sources:
+        dropped = 0
+        for selection in source.selections:
+            kept = [coding for coding in selection.codings if coding.code_guid not in cases]
+            dropped += len(selection.codings) - len(kept)
+            selection.codings = kept
+        if dropped:
+            not_mappable.append(
+                f"source '{source.name}': {dropped} codings that assign text to a case (NVivo "
+                "writes cases as codes): not imported as codes"
+            )
+
+
+def _users(root: etree._Element) -> dict[str, str]:
+    """``{guid: name}``; a user without a name (QualCoder refi.py parse_users meets them) is
+    named by its id or GUID, so its codings keep a coder of their own."""
+    users = {}
+    for user in root.iterfind("Users/User"):
+        guid = _guid(user.get("guid"))
+        name = (user.get("name") or "").strip() or (user.get("id") or "").strip()
+        users[guid] = name or f"user {guid[:8]}"
+    return users
+
+
+def _without_case_codes(codes: list[RefiCode], cases: set[str]) -> list[RefiCode]:
+    """The code tree without the codes that are cases: NVivo writes each case as a code too,
+    with the case's GUID, and codes the case's text with it (QualCoder refi.py,
+    clean_up_case_codes_and_case_text). Case membership is not coding; their codings are
+    reported by ``_text_source``. A case-code's children move up to its place."""
+    kept: list[RefiCode] = []
+    for code in codes:
+        code.children = _without_case_codes(code.children, cases)
+        if code.guid in cases:
+            kept.extend(code.children)
+        else:
+            kept.append(code)
+    return kept
 
 
 def _guid(value: str | None) -> str:
@@ -301,7 +371,7 @@ def _text_source(
     content = element.find("PlainTextContent")
     reference = element.get("plainTextPath")
     if content is not None and content.text is not None:
-        source.text = content.text
+        source.text = content.text.lstrip("\ufeff")  # a BOM kept from a Notepad file
     elif reference:
         data = files.read(reference)
         if data is None:
@@ -312,6 +382,7 @@ def _text_source(
         source.missing = "it has only rich text (no plainTextPath)"
     else:
         source.missing = "it has no text (neither PlainTextContent nor plainTextPath)"
+    commented = memos = 0
     for selection in element.iterfind("PlainTextSelection"):
         try:
             start = int(selection.get("startPosition", ""))
@@ -322,17 +393,25 @@ def _text_source(
                 "startPosition/endPosition"
             )
             continue
-        user = selection.get("creatingUser")
-        codings = [
-            RefiCoding(
-                code_guid=_guid(coding.find("CodeRef").get("targetGUID")),
-                user_guid=_guid(coding.get("creatingUser") or user) or None,
-                created=coding.get("creationDateTime") or selection.get("creationDateTime"),
+        codings = _codings(selection)
+        if selection.findtext("Description"):
+            memos += bool(codings)
+            commented += not codings
+        source.selections.append(
+            RefiSelection(
+                _guid(selection.get("guid")), start, end, codings, selection.get("name") or ""
             )
-            for coding in selection.iterfind("Coding")
-            if coding.find("CodeRef") is not None
-        ]
-        source.selections.append(RefiSelection(_guid(selection.get("guid")), start, end, codings))
+        )
+    if commented:
+        not_mappable.append(
+            f"source '{name}': {commented} selections with a description and no code (MAXQDA's "
+            "comments on text): not imported"
+        )
+    if memos:
+        not_mappable.append(
+            f"source '{name}': {memos} memos on coded selections (their descriptions): "
+            "not imported; the codings are"
+        )
     whole = len(element.findall("Coding"))
     if whole:
         not_mappable.append(
@@ -341,6 +420,35 @@ def _text_source(
         )
     source.variables.update(_values(element, variables))
     return source
+
+
+def _codings(selection: etree._Element) -> list[RefiCoding]:
+    """A selection's codings. Who and when fall back from the coding to its selection, and
+    from ``creatingUser``/``creationDateTime`` to ``modifyingUser``/``modifiedDateTime``,
+    which some exports give alone (QualCoder refi.py, load_codings_for_text)."""
+
+    def first(*values: str | None) -> str | None:
+        return next((value for value in values if value), None)
+
+    found = []
+    for coding in selection.iterfind("Coding"):
+        ref = coding.find("CodeRef")
+        if ref is None:
+            continue
+        user = first(
+            coding.get("creatingUser"),
+            coding.get("modifyingUser"),
+            selection.get("creatingUser"),
+            selection.get("modifyingUser"),
+        )
+        created = first(
+            coding.get("creationDateTime"),
+            coding.get("modifiedDateTime"),
+            selection.get("creationDateTime"),
+            selection.get("modifiedDateTime"),
+        )
+        found.append(RefiCoding(_guid(ref.get("targetGUID")), _guid(user) or None, created))
+    return found
 
 
 def _values(element: etree._Element, variables: dict[str, str]) -> dict[str, str]:

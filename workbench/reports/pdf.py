@@ -7,7 +7,7 @@ from pathlib import Path
 from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, TableStyle
 from reportlab.platypus import Table as PdfTable
@@ -33,6 +33,29 @@ def _fit(text: str, width: float, font_size: float = 7) -> str:
     """
     limit = max(4, int(width / font_size) * CELL_LINES)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+MIN_COLUMN = 1.8 * cm  # the narrowest column a value and a ten-letter name fit in
+
+
+def _column_groups(count: int, room: float) -> list[range]:
+    """The data columns in groups that each fit ``room`` at ``MIN_COLUMN`` or wider.
+
+    A report with 150 coders has 150 columns, and a row wider than the page makes reportlab
+    refuse the whole report; so a wide table is printed as several tables of the same rows,
+    each with its row headers repeated, one after the other (like a spreadsheet printed in
+    page-wide strips). A table that fits is one group, laid out as before.
+    """
+    per_group = max(1, int(room // MIN_COLUMN))
+    if count == 0:
+        return [range(0)]
+    return [range(start, min(start + per_group, count)) for start in range(0, count, per_group)]
+
+
+def _part_title(title: str, group: range, count: int, groups: int) -> str:
+    if groups == 1:
+        return title
+    return f"{title} (columns {group.start + 1}–{group.stop} of {count})"
 
 
 def _value(value: object) -> str:
@@ -96,8 +119,79 @@ def _bars(chart: BarChart, width: float) -> Drawing:
     return drawing
 
 
+def _table_parts(
+    section: Table, width: float, heading: ParagraphStyle, small: ParagraphStyle
+) -> list:
+    """The table, split into page-wide strips of columns when it has too many for one, each
+    strip repeating the first column (what the rows are) and the header row."""
+    count = len(section.columns)
+    if count * MIN_COLUMN <= width:
+        groups, header_width = [range(1, count)], width / count
+        column = header_width
+    else:
+        header_width = width / 5
+        groups = [
+            range(group.start + 1, group.stop + 1)
+            for group in _column_groups(count - 1, width - header_width)
+        ]
+        column = (width - header_width) / len(groups[0])
+    parts: list = []
+    for group in groups:
+        title = _part_title(
+            section.title, range(group.start - 1, group.stop - 1), count - 1, len(groups)
+        )
+        parts.append(Paragraph(_escape(title), heading))
+        indexes = [0, *group]
+        data = [[Paragraph(_escape(_fit(section.columns[i], column)), small) for i in indexes]]
+        data += [
+            [Paragraph(_escape(_fit(_value(row[i]), column)), small) for i in indexes]
+            for row in section.rows
+        ]
+        table = PdfTable(data, repeatRows=1, colWidths=[header_width] + [column] * len(group))
+        table.setStyle(
+            TableStyle(
+                [
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f6f8fa")),
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#d0d7de")),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+            )
+        )
+        parts.append(table)
+    return parts
+
+
+def _heatmap_parts(
+    section: Heatmap, width: float, heading: ParagraphStyle, small: ParagraphStyle
+) -> list:
+    """The heatmap as one table per strip of columns, the row labels repeated on each.
+
+    Widths are fixed to the page: sized to its content, a column headed by a long coder name
+    grows wider than the page and reportlab refuses to lay it out."""
+    label_width = width / 4
+    count = len(section.column_labels)
+    groups = _column_groups(count, width - label_width)
+    cell_width = (width - label_width) / max(1, len(groups[0]))
+    parts: list = []
+    for group in groups:
+        title = _part_title(section.title, group, count, len(groups))
+        parts.append(Paragraph(_escape(title), heading))
+        data = [
+            [""]
+            + [Paragraph(_escape(_fit(section.column_labels[i], cell_width)), small) for i in group]
+        ]
+        data += [
+            [Paragraph(_escape(_fit(r, label_width)), small)] + [_value(row[i]) for i in group]
+            for r, row in zip(section.row_labels, section.values, strict=True)
+        ]
+        widths = [label_width] + [cell_width] * len(group)
+        parts.append(PdfTable(data, repeatRows=1, colWidths=widths))
+    return parts
+
+
 def write_pdf(report: Report, path: str | Path) -> None:
     styles = getSampleStyleSheet()
+    styles["Heading2"].keepWithNext = 1  # a title never ends a page without its table
     small = styles["BodyText"].clone("small", fontSize=7, leading=8.5)
     page = landscape(A4)
     document = SimpleDocTemplate(
@@ -114,48 +208,18 @@ def write_pdf(report: Report, path: str | Path) -> None:
                 story.append(Paragraph(_escape(section.title), styles["Heading2"]))
             story.extend(Paragraph(_escape(p), styles["BodyText"]) for p in section.paragraphs)
         elif isinstance(section, Table):
-            story.append(Paragraph(_escape(section.title), styles["Heading2"]))
             if not section.rows:
+                story.append(Paragraph(_escape(section.title), styles["Heading2"]))
                 story.append(Paragraph("Nothing to show yet.", styles["Italic"]))
                 continue
-            column = width / len(section.columns)
-            data = [[Paragraph(_escape(_fit(c, column)), small) for c in section.columns]]
-            data += [
-                [Paragraph(_escape(_fit(_value(v), column)), small) for v in row]
-                for row in section.rows
-            ]
-            table = PdfTable(data, repeatRows=1, colWidths=[column] * len(section.columns))
-            table.setStyle(
-                TableStyle(
-                    [
-                        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f6f8fa")),
-                        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#d0d7de")),
-                        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ]
-                )
-            )
-            story.append(table)
+            story.extend(_table_parts(section, width, styles["Heading2"], small))
             if section.note:
                 story.append(Paragraph(_escape(section.note), small))
         elif isinstance(section, BarChart) and section.labels:
             story.append(Paragraph(_escape(section.title), styles["Heading2"]))
             story.append(_bars(section, width))
         elif isinstance(section, Heatmap) and section.row_labels:
-            story.append(Paragraph(_escape(section.title), styles["Heading2"]))
-            # Widths fixed to the page: sized to its content, a column headed by a long coder
-            # name grows wider than the page and reportlab refuses to lay it out.
-            label_width = width / 4
-            cell_width = (width - label_width) / max(1, len(section.column_labels))
-            data = [
-                [""]
-                + [Paragraph(_escape(_fit(c, cell_width)), small) for c in section.column_labels]
-            ]
-            data += [
-                [Paragraph(_escape(_fit(r, label_width)), small)] + [_value(v) for v in row]
-                for r, row in zip(section.row_labels, section.values, strict=True)
-            ]
-            widths = [label_width] + [cell_width] * len(section.column_labels)
-            story.append(PdfTable(data, repeatRows=1, colWidths=widths))
+            story.extend(_heatmap_parts(section, width, styles["Heading2"], small))
         story.append(Spacer(1, 6))
     with atomic_path(path) as temp:  # reportlab opens the file only when it builds
         document.filename = str(temp)

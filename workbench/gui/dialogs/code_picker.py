@@ -59,7 +59,8 @@ class CodeListModel(QAbstractListModel):
             return None
         code = self._shown[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{code.name}    ({code.id})"
+            kind = " · parent code" if code.children else ""
+            return f"{code.name}    ({code.id}){kind}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return code.definition
         if role == Qt.ItemDataRole.UserRole:
@@ -68,19 +69,35 @@ class CodeListModel(QAbstractListModel):
 
 
 class CodePickerDialog(QDialog):
-    """Returns the chosen code id in ``chosen`` after ``exec()``."""
+    """Returns the chosen code id in ``chosen`` after ``exec()``.
 
-    def __init__(self, codebook: Codebook, title: str = "Apply a code", parent=None):  # type: ignore[no-untyped-def]
+    Coders apply leaf codes only, so parents are left out by default; ``allow_parents`` offers
+    them too, for a lead choosing where a passage belongs in the codebook (an example of a
+    broad theme), not a code to apply.
+    """
+
+    def __init__(  # type: ignore[no-untyped-def]
+        self,
+        codebook: Codebook,
+        title: str = "Apply a code",
+        parent=None,
+        *,
+        allow_parents: bool = False,
+    ):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.resize(460, 420)
         self.chosen: str | None = None
         self.query = QLineEdit(placeholderText="Type part of a code name or id…")
-        self.model = CodeListModel([code for code in codebook.walk() if not code.children], self)
+        codes = [code for code in codebook.walk() if allow_parents or not code.children]
+        self.model = CodeListModel(codes, self)
         self.list = QListView()
         self.list.setModel(self.model)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Enter applies the highlighted code · Esc cancels"))
+        hint = "Enter chooses the highlighted code, parent codes included · Esc cancels"
+        layout.addWidget(
+            QLabel(hint if allow_parents else "Enter applies the highlighted code · Esc cancels")
+        )
         layout.addWidget(self.query)
         layout.addWidget(self.list)
         self.query.textChanged.connect(self._filter)
