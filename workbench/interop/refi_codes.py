@@ -43,7 +43,9 @@ class PlacedCode:
 def placed_codes(codes: list[RefiCode]) -> list[PlacedCode]:
     """Every code of the tree, parents before their children."""
 
-    def walk(items: list[RefiCode], prefix: tuple[str, ...], parent: RefiCode | None):  # type: ignore[no-untyped-def]
+    def walk(
+        items: list[RefiCode], prefix: tuple[str, ...], parent: RefiCode | None
+    ) -> Iterator[PlacedCode]:
         for code in items:
             path = (*prefix, code.name)
             yield PlacedCode(code, path, parent)

@@ -131,10 +131,10 @@ class _Files:
             folders.insert(0, Path(base))
         candidates = [Path(target)] if scheme.lower() == "absolute" else []
         candidates += [folder / target for folder in folders]
-        for candidate in candidates:
+        for found in candidates:
             try:
-                if candidate.is_file():
-                    return candidate.read_bytes()
+                if found.is_file():
+                    return found.read_bytes()
             except OSError:
                 continue
         return None
