@@ -105,3 +105,27 @@ def shared_data() -> Path:
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.write_bytes(text.encode(encoding))
     return path
+
+
+@pytest.fixture(autouse=True)
+def _no_modifier_left_held(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a GUI test, let Qt know no modifier key is held any more.
+
+    ``QTest.keyClick(w, key, Shift)`` leaves ``QApplication.keyboardModifiers()`` at Shift until
+    the next key event, so a later test's ``selectRow`` in an extended-selection view became a
+    Shift-click that selected nothing. A plain key release on a throwaway widget resets it."""
+    yield
+    if "qtbot" not in request.fixturenames:
+        return
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    if (
+        QApplication.instance() is None
+        or QApplication.keyboardModifiers() == Qt.KeyboardModifier.NoModifier
+    ):
+        return
+    blank = QWidget()
+    QTest.keyRelease(blank, Qt.Key.Key_Shift, Qt.KeyboardModifier.NoModifier)
+    blank.deleteLater()
