@@ -9,6 +9,7 @@ points at the one it reverts, so the log keeps the whole history.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
@@ -156,10 +157,13 @@ def record_decision(
     reverts_id: int | None = None,
     reason: str | None = None,
     arm: str | None = None,
+    carried: Mapping[str, object] | None = None,
 ) -> int:
     """Append one decision and apply it to the current state; returns the decision id.
 
-    ``arm`` is the anchoring experiment's arm the decision was made in (None when it is off)."""
+    ``arm`` is the anchoring experiment's arm the decision was made in (None when it is off).
+    ``carried`` sets further decision columns as another file recorded them (a merge), so that
+    columns added later come across without a parameter each."""
     if action in (DecisionAction.APPLY, DecisionAction.REMOVE) and not code_id:
         raise DecisionError(f"'{action.value}' needs a code")
     [decision_id] = append_chained(
@@ -177,6 +181,7 @@ def record_decision(
                 "reason": reason,
                 "created_at": utc_now(),
                 "arm": arm,
+                **(carried or {}),
             }
         ],
     )
