@@ -575,4 +575,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         self.controller.cancel_suggestions()
+        self.watcher.stop()
         super().closeEvent(event)
