@@ -221,22 +221,29 @@ def reviewed_outcomes(conn: Connection) -> list[ScoredOutcome]:
     Only suggestions made before the passage's last human review count: one made afterwards
     (say, by an engine retrained on that very decision) was never judged, and would teach the
     calibration that its own training data is always right."""
-    from workbench.core.store.coding import human_coding
-
-    reviewed, applied = human_coding(conn)
-    r, d, s = schema.reviews, schema.decisions, schema.suggestions
+    # Only passages with a suggestion matter: the humans' work elsewhere (most of a large
+    # study) is not read, so opening a transcript costs what the engines suggested, not what
+    # the coders did.
+    r, d, s, k = schema.reviews, schema.decisions, schema.suggestions, schema.codings
+    suggested = select(s.c.passage_id).distinct().scalar_subquery()
     reviewed_at: dict[int, object] = {}
     c = schema.coders
+    human = c.c.kind == CoderKind.HUMAN.value
     for passage_id, when in conn.execute(
         select(r.c.passage_id, d.c.created_at)
         .join(d, d.c.id == r.c.decision_id)
         .join(c, c.c.id == r.c.coder_id)
-        .where(c.c.kind == CoderKind.HUMAN.value)
+        .where(human, r.c.passage_id.in_(suggested))
     ):
-        if passage_id in reviewed and (
-            passage_id not in reviewed_at or when > reviewed_at[passage_id]
-        ):
+        if passage_id not in reviewed_at or when > reviewed_at[passage_id]:
             reviewed_at[passage_id] = when
+    applied: dict[int, set[str]] = {}
+    for pid, code in conn.execute(
+        select(k.c.passage_id, k.c.code_id)
+        .join(c, c.c.id == k.c.coder_id)
+        .where(human, k.c.passage_id.in_(suggested))
+    ):
+        applied.setdefault(pid, set()).add(code)
     ids = sorted(reviewed_at)
     latest: dict[tuple[int, str, str, str], ScoredOutcome] = {}
     for batch in in_chunks(ids):
