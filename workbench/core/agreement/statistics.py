@@ -495,14 +495,20 @@ def bootstrap_coincidence_interval(
             return alpha_from_coincidences(coincidences_from_values(sample, q), delta=delta)
 
         return bootstrap_interval(values, statistic, reps, seed)
-    per_unit = np.zeros((n, len(cells)))
-    np.add.at(per_unit, (unit, cell.reshape(-1)), share)
+    # units that rated alike share a row of shares: a resample only needs how many of each
+    distinct, kind = np.unique(values, axis=0, return_inverse=True)
+    kind = kind.reshape(-1)
+    per_kind = np.zeros((len(distinct), len(cells)))
+    first = np.full(len(distinct), -1)
+    first[kind[::-1]] = np.arange(n)[::-1]  # one unit standing for each kind
+    stands = first[kind[unit]] == unit
+    np.add.at(per_kind, (kind[unit[stands]], cell.reshape(-1)[stands]), share[stands])
     rng = np.random.default_rng(seed)
     found = []
     o = np.zeros(q * q)
     for _ in range(reps):
-        counts = np.bincount(rng.integers(0, n, n), minlength=n)
-        o[cells] = counts @ per_unit
+        counts = np.bincount(kind[rng.integers(0, n, n)], minlength=len(distinct))
+        o[cells] = counts @ per_kind
         value = alpha_from_coincidences(o.reshape(q, q), delta=delta).value
         if value is not None:
             found.append(value)
