@@ -159,15 +159,20 @@ def codebook_health(
     low_alpha: float = LOW_ALPHA,
     close_threshold: float = NEAR_DUPLICATE,
     min_confusions: int = MIN_CONFUSIONS,
+    data: CodedData | None = None,
 ) -> CodebookHealth:
-    """Every finding for the project's current codebook and its coders' decisions."""
+    """Every finding for the project's current codebook and its coders' decisions.
+
+    ``data`` is the project's coded data when the caller has read it already (the agreement
+    report): reading it again costs seconds on a large project."""
     from workbench.core.agreement.compute import code_metric
     from workbench.core.agreement.data import project_data
     from workbench.core.agreement.raters import choose_raters
 
     codebook = project.codebook
     assert codebook is not None
-    data = project_data(project)
+    if data is None:
+        data = project_data(project)
     choice = choose_raters(data)
     humans, engines = choice.humans, choice.engines
     health = CodebookHealth(

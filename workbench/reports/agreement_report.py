@@ -211,7 +211,7 @@ def build_agreement_report(
             )
         )
     sections.append(_disagreement_examples(project, data, humans, names))
-    sections.append(_codebook_health(project))
+    sections.append(_codebook_health(project, data))
     sections.append(Text("Method", [method_statement(headline)]))
     sections.append(_audit(project))
     tick("audit")
@@ -222,11 +222,11 @@ def build_agreement_report(
     )
 
 
-def _codebook_health(project: Project) -> Table:
+def _codebook_health(project: Project, data=None) -> Table:  # type: ignore[no-untyped-def]
     """Where the codebook, not the coders, may be why agreement is low (codebook_health)."""
     from workbench.core.codebook_health import codebook_health
 
-    health = codebook_health(project)
+    health = codebook_health(project, data=data)
     rows: list[list[object]] = [
         ["never used", code, "no human coder applied it"] for code in health.never_used
     ]
