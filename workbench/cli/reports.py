@@ -12,7 +12,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from workbench.core.safe_output import check_output_path
     from workbench.core.store import Project
     from workbench.reports.writer import write_report
-    from workbench.suggest.cli_support import terminal_progress
+    from workbench.suggest.local_command import terminal_progress  # not the Claude client
 
     check_output_path(args.out)
     if args.split and args.kind != "analysis":
