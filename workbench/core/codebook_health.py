@@ -104,14 +104,16 @@ def swap_counts(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     reviewed. Only a swap counts: a coder who adds B beside A has not confused them. The result
     is symmetric (either coder may hold either code); the diagonal is zero.
     """
-    x, y = first.astype(np.int64), second.astype(np.int64)
+    # float matrices go through BLAS (integer products do not); every count is a whole number
+    # far below 2**53, so it comes back exact
+    x, y = first.astype(np.float64), second.astype(np.float64)
     xy = x * y
 
     def one_way(a: np.ndarray, b: np.ndarray, ab: np.ndarray) -> np.ndarray:
         # sum over passages of a_A (1 - a_B) b_B (1 - b_A), expanded into matrix products
         return a.T @ b - a.T @ ab - ab.T @ b + ab.T @ ab
 
-    counts = one_way(x, y, xy)
+    counts = np.rint(one_way(x, y, xy)).astype(np.int64)
     counts = counts + counts.T
     np.fill_diagonal(counts, 0)
     return counts
