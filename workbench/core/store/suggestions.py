@@ -10,7 +10,7 @@ from sqlalchemy import Connection, select
 
 from workbench.core.clock import utc_now
 from workbench.core.store import schema
-from workbench.core.store.chunks import in_chunks
+from workbench.core.store.chunks import CHUNK, in_chunks
 from workbench.core.store.coding import CoderKind, engine_coder_name, ensure_coder
 from workbench.core.suggestion import Suggestion
 
@@ -244,20 +244,27 @@ def reviewed_outcomes(conn: Connection) -> list[ScoredOutcome]:
         .where(human, k.c.passage_id.in_(suggested))
     ):
         applied.setdefault(pid, set()).add(code)
-    ids = sorted(reviewed_at)
-    latest: dict[tuple[int, str, str, str], ScoredOutcome] = {}
-    for batch in in_chunks(ids):
-        query = (
+    # one query, not one per chunk of ids (long IN lists cost more to send than to run on a
+    # server); rows then in the order the chunked reads gave them, chunk by chunk
+    chunk_of = {pid: index // CHUNK for index, pid in enumerate(sorted(reviewed_at))}
+    by_humans = select(r.c.passage_id).join(c, c.c.id == r.c.coder_id).where(human)
+    rows = [
+        row
+        for row in conn.execute(
             select(
                 s.c.passage_id, s.c.code_id, s.c.engine, s.c.model, s.c.confidence, s.c.created_at
             )
-            .where(s.c.passage_id.in_(batch))
+            .where(s.c.passage_id.in_(by_humans.scalar_subquery()))
             .order_by(s.c.id)
         )
-        for passage_id, code_id, engine, model, confidence, created in conn.execute(query):
-            if created > reviewed_at[passage_id]:
-                continue
-            latest[(passage_id, code_id, engine, model)] = ScoredOutcome(
-                engine, model, float(confidence), code_id in applied.get(passage_id, set())
-            )
+        if row[0] in chunk_of
+    ]
+    rows.sort(key=lambda row: chunk_of[row[0]])
+    latest: dict[tuple[int, str, str, str], ScoredOutcome] = {}
+    for passage_id, code_id, engine, model, confidence, created in rows:
+        if created > reviewed_at[passage_id]:
+            continue
+        latest[(passage_id, code_id, engine, model)] = ScoredOutcome(
+            engine, model, float(confidence), code_id in applied.get(passage_id, set())
+        )
     return list(latest.values())
