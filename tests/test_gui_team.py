@@ -106,3 +106,23 @@ def test_poll_picks_up_assignments_and_a_new_codebook_version(qtbot, project):
         lambda: window.codebook_panel.title.text().endswith(f"v{version}"), timeout=10_000
     )
     assert window.transcript_model.index(0, 0, QModelIndex()).data().startswith("▸ ")
+
+
+def test_the_claude_toggle_follows_engines_allowed(qtbot, project, tmp_path):
+    window = make_window(qtbot, project, "ana")
+    assert window.claude_action.isEnabled()
+    window.claude_action.setChecked(True)  # as if the coder had said yes to Claude earlier
+    with Project.open(project.location) as other:  # the lead, elsewhere
+        change_settings(other, "kim", engines=["local"])
+    window.watcher.poll()
+    qtbot.waitUntil(lambda: not window.claude_action.isEnabled(), timeout=10_000)
+    assert not window.claude_action.isChecked()
+    assert "lead has not allowed Claude" in window.claude_action.toolTip()
+    assert window.engine_label.text() == "Using the local engine"
+    window.menuBar().actions()[-2].menu().grab().save(str(tmp_path / "suggestions.png"))
+    # a second window opened now starts with it greyed out
+    assert not make_window(qtbot, project, "bo").claude_action.isEnabled()
+    change_settings(project, "kim", engines=["local", "claude"])
+    window.settings_changed()
+    assert window.claude_action.isEnabled()
+    assert "lead has not allowed" not in window.claude_action.toolTip()

@@ -222,3 +222,56 @@ def test_suggestions_and_runs_come_across_once(study):
         assert (report.suggestions, report.suggestion_runs) == (expected, expected)
     assert _count(study, "select count(*) from suggestions") == 1
     assert _count(study, "select count(*) from suggestion_runs") == 1
+
+
+def test_every_decision_column_comes_across_arm_and_span_included(study):
+    """Columns the merge does not rewrite are carried as they are: the anchoring arm, a
+    selection's offsets, whether a translation was shown, a memo's selection."""
+    from workbench.core.store.coding import DecisionAction, ensure_coder, record_decision
+    from workbench.core.store.merging import CARRIED_DECISION_COLUMNS
+    from workbench.core.store.merging import append_memo_row as memo_row
+
+    assert {"arm", "span_start", "span_end", "translation_shown"} <= set(CARRIED_DECISION_COLUMNS)
+    copy = _copy(study, "ana.wb")
+    with Project.open(copy) as project:
+        passage = _coded(project)[0]
+        with project.transaction() as conn:
+            coder = ensure_coder(conn, "ana")
+            record_decision(
+                conn,
+                passage,
+                coder,
+                DecisionAction.APPLY,
+                "hope.time",
+                arm="before",
+                carried={"span_start": 40, "span_end": 52, "translation_shown": True},
+            )
+            record_decision(conn, passage, coder, DecisionAction.APPLY, "prod.speed", arm="after")
+            from datetime import datetime, timezone
+
+            moment = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+            memo_row(
+                conn,
+                passage,
+                None,
+                coder,
+                "this bit",
+                moment,
+                moment,
+                (("span_start", 40), ("span_end", 52)),
+            )
+    for _ in range(2):  # the second merge brings nothing new
+        with Project.open(study) as project:
+            merge_copies(project, [copy])
+    conn = sqlite3.connect(study)
+    try:
+        rows = conn.execute(
+            "select code_id, arm, span_start, span_end, translation_shown from decisions "
+            "order by id"
+        ).fetchall()
+        memos = conn.execute("select text, span_start, span_end from memos").fetchall()
+    finally:
+        conn.close()
+    assert rows == [("hope.time", "before", 40, 52, 1), ("prod.speed", "after", None, None, None)]
+    assert memos == [("this bit", 40, 52)]
+    assert verify_project(study).ok

@@ -150,3 +150,15 @@ def test_an_engine_the_lead_did_not_allow_is_refused(study, capsys):
     change_settings(study, "kim", engines=["claude"])
     code, _out, err = run(capsys, "suggest", study.location, "--engine", "local")
     assert code == 1 and "allow only the engines claude" in err
+
+
+def test_suggest_is_refused_an_engine_the_lead_has_not_allowed(study, capsys):
+    location = study.location
+    assert run(capsys, "settings", location, "--engines", "local", "--as", "kim")[0] == 0
+    code, out, err = run(capsys, "suggest", location, "--engine", "claude")
+    assert code == 1 and out == ""
+    assert "allow only the engines local" in err and "--engines local,claude" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert run(capsys, "settings", location, "--engines", "claude", "--as", "kim")[0] == 0
+    code, out, err = run(capsys, "suggest", location, "--engine", "local")
+    assert code == 1 and "allow only the engines claude" in err

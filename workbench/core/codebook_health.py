@@ -105,14 +105,16 @@ def swap_counts(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     reviewed. Only a swap counts: a coder who adds B beside A has not confused them. The result
     is symmetric (either coder may hold either code); the diagonal is zero.
     """
-    x, y = first.astype(np.int64), second.astype(np.int64)
+    # float matrices go through BLAS (integer products do not); every count is a whole number
+    # far below 2**53, so it comes back exact
+    x, y = first.astype(np.float64), second.astype(np.float64)
     xy = x * y
 
     def one_way(a: np.ndarray, b: np.ndarray, ab: np.ndarray) -> np.ndarray:
         # sum over passages of a_A (1 - a_B) b_B (1 - b_A), expanded into matrix products
         return a.T @ b - a.T @ ab - ab.T @ b + ab.T @ ab
 
-    counts = one_way(x, y, xy)
+    counts = np.rint(one_way(x, y, xy)).astype(np.int64)
     counts = counts + counts.T
     np.fill_diagonal(counts, 0)
     return counts
@@ -163,10 +165,13 @@ def codebook_health(
     codebook_version: int | None = None,
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
+    data: CodedData | None = None,
 ) -> CodebookHealth:
     """Every finding for the project's current codebook and its coders' decisions (or for
     stored version ``codebook_version`` and the codings made under it). ``progress`` and
-    ``cancel`` let the app run it on a worker thread with a Cancel button."""
+    ``cancel`` let the app run it on a worker thread with a Cancel button. ``data`` is the
+    project's coded data when the caller has read it already (the agreement report): reading
+    it again costs seconds on a large project."""
     from workbench.core.agreement.compute import code_metric
     from workbench.core.agreement.data import project_data
     from workbench.core.agreement.raters import choose_raters
@@ -182,7 +187,8 @@ def codebook_health(
     )
     assert codebook is not None
     step(0, 4, "reading the codings")
-    data = project_data(project, codebook_version=codebook_version)
+    if data is None:
+        data = project_data(project, codebook_version=codebook_version)
     step(1, 4, "comparing definitions")
     choice = choose_raters(data)
     humans, engines = choice.humans, choice.engines

@@ -40,6 +40,7 @@ from workbench.core.store.coding import (
 )
 from workbench.core.store.merging import (
     DecisionRow,
+    PassageIds,
     PassageKey,
     TranscriptShape,
     append_memo_row,
@@ -179,22 +180,19 @@ def _merge_one(conn: Connection, copy: str, prefer: str | None, report: MergeRep
 
     name = Path(copy).name
     with Project.open(copy, read_only=True) as source, source.reading() as theirs:
-        ours_shapes = transcript_shapes(conn)
-        their_shapes = transcript_shapes(theirs)
-        matched = _match_transcripts(copy, ours_shapes, their_shapes, report)
-        their_decisions = [r for r in decision_rows(theirs) if r.passage[0] in matched]
-
-        def our_passage(key: PassageKey) -> int:
-            return ours_shapes[key[0]].passages[key[1]][0]
+        matched = _match_transcripts(
+            copy, transcript_shapes(conn), transcript_shapes(theirs), report
+        )
+        our_passage, their_passage = PassageIds(conn), PassageIds(theirs)
 
         def their_state(coder: str, key: PassageKey) -> CodingState:
             coder_id = find_coder(theirs, coder)
             assert coder_id is not None
-            return coding_state(theirs, their_shapes[key[0]].passages[key[1]][0], coder_id)
+            return coding_state(theirs, their_passage(key), coder_id)
 
         suggestion_ids = _merge_suggestions(conn, theirs, matched, our_passage, report)
         _merge_decisions(
-            conn, name, their_decisions, our_passage, their_state, suggestion_ids, prefer, report
+            conn, name, theirs, matched, our_passage, their_state, suggestion_ids, prefer, report
         )
         _merge_memos(conn, theirs, matched, our_passage, report)
 
@@ -214,9 +212,7 @@ def _match_transcripts(
             why = "not in the project"
         elif mine.content_hash != shape.content_hash:
             why = "its text differs from the project's (content hash)"
-        elif {p: s[1:] for p, s in mine.passages.items()} != {
-            p: s[1:] for p, s in shape.passages.items()
-        }:
+        elif mine.passages != shape.passages:
             why = "its passages differ from the project's (segmented differently)"
         if why is None:
             matched.add(external_id)
@@ -228,26 +224,31 @@ def _match_transcripts(
 def _merge_decisions(
     conn: Connection,
     copy_name: str,
-    theirs: list[DecisionRow],
+    their_conn: Connection,
+    matched: set[str],
     our_passage,
     their_state,
     suggestion_ids: dict[int, int],
     prefer: str | None,
     report: MergeReport,
 ) -> None:
-    ours = decision_rows(conn)
+    """Both logs are read in chunks, the project's twice; what is held is identities and the
+    copy's new rows, not either log whole."""
     our_ids: dict[Identity, int] = {}
-    for row in ours:
+    for row in decision_rows(conn):
         our_ids.setdefault(identity(row), row.id)
-    their_identities = {identity(r) for r in theirs}
-    their_by_id = {r.id: r for r in theirs}
+    their_identities: dict[int, Identity] = {}
     new: dict[tuple[str, PassageKey], list[DecisionRow]] = defaultdict(list)
-    for row in theirs:
+    for row in decision_rows(their_conn):
+        if row.passage[0] not in matched:
+            continue
+        their_identities[row.id] = identity(row)
         if identity(row) not in our_ids:
             new[(row.coder, row.passage)].append(row)
+    their_set = set(their_identities.values())
     ours_only: dict[tuple[str, PassageKey], list[DecisionRow]] = defaultdict(list)
-    for row in ours:
-        if (row.coder, row.passage) in new and identity(row) not in their_identities:
+    for row in decision_rows(conn):
+        if (row.coder, row.passage) in new and identity(row) not in their_set:
             ours_only[(row.coder, row.passage)].append(row)
     for (coder, key), rows in sorted(new.items(), key=lambda item: item[1][0].id):
         coder_id = ensure_coder(conn, coder, CoderKind(rows[0].coder_kind))
@@ -274,7 +275,7 @@ def _merge_decisions(
         if side != "copy":
             continue
         for row in rows:
-            reverts = their_by_id.get(row.reverts_id) if row.reverts_id is not None else None
+            reverts = their_identities.get(row.reverts_id) if row.reverts_id is not None else None
             note = f"merged from {copy_name}, decided {original_time(row)}"
             new_id = record_decision(
                 conn,
@@ -286,10 +287,9 @@ def _merge_decisions(
                 if row.suggestion_id is not None
                 else None,
                 codebook_version=row.codebook_version,
-                reverts_id=our_ids.get(identity(reverts)) if reverts is not None else None,
+                reverts_id=our_ids.get(reverts) if reverts is not None else None,
                 reason=f"{note}; {row.reason}" if row.reason else note,
-                span_start=row.span_start,
-                span_end=row.span_end,
+                carried=dict(row.carried),
             )
             our_ids.setdefault(identity(row), new_id)
             report.decisions += 1
@@ -405,7 +405,7 @@ def _merge_memos(
     """Append the copy's memo rows the project lacks (same place, coder, text and time)."""
 
     def key(m) -> tuple[object, ...]:
-        return (m.passage, m.span_start, m.transcript, m.coder, m.text, instant(m.updated_at))
+        return (m.passage, m.transcript, m.coder, m.text, instant(m.updated_at), m.carried)
 
     ours = {key(m) for m in memo_rows(conn)}
     transcripts = transcript_ids(conn)
@@ -422,7 +422,7 @@ def _merge_memos(
             memo.text,
             memo.created_at,
             memo.updated_at,
-            (memo.span_start, memo.span_end),
+            memo.carried,
         )
         ours.add(key(memo))
         report.memos += 1

@@ -162,6 +162,16 @@ class LeadActions(QObject):
             self.window.controller.engine = ProjectLocalEngine(self.window.session.project)
             self.window.engine_label.setText("Using the local engine")
             return
+        from workbench.core.roles import engines_allowed
+
+        project = self.window.session.project
+        project.forget_cached()  # the lead may have changed it since the window opened
+        if "claude" not in engines_allowed(project.settings.extra):
+            self.window.sync_engines_allowed()
+            self.window.show_error(
+                "The lead has not allowed Claude in this project's settings (engines allowed)."
+            )
+            return
         if not api_key():
             self.window.claude_action.setChecked(False)
             self.window.show_error(

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core.codebook import Codebook
 from workbench.core.keys import WORKSPACE_KEYS, reserved_command
-from workbench.core.roles import is_lead, may_see_others, queue_of
+from workbench.core.roles import engines_allowed, is_lead, may_see_others, queue_of
 from workbench.core.session import CodingSession
 from workbench.core.store.navigation import metadata_values
 from workbench.core.store.queries import metadata_for
@@ -147,6 +147,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_actions()
         self._connect()
+        self.sync_engines_allowed()
 
     # -- building -------------------------------------------------------------------------------------
 
@@ -365,6 +366,8 @@ class MainWindow(QMainWindow):
             "Switch between the local engine and Claude",
         )
         self.claude_action.setCheckable(True)
+        self._claude_tip = self.claude_action.toolTip()
+        suggestions.setToolTipsVisible(True)  # the tooltip says why Claude is greyed out
         self._action(suggestions, "Claude model…", [], self.lead.choose_claude_model)
         self._action(
             suggestions,
@@ -560,6 +563,22 @@ class MainWindow(QMainWindow):
         self.navigator.update_queue()
         if self.agreement_dock.isVisible() and not self.may_see_others():
             self.agreement_dock.hide()
+        self.sync_engines_allowed()
+
+    def sync_engines_allowed(self) -> None:
+        """The lead's "engines allowed" governs the Claude toggle: greyed out, with the reason in
+        its tooltip, and a coder using Claude when the lead withdraws it goes back to local."""
+        allowed = "claude" in engines_allowed(self.session.project.settings.extra)
+        self.claude_action.setEnabled(allowed)
+        self.claude_action.setToolTip(
+            self._claude_tip
+            if allowed
+            else "The lead has not allowed Claude in this project (Project settings: engines "
+            "allowed); suggestions come from the local engine"
+        )
+        if not allowed and self.claude_action.isChecked():
+            self.claude_action.setChecked(False)
+            self.lead.toggle_claude()  # unchecked: back to the local engine
 
     def _decision_made(self, passage_id: int) -> None:
         if self.agreement_dock.isVisible():
@@ -650,4 +669,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         self.controller.cancel_suggestions()
+        self.watcher.stop()
         super().closeEvent(event)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from workbench.core.agreement.adjudication import find_disagreements
 from workbench.core.agreement.compute import code_metric, coder_pairs, method_statement, set_alpha
-from workbench.core.agreement.data import project_data
+from workbench.core.agreement.data import CodedData, project_data
 from workbench.core.agreement.engines import compare_engine, compare_engines
 from workbench.core.agreement.raters import choose_raters
 from workbench.core.agreement.sampling import sampling_history
@@ -217,7 +217,7 @@ def build_agreement_report(
     sections += _unitizing(project, humans, names, ci)
     sections += _anchoring(project)
     sections.append(_disagreement_examples(project, data, humans, names))
-    sections.append(_codebook_health(project, codebook_version))
+    sections.append(_codebook_health(project, codebook_version, data))
     sections.append(Text("Method", [method_statement(headline)]))
     sections.append(_audit(project))
     tick("audit")
@@ -251,11 +251,13 @@ def _anchoring(project: Project) -> list:
     return anchoring_sections(result)
 
 
-def _codebook_health(project: Project, codebook_version: int | None = None) -> Table:
+def _codebook_health(
+    project: Project, codebook_version: int | None = None, data: CodedData | None = None
+) -> Table:
     """Where the codebook, not the coders, may be why agreement is low (codebook_health)."""
     from workbench.core.codebook_health import codebook_health
 
-    health = codebook_health(project, codebook_version=codebook_version)
+    health = codebook_health(project, codebook_version=codebook_version, data=data)
     rows: list[list[object]] = [
         ["never used", code, "no human coder applied it"] for code in health.never_used
     ]

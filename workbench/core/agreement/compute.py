@@ -15,7 +15,7 @@ from workbench.core.agreement.data import CodedData, RatingData
 from workbench.core.agreement.statistics import (
     Value,
     alpha_from_coincidences,
-    bootstrap_interval,
+    bootstrap_coincidence_interval,
     bootstrap_weights_interval,
     brennan_prediger,
     cohen_from_table,
@@ -362,7 +362,7 @@ def set_alpha(data: CodedData, distance: str = "masi", ci: bool = False) -> Metr
     value = statistic(values)
     paired = _column_sum(values >= 0) >= 2  # resample the passages that enter alpha
     interval = (
-        bootstrap_interval(values[paired], statistic, BOOTSTRAP_REPS, BOOTSTRAP_SEED)
+        bootstrap_coincidence_interval(values[paired], q, delta, BOOTSTRAP_REPS, BOOTSTRAP_SEED)
         if ci and value.value is not None
         else None
     )

@@ -454,3 +454,65 @@ def bootstrap_interval(
     if n < 2:
         return None
     return _percentile_interval(lambda rng: data[rng.integers(0, n, n)], statistic, reps, seed)
+
+
+def bootstrap_coincidence_interval(
+    values: np.ndarray,
+    q: int,
+    delta: np.ndarray,
+    reps: int = 1000,
+    seed: int = 20251123,
+) -> tuple[float, float] | None:
+    """``bootstrap_interval`` of alpha from ``coincidences_from_values``, without rebuilding
+    each resample: coincidences are a sum over units, so each unit's share is computed once and
+    a resample is its units' counts times those shares. Same seed, same draws, same interval;
+    about a hundred times faster on thousands of double-coded passages (the agreement report
+    draws thousands of resamples). Falls back to the plain loop when the shares would not fit
+    in memory (many distinct code sets)."""
+    values = np.asarray(values)
+    n = len(values)
+    if n < 2:
+        return None
+    m = (values >= 0).sum(axis=1)
+    weight = np.where(m >= 2, 1.0 / np.maximum(m - 1, 1), 0.0)
+    units, keys, shares = [], [], []
+    coders = values.shape[1]
+    for i in range(coders):
+        for j in range(coders):
+            if i == j:
+                continue
+            both = np.flatnonzero((values[:, i] >= 0) & (values[:, j] >= 0))
+            units.append(both)
+            keys.append(values[both, i].astype(np.int64) * q + values[both, j])
+            shares.append(weight[both])
+    unit = np.concatenate(units) if units else np.zeros(0, dtype=np.int64)
+    key = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
+    share = np.concatenate(shares) if shares else np.zeros(0)
+    cells, cell = np.unique(key, return_inverse=True)
+    if n * max(len(cells), 1) > 20_000_000 or q * q > 4_000_000:
+
+        def statistic(sample: np.ndarray) -> Value:
+            return alpha_from_coincidences(coincidences_from_values(sample, q), delta=delta)
+
+        return bootstrap_interval(values, statistic, reps, seed)
+    # units that rated alike share a row of shares: a resample only needs how many of each
+    distinct, kind = np.unique(values, axis=0, return_inverse=True)
+    kind = kind.reshape(-1)
+    per_kind = np.zeros((len(distinct), len(cells)))
+    first = np.full(len(distinct), -1)
+    first[kind[::-1]] = np.arange(n)[::-1]  # one unit standing for each kind
+    stands = first[kind[unit]] == unit
+    np.add.at(per_kind, (kind[unit[stands]], cell.reshape(-1)[stands]), share[stands])
+    rng = np.random.default_rng(seed)
+    found = []
+    o = np.zeros(q * q)
+    for _ in range(reps):
+        counts = np.bincount(kind[rng.integers(0, n, n)], minlength=len(distinct))
+        o[cells] = counts @ per_kind
+        value = alpha_from_coincidences(o.reshape(q, q), delta=delta).value
+        if value is not None:
+            found.append(value)
+    if len(found) < reps * 0.5:
+        return None
+    low, high = np.percentile(found, [2.5, 97.5])
+    return float(low), float(high)

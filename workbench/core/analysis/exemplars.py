@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from workbench.core.store import Project
 from workbench.core.store.coding import CoderKind
-from workbench.core.store.queries import passages_of, transcript_rows_of_passages
+from workbench.core.store.queries import passage_lengths, passages_of
 from workbench.core.store.raters import coder_ids_of_kinds, codings_of_code
 
 
@@ -22,20 +22,27 @@ def exemplars(
                 votes[pid] += 1
         if not votes:
             return []
-        transcripts = transcript_rows_of_passages(conn, votes)
-        passages = [
-            passage for passage in passages_of(conn, sorted(transcripts)) if passage.id in votes
-        ]
+        # ranked by votes and length, which need no text; only the chosen passages' text is
+        # read (a common code is on passages of thousands of transcripts)
+        candidates = passage_lengths(conn, votes)
 
-    def rank(passage):
-        length = len(passage.text)
-        return (-votes[passage.id], 0 if 60 <= length <= max_chars else 1, length)
+        def rank(item: tuple[int, int, int]) -> tuple[int, int, int]:
+            pid, _transcript, length = item
+            return (-votes[pid], 0 if 60 <= length <= max_chars else 1, length)
 
-    chosen = sorted(passages, key=rank)[:limit]
+        chosen = sorted(candidates, key=rank)[:limit]
+        wanted = {pid for pid, _t, _n in chosen}
+        texts = {
+            passage.id: passage
+            for passage in passages_of(conn, sorted({t for _p, t, _n in chosen}))
+            if passage.id in wanted
+        }
     return [
         (
-            passage.key,
-            passage.text if len(passage.text) <= max_chars else passage.text[: max_chars - 1] + "…",
+            texts[pid].key,
+            texts[pid].text
+            if len(texts[pid].text) <= max_chars
+            else texts[pid].text[: max_chars - 1] + "…",
         )
-        for passage in chosen
+        for pid, _transcript, _length in chosen
     ]

@@ -20,7 +20,7 @@ from scipy import stats
 from workbench.core.codebook import Codebook
 from workbench.core.store import Project
 from workbench.core.store.coding import CoderKind
-from workbench.core.store.queries import metadata_for, passage_transcripts
+from workbench.core.store.queries import metadata_for, transcripts_of_passages
 from workbench.core.store.raters import (
     coders_by_id,
     codes_by_passage_and_coder,
@@ -113,7 +113,6 @@ def coded_participants(
     assert codebook is not None
     with project.reading() as conn:
         kinds = coders_by_id(conn)
-        owner = passage_transcripts(conn)
         if codebook_version is None:
             reviewed = reviewers_by_passage(conn)
             applied = codes_by_passage_and_coder(conn)
@@ -121,15 +120,20 @@ def coded_participants(
             under = codings_under_version(conn, codebook_version)
             reviewed = under.reviewers_by_passage()
             applied = under.applied
-        meta = metadata_for(conn)
-    passage_sets: dict[int, set[str]] = {}
-    decided_by = {"consensus": 0, "rule": 0, "none": 0}
-    for pid, who in reviewed.items():
-        chosen, by = _chosen_coders(who, kinds, source)
-        decided_by[by] += 1
-        if chosen:
-            passage_sets[pid] = set().union(*(applied.get((pid, coder), set()) for coder in chosen))
-    participants = sorted({owner[pid] for pid in passage_sets})
+        passage_sets: dict[int, set[str]] = {}
+        decided_by = {"consensus": 0, "rule": 0, "none": 0}
+        for pid, who in reviewed.items():
+            chosen, by = _chosen_coders(who, kinds, source)
+            decided_by[by] += 1
+            if chosen:
+                passage_sets[pid] = set().union(
+                    *(applied.get((pid, coder), set()) for coder in chosen)
+                )
+        # only the coded passages' owners and metadata: a large study codes a sample of its
+        # corpus, and a map of every passage costs seconds and hundreds of megabytes
+        owner = transcripts_of_passages(conn, passage_sets)
+        participants = sorted({owner[pid] for pid in passage_sets})
+        meta = metadata_for(conn, participants)
     rule = CountingRule(
         source,
         decided_by["consensus"],

@@ -28,6 +28,8 @@ from sqlalchemy import (
     type_coerce,
 )
 
+from workbench.core.store.notify import announce
+
 GENESIS = "workbench-chain-genesis"  # the prev_hash of a table's first row
 HASH_COLUMNS = ("prev_hash", "row_hash")
 # Columns added after the chain began (schema 3; arm in 7, spans and translation in 8): a row that leaves one NULL hashes as if the
@@ -112,6 +114,8 @@ def append_chained(
     chained = chain_rows(table, rows, last_id, last_hash)
     if chained:
         conn.execute(table.insert(), chained)
+        if table.name == "decisions":
+            announce(conn, "decisions")  # open apps on a team server re-read at commit
     return [int(row["id"]) for row in chained]  # type: ignore[call-overload]
 
 

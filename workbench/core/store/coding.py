@@ -9,8 +9,10 @@ points at the one it reverts, so the log keeps the whole history.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
@@ -164,6 +166,7 @@ def record_decision(
     translation_shown: bool | None = None,
     span_start: int | None = None,
     span_end: int | None = None,
+    carried: Mapping[str, object] | None = None,
 ) -> int:
     """Append one decision and apply it to the current state; returns the decision id.
 
@@ -172,7 +175,17 @@ def record_decision(
     when it had none), so agreement can be split by "read in translation".
     ``span_start``/``span_end`` make an APPLY or REMOVE about a selection inside the passage
     (transcript offsets): applying one also codes the passage, removing one leaves the passage
-    coded, and a REMOVE or NO_CODE without a span takes the code's spans with it."""
+    coded, and a REMOVE or NO_CODE without a span takes the code's spans with it.
+
+    ``carried`` sets further decision columns as another file recorded them (a merge), so that
+    columns added later come across without a parameter each."""
+    # The columns this function applies (a span to ``coded_spans``) are taken out of a merge's
+    # carried ones and applied like any other decision's.
+    extra: dict[str, Any] = dict(carried or {})
+    arm = extra.pop("arm", arm)
+    translation_shown = extra.pop("translation_shown", translation_shown)
+    span_start = extra.pop("span_start", span_start)
+    span_end = extra.pop("span_end", span_end)
     if action in (DecisionAction.APPLY, DecisionAction.REMOVE) and not code_id:
         raise DecisionError(f"'{action.value}' needs a code")
     spanned = span_start is not None or span_end is not None
@@ -197,6 +210,7 @@ def record_decision(
                 "translation_shown": translation_shown,
                 "span_start": span_start,
                 "span_end": span_end,
+                **extra,
             }
         ],
     )

@@ -7,6 +7,8 @@ differ between a project and its copy, so nothing here hands one file's ids to t
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -15,6 +17,29 @@ from sqlalchemy import Connection, select
 from workbench.core.store import schema
 
 PassageKey = tuple[str, int]  # (transcript external id, passage position)
+
+CHUNK = 5000  # rows per fetch: a merge of two large files holds chunks, not whole tables
+
+# The decision columns a merge writes itself: ids of the file they came from, the chain, and
+# the fields it names portably or rewrites. Every other column is carried as it is, so a column
+# added by a later schema (arm, span_start, ...) comes across without the merge knowing of it.
+_REWRITTEN = frozenset(
+    {
+        "id",
+        "passage_id",
+        "coder_id",
+        "action",
+        "code_id",
+        "suggestion_id",
+        "codebook_version",
+        "reverts_id",
+        "reason",
+        "created_at",
+        "prev_hash",
+        "row_hash",
+    }
+)
+CARRIED_DECISION_COLUMNS = tuple(c.name for c in schema.decisions.c if c.name not in _REWRITTEN)
 
 
 def instant(moment: datetime) -> str:
@@ -27,11 +52,12 @@ def instant(moment: datetime) -> str:
 
 @dataclass(frozen=True)
 class TranscriptShape:
-    """A transcript's content hash and its passages' spans, to tell two files agree on it."""
+    """A transcript's content hash and a digest of its passages' spans, to tell two files agree
+    on it without holding every passage of both files."""
 
     external_id: str
     content_hash: str
-    passages: dict[int, tuple[int, int, int]]  # position -> (passage id, start, end)
+    passages: str  # SHA-256 over (position, start, end) of each passage, in position order
 
 
 @dataclass(frozen=True)
@@ -47,8 +73,16 @@ class DecisionRow:
     reverts_id: int | None
     reason: str | None
     created_at: datetime
-    span_start: int | None = None  # a decision about a selection (transcript offsets)
-    span_end: int | None = None
+    carried: tuple[tuple[str, object], ...] = ()  # CARRIED_DECISION_COLUMNS, name and value
+
+    @property
+    def span_start(self) -> int | None:
+        """The selection a decision is about (transcript offsets), None for a whole passage."""
+        return dict(self.carried).get("span_start")  # type: ignore[return-value]
+
+    @property
+    def span_end(self) -> int | None:
+        return dict(self.carried).get("span_end")  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -60,8 +94,7 @@ class MemoRow:
     text: str
     created_at: datetime
     updated_at: datetime
-    span_start: int | None = None  # a memo on a selection
-    span_end: int | None = None
+    carried: tuple[tuple[str, object], ...] = ()  # CARRIED_MEMO_COLUMNS, name and value
 
 
 @dataclass(frozen=True)
@@ -82,28 +115,66 @@ class RunRow:
     coder: str | None
 
 
+def _chunks(conn: Connection, query) -> Iterator:
+    """The rows of a query fetched a chunk at a time (a server-side cursor on PostgreSQL)."""
+    result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(query)
+    for partition in result.partitions():
+        yield from partition
+
+
 def transcript_shapes(conn: Connection) -> dict[str, TranscriptShape]:
-    """Every transcript of a file with its passages, keyed by external id."""
+    """Every transcript of a file with a digest of its passages, keyed by external id."""
     t, p = schema.transcripts, schema.passages
     shapes: dict[str, TranscriptShape] = {}
-    for _tid, external_id, content_hash in conn.execute(
+    names = {}
+    for tid, external_id, content_hash in conn.execute(
         select(t.c.id, t.c.external_id, t.c.content_hash)
     ):
-        shapes[external_id] = TranscriptShape(external_id, content_hash, {})
-    names = dict(conn.execute(select(t.c.id, t.c.external_id)).all())
-    for pid, tid, position, start, end in conn.execute(
-        select(p.c.id, p.c.transcript_id, p.c.position, p.c.start, p.c.end)
-    ):
-        shapes[names[tid]].passages[position] = (pid, start, end)
+        names[tid] = (external_id, content_hash)
+    current, digest = None, hashlib.sha256()
+
+    def close() -> None:
+        if current is not None:
+            external_id, content_hash = names.pop(current)
+            shapes[external_id] = TranscriptShape(external_id, content_hash, digest.hexdigest())
+
+    query = select(p.c.transcript_id, p.c.position, p.c.start, p.c.end).order_by(
+        p.c.transcript_id, p.c.position
+    )
+    for tid, position, start, end in _chunks(conn, query):
+        if tid != current:
+            close()
+            current, digest = tid, hashlib.sha256()
+        digest.update(f"{position},{start},{end};".encode())
+    close()
+    for external_id, content_hash in names.values():  # transcripts without passages
+        shapes[external_id] = TranscriptShape(
+            external_id, content_hash, hashlib.sha256().hexdigest()
+        )
     return shapes
 
 
-def _passage_keys(conn: Connection) -> dict[int, PassageKey]:
-    t, p = schema.transcripts, schema.passages
-    rows = conn.execute(
-        select(p.c.id, t.c.external_id, p.c.position).join(t, t.c.id == p.c.transcript_id)
-    )
-    return {pid: (external_id, position) for pid, external_id, position in rows}
+class PassageIds:
+    """A file's passage ids by (external id, position), read one transcript at a time when first
+    asked: a merge touches the passages its copies decided on, not the whole corpus."""
+
+    def __init__(self, conn: Connection):
+        self._conn = conn
+        self._by_transcript: dict[str, dict[int, int]] = {}
+
+    def __call__(self, key: PassageKey) -> int:
+        found = self._by_transcript.get(key[0])
+        if found is None:
+            t, p = schema.transcripts, schema.passages
+            found = dict(
+                self._conn.execute(
+                    select(p.c.position, p.c.id)
+                    .join(t, t.c.id == p.c.transcript_id)
+                    .where(t.c.external_id == key[0])
+                ).all()
+            )
+            self._by_transcript[key[0]] = found
+        return found[key[1]]
 
 
 def _coders(conn: Connection) -> dict[int, tuple[str, str]]:
@@ -113,14 +184,17 @@ def _coders(conn: Connection) -> dict[int, tuple[str, str]]:
     }
 
 
-def decision_rows(conn: Connection) -> list[DecisionRow]:
-    """Every decision of a file, oldest first, with its passage and coder named portably."""
-    d = schema.decisions
-    keys, coders = _passage_keys(conn), _coders(conn)
-    rows = conn.execute(
+def decision_rows(conn: Connection) -> Iterator[DecisionRow]:
+    """Every decision of a file, oldest first, with its passage and coder named portably and
+    every other column carried; fetched in chunks, so a large log is never held whole."""
+    d, t, p = schema.decisions, schema.transcripts, schema.passages
+    coders = _coders(conn)
+    carried = [d.c[name] for name in CARRIED_DECISION_COLUMNS]
+    query = (
         select(
             d.c.id,
-            d.c.passage_id,
+            t.c.external_id,
+            p.c.position,
             d.c.coder_id,
             d.c.action,
             d.c.code_id,
@@ -129,14 +203,16 @@ def decision_rows(conn: Connection) -> list[DecisionRow]:
             d.c.reverts_id,
             d.c.reason,
             d.c.created_at,
-            d.c.span_start,
-            d.c.span_end,
-        ).order_by(d.c.id)
+            *carried,
+        )
+        .join(p, p.c.id == d.c.passage_id)
+        .join(t, t.c.id == p.c.transcript_id)
+        .order_by(d.c.id)
     )
-    return [
-        DecisionRow(
+    for r in _chunks(conn, query):
+        yield DecisionRow(
             r.id,
-            keys[r.passage_id],
+            (r.external_id, r.position),
             *coders[r.coder_id],
             r.action,
             r.code_id,
@@ -145,19 +221,30 @@ def decision_rows(conn: Connection) -> list[DecisionRow]:
             r.reverts_id,
             r.reason,
             r.created_at,
-            r.span_start,
-            r.span_end,
+            tuple((name, r._mapping[name]) for name in CARRIED_DECISION_COLUMNS),
         )
-        for r in rows
-    ]
 
 
-def memo_rows(conn: Connection) -> list[MemoRow]:
-    """Every memo row of a file (history included), oldest first."""
+def _keyed():
+    """The transcript external id and position of a row's passage, joined in the query (no
+    map of every passage of the file)."""
+    t, p = schema.transcripts.alias("kt"), schema.passages.alias("kp")
+    return t, p, (t.c.external_id.label("k_transcript"), p.c.position.label("k_position"))
+
+
+_MEMO_OWN = frozenset(
+    {"id", "passage_id", "transcript_id", "coder_id", "text", "created_at", "updated_at"}
+)
+CARRIED_MEMO_COLUMNS = tuple(c.name for c in schema.memos.c if c.name not in _MEMO_OWN)
+
+
+def memo_rows(conn: Connection) -> Iterator[MemoRow]:
+    """Every memo row of a file (history included), oldest first, in chunks."""
     m, t = schema.memos, schema.transcripts
-    keys, coders = _passage_keys(conn), _coders(conn)
+    coders = _coders(conn)
     names = dict(conn.execute(select(t.c.id, t.c.external_id)).all())
-    rows = conn.execute(
+    kt, kp, keyed = _keyed()
+    query = (
         select(
             m.c.passage_id,
             m.c.transcript_id,
@@ -165,42 +252,48 @@ def memo_rows(conn: Connection) -> list[MemoRow]:
             m.c.text,
             m.c.created_at,
             m.c.updated_at,
-            m.c.span_start,
-            m.c.span_end,
-        ).order_by(m.c.id)
+            *keyed,
+            *(m.c[name] for name in CARRIED_MEMO_COLUMNS),
+        )
+        .outerjoin(kp, kp.c.id == m.c.passage_id)
+        .outerjoin(kt, kt.c.id == kp.c.transcript_id)
+        .order_by(m.c.id)
     )
-    return [
-        MemoRow(
-            keys[r.passage_id] if r.passage_id is not None else None,
+    for r in _chunks(conn, query):
+        yield MemoRow(
+            (r.k_transcript, r.k_position) if r.passage_id is not None else None,
             names.get(r.transcript_id) if r.transcript_id is not None else None,
             *coders[r.coder_id],
             r.text,
             r.created_at,
             r.updated_at,
-            r.span_start,
-            r.span_end,
+            tuple((name, r._mapping[name]) for name in CARRIED_MEMO_COLUMNS),
         )
-        for r in rows
-    ]
 
 
-def suggestion_rows(conn: Connection) -> list[SuggestionRow]:
+def suggestion_rows(conn: Connection) -> Iterator[SuggestionRow]:
     s = schema.suggestions
-    keys = _passage_keys(conn)
     columns = [c for c in s.c if c.name not in ("id", "passage_id")]
-    rows = conn.execute(select(s.c.id, s.c.passage_id, *columns).order_by(s.c.id))
-    return [
-        SuggestionRow(r.id, keys[r.passage_id], {c.name: getattr(r, c.name) for c in columns})
-        for r in rows
-    ]
+    kt, kp, keyed = _keyed()
+    query = (
+        select(s.c.id, *keyed, *columns)
+        .join(kp, kp.c.id == s.c.passage_id)
+        .join(kt, kt.c.id == kp.c.transcript_id)
+        .order_by(s.c.id)
+    )
+    for r in _chunks(conn, query):
+        yield SuggestionRow(
+            r.id, (r.k_transcript, r.k_position), {c.name: r._mapping[c.name] for c in columns}
+        )
 
 
-def run_rows(conn: Connection) -> list[RunRow]:
+def run_rows(conn: Connection) -> Iterator[RunRow]:
     r = schema.suggestion_runs
-    keys, coders = _passage_keys(conn), _coders(conn)
-    rows = conn.execute(
+    coders = _coders(conn)
+    kt, kp, keyed = _keyed()
+    query = (
         select(
-            r.c.passage_id,
+            *keyed,
             r.c.codebook_version,
             r.c.engine,
             r.c.model,
@@ -208,10 +301,12 @@ def run_rows(conn: Connection) -> list[RunRow]:
             r.c.created_at,
             r.c.coder_id,
         )
+        .join(kp, kp.c.id == r.c.passage_id)
+        .join(kt, kt.c.id == kp.c.transcript_id)
     )
-    return [
-        RunRow(
-            keys[row.passage_id],
+    for row in _chunks(conn, query):
+        yield RunRow(
+            (row.k_transcript, row.k_position),
             row.codebook_version,
             row.engine,
             row.model,
@@ -219,8 +314,6 @@ def run_rows(conn: Connection) -> list[RunRow]:
             row.created_at,
             coders[row.coder_id][0] if row.coder_id is not None else None,
         )
-        for row in rows
-    ]
 
 
 def append_memo_row(
@@ -231,9 +324,10 @@ def append_memo_row(
     text: str,
     created_at: datetime,
     updated_at: datetime,
-    span: tuple[int | None, int | None] = (None, None),
+    carried: tuple[tuple[str, object], ...] = (),
 ) -> None:
-    """Append a memo row as written elsewhere, its times kept (memos are history, not a log)."""
+    """Append a memo row as written elsewhere, its times and carried columns kept (memos are
+    history, not a log)."""
     conn.execute(
         schema.memos.insert().values(
             passage_id=passage_id,
@@ -242,8 +336,7 @@ def append_memo_row(
             text=text,
             created_at=created_at,
             updated_at=updated_at,
-            span_start=span[0],
-            span_end=span[1],
+            **dict(carried),
         )
     )
 

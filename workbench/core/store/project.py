@@ -30,6 +30,7 @@ from workbench.core.store.codebook_changes import coded_codes_missing_from, list
 from workbench.core.store.database import begin_writing, is_url, make_engine
 from workbench.core.store.integrity import damaged_message, is_damage, open_warnings
 from workbench.core.store.migrations import migrate
+from workbench.core.store.notify import announce
 from workbench.core.store.server_rules import install_server_rules, restore_server_rules
 from workbench.core.store.server_search import create_server_index
 from workbench.core.store.speaker_roles import reflag_coded_passages
@@ -369,6 +370,7 @@ class Project:
         conn.execute(
             schema.meta.update().where(schema.meta.c.key == "settings").values(value=new.to_json())
         )
+        announce(conn, "settings")
         self._settings = None
         if (new.context_speakers, new.speaker_roles) == (old.context_speakers, old.speaker_roles):
             return []
@@ -418,6 +420,7 @@ class Project:
         """Write the version and its codes inside the caller's transaction (no audit entry:
         the caller's says why it was added); returns the version number."""
         version = self.next_codebook_version(codebook)
+        announce(conn, "codebook")
         version_id = conn.execute(
             schema.codebook_versions.insert().values(
                 version=version,

@@ -217,6 +217,37 @@ def passage_transcripts(conn: Connection) -> dict[int, str]:
     )
 
 
+def transcripts_of_passages(conn: Connection, passage_ids: Iterable[int]) -> dict[int, str]:
+    """``{passage row id: transcript id}`` for these passages only: what ``passage_transcripts``
+    gives, without a map of every passage of a large project."""
+    p, t = schema.passages, schema.transcripts
+    found: dict[int, str] = {}
+    for batch in in_chunks(passage_ids):
+        found.update(
+            conn.execute(
+                select(p.c.id, t.c.external_id)
+                .join(t, t.c.id == p.c.transcript_id)
+                .where(p.c.id.in_(batch))
+            ).all()
+        )
+    return found
+
+
+def passage_lengths(conn: Connection, passage_ids: Iterable[int]) -> list[tuple[int, int, int]]:
+    """``(passage row id, transcript row id, length in characters)`` of these passages, in
+    transcript and position order, without reading any text."""
+    p = schema.passages
+    rows: list[tuple[int, int, int, int]] = []
+    for batch in in_chunks(passage_ids):
+        rows += conn.execute(
+            select(p.c.transcript_id, p.c.position, p.c.id, p.c.end - p.c.start).where(
+                p.c.id.in_(batch)
+            )
+        ).all()
+    rows.sort()
+    return [(pid, transcript, length) for transcript, _position, pid, length in rows]
+
+
 def transcript_rows_of_passages(conn: Connection, passage_ids: Iterable[int]) -> set[int]:
     """Row ids of the transcripts these passages belong to (to read just those with
     ``passages_of``)."""

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, select
 
 from workbench.core.clock import utc_now
 from workbench.core.store import schema
-from workbench.core.store.chunks import in_chunks
+from workbench.core.store.chunks import CHUNK, in_chunks
 from workbench.core.store.coding import CoderKind, engine_coder_name, ensure_coder
 from workbench.core.suggestion import Suggestion
 
@@ -221,36 +221,50 @@ def reviewed_outcomes(conn: Connection) -> list[ScoredOutcome]:
     Only suggestions made before the passage's last human review count: one made afterwards
     (say, by an engine retrained on that very decision) was never judged, and would teach the
     calibration that its own training data is always right."""
-    from workbench.core.store.coding import human_coding
-
-    reviewed, applied = human_coding(conn)
-    r, d, s = schema.reviews, schema.decisions, schema.suggestions
+    # Only passages with a suggestion matter: the humans' work elsewhere (most of a large
+    # study) is not read, so opening a transcript costs what the engines suggested, not what
+    # the coders did.
+    r, d, s, k = schema.reviews, schema.decisions, schema.suggestions, schema.codings
+    suggested = select(s.c.passage_id).distinct().scalar_subquery()
     reviewed_at: dict[int, object] = {}
     c = schema.coders
+    human = c.c.kind == CoderKind.HUMAN.value
     for passage_id, when in conn.execute(
         select(r.c.passage_id, d.c.created_at)
         .join(d, d.c.id == r.c.decision_id)
         .join(c, c.c.id == r.c.coder_id)
-        .where(c.c.kind == CoderKind.HUMAN.value)
+        .where(human, r.c.passage_id.in_(suggested))
     ):
-        if passage_id in reviewed and (
-            passage_id not in reviewed_at or when > reviewed_at[passage_id]
-        ):
+        if passage_id not in reviewed_at or when > reviewed_at[passage_id]:
             reviewed_at[passage_id] = when
-    ids = sorted(reviewed_at)
-    latest: dict[tuple[int, str, str, str], ScoredOutcome] = {}
-    for batch in in_chunks(ids):
-        query = (
+    applied: dict[int, set[str]] = {}
+    for pid, code in conn.execute(
+        select(k.c.passage_id, k.c.code_id)
+        .join(c, c.c.id == k.c.coder_id)
+        .where(human, k.c.passage_id.in_(suggested))
+    ):
+        applied.setdefault(pid, set()).add(code)
+    # one query, not one per chunk of ids (long IN lists cost more to send than to run on a
+    # server); rows then in the order the chunked reads gave them, chunk by chunk
+    chunk_of = {pid: index // CHUNK for index, pid in enumerate(sorted(reviewed_at))}
+    by_humans = select(r.c.passage_id).join(c, c.c.id == r.c.coder_id).where(human)
+    rows = [
+        row
+        for row in conn.execute(
             select(
                 s.c.passage_id, s.c.code_id, s.c.engine, s.c.model, s.c.confidence, s.c.created_at
             )
-            .where(s.c.passage_id.in_(batch))
+            .where(s.c.passage_id.in_(by_humans.scalar_subquery()))
             .order_by(s.c.id)
         )
-        for passage_id, code_id, engine, model, confidence, created in conn.execute(query):
-            if created > reviewed_at[passage_id]:
-                continue
-            latest[(passage_id, code_id, engine, model)] = ScoredOutcome(
-                engine, model, float(confidence), code_id in applied.get(passage_id, set())
-            )
+        if row[0] in chunk_of
+    ]
+    rows.sort(key=lambda row: chunk_of[row[0]])
+    latest: dict[tuple[int, str, str, str], ScoredOutcome] = {}
+    for passage_id, code_id, engine, model, confidence, created in rows:
+        if created > reviewed_at[passage_id]:
+            continue
+        latest[(passage_id, code_id, engine, model)] = ScoredOutcome(
+            engine, model, float(confidence), code_id in applied.get(passage_id, set())
+        )
     return list(latest.values())
