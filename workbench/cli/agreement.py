@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from workbench.cli.common import (
     EXIT_OK,
@@ -14,8 +15,11 @@ from workbench.cli.common import (
     getpass_user,
     require_lead,
 )
-from workbench.cli.output import print_json, render
+from workbench.cli.output import render
 from workbench.core.printable import printable
+
+if TYPE_CHECKING:
+    from workbench.core.agreement.anchoring import AnchoringResult
 
 
 def cmd_agreement(args: argparse.Namespace) -> int:
@@ -77,14 +81,8 @@ def cmd_disagreements(args: argparse.Namespace) -> int:
         data, args.coders.split(",") if args.coders else None, args.include_engines
     )
     found = find_disagreements(data, args.code, chosen.raters)
-    if args.json:
-        print_json(
-            [
-                {"passage_id": d.unit, "codes": {c: sorted(v) for c, v in d.codes.items()}}
-                for d in found
-            ]
-        )
-    else:
+
+    def text() -> None:
         for item in found:
             sides = "  |  ".join(
                 f"{coder}: {', '.join(sorted(codes)) or '(no code)'}"
@@ -92,6 +90,11 @@ def cmd_disagreements(args: argparse.Namespace) -> int:
             )
             print(f"{item.unit}  {sides}")
         print(f"{len(found)} passages where coders differ")
+
+    result = [
+        {"passage_id": d.unit, "codes": {c: sorted(v) for c, v in d.codes.items()}} for d in found
+    ]
+    render(result, args.json, text)
     return EXIT_OK
 
 
@@ -139,22 +142,22 @@ def cmd_sample(args: argparse.Namespace) -> int:
             )
     if args.out:
         write_sample_csv(strata, args.by, args.out)
-    if args.json:
-        print_json(
-            {
-                "size": len(rows),
-                "strata": {k: len(v) for k, v in strata.items()},
-                "passages": [r[0] for r in rows],
-                **({"assigned_to": args.assign, "queue": queue} if queue is not None else {}),
-            }
-        )
-    else:
+
+    def text() -> None:
         print(
             f"{len(rows)} passages ({', '.join(f'{k}: {len(v)}' for k, v in strata.items())})"
             + (f" written to {args.out}" if args.out else "")
         )
         if queue is not None:
             print(f"{args.assign}'s queue now holds {len(queue)} transcripts")
+
+    result = {
+        "size": len(rows),
+        "strata": {k: len(v) for k, v in strata.items()},
+        "passages": [r[0] for r in rows],
+        **({"assigned_to": args.assign, "queue": queue} if queue is not None else {}),
+    }
+    render(result, args.json, text)
     return EXIT_OK
 
 
@@ -167,26 +170,23 @@ def _anchoring_size(args: argparse.Namespace) -> int:
         print(f"error: --anchoring-effect/--expected-acceptance: {exc}", file=sys.stderr)
         return EXIT_USAGE
     passages = 2 * per_arm
-    if args.json:
-        print_json(
-            {
-                "effect": args.anchoring_effect,
-                "expected_acceptance": args.expected_acceptance,
-                "answered_per_arm": per_arm,
-                "passages_per_coder": passages,
-            }
-        )
-    else:
-        print(
-            f"{per_arm} answered suggestions per arm to detect a difference of "
-            f"{args.anchoring_effect:g} in acceptance from {args.expected_acceptance:g} "
-            f"(alpha .05, power .8): {passages} passages per coder at one suggestion a passage"
-        )
+    result = {
+        "effect": args.anchoring_effect,
+        "expected_acceptance": args.expected_acceptance,
+        "answered_per_arm": per_arm,
+        "passages_per_coder": passages,
+    }
+    text = (
+        f"{per_arm} answered suggestions per arm to detect a difference of "
+        f"{args.anchoring_effect:g} in acceptance from {args.expected_acceptance:g} "
+        f"(alpha .05, power .8): {passages} passages per coder at one suggestion a passage"
+    )
+    render(result, args.json, lambda: print(text))
     return EXIT_OK
 
 
 def cmd_anchoring(args: argparse.Namespace) -> int:
-    from workbench.core.agreement.anchoring import LABELS, MEASURES, project_anchoring
+    from workbench.core.agreement.anchoring import project_anchoring
     from workbench.core.anchoring_arms import SETTING, Experiment
     from workbench.core.store import Project
 
@@ -204,15 +204,20 @@ def cmd_anchoring(args: argparse.Namespace) -> int:
             extra = dict(project.settings.extra) | {SETTING: new.to_setting()}
             project.update_settings(args.lead, extra=extra)
             state = f"on (seed {seed})" if new.on else "off"
-            if args.json:
-                print_json({"project": args.project, "anchoring_experiment": new.to_setting()})
-            else:
-                print(printable(f"{args.project}: anchoring experiment {state}"))
+            render(
+                {"project": args.project, "anchoring_experiment": new.to_setting()},
+                args.json,
+                lambda: print(printable(f"{args.project}: anchoring experiment {state}")),
+            )
             return EXIT_OK
         result = project_anchoring(project, resamples=args.resamples)
-    if args.json:
-        print_json(result.to_json())
-        return EXIT_OK
+    render(result.to_json(), args.json, lambda: _print_anchoring(result))
+    return EXIT_OK
+
+
+def _print_anchoring(result: AnchoringResult) -> None:
+    from workbench.core.agreement.anchoring import LABELS, MEASURES
+
     print(result.verdict)
     print()
     for name in MEASURES:
@@ -231,7 +236,6 @@ def cmd_anchoring(args: argparse.Namespace) -> int:
             )
     print()
     print(result.methods)
-    return EXIT_OK
 
 
 def cmd_assign(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ from workbench.cli.common import (
     getpass_user,
     require_lead,
 )
-from workbench.cli.output import print_json
+from workbench.cli.output import render
 from workbench.core.printable import printable
 
 
@@ -24,16 +24,8 @@ def cmd_codebook_check(args: argparse.Namespace) -> int:
 
     codebook, problems = check_codebook(args.file)
     errors = [p for p in problems if p.severity == "error"]
-    if args.json:
-        print_json(
-            {
-                "file": args.file,
-                "ok": not errors,
-                "codes": len(codebook.ids) if codebook else None,
-                "problems": [p.__dict__ for p in problems],
-            }
-        )
-    else:
+
+    def text() -> None:
         for problem in problems:
             print(
                 printable(str(problem)),
@@ -43,6 +35,14 @@ def cmd_codebook_check(args: argparse.Namespace) -> int:
             print(
                 f"{args.file}: ok: '{codebook.name}' v{codebook.version}, {len(codebook.ids)} codes"
             )
+
+    result = {
+        "file": args.file,
+        "ok": not errors,
+        "codes": len(codebook.ids) if codebook else None,
+        "problems": [p.__dict__ for p in problems],
+    }
+    render(result, args.json, text)
     return EXIT_FAILED if errors else EXIT_OK
 
 
@@ -88,14 +88,16 @@ def cmd_codebook_diff(args: argparse.Namespace) -> int:
     diff = diff_codebooks(
         _codebook_source(args.old), _codebook_source(args.new), args.old, args.new
     )
-    if args.json:
-        print_json(diff.to_dict())
-    elif not diff.changed:
-        print(f"{args.old} -> {args.new}: no change to any code")
-    else:
+
+    def text() -> None:
+        if not diff.changed:
+            print(f"{args.old} -> {args.new}: no change to any code")
+            return
         print(f"{args.old} -> {args.new}:")
         for line in diff.lines():
             print(f"  {printable(line)}")
+
+    render(diff.to_dict(), args.json, text)
     return EXIT_OK
 
 
@@ -113,19 +115,18 @@ def cmd_codebook_migrate(args: argparse.Namespace) -> int:
         if not args.dry_run and refusal is None:
             require_lead(project, args.lead, "migrate the codebook")
             result = apply_migration(project, plan, args.lead)
-    if args.json:
-        report = plan.to_dict()
-        report["dry_run"] = bool(args.dry_run)
-        report["refused"] = refusal
-        if result is not None:
-            report.update(
-                decisions=result.decisions,
-                archived=result.archived,
-                flagged=result.flagged,
-                backup=str(result.backup) if result.backup else None,
-            )
-        print_json(report)
-    else:
+    report = plan.to_dict()
+    report["dry_run"] = bool(args.dry_run)
+    report["refused"] = refusal
+    if result is not None:
+        report.update(
+            decisions=result.decisions,
+            archived=result.archived,
+            flagged=result.flagged,
+            backup=str(result.backup) if result.backup else None,
+        )
+
+    def text() -> None:
         print(f"{args.project}: codebook v{plan.from_version} -> v{plan.to_version}")
         for change in plan.changes:
             print(f"  {printable(change.line())}")
@@ -138,6 +139,8 @@ def cmd_codebook_migrate(args: argparse.Namespace) -> int:
             )
         elif refusal is None:
             print("dry run: nothing was changed")
+
+    render(report, args.json, text)
     if refusal is not None:
         print(f"error: {printable(refusal)}", file=sys.stderr)
         return EXIT_FAILED
@@ -150,18 +153,19 @@ def cmd_codebook_rereview(args: argparse.Namespace) -> int:
 
     with Project.open(args.project) as project, project.reading() as conn:
         flags = list_review_flags(conn)
-    if args.json:
-        print_json([flag.__dict__ for flag in flags])
-        return EXIT_OK
-    for flag in flags:
-        print(
-            printable(
-                f"{flag.passage}  {flag.coder}  was {flag.code_id}, split in "
-                f"v{flag.to_version} into {', '.join(flag.candidates)}"
+
+    def text() -> None:
+        for flag in flags:
+            print(
+                printable(
+                    f"{flag.passage}  {flag.coder}  was {flag.code_id}, split in "
+                    f"v{flag.to_version} into {', '.join(flag.candidates)}"
+                )
             )
-        )
-    if not flags:
-        print(f"{args.project}: no passage needs re-review")
+        if not flags:
+            print(f"{args.project}: no passage needs re-review")
+
+    render([flag.__dict__ for flag in flags], args.json, text)
     return EXIT_OK
 
 
@@ -178,19 +182,20 @@ def cmd_codebook_archived(args: argparse.Namespace) -> int:
             return EXIT_OK
         with project.reading() as conn:
             rows = list_archived(conn, args.code)
-    if args.json:
-        print_json([row.__dict__ for row in rows])
-        return EXIT_OK
-    for row in rows:
-        state = f"restored (decision {row.restored_by})" if row.restored_by else "archived"
-        print(
-            printable(
-                f"{row.passage}  {row.coder}  {row.code_id}  {row.why} in v{row.to_version}  "
-                f"{state}"
+
+    def text() -> None:
+        for row in rows:
+            state = f"restored (decision {row.restored_by})" if row.restored_by else "archived"
+            print(
+                printable(
+                    f"{row.passage}  {row.coder}  {row.code_id}  {row.why} in v{row.to_version}  "
+                    f"{state}"
+                )
             )
-        )
-    if not rows:
-        print(f"{args.project}: no archived codings")
+        if not rows:
+            print(f"{args.project}: no archived codings")
+
+    render([row.__dict__ for row in rows], args.json, text)
     return EXIT_OK
 
 
@@ -251,18 +256,19 @@ def cmd_codebook_health(args: argparse.Namespace) -> int:
         health = codebook_health(
             project, close_threshold=args.similar, codebook_version=args.codebook_version
         )
-    if args.json:
-        print_json(health.to_dict())
-        return EXIT_OK
-    if args.codebook_version is not None:
-        print(
-            printable(
-                f"codebook '{codebook.name}' v{codebook.version}; "
-                f"codings made under version {args.codebook_version}"
+
+    def text() -> None:
+        if args.codebook_version is not None:
+            print(
+                printable(
+                    f"codebook '{codebook.name}' v{codebook.version}; "
+                    f"codings made under version {args.codebook_version}"
+                )
             )
-        )
-    for line in health_lines(health):
-        print(printable(line))
+        for line in health_lines(health):
+            print(printable(line))
+
+    render(health.to_dict(), args.json, text)
     return EXIT_OK
 
 

@@ -16,12 +16,13 @@ from workbench.cli.common import (
     comma_list,
     getpass_user,
 )
-from workbench.cli.output import print_json, render
+from workbench.cli.output import render
 from workbench.cli.transcripts import refi_import
 from workbench.core.printable import printable
 from workbench.core.segmenter import Segmentation
 
 if TYPE_CHECKING:
+    from workbench.core.merge import MergeReport
     from workbench.core.store import ProjectSettings
 
 
@@ -44,15 +45,10 @@ def cmd_new(args: argparse.Namespace) -> int:
         if args.codebook:
             remember_codebook_source(project, args.codebook)
         status = project.status()
-    if args.json:
-        print_json(status)
-    else:
-        version = (
-            f", codebook '{status['codebook_name']}' v{status['codebook_version']}"
-            if codebook
-            else ""
-        )
-        print(printable(f"created {args.project}{version}"))
+    version = (
+        f", codebook '{status['codebook_name']}' v{status['codebook_version']}" if codebook else ""
+    )
+    render(status, args.json, lambda: print(printable(f"created {args.project}{version}")))
     return EXIT_OK
 
 
@@ -70,10 +66,11 @@ def _new_from_refi(args: argparse.Namespace, settings: ProjectSettings) -> int:
         if not is_url(args.project):
             Path(args.project).expanduser().unlink(missing_ok=True)
         raise
-    if args.json:
-        print_json({"import": report, "status": status})
-    else:
-        print(printable(f"created {args.project} from {args.from_file}"))
+    render(
+        {"import": report, "status": status},
+        args.json,
+        lambda: print(printable(f"created {args.project} from {args.from_file}")),
+    )
     return EXIT_OK
 
 
@@ -112,13 +109,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from workbench.core.store.integrity import verify_project
 
     report = verify_project(args.project)
-    if args.json:
-        print_json(report.to_dict())
-    elif report.ok:
-        print(f"{args.project}: OK (integrity check, triggers and hash chains)")
-    else:
+
+    def text() -> None:
+        if report.ok:
+            print(f"{args.project}: OK (integrity check, triggers and hash chains)")
+            return
         for problem in report.problems():
             print(f"{args.project}: {problem}")
+
+    render(report.to_dict(), args.json, text)
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
@@ -127,23 +126,28 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
     if args.list:
         backups = list_backups(args.project)
-        if args.json:
-            print_json({"project": args.project, "backups": [b.to_dict() for b in backups]})
-        elif not backups:
-            print(printable(f"{args.project}: no backups yet"))
-        for backup in [] if args.json else backups:
-            print(
-                printable(
-                    f"{backup.path.name}  {utc_stamp(backup.taken_at)}  {backup.reason}  "
-                    f"{backup.size / 1e6:.1f} MB"
+
+        def text() -> None:
+            if not backups:
+                print(printable(f"{args.project}: no backups yet"))
+            for backup in backups:
+                print(
+                    printable(
+                        f"{backup.path.name}  {utc_stamp(backup.taken_at)}  {backup.reason}  "
+                        f"{backup.size / 1e6:.1f} MB"
+                    )
                 )
-            )
+
+        render(
+            {"project": args.project, "backups": [b.to_dict() for b in backups]}, args.json, text
+        )
         return EXIT_OK
     target = backup_file(args.project, "manual")
-    if args.json:
-        print_json({"project": args.project, "backup": str(target)})
-    else:
-        print(printable(str(target)))
+    render(
+        {"project": args.project, "backup": str(target)},
+        args.json,
+        lambda: print(printable(str(target))),
+    )
     return EXIT_OK
 
 
@@ -215,10 +219,15 @@ def cmd_settings(args: argparse.Namespace) -> int:
     }
     if wants_change:
         report["changed"] = changed
-    if args.json:
-        print_json(report)
-        return EXIT_OK
-    if wants_change:
+    render(report, args.json, lambda: _print_settings(settings, changed if wants_change else None))
+    return EXIT_OK
+
+
+def _print_settings(settings: ProjectSettings, changed: dict[str, object] | None) -> None:
+    from workbench.core.roles import assignments_of, engines_allowed, roles_of
+
+    extra = settings.extra
+    if changed is not None:
         print("changed: " + (", ".join(f"{k}={v}" for k, v in changed.items()) or "nothing"))
     roles = roles_of(extra)
     print(f"blind coding:                  {'on' if settings.blind_coding else 'off'}")
@@ -236,7 +245,6 @@ def cmd_settings(args: argparse.Namespace) -> int:
     )
     for coder, queue in sorted(assignments_of(extra).items()):
         print(f"queue of {printable(coder)}: {len(queue)} transcripts")
-    return EXIT_OK
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
@@ -247,10 +255,11 @@ def cmd_merge(args: argparse.Namespace) -> int:
         report = merge_copies(
             project, args.copies, prefer=args.prefer, dry_run=args.dry_run, actor=args.acting
         )
-    code = EXIT_FAILED if report.unresolved else EXIT_OK
-    if args.json:
-        print_json(report.to_dict())
-        return code
+    render(report.to_dict(), args.json, lambda: _print_merge(report))
+    return EXIT_FAILED if report.unresolved else EXIT_OK
+
+
+def _print_merge(report: MergeReport) -> None:
     would = "would merge" if report.dry_run else "merged"
     print(
         f"{would}: {report.decisions} decisions, {report.memos} memo rows, "
@@ -277,7 +286,6 @@ def cmd_merge(args: argparse.Namespace) -> int:
             "rerun with --prefer project|copy|latest to settle them",
             file=sys.stderr,
         )
-    return code
 
 
 def _state(codes: list[str], reviewed: bool) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from workbench.cli.common import EXIT_FAILED, EXIT_OK, add_command
-from workbench.cli.output import print_json
+from workbench.cli.output import render
 
 
 def cmd_suggest(args: argparse.Namespace) -> int:
@@ -24,11 +24,12 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         from workbench.suggest.cli_support import run_suggest_command
 
         report, failed = run_suggest_command(args)
-    if args.json:
-        print_json(report)
-    else:
+
+    def text() -> None:
         for line in report.get("lines", []):  # type: ignore[union-attr]
             print(line)
+
+    render(report, args.json, text)
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -46,12 +47,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         price_of(options.model)
     with Project.open(args.project) as project:
         report = evaluate(project, args.engine, holdout=args.holdout, options=options)
-    if args.json:
-        print_json(report)
-        return EXIT_OK
+    render(report, args.json, lambda: _print_evaluation(args, report))
+    return EXIT_OK
+
+
+def _print_evaluation(args: argparse.Namespace, report: dict[str, object]) -> None:
     if "reason" in report:
         print(f"{args.project}: {report['reason']} (has {report['labelled_passages']})")
-        return EXIT_OK
+        return
     print(
         f"{args.engine} ({report['model']}): learned from {report['learned_from']} human-reviewed "
         f"passages, scored on {report['scored_passages']} of {report['held_back']} held back"
@@ -73,24 +76,26 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             f"{code:<32} {q['support']:>7} {figure(q['precision']):>9} {figure(q['recall']):>6} "
             f"{figure(q['f1']):>5} {figure(q['kappa']):>6}"
         )
-    return EXIT_OK
 
 
 def cmd_evaluate_local(args: argparse.Namespace) -> int:
     from workbench.core.store import Project
-    from workbench.suggest.calibration import calibration_lines
     from workbench.suggest.learning import evaluate_local
 
     with Project.open(args.project) as project:
         report = evaluate_local(project, holdout=args.holdout)
-    if args.json:
-        print_json(report)
-        return EXIT_OK
+    render(report, args.json, lambda: _print_local_evaluation(args, report))
+    return EXIT_OK
+
+
+def _print_local_evaluation(args: argparse.Namespace, report: dict[str, object]) -> None:
+    from workbench.suggest.calibration import calibration_lines
+
     calibration = calibration_lines(report["calibration"])  # type: ignore[arg-type]
     if "reason" in report:
         print(f"{args.project}: {report['reason']} (has {report['labelled_passages']})")
         print("\n".join(calibration))
-        return EXIT_OK
+        return
     print(
         f"trained on {report['trained_on']} human-reviewed passages, tested on {report['held_back']} held back"
     )
@@ -108,7 +113,6 @@ def cmd_evaluate_local(args: argparse.Namespace) -> int:
         )
         print(f"  {code:<30} {quality['support']:>4}  {p:>5}  {r:>5}")
     print("\n".join(calibration))
-    return EXIT_OK
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

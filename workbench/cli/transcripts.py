@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbench.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_command, require_lead
-from workbench.cli.output import print_json
+from workbench.cli.output import render
 from workbench.core.printable import printable
 
 if TYPE_CHECKING:
     from workbench.core.store import Project
+    from workbench.core.store.search import SearchResult
+    from workbench.core.store.speaker_roles import LabelSummary, RoleChange, StandingDecisions
 
 
 def refi_import(
@@ -95,8 +97,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             reports = [
                 refi_import(project, path, args.dry_run, args.json, code_map) for path in refi
             ]
-        if args.json:
-            print_json({"refi_qda": reports})
+        # The text was printed file by file as each was planned and committed (refi_import).
+        render({"refi_qda": reports}, args.json, lambda: None)
         return EXIT_OK
     with Project.open(args.project) as project:
         if args.decisions:
@@ -111,10 +113,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             failed = bool(outcome.errors) or any(r.conflicts for r in outcome.files)
             if args.metadata:
                 report["metadata"] = import_metadata_file(project, args.metadata).to_dict()
-    if args.json:
-        print_json(report)
-    else:
-        _print_import_report(report)
+    render(report, args.json, lambda: _print_import_report(report))
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -213,28 +212,25 @@ def cmd_export(args: argparse.Namespace) -> int:
 
         with Project.open(args.project) as project:
             result = export_qdpx(project, args.out).to_dict()
-        if args.json:
-            print_json(result)
-        else:
-            print(
-                printable(
-                    f"wrote {result['sources']} sources, {result['codes']} codes, "
-                    f"{result['users']} users, {result['codings']} codings and "
-                    f"{result['notes']} notes to {args.out} (REFI-QDA)"
-                )
-            )
+        text = (
+            f"wrote {result['sources']} sources, {result['codes']} codes, "
+            f"{result['users']} users, {result['codings']} codings and "
+            f"{result['notes']} notes to {args.out} (REFI-QDA)"
+        )
+        render(result, args.json, lambda: print(printable(text)))
         return EXIT_OK
     with Project.open(args.project) as project:
         data = export_data(project, args.out, long=args.long, coder=args.coder).to_dict()
-    if args.json:
-        print_json(data)
-    else:
-        what = "passages" if data["layout"] == "passages" else "codings"
-        print(printable(f"wrote {data['rows']} {what} and {data['memos']} memos to {args.out}"))
-        print(printable(f"  {data['contents']}"))
-        if len(data["files"]) > 1:
-            print(printable(f"  files: {', '.join(data['files'])}"))
+    render(data, args.json, lambda: _print_export(data, args.out))
     return EXIT_OK
+
+
+def _print_export(data: dict[str, Any], out: str) -> None:
+    what = "passages" if data["layout"] == "passages" else "codings"
+    print(printable(f"wrote {data['rows']} {what} and {data['memos']} memos to {out}"))
+    print(printable(f"  {data['contents']}"))
+    if len(data["files"]) > 1:
+        print(printable(f"  files: {', '.join(data['files'])}"))
 
 
 def cmd_speakers(args: argparse.Namespace) -> int:
@@ -258,12 +254,16 @@ def cmd_speakers(args: argparse.Namespace) -> int:
     }
     if change is not None:
         report["changed"] = change.to_dict()
-    if args.json:
-        print_json(report)
-        return EXIT_OK
+    render(report, args.json, lambda: _print_speakers(change, labels, standing))
+    return EXIT_OK
+
+
+def _print_speakers(
+    change: RoleChange | None, labels: list[LabelSummary], standing: StandingDecisions
+) -> None:
     if change is not None:
-        for label, role in change.roles.items():
-            print(f"{label}: now {role}")
+        for name, role in change.roles.items():
+            print(f"{name}: now {role}")
         print(
             f"{len(change.to_interviewer)} passages became interviewer turns, "
             f"{len(change.to_participant)} became participant turns"
@@ -285,7 +285,6 @@ def cmd_speakers(args: argparse.Namespace) -> int:
     verb = "stands" if standing.count == 1 else "stand"
     print(f"{_decisions(standing.count)} {verb} on interviewer passages")
     _print_standing(standing.to_dict())
-    return EXIT_OK
 
 
 def _print_standing(standing: dict) -> None:  # type: ignore[type-arg]
@@ -330,8 +329,6 @@ def cmd_local_only(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from workbench.core.store import Project
     from workbench.core.store.search import (
-        MARK_END,
-        MARK_START,
         Review,
         Role,
         SearchFilters,
@@ -352,9 +349,13 @@ def cmd_search(args: argparse.Namespace) -> int:
     )
     with Project.open(args.project, read_only=True) as project, project.reading() as conn:
         result = search_passages(conn, args.query, filters, limit=args.limit)
-    if args.json:
-        print_json(result.to_dict())
-        return EXIT_OK
+    render(result.to_dict(), args.json, lambda: _print_search(result))
+    return EXIT_OK
+
+
+def _print_search(result: SearchResult) -> None:
+    from workbench.core.store.search import MARK_END, MARK_START
+
     for hit in result.hits:
         codes = "; ".join(f"{coder}: {', '.join(c)}" for coder, c in hit.codes.items())
         snippet = " ".join(hit.snippet.split()).replace(MARK_START, "[").replace(MARK_END, "]")
@@ -367,7 +368,6 @@ def cmd_search(args: argparse.Namespace) -> int:
         else ""
     )
     print(f"{result.total_text()}{more}")
-    return EXIT_OK
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
