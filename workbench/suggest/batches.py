@@ -8,12 +8,16 @@ a crash or on another machine, and collects it once the API says it has ended.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import httpx2
 from anthropic import Anthropic
+from anthropic.types.messages import MessageBatchIndividualResponse
+from anthropic.types.messages.batch_create_params import Request
 
+from workbench.core.codebook import Codebook
 from workbench.core.store import Project
 from workbench.core.store.llm import (
     add_batch,
@@ -78,7 +82,7 @@ MAX_BATCH_BYTES = 256_000_000  # "256 MB"; read as decimal megabytes, the strict
 _ENVELOPE_BYTES = 64  # '{"requests": [' ... ']}' and the comma after each request, with room
 
 
-def request_bytes(request: dict[str, object]) -> int:
+def request_bytes(request: Mapping[str, object]) -> int:
     """What one request adds to a batch's body, as the SDK sends it (compact JSON, UTF-8)."""
     return len(json.dumps(request, ensure_ascii=False, separators=(",", ":")).encode()) + 2
 
@@ -114,7 +118,7 @@ class BatchPlan:
     """The requests a submission would send, grouped into batches, before anything is sent."""
 
     chunks: list[Chunk]
-    requests: list[dict[str, object]]
+    requests: list[Request]  # the SDK's own request type: a wrong key fails the type check
     groups: list[range]
 
 
@@ -148,7 +152,7 @@ def plan_batches(
     with project.reading() as conn:
         pending = passages_in_open_batches(conn)
     chunks = make_chunks([p for p in unsent if p.passage_id not in pending], options)
-    requests = [
+    requests: list[Request] = [
         {"custom_id": f"chunk-{index}", "params": request_params(chunk, codebook, options)}
         for index, chunk in enumerate(chunks)
     ]
@@ -173,9 +177,7 @@ def submit_batches(
     plan = plan or plan_batches(project, options, transcript_ids)
     statuses = []
     for group in plan.groups:
-        batch = client.messages.batches.create(
-            requests=[plan.requests[i] for i in group]  # type: ignore[misc]
-        )
+        batch = client.messages.batches.create(requests=[plan.requests[i] for i in group])
         mapping = {
             plan.requests[i]["custom_id"]: [p.passage_id for p in plan.chunks[i].passages]
             for i in group
@@ -255,7 +257,7 @@ def resume_batches(project: Project, client: Anthropic) -> list[BatchStatus]:
     return statuses
 
 
-def _collect(project: Project, client: Anthropic, row: dict) -> BatchStatus:  # type: ignore[type-arg]
+def _collect(project: Project, client: Anthropic, row: dict[str, Any]) -> BatchStatus:
     """Store each result the moment it is read: a collection stopped halfway resumes where it was
     (results already stored are recognised by their passages' run records and skipped)."""
     codebook = project.codebook
@@ -298,8 +300,13 @@ def _collect(project: Project, client: Anthropic, row: dict) -> BatchStatus:  # 
     return BatchStatus(row["batch_id"], "collected", len(mapping), stored, failed)
 
 
-def _read_result(  # type: ignore[no-untyped-def]
-    result, ids: list[int], by_id: dict[int, PassageInput], options, codebook, row: dict
+def _read_result(
+    result: MessageBatchIndividualResponse,
+    ids: list[int],
+    by_id: dict[int, PassageInput],
+    options: ClaudeOptions,
+    codebook: Codebook,
+    row: dict[str, Any],  # the stored batch (store/llm)
 ) -> tuple[list[Suggestion], list[int], RequestRecord]:
     """One batch result as suggestions, the passages it answered, and its spend record."""
     model, batch_id = row["model"], row["batch_id"]

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -173,7 +174,7 @@ def calibration_report(project: Project) -> list[dict[str, object]]:
     return report
 
 
-def calibration_lines(report: Sequence[dict[str, object]]) -> list[str]:
+def calibration_lines(report: Sequence[Mapping[str, Any]]) -> list[str]:
     """The calibration table as text: per engine family its method, then predicted against
     observed per bin (the reliability diagram in numbers)."""
     if not report:
@@ -189,7 +190,7 @@ def calibration_lines(report: Sequence[dict[str, object]]) -> list[str]:
             continue
         lines.append(head + f"{item['method']}")
         lines.append("    shown       n  predicted  observed")
-        for b in item["bins"]:  # type: ignore[union-attr]
+        for b in item["bins"]:
             lines.append(
                 f"    {b['low']:.1f}-{b['high']:.1f} {b['count']:>5}  {b['predicted']:>9.2f}"
                 f"  {b['observed']:>8.2f}"

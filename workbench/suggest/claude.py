@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import httpx2
 from anthropic import APIError, AsyncAnthropic
+from anthropic.types import Message
 
 from workbench.core.codebook import Codebook
 from workbench.core.tasks import Cancelled, CancelToken, Progress
@@ -229,7 +230,7 @@ class ClaudeEngine:
         return self._results
 
     @staticmethod
-    async def _watch(cancel: CancelToken, tasks: list[asyncio.Task]) -> None:  # type: ignore[type-arg]
+    async def _watch(cancel: CancelToken, tasks: list[asyncio.Task[None]]) -> None:
         while not cancel.cancelled:
             await asyncio.sleep(0.05)
         for task in tasks:
@@ -247,13 +248,13 @@ class ClaudeEngine:
         self._reserved += estimate
         return estimate
 
-    async def _send(self, client: AsyncAnthropic, chunk: Chunk, codebook: Codebook):  # type: ignore[no-untyped-def]
+    async def _send(self, client: AsyncAnthropic, chunk: Chunk, codebook: Codebook) -> Message:
         """One request (under the concurrency bound); an API error is recorded and raised."""
         assert self._semaphore is not None
         params = request_params(chunk, codebook, self.options)
         async with self._semaphore:
             try:
-                return await client.messages.create(**params)  # type: ignore[arg-type]
+                return await client.messages.create(**params)
             except APIError as exc:
                 self._deliver(
                     [],

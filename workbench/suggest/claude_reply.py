@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import TYPE_CHECKING, Any
 
 from workbench.core.codebook import Codebook
 from workbench.suggest.claude_request import Chunk
 from workbench.suggest.engine import PassageInput, Suggestion, locate_evidence
 from workbench.suggest.prices import Usage
 from workbench.suggest.prompt import PROMPT_VERSION, unescape
+
+if TYPE_CHECKING:  # the engine's own import of anthropic stays lazy (local use needs none)
+    from anthropic.types import Message
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +69,7 @@ def parse_reply_ids(
             if not isinstance(code, dict):
                 continue
             code_id = code.get("code_id")
-            if code_id not in codebook:
+            if not isinstance(code_id, str) or code_id not in codebook:
                 log.warning(
                     "reply suggests unknown code %r for passage %s; dropped", code_id, passage.key
                 )
@@ -77,10 +81,10 @@ def parse_reply_ids(
     return found, answered
 
 
-def _suggestion(  # type: ignore[type-arg]
+def _suggestion(
     passage: PassageInput,
     chunk: Chunk,
-    code: dict,
+    code: dict[str, Any],  # one item of the reply's JSON
     model: str,
     snapshot: str | None = None,
     prompt_version: str = PROMPT_VERSION,
@@ -112,7 +116,7 @@ def _suggestion(  # type: ignore[type-arg]
     )
 
 
-def reply_text(message) -> str:  # type: ignore[no-untyped-def]
+def reply_text(message: Message) -> str:
     return "".join(
         getattr(block, "text", "")
         for block in message.content
@@ -120,7 +124,7 @@ def reply_text(message) -> str:  # type: ignore[no-untyped-def]
     )
 
 
-def usage_of(message) -> Usage:  # type: ignore[no-untyped-def]
+def usage_of(message: Message) -> Usage:
     usage = message.usage
     return Usage(
         input_tokens=usage.input_tokens or 0,

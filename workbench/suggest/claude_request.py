@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from workbench.core.codebook import Codebook
 from workbench.settings import load_settings
@@ -25,6 +26,10 @@ from workbench.suggest.prompt import (
     user_message,
 )
 from workbench.suggest.redaction import Redacted, redact
+
+if TYPE_CHECKING:  # types only: the local engine never imports anthropic
+    from anthropic.types import TextBlockParam
+    from anthropic.types.message_create_params import MessageCreateParamsNonStreaming
 
 
 @dataclass(frozen=True)
@@ -104,7 +109,7 @@ def _chunk(passages: list[PassageInput], options: ClaudeOptions) -> Chunk:
     return Chunk(safe, {pid: r.text for pid, r in redactions.items()}, redactions)
 
 
-def prefix_blocks(codebook: Codebook, options: ClaudeOptions) -> list[dict[str, object]]:
+def prefix_blocks(codebook: Codebook, options: ClaudeOptions) -> list[TextBlockParam]:
     """The static, cached system prompt of every request of a run (examples redacted when the
     passages are: they are participants' words too)."""
     examples = options.examples
@@ -121,8 +126,11 @@ def prompt_version_for(codebook: Codebook, options: ClaudeOptions) -> str:
     return prompt_key(prefix_blocks(codebook, options), reply_schema(codebook))
 
 
-def request_params(chunk: Chunk, codebook: Codebook, options: ClaudeOptions) -> dict[str, object]:
-    """The Messages API parameters for one chunk (also the body of a batch request)."""
+def request_params(
+    chunk: Chunk, codebook: Codebook, options: ClaudeOptions
+) -> MessageCreateParamsNonStreaming:
+    """The Messages API parameters for one chunk (also the body of a batch request); typed as
+    the SDK's own parameters, so a key or shape the API does not take fails the type check."""
     return {
         "model": options.model,
         "max_tokens": options.max_tokens,

@@ -50,11 +50,18 @@ class SuggestionEngine(Protocol):
     so an engine missing a part is refused with its class and file named, not half-run."""
 
     name: str
-    model: str
     prompt_version: str
+
+    # model and rater are read-only: an engine may derive them (Claude's from its options), and
+    # nothing outside an engine sets them.
+    @property
+    def model(self) -> str: ...
+
     # The coder this engine's suggestions count as in agreement: one per engine and model, the
     # same across retrains and prompt revisions (the local engine is one rater, "local").
-    rater: str
+    @property
+    def rater(self) -> str: ...
+
     # Whether it sends passage text off the machine: such an engine never sees a local-only
     # transcript (store/privacy.py), and the README says which engines do.
     sends_text: bool

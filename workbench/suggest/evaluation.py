@@ -58,7 +58,9 @@ def code_score(code_id: str, truth: Sequence[bool], guess: Sequence[bool]) -> Co
     return CodeScore(code_id, tp + fn, tp + fp, precision, recall, f1, kappa)
 
 
-def split(labelled: Sequence[Labelled], holdout: float, seed: int) -> tuple[list, list]:  # type: ignore[type-arg]
+def split(
+    labelled: Sequence[Labelled], holdout: float, seed: int
+) -> tuple[list[Labelled], list[Labelled]]:
     """The same seeded shuffle as the local engine's own evaluation: learn from, held back."""
     order = np.random.default_rng(seed).permutation(len(labelled))
     cut = int(len(labelled) * (1 - holdout))

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -47,7 +48,7 @@ class LearnedEngine(LocalEngine):
 
     learns = True
 
-    def __init__(self, labelled: Sequence[Labelled], codebook: Codebook, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, labelled: Sequence[Labelled], codebook: Codebook, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.trained_on = len(labelled)
         self.model = local_model_name(len(labelled))
@@ -90,7 +91,7 @@ class LearnedEngine(LocalEngine):
                 if self._nothing is not None
                 else np.full(len(chunk), -1.0)
             )
-            pairs = []
+            pairs: list[tuple[int, int]] = []
             for i, (row, none_score) in enumerate(zip(scores, nothing, strict=True)):
                 if row.max() <= none_score:
                     continue  # closer to what the team marked "no code applies"

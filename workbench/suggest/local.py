@@ -86,7 +86,7 @@ def evidence_spans(
     texts: Sequence[str],
     pairs: Sequence[tuple[int, int]],
     vectorizer: TfidfVectorizer,
-    targets,  # type: ignore[no-untyped-def]
+    targets: sparse.csr_matrix | np.ndarray,  # unit rows: the codes' vectors or centroids
 ) -> list[tuple[int, int]]:
     """For each ``(text index, target row)`` pair, the ``(start, end)`` of the sentence of that
     text closest to that target.
@@ -161,7 +161,14 @@ class LocalEngine:
             results.extend(self._for_chunk(chunk, scores, leaves, code_vectors, vectorizer))
         return results
 
-    def _for_chunk(self, chunk, scores, leaves, code_vectors, vectorizer) -> list[Suggestion]:  # type: ignore[no-untyped-def]
+    def _for_chunk(
+        self,
+        chunk: Sequence[PassageInput],
+        scores: np.ndarray,
+        leaves: list[Code],
+        code_vectors: sparse.csr_matrix,
+        vectorizer: TfidfVectorizer,
+    ) -> list[Suggestion]:
         order = np.argsort(-scores, axis=1)[:, : self.max_per_passage]
         pairs = [
             (i, int(j))

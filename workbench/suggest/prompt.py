@@ -20,9 +20,13 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from workbench.core.codebook import Codebook
 from workbench.suggest.engine import PassageInput
+
+if TYPE_CHECKING:  # types only: building a prompt needs no anthropic at run time
+    from anthropic.types import TextBlockParam
 
 # 3: evidence before the label, one interview per request with marked context, the whole
 # codebook as elements, the team's examples, rationale language; keyed by a prefix hash.
@@ -128,7 +132,7 @@ def system_blocks(
     codebook: Codebook,
     examples: Sequence[TeamExample] = (),
     language: str = DEFAULT_LANGUAGE,
-) -> list[dict[str, object]]:
+) -> list[TextBlockParam]:
     """The static prefix, with the cache breakpoint on its last block.
 
     Instructions, codebook and examples are the same for every request of a run, so one cache
@@ -136,16 +140,16 @@ def system_blocks(
     plus examples reach the model's minimum cacheable length.
     """
     texts = [instructions(language), codebook_text(codebook), examples_text(examples)]
-    blocks: list[dict[str, object]] = [{"type": "text", "text": t} for t in texts if t]
+    blocks: list[TextBlockParam] = [{"type": "text", "text": t} for t in texts if t]
     blocks[-1]["cache_control"] = {"type": "ephemeral"}
     return blocks
 
 
-def prefix_text(blocks: Sequence[dict[str, object]]) -> str:
+def prefix_text(blocks: Sequence[TextBlockParam]) -> str:
     return "\n".join(str(block["text"]) for block in blocks)
 
 
-def prompt_key(blocks: Sequence[dict[str, object]], schema: dict[str, object]) -> str:
+def prompt_key(blocks: Sequence[TextBlockParam], schema: dict[str, object]) -> str:
     """The prompt version stored with suggestions: the version plus a hash of the static prefix
     and the reply schema, i.e. of everything the model reads except the passages themselves."""
     digest = hashlib.sha256(

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import httpx2
 from anthropic import APIConnectionError, APIError, AsyncAnthropic
+from anthropic.types import TextBlockParam
+from anthropic.types.message_create_params import MessageCreateParamsNonStreaming
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.language import guess_language, primary
@@ -233,7 +235,7 @@ def _chunk(passages: list[PassageToTranslate], options: TranslationOptions) -> T
 # -- the request ---------------------------------------------------------------------------------
 
 
-def system_blocks() -> list[dict[str, object]]:
+def system_blocks() -> list[TextBlockParam]:
     """The static instructions, cached: the same for every request of every run."""
     return [{"type": "text", "text": INSTRUCTIONS, "cache_control": {"type": "ephemeral"}}]
 
@@ -273,7 +275,10 @@ def user_message(chunk: TranslationChunk, target_language: str) -> str:
     return "\n".join(lines)
 
 
-def request_params(chunk: TranslationChunk, options: TranslationOptions) -> dict[str, object]:
+def request_params(
+    chunk: TranslationChunk, options: TranslationOptions
+) -> MessageCreateParamsNonStreaming:
+    """Typed as the SDK's own parameters: a key or shape the API does not take fails mypy."""
     return {
         "model": options.model,
         "max_tokens": options.max_tokens,
@@ -461,7 +466,7 @@ class Translator:
         size = len(chunk.passages)
         for attempt in (1, 2):
             try:
-                message = await client.messages.create(**request_params(chunk, self.options))  # type: ignore[call-overload]
+                message = await client.messages.create(**request_params(chunk, self.options))
             except APIError as exc:
                 records.append(RequestRecord(model, size, Usage(), 0.0, False, _describe(exc)))
                 raise _ChunkFailed(

@@ -35,7 +35,7 @@ def record_requests(conn: Connection, engine: str, records: Iterable) -> int:
     return len(rows)
 
 
-def spend(conn: Connection) -> dict[str, object]:
+def spend(conn: Connection) -> dict[str, dict[str, int | float]]:
     """Total tokens and dollars per model, for the status line and reports."""
     r = schema.llm_requests
     rows = conn.execute(
