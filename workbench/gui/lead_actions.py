@@ -6,8 +6,16 @@ starts background work and reports back through the window's status line and err
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMessageBox
+
+if TYPE_CHECKING:  # the actions import what they use when they run; these are for hints only
+    from pathlib import Path
+
+    from workbench.core.store import Project
+    from workbench.core.tasks import CancelToken, Progress
 
 
 class LeadActions(QObject):
@@ -138,7 +146,9 @@ class LeadActions(QObject):
         if not path:
             return
 
-        def run(project, kind, path, progress, cancel):  # type: ignore[no-untyped-def]
+        def run(
+            project: Project, kind: str, path: str, progress: Progress, cancel: CancelToken
+        ) -> Path:
             return write_report(project, kind, path, progress=progress)
 
         self.window.engine_label.setText(f"Writing the {kind} report…")
@@ -223,7 +233,7 @@ class LeadActions(QObject):
         from workbench.gui.workers import start_task
         from workbench.suggest.learning import evaluate_local
 
-        def run(project, progress, cancel):  # type: ignore[no-untyped-def]
+        def run(project: Project, progress: Progress, cancel: CancelToken) -> dict[str, object]:
             return evaluate_local(project)
 
         def show(report: dict) -> None:  # type: ignore[type-arg]

@@ -18,12 +18,13 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from workbench.core.store import Project
 from workbench.core.store.changes import ChangeMark, change_mark
 from workbench.core.store.notify import Listener
+from workbench.core.tasks import CancelToken, Progress
 from workbench.gui.workers import start_task
 
 BACKUP_INTERVAL_MS = 60_000  # the poll behind a working listener: a lost notice still shows
 
 
-def _read_mark(project: Project, progress, cancel) -> ChangeMark:  # type: ignore[no-untyped-def]
+def _read_mark(project: Project, progress: Progress, cancel: CancelToken) -> ChangeMark:
     with project.reading() as conn:
         return change_mark(conn)
 

@@ -40,6 +40,7 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.safe_output import atomic_output, atomic_path
 from workbench.core.store import Project
 from workbench.core.store.queries import metadata_fields
+from workbench.core.tasks import CancelToken, Progress
 from workbench.gui.workers import start_task
 from workbench.reports.html import bar_svg, heatmap_svg
 from workbench.reports.model import BarChart, Heatmap, Report, Table, Text
@@ -255,12 +256,14 @@ class DashboardDialog(QDialog):
         return self.findChildren(ChartBox)
 
 
-def _build_both(project: Project, progress, cancel) -> dict[str, Report]:  # type: ignore[no-untyped-def]
+def _build_both(project: Project, progress: Progress, cancel: CancelToken) -> dict[str, Report]:
     return {
         "Findings": build_report(project, "analysis"),
         "Agreement": build_report(project, "agreement", ci=False),
     }
 
 
-def _build_findings(project: Project, fields: list[str], progress, cancel) -> dict[str, Report]:  # type: ignore[no-untyped-def]
+def _build_findings(
+    project: Project, fields: list[str], progress: Progress, cancel: CancelToken
+) -> dict[str, Report]:
     return {"Findings": build_report(project, "analysis", split_fields=fields)}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter
@@ -37,6 +38,7 @@ from workbench.core.agreement.tree import tree_depth
 from workbench.core.errors import WorkbenchError
 from workbench.core.store import Project
 from workbench.core.store.queries import metadata_fields
+from workbench.core.tasks import CancelToken, Progress
 from workbench.gui.models.agreement_models import (
     CodeAgreementModel,
     CoderMatrixModel,
@@ -47,6 +49,11 @@ from workbench.gui.models.agreement_models import (
 )
 from workbench.gui.widgets.agreement_tabs import AnchoringTab, SelectionsTab
 from workbench.gui.workers import start_task
+
+if TYPE_CHECKING:  # anchoring and unitizing are imported when first computed; hints only here
+    from workbench.core.agreement.anchoring import AnchoringResult
+    from workbench.core.agreement.engines import EngineComparison
+    from workbench.core.agreement.unitizing import UnitizingResult
 
 
 class BarDelegate(QStyledItemDelegate):
@@ -395,12 +402,12 @@ def _compute(
     changed: list[int],
     metric: str,
     by: str | None,
-    engine_overall,
+    engine_overall: list[EngineComparison] | None,
     tree_level: int | None,
-    anchoring,
-    progress,
-    cancel,
-):  # type: ignore[no-untyped-def]
+    anchoring: AnchoringResult | None,
+    progress: Progress,
+    cancel: CancelToken,
+) -> tuple[CodedData, AgreementSnapshot, UnitizingResult | str | None, AnchoringResult | None]:
     """Background function: never touches a widget. The anchoring experiment, with its
     bootstrap, is recomputed on a full reload only, like the engines' verdicts."""
     reload = data is None
@@ -413,7 +420,7 @@ def _compute(
     return data, snapshot, _unitizing(project, snapshot.humans), anchoring
 
 
-def _unitizing(project: Project, humans: list[str]):  # type: ignore[no-untyped-def]
+def _unitizing(project: Project, humans: list[str]) -> UnitizingResult | str | None:
     """Unitizing alpha among the human coders; None when nobody selected text in a passage,
     and the error in words when a selection cannot be read."""
     from workbench.core.agreement.data import AgreementDataError

@@ -46,6 +46,7 @@ from workbench.core.store.search import (
     parse_field,
     search_passages,
 )
+from workbench.core.tasks import CancelToken, Progress
 from workbench.gui.dialogs.code_picker import CodePickerDialog
 from workbench.gui.models.search_model import HtmlRole, KeyRole, SearchResultsModel
 from workbench.gui.widgets.search_recode import Recoder
@@ -71,8 +72,13 @@ REVIEWS = ("any review status", "reviewed", "not reviewed", "not reviewed by me"
 
 
 def run_search(
-    project: Project, query: str, filters: SearchFilters, limit: int, progress, cancel
-) -> SearchResult:  # type: ignore[no-untyped-def]
+    project: Project,
+    query: str,
+    filters: SearchFilters,
+    limit: int,
+    progress: Progress,
+    cancel: CancelToken,
+) -> SearchResult:
     """The worker's job: one read transaction, no widget touched."""
     with project.reading() as conn:
         return search_passages(conn, query, filters, limit=limit)
