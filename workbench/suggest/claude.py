@@ -22,6 +22,7 @@ from anthropic.types import Message
 
 from workbench.core.codebook import Codebook
 from workbench.core.tasks import Cancelled, CancelToken, Progress
+from workbench.suggest.claude_budget import Budget
 from workbench.suggest.claude_client import (
     SuggestionError,
     api_key,
@@ -138,15 +139,19 @@ class ClaudeEngine:
         self.left_out: list[int] = []  # passages missing from the reply twice: failed, not done
         self.completed: set[int] = set()  # passages a valid reply answered
         self.delivered = 0  # suggestions handed to on_result
-        self.spent_usd = 0.0  # what this engine's requests cost, as the API reported them
+        self.budget = Budget()  # --max-cost across the requests in flight
         self._results: list[Suggestion] = []
-        self._reserved = 0.0
         self._semaphore: asyncio.Semaphore | None = None
         self._progress: Callable[[], None] = lambda: None
 
     @property
     def model(self) -> str:
         return self.options.model
+
+    @property
+    def spent_usd(self) -> float:
+        """What this engine's requests cost, as the API reported them."""
+        return self.budget.spent_usd
 
     @property
     def rater(self) -> str:
@@ -177,7 +182,7 @@ class ClaudeEngine:
     def _deliver(
         self, suggestions: list[Suggestion], done: list[int], records: list[RequestRecord]
     ) -> None:
-        self.spent_usd += sum(r.cost_usd for r in records)
+        self.budget.spend(sum(r.cost_usd for r in records))
         self.completed.update(done)
         if self.on_result is not None:
             self.on_result(suggestions, done, records)
@@ -239,13 +244,11 @@ class ClaudeEngine:
     def _within_budget(self, chunk: Chunk, codebook: Codebook) -> float | None:
         """Reserve the chunk's estimated cost under --max-cost; None (and skipped) if it would not fit."""
         _usage, estimate = estimate_chunk_cost(
-            chunk, codebook, self.options, cached=self.spent_usd + self._reserved > 0
+            chunk, codebook, self.options, cached=self.budget.warm
         )
-        cap = self.options.max_cost_usd
-        if cap is not None and self.spent_usd + self._reserved + estimate > cap:
+        if not self.budget.reserve(estimate, self.options.max_cost_usd):
             self.skipped_for_cost.extend(p.passage_id for p in chunk.passages)
             return None
-        self._reserved += estimate
         return estimate
 
     async def _send(self, client: AsyncAnthropic, chunk: Chunk, codebook: Codebook) -> Message:
@@ -296,7 +299,7 @@ class ClaudeEngine:
             try:
                 message = await self._send(client, chunk, codebook)
             finally:
-                self._reserved -= estimate
+                self.budget.release(estimate)
             usage = usage_of(message)
             price = cost(self.model, usage)
             size = len(chunk.passages)
