@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.blind_search import restricted_to, seen_by
 from workbench.core.codebook import Code, Codebook
 from workbench.core.errors import WorkbenchError
 from workbench.core.session import CodingSession
@@ -464,10 +465,13 @@ class SearchPanel(QWidget):
     # -- export ---------------------------------------------------------------------------------
 
     def export_to(self, path: str | Path) -> Path:
-        """Write the view shown to ``path`` (.csv or .docx)."""
+        """Write the view shown to ``path`` (.csv or .docx): under blind coding a coder's file
+        holds only their own codes and selections, as the table does; a lead's holds all."""
         if self.result is None:
             raise SearchError("nothing to export: search first")
-        return export_view(self.result, path, self.selected_code())
+        settings = self.project.settings
+        only = restricted_to(settings.extra, settings.blind_coding, self.coder)
+        return export_view(seen_by(self.result, only), path, self.selected_code())
 
     def _ask_export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
