@@ -286,6 +286,20 @@ class MainWindow(QMainWindow):
             c.edit_memo,
             "Write a memo on this passage, or on the selected words",
         )
+        for command, label, edge, forward in (
+            ("select the next word", "Select the next word", "end", True),
+            ("unselect the last word", "Unselect the last word", "end", False),
+            ("unselect the first word", "Unselect the first word", "start", True),
+            ("select the word before", "Select the word before", "start", False),
+        ):
+            self._action(
+                coding,
+                label,
+                keys[command],
+                lambda _checked=False, e=edge, f=forward: c.select_words(e, f),
+                "Select words in the passage from the keyboard (the first press takes its "
+                "first word); a code's key then codes them",
+            )
         self._action(
             coding,
             "Code selection…",

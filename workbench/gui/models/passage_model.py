@@ -17,6 +17,7 @@ from workbench.core.store.queries import Passage, passages_of
 from workbench.core.store.spans import CodedSpan, quote
 from workbench.core.store.suggestions import StoredSuggestion, suggestions_for
 from workbench.core.store.translations import StoredTranslation
+from workbench.gui.models.word_steps import first_word, step
 from workbench.gui.translation_view import TranslationView
 from workbench.suggest.calibration import Calibration, family, project_calibrations
 
@@ -164,6 +165,23 @@ class PassageListModel(QAbstractListModel):
         for changed in {old[0] if old else None, row}:
             if changed is not None and 0 <= changed < len(self._passages):
                 self.dataChanged.emit(self.index(changed), self.index(changed))
+
+    def step_selection(self, row: int, edge: str, forward: bool) -> bool:
+        """Move the selection's ``edge`` ("start" or "end") one word in the passage at ``row``
+        (the keyboard's way to select); with no selection there, select its first word.
+        False when the passage has nothing to select (an interviewer turn, no words)."""
+        passage = self.passage(row)
+        if passage is None or not passage.coded:
+            return False
+        if self._selection is None or self._selection[0] != row:
+            word = first_word(passage.text)
+            if word is None:
+                return False
+            self.set_selection(row, *word)
+            return True
+        _row, start, end = self._selection
+        self.set_selection(row, *step(passage.text, start, end, edge, forward))
+        return True
 
     def clear_selection(self) -> None:
         if self._selection is not None:
