@@ -80,6 +80,9 @@ def set_label(action: QAction, text: str) -> None:
     action.setText(f"{text}\t{shown}" if shown else text)
 
 
+SEARCH_DOCK_MIN = 220  # px: the filters, four result rows and the status line
+
+
 class MainWindow(QMainWindow):
     def __init__(self, session: CodingSession, engine: SuggestionEngine | EngineSource):
         super().__init__()
@@ -599,10 +602,16 @@ class MainWindow(QMainWindow):
             self.agreement.decision_made(passage_id)
 
     def show_search(self) -> None:
+        """Open the retrieval dock at a third of the window's height (at least SEARCH_DOCK_MIN):
+        the transcript keeps priority. Half the height, as it was, left a 1024x700 window a
+        transcript 150 px tall, one card, while a list of passages reads fine in five rows;
+        the dock's edge can still be dragged taller."""
         if not self.search_dock.isVisible():
             self.search_dock.show()
             self.resizeDocks(
-                [self.search_dock], [max(300, self.height() // 2)], Qt.Orientation.Vertical
+                [self.search_dock],
+                [max(SEARCH_DOCK_MIN, self.height() // 3)],
+                Qt.Orientation.Vertical,
             )
         self.search_dock.raise_()
         self.search.focus_query()
