@@ -492,10 +492,7 @@ def _moved_on(
     touched = [
         int(pid)
         for (pid,) in conn.execute(
-            select(d.c.passage_id)
-            .where(d.c.id > kept_id)
-            .distinct()
-            .limit(_CATCH_UP_LIMIT + 1)
+            select(d.c.passage_id).where(d.c.id > kept_id).distinct().limit(_CATCH_UP_LIMIT + 1)
         )
     ]
     if len(touched) > _CATCH_UP_LIMIT:
