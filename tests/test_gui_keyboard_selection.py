@@ -91,3 +91,20 @@ def test_the_selection_keys_are_listed_and_clash_with_nothing(qtbot, demo):
     assert any("Select the next word" in action for action in listed.values())
     every = [k for keys in WORKSPACE_KEYS.values() for k in keys]
     assert len(every) == len(set(every))
+
+
+def test_the_selection_keys_do_not_act_behind_the_search_results(qtbot, demo):
+    window = make_window(qtbot, demo)
+    open_and_wait(qtbot, window)
+    window.show_search()
+    panel = window.search
+    panel.query.setText("IA")
+    with qtbot.waitSignal(panel.finished, timeout=20_000):
+        panel.search()
+    assert panel.model.rowCount() > 0
+    panel.table.setFocus()
+    for modifiers in (SHIFT, CTRL_SHIFT):
+        qtbot.keyClick(panel.table, Qt.Key.Key_Right, modifiers)
+    assert window.passage_model.selection() is None  # the transcript behind is untouched
+    key(qtbot, window, Qt.Key.Key_Right, SHIFT)  # in the transcript itself they select
+    assert window.passage_model.selection() is not None

@@ -177,6 +177,14 @@ class ResultsView(QTableView):
         ):
             event.accept()
             return True
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right)
+            and event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        ):  # the workspace selects words with these: not in the passage behind the list
+            event.accept()
+            return True
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
