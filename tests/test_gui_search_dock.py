@@ -36,4 +36,17 @@ def test_the_retrieval_dock_opens_at_a_third_and_the_transcript_keeps_priority(
     dock = window.search_dock.height()
     assert SEARCH_DOCK_MIN - 10 <= dock <= max(SEARCH_DOCK_MIN, size[1] // 3) + 10
     assert window.passage_view.list.height() > dock  # the transcript is the larger part
+    # at 700 px the key hint under the transcript gives its lines to the passages; F1 has them
+    assert window.passage_view.hint.isHidden() == (size[1] < 800)
     window.grab().save(str(tmp_path / f"retrieval-{size[0]}x{size[1]}.png"))
+
+
+def test_the_key_hint_comes_back_when_the_dock_closes(qtbot, project):
+    window = make_window(qtbot, project)
+    window.resize(1024, 700)
+    open_and_wait(qtbot, window)
+    assert not window.passage_view.hint.isHidden()
+    window.show_search()
+    qtbot.waitUntil(lambda: window.passage_view.hint.isHidden())
+    window.search_dock.close()
+    qtbot.waitUntil(lambda: not window.passage_view.hint.isHidden())

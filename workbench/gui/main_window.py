@@ -81,6 +81,9 @@ def set_label(action: QAction, text: str) -> None:
 
 
 SEARCH_DOCK_MIN = 220  # px: the filters, four result rows and the status line
+# Below this window height the key hint under the transcript gives its lines to the passages
+# while the retrieval dock is open (F1 and the menus still list every key).
+HINT_MIN_HEIGHT = 800
 
 
 class MainWindow(QMainWindow):
@@ -144,6 +147,7 @@ class MainWindow(QMainWindow):
         self.search_dock.setWidget(self.search)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.search_dock)
         self.search_dock.hide()  # opened with Ctrl+Shift+F
+        self.search_dock.visibilityChanged.connect(lambda _shown: self._fit_hint())
         self.lead = LeadActions(self)
         self.translation = TranslationFlow(self)
         self.watcher = ProjectWatcher(project, parent=self)  # others' work, seen while open
@@ -678,6 +682,13 @@ class MainWindow(QMainWindow):
             self._auto_folded = False
             self.left.set_collapsed(False)
         self._balance()
+        self._fit_hint()
+
+    def _fit_hint(self) -> None:
+        """The transcript keeps priority when the retrieval dock shares a small window: the
+        three lines of key hints under it (at 1024 px wide) go to the passages instead."""
+        crowded = self.search_dock.isVisible() and self.height() < HINT_MIN_HEIGHT
+        self.passage_view.hint.setVisible(not crowded)
 
     def _follow_chip(self, chip: Chip | None) -> None:
         """The details pane shows the highlighted chip's code, and a suggestion's reasons."""
