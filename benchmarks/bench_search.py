@@ -10,8 +10,12 @@ passages (where they differ on some) so that the code and disagreement filters h
 Each query runs ``--repeat`` times in a fresh read transaction, as the CLI and the GUI run it;
 the report gives median and 95th percentile milliseconds, the matches and the size of the index.
 The disagreement filter is worked out once per state of the decision log and reused, so its
-queries are measured twice: as repeated (``"cold": false``, the reuse a coder typing words in
-that view gets) and with nothing reused (``"cold": true``, the first search after a decision).
+queries are measured three times: as repeated (``"cold": false``, the reuse a coder typing words
+in that view gets), with nothing reused (``"cold": true``, the first search in a session) and
+with the answer kept from one decision before the head (``"after_one_decision": true``, the
+first search after a coder decides: the kept answer is caught up by re-reading the passage that
+decision touched). The last is simulated read-only by moving the kept answer's head back one
+decision, so the kept project is never written.
 """
 
 from __future__ import annotations
@@ -84,13 +88,32 @@ def index_bytes(project_path: Path) -> int:
         ).fetchone()[0]
 
 
+def _one_decision_back(conn, search) -> None:  # type: ignore[no-untyped-def]
+    """Make every kept disagreement answer one decision older than the log's head, as if a
+    coder had just decided: the next search catches it up (``search._moved_on``)."""
+    from sqlalchemy import select
+
+    from workbench.core.store import schema
+
+    d = schema.decisions
+    for key, (head_id, _hash, found) in list(search._DISAGREEING.items()):
+        before = conn.execute(
+            select(d.c.id, d.c.row_hash).where(d.c.id < head_id).order_by(d.c.id.desc()).limit(1)
+        ).first()
+        if before is not None:
+            search._DISAGREEING[key] = (int(before[0]), before[1], found)
+
+
 def measure(project_path: Path, repeat: int) -> dict[str, object]:
     from workbench.core.store import Project, search
     from workbench.core.store.search import Role, SearchFilters, search_passages
 
     results = []
-    runs = [(query, raw, False) for query, raw in QUERIES]
+    runs: list[tuple[str, dict[str, object], bool | str]] = [
+        (query, raw, False) for query, raw in QUERIES
+    ]
     runs += [(query, raw, True) for query, raw in QUERIES if raw.get("disagreement")]
+    runs += [(query, raw, "one") for query, raw in QUERIES if raw.get("disagreement")]
     with Project.open(project_path, read_only=True) as project:
         status = project.status()
         for query, raw, cold in runs:
@@ -101,7 +124,11 @@ def measure(project_path: Path, repeat: int) -> dict[str, object]:
             times = []
             total = 0
             for _ in range(repeat):
-                if cold:
+                if cold == "one":
+                    with project.reading() as conn:
+                        search_passages(conn, query, filters, limit=200)  # kept at the head
+                        _one_decision_back(conn, search)
+                elif cold:
                     search._DISAGREEING.clear()
                 started = time.perf_counter()
                 with project.reading() as conn:
@@ -113,7 +140,13 @@ def measure(project_path: Path, repeat: int) -> dict[str, object]:
                 {
                     "query": query,
                     "filters": {k: str(v) for k, v in raw.items()},
-                    **({"cold": cold} if raw.get("disagreement") else {}),
+                    **(
+                        {"after_one_decision": True}
+                        if cold == "one"
+                        else {"cold": cold}
+                        if raw.get("disagreement")
+                        else {}
+                    ),
                     "matches": total,
                     "ms_median": round(statistics.median(times), 1),
                     "ms_p95": round(times[max(0, int(len(times) * 0.95) - 1)], 1),

@@ -327,6 +327,7 @@ def cmd_local_only(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from workbench.core.blind_search import blind_filters, restricted_to, seen_by
     from workbench.core.store import Project
     from workbench.core.store.search import (
         Review,
@@ -348,7 +349,13 @@ def cmd_search(args: argparse.Namespace) -> int:
         unreviewed_by=args.unreviewed_by,
     )
     with Project.open(args.project, read_only=True) as project, project.reading() as conn:
-        result = search_passages(conn, args.query, filters, limit=args.limit)
+        only = None
+        if args.acting is not None:
+            settings = project.settings
+            only = restricted_to(settings.extra, settings.blind_coding, args.acting)
+        if only is not None:
+            filters = blind_filters(filters, only)
+        result = seen_by(search_passages(conn, args.query, filters, limit=args.limit), only)
     render(result.to_dict(), args.json, lambda: _print_search(result))
     return EXIT_OK
 
@@ -482,4 +489,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     search.add_argument("--reviewed-by", metavar="NAME", help="only passages NAME reviewed")
     search.add_argument("--unreviewed-by", metavar="NAME", help="only passages NAME has not")
     search.add_argument("--limit", type=int, default=200, help="passages to show (default 200)")
+    search.add_argument(
+        "--as",
+        dest="acting",
+        metavar="NAME",
+        help="who searches: with blind coding on and NAME not a lead, only NAME's codes and "
+        "selections are shown (as in the app)",
+    )
     search.add_argument("--json", action="store_true")

@@ -249,6 +249,19 @@ class CodingController(QObject):
             return None
         return current[1], selection[1], selection[2]
 
+    def select_words(self, edge: str, forward: bool) -> None:
+        """Select words in the current passage from the keyboard: move the selection's end
+        (``edge="end"``) or start one word; the first press takes the passage's first word."""
+        row = self.current_row()
+        if not self.passages.step_selection(row, edge, forward):
+            self.announced.emit("Move to a passage to code first (J/K): it has no words to select")
+            return
+        selected = self._selected()
+        if selected is not None:
+            passage_id, start, end = selected
+            words = self.session.quote_span(passage_id, start, end)
+            self.announced.emit(f"Selected {words}: a code's key or / codes it")
+
     def code_selection(self, code_id: str | None = None) -> None:
         """Code the selected words (with the picker when no code is given); undoable."""
         selected = self._selected()

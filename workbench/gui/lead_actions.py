@@ -31,6 +31,16 @@ class LeadActions(QObject):
         self.window.show_error(f"Only a lead of this project can {what}.")
         return True
 
+    def _blind(self, what: str) -> bool:
+        """True (and says so) when blind coding hides other coders' codes from this coder: the
+        dashboards and reports count everyone's codes, so they would show what the cards hide."""
+        if self.window.may_see_others():
+            return False
+        self.window.show_error(
+            f"Blind coding is on: {what} counts other coders' codes, so only a lead can open it."
+        )
+        return True
+
     def show_settings(self) -> None:
         from workbench.gui.dialogs.settings_dialog import SettingsDialog
 
@@ -123,6 +133,8 @@ class LeadActions(QObject):
     def show_dashboards(self) -> None:
         from workbench.gui.dialogs.dashboard import DashboardDialog
 
+        if self._blind("the dashboard"):
+            return
         self._dashboard = DashboardDialog(self.window.session.project, self.window)
         self._dashboard.show()
 
@@ -132,6 +144,8 @@ class LeadActions(QObject):
         from workbench.gui.workers import start_task
         from workbench.reports.writer import write_report
 
+        if self._blind("a report"):
+            return
         kind, ok = QInputDialog.getItem(
             self.window, "Export report", "Report:", ["analysis", "agreement"], 0, False
         )

@@ -80,6 +80,12 @@ def set_label(action: QAction, text: str) -> None:
     action.setText(f"{text}\t{shown}" if shown else text)
 
 
+SEARCH_DOCK_MIN = 220  # px: the filters, four result rows and the status line
+# Below this window height the key hint under the transcript gives its lines to the passages
+# while the retrieval dock is open (F1 and the menus still list every key).
+HINT_MIN_HEIGHT = 800
+
+
 class MainWindow(QMainWindow):
     def __init__(self, session: CodingSession, engine: SuggestionEngine | EngineSource):
         super().__init__()
@@ -141,6 +147,7 @@ class MainWindow(QMainWindow):
         self.search_dock.setWidget(self.search)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.search_dock)
         self.search_dock.hide()  # opened with Ctrl+Shift+F
+        self.search_dock.visibilityChanged.connect(lambda _shown: self._fit_hint())
         self.lead = LeadActions(self)
         self.translation = TranslationFlow(self)
         self.watcher = ProjectWatcher(project, parent=self)  # others' work, seen while open
@@ -286,6 +293,20 @@ class MainWindow(QMainWindow):
             c.edit_memo,
             "Write a memo on this passage, or on the selected words",
         )
+        for command, label, edge, forward in (
+            ("select the next word", "Select the next word", "end", True),
+            ("unselect the last word", "Unselect the last word", "end", False),
+            ("unselect the first word", "Unselect the first word", "start", True),
+            ("select the word before", "Select the word before", "start", False),
+        ):
+            self._action(
+                coding,
+                label,
+                keys[command],
+                lambda _checked=False, e=edge, f=forward: c.select_words(e, f),
+                "Select words in the passage from the keyboard (the first press takes its "
+                "first word); a code's key then codes them",
+            )
         self._action(
             coding,
             "Code selection…",
@@ -585,10 +606,16 @@ class MainWindow(QMainWindow):
             self.agreement.decision_made(passage_id)
 
     def show_search(self) -> None:
+        """Open the retrieval dock at a third of the window's height (at least SEARCH_DOCK_MIN):
+        the transcript keeps priority. Half the height, as it was, left a 1024x700 window a
+        transcript 150 px tall, one card, while a list of passages reads fine in five rows;
+        the dock's edge can still be dragged taller."""
         if not self.search_dock.isVisible():
             self.search_dock.show()
             self.resizeDocks(
-                [self.search_dock], [max(300, self.height() // 2)], Qt.Orientation.Vertical
+                [self.search_dock],
+                [max(SEARCH_DOCK_MIN, self.height() // 3)],
+                Qt.Orientation.Vertical,
             )
         self.search_dock.raise_()
         self.search.focus_query()
@@ -655,6 +682,13 @@ class MainWindow(QMainWindow):
             self._auto_folded = False
             self.left.set_collapsed(False)
         self._balance()
+        self._fit_hint()
+
+    def _fit_hint(self) -> None:
+        """The transcript keeps priority when the retrieval dock shares a small window: the
+        three lines of key hints under it (at 1024 px wide) go to the passages instead."""
+        crowded = self.search_dock.isVisible() and self.height() < HINT_MIN_HEIGHT
+        self.passage_view.hint.setVisible(not crowded)
 
     def _follow_chip(self, chip: Chip | None) -> None:
         """The details pane shows the highlighted chip's code, and a suggestion's reasons."""

@@ -427,19 +427,26 @@ _LATEST_RUN = (
 )
 
 
-# (database, code, head of the decision log) -> the passages in disagreement. Codings and reviews
-# change only with a decision (``coding.record_decision``), and the last decision's chained hash
-# names the whole log before it, so an entry is never stale: a new decision is a new key.
-_DISAGREEING: dict[tuple[str, str | None, int, str | None], list[int]] = {}
+# (database, code) -> (head of the decision log: id and chained hash, the passages in
+# disagreement then). Codings and reviews change only with a decision (``coding.record_decision``),
+# and the last decision's chained hash names the whole log before it, so an entry for the head
+# now is never stale; an entry for an older head is brought up to date by re-reading only the
+# passages decided on since (``_moved_on``), which is what makes the first search after a
+# decision cheap: one passage re-read instead of every coding in the project.
+_DISAGREEING: dict[tuple[str, str | None], tuple[int, str | None, list[int]]] = {}
 _DISAGREEING_KEPT = 16
+# Passages decided on since the kept answer beyond which it is worked out again from scratch
+# (an import of decisions): re-reading them one batch at a time would cost more.
+_CATCH_UP_LIMIT = 500
 
 
 def disagreeing_passages(
     conn: Connection, code: str | None = None, passage_ids: tuple[int, ...] = ()
 ) -> list[int]:
     """The passages in disagreement, worked out once per state of the decision log (a search,
-    its count, the next words typed in the same view all reuse it); ``passage_ids`` looks at
-    those passages only (a view re-reading the rows a coder just recoded), uncached."""
+    its count, the next words typed in the same view all reuse it) and caught up after new
+    decisions; ``passage_ids`` looks at those passages only (a view re-reading the rows a coder
+    just recoded), uncached."""
     if passage_ids:
         return _disagreeing(conn, code, passage_ids)
     head = conn.execute(
@@ -447,19 +454,53 @@ def disagreeing_passages(
         .order_by(schema.decisions.c.id.desc())
         .limit(1)
     ).first()
-    key = (
-        conn.engine.url.render_as_string(hide_password=True),
-        code,
-        head[0] if head else 0,
-        head[1] if head else None,
-    )
-    found = _DISAGREEING.get(key)
-    if found is None:
-        found = _disagreeing(conn, code)
-        while len(_DISAGREEING) >= _DISAGREEING_KEPT:
-            _DISAGREEING.pop(next(iter(_DISAGREEING)))
-        _DISAGREEING[key] = found
+    head_id, head_hash = (int(head[0]), head[1]) if head else (0, None)
+    key = (conn.engine.url.render_as_string(hide_password=True), code)
+    kept = _DISAGREEING.pop(key, None)
+    if kept is not None and kept[:2] == (head_id, head_hash):
+        found: list[int] | None = kept[2]
+    else:
+        found = _moved_on(conn, code, kept, head_id) if kept is not None else None
+        if found is None:
+            found = _disagreeing(conn, code)
+    while len(_DISAGREEING) >= _DISAGREEING_KEPT:
+        _DISAGREEING.pop(next(iter(_DISAGREEING)))
+    _DISAGREEING[key] = (head_id, head_hash, found)  # last: the least recently used goes first
     return found
+
+
+def _moved_on(
+    conn: Connection,
+    code: str | None,
+    kept: tuple[int, str | None, list[int]],
+    head_id: int,
+) -> list[int] | None:
+    """The kept answer brought up to the log's head by re-reading the passages decided on since.
+
+    None (work it out again) unless the log is the kept one with decisions appended: its row at
+    the kept head still has the kept hash (a restored backup or another file at the same path
+    does not), and no more than ``_CATCH_UP_LIMIT`` passages were decided on since.
+    """
+    kept_id, kept_hash, found = kept
+    d = schema.decisions
+    if head_id < kept_id:
+        return None
+    if kept_id:
+        then = conn.execute(select(d.c.row_hash).where(d.c.id == kept_id)).first()
+        if then is None or then[0] != kept_hash:
+            return None
+    touched = [
+        int(pid)
+        for (pid,) in conn.execute(
+            select(d.c.passage_id).where(d.c.id > kept_id).distinct().limit(_CATCH_UP_LIMIT + 1)
+        )
+    ]
+    if len(touched) > _CATCH_UP_LIMIT:
+        return None
+    if not touched:
+        return found
+    now = _disagreeing(conn, code, tuple(touched))
+    return sorted(set(found).difference(touched).union(now))
 
 
 def _disagreeing(

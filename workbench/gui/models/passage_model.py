@@ -17,6 +17,7 @@ from workbench.core.store.queries import Passage, passages_of
 from workbench.core.store.spans import CodedSpan, quote
 from workbench.core.store.suggestions import StoredSuggestion, suggestions_for
 from workbench.core.store.translations import StoredTranslation
+from workbench.gui.models.word_steps import first_word, step
 from workbench.gui.translation_view import TranslationView
 from workbench.suggest.calibration import Calibration, family, project_calibrations
 
@@ -59,6 +60,9 @@ class PassageCard:
     # The coder's coded selections, passage-relative: (start, end, code id), drawn underlined.
     coded_spans: tuple[tuple[int, int, str], ...] = ()
     selection: tuple[int, int] | None = None  # text selected in this passage, passage-relative
+    # The coder's memos on selections, passage-relative: (start, end, text), in text order; the
+    # card marks their words and lists them under the passage's memo.
+    span_memos: tuple[tuple[int, int, str], ...] = ()
 
 
 class PassageListModel(QAbstractListModel):
@@ -71,6 +75,7 @@ class PassageListModel(QAbstractListModel):
         self._suggestions: dict[int, list[StoredSuggestion]] = {}
         self._rejected: set[int] = set()
         self._memos: dict[int, str] = {}
+        self._span_memos: dict[int, list[tuple[int, int, str]]] = {}
         self._others: dict[int, dict[str, set[str]]] = {}
         self._calibrations: dict[tuple[str, str], Calibration] = {}
         self._focus: tuple[int, int] | None = None  # (row, chip index)
@@ -96,6 +101,7 @@ class PassageListModel(QAbstractListModel):
         self._states = self._session.states(coded)
         self._rejected = self._session.rejected_suggestions(coded)
         self._memos = self._session.memos(coded)
+        self._span_memos = self._read_span_memos(coded)
         self._spans = self._session.coded_spans(coded)
         self._selection = None
         settings = self._session.project.settings
@@ -146,9 +152,18 @@ class PassageListModel(QAbstractListModel):
         self._rejected |= self._session.rejected_suggestions([passage_id])
         self._memos.pop(passage_id, None)
         self._memos.update(self._session.memos([passage_id]))
+        self._span_memos.pop(passage_id, None)
+        self._span_memos.update(self._read_span_memos([passage_id]))
         self._spans.pop(passage_id, None)
         self._spans.update(self._session.coded_spans([passage_id]))
         self.dataChanged.emit(self.index(row), self.index(row))
+
+    def _read_span_memos(self, passage_ids: list[int]) -> dict[int, list[tuple[int, int, str]]]:
+        """This coder's memos on selections per passage, in transcript offsets and text order."""
+        found: dict[int, list[tuple[int, int, str]]] = {}
+        for (passage_id, start, end), text in self._session.span_memos(passage_ids).items():
+            found.setdefault(passage_id, []).append((start, end, text))
+        return {pid: sorted(memos) for pid, memos in found.items()}
 
     # -- the text selection ------------------------------------------------------------------------
 
@@ -164,6 +179,23 @@ class PassageListModel(QAbstractListModel):
         for changed in {old[0] if old else None, row}:
             if changed is not None and 0 <= changed < len(self._passages):
                 self.dataChanged.emit(self.index(changed), self.index(changed))
+
+    def step_selection(self, row: int, edge: str, forward: bool) -> bool:
+        """Move the selection's ``edge`` ("start" or "end") one word in the passage at ``row``
+        (the keyboard's way to select); with no selection there, select its first word.
+        False when the passage has nothing to select (an interviewer turn, no words)."""
+        passage = self.passage(row)
+        if passage is None or not passage.coded:
+            return False
+        if self._selection is None or self._selection[0] != row:
+            word = first_word(passage.text)
+            if word is None:
+                return False
+            self.set_selection(row, *word)
+            return True
+        _row, start, end = self._selection
+        self.set_selection(row, *step(passage.text, start, end, edge, forward))
+        return True
 
     def clear_selection(self) -> None:
         if self._selection is not None:
@@ -293,6 +325,10 @@ class PassageListModel(QAbstractListModel):
                 coded_spans=tuple(
                     (span.start - passage.start, span.end - passage.start, span.code_id)
                     for span in self._spans.get(passage.id, [])
+                ),
+                span_memos=tuple(
+                    (start - passage.start, end - passage.start, text)
+                    for start, end, text in self._span_memos.get(passage.id, [])
                 ),
                 selection=(
                     self._selection[1:]

@@ -41,6 +41,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
+from workbench.core.store.spans import quote
 from workbench.gui import theme
 from workbench.gui.models.passage_model import CardRole, Chip, PassageCard
 
@@ -71,6 +72,9 @@ class CardLayout:
     translation_box: QRectF | None = None
     translation_label: str = ""
     translation_document: QTextDocument | None = None
+    # The coder's memos on selections, one line each under the passage's memo.
+    span_memo_rects: tuple[QRectF, ...] = ()
+    span_memo_texts: tuple[str, ...] = ()
 
 
 class PassageDelegate(QStyledItemDelegate):
@@ -182,6 +186,11 @@ class PassageDelegate(QStyledItemDelegate):
         if card.memo:
             memo_rect = QRectF(left, y + 2, inner, metrics.height() + 4)
             y += metrics.height() + 8
+        span_memo_rects, span_memo_texts = [], []
+        for start, end, memo in card.span_memos:
+            span_memo_rects.append(QRectF(left, y + 2, inner, metrics.height() + 4))
+            span_memo_texts.append(span_memo_line(card.passage.text, start, end, memo))
+            y += metrics.height() + 8
         height = int(y + (PAD if coded else 2) + MARGIN / 2)
         layout = CardLayout(
             height,
@@ -195,6 +204,8 @@ class PassageDelegate(QStyledItemDelegate):
             translation_box,
             _translation_label(card),
             translation_document,
+            tuple(span_memo_rects),
+            tuple(span_memo_texts),
         )
         self._cache[key] = layout
         if len(self._cache) > 3000:
@@ -299,22 +310,35 @@ class PassageDelegate(QStyledItemDelegate):
         self._paint_chips(painter, card, layout, small)
         if layout.why_rect is not None and card.focused_chip is not None:
             self._paint_why(painter, card, layout, small)
+        memo_font = QFont(small)
+        memo_font.setItalic(True)
+        painter.setFont(memo_font)
+        painter.setPen(theme.MUTED)
+        metrics = QFontMetricsF(memo_font)
+        lines = list(zip(layout.span_memo_rects, layout.span_memo_texts, strict=True))
         if layout.memo_rect is not None:
-            memo_font = QFont(small)
-            memo_font.setItalic(True)
-            painter.setFont(memo_font)
-            painter.setPen(theme.MUTED)
-            metrics = QFontMetricsF(memo_font)
+            lines.insert(0, (layout.memo_rect, "✎ " + card.memo.replace("\n", " ")))
+        for memo_rect, line in lines:
             painter.drawText(
-                layout.memo_rect,
+                memo_rect,
                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                metrics.elidedText(
-                    "✎ " + card.memo.replace("\n", " "),
-                    Qt.TextElideMode.ElideRight,
-                    layout.memo_rect.width(),
-                ),
+                metrics.elidedText(line, Qt.TextElideMode.ElideRight, memo_rect.width()),
             )
+        if card.span_memos:
+            self._paint_memo_marks(painter, card, layout, small)
         painter.restore()
+
+    def _paint_memo_marks(
+        self, painter: QPainter, card: PassageCard, layout: CardLayout, font: QFont
+    ) -> None:
+        """A small accent dot raised at the end of each selection that has a memo, like a
+        footnote mark: the words carry it without moving any character (the font's ✎ is too
+        faint at text size to be seen)."""
+        radius = max(3.0, QFontMetricsF(font).height() * 0.18)
+        painter.setPen(QPen(theme.PAPER, 1))
+        painter.setBrush(theme.ACCENT)
+        for point in memo_mark_points(layout, card):
+            painter.drawEllipse(point + QPointF(radius + 1, radius + 1), radius, radius)
 
     def _paint_card(
         self, painter: QPainter, box: QRectF, card: PassageCard, selected: bool
@@ -468,6 +492,20 @@ class PassageDelegate(QStyledItemDelegate):
         hit = layout.document.documentLayout().hitTest(local, Qt.HitTestAccuracy.FuzzyHit)
         return None if hit < 0 else min(hit, len(card.passage.text))
 
+    def span_memo_at(
+        self, card: PassageCard, width: int, font: QFont, point: QPointF
+    ) -> str | None:
+        """The memo line of a selection under ``point`` (its words hovered), or None."""
+        if not card.span_memos:
+            return None
+        offset = self.char_at(card, width, font, point)
+        if offset is None:
+            return None
+        for start, end, memo in card.span_memos:
+            if start <= offset < end:
+                return span_memo_line(card.passage.text, start, end, memo)
+        return None
+
     def helpEvent(self, event, view, option, index) -> bool:  # type: ignore[no-untyped-def]
         """A chip's tooltip: its whole label, and for a code coded on selections their words."""
         card: PassageCard | None = index.data(CardRole) if index.isValid() else None
@@ -480,6 +518,14 @@ class PassageDelegate(QStyledItemDelegate):
                     lines = [name] + [f"coded on {q}" for q in chip.quotes]
                     QToolTip.showText(event.globalPos(), "\n".join(lines), view)
                     return True
+            for rect, line in zip(layout.span_memo_rects, layout.span_memo_texts, strict=True):
+                if rect.contains(point):  # the line may be cut short: the tooltip has it whole
+                    QToolTip.showText(event.globalPos(), line, view)
+                    return True
+            memo = self.span_memo_at(card, option.rect.width(), option.font, point)
+            if memo is not None:
+                QToolTip.showText(event.globalPos(), memo, view)
+                return True
         return super().helpEvent(event, view, option, index)
 
     def editorEvent(self, event: QEvent, model, option: QStyleOptionViewItem, index) -> bool:  # type: ignore[no-untyped-def]
@@ -493,6 +539,31 @@ class PassageDelegate(QStyledItemDelegate):
                         self.chip_clicked.emit(index.row(), position, int(event.button().value))
                         return True
         return super().editorEvent(event, model, option, index)
+
+
+MEMO_MARK = "✎"
+
+
+def span_memo_line(text: str, start: int, end: int, memo: str) -> str:
+    """``✎ “the words”: the memo`` for a memo on a selection (passage-relative offsets)."""
+    return f"{MEMO_MARK} {quote(text[start:end])}: {' '.join(memo.split())}"
+
+
+def memo_mark_points(layout: CardLayout, card: PassageCard) -> list[QPointF]:
+    """Card coordinates of the top of the line at the end of each memo'd selection."""
+    document = layout.document
+    points = []
+    length = len(card.passage.text)
+    for _start, end, _memo in card.span_memos:
+        at = max(0, min(end, length))
+        block = document.findBlock(at)
+        line = block.layout().lineForTextPosition(max(0, at - block.position() - 1))
+        if not line.isValid():
+            continue
+        x = line.cursorToX(at - block.position())[0]
+        top = document.documentLayout().blockBoundingRect(block).top() + line.y()
+        points.append(layout.text_origin + QPointF(x, top))
+    return points
 
 
 def _rect_path(rect: QRectF) -> QPainterPath:

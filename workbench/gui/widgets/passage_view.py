@@ -1,6 +1,7 @@
 """The passage view: the open transcript as a scrolling list of passage cards, with its header.
 
-Words in a passage to code are selected by dragging over them (a double-click takes a word):
+Words in a passage to code are selected by dragging over them (a double-click takes a word),
+or from the keyboard (Shift+→ and the keys beside it, ``PassageListModel.step_selection``):
 the view asks the delegate which character is under the mouse and keeps the selection in the
 model, so the card that draws the text also draws the selection, and the keys that code it
 read it from the model.
@@ -105,7 +106,7 @@ class PassageView(QWidget):
         self.hint = QLabel(
             "J/K next/previous · N next unreviewed · ←/→ choose a suggestion · A accept · R reject · "
             "Shift+A accept all · 1–9 codes · / pick a code · 0 no code applies · M memo · Ctrl+Z undo · "
-            "drag over words + a code key",
+            "drag or Shift+→ over words + a code key",
             objectName="subtitle",
         )
         self.hint.setWordWrap(True)

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.blind_search import restricted_to, seen_by
 from workbench.core.codebook import Code, Codebook
 from workbench.core.errors import WorkbenchError
 from workbench.core.session import CodingSession
@@ -180,6 +181,14 @@ class ResultsView(QTableView):
             and not event.modifiers() & _MODIFIERS
             and (event.text().isprintable() and event.text() or event.key() in RECODE_KEYS)
         ):
+            event.accept()
+            return True
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right)
+            and event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        ):  # the workspace selects words with these: not in the passage behind the list
             event.accept()
             return True
         return super().event(event)
@@ -470,10 +479,13 @@ class SearchPanel(QWidget):
     # -- export ---------------------------------------------------------------------------------
 
     def export_to(self, path: str | Path) -> Path:
-        """Write the view shown to ``path`` (.csv or .docx)."""
+        """Write the view shown to ``path`` (.csv or .docx): under blind coding a coder's file
+        holds only their own codes and selections, as the table does; a lead's holds all."""
         if self.result is None:
             raise SearchError("nothing to export: search first")
-        return export_view(self.result, path, self.selected_code())
+        settings = self.project.settings
+        only = restricted_to(settings.extra, settings.blind_coding, self.coder)
+        return export_view(seen_by(self.result, only), path, self.selected_code())
 
     def _ask_export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
