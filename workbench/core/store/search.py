@@ -457,12 +457,12 @@ def disagreeing_passages(
     head_id, head_hash = (int(head[0]), head[1]) if head else (0, None)
     key = (conn.engine.url.render_as_string(hide_password=True), code)
     kept = _DISAGREEING.pop(key, None)
+    caught_up: list[int] | None = None
     if kept is not None and kept[:2] == (head_id, head_hash):
-        found: list[int] | None = kept[2]
-    else:
-        found = _moved_on(conn, code, kept, head_id) if kept is not None else None
-        if found is None:
-            found = _disagreeing(conn, code)
+        caught_up = kept[2]
+    elif kept is not None:
+        caught_up = _moved_on(conn, code, kept, head_id)
+    found = caught_up if caught_up is not None else _disagreeing(conn, code)
     while len(_DISAGREEING) >= _DISAGREEING_KEPT:
         _DISAGREEING.pop(next(iter(_DISAGREEING)))
     _DISAGREEING[key] = (head_id, head_hash, found)  # last: the least recently used goes first
