@@ -1,0 +1,162 @@
+"""Bugs found in a newcomer review, each pinned as a strict xfail until it is fixed.
+
+Every test here states the behaviour a user expects and fails today; when a fix lands the test
+passes, strict xfail turns that into a failure, and whoever fixed it removes the marker. The
+tests drive the command line (``main([...])``) on the bundled sample study, as a user would.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, write
+from workbench.cli import main
+
+REFERENCE = REPO / "resources" / "sample-coding" / "reference-decisions.csv"
+
+
+def _run(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def sample(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """The demo project with the reference coder and a second coder who differs on some codes."""
+    path = tmp_path / "sample.wb"
+    assert main(["demo", "--no-gui", str(path)]) == 0
+    assert main(["import", str(path), str(REFERENCE), "--decisions"]) == 0
+    rows = list(csv.DictReader(REFERENCE.open(encoding="utf-8", newline="")))
+    second = tmp_path / "ana.csv"
+    with second.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["passage_id", "coder", "code"])
+        writer.writeheader()
+        for i, row in enumerate(rows):
+            code = "prod.speed" if i % 5 == 0 and row["code"] else row["code"]
+            writer.writerow({"passage_id": row["passage_id"], "coder": "ana", "code": code})
+    assert main(["import", str(path), str(second), "--decisions"]) == 0
+    capsys.readouterr()
+    return path
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="agreement --tree-level N --by FIELD drops --by without a word: no per-group "
+    "results in text or --json, exit 0 (--unitizing --by is refused, so this should be too, "
+    "or give the breakdown)",
+)
+def test_tree_level_with_by_is_refused_or_broken_down(sample, capsys):
+    code, out, _ = _run(
+        capsys, ["agreement", str(sample), "--tree-level", "all", "--by", "group", "--json"]
+    )
+    result = json.loads(out) if code == 0 else {}
+    assert code == 2 or "by" in result
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="codebook diff PROJECT v2.yaml (no @N) reads the SQLite file as YAML and says "
+    "'not UTF-8 text (byte N): save the codebook as UTF-8'; codebook export takes a bare "
+    "project as its newest version, diff should too (or say to write PROJECT@N)",
+)
+def test_codebook_diff_takes_a_bare_project_as_its_newest_version(sample, tmp_path, capsys):
+    same = REPO / "codebooks" / "ai-at-work.yaml"
+    code, out, err = _run(capsys, ["codebook", "diff", str(sample), str(same)])
+    assert code == 0, err
+    assert "UTF-8" not in err
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="search PROJECT NOT returns every passage of the project (245 of 245, interviewer "
+    "turns included); a bare operator should be searched as the word, as README promises for "
+    "'anything else', or refused",
+)
+def test_a_bare_operator_is_not_a_match_everything(sample, capsys):
+    code, out, _ = _run(capsys, ["search", str(sample), "NOT", "--json"])
+    assert code in (0, 1)
+    if code == 0:
+        everything = json.loads(_run(capsys, ["search", str(sample), "", "--json"])[1])
+        assert json.loads(out)["total"] < everything["total"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="restore opens the chosen backup (a WAL-mode file) read-only, which leaves "
+    "BACKUP-wal and BACKUP-shm in the backups folder; pruning later deletes the .wb and "
+    "leaves those two orphans behind",
+)
+def test_restore_leaves_no_wal_files_in_the_backups_folder(sample, capsys):
+    code, out, err = _run(capsys, ["backup", str(sample)])
+    assert code == 0, err
+    backup = Path(out.strip().splitlines()[-1])
+    code, _, err = _run(capsys, ["restore", str(sample), backup.name, "--yes"])
+    assert code == 0, err
+    leftovers = sorted(p.name for p in backup.parent.iterdir() if p.name.endswith(("-wal", "-shm")))
+    assert leftovers == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a REFI-QDA round trip turns the local engine's suggestions into coded decisions: "
+    "a project with no human coding, exported to .qdpx and made into a new project, has "
+    "'engine:local' as a coder with hundreds of reviewed passages and 0 suggestions",
+)
+def test_refi_round_trip_keeps_engine_suggestions_apart_from_reviews(tmp_path, capsys):
+    source = tmp_path / "engine-only.wb"
+    assert main(["demo", "--no-gui", str(source)]) == 0
+    assert main(["suggest", str(source)]) == 0
+    qdpx = tmp_path / "out.qdpx"
+    assert main(["export", str(source), "--out", str(qdpx)]) == 0
+    copy = tmp_path / "copy.wb"
+    assert main(["new", str(copy), "--from", str(qdpx)]) == 0
+    code, out, _ = _run(capsys, ["status", str(copy), "--json"])
+    status = json.loads(out)
+    assert status["reviewed_passages"] == 0 and status["coders"] == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="codebook errors come out as 'error: FILE:LINE: error: ...' from new and "
+    "codebook diff (the word 'error' twice in one line)",
+)
+def test_a_codebook_error_says_error_once(tmp_path, capsys):
+    bad = write(
+        tmp_path / "bad.yaml",
+        "name: x\nversion: 1\ncodes:\n  - id: a\n    name: A\n    definition: d\n"
+        "  - id: a\n    name: B\n    definition: d\n",
+    )
+    code, _, err = _run(capsys, ["new", str(tmp_path / "x.wb"), "--codebook", str(bad)])
+    assert code == 1
+    assert all(line.count("error") == 1 for line in err.splitlines() if line)
+
+
+@pytest.mark.skipif(
+    hasattr(os, "geteuid") and os.geteuid() == 0,
+    reason="root reads and writes through file modes; run as a normal user to see it",
+)
+@pytest.mark.xfail(
+    strict=True,
+    reason="a project in a read-only folder (an archive, a read-only share) cannot be read "
+    "at all: status, search, export, reports, gui --screenshot and verify all stop with "
+    "'attempt to write a readonly database' (SQLite needs to create -shm for a WAL file)",
+)
+def test_a_project_in_a_read_only_folder_can_still_be_read(sample, tmp_path, capsys):
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    target = folder / "study.wb"
+    target.write_bytes(sample.read_bytes())
+    target.chmod(0o444)
+    folder.chmod(0o555)
+    try:
+        code, _, err = _run(capsys, ["status", str(target), "--json"])
+    finally:
+        folder.chmod(0o755)
+    assert code == 0, err
