@@ -105,21 +105,23 @@ def test_restore_leaves_no_wal_files_in_the_backups_folder(sample, capsys):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="a REFI-QDA round trip turns the local engine's suggestions into coded decisions: "
-    "a project with no human coding, exported to .qdpx and made into a new project, has "
-    "'engine:local' as a coder with hundreds of reviewed passages and 0 suggestions",
+    reason="a REFI-QDA round trip makes an engine's suggestions count as reviews: a project "
+    "no human has coded has 'reviewed 0' before export, but the project made from its .qdpx "
+    "says 'reviewed 49' (engine codings come back as decisions of engine:local, which status "
+    "counts, while search --reviewed yes finds none of them)",
 )
 def test_refi_round_trip_keeps_engine_suggestions_apart_from_reviews(tmp_path, capsys):
     source = tmp_path / "engine-only.wb"
     assert main(["demo", "--no-gui", str(source)]) == 0
     assert main(["suggest", str(source)]) == 0
+    before = json.loads(_run(capsys, ["status", str(source), "--json"])[1])
+    assert before["reviewed_passages"] == 0
     qdpx = tmp_path / "out.qdpx"
     assert main(["export", str(source), "--out", str(qdpx)]) == 0
     copy = tmp_path / "copy.wb"
     assert main(["new", str(copy), "--from", str(qdpx)]) == 0
-    code, out, _ = _run(capsys, ["status", str(copy), "--json"])
-    status = json.loads(out)
-    assert status["reviewed_passages"] == 0 and status["coders"] == 0
+    after = json.loads(_run(capsys, ["status", str(copy), "--json"])[1])
+    assert after["reviewed_passages"] == before["reviewed_passages"]
 
 
 @pytest.mark.xfail(
