@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 
+import pytest
+
 from tests.conftest import write
 from workbench.core.data_export import _audience, _passages_table, export_data
 from workbench.core.safe_output import restore_cell
@@ -15,6 +17,8 @@ from workbench.core.spreadsheet import import_decisions_csv
 from workbench.core.store.importing import import_metadata_file, import_transcript_file
 from workbench.core.store.queries import metadata_fields
 from workbench.core.table_writers import write_csv
+
+pytestmark = pytest.mark.backends  # the store's streams differ on PostgreSQL
 
 TALK = 'Interviewer: Why, {}?\n\nParticipant: Because "speed", mostly,\nand =SUM(A1).\n'
 IDS = ["-5", "=cmd,x", "plain", "@home", "+1", "a,b"]
