@@ -4,7 +4,8 @@ Run on demand, never in pytest. The project is built once and kept:
 
     .venv/bin/python benchmarks/bench_scale.py --project /tmp/scale-81k.wb --transcripts 81000
     .venv/bin/python benchmarks/bench_scale.py --url postgresql+psycopg://me@127.0.0.1/wb_bench \\
-        --transcripts 8000
+        --transcripts 81000
+    .venv/bin/python benchmarks/bench_scale.py --project /tmp/scale-81k.wb --steps export
 
 Each step runs in a process of its own, as a user would run it (the CLI, or the app's own calls
 for opening and deciding), so that its wall time includes start-up and its peak resident memory
@@ -16,7 +17,8 @@ transcript (the app, offscreen), decision latency (200 ``CodingSession.apply_cod
 a keypress makes them), agreement over everything, the agreement and analysis reports (HTML)
 and the passages-table export (CSV). The build steps are measured when the project lacks what
 they add; on a kept project they are not run. Each step gives wall and CPU seconds: on a
-shared machine the wall time also counts waiting for a core.
+shared machine the wall time also counts waiting for a core. ``--steps`` measures only the steps
+it names (``build`` builds the project and measures nothing), to time one change.
 Targets are the Teams issue's (#14); the table says which steps met them.
 """
 
