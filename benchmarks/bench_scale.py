@@ -4,7 +4,8 @@ Run on demand, never in pytest. The project is built once and kept:
 
     .venv/bin/python benchmarks/bench_scale.py --project /tmp/scale-81k.wb --transcripts 81000
     .venv/bin/python benchmarks/bench_scale.py --url postgresql+psycopg://me@127.0.0.1/wb_bench \\
-        --transcripts 8000
+        --transcripts 81000
+    .venv/bin/python benchmarks/bench_scale.py --project /tmp/scale-81k.wb --steps export
 
 Each step runs in a process of its own, as a user would run it (the CLI, or the app's own calls
 for opening and deciding), so that its wall time includes start-up and its peak resident memory
@@ -16,7 +17,8 @@ transcript (the app, offscreen), decision latency (200 ``CodingSession.apply_cod
 a keypress makes them), agreement over everything, the agreement and analysis reports (HTML)
 and the passages-table export (CSV). The build steps are measured when the project lacks what
 they add; on a kept project they are not run. Each step gives wall and CPU seconds: on a
-shared machine the wall time also counts waiting for a core.
+shared machine the wall time also counts waiting for a core. ``--steps`` measures only the steps
+it names (``build`` builds the project and measures nothing), to time one change.
 Targets are the Teams issue's (#14); the table says which steps met them.
 """
 
@@ -205,7 +207,7 @@ def build(
 ) -> list[dict[str, object]]:
     """Import the corpus and the coders' decisions, each where the project lacks them (a run
     stopped half way picks up where it was)."""
-    from workbench.core.synthetic import write_corpus_csv
+    from workbench.testing.synthetic import write_corpus_csv
 
     steps: list[dict[str, object]] = []
     if not counts(project).get("transcripts"):
@@ -267,7 +269,19 @@ def sampled_transcripts(project: str, share: float, limit: int) -> list[str]:
         return list(conn.execute(query).scalars())
 
 
-def measure(project: str, work: Path) -> list[dict[str, object]]:
+# ``--steps`` names: each measured step, and "build" for building the project only
+STEP_NAMES = {
+    "open": "open to first transcript",
+    "decide": "decision latency",
+    "agreement": "agreement over everything",
+    "agreement-report": "agreement report",
+    "analysis-report": "analysis report",
+    "export": "export passages table",
+}
+
+
+def measure(project: str, work: Path, only: set[str] | None = None) -> list[dict[str, object]]:
+    """Each measured step, or only those named (``--steps``: one change timed without the rest)."""
     plan = [
         ("open to first transcript", own_step("open", project)),
         ("decision latency", own_step("decide", project)),
@@ -285,6 +299,8 @@ def measure(project: str, work: Path) -> list[dict[str, object]]:
             workbench("export", project, "--out", str(work / "passages.csv"), "--json"),
         ),
     ]
+    if only is not None:
+        plan = [(name, argv) for name, argv in plan if name in only]
     steps = []
     for name, argv in plan:
         steps.append(run_step(name, argv))
@@ -352,7 +368,22 @@ def main() -> None:
         help="double-coded transcripts the local engine suggests for (0: none)",
     )
     parser.add_argument("--json-out", type=Path, help="write the results here too")
+    parser.add_argument(
+        "--steps",
+        help="comma-separated steps to measure (default: all): build (the project only), "
+        + ", ".join(STEP_NAMES),
+    )
     args = parser.parse_args()
+    only: set[str] | None = None
+    if args.steps:
+        chosen = [name.strip() for name in args.steps.split(",") if name.strip()]
+        unknown = [name for name in chosen if name not in STEP_NAMES and name != "build"]
+        if unknown:
+            parser.error(
+                f"--steps: unknown step {', '.join(unknown)}; "
+                f"choose from build, {', '.join(STEP_NAMES)}"
+            )
+        only = {STEP_NAMES[name] for name in chosen if name != "build"}
     if args.step:
         result = step_open(args.target) if args.step == "open" else step_decide(args.target)
         print(json.dumps(result))
@@ -364,7 +395,7 @@ def main() -> None:
         work = Path(tmp)
         steps: list[dict[str, object]] = []
         steps += build(project, args.transcripts, args.share, args.engine_transcripts, work)
-        steps += measure(project, work)
+        steps += measure(project, work, only)
     status = subprocess.run(
         workbench("status", project, "--json"), env=_env(), capture_output=True, text=True
     )
@@ -376,7 +407,8 @@ def main() -> None:
         "status": found,
         "steps": steps,
     }
-    print(table(steps))
+    if steps:
+        print(table(steps))
     print(json.dumps(summary["status"]))
     if args.json_out:
         args.json_out.write_text(json.dumps(summary, indent=2), encoding="utf-8")

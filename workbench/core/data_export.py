@@ -29,6 +29,7 @@ from workbench.core.store.queries import metadata_fields, metadata_for, passage_
 from workbench.core.table_writers import (
     XLSX_MAX_ROWS,
     Table,
+    csv_cell,
     write_csv,
     write_parquet,
     write_text,
@@ -154,48 +155,87 @@ def _audience(project: Project, conn: Any, coder: str | None) -> Audience:
 
 
 def _passages_table(conn: Any, audience: Audience, fields: list[str]) -> Table:
-    """Today's passages table: one row per passage, a ``codes:<coder>`` column per coder."""
-    coders = audience.coders
+    """Today's passages table: one row per passage, a ``codes:<coder>`` column per coder.
 
-    def rows() -> Iterator[list[Any]]:
+    Rows for XLSX and Parquet, and CSV text for CSV: a transcript's id and metadata are the
+    same on each of its rows, so their CSV cells are encoded once per transcript, not per row.
+    """
+    coders = audience.coders
+    Walked = tuple[str, dict[str, str], list[coded_data.PassageTuple], dict[int, list[str]]]
+
+    def transcripts() -> Iterator[Walked]:
+        """Each transcript's id, metadata, passages and its passages' code cells by passage."""
         # three streams in the same order (transcript, position), advanced together
         states = coded_data.stream_codes(conn)
         state = next(states, None)
         metadata = coded_data.stream_metadata(conn)
         meta_row, meta = next(metadata, (None, {}))
-        for p in coded_data.stream_passages(conn):
-            while meta_row is not None and meta_row < p.transcript_row:
+        for row_id, external_id, passages in coded_data.stream_transcripts(conn):
+            while meta_row is not None and meta_row < row_id:
                 meta_row, meta = next(metadata, (None, {}))
-            values = meta if meta_row == p.transcript_row else {}
-            row: list[Any] = [
-                passage_key(p.transcript_id, p.position),
-                p.transcript_id,
-                p.speaker or "",
-                p.position,
-                p.coded,
-                p.text,
-            ]
-            row += [values.get(name, "") for name in fields]
-            if state is not None and state[0] == p.id:
-                codes, reviewed = state[1], state[2]
-                state = next(states, None)
-                for coder in coders:
-                    applied = codes.get(coder.id)
-                    if applied:
-                        row.append(CODE_SEPARATOR.join(sorted(applied)))
-                    elif coder.id in reviewed:
-                        row.append(NO_CODE_MARK)
-                    else:
-                        row.append("")
-            else:
-                row += [""] * len(coders)
-            yield row
+            cells: dict[int, list[str]] = {}
+            if state is not None:
+                for passage in passages:
+                    if state is None or state[0] != passage[0]:
+                        continue
+                    codes, reviewed = state[1], state[2]
+                    state = next(states, None)
+                    cells[passage[0]] = [
+                        CODE_SEPARATOR.join(sorted(codes[c.id]))
+                        if codes.get(c.id)
+                        else NO_CODE_MARK
+                        if c.id in reviewed
+                        else ""
+                        for c in coders
+                    ]
+            yield external_id, meta if meta_row == row_id else {}, passages, cells
+
+    def rows() -> Iterator[list[Any]]:
+        blank = [""] * len(coders)
+        for external_id, meta, passages, cells in transcripts():
+            values = [meta.get(name, "") for name in fields]
+            for pid, position, speaker, coded, text in passages:
+                yield [
+                    passage_key(external_id, position),
+                    external_id,
+                    speaker or "",
+                    position,
+                    coded,
+                    text,
+                    *values,
+                    *cells.get(pid, blank),
+                ]
+
+    def csv_blocks() -> Iterator[tuple[str, int]]:
+        blank = "," * len(coders)
+        speakers: dict[str | None, str] = {}
+        for external_id, meta, passages, cells in transcripts():
+            # the passage id is the transcript id, '#' and digits: the digits change neither the
+            # quoting nor the formula check, so the cell is its transcript's cell with the
+            # position put in before the closing quote, if any
+            key = csv_cell(external_id + "#")
+            head, tail = (key[:-1], '"') if key[0] == '"' else (key, "")
+            middle = f",{csv_cell(external_id)},"
+            after = "".join("," + csv_cell(meta.get(name, "")) for name in fields)
+            lines = []
+            for pid, position, speaker, coded, text in passages:
+                said = speakers.get(speaker)
+                if said is None:
+                    said = speakers[speaker] = csv_cell(speaker or "")
+                found = cells.get(pid)
+                codes = "," + ",".join([csv_cell(c) for c in found]) if found else blank
+                lines.append(
+                    f"{head}{position}{tail}{middle}{said},{position},"
+                    f"{'true' if coded else 'false'},{csv_cell(text)}{after}{codes}\r\n"
+                )
+            yield "".join(lines), len(lines)
 
     return Table(
         "passages",
         PASSAGE_COLUMNS + fields + [f"codes:{c.name}" for c in coders],
         PASSAGE_TYPES + ["str"] * (len(fields) + len(coders)),
         rows(),
+        csv_blocks=csv_blocks,
     )
 
 

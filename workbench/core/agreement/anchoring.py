@@ -22,7 +22,7 @@ from workbench.core.anchoring_arms import AFTER, ARMS, BEFORE, Experiment
 from workbench.core.store import Project
 from workbench.core.store.anchoring import arm_decisions, current_codes, reverted_decision_ids
 from workbench.core.store.coding import DecisionAction
-from workbench.core.store.queries import passage_transcripts
+from workbench.core.store.queries import transcripts_of_passages
 from workbench.core.store.suggestions import suggestions_for
 
 MEASURES = ("human_engine", "human_human", "acceptance")
@@ -327,7 +327,7 @@ def project_anchoring(project: Project, resamples: int = 1000, seed: int = 1) ->
         codes_now = current_codes(conn)
         passage_ids = sorted({d.passage_id for d in decisions})
         suggested = suggestions_for(conn, passage_ids)
-        transcript_of = passage_transcripts(conn)
+        transcript_of = transcripts_of_passages(conn, passage_ids)  # not every passage
     suggestion_code = {s.id: s.code_id for rows in suggested.values() for s in rows}
     arm: dict[tuple[str, int], str] = {}
     answer: dict[tuple[str, int, int], str] = {}  # (coder, passage, suggestion) -> action

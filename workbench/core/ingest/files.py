@@ -198,6 +198,7 @@ def _import(
             flush()
             writer.release_savepoint()
             writer.commit(hand_over=False)
+            writer.refresh_statistics(sum(result.passages for result in outcome.files))
     except BaseException:
         writer.rollback()
         raise

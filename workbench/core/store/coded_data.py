@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -117,33 +118,50 @@ def passage_rows(conn: Connection, transcript_rows: list[int]) -> Iterator[Passa
         yield PassageRow(row[0], row[1], row[2], row[3], row[4], bool(row[5]), "")
 
 
-def stream_passages(conn: Connection) -> Iterator[PassageRow]:
-    """Every passage with its text, in transcript and position order, read as it is written.
+# one passage of :func:`stream_transcripts`: (passage row id, position, speaker, coded, text)
+PassageTuple = tuple[int, int, "str | None", bool, str]
 
-    Two cursors walk the project side by side, passages and transcript texts, so only the
-    current transcript's text is held; the position index gives the order without a sort.
+
+def stream_transcripts(conn: Connection) -> Iterator[tuple[int, str, list[PassageTuple]]]:
+    """``(transcript row, external id, its passages)`` for every transcript that has passages,
+    in transcript and position order, read as it is written.
+
+    Two cursors walk the project side by side, passages (integers only, no join) and transcript
+    texts, so only the current transcript's text is held and each passage's text is sliced from
+    it; the position index gives the order without a sort. Plain tuples a transcript at a time,
+    because on two million passages an object per passage costs more than the reading.
     """
     t, p = schema.transcripts, schema.passages
     passages = conn.execute(
-        select(p.c.id, p.c.transcript_id, t.c.external_id, p.c.position, p.c.speaker)
-        .add_columns(p.c.coded, p.c.start, p.c.end)
-        .join(t, t.c.id == p.c.transcript_id)
+        select(p.c.transcript_id, p.c.id, p.c.position, p.c.speaker, p.c.coded)
+        .add_columns(p.c.start, p.c.end)
         .order_by(p.c.transcript_id, p.c.position)
         .execution_options(yield_per=_STREAM)
     )
     texts = iter(
-        conn.execute(select(t.c.id, t.c.text).order_by(t.c.id).execution_options(yield_per=_STREAM))
+        conn.execute(
+            select(t.c.id, t.c.external_id, t.c.text)
+            .order_by(t.c.id)
+            .execution_options(yield_per=_STREAM)
+        )
     )
-    current, text = None, ""
-    for pid, row_id, name, position, speaker, coded, begin, end in passages:
+    current, name, text = None, "", ""
+    for row_id, group in groupby(passages, key=itemgetter(0)):
         while current != row_id:
-            current, text = next(texts)
-        yield PassageRow(pid, row_id, name, position, speaker, bool(coded), text[begin:end])
+            current, name, text = next(texts)
+        yield (
+            row_id,
+            name,
+            [
+                (pid, position, speaker, bool(coded), text[begin:end])
+                for _row, pid, position, speaker, coded, begin, end in group
+            ],
+        )
 
 
 def stream_codes(conn: Connection) -> Iterator[tuple[int, dict[int, set[str]], set[int]]]:
     """``(passage, {coder: codes}, {coders who reviewed})`` for every passage a human or the
-    consensus has reviewed or coded, in the order of :func:`stream_passages`, from two
+    consensus has reviewed or coded, in the order of :func:`stream_transcripts`, from two
     streaming queries merged here."""
     p, k, r = schema.passages, schema.codings, schema.reviews
     order = (p.c.transcript_id, p.c.position)

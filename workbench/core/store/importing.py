@@ -31,6 +31,9 @@ from workbench.core.store.server_search import add_to_server_index
 # After each commit an import leaves the write lock free for a moment (longer than a waiting
 # writer's retries, a few ms apart: see ``database._wait_for_write_lock``) for it to take.
 _TURN_SECONDS = 0.05
+# Passages an import must add before PostgreSQL's statistics are refreshed (see
+# ``ImportConnection.refresh_statistics``); a small import leaves them to autovacuum.
+ANALYZE_AFTER_PASSAGES = 10_000
 
 # Names that moved to ``workbench.core.ingest`` (issue 11), still importable from here because
 # dozens of tests import them so; resolved on use, since the ingest imports this module.
@@ -106,6 +109,22 @@ class ImportConnection:
     def rollback(self) -> None:
         if self.conn.in_transaction():
             self.conn.rollback()
+
+    def refresh_statistics(self, passages_added: int) -> None:
+        """ANALYZE the tables a large import filled, on PostgreSQL.
+
+        The planner plans from statistics that only ANALYZE gathers. Autovacuum gets to it a
+        while after a bulk load, and not at all where it is turned off; until then a project
+        of two million passages is planned as an empty one (opening the app on 81,000
+        transcripts: 1.5 s before, 0.8 s after). SQLite needs nothing: its planner goes by
+        the indexes.
+        """
+        if self.conn.dialect.name != "postgresql" or passages_added < ANALYZE_AFTER_PASSAGES:
+            return
+        tables = [schema.transcripts.name, schema.passages.name]
+        tables += [schema.transcript_metadata.name, schema.SERVER_SEARCH_INDEX]
+        self.conn.exec_driver_sql(f"ANALYZE {', '.join(tables)}")
+        self.conn.commit()
 
     def close(self) -> None:
         self.conn.close()
