@@ -211,10 +211,10 @@ def plan_migration(
     """Every change from the project's codebook to ``new``, with the codings each touches."""
     old = project.codebook
     if old is None:
-        raise ProjectError(f"{project.location}: has no codebook yet; add one with 'codebook add'")
+        raise ProjectError(f"{project.shown_location}: has no codebook yet; add one with 'codebook add'")
     row = project.codebook_version_row()
     if row is not None and row["content_hash"] == new.content_hash:
-        raise ProjectError(f"{project.location}: this codebook is already version {old.version}")
+        raise ProjectError(f"{project.shown_location}: this codebook is already version {old.version}")
     mapping = mapping or Mapping()
     to_version = project.next_codebook_version(new)
     diff = diff_codebooks(old, new, f"v{old.version}", f"v{to_version}")
@@ -349,7 +349,7 @@ def apply_migration(project: Project, plan: MigrationPlan, actor: str) -> Migrat
     """Take a backup, then append the decisions, archive, flag and store the version together."""
     refusal = plan.refusal()
     if refusal is not None:
-        raise ProjectError(f"{project.location}: {refusal}")
+        raise ProjectError(f"{project.shown_location}: {refusal}")
     backup = take_backup(project, f"before-codebook-v{plan.to_version}")
     to = plan.to_version
     reasons = {
@@ -420,7 +420,7 @@ def apply_migration(project: Project, plan: MigrationPlan, actor: str) -> Migrat
         version = project.store_codebook_version(conn, plan.codebook, actor)
         if version != to:
             raise ProjectError(
-                f"{project.location}: another codebook version was added meanwhile; run again"
+                f"{project.shown_location}: another codebook version was added meanwhile; run again"
             )
         append_audit(
             conn,
@@ -461,7 +461,7 @@ def restore_archived(project: Project, code_id: str, actor: str, as_code: str | 
     with project.transaction() as conn:
         rows = [r for r in list_archived(conn, code_id) if r.restored_by is None]
         if not rows:
-            raise ProjectError(f"{project.location}: no archived codings of '{code_id}' to restore")
+            raise ProjectError(f"{project.shown_location}: no archived codings of '{code_id}' to restore")
         for row in rows:
             decision = record_decision(
                 conn,

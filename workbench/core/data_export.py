@@ -127,7 +127,7 @@ def _audience(project: Project, conn: Any, coder: str | None) -> Audience:
     if found is None:
         humans = [c.name for c in coders if c.kind == CoderKind.HUMAN.value]
         raise DecisionError(
-            f"--coder: no coder '{coder}' in {project.location}; its coders are "
+            f"--coder: no coder '{coder}' in {project.shown_location}; its coders are "
             f"{', '.join(humans[:10]) or 'none yet'}"
         )
     if found.kind != CoderKind.HUMAN.value:

@@ -85,7 +85,7 @@ def check_transcript(project: Project, external_id: str) -> None:
         known = first_external_ids(conn)
     hint = f"; ids look like: {', '.join(known)}" if known else "; the project has no transcripts"
     raise WorkbenchError(
-        f"--transcript '{external_id}': no such transcript in {project.location}{hint}"
+        f"--transcript '{external_id}': no such transcript in {project.shown_location}{hint}"
     )
 
 

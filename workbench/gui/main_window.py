@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
         codebook = project.codebook
         if codebook is None:
             raise ValueError("a project needs a codebook before coding")
-        self.setWindowTitle(f"{project.location} — workbench")
+        self.setWindowTitle(f"{project.shown_location} — workbench")
         self.shortcuts = code_shortcuts(codebook)
         self.codebook_model = CodebookTreeModel(codebook, self.shortcuts, self)
         self.transcript_model = TranscriptTableModel(

@@ -418,7 +418,7 @@ def _study_text(
     return Text(
         "Study and coders",
         [
-            f"Project {project.location}; codebook '{codebook.name}' version {codebook.version} "
+            f"Project {project.shown_location}; codebook '{codebook.name}' version {codebook.version} "
             f"({len(codebook.ids)} codes). Report written "
             f"{datetime.now().strftime('%Y-%m-%d %H:%M')}."
             + (

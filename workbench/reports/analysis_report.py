@@ -53,7 +53,7 @@ def build_analysis_report(
     try:
         family = split_family(data, codebook, split_fields)
     except UnknownFieldError as error:
-        raise UnknownFieldError(f"{project.location}: {error}") from None
+        raise UnknownFieldError(f"{project.shown_location}: {error}") from None
     found = frequencies(data, codebook)
     used = [f for f in found if f.participants]
     leaves_used = [f for f in used if not codebook.get(f.code).children]  # type: ignore[union-attr]

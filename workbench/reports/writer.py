@@ -26,7 +26,7 @@ def build_report(
     codebook_version: int | None = None,
 ) -> Report:
     if project.codebook is None:
-        raise WorkbenchError(f"{project.location}: the project has no codebook")
+        raise WorkbenchError(f"{project.shown_location}: the project has no codebook")
     if codebook_version is not None:
         project.codebook_at(codebook_version)  # a missing version: one clear error, first
     if kind == "agreement":

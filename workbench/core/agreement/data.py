@@ -157,7 +157,7 @@ def project_data(
         project.codebook if codebook_version is None else project.codebook_at(codebook_version)
     )
     if codebook is None:
-        raise AgreementDataError(f"{project.location}: the project has no codebook")
+        raise AgreementDataError(f"{project.shown_location}: the project has no codebook")
     codes = [code.id for code in codebook.walk()]
     code_at = {code: i for i, code in enumerate(codes)}
     from workbench.core.store.queries import passage_keys_for_ids

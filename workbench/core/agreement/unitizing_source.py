@@ -46,4 +46,4 @@ def project_unitizing(
     try:
         return unitizing_alpha(continua, codes, ci, rule=f"{RULE}")
     except UnitizingDataError as error:
-        raise AgreementDataError(f"{project.location}: {error}") from None
+        raise AgreementDataError(f"{project.shown_location}: {error}") from None

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import time
 from pathlib import Path
 from typing import cast
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.exc import OperationalError
 
 from workbench.core.errors import ProjectBusyError
@@ -25,6 +26,17 @@ _WRITE = "workbench_write"  # execution option: this connection's transactions w
 
 def is_url(location: str | Path) -> bool:
     return "://" in str(location)
+
+
+def shown_location(location: str | Path) -> str:
+    """The location as it may be printed, written to a report or logged: a server URL with its
+    password masked, so no output a user hands on carries the database's credentials."""
+    if not is_url(location):
+        return str(location)
+    try:
+        return make_url(str(location)).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy reads: mask everything between '//' and '@'
+        return re.sub(r"//[^/@]*@", "//***@", str(location))
 
 
 def make_engine(location: str | Path, read_only: bool = False) -> Engine:

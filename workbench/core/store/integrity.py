@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from workbench.core.errors import ProjectError
 from workbench.core.store import schema
 from workbench.core.store.chain import ChainProblem, check_chain
-from workbench.core.store.database import is_url, make_engine
+from workbench.core.store.database import is_url, make_engine, shown_location
 from workbench.core.store.migrations import CHAINED_FROM
 from workbench.core.store.server_rules import missing_server_triggers
 
@@ -119,11 +119,11 @@ def verify_project(location: str | Path) -> VerifyReport:
         path = Path(location).expanduser()
         if not path.is_file():
             raise ProjectError(f"{path}: no such project")
-    report = VerifyReport(str(location))
+    report = VerifyReport(shown_location(location))
     engine = make_engine(location, read_only=True)
     try:
         with engine.connect() as conn:
-            _check_version(conn, str(location))
+            _check_version(conn, shown_location(location))
             if conn.dialect.name == "sqlite":
                 try:
                     lines = conn.execute(text("PRAGMA integrity_check")).scalars().all()

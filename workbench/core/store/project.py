@@ -27,7 +27,7 @@ from workbench.core.speaker_labels import INTERVIEWER_LABELS, Role, normalize_la
 from workbench.core.store import schema
 from workbench.core.store.audit import append_audit
 from workbench.core.store.codebook_changes import coded_codes_missing_from, list_review_flags
-from workbench.core.store.database import begin_writing, is_url, make_engine
+from workbench.core.store.database import begin_writing, is_url, make_engine, shown_location
 from workbench.core.store.integrity import damaged_message, is_damage, open_warnings
 from workbench.core.store.migrations import migrate
 from workbench.core.store.notify import announce
@@ -148,6 +148,8 @@ class Project:
     def __init__(self, engine: Engine, location: str, read_only: bool = False):
         self.engine = engine
         self.location = location
+        # what messages, reports and JSON name the project by: the password of a URL masked
+        self.shown_location = shown_location(location)
         self.read_only = read_only
         self._settings: ProjectSettings | None = None
         self._codebook_cache: Codebook | None = None
@@ -318,7 +320,7 @@ class Project:
     def transaction(self) -> Iterator[Connection]:
         """One transaction: everything inside is committed together or not at all."""
         if self.read_only:
-            raise ProjectError(f"{self.location}: opened read-only; nothing was written")
+            raise ProjectError(f"{self.shown_location}: opened read-only; nothing was written")
         with self.engine.connect() as conn:
             begin_writing(conn, self.location)
             try:
@@ -401,8 +403,8 @@ class Project:
             if stranded:
                 shown = ", ".join(f"{code} ({n} codings)" for code, n in stranded.items())
                 raise ProjectError(
-                    f"{self.location}: the new codebook removes or renames codes that have "
-                    f"codings: {shown}; run 'workbench codebook migrate {self.location} FILE' "
+                    f"{self.shown_location}: the new codebook removes or renames codes that have "
+                    f"codings: {shown}; run 'workbench codebook migrate {self.shown_location} FILE' "
                     "to carry, merge, split or archive them"
                 )
             version = self.store_codebook_version(conn, codebook, actor)
@@ -464,9 +466,9 @@ class Project:
                 )
             stored = ", ".join(str(v) for v in held) if held else "none"
             raise ProjectError(
-                f"{self.location}: no codebook version {version} (stored versions: {stored})"
+                f"{self.shown_location}: no codebook version {version} (stored versions: {stored})"
             )
-        codebook = parse_codebook(text_, f"{self.location} (codebook v{version})")
+        codebook = parse_codebook(text_, f"{self.shown_location} (codebook v{version})")
         return replace(codebook, version=version)
 
     def codebook_version_row(self) -> dict | None:
@@ -492,7 +494,7 @@ class Project:
         if row is None:
             return None
         codebook = parse_codebook(
-            row["source_text"], f"{self.location} (codebook v{row['version']})"
+            row["source_text"], f"{self.shown_location} (codebook v{row['version']})"
         )
         codebook = replace(codebook, version=int(row["version"]))
         self._codebook_cache = codebook
@@ -511,7 +513,7 @@ class Project:
 
             codebook = self.codebook_version_row()
             return {
-                "project": self.location,
+                "project": self.shown_location,
                 "schema_version": schema.SCHEMA_VERSION,
                 "transcripts": count(schema.transcripts),
                 "passages": count(schema.passages),

@@ -207,7 +207,7 @@ def set_speaker_roles(project: Project, roles: Mapping[str, Role], actor: str) -
         unknown = sorted(label for label in roles if label not in known)
         if unknown:
             raise ProjectError(
-                f"{project.location}: no passage has the speaker label '{unknown[0]}' "
+                f"{project.shown_location}: no passage has the speaker label '{unknown[0]}' "
                 f"(labels: {', '.join(sorted(known)) or 'none'}; labels are case-sensitive)"
             )
         chosen = {label: Role(role).value for label, role in roles.items()}

@@ -56,7 +56,7 @@ class CodebookEditorDialog(QDialog):
         self.actor = actor
         self.stored: Codebook = project.codebook
         self.source = codebook_source(project)
-        label = str(self.source) if self.source else f"{project.location} (codebook)"
+        label = str(self.source) if self.source else f"{project.shown_location} (codebook)"
         self.document = CodebookDocument.from_codebook(self.stored, label)
         self.saved_version: int | None = None
         self._filling = False
