@@ -190,13 +190,6 @@ def test_metadata_alone_can_be_imported_after_the_transcripts(sample, tmp_path, 
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
-@pytest.mark.xfail(
-    strict=True,
-    reason='merge into a PostgreSQL project stops with \'syntax error at or near "INSERT" / '
-    "DECLARE ... CURSOR FOR INSERT INTO suggestion...' (even --dry-run): merging.py _chunks "
-    "sets stream_results on the project's Connection itself, and SQLAlchemy 2 keeps that "
-    "option for every later statement on it, inserts included; test_merge.py is SQLite only",
-)
 def test_an_offline_sqlite_copy_merges_into_a_server_project(
     project_location, tmp_path, capsys, codebook_path
 ):
