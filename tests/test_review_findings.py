@@ -87,12 +87,6 @@ def test_a_bare_operator_is_not_a_match_everything(sample, capsys):
         assert json.loads(out)["total"] < everything["total"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="restore opens the chosen backup (a WAL-mode file) read-only, which leaves "
-    "BACKUP-wal and BACKUP-shm in the backups folder; pruning later deletes the .wb and "
-    "leaves those two orphans behind",
-)
 def test_restore_leaves_no_wal_files_in_the_backups_folder(sample, capsys):
     code, out, err = _run(capsys, ["backup", str(sample)])
     assert code == 0, err
@@ -143,12 +137,6 @@ def test_a_codebook_error_says_error_once(tmp_path, capsys):
 @pytest.mark.skipif(
     hasattr(os, "geteuid") and os.geteuid() == 0,
     reason="root reads and writes through file modes; run as a normal user to see it",
-)
-@pytest.mark.xfail(
-    strict=True,
-    reason="a project in a read-only folder (an archive, a read-only share) cannot be read "
-    "at all: status, search, export, reports, gui --screenshot and verify all stop with "
-    "'attempt to write a readonly database' (SQLite needs to create -shm for a WAL file)",
 )
 def test_a_project_in_a_read_only_folder_can_still_be_read(sample, tmp_path, capsys):
     folder = tmp_path / "archive"
