@@ -196,12 +196,6 @@ def test_an_offline_sqlite_copy_merges_into_a_server_project(
     assert json.loads(out)["decisions"] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a 'suggest --engine claude' refused for want of an API key still adds the coder "
-    "'engine:claude/<model>' to the project: status then counts a coder nobody has seen, and "
-    "it is offered in --coder lists, though nothing was suggested",
-)
 def test_a_refused_claude_run_leaves_no_coder_behind(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     monkeypatch.setenv("WORKBENCH_SETTINGS", str(tmp_path / "no-settings.json"))
