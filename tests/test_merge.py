@@ -305,3 +305,26 @@ def test_every_decision_column_comes_across_arm_and_span_included(study):
     ]
     assert memos == [("this bit", 40, 52)]
     assert verify_project(study).ok
+
+
+def test_an_unrelated_project_is_summarised_and_exits_1(study, tmp_path, capsys, codebook_path):
+    from workbench.core.codebook import load_codebook
+
+    other = tmp_path / "other.wb"
+    with Project.create(other, codebook=load_codebook(codebook_path)) as project:
+        files = [
+            write(tmp_path / f"x{i}.txt", f"Interviewer: Hi?\nParticipant: {i} x\n")
+            for i in range(5)
+        ]
+        import_files(project, files)
+    capsys.readouterr()
+    assert main(["merge", str(study), str(other)]) == 1
+    out, err = capsys.readouterr()
+    skipped = [line for line in out.splitlines() if line.startswith("skipped")]
+    assert skipped == [
+        f"skipped {other}: 5 transcripts: not in the project (x0, x1, x2, …; --json lists them all)"
+    ]
+    assert err.count("\n") == 1 and "none of its transcripts matches" in err
+    assert main(["merge", str(study), str(other), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["unmatched"] == [str(other)] and len(report["skipped_transcripts"]) == 5
