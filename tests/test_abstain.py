@@ -115,6 +115,43 @@ def test_the_runner_never_sends_them_and_records_them_as_done(project):
     assert again.seen == [] and rerun.skipped_cached == 2  # the abstention is remembered
 
 
+class Refusing(Recording):
+    """An engine refused before it sends anything (Claude without an API key)."""
+
+    def suggest(self, passages, codebook, progress=None, cancel=None):  # type: ignore[no-untyped-def]
+        from workbench.suggest.claude_client import SuggestionError
+
+        raise SuggestionError("no Anthropic API key")
+
+
+def test_a_refused_run_records_no_abstention_and_no_engine_coder(project):
+    from sqlalchemy import func, select
+
+    from workbench.core.readers import ParsedTranscript
+    from workbench.core.store import schema
+    from workbench.core.store.importing import store_transcripts
+    from workbench.suggest.claude_client import SuggestionError
+
+    text = "Interviewer: Ready?\n\nParticipant: Yes, thanks!\n\nInterviewer: And AI?\n\n"
+    text += "Participant: I check every figure it gives me.\n"
+    store_transcripts(
+        project,
+        [ParsedTranscript("t1", text, "t1.txt", "text", ("Interviewer", "Participant"))],
+        "test",
+    )
+    with project.reading() as conn:
+        ids = list(conn.execute(select(schema.transcripts.c.id)).scalars())
+    with pytest.raises(SuggestionError):
+        run_suggestions(project, Refusing(), ids)
+    with project.reading() as conn:
+        for table in (schema.coders, schema.suggestion_runs):
+            assert conn.execute(select(func.count()).select_from(table)).scalar() == 0
+    run = run_suggestions(project, Recording(), ids)  # a run that works records both
+    assert run.abstained == 1 and run.passages == 2
+    with project.reading() as conn:
+        assert conn.execute(select(schema.coders.c.name)).scalars().all() == ["engine:rec"]
+
+
 def test_on_the_sample_study_fewer_no_code_passages_get_a_suggestion(tmp_path):
     """The issue's figure (README, Code suggestions): the share of the reference coding's
     "no code applies" passages that receive a suggestion, with the rule off and on; and the

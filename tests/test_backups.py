@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import sqlite3
+import stat
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -188,7 +190,9 @@ def test_imports_take_a_backup_first_and_a_refused_file_takes_none(study, tmp_pa
 
 
 def test_nothing_to_copy_for_a_server_or_a_read_only_project(study):
-    server = SimpleNamespace(location="postgresql+psycopg://db/study", read_only=False)
+    server = SimpleNamespace(
+        location="postgresql+psycopg://db/study", read_only=False, unwritable=None
+    )
     assert take_backup(server, "import") is None  # type: ignore[arg-type]
     with Project.open(study, read_only=True) as project:
         assert take_backup(project, "import") is None
@@ -236,3 +240,79 @@ def test_cli_backup_list_and_restore(study, capsys, monkeypatch):
     assert code == 1 and err.count("\n") == 1 and "no such backup" in err
     code, _, err = _cli(capsys, "backup", "postgresql+psycopg://db/study")
     assert code == 1 and "pg_dump" in err and err.count("\n") == 1
+
+
+def _deny_writes(monkeypatch, *paths: Path) -> None:
+    """Make ``paths`` read-only for the workbench's checks: root writes through file modes, so
+    a chmod alone would not stop it (read-only media would)."""
+    real = os.access
+    denied = {p.resolve() for p in paths}
+
+    def access(path, mode, *args, **kwargs):
+        if mode & os.W_OK and Path(path).resolve() in denied:
+            return False
+        return real(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+
+
+def _sidecars(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(("-wal", "-shm")))
+
+
+def test_a_backup_is_one_file_and_restoring_it_leaves_nothing_beside_it(study):
+    made = backup_file(study, "manual")
+    assert made.read_bytes()[18:20] == b"\x01\x01"  # rollback journal, not WAL (2, 2)
+    older = backup_file(study, "manual")  # as earlier releases wrote them: WAL mode
+    with sqlite3.connect(older) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+    conn.close()
+    assert older.read_bytes()[18:20] == b"\x02\x02"
+    for copy in (made, older):
+        restore(study, copy.name)
+        assert _sidecars(backups_folder(study)) == []
+        assert _decisions(study) == [("hope.excellence", "apply")]
+
+
+def test_pruning_removes_what_a_reader_left_beside_an_old_copy(study):
+    for old in list_backups(study):
+        old.path.unlink()
+    oldest = backup_file(study, "manual")
+    for suffix in ("-wal", "-shm"):
+        oldest.with_name(oldest.name + suffix).write_bytes(b"")
+    backup_file(study, "manual", keep=1)
+    assert not oldest.exists() and _sidecars(backups_folder(study)) == []
+
+
+def test_restore_over_a_read_only_project_is_refused_and_keeps_its_mode(study, monkeypatch):
+    made = backup_file(study, "manual")
+    study.chmod(0o444)
+    _deny_writes(monkeypatch, study)
+    digest, count = _digest(study), len(list_backups(study))
+    try:
+        with pytest.raises(ProjectError, match="not restored, the file is read-only"):
+            restore(study, made.name)
+        assert stat.S_IMODE(study.stat().st_mode) == 0o444 and _digest(study) == digest
+        assert len(list_backups(study)) == count  # no before-restore copy either
+    finally:
+        study.chmod(0o644)
+
+
+def test_a_backup_on_read_only_media_can_be_restored(study, tmp_path, monkeypatch):
+    media = tmp_path / "media"
+    media.mkdir()
+    copy = media / backup_file(study, "manual").name
+    shutil.copyfile(backups_folder(study) / copy.name, copy)
+    with sqlite3.connect(copy) as conn:  # an older, WAL-mode backup
+        conn.execute("PRAGMA journal_mode=WAL")
+    conn.close()
+    with Project.open(study) as project:
+        CodingSession(project, "ben").apply_code(_first_passage(project), "hope.time")
+    media.chmod(0o555)
+    _deny_writes(monkeypatch, media)
+    try:
+        restore(study, copy)
+        assert _sidecars(media) == []
+    finally:
+        media.chmod(0o755)
+    assert _decisions(study) == [("hope.excellence", "apply")]

@@ -458,6 +458,48 @@ def test_gui_screenshot_leaves_the_project_as_it_was(qtbot, project, tmp_path, m
     assert not (tmp_path / "settings.json").exists()
 
 
+@pytest.mark.parametrize(("size", "message"), [("10x10", "needs at least"), ("0x700", "above 0")])
+def test_gui_screenshot_size_the_window_cannot_take_is_refused(
+    qtbot, project, tmp_path, capsys, size, message
+):
+    from workbench.cli import main
+
+    shot = tmp_path / "shot.png"
+    argv = ["gui", project.location, "--screenshot", str(shot), "--size", size, "--coder", "ana"]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert f"--size '{size}'" in err and message in err and err.count("\n") == 1
+    assert not shot.exists()
+
+
+def test_gui_screenshot_has_the_size_asked_for(qtbot, project, tmp_path):
+    from PySide6.QtGui import QImage
+
+    from workbench.cli import main
+
+    shot = tmp_path / "shot.png"
+    argv = ["gui", project.location, "--screenshot", str(shot), "--size", "1024x700"]
+    assert main(argv + ["--coder", "ana"]) == 0
+    assert QImage(str(shot)).size().toTuple() == (1024, 700)
+
+
+@pytest.mark.no_qt_log  # pytest-qt's own capture would take the messages first
+def test_qt_noise_is_dropped_and_other_messages_pass(qtbot, capfd):
+    from PySide6.QtCore import qInstallMessageHandler, qWarning
+
+    from workbench.gui.qt_messages import quiet_qt_noise
+
+    quiet_qt_noise()
+    capfd.readouterr()
+    try:
+        qWarning("This plugin does not support propagateSizeHints()")
+        qWarning("something a user should see")
+    finally:
+        qInstallMessageHandler(None)  # Qt's default again
+    err = capfd.readouterr().err
+    assert "propagateSizeHints" not in err and "something a user should see" in err
+
+
 def test_gui_unknown_transcript_exits_1_naming_it(qtbot, project, tmp_path, capsys):
     from workbench.cli import main
 

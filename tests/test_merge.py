@@ -14,22 +14,38 @@ from workbench.cli import main
 from workbench.core.merge import merge_copies
 from workbench.core.session import CodingSession
 from workbench.core.store import Project
+from workbench.core.store.database import is_url, make_engine
 from workbench.core.store.importing import import_files
 from workbench.core.store.integrity import verify_project
 from workbench.core.store.queries import list_transcripts, passages_of
 from workbench.core.store.suggestions import record_run, save_suggestions
 from workbench.core.suggestion import Suggestion
 
+# The project merged into is a SQLite file or a PostgreSQL database; the copies are SQLite files.
+pytestmark = pytest.mark.backends
+
 ONE = "Interviewer: What changed?\nParticipant: I spend less time on reports now.\n"
 TWO = "Interviewer: And then?\nParticipant: I learn new tools every week.\n"
 
 
-def _count(path: Path, sql: str) -> int:
-    conn = sqlite3.connect(path)
+class Study(str):
+    """Where the project lives (a file or a server URL), with ``seed``, a SQLite file made the
+    same way: copies are taken from it, since a server database cannot be copied with cp."""
+
+    seed: Path
+
+
+def _rows(location: str | Path, sql: str) -> list[tuple]:
+    engine = make_engine(location)
     try:
-        return conn.execute(sql).fetchone()[0]
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.exec_driver_sql(sql)]
     finally:
-        conn.close()
+        engine.dispose()
+
+
+def _count(location: str | Path, sql: str) -> int:
+    return _rows(location, sql)[0][0]
 
 
 def _coded(project: Project) -> list[int]:
@@ -54,16 +70,26 @@ def _codes(path: Path, coder: str) -> dict[int, set[str]]:
 
 
 @pytest.fixture
-def study(tmp_path, project) -> Path:
+def study(tmp_path, project, codebook_path) -> Study:
     """A closed project with two transcripts, and nothing coded yet."""
-    import_files(project, [write(tmp_path / "p1.txt", ONE), write(tmp_path / "p2.txt", TWO)])
+    from workbench.core.codebook import load_codebook
+
+    files = [write(tmp_path / "p1.txt", ONE), write(tmp_path / "p2.txt", TWO)]
+    import_files(project, files)
     project.close()
-    return Path(project.location)
+    study = Study(project.location)
+    if is_url(study):
+        study.seed = tmp_path / "seed.wb"
+        with Project.create(study.seed, codebook=load_codebook(codebook_path)) as seed:
+            import_files(seed, files)
+    else:
+        study.seed = Path(study)
+    return study
 
 
-def _copy(study: Path, name: str) -> Path:
-    target = study.with_name(name)
-    shutil.copyfile(study, target)
+def _copy(study: Study, name: str) -> Path:
+    target = study.seed.with_name(name)
+    shutil.copyfile(study.seed, target)
     return target
 
 
@@ -90,12 +116,11 @@ def test_two_copies_by_different_coders_merge_exactly(study):
     assert _codes(study, "ana") == {0: {"hope.excellence"}, 1: {"hope.learning"}}
     assert _codes(study, "ben") == {0: {"hope.time"}, 1: set()}
     assert verify_project(study).ok
-    reasons = [
-        r[0] for r in sqlite3.connect(study).execute("select reason from decisions order by id")
-    ]
+    reasons = [r[0] for r in _rows(study, "select reason from decisions order by id")]
     assert all(r.startswith("merged from ana.wb, decided 20") for r in reasons[:2])
     assert _count(study, "select count(*) from audit_log where action = 'merge'") == 1
-    assert list(study.parent.joinpath("study.wb.backups").glob("*merge*"))
+    if not is_url(study):  # a server database is backed up by its own tools
+        assert list(Path(study).parent.joinpath("study.wb.backups").glob("*merge*"))
 
 
 def test_merging_the_same_copy_twice_changes_nothing(study, capsys):
@@ -115,6 +140,8 @@ def test_merging_the_same_copy_twice_changes_nothing(study, capsys):
 
 def test_a_copy_of_a_merged_project_brings_nothing_back_twice(study):
     """The identity survives a merge: a copy made after merging shares those decisions."""
+    if is_url(study):
+        pytest.skip("a copy of a server project is not made with cp")
     ana = _copy(study, "ana.wb")
     _code(ana, "ana", 0, "hope.excellence")
     merge_copies(Project.open(study), [ana])
@@ -263,15 +290,41 @@ def test_every_decision_column_comes_across_arm_and_span_included(study):
     for _ in range(2):  # the second merge brings nothing new
         with Project.open(study) as project:
             merge_copies(project, [copy])
-    conn = sqlite3.connect(study)
-    try:
-        rows = conn.execute(
+    rows = [
+        (*r[:4], None if r[4] is None else bool(r[4]))  # SQLite's 1 is PostgreSQL's true
+        for r in _rows(
+            study,
             "select code_id, arm, span_start, span_end, translation_shown from decisions "
-            "order by id"
-        ).fetchall()
-        memos = conn.execute("select text, span_start, span_end from memos").fetchall()
-    finally:
-        conn.close()
-    assert rows == [("hope.time", "before", 40, 52, 1), ("prod.speed", "after", None, None, None)]
+            "order by id",
+        )
+    ]
+    memos = _rows(study, "select text, span_start, span_end from memos")
+    assert rows == [
+        ("hope.time", "before", 40, 52, True),
+        ("prod.speed", "after", None, None, None),
+    ]
     assert memos == [("this bit", 40, 52)]
     assert verify_project(study).ok
+
+
+def test_an_unrelated_project_is_summarised_and_exits_1(study, tmp_path, capsys, codebook_path):
+    from workbench.core.codebook import load_codebook
+
+    other = tmp_path / "other.wb"
+    with Project.create(other, codebook=load_codebook(codebook_path)) as project:
+        files = [
+            write(tmp_path / f"x{i}.txt", f"Interviewer: Hi?\nParticipant: {i} x\n")
+            for i in range(5)
+        ]
+        import_files(project, files)
+    capsys.readouterr()
+    assert main(["merge", str(study), str(other)]) == 1
+    out, err = capsys.readouterr()
+    skipped = [line for line in out.splitlines() if line.startswith("skipped")]
+    assert skipped == [
+        f"skipped {other}: 5 transcripts: not in the project (x0, x1, x2, …; --json lists them all)"
+    ]
+    assert err.count("\n") == 1 and "none of its transcripts matches" in err
+    assert main(["merge", str(study), str(other), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["unmatched"] == [str(other)] and len(report["skipped_transcripts"]) == 5

@@ -87,12 +87,6 @@ def test_a_bare_operator_is_not_a_match_everything(sample, capsys):
         assert json.loads(out)["total"] < everything["total"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="restore opens the chosen backup (a WAL-mode file) read-only, which leaves "
-    "BACKUP-wal and BACKUP-shm in the backups folder; pruning later deletes the .wb and "
-    "leaves those two orphans behind",
-)
 def test_restore_leaves_no_wal_files_in_the_backups_folder(sample, capsys):
     code, out, err = _run(capsys, ["backup", str(sample)])
     assert code == 0, err
@@ -144,12 +138,6 @@ def test_a_codebook_error_says_error_once(tmp_path, capsys):
     hasattr(os, "geteuid") and os.geteuid() == 0,
     reason="root reads and writes through file modes; run as a normal user to see it",
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="a project in a read-only folder (an archive, a read-only share) cannot be read "
-    "at all: status, search, export, reports, gui --screenshot and verify all stop with "
-    "'attempt to write a readonly database' (SQLite needs to create -shm for a WAL file)",
-)
 def test_a_project_in_a_read_only_folder_can_still_be_read(sample, tmp_path, capsys):
     folder = tmp_path / "archive"
     folder.mkdir()
@@ -190,13 +178,6 @@ def test_metadata_alone_can_be_imported_after_the_transcripts(sample, tmp_path, 
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
-@pytest.mark.xfail(
-    strict=True,
-    reason='merge into a PostgreSQL project stops with \'syntax error at or near "INSERT" / '
-    "DECLARE ... CURSOR FOR INSERT INTO suggestion...' (even --dry-run): merging.py _chunks "
-    "sets stream_results on the project's Connection itself, and SQLAlchemy 2 keeps that "
-    "option for every later statement on it, inserts included; test_merge.py is SQLite only",
-)
 def test_an_offline_sqlite_copy_merges_into_a_server_project(
     project_location, tmp_path, capsys, codebook_path
 ):
@@ -215,12 +196,6 @@ def test_an_offline_sqlite_copy_merges_into_a_server_project(
     assert json.loads(out)["decisions"] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a 'suggest --engine claude' refused for want of an API key still adds the coder "
-    "'engine:claude/<model>' to the project: status then counts a coder nobody has seen, and "
-    "it is offered in --coder lists, though nothing was suggested",
-)
 def test_a_refused_claude_run_leaves_no_coder_behind(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     monkeypatch.setenv("WORKBENCH_SETTINGS", str(tmp_path / "no-settings.json"))

@@ -256,7 +256,18 @@ def cmd_merge(args: argparse.Namespace) -> int:
             project, args.copies, prefer=args.prefer, dry_run=args.dry_run, actor=args.acting
         )
     render(report.to_dict(), args.json, lambda: _print_merge(report))
-    return EXIT_FAILED if report.unresolved else EXIT_OK
+    for copy in report.unmatched:
+        print(
+            printable(
+                f"error: {copy}: none of its transcripts matches the project's (is it a copy of "
+                "this project?); nothing was merged from it"
+            ),
+            file=sys.stderr,
+        )
+    return EXIT_FAILED if report.unresolved or report.unmatched else EXIT_OK
+
+
+_SKIPPED_LISTED = 3  # more skipped transcripts of one copy, for one reason, are summarised
 
 
 def _print_merge(report: MergeReport) -> None:
@@ -265,12 +276,20 @@ def _print_merge(report: MergeReport) -> None:
         f"{would}: {report.decisions} decisions, {report.memos} memo rows, "
         f"{report.suggestions} suggestions, {report.suggestion_runs} suggestion runs"
     )
+    groups: dict[tuple[str, str], list[str]] = {}
     for skipped in report.skipped_transcripts:
-        print(
-            printable(
-                f"skipped {skipped['copy']}: transcript {skipped['transcript']}: {skipped['why']}"
+        groups.setdefault((skipped["copy"], skipped["why"]), []).append(skipped["transcript"])
+    for (copy, why), transcripts in groups.items():
+        if len(transcripts) <= _SKIPPED_LISTED:
+            for transcript in transcripts:
+                print(printable(f"skipped {copy}: transcript {transcript}: {why}"))
+        else:
+            print(
+                printable(
+                    f"skipped {copy}: {len(transcripts):,} transcripts: {why} "
+                    f"({', '.join(transcripts[:_SKIPPED_LISTED])}, …; --json lists them all)"
+                )
             )
-        )
     for c in report.conflicts:
         outcome = f"kept the {c.resolved}'s" if c.resolved else "NOT merged"
         print(

@@ -90,6 +90,8 @@ class MergeReport:
     suggestions: int = 0
     suggestion_runs: int = 0
     skipped_transcripts: list[dict[str, str]] = field(default_factory=list)
+    # copies none of whose transcripts the project holds alike: most likely not copies of it
+    unmatched: list[str] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     backup: str | None = None
 
@@ -218,6 +220,8 @@ def _match_transcripts(
             matched.add(external_id)
         else:
             report.skipped_transcripts.append({"copy": copy, "transcript": external_id, "why": why})
+    if theirs and not matched:
+        report.unmatched.append(copy)
     return matched
 
 

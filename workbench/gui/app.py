@@ -17,12 +17,14 @@ from workbench.gui.dialogs.start_dialog import StartDialog
 from workbench.gui.dialogs.text_dialogs import ask_coder_name
 from workbench.gui.display_check import display_problem
 from workbench.gui.main_window import MainWindow
+from workbench.gui.qt_messages import quiet_qt_noise
 from workbench.gui.theme import apply_theme
 from workbench.settings import load_settings, save_setting
 from workbench.suggest.learning import ProjectLocalEngine
 
 
 def application() -> QApplication:
+    quiet_qt_noise()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("workbench")
     scale = float(os.environ.get("WORKBENCH_FONT_SCALE", "1.0"))
@@ -89,6 +91,17 @@ def check_transcript(project: Project, external_id: str) -> None:
     )
 
 
+def parse_size(size: str) -> tuple[int, int]:
+    """``--size WIDTHxHEIGHT`` as two positive numbers, refused before anything is opened."""
+    try:
+        width, height = (int(part) for part in size.lower().split("x"))
+    except ValueError:
+        raise WorkbenchError(f"--size '{size}': expected WIDTHxHEIGHT, e.g. 1400x900") from None
+    if width <= 0 or height <= 0:
+        raise WorkbenchError(f"--size '{size}': width and height must be above 0, e.g. 1400x900")
+    return width, height
+
+
 def run_gui(
     location: str | None,
     screenshot: str | None = None,
@@ -102,6 +115,7 @@ def run_gui(
     ``read_only`` opens the project so that nothing can be written: no coder is created and no
     suggestions are fetched (``gui --screenshot`` looks at a real study and must leave no trace).
     """
+    width, height = parse_size(size)
     if screenshot:
         check_output_path(screenshot)  # before the window is built, not after
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -113,10 +127,6 @@ def run_gui(
         location = choose_project()
         if location is None:
             return 0
-    try:
-        width, height = (int(part) for part in size.lower().split("x"))
-    except ValueError:
-        raise WorkbenchError(f"--size '{size}': expected WIDTHxHEIGHT, e.g. 1400x900") from None
     project = Project.open(location, read_only=read_only)
     try:
         if project.codebook is None:
@@ -133,6 +143,13 @@ def run_gui(
         if screenshot:
             window.setProperty("quiet_errors", True)
         window.show()
+        if screenshot and (window.width(), window.height()) != (width, height):
+            smallest = window.minimumSizeHint().expandedTo(window.minimumSize())
+            window.close()
+            raise WorkbenchError(
+                f"--size '{size}': the window cannot be that small; it needs at least "
+                f"{smallest.width()}x{smallest.height()}"
+            )
         window.open_first_transcript(transcript)
         if project.integrity_warning:
             window.show_error(project.integrity_warning)

@@ -163,8 +163,11 @@ def run_suggestions(
         carry_forward_runs(
             project, transcript_ids, engine.name, engine.model, prompt_version, engine.rater
         )
-    kept = _record_abstentions(project, engine, todo, codebook.version, prompt_version)
+    kept = codable(todo)  # the rest is never shown to the engine
     run = _run(project, engine, kept, cached, prompt_version, progress, cancel)
+    # Recorded only once the engine has run: a refused run (no API key) leaves no trace, not
+    # even the engine's coder, which the first stored result creates.
+    _record_abstentions(project, engine, todo, kept, codebook.version, prompt_version)
     abstained = len(todo) - len(kept)
     return replace(run, passages=run.passages + abstained, abstained=abstained)
 
@@ -205,13 +208,13 @@ def _record_abstentions(
     project: Project,
     engine: SuggestionEngine,
     todo: list[PassageInput],
+    keep: list[PassageInput],
     codebook_version: int,
     prompt_version: str,
-) -> list[PassageInput]:
-    """Record the passages with no codable content as done with no suggestion, before the
-    engine sees anything, and return the rest: an engine that sends data never sends them, and
-    the engine's rater reads as "no code" on them, as a coder would."""
-    keep = codable(todo)
+) -> None:
+    """Record the passages of ``todo`` with no codable content (those not in ``keep``) as done
+    with no suggestion: an engine that sends data never sends them, and the engine's rater
+    reads as "no code" on them, as a coder would."""
     if len(keep) < len(todo):
         kept = {p.passage_id for p in keep}
         with project.transaction() as conn:
@@ -224,7 +227,6 @@ def _record_abstentions(
                 prompt_version,
                 engine.rater,
             )
-    return keep
 
 
 def _run_storing_each(

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from workbench.core.clock import utc_now
 from workbench.core.errors import ProjectError
-from workbench.core.store.database import is_url
+from workbench.core.store.database import is_url, read_only_uri
 
 if TYPE_CHECKING:
     from workbench.core.store.project import Project
@@ -122,15 +122,21 @@ def new_backup_path(folder: Path, reason: str) -> Path:
             sequence += 1
 
 
-def copy_database(source: Path, target: Path) -> None:
-    """A consistent copy through SQLite's online backup, written under a temporary name first."""
+def copy_database(source: Path, target: Path, unchanging: bool = False) -> None:
+    """A consistent copy through SQLite's online backup, written under a temporary name first.
+
+    The copy is one self-contained file (rollback journal, not WAL): reading it later, to
+    restore it, leaves no -wal or -shm beside it. ``unchanging`` says nobody writes ``source``
+    (a backup), so it is read without a shared-memory file, even on read-only media.
+    """
     partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
-        reader = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+        reader = sqlite3.connect(read_only_uri(source, unchanging=unchanging), uri=True)
         try:
             writer = sqlite3.connect(partial)
             try:
                 reader.backup(writer)
+                writer.execute("PRAGMA journal_mode=DELETE")
             finally:
                 writer.close()
         finally:
@@ -186,6 +192,8 @@ def _prune(project_path: Path, keep: int, spare: Path) -> None:
             continue
         try:
             backup.path.unlink()
+            for suffix in ("-wal", "-shm"):  # left by a reader of an older (WAL-mode) copy
+                backup.path.with_name(backup.path.name + suffix).unlink(missing_ok=True)
         except OSError as exc:  # a copy kept too long harms nothing; say so and go on
             log.warning("%s: cannot delete the old backup: %s", backup.path, exc)
 
@@ -194,8 +202,13 @@ def take_backup(project: Project, reason: str, keep: int = DEFAULT_KEEP) -> Path
     """The hook before a risky operation (import, codebook migration, merge): back up first.
 
     Returns None where there is nothing to copy: a server project (its own tools back it up)
-    or one opened read-only (nothing will be written).
+    or one opened read-only (nothing will be written). A project that cannot be written is
+    refused here, before the copy: a failed write must not push a useful copy out of the set.
     """
+    if project.unwritable:
+        raise ProjectError(
+            f"{project.location}: cannot write, {project.unwritable}; nothing was written"
+        )
     if is_url(project.location) or project.read_only:
         return None
     return backup_file(project.location, reason, keep)

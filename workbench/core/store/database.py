@@ -55,7 +55,7 @@ def make_engine(location: str | Path, read_only: bool = False) -> Engine:
         return create_engine(str(location), future=True)
     path = Path(location).expanduser()
     if read_only:
-        uri = f"{path.resolve().as_uri()}?mode=ro"
+        uri = read_only_uri(path)
         engine = create_engine(
             f"sqlite:///{path}",
             creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
@@ -91,6 +91,40 @@ def make_engine(location: str | Path, read_only: bool = False) -> Engine:
             conn.exec_driver_sql("BEGIN")
 
     return engine
+
+
+def unwritable_reason(path: Path) -> str | None:
+    """Why SQLite could not write a project file (None: it can), checked before any write.
+
+    SQLite writes beside the file as well as into it (its -wal, -shm and journal), so a project
+    in a read-only folder (an archive, a read-only share) cannot be written even where the file
+    itself could be.
+    """
+    folder = path.resolve().parent
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"its folder {folder} is read-only"
+    if not os.access(path, os.W_OK):
+        return "the file is read-only"
+    return None
+
+
+def read_only_uri(path: Path, unchanging: bool = False) -> str:
+    """The URI that opens a SQLite file read-only, leaving nothing beside it where it can.
+
+    A WAL-mode file is read through a shared-memory file (-shm) created beside it, which a
+    read-only folder does not allow, and which a reader leaves behind. ``immutable=1`` reads
+    without it; it is used for a file nobody writes: one whose folder is read-only (no writer
+    can work there) and one the caller knows is ``unchanging`` (a backup). A file whose -wal
+    holds commits is not read that way: they would be missed.
+    """
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    wal = path.with_name(path.name + "-wal")
+    pending = wal.is_file() and wal.stat().st_size > 0
+    shared = path.with_name(path.name + "-shm").exists()
+    folder_locked = not os.access(path.resolve().parent, os.W_OK | os.X_OK)
+    if not pending and (unchanging or (folder_locked and not shared)):
+        uri += "&immutable=1"
+    return uri
 
 
 def busy_timeout_ms() -> int:

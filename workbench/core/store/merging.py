@@ -116,8 +116,13 @@ class RunRow:
 
 
 def _chunks(conn: Connection, query) -> Iterator:
-    """The rows of a query fetched a chunk at a time (a server-side cursor on PostgreSQL)."""
-    result = conn.execution_options(stream_results=True, yield_per=CHUNK).execute(query)
+    """The rows of a query fetched a chunk at a time (a server-side cursor on PostgreSQL).
+
+    The options go on the statement, not the Connection: SQLAlchemy 2 keeps an option set by
+    ``conn.execution_options()`` on the connection itself, so every later statement of the
+    merge (its INSERTs included) would be run as a server-side cursor, which PostgreSQL refuses.
+    """
+    result = conn.execute(query.execution_options(stream_results=True, yield_per=CHUNK))
     for partition in result.partitions():
         yield from partition
 

@@ -27,7 +27,13 @@ from workbench.core.speaker_labels import INTERVIEWER_LABELS, Role, normalize_la
 from workbench.core.store import schema
 from workbench.core.store.audit import append_audit
 from workbench.core.store.codebook_changes import coded_codes_missing_from, list_review_flags
-from workbench.core.store.database import begin_writing, is_url, make_engine, shown_location
+from workbench.core.store.database import (
+    begin_writing,
+    is_url,
+    make_engine,
+    shown_location,
+    unwritable_reason,
+)
 from workbench.core.store.integrity import damaged_message, is_damage, open_warnings
 from workbench.core.store.migrations import migrate
 from workbench.core.store.notify import announce
@@ -158,6 +164,8 @@ class Project:
         self.upgrade_backup: Path | str | None = None
         # what the cheap check at open found wrong (a broken chain, a dropped trigger), or None
         self.integrity_warning: str | None = None
+        # why the file cannot be written ("the file is read-only"), when that made it read-only
+        self.unwritable: str | None = None
 
     # -- opening and closing -------------------------------------------------------------------
 
@@ -228,8 +236,11 @@ class Project:
         """Open an existing project; refuses a file that is not one or a newer schema.
 
         ``read_only`` is for looking without leaving a trace (a screenshot): every transaction
-        is refused, and a SQLite file is opened so that SQLite refuses writes as well.
+        is refused, and a SQLite file is opened so that SQLite refuses writes as well. A file
+        SQLite cannot write (a read-only file or folder: an archive) is opened that way too, so
+        that reading it works and a write is refused up front, before any backup is taken.
         """
+        unwritable = None
         if not is_url(location):
             path = Path(location).expanduser()
             if not path.exists():
@@ -243,6 +254,9 @@ class Project:
                 raise ProjectError(f"{path}: cannot read the project: {exc.strerror}") from exc
             if header != b"SQLite format 3\x00":
                 raise ProjectError(f"{path}: not a workbench project (not a SQLite database)")
+            if not read_only:
+                unwritable = unwritable_reason(path)
+                read_only = unwritable is not None
         engine = make_engine(location, read_only=read_only)
         try:
             with engine.connect() as conn:
@@ -275,7 +289,11 @@ class Project:
                 engine.dispose()
                 raise ProjectError(
                     f"{location}: written by an older workbench (project schema {version}); "
-                    "open it once normally to upgrade it"
+                    + (
+                        f"it cannot be upgraded here: {unwritable}"
+                        if unwritable
+                        else "open it once normally to upgrade it"
+                    )
                 )
             try:
                 backup = migrate(engine, str(location), version, None if is_url(location) else path)
@@ -294,6 +312,7 @@ class Project:
                 f"; the previous state is kept as {backup}" if backup else "",
             )
         project = cls(engine, str(location), read_only=read_only)
+        project.unwritable = unwritable
         project.upgraded_from = version if version < schema.SCHEMA_VERSION else None
         project.upgrade_backup = backup
         rules_warning = None
@@ -319,6 +338,10 @@ class Project:
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """One transaction: everything inside is committed together or not at all."""
+        if self.unwritable:
+            raise ProjectError(
+                f"{self.shown_location}: cannot write, {self.unwritable}; nothing was written"
+            )
         if self.read_only:
             raise ProjectError(f"{self.shown_location}: opened read-only; nothing was written")
         with self.engine.connect() as conn:

@@ -34,6 +34,7 @@ from workbench.core.store.backups import (
     resolve_backup,
     sqlite_path,
 )
+from workbench.core.store.database import unwritable_reason
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ def _stage(backup: Path, staging: Path) -> int:
     if header != SQLITE_HEADER:
         raise _refuse(backup, "it is not a workbench project (not a SQLite database)")
     try:
-        copy_database(backup, staging)
+        copy_database(backup, staging, unchanging=True)  # a backup: no -wal/-shm left beside it
         with contextlib.closing(sqlite3.connect(staging)) as conn:
             conn.execute("PRAGMA journal_mode=DELETE")
     except sqlite3.Error as exc:
@@ -166,6 +167,13 @@ def restore(
         raise ProjectError(f"{path}: is a folder, not a project file")
     if path.exists() and source.resolve() == path.resolve():
         raise ProjectError(f"{source}: is the project itself, not a backup of it")
+    # A read-only project was made so on purpose (or lives on read-only media): restoring would
+    # replace it with a writable file, so it is refused, as every other write to it is.
+    unwritable = unwritable_reason(path) if path.exists() else None
+    if unwritable is None and not os.access(path.resolve().parent, os.W_OK | os.X_OK):
+        unwritable = f"its folder {path.resolve().parent} is read-only"
+    if unwritable:
+        raise ProjectError(f"{path}: not restored, {unwritable}; the project is unchanged")
     staging = path.with_name(f".{path.name}.restoring")
     try:
         version = _stage(source, staging)
