@@ -207,7 +207,7 @@ def take_backup(project: Project, reason: str, keep: int = DEFAULT_KEEP) -> Path
     """
     if project.unwritable:
         raise ProjectError(
-            f"{project.location}: cannot write, {project.unwritable}; nothing was written"
+            f"{project.shown_location}: cannot write, {project.unwritable}; nothing was written"
         )
     if is_url(project.location) or project.read_only:
         return None
