@@ -281,12 +281,6 @@ def test_anchoring_negative_resamples_is_one_line(sample, capsys):
     assert code in (1, 2) and "--resamples" in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="adjudicate records consensus codes on an interviewer turn (work_0008#1, "
-    "'Assistant'), exit 0; decisions import refuses that passage, and speakers then reports "
-    "'consensus: 1 decision on work_0008#1' as a decision standing on an interviewer passage",
-)
 def test_adjudicate_refuses_an_interviewer_turn(sample, capsys):
     code, _, err = _run(
         capsys,
