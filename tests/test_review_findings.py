@@ -103,13 +103,6 @@ def test_restore_leaves_no_wal_files_in_the_backups_folder(sample, capsys):
     assert leftovers == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a REFI-QDA round trip makes an engine's suggestions count as reviews: a project "
-    "no human has coded has 'reviewed 0' before export, but the project made from its .qdpx "
-    "says 'reviewed 49' (engine codings come back as decisions of engine:local, which status "
-    "counts, while search --reviewed yes finds none of them)",
-)
 def test_refi_round_trip_keeps_engine_suggestions_apart_from_reviews(tmp_path, capsys):
     source = tmp_path / "engine-only.wb"
     assert main(["demo", "--no-gui", str(source)]) == 0
