@@ -9,7 +9,9 @@ interviewer turns or on codes marked not codable) is listed in the plan, which t
 line prints before committing, so nothing is dropped silently.
 
 Codings become logged decisions of each user, as a decisions CSV import does; an import only
-adds codes, it never removes ones a coder already holds.
+adds codes, it never removes ones a coder already holds. An engine user's codings are what it
+suggested, not reviews: they become its suggestions (``refi_provenance`` reads back the
+confidence and rationale a workbench export wrote beside them).
 """
 
 from __future__ import annotations
