@@ -166,9 +166,12 @@ def test_round_trip_keeps_codes_sources_and_codings(tmp_path, study):
         with copy.reading() as conn:
             ids = [p.id for p in passages_of(conn, [t.id for t in list_transcripts(conn)])]
             suggested = [s for found in suggestions_for(conn, ids).values() for s in found]
-    assert [(s.engine, s.model, s.confidence, s.rationale) for s in suggested] == [
-        ("local", "tfidf-1", 0.87, "names the fear")
+    assert [(s.code_id, s.engine, s.model, s.confidence, s.rationale) for s in suggested] == [
+        ("fear.atrophy", "local", "tfidf-1", 0.87, "names the fear")
     ]
+    with Project.open(tmp_path / "copy.wb") as copy:
+        kept = copy.codebook
+    assert (kept.name, kept.ids) == (study.codebook.name, study.codebook.ids)
     one, two = _shape(first), _shape(tmp_path / "second.qdpx")
     assert one["codes"] == two["codes"] and len(one["codes"]) == 32
     assert one["sources"] == two["sources"]
@@ -568,10 +571,10 @@ def test_spans_export_at_their_own_offsets_and_come_back_as_spans(tmp_path, stud
             .scalars()
             .all()
         )
-    # codes get ids from their names in a project made from a file
+    # codes keep the ids the workbench export named them by
     assert [tuple(r) for r in rows] == [
-        ("ana", "learning_and_growth", coffee, coffee + 15),
-        ("ana", "cognitive_atrophy_and_deskilling", craft, craft + 9),
+        ("ana", "hope.learning", coffee, coffee + 15),
+        ("ana", "fear.atrophy", craft, craft + 9),
     ]
     assert rows[1][1] in codes  # the span codes its passage in the copy too
 

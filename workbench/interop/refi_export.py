@@ -47,7 +47,7 @@ from workbench.core.store.interchange import (
 from workbench.core.store.project import Project
 from workbench.core.store.queries import metadata_fields, metadata_for, passages_of
 from workbench.core.store.spans import coded_spans
-from workbench.interop.refi_provenance import no_code_line, provenance_text
+from workbench.interop.refi_provenance import codebook_label, no_code_line, provenance_text
 from workbench.interop.refi_schema import PROJECT_NS, GuidMaker, schema_errors
 from workbench.interop.refi_text import fold_description, xml_datetime
 
@@ -159,12 +159,11 @@ class _Writer:
                 notes = _el(root, "Notes")
                 for note in self.notes:
                     notes.append(note)
+            said = [codebook_label(codebook.name, codebook.version) + "."] if codebook else []
             if self.result.no_code_reviews:
-                _text(
-                    root,
-                    "Description",
-                    no_code_line(self.result.no_code_reviews, self.result.no_code_passages),
-                )
+                said.append(no_code_line(self.result.no_code_reviews, self.result.no_code_passages))
+            if said:
+                _text(root, "Description", "Written by workbench: " + "\n".join(said))
         document = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
         problems = schema_errors(document)
         if problems:  # a bug of ours, never the user's data: refuse rather than hand it out
@@ -186,7 +185,9 @@ class _Writer:
             _text(
                 element,
                 "Description",
-                fold_description(code.definition, code.include, code.exclude, code.examples),
+                fold_description(
+                    code.definition, code.include, code.exclude, code.examples, code.id
+                ),
             )
             self.result.codes += 1
             for child in code.children:

@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from workbench.core.codebook import Codebook, check_codebook_text
+from workbench.core.codebook import CODE_ID_PATTERN, Codebook, check_codebook_text
 from workbench.core.errors import CodebookError, DecisionError
 from workbench.core.ingest import store_transcripts
 from workbench.core.readers import ParsedTranscript, content_hash
@@ -59,7 +59,12 @@ from workbench.core.suggestion import Suggestion
 from workbench.interop.refi_codes import match_codes, repeated_names
 from workbench.interop.refi_offsets import OffsetMap
 from workbench.interop.refi_positions import source_offsets
-from workbench.interop.refi_provenance import Provenance, no_code_counts, parse_provenance
+from workbench.interop.refi_provenance import (
+    Provenance,
+    no_code_counts,
+    parse_codebook_label,
+    parse_provenance,
+)
 from workbench.interop.refi_read import (
     RefiCode,
     RefiError,
@@ -398,9 +403,10 @@ def _codebook(
     is added under its parent, so an import into a coded project never drops a code its
     coders use, and "Other" under two themes stays two codes.
     """
+    label = parse_codebook_label(refi.description)  # the workbench's own export names it
     data: dict[str, Any] = {  # a codebook's YAML mapping
-        "name": refi.name or "REFI-QDA codebook",
-        "version": 1,
+        "name": label[0] if label else refi.name or "REFI-QDA codebook",
+        "version": label[1] if label else 1,
         "description": f"Imported from {Path(refi.path).name} (REFI-QDA).",
         "codes": [],
     }
@@ -474,12 +480,15 @@ def _codebook(
 def _new_code(
     code: RefiCode, refi: RefiProject, taken: set[str], wanted: str | None = None
 ) -> dict[str, Any]:
+    parts = unfold_description(code.description)
+    own = str(parts.pop("id", ""))
+    if CODE_ID_PATTERN.match(own) and own not in taken:
+        wanted = own  # the id a workbench export wrote: the code comes back as it was
     wanted = wanted or _slug(code.name)
     code_id, number = wanted, 2
     while code_id in taken:
         code_id, number = f"{wanted}-{number}", number + 1
     taken.add(code_id)
-    parts = unfold_description(code.description)
     definition = str(parts.get("definition") or "")
     if not code.codable:
         note = "A grouping in the source project, not codable there (isCodable=false)."

@@ -1,11 +1,12 @@
-"""The workbench's own wording in a .qdpx, written by the export and read back by the import.
+"""The workbench's own wording in a .qdpx or .qdc, written by the export and read back by the import.
 
 REFI-QDA has no field for an engine's confidence or rationale, nor for a review that found that
 no code applies. The export writes them as text: a note on each engine coding, and a line in
 the project's description counting the reviews it could not write. Both use one fixed wording,
 kept here beside its parser, so that a project the workbench exports and imports again keeps
 its engines' codings as suggestions (not as reviews), and the import can say what the file
-could not carry. A file from another tool has neither, and is imported as it stands.
+could not carry. The codebook's name and version are kept the same way. A file from another
+tool has none of them, and is imported as it stands.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ _RESPONSE = re.compile(
     r"^(Accepted by .*|Rejected by .*|Edited by .*|Not yet answered by a coder)\.$"
 )
 _RATIONALE = "Rationale: "
+_CODEBOOK = re.compile(r"codebook '(?P<name>[^\n]+)' v(?P<version>\d+)")
 _NO_CODE = re.compile(
     r"Not in this file: (?P<reviews>\d+) 'no code applies' reviews? on (?P<passages>\d+) passages?"
 )
@@ -89,3 +91,15 @@ def no_code_counts(description: str) -> tuple[int, int] | None:
     """``(reviews, passages)`` an export by the workbench said it left out, if it said so."""
     found = _NO_CODE.search(description or "")
     return (int(found["reviews"]), int(found["passages"])) if found else None
+
+
+def codebook_label(name: str, version: int) -> str:
+    """How an export names the codebook version it wrote (in a ``.qdc``'s ``origin``, a
+    ``.qdpx``'s description): REFI-QDA has no field for either."""
+    return f"codebook '{name}' v{version}"
+
+
+def parse_codebook_label(text: str) -> tuple[str, int] | None:
+    """``(name, version)`` from :func:`codebook_label`'s words, if ``text`` has them."""
+    found = _CODEBOOK.search(text or "")
+    return (found["name"], int(found["version"])) if found else None
