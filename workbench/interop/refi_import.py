@@ -237,9 +237,8 @@ def plan_refi_import(
             plan, source, offsets, target, spans, users, codable, names, code_ids, notes
         )
     kinds = dict(users.values())
-    plan.coders = {
-        coder: kinds[coder] for _t, _p, coder, _k, *_rest in [*plan.codings, *plan.suggestions]
-    }
+    coders = [c for _t, _p, c, _k in plan.codings] + [s[2] for s in plan.suggestions]
+    plan.coders = {coder: kinds[coder] for coder in coders}
     left_out = no_code_counts(refi.description)
     if left_out is not None:
         reviews, passages = left_out
@@ -526,7 +525,8 @@ def commit_refi_import(
     if codebook is None:
         raise RefiError(f"{plan.file}: codings but no code book; nothing to code with")
     with project.transaction() as conn:
-        keys = {passage_key(t, p) for t, p, *_rest in [*plan.codings, *plan.suggestions]}
+        keys = {passage_key(t, p) for t, p, _c, _k in plan.codings}
+        keys.update(passage_key(s[0], s[1]) for s in plan.suggestions)
         ids = passage_ids_for_keys(conn, keys)
         missing = sorted(keys - set(ids))
         if missing:  # a segmentation that differs from the one the plan was cut with
