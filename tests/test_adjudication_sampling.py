@@ -60,6 +60,12 @@ def test_adjudication_is_a_consensus_coder_with_a_reason(coded):
         adjudicate(coded, "p1#4", {"nope"}, "lead", "x")
 
 
+def test_adjudication_refuses_an_interviewer_turn_and_records_nothing(coded):
+    with pytest.raises(DecisionError, match=r"p1#1' is an interviewer turn \('Interviewer'\)"):
+        adjudicate(coded, "p1#1", {"prod.speed"}, "lead", "a reason")
+    assert "consensus" not in project_data(coded).coders
+
+
 def test_cli_disagreements_and_adjudicate(coded, capsys):
     assert main(["disagreements", coded.location]) == 0
     assert "p1#4  ana: fear.atrophy  |  ben: prod.speed" in capsys.readouterr().out

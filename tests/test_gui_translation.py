@@ -28,8 +28,7 @@ pytestmark = pytest.mark.gui
 TRANSCRIPT = "de_labor_zuerich"
 MODEL = "claude-opus-5-5"
 # Hand translations of resources/sample-study/de_labor_zuerich.md, passage by passage.
-ENGLISH = [
-    "# Interview de_labor_zuerich",
+ENGLISH = [  # the '# Interview de_labor_zuerich' heading is the title, not a passage
     "Good afternoon, and thank you for taking the time. I would like to understand how you use "
     "AI in your research. Shall we begin?",
     "Yes, gladly.",
@@ -112,7 +111,7 @@ def test_a_german_transcript_shows_its_translation_to_an_english_reader(qtbot, p
     assert card.passage.coded and card.translation is not None
     assert card.translation.text in ENGLISH and card.translation.model == MODEL
     qtbot.keyClick(window.passage_view.list, Qt.Key.Key_J)  # to the first long answer
-    assert current_card(window).translation.text == ENGLISH[4]
+    assert current_card(window).translation.text == ENGLISH[3]
     window.grab().save("/tmp/translated.png")  # the screenshot for the notes (1400x900)
 
     # Coding the original with the translation on screen records that it was shown.

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import write
+from tests.conftest import REPO, write
 from workbench.core.errors import TranscriptError
 from workbench.core.readers import read_metadata, read_transcripts
 
@@ -25,6 +25,27 @@ def test_markdown(tmp_path):
     [record] = read_transcripts(write(tmp_path / "p02.md", text))
     assert record.source_format == "markdown"
     assert set(record.speakers) == {"Interviewer", "Participant"}
+
+
+def test_a_leading_markdown_heading_is_the_title_not_a_passage(tmp_path):
+    text = "# Interview P02 ##\n\n**Interviewer:** Hello?\n\n**Participant:** Hi.\n\n# Later\n"
+    [record] = read_transcripts(write(tmp_path / "p02.md", text))
+    assert record.metadata == {"title": "Interview P02"}
+    assert record.text.startswith("**Interviewer:** Hello?") and "# Later" in record.text
+    [plain] = read_transcripts(write(tmp_path / "p03.txt", text))  # only Markdown has headings
+    assert plain.metadata == {} and plain.text == text
+
+
+def test_sample_study_markdown_starts_with_the_interviewer(project):
+    from workbench.core.store.importing import import_files
+    from workbench.core.store.queries import list_transcripts, metadata_for, passages_of
+
+    import_files(project, [REPO / "resources" / "sample-study" / "de_labor_zuerich.md"])
+    with project.reading() as conn:
+        first = next(iter(passages_of(conn, [t.id for t in list_transcripts(conn)])))
+        meta = metadata_for(conn, ["de_labor_zuerich"])
+    assert (first.position, first.speaker) == (1, "Interviewer")
+    assert meta == {"de_labor_zuerich": {"title": "Interview de_labor_zuerich"}}
 
 
 def test_utf16_text_with_crlf(tmp_path):

@@ -162,7 +162,16 @@ def test_round_trip_keeps_codes_sources_and_codings(tmp_path, study):
     assert main(["new", str(tmp_path / "copy.wb"), "--from", str(first)]) == 0
     with Project.open(tmp_path / "copy.wb") as copy:
         export_qdpx(copy, tmp_path / "second.qdpx")
-        assert copy.status()["decisions"] == 5
+        assert copy.status()["decisions"] == 4  # the engine's coding is not a decision
+        with copy.reading() as conn:
+            ids = [p.id for p in passages_of(conn, [t.id for t in list_transcripts(conn)])]
+            suggested = [s for found in suggestions_for(conn, ids).values() for s in found]
+    assert [(s.code_id, s.engine, s.model, s.confidence, s.rationale) for s in suggested] == [
+        ("fear.atrophy", "local", "tfidf-1", 0.87, "names the fear")
+    ]
+    with Project.open(tmp_path / "copy.wb") as copy:
+        kept = copy.codebook
+    assert (kept.name, kept.ids) == (study.codebook.name, study.codebook.ids)
     one, two = _shape(first), _shape(tmp_path / "second.qdpx")
     assert one["codes"] == two["codes"] and len(one["codes"]) == 32
     assert one["sources"] == two["sources"]
@@ -438,7 +447,7 @@ def test_reimport_into_the_same_project_adds_nothing(tmp_path, study):
     versions = study.codebook.version
     result = import_refi(study, out)
     assert (result.transcripts_added, result.transcripts_unchanged) == (0, 1)
-    assert (result.applied, result.unchanged) == (0, 5)  # the engine's own suggestions included
+    assert (result.applied, result.unchanged, result.suggestions) == (0, 4, 0)  # engine run kept
     assert result.codebook_version is None and study.codebook.version == versions
 
 
@@ -562,9 +571,49 @@ def test_spans_export_at_their_own_offsets_and_come_back_as_spans(tmp_path, stud
             .scalars()
             .all()
         )
-    # codes get ids from their names in a project made from a file
+    # codes keep the ids the workbench export named them by
     assert [tuple(r) for r in rows] == [
-        ("ana", "learning_and_growth", coffee, coffee + 15),
-        ("ana", "cognitive_atrophy_and_deskilling", craft, craft + 9),
+        ("ana", "hope.learning", coffee, coffee + 15),
+        ("ana", "fear.atrophy", craft, craft + 9),
     ]
     assert rows[1][1] in codes  # the span codes its passage in the copy too
+
+
+def test_no_code_reviews_are_counted_on_export_and_named_on_import(tmp_path, study, capsys):
+    import_decisions_csv(study, write(tmp_path / "n.csv", "passage_id,coder,code\np1#4,ana,\n"))
+    out = tmp_path / "study.qdpx"
+    result = export_qdpx(study, out)
+    assert (result.no_code_reviews, result.no_code_passages) == (1, 1)
+    capsys.readouterr()
+    assert main(["new", str(tmp_path / "copy.wb"), "--from", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "1 'no code applies' reviews on 1 passages" in printed
+    assert "cannot represent a review without a code" in printed
+
+
+def test_an_engine_user_of_another_tool_comes_in_as_suggestions(tmp_path, project):
+    source = "Q: What changed?\n\nA: Nothing much.\n"
+    start, end = _span(source, "Nothing much.")
+    qde = write(
+        tmp_path / "other.qde",
+        f'<?xml version="1.0"?><Project xmlns="{PROJECT_NS}" name="o" origin="Tool 1">'
+        '<Users><User guid="11111111-1111-1111-1111-111111111111" name="engine:gpt/x"/></Users>'
+        '<CodeBook><Codes><Code guid="22222222-2222-2222-2222-222222222222" name="Speed" '
+        'isCodable="true"/></Codes></CodeBook><Sources>'
+        '<TextSource guid="33333333-3333-3333-3333-333333333333" name="s1">'
+        f"<PlainTextContent>{source}</PlainTextContent>"
+        f'<PlainTextSelection guid="44444444-4444-4444-4444-444444444444" '
+        f'startPosition="{start}" endPosition="{end}">'
+        '<Coding guid="55555555-5555-5555-5555-555555555555" '
+        'creatingUser="11111111-1111-1111-1111-111111111111">'
+        '<CodeRef targetGUID="22222222-2222-2222-2222-222222222222"/></Coding>'
+        "</PlainTextSelection></TextSource></Sources></Project>",
+    )
+    result = import_refi(project, qde)
+    assert (result.applied, result.suggestions) == (0, 1)
+    assert project.status()["reviewed_passages"] == 0
+    with project.reading() as conn:
+        ids = [p.id for p in passages_of(conn, [t.id for t in list_transcripts(conn)])]
+        (found,) = [s for rows in suggestions_for(conn, ids).values() for s in rows]
+    assert (found.engine, found.model, found.confidence) == ("gpt", "x", 1.0)
+    assert "no confidence given" in found.rationale

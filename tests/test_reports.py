@@ -62,7 +62,7 @@ def test_csv_and_xlsx_hold_the_engines_numbers(tmp_path, double_coded):
     for code, value in expected.items():
         assert rows[code] == pytest.approx(round(value, 4))
     write_report(double_coded, "agreement", tmp_path / "a.xlsx", ci=False)
-    sheet = load_workbook(tmp_path / "a.xlsx")["Agreement per code (human coder"]
+    sheet = load_workbook(tmp_path / "a.xlsx")["Agreement per code"]  # cut on a whole word
     header = [c.value for c in sheet[1]]
     found = {
         row[0]: row[header.index("alpha")]
@@ -109,6 +109,31 @@ def test_analysis_exports_carry_the_worked_example(tmp_path, study):  # noqa: F8
     write_report(study, "analysis", tmp_path / "f.xlsx")
     sheets = load_workbook(tmp_path / "f.xlsx").sheetnames
     assert "Code frequencies" in sheets and any(s.startswith("Paired codes") for s in sheets)
+
+
+@pytest.mark.parametrize(
+    "title, name",
+    [
+        ("Disagreement examples (19 passages)", "Disagreement examples"),
+        ("Agreement per code among the human coders", "Agreement per code among the"),
+        ("Supercalifragilisticexpialidocious-and-more", "Supercalifragilisticexpialidoci"),
+        ("Split by group", "Split by group"),
+        ("a/b: c?", "a b  c"),
+    ],
+)
+def test_sheet_names_are_cut_where_a_word_ends(title, name):
+    from workbench.reports.tables import SHEET_NAME_MAX, sheet_name
+
+    assert sheet_name(title) == name and len(name) <= SHEET_NAME_MAX
+
+
+def test_agreement_workbook_sheet_names_end_on_whole_words(tmp_path, double_coded):
+    write_report(double_coded, "agreement", tmp_path / "a.xlsx", ci=False)
+    sheets = load_workbook(tmp_path / "a.xlsx").sheetnames
+    titles = [s for s in sheets if s.startswith("Disagreement examples")]
+    assert titles and all(
+        re.fullmatch(r"Disagreement examples( \(\d+ passages?\))?", s) for s in titles
+    )
 
 
 def test_report_cli(tmp_path, double_coded, capsys):

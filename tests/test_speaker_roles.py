@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 
 from tests.conftest import write
 from workbench.cli import main
+from workbench.core.agreement.data import project_data
+from workbench.core.analysis.findings import coded_participants
 from workbench.core.errors import DecisionError, ProjectError
 from workbench.core.speaker_labels import (
     INTERVIEWER_WORDS,
@@ -200,6 +202,35 @@ def test_reflagging_with_decisions_present_keeps_every_decision(numbered):
     back = set_speaker_roles(numbered, {"Participant 1": Role.PARTICIPANT}, actor="kim")
     assert back.to_participant == ["n1#2", "n1#4"] and back.kept.count == 0
     assert decision_rows(numbered) == before
+
+
+def test_passages_that_became_interviewer_turns_leave_agreement_and_findings(numbered):
+    version = numbered.codebook.version
+    for coder in ("ana", "bob"):
+        with numbered.transaction() as conn:
+            passage_id = passage_ids_for_keys(conn, ["n1#2"])["n1#2"]
+            record_decision(
+                conn,
+                passage_id,
+                ensure_coder(conn, coder),
+                DecisionAction.APPLY,
+                "hope.excellence",
+                codebook_version=version,
+            )
+
+    def counted():
+        return (
+            project_data(numbered).units,
+            project_data(numbered, codebook_version=version).units,
+            coded_participants(numbered).passages,
+            coded_participants(numbered, codebook_version=version).passages,
+        )
+
+    assert counted() == (["n1#2"], ["n1#2"], 1, 1)
+    set_speaker_roles(numbered, {"Participant 1": Role.INTERVIEWER}, actor="kim")
+    assert counted() == ([], [], 0, 0)  # kept in the log, counted nowhere
+    set_speaker_roles(numbered, {"Participant 1": Role.PARTICIPANT}, actor="kim")
+    assert counted() == (["n1#2"], ["n1#2"], 1, 1)
 
 
 def test_the_lead_decision_survives_reopening_and_applies_to_later_imports(tmp_path, numbered):

@@ -342,3 +342,18 @@ def test_cli_import_reports_what_it_understood(tmp_path, capsys):
     assert main(["import", str(project), str(vtt)]) == 0
     out = capsys.readouterr().out
     assert "read as vtt; 2 speakers (Dr. Kim: PI, Lee, Sam (Guest)); skipped: 1 empty cue" in out
+
+
+def test_what_pypdf_logs_goes_to_the_import_warnings_not_the_terminal(tmp_path, capsys):
+    good = _pdf(tmp_path / "ok.pdf", [["Interviewer: How?", "Participant: Fine."]]).read_bytes()
+    broken = tmp_path / "broken.pdf"  # a wrong startxref: pypdf repairs it and logs a warning
+    broken.write_bytes(good[: good.rfind(b"startxref")] + b"startxref\n99\n%%EOF\n")
+    [record] = read_transcripts(broken)
+    assert record.warning is not None and "startxref" in record.warning
+    assert record.warning.startswith("broken.pdf: the PDF reader repaired")
+    assert "pypdf" not in capsys.readouterr().err
+    assert main(["new", str(tmp_path / "p.wb")]) == 0
+    capsys.readouterr()
+    assert main(["import", str(tmp_path / "p.wb"), str(broken)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: broken.pdf: the PDF reader repaired" in err and "WARNING pypdf" not in err

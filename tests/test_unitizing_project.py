@@ -224,7 +224,7 @@ def test_report_files_carry_the_unitizing_numbers(spans_project, tmp_path):
     page = (tmp_path / "a.html").read_text(encoding="utf-8")
     assert "Unitizing agreement per code" in page and f"{result.value:.3f}" in page
     write_report(spans_project, "agreement", tmp_path / "a.xlsx", ci=False)
-    sheet = load_workbook(tmp_path / "a.xlsx")["Unitizing agreement per code (h"]
+    sheet = load_workbook(tmp_path / "a.xlsx")["Unitizing agreement per code"]
     rows = {row[0]: row[2] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]}
     assert rows["hope.time"] == round(result.per_code["hope.time"]["value"], 4)
     pdfium = pytest.importorskip("pypdfium2")

@@ -46,6 +46,11 @@ def refi_import(
                         if result["spans"]
                         else ""
                     )
+                    + (
+                        f", {result['suggestions']} engine codings kept as suggestions"
+                        if result["suggestions"]
+                        else ""
+                    )
                 )
             )
     return report
@@ -217,7 +222,19 @@ def cmd_export(args: argparse.Namespace) -> int:
             f"{result['users']} users, {result['codings']} codings and "
             f"{result['notes']} notes to {args.out} (REFI-QDA)"
         )
-        render(result, args.json, lambda: print(printable(text)))
+        lines = [text]
+        if result["no_code_reviews"]:
+            lines.append(
+                f"warning: {result['no_code_reviews']} 'no code applies' reviews on "
+                f"{result['no_code_passages']} passages are not in the file (REFI-QDA cannot "
+                "represent a review without a code; a decisions export keeps them)"
+            )
+
+        def show() -> None:
+            for line in lines:
+                print(printable(line))
+
+        render(result, args.json, show)
         return EXIT_OK
     with Project.open(args.project) as project:
         data = export_data(project, args.out, long=args.long, coder=args.coder).to_dict()

@@ -9,7 +9,9 @@ and reported, never silently dropped.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import logging
 import re
 import zipfile
 from collections.abc import Iterator
@@ -150,17 +152,31 @@ def read_rtf(path: Path, data: bytes) -> tuple[list[Turn], list[str]]:
     return blocks, [_plural(pictures, "picture")] if pictures else []
 
 
-def read_pdf(path: Path, data: bytes) -> tuple[list[Turn], list[str]]:
+def read_pdf(
+    path: Path, data: bytes, warnings: list[str] | None = None
+) -> tuple[list[Turn], list[str]]:
     """The text layer of a PDF by pypdf, page by page; a PDF without one is refused, since it
-    is a scan that needs OCR first, and pages without text are reported."""
+    is a scan that needs OCR first, and pages without text are reported. What pypdf logs while
+    reading (a broken cross-reference table it worked around) goes to ``warnings``, the
+    import's own report, rather than onto the terminal between its lines."""
+    warnings = [] if warnings is None else warnings
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise TranscriptError(f"{path}: the PDF is encrypted; save a copy without a password")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        with library_warnings("pypdf") as notes:
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted:
+                raise TranscriptError(
+                    f"{path}: the PDF is encrypted; save a copy without a password"
+                )
+            pages = [page.extract_text() or "" for page in reader.pages]
+        if notes:
+            warnings.append(
+                f"{path.name}: the PDF reader repaired or skipped something: "
+                + "; ".join(notes[:3])
+                + (f" (and {len(notes) - 3} more)" if len(notes) > 3 else "")
+            )
     except TranscriptError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
@@ -172,6 +188,30 @@ def read_pdf(path: Path, data: bytes) -> tuple[list[Turn], list[str]]:
     blocks = [Turn(page) for page in pages if page.strip()]
     skipped = [f"{_plural(len(blank), 'page')} without text (page {', '.join(blank)})"]
     return blocks, skipped if blank else []
+
+
+@contextlib.contextmanager
+def library_warnings(name: str) -> Iterator[list[str]]:
+    """The warnings logger ``name`` (and its children) emits inside the block, collected
+    instead of printed: one line each, repeats once, in the order they came."""
+    notes: list[str] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            line = " ".join(record.getMessage().split())[:200]
+            if line and line not in notes:
+                notes.append(line)
+
+    logger = logging.getLogger(name)
+    handler = _Collect(logging.WARNING)
+    propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield notes
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
 
 
 def _reason(exc: Exception) -> str:

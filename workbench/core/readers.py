@@ -124,7 +124,7 @@ def _read_chunks(
     except OSError as exc:
         raise TranscriptError(f"{path}: cannot read: {exc.strerror}") from exc
     if suffix in DOCUMENT_SUFFIXES:
-        record = _read_document(path, data)
+        record = _read_document(path, data, warning)
         yield [record.prepared(mode) if mode is not None else record]
         return
     text, _encoding, note = decode_bytes_noted(data, str(path))
@@ -185,10 +185,16 @@ def _chunked(items: Iterable[RawTranscript], size: int) -> Iterator[list[RawTran
 _DOCUMENT_READERS = {".docx": read_docx, ".odt": read_odt, ".rtf": read_rtf, ".pdf": read_pdf}
 
 
-def _read_document(path: Path, data: bytes) -> ParsedTranscript:
-    """A word-processor or PDF file, read by its library into turns and paragraphs."""
+def _read_document(path: Path, data: bytes, warning: list[str]) -> ParsedTranscript:
+    """A word-processor or PDF file, read by its library into turns and paragraphs; what the
+    PDF library warned about goes to ``warning``, the file's note in the import report."""
     suffix = path.suffix.lower()
-    blocks, skipped = _DOCUMENT_READERS[suffix](path, data)
+    if suffix == ".pdf":
+        notes: list[str] = []
+        blocks, skipped = read_pdf(path, data, notes)
+        warning.extend(notes[:1])  # one note per file: read_pdf already joins them
+    else:
+        blocks, skipped = _DOCUMENT_READERS[suffix](path, data)
     blocks = [replace(block, text=normalize_text(block.text)) for block in blocks]
     return _structured(path, suffix.removeprefix("."), blocks, skipped)
 
@@ -216,17 +222,42 @@ def _read_text_transcript(path: Path, text: str) -> ParsedTranscript:
     call = call_turns(text)
     if call is not None:
         return _structured(path, "call-transcript", *call)
+    markdown = path.suffix.lower() in {".md", ".markdown"}
+    metadata: dict[str, str] = {}
+    if markdown:
+        text, title = markdown_title(text)
+        if title:
+            metadata["title"] = title
+        if not text.strip():
+            raise TranscriptError(f"{path}: no text after the heading '{title}'")
     label_lines = find_label_lines(text)
     speakers = detect_speakers(text, matches=label_lines)
     return ParsedTranscript(
         external_id=path.stem,
         text=text,
         source_name=path.name,
-        source_format="markdown" if path.suffix.lower() in {".md", ".markdown"} else "text",
+        source_format="markdown" if markdown else "text",
         speakers=tuple(sorted(speakers)),
+        metadata=metadata,
         location=str(path),
         label_lines=label_lines,
     )
+
+
+_MARKDOWN_TITLE = re.compile(r"\A\s*#{1,6}[ \t]+(?P<title>[^\n]*?)[ \t#]*(?:\n|\Z)")
+
+
+def markdown_title(text: str) -> tuple[str, str]:
+    """``(text without it, title)`` for a Markdown file that opens with a ``# Title`` heading.
+
+    The heading names the interview; nobody says it, so as text it would be a passage with no
+    speaker, first in every transcript and shifting every position by one. It becomes the
+    transcript's ``title`` metadata instead. A heading later in the file is left as text.
+    """
+    found = _MARKDOWN_TITLE.match(text)
+    if found is None or not found["title"].strip():
+        return text, ""
+    return text[found.end() :].lstrip("\n"), found["title"].strip()
 
 
 @dataclass(frozen=True)

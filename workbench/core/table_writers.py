@@ -2,8 +2,9 @@
 
 The exports hand over rows one at a time, so a writer never holds a table: CSV writes each row,
 XLSX uses openpyxl's write-only mode, Parquet writes row groups of a few thousand rows. Text that
-a spreadsheet would run as a formula is neutralised in CSV and XLSX (Parquet is read by
-programs, which keep text as text, so it gets the exact values).
+a spreadsheet would run as a formula is neutralised in CSV (an apostrophe in front); XLSX
+stores it as a string cell, which is never run, and Parquet is read by programs, which keep
+text as text, so both get the exact values.
 """
 
 from __future__ import annotations
@@ -148,7 +149,7 @@ def write_xlsx(path: str | Path, tables: list[Table], readme: Table | None = Non
             readme_sheet = book.create_sheet(readme.name) if readme else None
             for table in tables:
                 sheet = book.create_sheet(table.name)
-                sheet.append(neutralise_row(table.columns))
+                sheet.append(xlsx_text_row(sheet, table.columns))
                 for number, row in enumerate(table.rows, start=2):
                     if number > XLSX_MAX_ROWS:
                         raise OutputError(
@@ -157,15 +158,37 @@ def write_xlsx(path: str | Path, tables: list[Table], readme: Table | None = Non
                             ".csv or .parquet instead"
                         )
                     where = f"sheet '{table.name}' row {number}"
-                    sheet.append(neutralise_row(cell(v, where) for v in row))
+                    sheet.append(xlsx_text_row(sheet, [cell(v, where) for v in row]))
                     table.written += 1
             if readme and readme_sheet is not None:
                 for row in readme.rows:
-                    readme_sheet.append(neutralise_row(cell(v, "the README sheet") for v in row))
+                    readme_sheet.append(
+                        xlsx_text_row(readme_sheet, [cell(v, "the README sheet") for v in row])
+                    )
         except BaseException:
             _discard(book)
             raise
         book.save(temp)
+
+
+def xlsx_text_row(sheet: Any, values: Iterable[Any]) -> list[Any]:
+    """A write-only sheet's row with every text cell stored as text.
+
+    An XLSX string cell is never evaluated, so it needs no apostrophe (which would change the
+    value a reader copies out, ``'=HYPERLINK(…)`` for a transcript id). Only openpyxl's own rule
+    is turned off: it stores text beginning with ``=`` as a formula unless the cell says string.
+    """
+    from openpyxl.cell import WriteOnlyCell
+
+    row: list[Any] = []
+    for value in values:
+        if isinstance(value, str) and value.startswith("="):
+            text = WriteOnlyCell(sheet, value)
+            text.data_type = "s"
+            row.append(text)
+        else:
+            row.append(value)
+    return row
 
 
 def _discard(book: Any) -> None:

@@ -3,9 +3,10 @@
 A ``.qdc`` is how NVivo, ATLAS.ti, MAXQDA and QualCoder exchange a code tree without a project.
 Out: a ``<CodeBook>`` in the codebook namespace, checked against ``Codebook.xsd`` before it is
 written, each code's definition, rules and examples folded into its description as the project
-export does. In: the code tree becomes a YAML codebook that ``codebook check`` accepts: ids are
-slugs of the names (made unique), descriptions become definitions, and descriptions we folded
-are unfolded back into rules and examples. A whole project (``.qdpx``/``.qde``) is read too,
+export does, and ends with the code's id; the ``origin`` names the codebook and its version.
+In: the code tree becomes a YAML codebook that ``codebook check`` accepts: ids are slugs of the
+names (made unique), descriptions become definitions, and descriptions we folded are unfolded
+back into rules and examples. A file the workbench wrote keeps its ids, name and version. A whole project (``.qdpx``/``.qde``) is read too,
 for its code tree only.
 """
 
@@ -22,6 +23,7 @@ from workbench.core.errors import CodebookError
 from workbench.core.safe_output import atomic_output, check_output_path
 from workbench.interop.refi_export import _xml_safe
 from workbench.interop.refi_import import _new_code
+from workbench.interop.refi_provenance import codebook_label, parse_codebook_label
 from workbench.interop.refi_read import (
     NAMESPACE_PREFIX,
     RefiCode,
@@ -44,7 +46,9 @@ def qdc_document(codebook: Codebook) -> bytes:
     unchanged codebook gives the same file and another tool can match its codes again."""
     guid = GuidMaker(f"codebook:{codebook.name}")
     root = etree.Element(f"{{{CODEBOOK_NS}}}CodeBook", nsmap={None: CODEBOOK_NS})
-    root.set("origin", f"workbench {__version__}")
+    root.set(
+        "origin", f"workbench {__version__}; {codebook_label(codebook.name, codebook.version)}"
+    )
     codes = etree.SubElement(root, f"{{{CODEBOOK_NS}}}Codes")
 
     def add(parent: etree._Element, code: Code) -> None:
@@ -56,7 +60,7 @@ def qdc_document(codebook: Codebook) -> bytes:
             element.set("color", code.color)
         description = etree.SubElement(element, f"{{{CODEBOOK_NS}}}Description")
         description.text = _xml_safe(
-            fold_description(code.definition, code.include, code.exclude, code.examples)
+            fold_description(code.definition, code.include, code.exclude, code.examples, code.id)
         )
         for child in code.children:
             add(element, child)
@@ -79,12 +83,17 @@ def write_qdc(codebook: Codebook, out: str | Path) -> None:
         handle.write(document)
 
 
-def read_qdc(path: str | Path) -> tuple[str, list[RefiCode], list[tuple[str, list[str]]]]:
-    """The name, code tree and code groups (sets) of a ``.qdc``, or of a project's code book."""
+def read_qdc(
+    path: str | Path,
+) -> tuple[str, list[RefiCode], list[tuple[str, list[str]]], int]:
+    """The name, code tree, code groups (sets) and version of a ``.qdc``, or of a project's
+    code book; name and version are the codebook's own where the workbench wrote the file."""
     path = Path(path)
     if path.suffix.lower() in (".qdpx", ".qde"):
         project: RefiProject = read_refi(path)
-        return project.name, project.codes, project.code_groups
+        label = parse_codebook_label(project.description)
+        name, version = label or (project.name, 1)
+        return name, project.codes, project.code_groups, version
     try:
         if path.stat().st_size > MAX_QDC_BYTES:
             raise RefiError(f"{path}: larger than 200 MB; not a code book")
@@ -112,12 +121,14 @@ def read_qdc(path: str | Path) -> tuple[str, list[RefiCode], list[tuple[str, lis
     for element in root.iterfind("Sets/Set"):
         members = [_guid(m.get("guid") or m.get("targetGUID")) for m in element.iter("MemberCode")]
         groups.append((element.get("name") or "(unnamed set)", members))
-    return path.stem, codes, groups
+    label = parse_codebook_label(root.get("origin") or "")
+    name, version = label or (path.stem, 1)
+    return name, codes, groups, version
 
 
 def qdc_to_yaml(path: str | Path) -> str:
     """YAML text of the code book in ``path``, already checked like any codebook."""
-    name, codes, groups = read_qdc(path)
+    name, codes, groups, version = read_qdc(path)
     holder = RefiProject(str(path), name, {}, codes, groups, [], [])
     taken: set[str] = set()
     ids: dict[str, str] = {}
@@ -137,7 +148,7 @@ def qdc_to_yaml(path: str | Path) -> str:
     ]
     if lines:
         description += "\nCode groups (REFI-QDA sets):\n" + "\n".join(lines)
-    data = {"name": name or "REFI-QDA codebook", "version": 1, "description": description}
+    data = {"name": name or "REFI-QDA codebook", "version": version, "description": description}
     data["codes"] = tree
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
     codebook, problems = check_codebook_text(text, f"{path} (code book)")

@@ -39,6 +39,7 @@ from workbench.core.store.interchange import (
     current_codings,
     latest_engine_suggestions,
     project_created_at,
+    reviewed_pairs,
     suggestion_responses,
     suggestions_by_id,
     transcript_sources,
@@ -46,6 +47,7 @@ from workbench.core.store.interchange import (
 from workbench.core.store.project import Project
 from workbench.core.store.queries import metadata_fields, metadata_for, passages_of
 from workbench.core.store.spans import coded_spans
+from workbench.interop.refi_provenance import codebook_label, no_code_line, provenance_text
 from workbench.interop.refi_schema import PROJECT_NS, GuidMaker, schema_errors
 from workbench.interop.refi_text import fold_description, xml_datetime
 
@@ -61,6 +63,9 @@ class RefiExportResult:
     selections: int = 0
     codings: int = 0
     notes: int = 0
+    # "no code applies" reviews REFI-QDA cannot hold: how many, and on how many passages
+    no_code_reviews: int = 0
+    no_code_passages: int = 0
 
     def to_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -154,6 +159,11 @@ class _Writer:
                 notes = _el(root, "Notes")
                 for note in self.notes:
                     notes.append(note)
+            said = [codebook_label(codebook.name, codebook.version) + "."] if codebook else []
+            if self.result.no_code_reviews:
+                said.append(no_code_line(self.result.no_code_reviews, self.result.no_code_passages))
+            if said:
+                _text(root, "Description", "Written by workbench: " + "\n".join(said))
         document = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
         problems = schema_errors(document)
         if problems:  # a bug of ours, never the user's data: refuse rather than hand it out
@@ -175,7 +185,9 @@ class _Writer:
             _text(
                 element,
                 "Description",
-                fold_description(code.definition, code.include, code.exclude, code.examples),
+                fold_description(
+                    code.definition, code.include, code.exclude, code.examples, code.id
+                ),
             )
             self.result.codes += 1
             for child in code.children:
@@ -232,9 +244,17 @@ class _Writer:
                 codes = self.spans[(passage_id, span.coder_id)]
                 codes.setdefault(span.code_id, []).append((span.start, span.end))
         state = (codings, engine, suggestions, responses, holders)
+        self._count_no_code(reviewed_pairs(conn, ids), codings)
         for source in batch:
             values = metadata.get(source.external_id, {})
             self._source(parent, source, by_transcript[source.external_id], state, fields, values)
+
+    def _count_no_code(self, reviewed: set[tuple[int, int]], codings: dict) -> None:
+        """Reviews without a code have no element in REFI-QDA: counted, so the export and a
+        later import can say what the file leaves out."""
+        empty = {(p, c) for p, c in reviewed if not codings.get((p, c))}
+        self.result.no_code_reviews += len(empty)
+        self.result.no_code_passages += len({p for p, _c in empty})
 
     def _source(
         self, parent, source, passages, state, fields: list[str], values: dict[str, str]
@@ -396,12 +416,7 @@ class _Writer:
     def _provenance(self, suggestion: SuggestionRow, passage, codings, responses) -> str:
         if suggestion.id in self.provenance_notes:
             return self.provenance_notes[suggestion.id]
-        lines = [
-            f"Suggested by engine '{suggestion.engine}', model '{suggestion.model}', "
-            f"prompt {suggestion.prompt_version}, confidence {suggestion.confidence:.2f}."
-        ]
-        if suggestion.rationale:
-            lines.append(f"Rationale: {suggestion.rationale}")
+        lines: list[str] = []
         for coder_id, action in responses.get(suggestion.id, []):
             name = self.coder_name.get(coder_id, str(coder_id))
             if action == DecisionAction.APPLY.value:
@@ -412,12 +427,18 @@ class _Writer:
                     lines.append(f"Edited by {name}: coded {', '.join(instead)} instead.")
                 else:
                     lines.append(f"Rejected by {name}.")
-        if len(lines) == 1 + bool(suggestion.rationale):
-            lines.append("Not yet answered by a coder.")
+        text = provenance_text(
+            suggestion.engine,
+            suggestion.model,
+            suggestion.prompt_version,
+            suggestion.confidence,
+            suggestion.rationale,
+            lines,
+        )
         guid = self._note(
             f"suggestion:{suggestion.id}",
             f"Engine suggestion {suggestion.code_id} on {passage.key}",
-            "\n".join(lines),
+            text,
             None,
             suggestion.created_at,
         )

@@ -9,7 +9,9 @@ interviewer turns or on codes marked not codable) is listed in the plan, which t
 line prints before committing, so nothing is dropped silently.
 
 Codings become logged decisions of each user, as a decisions CSV import does; an import only
-adds codes, it never removes ones a coder already holds.
+adds codes, it never removes ones a coder already holds. An engine user's codings are what it
+suggested, not reviews: they become its suggestions (``refi_provenance`` reads back the
+confidence and rationale a workbench export wrote beside them).
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ from typing import Any
 
 import yaml
 
-from workbench.core.codebook import Codebook, check_codebook_text
+from workbench.core.codebook import CODE_ID_PATTERN, Codebook, check_codebook_text
 from workbench.core.errors import CodebookError, DecisionError
 from workbench.core.ingest import store_transcripts
 from workbench.core.readers import ParsedTranscript, content_hash
 from workbench.core.speakers import detect_speakers, find_label_lines
+from workbench.core.store import Connection
 from workbench.core.store.audit import append_audit
 from workbench.core.store.coding import (
     CONSENSUS_CODER,
@@ -51,9 +54,17 @@ from workbench.core.store.project import Project, ProjectSettings
 from workbench.core.store.queries import passage_ids_for_keys, passage_key
 from workbench.core.store.raters import coder_kinds
 from workbench.core.store.spans import coded_spans
+from workbench.core.store.suggestions import passages_already_run, record_run, save_suggestions
+from workbench.core.suggestion import Suggestion
 from workbench.interop.refi_codes import match_codes, repeated_names
 from workbench.interop.refi_offsets import OffsetMap
 from workbench.interop.refi_positions import source_offsets
+from workbench.interop.refi_provenance import (
+    Provenance,
+    no_code_counts,
+    parse_codebook_label,
+    parse_provenance,
+)
 from workbench.interop.refi_read import (
     RefiCode,
     RefiError,
@@ -86,6 +97,9 @@ class RefiImportPlan:
     # selections narrower than their passage: (transcript, position, coder, code, start, end),
     # start and end in the stored text; each one's passage coding is in ``codings`` too
     spans: list[tuple[str, int, str, str, int, int]] = field(default_factory=list)
+    # an engine user's codings, kept as that engine's suggestions (never as reviews):
+    # (transcript, position, engine coder, code, provenance from its note or None)
+    suggestions: list[tuple[str, int, str, str, Provenance | None]] = field(default_factory=list)
     not_mappable: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     already_in_project: list[str] = field(default_factory=list)  # transcripts coded where they are
@@ -101,6 +115,7 @@ class RefiImportPlan:
             "selections": self.selections,
             "codings": len(self.codings),
             "spans": len(self.spans),
+            "suggestions": len(self.suggestions),
             "not_mappable": self.not_mappable,
         }
 
@@ -115,6 +130,7 @@ class RefiImportResult:
     applied: int = 0
     unchanged: int = 0
     spans: int = 0  # codes applied to a selection narrower than its passage (also in applied)
+    suggestions: int = 0  # an engine user's codings stored as its suggestions
 
     def to_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -214,11 +230,24 @@ def plan_refi_import(
             targets.append((source, offsets, record.external_id, record))
     with project.reading() as conn:
         stored = passage_spans(conn, sorted(set(plan.already_in_project)))
+    notes = refi.provenance_notes
     for source, offsets, target, to_store in targets:
         spans = stored.get(target, []) if to_store is None else _spans(to_store, settings)
-        _map_selections(plan, source, offsets, target, spans, users, codable, names, code_ids)
+        _map_selections(
+            plan, source, offsets, target, spans, users, codable, names, code_ids, notes
+        )
     kinds = dict(users.values())
-    plan.coders = {coder: kinds[coder] for _t, _p, coder, _k in plan.codings}
+    coders = [c for _t, _p, c, _k in plan.codings] + [s[2] for s in plan.suggestions]
+    plan.coders = {coder: kinds[coder] for coder in coders}
+    left_out = no_code_counts(refi.description)
+    if left_out is not None:
+        reviews, passages = left_out
+        plan.not_mappable.append(
+            f"{reviews} 'no code applies' reviews on {passages} passages of the exported "
+            "project: REFI-QDA cannot represent a review without a code, so those passages "
+            "come in as not reviewed by those coders (agreement counts fewer passages); "
+            "import them with 'workbench import PROJECT decisions.csv --decisions'"
+        )
     return plan
 
 
@@ -235,7 +264,9 @@ def _spans(record: ParsedTranscript, settings: ProjectSettings) -> list[tuple[in
     ]
 
 
-def _map_selections(plan, source, offsets, target, spans, users, codable, names, code_ids) -> None:
+def _map_selections(
+    plan, source, offsets, target, spans, users, codable, names, code_ids, provenance
+) -> None:
     ends = [span[2] for span in spans]
     length = offsets.length  # as the file's tool counts (a CRLF is one in ATLAS.ti)
     seen: set[tuple[int, str, str]] = set()
@@ -272,8 +303,11 @@ def _map_selections(plan, source, offsets, target, spans, users, codable, names,
                     "not codable (isCodable=false)"
                 )
                 continue
-            coder = users.get(coding.user_guid or "", users[""])[0]
+            coder, kind = users.get(coding.user_guid or "", users[""])
             code = code_ids[coding.code_guid]
+            if kind is CoderKind.ENGINE:
+                _plan_suggestion(plan, target, coded, coder, code, coding, provenance, seen)
+                continue
             for position, low, high, _coded in coded:
                 key = (position, coder, code)
                 if key not in seen:
@@ -285,6 +319,18 @@ def _map_selections(plan, source, offsets, target, spans, users, codable, names,
                     if span not in seen_spans:
                         seen_spans.add(span)
                         plan.spans.append(span)
+
+
+def _plan_suggestion(plan, target, coded, coder, code, coding, notes, seen) -> None:
+    """An engine user's coding is what the engine suggested, not a review: it is planned as a
+    suggestion, with the confidence and rationale its workbench note gives (if any)."""
+    found = [parse_provenance(notes[guid]) for guid in coding.notes if guid in notes]
+    provenance = next((p for p in found if p is not None), None)
+    for position, _low, _high, _coded in coded:
+        key = (position, coder, code)
+        if key not in seen:
+            seen.add(key)
+            plan.suggestions.append((target, position, coder, code, provenance))
 
 
 def _coders(refi: RefiProject, project: Project) -> dict[str, tuple[str, CoderKind]]:
@@ -356,9 +402,10 @@ def _codebook(
     is added under its parent, so an import into a coded project never drops a code its
     coders use, and "Other" under two themes stays two codes.
     """
+    label = parse_codebook_label(refi.description)  # the workbench's own export names it
     data: dict[str, Any] = {  # a codebook's YAML mapping
-        "name": refi.name or "REFI-QDA codebook",
-        "version": 1,
+        "name": label[0] if label else refi.name or "REFI-QDA codebook",
+        "version": label[1] if label else 1,
         "description": f"Imported from {Path(refi.path).name} (REFI-QDA).",
         "codes": [],
     }
@@ -432,12 +479,15 @@ def _codebook(
 def _new_code(
     code: RefiCode, refi: RefiProject, taken: set[str], wanted: str | None = None
 ) -> dict[str, Any]:
+    parts = unfold_description(code.description)
+    own = str(parts.pop("id", ""))
+    if CODE_ID_PATTERN.match(own) and own not in taken:
+        wanted = own  # the id a workbench export wrote: the code comes back as it was
     wanted = wanted or _slug(code.name)
     code_id, number = wanted, 2
     while code_id in taken:
         code_id, number = f"{wanted}-{number}", number + 1
     taken.add(code_id)
-    parts = unfold_description(code.description)
     definition = str(parts.get("definition") or "")
     if not code.codable:
         note = "A grouping in the source project, not codable there (isCodable=false)."
@@ -469,13 +519,14 @@ def commit_refi_import(
         stored = store_transcripts(project, plan.records, plan.file, actor=actor)
         result.transcripts_added = len(stored.added)
         result.passages = stored.passages
-    if not plan.codings:
+    if not plan.codings and not plan.suggestions:
         return result
     codebook = project.codebook
     if codebook is None:
         raise RefiError(f"{plan.file}: codings but no code book; nothing to code with")
     with project.transaction() as conn:
         keys = {passage_key(t, p) for t, p, _c, _k in plan.codings}
+        keys.update(passage_key(s[0], s[1]) for s in plan.suggestions)
         ids = passage_ids_for_keys(conn, keys)
         missing = sorted(keys - set(ids))
         if missing:  # a segmentation that differs from the one the plan was cut with
@@ -503,8 +554,52 @@ def commit_refi_import(
             f"imported from {Path(plan.file).name}",
         ) - len(spans)
         result.spans = len(spans)
+        result.suggestions = _store_suggestions(conn, plan, ids, codebook.version)
         append_audit(conn, actor, "import.refi_qda", result.to_dict() | plan.to_dict())
     return result
+
+
+def _store_suggestions(
+    conn: Connection, plan: RefiImportPlan, ids: dict[str, int], codebook_version: int
+) -> int:
+    """An engine user's codings as its suggestions, one run per passage, so agreement reads
+    them as that engine's coding and no one has reviewed them. A passage the same engine,
+    model and prompt already ran on keeps what it has (an import only adds)."""
+    groups: dict[tuple[str, str, str, str], dict[int, list[Suggestion]]] = {}
+    for transcript, position, coder, code, provenance in plan.suggestions:
+        rater = coder[len(ENGINE_PREFIX) :]
+        engine, _, model = rater.partition("/")
+        prompt = "refi-qda"
+        if provenance is not None:
+            engine, model, prompt = provenance.engine, provenance.model, provenance.prompt_version
+        passage_id = ids[passage_key(transcript, position)]
+        suggestion = Suggestion(
+            passage_id=passage_id,
+            code_id=code,
+            confidence=provenance.confidence if provenance else 1.0,
+            evidence="",
+            evidence_start=None,
+            evidence_end=None,
+            rationale=(
+                provenance.rationale
+                if provenance
+                else f"Coded by {coder} in {Path(plan.file).name} (REFI-QDA), no confidence given."
+            ),
+            engine=engine,
+            model=model or "unknown",
+            prompt_version=prompt,
+        )
+        key = (rater, engine, suggestion.model, prompt)
+        groups.setdefault(key, {}).setdefault(passage_id, []).append(suggestion)
+    stored = 0
+    for (rater, engine, model, prompt), by_passage in groups.items():
+        done = passages_already_run(conn, by_passage, codebook_version, engine, model, prompt)
+        fresh = {pid: found for pid, found in by_passage.items() if pid not in done}
+        stored += save_suggestions(
+            conn, [s for found in fresh.values() for s in found], codebook_version
+        )
+        record_run(conn, sorted(fresh), codebook_version, engine, model, prompt, rater)
+    return stored
 
 
 def _planned_spans(

@@ -22,6 +22,7 @@ from lxml import etree
 
 from workbench.core.decoding import detect_encoding
 from workbench.core.errors import WorkbenchError
+from workbench.interop.refi_provenance import parse_provenance
 
 NAMESPACE_PREFIX = "urn:QDA-XML:"
 MAX_XML_BYTES = 2_000_000_000  # a zip entry that claims more is refused before reading
@@ -46,6 +47,7 @@ class RefiCoding:
     code_guid: str
     user_guid: str | None
     created: str | None
+    notes: tuple[str, ...] = ()  # guids of the notes the coding refers to
 
 
 @dataclass
@@ -79,6 +81,9 @@ class RefiProject:
     default_user: str | None = None
     origin: str = ""  # the tool that wrote it, as its Project element says
     crlf_counted: bool = True  # False: positions count a CRLF as one character (ATLAS.ti)
+    # the workbench's own provenance notes on codings (guid -> text), read back on import
+    provenance_notes: dict[str, str] = field(default_factory=dict)
+    description: str = ""  # the project's Description, where an export says what it left out
 
     def walk_codes(self) -> list[RefiCode]:
         found: list[RefiCode] = []
@@ -261,13 +266,18 @@ def _read_document(path: Path, data: bytes, archive: zipfile.ZipFile | None) -> 
         sources.append(_text_source(element, name, files, variables, not_mappable, path))
     _case_variables(root, variables, sources)
     _drop_case_codings(sources, cases, not_mappable)
+    provenance = _provenance_notes(root)
     for tag, what in (("Links/Link", "links"), ("Graphs/Graph", "graphs"), ("Notes/Note", "notes")):
-        count = len(root.findall(tag))
+        count = len(root.findall(tag)) - (len(provenance) if what == "notes" else 0)
         if count:
             not_mappable.append(
                 f"{count} {what} (not imported: the workbench has no place for them)"
             )
-    note_refs = sum(1 for _ in root.iterfind("Sources//NoteRef"))
+    note_refs = sum(
+        1
+        for ref in root.iterfind("Sources//NoteRef")
+        if _guid(ref.get("targetGUID")) not in provenance
+    )
     if note_refs:
         not_mappable.append(
             f"{note_refs} note references on sources or selections (annotations, as NVivo "
@@ -286,7 +296,22 @@ def _read_document(path: Path, data: bytes, archive: zipfile.ZipFile | None) -> 
         default_user=_guid(default) if default else None,
         origin=origin,
         crlf_counted=not counts_crlf_as_one(origin),
+        provenance_notes=provenance,
+        description=root.findtext("Description") or "",
     )
+
+
+def _provenance_notes(root: etree._Element) -> dict[str, str]:
+    """The notes a workbench export hangs on codings an engine suggested: they become the
+    suggestions' confidence and rationale again, so they are used, not reported as dropped."""
+    coding_refs = {_guid(ref.get("targetGUID")) for ref in root.iterfind("Sources//Coding/NoteRef")}
+    found: dict[str, str] = {}
+    for note in root.iterfind("Notes/Note"):
+        guid = _guid(note.get("guid"))
+        text = note.findtext("PlainTextContent") or ""
+        if guid in coding_refs and parse_provenance(text) is not None:
+            found[guid] = text
+    return found
 
 
 def counts_crlf_as_one(origin: str) -> bool:
@@ -447,7 +472,8 @@ def _codings(selection: etree._Element) -> list[RefiCoding]:
             selection.get("creationDateTime"),
             selection.get("modifiedDateTime"),
         )
-        found.append(RefiCoding(_guid(ref.get("targetGUID")), _guid(user) or None, created))
+        notes = tuple(_guid(note.get("targetGUID")) for note in coding.iterfind("NoteRef"))
+        found.append(RefiCoding(_guid(ref.get("targetGUID")), _guid(user) or None, created, notes))
     return found
 
 

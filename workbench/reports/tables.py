@@ -1,7 +1,8 @@
 """Tables out: the primary table as CSV, every table as a sheet of an XLSX workbook.
 
-Both are written through a temporary file renamed when complete, and every text cell is
-neutralised so that a name or quote beginning with ``=`` is never run as a formula.
+Both are written through a temporary file renamed when complete. A CSV text cell that a
+spreadsheet would run as a formula gets an apostrophe in front; an XLSX text cell is stored as a
+string, which is never run, so it keeps its value exactly.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from workbench.core.safe_output import atomic_output, atomic_path, neutralise_row
 from workbench.reports.model import Report, Table
+
+SHEET_NAME_MAX = 31  # Excel's limit on a sheet's name
 
 
 def primary_table(report: Report) -> Table:
@@ -34,10 +37,11 @@ def write_csv(report: Report, path: str | Path) -> None:
 def append_text_safe(sheet: Worksheet, values: list[object]) -> None:
     """Append a row whose text cells are strings, never formulas.
 
-    openpyxl stores any text starting with ``=`` as a formula; the neutralised value no longer
-    starts with one, and the type is pinned to string as well so no later rule can revive it.
+    openpyxl stores any text starting with ``=`` as a formula; pinning the type to string makes
+    it text, which a spreadsheet never evaluates, so the value is kept as it is (no apostrophe,
+    as CSV needs, for a reader to strip again).
     """
-    sheet.append(neutralise_row(values))
+    sheet.append(values)
     if not values:
         return
     for cell in sheet[sheet.max_row]:
@@ -45,12 +49,26 @@ def append_text_safe(sheet: Worksheet, values: list[object]) -> None:
             cell.data_type = "s"
 
 
+def sheet_name(title: str) -> str:
+    """A table's title as an XLSX sheet name: Excel allows 31 characters and no ``[]:*?/\\``.
+    A longer title is cut where a word ends, and before a bracket it would leave open, so the
+    tab reads "Disagreement examples", not "Disagreement examples (19 passa"."""
+    name = re.sub(r"[\[\]:*?/\\]", " ", title).strip()
+    if len(name) > SHEET_NAME_MAX:
+        head = name[: SHEET_NAME_MAX + 1]  # one more: a space there ends a whole word
+        cut = head[: head.rfind(" ")] if " " in head else name[:SHEET_NAME_MAX]
+        if cut.count("(") > cut.count(")"):
+            cut = cut[: cut.rfind("(")]
+        name = cut.strip() or name[:SHEET_NAME_MAX].strip()
+    return name or "table"
+
+
 def write_xlsx(report: Report, path: str | Path) -> None:
     workbook = Workbook()
     workbook.remove(workbook.active)
     used: set[str] = set()
     for table in report.tables():
-        name = re.sub(r"[\[\]:*?/\\]", " ", table.title)[:31].strip() or "table"
+        name = sheet_name(table.title)
         while name in used:
             name = name[:28] + f" {len(used)}"
         used.add(name)

@@ -13,7 +13,7 @@ import numpy as np
 
 from workbench.core.agreement.data import CodedData
 from workbench.core.errors import DecisionError
-from workbench.core.store import Project
+from workbench.core.store import Connection, Project
 from workbench.core.store.audit import append_audit
 from workbench.core.store.coding import (
     CoderKind,
@@ -24,6 +24,7 @@ from workbench.core.store.coding import (
 )
 from workbench.core.store.memos import memos_by_coder_name
 from workbench.core.store.queries import passage_ids_for_keys
+from workbench.core.store.speaker_roles import uncoded_passages
 
 CONSENSUS = "consensus"
 
@@ -99,6 +100,7 @@ def adjudicate(project: Project, passage_key: str, codes: set[str], lead: str, r
         if passage_key not in ids:
             raise DecisionError(f"unknown passage id '{passage_key}'")
         passage_id = ids[passage_key]
+        _refuse_context(conn, passage_id, passage_key)
         coder_id = ensure_coder(conn, CONSENSUS, CoderKind.CONSENSUS)
         version = codebook.version if codebook else None
         note = f"{lead}: {reason.strip()}"
@@ -138,3 +140,21 @@ def adjudicate(project: Project, passage_key: str, codes: set[str], lead: str, r
             "adjudicate",
             {"passage": passage_key, "codes": sorted(codes), "reason": reason},
         )
+
+
+def _refuse_context(conn: Connection, passage_id: int, passage_key: str) -> None:
+    """A consensus on an interviewer turn would count nowhere and contradict what decisions
+    import accepts, so it is refused with the way to make the label coded."""
+    uncoded = uncoded_passages(conn, [passage_id])
+    if passage_id not in uncoded:
+        return
+    speaker = uncoded[passage_id]
+    if speaker is None:
+        raise DecisionError(
+            f"passage '{passage_key}' is text before the first speaker turn and is not coded; "
+            "there is nothing to adjudicate"
+        )
+    raise DecisionError(
+        f"passage '{passage_key}' is an interviewer turn ('{speaker}') and is not coded; "
+        f'make the label a participant first: workbench speakers PROJECT --set "{speaker}=participant"'
+    )

@@ -25,6 +25,7 @@ from workbench.core.store.raters import (
     coders_by_id,
     codes_by_passage_and_coder,
     reviewers_by_passage,
+    uncoded_among,
 )
 from workbench.core.store.version_codings import codings_under_version
 
@@ -118,7 +119,9 @@ def coded_participants(
             applied = codes_by_passage_and_coder(conn)
         else:
             under = codings_under_version(conn, codebook_version)
-            reviewed = under.reviewers_by_passage()
+            by_passage = under.reviewers_by_passage()
+            context = uncoded_among(conn, by_passage)
+            reviewed = {pid: who for pid, who in by_passage.items() if pid not in context}
             applied = under.applied
         passage_sets: dict[int, set[str]] = {}
         decided_by = {"consensus": 0, "rule": 0, "none": 0}

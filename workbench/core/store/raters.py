@@ -10,10 +10,10 @@ report can say what the engine figures stand on.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ColumnElement, Connection, Select, select
 
 from workbench.core.store import schema
 from workbench.core.store.chunks import in_chunks
@@ -34,6 +34,26 @@ def _chunks(ids: Sequence[int] | None) -> list[list[int] | None]:
     if ids is None:
         return [None]
     return list(in_chunks(ids))
+
+
+def _coded_only(query: Select, passage_column: ColumnElement[int]) -> Select:
+    """``query`` kept to passages to code: a decision or a run on a passage that became an
+    interviewer turn is kept in the log, but context is not a unit any statistic counts (the
+    same passages "to code" leaves out)."""
+    p = schema.passages
+    return query.join(p, p.c.id == passage_column).where(p.c.coded.is_(True))
+
+
+def uncoded_among(conn: Connection, passage_ids: Iterable[int]) -> set[int]:
+    """Those of ``passage_ids`` that are context (interviewer turns, text before the first
+    speaker): what a reading that cannot join on passages leaves out afterwards."""
+    p = schema.passages
+    found: set[int] = set()
+    for batch in in_chunks(list(passage_ids)):
+        found.update(
+            conn.execute(select(p.c.id).where(p.c.id.in_(batch), p.c.coded.is_(False))).scalars()
+        )
+    return found
 
 
 def coder_kinds(conn: Connection) -> dict[str, str]:
@@ -63,8 +83,9 @@ def read_ratings(
 
         wanted = None if passage_ids is None else set(passage_ids)
         under = codings_under_version(conn, codebook_version)
+        context = uncoded_among(conn, {passage_id for passage_id, _ in under.reviewed})
         for passage_id, coder_id in under.reviewed:
-            if wanted is None or passage_id in wanted:
+            if (wanted is None or passage_id in wanted) and passage_id not in context:
                 ratings.reviewed.add((passage_id, names[coder_id]))
                 ratings.applied[(passage_id, names[coder_id])].update(
                     under.applied[(passage_id, coder_id)]
@@ -76,8 +97,8 @@ def read_ratings(
         return ratings
     r, k = schema.reviews, schema.codings
     for chunk in _chunks(passage_ids):
-        reviews = select(r.c.passage_id, r.c.coder_id)
-        codings = select(k.c.passage_id, k.c.coder_id, k.c.code_id)
+        reviews = _coded_only(select(r.c.passage_id, r.c.coder_id), r.c.passage_id)
+        codings = _coded_only(select(k.c.passage_id, k.c.coder_id, k.c.code_id), k.c.passage_id)
         if chunk is not None:
             reviews = reviews.where(r.c.passage_id.in_(chunk))
             codings = codings.where(k.c.passage_id.in_(chunk))
@@ -110,6 +131,7 @@ def _read_engine_codings(
             runs.c.model,
             runs.c.prompt_version,
         ).where(runs.c.coder_id.is_not(None))
+        query = _coded_only(query, runs.c.passage_id)
         if codebook_version is not None:
             query = query.where(runs.c.codebook_version == codebook_version)
         if chunk is not None:
@@ -177,20 +199,23 @@ def coder_ids_of_kinds(conn: Connection, kinds: Sequence[str]) -> set[int]:
 
 
 def reviewers_by_passage(conn: Connection) -> dict[int, set[int]]:
-    """``{passage row id: coder row ids}`` of every coder who reviewed it, engines included."""
+    """``{passage row id: coder row ids}`` of every coder who reviewed it, engines included,
+    for passages to code only."""
     r = schema.reviews
     found: dict[int, set[int]] = defaultdict(set)
-    for passage_id, coder_id in conn.execute(select(r.c.passage_id, r.c.coder_id)):
+    query = _coded_only(select(r.c.passage_id, r.c.coder_id), r.c.passage_id)
+    for passage_id, coder_id in conn.execute(query):
         found[passage_id].add(coder_id)
     return dict(found)
 
 
 def codes_by_passage_and_coder(conn: Connection) -> dict[tuple[int, int], set[str]]:
-    """``{(passage row id, coder row id): codes}`` applied now, every coder."""
+    """``{(passage row id, coder row id): codes}`` applied now, every coder, on passages to
+    code only."""
     k = schema.codings
     found: dict[tuple[int, int], set[str]] = defaultdict(set)
     for passage_id, coder_id, code in conn.execute(
-        select(k.c.passage_id, k.c.coder_id, k.c.code_id)
+        _coded_only(select(k.c.passage_id, k.c.coder_id, k.c.code_id), k.c.passage_id)
     ):
         found[(passage_id, coder_id)].add(code)
     return dict(found)
