@@ -46,12 +46,6 @@ def sample(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     return path
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="agreement --tree-level N --by FIELD drops --by without a word: no per-group "
-    "results in text or --json, exit 0 (--unitizing --by is refused, so this should be too, "
-    "or give the breakdown)",
-)
 def test_tree_level_with_by_is_refused_or_broken_down(sample, capsys):
     code, out, _ = _run(
         capsys, ["agreement", str(sample), "--tree-level", "all", "--by", "group", "--json"]
@@ -232,12 +226,6 @@ def test_a_refused_claude_run_leaves_no_coder_behind(tmp_path, capsys, monkeypat
     assert json.loads(out)["coders"] == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sample --width/--expected outside (0, 1) ends in a Python traceback "
-    "(ValueError from sample_size_for_width, not caught in cli/agreement.py cmd_sample) "
-    "instead of one line naming the option",
-)
 @pytest.mark.parametrize("width, expected", [("0", "0.8"), ("0.1", "1.5")])
 def test_sample_width_out_of_range_is_one_line(sample, tmp_path, capsys, width, expected):
     argv = ["sample", str(sample), "--width", width, "--expected", expected]
@@ -258,23 +246,12 @@ def test_settings_refuses_an_empty_or_control_character_role_name(sample, capsys
     assert code in (1, 2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="disagreements --code with a code the codebook lacks ends in a traceback "
-    "(ValueError: 'nope' is not in list, core/agreement/adjudication.py find_disagreements); "
-    "search and agreement name the option instead",
-)
 def test_disagreements_with_an_unknown_code_is_one_line(sample, capsys):
     code = main(["disagreements", str(sample), "--code", "nope"])
     err = capsys.readouterr().err
     assert code == 1 and "nope" in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="anchoring --resamples -3 ends in a numpy traceback (ValueError: negative "
-    "dimensions are not allowed, core/agreement/anchoring.py _weights)",
-)
 def test_anchoring_negative_resamples_is_one_line(sample, capsys):
     code = main(["anchoring", str(sample), "--resamples", "-3"])
     err = capsys.readouterr().err

@@ -14,6 +14,7 @@ from workbench.cli.common import (
     add_command,
     getpass_user,
     require_lead,
+    unit_interval,
 )
 from workbench.cli.output import render
 from workbench.core.printable import printable
@@ -359,7 +360,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     health_cb.add_argument("project")
     health_cb.add_argument(
         "--similar",
-        type=float,
+        type=unit_interval,
         default=0.5,
         metavar="COSINE",
         help="definitions at least this alike (TF-IDF cosine) are reported (default 0.5)",
