@@ -158,12 +158,6 @@ def test_a_project_in_a_read_only_folder_can_still_be_read(sample, tmp_path, cap
     assert code == 0, err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a decisions file with a passage id that lacks '#' stops with \"error: '12' is not "
-    'a passage id (expected TRANSCRIPT#POSITION)": no file name and no line, unlike every '
-    "other decisions error (same for .xlsx)",
-)
 def test_a_malformed_passage_id_is_reported_with_its_file_and_line(sample, tmp_path, capsys):
     bad = write(tmp_path / "bad.csv", "passage_id,coder,code\nwork_0008#4,bo,\n12,bo,prod.speed\n")
     code, _, err = _run(capsys, ["import", str(sample), str(bad), "--decisions"])

@@ -36,6 +36,7 @@ from workbench.core.store.interchange import reviewed_pairs
 from workbench.core.store.project import Project
 from workbench.core.store.queries import (
     passage_ids_for_keys,
+    split_passage_key,
 )
 from workbench.core.store.speaker_roles import uncoded_passages
 
@@ -202,6 +203,10 @@ def import_decisions_csv(
     for where, key, coder, code in rows:
         if not key:
             raise DecisionError(f"{where}: empty passage_id")
+        try:  # checked here, where the message can name the file and line
+            split_passage_key(key)
+        except DecisionError as exc:
+            raise DecisionError(f"{where}: {exc}") from None
         if not coder:
             raise DecisionError(f"{where}: empty coder")
         if coder not in checked:  # refused here, the message can name the line
