@@ -54,12 +54,6 @@ def test_tree_level_with_by_is_refused_or_broken_down(sample, capsys):
     assert code == 2 or "by" in result
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="codebook diff PROJECT v2.yaml (no @N) reads the SQLite file as YAML and says "
-    "'not UTF-8 text (byte N): save the codebook as UTF-8'; codebook export takes a bare "
-    "project as its newest version, diff should too (or say to write PROJECT@N)",
-)
 def test_codebook_diff_takes_a_bare_project_as_its_newest_version(sample, tmp_path, capsys):
     same = REPO / "codebooks" / "ai-at-work.yaml"
     code, out, err = _run(capsys, ["codebook", "diff", str(sample), str(same)])
@@ -118,11 +112,6 @@ def test_refi_round_trip_keeps_engine_suggestions_apart_from_reviews(tmp_path, c
     assert after["reviewed_passages"] == before["reviewed_passages"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="codebook errors come out as 'error: FILE:LINE: error: ...' from new and "
-    "codebook diff (the word 'error' twice in one line)",
-)
 def test_a_codebook_error_says_error_once(tmp_path, capsys):
     bad = write(
         tmp_path / "bad.yaml",
@@ -131,7 +120,8 @@ def test_a_codebook_error_says_error_once(tmp_path, capsys):
     )
     code, _, err = _run(capsys, ["new", str(tmp_path / "x.wb"), "--codebook", str(bad)])
     assert code == 1
-    assert all(line.count("error") == 1 for line in err.splitlines() if line)
+    # "error:" (the pytest folder's name holds the word "error" too)
+    assert all(line.count("error:") == 1 for line in err.splitlines() if line)
 
 
 @pytest.mark.skipif(

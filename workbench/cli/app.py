@@ -72,7 +72,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A codebook error lists its problems one a line; any other error is one line, however
         # many newlines or escapes the file names in it carry.
         if isinstance(exc, CodebookError) and exc.problems:
-            lines = [str(p) for p in exc.problems if p.severity == "error"] or [str(exc)]
+            # "error: FILE:LINE: message", not Problem's "FILE:LINE: error: message" behind
+            # our own "error: ": the word once, where every other error line has it.
+            lines = [
+                _where(p.file, p.line) + p.message for p in exc.problems if p.severity == "error"
+            ] or [str(exc)]
         else:
             lines = [str(exc)]
         for line in lines:
@@ -92,6 +96,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
+
+
+def _where(file: str, line: int | None) -> str:
+    return f"{file}:{line}: " if line is not None else f"{file}: "
 
 
 def _closed_pipe() -> int:

@@ -62,16 +62,41 @@ def cmd_codebook_add(args: argparse.Namespace) -> int:
 
 
 def _codebook_source(spec: str):  # type: ignore[no-untyped-def]
-    """A codebook file, or ``PROJECT@N`` for version N stored in a project."""
+    """A codebook file, ``PROJECT@N`` for version N stored in a project, or a bare project
+    for its newest version (as ``codebook export`` takes it)."""
     from workbench.core.codebook import load_codebook
+    from workbench.core.errors import ProjectError
 
     location, version = _project_version(spec)
-    if version is not None:
-        from workbench.core.store import Project
+    if version is None and not _is_project(location):
+        project_part, sep, after = spec.rpartition("@")
+        if sep and _is_project(project_part):
+            raise ProjectError(
+                f"{spec}: after '@' comes a codebook version number, e.g. {project_part}@1"
+            )
+        return load_codebook(spec)
+    from workbench.core.store import Project
 
-        with Project.open(location, read_only=True) as project:
-            return project.codebook_at(version)
-    return load_codebook(spec)
+    with Project.open(location, read_only=True) as project:
+        codebook = project.codebook if version is None else project.codebook_at(version)
+    if codebook is None:
+        raise ProjectError(f"{location}: the project has no codebook")
+    return codebook
+
+
+def _is_project(spec: str) -> bool:
+    """A database URL, or a file that is an SQLite database (whatever its name): a codebook
+    is YAML text, and reading a project as YAML only says it is not UTF-8."""
+    if "://" in spec:
+        return True
+    path = Path(spec)
+    if path.suffix.lower() in (".yaml", ".yml") or not path.is_file():
+        return False
+    try:
+        with path.open("rb") as handle:
+            return handle.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
 
 
 def _project_version(spec: str) -> tuple[str, int | None]:
