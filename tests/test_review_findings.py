@@ -155,12 +155,6 @@ def test_a_malformed_passage_id_is_reported_with_its_file_and_line(sample, tmp_p
     assert "bad.csv" in err and "line 3" in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="README: metadata 'may be imported before or after the transcripts', but "
-    "'import PROJECT --metadata FILE' is a usage error (files are required); today a user "
-    "must name an already-imported transcript file again to bring metadata in",
-)
 def test_metadata_alone_can_be_imported_after_the_transcripts(sample, tmp_path, capsys):
     meta = write(tmp_path / "meta.csv", "transcript_id,site\nwork_0008,Leeds\n")
     code, _, err = _run(capsys, ["import", str(sample), "--metadata", str(meta)])
