@@ -61,12 +61,6 @@ def test_codebook_diff_takes_a_bare_project_as_its_newest_version(sample, tmp_pa
     assert "UTF-8" not in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="search PROJECT NOT returns every passage of the project (245 of 245, interviewer "
-    "turns included); a bare operator should be searched as the word, as README promises for "
-    "'anything else', or refused",
-)
 def test_a_bare_operator_is_not_a_match_everything(sample, capsys):
     code, out, _ = _run(capsys, ["search", str(sample), "NOT", "--json"])
     assert code in (0, 1)
