@@ -207,11 +207,6 @@ def test_sample_width_out_of_range_is_one_line(sample, tmp_path, capsys, width, 
     assert "--width" in err or "--expected" in err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="settings --lead '' makes the empty name a lead (listed as ' (lead)'), and a name "
-    "with an escape character is taken too, though decisions import refuses such coder names",
-)
 @pytest.mark.parametrize("name", ["", "a\x1bb"])
 def test_settings_refuses_an_empty_or_control_character_role_name(sample, capsys, name):
     code, _, _ = _run(capsys, ["settings", str(sample), "--lead", name, "--as", "kim"])

@@ -156,7 +156,12 @@ def cmd_sample(args: argparse.Namespace) -> int:
         if args.assign and rows:
             drawn = transcripts_of_keys(key for key, _name in rows)
             queue = assign_transcripts(
-                project, args.lead, args.assign, drawn, source=f"sample (seed {args.seed})"
+                project,
+                args.lead,
+                args.assign,
+                drawn,
+                source=f"sample (seed {args.seed})",
+                lead_option="--lead",
             )
     if args.out:
         write_sample_csv(strata, args.by, args.out)
@@ -267,7 +272,12 @@ def cmd_assign(args: argparse.Namespace) -> int:
     wanted = read_sample_csv(args.sample) if args.sample else comma_list(args.transcripts)
     with Project.open(args.project) as project:
         queue = assign_transcripts(
-            project, args.lead, args.coder, wanted, source=args.sample or "--transcripts"
+            project,
+            args.lead,
+            args.coder,
+            wanted,
+            source=args.sample or "--transcripts",
+            lead_option="--lead",
         )
     render(
         {"coder": args.coder, "queue": queue},

@@ -40,12 +40,12 @@ def getpass_user() -> str:
         return "workbench"
 
 
-def require_lead(project: Project, name: str, action: str) -> None:
-    """Refuse before a lead-only change, naming who tried and what (imported late: the roles
-    module is not needed by commands that change nothing)."""
+def require_lead(project: Project, name: str, action: str, option: str = "--lead") -> None:
+    """Refuse before a lead-only change, naming who tried and what, and the option that names
+    who acts (imported late: the roles module is not needed by commands that change nothing)."""
     from workbench.core.roles import require_lead as check
 
-    check(project.settings.extra, name, action)
+    check(project.settings.extra, name, action, option)
 
 
 def comma_list(value: str) -> list[str]:

@@ -204,6 +204,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
                 engines=args.engines,
                 leads=args.lead or [],
                 coders=args.coder or [],
+                actor_option="--as",
             )
         settings = project.settings
     extra = settings.extra
