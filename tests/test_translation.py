@@ -170,6 +170,11 @@ def test_language_tags_are_checked_and_normalised():
     assert normalise_language("DE") == "de"
     with pytest.raises(ValueError, match="not a language tag"):
         normalise_language("german!")
+    for tag in ("zh-Hant-TW", "es-419", "ca-valencia", "de-1901", "yue", "sr-Latn"):
+        assert normalise_language(tag) == tag
+    for made_up in ("xx-notalang", "xx", "qq", "en-US-x", "en-toolongvariant"):
+        with pytest.raises(ValueError, match="not a language tag"):
+            normalise_language(made_up)
 
 
 # -- the translator --------------------------------------------------------------------------------
@@ -323,6 +328,8 @@ def test_cli_language_sets_and_guesses(german, capsys, tmp_path):
     assert rows["fr1"]["language"] == "fr-FR" and rows["fr1"]["source"] == "set"
     assert main(["language", str(german.location), "--set", "nope=de"]) == 1
     assert "no such transcript: nope" in capsys.readouterr().err
+    assert main(["language", str(german.location), "--set", "fr1=xx-notalang"]) == 1
+    assert "'xx-notalang' is not a language tag" in capsys.readouterr().err
 
 
 # -- the store and decisions ---------------------------------------------------------------------
