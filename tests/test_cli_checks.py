@@ -6,6 +6,7 @@ similarity that reports nothing or everything, or a traceback from deep in numpy
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,27 @@ def test_evaluate_with_too_little_data_fails(tmp_path: Path, capsys, command: st
     capsys.readouterr()
     assert main([command, str(study)]) == 1
     assert "needs at least" in capsys.readouterr().out
+
+
+def test_with_json_an_error_is_a_json_object_on_stdout(tmp_path, capsys):
+    """Whether refused by the parser (2) or by the project (1): one object, the line kept."""
+    for argv, code, words in (
+        (["status", str(tmp_path / "none.wb"), "--json"], 1, "no such project"),
+        (["sample", str(tmp_path / "none.wb"), "--size", "0", "--json"], 2, "--size"),
+    ):
+        assert main(argv) == code
+        captured = capsys.readouterr()
+        error = json.loads(captured.out)
+        assert error["exit_code"] == code and words in error["error"]
+        assert error["errors"] == [error["error"]]
+        assert f"error: {error['error']}" in captured.err  # a person still sees the line
+
+
+def test_without_json_or_on_success_stdout_has_no_error_object(tmp_path, capsys):
+    assert main(["status", str(tmp_path / "none.wb")]) == 1
+    assert capsys.readouterr().out == ""
+    study = tmp_path / "study.wb"
+    assert main(["demo", "--no-gui", str(study)]) == 0
+    capsys.readouterr()
+    assert main(["status", str(study), "--json"]) == 0
+    assert "error" not in json.loads(capsys.readouterr().out)

@@ -27,6 +27,7 @@ from workbench.cli import (
     translate,
 )
 from workbench.cli.common import EXIT_CLOSED_PIPE, EXIT_FAILED, EXIT_USAGE
+from workbench.cli.json_errors import json_errors, wants_json
 from workbench.core.errors import CodebookError, WorkbenchError
 from workbench.core.printable import printable
 
@@ -50,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    given = list(sys.argv[1:] if argv is None else argv)
+    with json_errors(wants_json(given)) as finish:
+        return finish(_main(given))
+
+
+def _main(argv: list[str]) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -226,9 +226,14 @@ def cmd_codebook_archived(args: argparse.Namespace) -> int:
 
 
 def cmd_codebook_export(args: argparse.Namespace) -> int:
+    from workbench.core.errors import WorkbenchError
     from workbench.interop.codebook_export import code_stats, export_codebook, export_format
 
-    export_format(args.out)
+    try:
+        export_format(args.out)
+    except WorkbenchError as exc:  # a wrong option, as `export` says: usage, exit 2
+        print(printable(f"error: {exc}"), file=sys.stderr)
+        return EXIT_USAGE
     source = Path(args.source)
     if source.suffix.lower() in (".yaml", ".yml") and source.is_file():
         from workbench.core.codebook import load_codebook
