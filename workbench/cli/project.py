@@ -95,14 +95,15 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     with Project.open(args.project) as project:
         status = project.status()
-
-    def text() -> None:
-        for key, value in status.items():
-            note = f"  ({STATUS_NOTES[key]})" if key in STATUS_NOTES else ""
-            print(f"{STATUS_LABELS.get(key, key.replace('_', ' ')):>18}: {value}{note}")
-
-    render(status, args.json, text)
+    render(status, args.json, lambda: print_status(status))
     return EXIT_OK
+
+
+def print_status(status: dict[str, object]) -> None:
+    """The status for a person, one labelled line a figure (also what ``demo --no-gui`` shows)."""
+    for key, value in status.items():
+        note = f"  ({STATUS_NOTES[key]})" if key in STATUS_NOTES else ""
+        print(f"{STATUS_LABELS.get(key, key.replace('_', ' ')):>18}: {value}{note}")
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
