@@ -306,6 +306,20 @@ def test_cli_dry_run_estimates_and_sends_nothing(german, capsys):
     assert report["estimate"]["passages"] == 0
 
 
+def test_cli_dry_run_says_when_the_run_would_lack_a_key(german, capsys, monkeypatch, tmp_path):
+    german.close()
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.setenv("WORKBENCH_SETTINGS", str(tmp_path / "none.json"))
+    argv = ["translate", str(german.location), "--to", "en", "--dry-run"]
+    assert main(argv) == 0
+    assert "no Anthropic API key: the run itself would be refused" in capsys.readouterr().out
+    assert main([*argv, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["api_key"] is False
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
+    assert main(argv) == 0
+    assert "no Anthropic API key" not in capsys.readouterr().out
+
+
 def test_cli_rejects_a_bad_target_language(german, capsys):
     german.close()
     assert main(["translate", str(german.location), "--to", "deutsch!"]) == 1

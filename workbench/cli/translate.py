@@ -60,6 +60,10 @@ def cmd_translate(args: argparse.Namespace) -> int:
             "languages_detected": plan.detected,
             "redacted": options.redact,
         }
+        if args.dry_run:  # the estimate is offline; say now what the real run would stop on
+            from workbench.suggest.claude_client import api_key
+
+            report["api_key"] = api_key() is not None
         failed: list[str] = []
         if not args.dry_run and plan.chunks:
             if args.max_cost is not None and float(figures["cost_usd"]) > args.max_cost:  # type: ignore[arg-type]
@@ -93,6 +97,11 @@ def cmd_translate(args: argparse.Namespace) -> int:
         )
         if args.dry_run:
             print("dry run: nothing sent")
+            if not report["api_key"]:
+                print(
+                    "no Anthropic API key: the run itself would be refused; set "
+                    "ANTHROPIC_API_KEY (or anthropic_api_key in the workbench settings file)"
+                )
         elif "translated" in report:
             print(
                 f"translated {report['translated']} passages into {target} "
