@@ -258,7 +258,19 @@ def cmd_merge(args: argparse.Namespace) -> int:
             project, args.copies, prefer=args.prefer, dry_run=args.dry_run, actor=args.acting
         )
     render(report.to_dict(), args.json, lambda: _print_merge(report))
-    return EXIT_FAILED if report.unresolved else EXIT_OK
+    unrelated = [copy for copy, n in report.matched_transcripts.items() if n == 0]
+    for copy in unrelated:
+        print(
+            printable(
+                f"error: {copy}: no transcript in it matches the project's, so nothing of it "
+                "was merged (is it a copy of this project?)"
+            ),
+            file=sys.stderr,
+        )
+    return EXIT_FAILED if report.unresolved or unrelated else EXIT_OK
+
+
+SKIPPED_SHOWN = 5  # transcript ids named per skipped group in the text output
 
 
 def _print_merge(report: MergeReport) -> None:
@@ -267,12 +279,16 @@ def _print_merge(report: MergeReport) -> None:
         f"{would}: {report.decisions} decisions, {report.memos} memo rows, "
         f"{report.suggestions} suggestions, {report.suggestion_runs} suggestion runs"
     )
+    # one line per copy and reason, not per transcript: an unrelated copy skips all of its
+    # transcripts (1,125 lines before); --json lists every one
+    grouped: dict[tuple[str, str], list[str]] = {}
     for skipped in report.skipped_transcripts:
-        print(
-            printable(
-                f"skipped {skipped['copy']}: transcript {skipped['transcript']}: {skipped['why']}"
-            )
-        )
+        grouped.setdefault((skipped["copy"], skipped["why"]), []).append(skipped["transcript"])
+    for (copy, why), transcripts in grouped.items():
+        shown = ", ".join(transcripts[:SKIPPED_SHOWN])
+        more = f" and {len(transcripts) - SKIPPED_SHOWN:,} more" if len(transcripts) > SKIPPED_SHOWN else ""
+        what = "transcript" if len(transcripts) == 1 else f"{len(transcripts):,} transcripts"
+        print(printable(f"skipped {copy}: {what} {shown}{more}: {why}"))
     for c in report.conflicts:
         outcome = f"kept the {c.resolved}'s" if c.resolved else "NOT merged"
         print(

@@ -90,6 +90,8 @@ class MergeReport:
     suggestions: int = 0
     suggestion_runs: int = 0
     skipped_transcripts: list[dict[str, str]] = field(default_factory=list)
+    # copy -> transcripts it holds alike with the project; 0 says it is no copy of this project
+    matched_transcripts: dict[str, int] = field(default_factory=dict)
     conflicts: list[Conflict] = field(default_factory=list)
     backup: str | None = None
 
@@ -218,6 +220,7 @@ def _match_transcripts(
             matched.add(external_id)
         else:
             report.skipped_transcripts.append({"copy": copy, "transcript": external_id, "why": why})
+    report.matched_transcripts[copy] = len(matched)
     return matched
 
 
