@@ -374,8 +374,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "draw a stratified random sample of passages for double coding",
     )
     sample.add_argument("project", nargs="?")
-    sample.add_argument("--size", type=positive_int, help="passages to draw (default: from --width)")
-    sample.add_argument("--width", type=open_fraction, default=0.1, help="target 95%% interval width")
+    sample.add_argument(
+        "--size", type=positive_int, help="passages to draw (default: from --width)"
+    )
+    sample.add_argument(
+        "--width", type=open_fraction, default=0.1, help="target 95%% interval width"
+    )
     sample.add_argument("--expected", type=open_fraction, default=0.8, help="expected agreement")
     sample.add_argument("--by", help="metadata field to stratify by (group, language, ...)")
     sample.add_argument("--seed", type=int, default=1)
@@ -408,7 +412,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     anchoring.add_argument("--off", action="store_true", help="stop randomising")
     anchoring.add_argument("--seed", type=int, help="with --on: the randomisation's seed")
     anchoring.add_argument("--lead", default=getpass_user(), help="recorded in the audit log")
-    anchoring.add_argument("--resamples", type=positive_int, default=1000, help="bootstrap resamples")
+    anchoring.add_argument(
+        "--resamples", type=positive_int, default=1000, help="bootstrap resamples"
+    )
     anchoring.add_argument("--json", action="store_true")
     assign = add_command(
         commands, "assign", cmd_assign, "add transcripts to a coder's queue (leads only)"

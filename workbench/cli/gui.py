@@ -70,4 +70,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
             sub.add_argument(
                 "--no-gui", action="store_true", help="create the project, print its status"
             )
-            sub.add_argument("--json", action="store_true", help="with --no-gui: the status as JSON")
+            sub.add_argument(
+                "--json", action="store_true", help="with --no-gui: the status as JSON"
+            )

@@ -286,7 +286,11 @@ def _print_merge(report: MergeReport) -> None:
         grouped.setdefault((skipped["copy"], skipped["why"]), []).append(skipped["transcript"])
     for (copy, why), transcripts in grouped.items():
         shown = ", ".join(transcripts[:SKIPPED_SHOWN])
-        more = f" and {len(transcripts) - SKIPPED_SHOWN:,} more" if len(transcripts) > SKIPPED_SHOWN else ""
+        more = (
+            f" and {len(transcripts) - SKIPPED_SHOWN:,} more"
+            if len(transcripts) > SKIPPED_SHOWN
+            else ""
+        )
         what = "transcript" if len(transcripts) == 1 else f"{len(transcripts):,} transcripts"
         print(printable(f"skipped {copy}: {what} {shown}{more}: {why}"))
     for c in report.conflicts:

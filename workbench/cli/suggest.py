@@ -151,7 +151,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     suggest.add_argument(
         "--cancel", action="store_true", help="with --batch: cancel the open batches"
     )
-    suggest.add_argument("--max-cost", type=non_negative_float, help="stop before spending more than this (USD)")
+    suggest.add_argument(
+        "--max-cost", type=non_negative_float, help="stop before spending more than this (USD)"
+    )
     suggest.add_argument("--dry-run", action="store_true", help="only estimate tokens and cost")
     suggest.add_argument(
         "--redact", action="store_true", help="remove emails, phones, URLs before sending"

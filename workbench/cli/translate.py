@@ -205,7 +205,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="Claude model (default: the app's Claude model setting, else the price table's default)",
     )
     translate.add_argument("--price", metavar="IN,OUT", help="USD per million tokens, as suggest")
-    translate.add_argument("--max-cost", type=non_negative_float, help="refuse a run estimated above this (USD)")
+    translate.add_argument(
+        "--max-cost", type=non_negative_float, help="refuse a run estimated above this (USD)"
+    )
     translate.add_argument(
         "--redact", action="store_true", help="remove emails, phones, URLs before sending"
     )
