@@ -91,3 +91,19 @@ def test_without_json_or_on_success_stdout_has_no_error_object(tmp_path, capsys)
     capsys.readouterr()
     assert main(["status", str(study), "--json"]) == 0
     assert "error" not in json.loads(capsys.readouterr().out)
+
+
+def test_files_may_follow_options_in_import_and_nothing_stray_passes_elsewhere(tmp_path, capsys):
+    """import's files may be none (metadata alone), yet names after an option are still files."""
+    study = tmp_path / "study.wb"
+    assert main(["new", str(study)]) == 0
+    one = tmp_path / "one.txt"
+    one.write_text("A: hi\n\nB: yes\n", encoding="utf-8")
+    two = tmp_path / "two.txt"
+    two.write_text("A: so\n\nB: no\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["import", str(study), str(one), "--json", str(two)]) == 0
+    assert json.loads(capsys.readouterr().out)["added"] == 2
+    assert main(["status", str(study), "stray"]) == 2
+    assert main(["import", str(study), "--bogus", str(one)]) == 2
+    assert "unrecognized arguments" in capsys.readouterr().err

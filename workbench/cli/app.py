@@ -59,7 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: list[str]) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:
+            _take_trailing_files(parser, args, extra)
     except SystemExit as exc:
         return int(exc.code or 0)
     logging.basicConfig(
@@ -103,6 +105,18 @@ def _main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
+
+
+def _take_trailing_files(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[str]
+) -> None:
+    """File names after an option (``import P --decisions d.csv``) for a command whose files
+    may be none (``import P --metadata m.csv``): argparse gives an optional ``*`` positional
+    nothing at the first positional it sees and then calls the later names unrecognized."""
+    into = getattr(args, "trailing_files", None)
+    if into is None or any(value.startswith("-") for value in extra):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    getattr(args, into).extend(extra)
 
 
 def _where(file: str, line: int | None) -> str:

@@ -395,6 +395,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     imp.add_argument("project")
     imp.add_argument("files", nargs="*", help="transcript files (none: only --metadata)")
+    imp.set_defaults(trailing_files="files")  # names after an option land here (app.main)
     imp.add_argument("--metadata", help="CSV keyed by transcript id (group, region, language, ...)")
     imp.add_argument(
         "--decisions",
