@@ -272,8 +272,8 @@ def plan_migration(
         if kind == "carry":
             target_is_old = target in old and target not in sources
             kind = "merge" if len(sources) > 1 or target_is_old else "rename"
-            if target_is_old and kind == "merge":
-                sources = [*sources, target]  # type: ignore[list-item]
+            if target is not None and target_is_old and kind == "merge":
+                sources = [*sources, target]
                 joined = len(pairs.get(target, set()))
         changes.append(
             Change(
