@@ -203,10 +203,6 @@ def import_decisions_csv(
     for where, key, coder, code in rows:
         if not key:
             raise DecisionError(f"{where}: empty passage_id")
-        try:  # checked here, where the message can name the file and line
-            split_passage_key(key)
-        except DecisionError as exc:
-            raise DecisionError(f"{where}: {exc}") from None
         if not coder:
             raise DecisionError(f"{where}: empty coder")
         if coder not in checked:  # refused here, the message can name the line
@@ -219,6 +215,10 @@ def import_decisions_csv(
             raise DecisionError(
                 f"{where}: unknown code '{code}' (not in codebook version {codebook.version})"
             )
+        try:  # checked here, where the message can name the file and line
+            split_passage_key(key)
+        except DecisionError as exc:
+            raise DecisionError(f"{where}: {exc}") from None
         if code:
             wanted[(key, coder)].add(code)
         else:
