@@ -144,9 +144,12 @@ def test_codebook_add_bumps_the_version(project_location, tmp_path, capsys, code
 
 
 def test_demo_without_gui_builds_the_sample_study(tmp_path, capsys):
-    code, status = run_json(capsys, ["demo", str(tmp_path / "demo.wb"), "--no-gui"])
+    code, status = run_json(capsys, ["demo", str(tmp_path / "demo.wb"), "--no-gui", "--json"])
     assert code == 0
     assert status["transcripts"] >= 12 and status["codebook_name"] == "AI at work"
+    code, text = run_json(capsys, ["demo", str(tmp_path / "again.wb"), "--no-gui"])
+    assert code == 0 and "{" not in text  # for a person, as `status` prints it
+    assert "transcripts: 15" in text.replace("  ", "")
 
 
 def test_python_dash_m_entry_point():

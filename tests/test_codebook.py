@@ -196,3 +196,24 @@ def test_free_letters_stay_allowed_and_stored_codebooks_still_parse():
     assert parse_codebook(stored).get("a.one").shortcut == "j"
     _, found = check_codebook_text(stored, "cb.yaml", workspace_keys=True)
     assert [(p.line, p.severity) for p in found] == [(11, "error")]
+
+
+@pytest.mark.parametrize(
+    "head, where",
+    [
+        ("  - id: a\n", "children of 'a'"),
+        ('  - id: "a b"\n', "children of 'a b'"),
+        ("  - ", "children of the code on line 4"),
+    ],
+)
+def test_bad_children_name_their_code_even_when_its_id_is_bad(head, where):
+    """Not "'codes' must be a list": the top-level list is fine, the code's children are not."""
+    text = f"name: x\nversion: 1\ncodes:\n{head}" + (
+        "name: A\n    definition: d\n    children: 5\n"
+        if head == "  - "
+        else "    name: A\n    definition: d\n    children: 5\n"
+    )
+    _, problems = check_codebook_text(text, "cb.yaml")
+    messages = [str(p) for p in problems]
+    assert any(f"{where} must be a list of codes" in m for m in messages), messages
+    assert not any("'codes' must be a list" in m for m in messages)

@@ -148,3 +148,44 @@ def test_cli_diff_of_stored_versions(tmp_path, capsys):
     assert "+ trust  (added)" in capsys.readouterr().out
     assert main(["codebook", "diff", f"{tmp_path / 's.wb'}@7", f"{tmp_path / 's.wb'}@2"]) == 1
     assert "no codebook version 7" in capsys.readouterr().err
+
+
+def test_cli_diff_takes_a_bare_project_as_its_newest_version(tmp_path, capsys):
+    """Whatever the project file is called: it is recognised as a database, not read as YAML."""
+    from workbench.core.store import Project
+
+    location = tmp_path / "study.data"
+    with Project.create(location, codebook=parse_codebook(book(BASE))) as project:
+        project.add_codebook_version(parse_codebook(book(BASE + code("trust", "Trust."), 2)))
+    assert main(["codebook", "diff", f"{location}@1", str(location)]) == 0
+    assert "+ trust  (added)" in capsys.readouterr().out
+    newest = tmp_path / "v2.yaml"
+    newest.write_text(book(BASE + code("trust", "Trust."), 2), encoding="utf-8")
+    assert main(["codebook", "diff", str(location), str(newest)]) == 0
+    assert "no change to any code" in capsys.readouterr().out
+
+
+def test_cli_diff_of_a_version_that_is_not_a_number_says_so_once(tmp_path, capsys):
+    from workbench.core.store import Project
+
+    Project.create(tmp_path / "s.wb", codebook=parse_codebook(book(BASE))).close()
+    assert main(["codebook", "diff", f"{tmp_path / 's.wb'}@x", f"{tmp_path / 's.wb'}"]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.count("error:") == 1 and "version number" in line  # the folder says "error"
+
+
+def test_cli_codebook_errors_say_error_once_in_diff_and_migrate(tmp_path, capsys):
+    from workbench.core.store import Project
+
+    Project.create(tmp_path / "s.wb", codebook=parse_codebook(book(BASE))).close()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(book(code("hope", "Hopes.") + code("hope", "Again.")), encoding="utf-8")
+    for argv in (
+        ["codebook", "diff", str(bad), str(tmp_path / "s.wb")],
+        ["codebook", "migrate", str(tmp_path / "s.wb"), str(bad), "--dry-run"],
+    ):
+        assert main(argv) == 1
+        lines = capsys.readouterr().err.splitlines()
+        assert lines and all(line.startswith("error: ") for line in lines)
+        assert all(line.count("error:") == 1 for line in lines)  # the folder says "error"
+        assert any("bad.yaml:" in line and "duplicate id 'hope'" in line for line in lines)

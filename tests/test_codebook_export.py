@@ -179,7 +179,8 @@ def test_project_markdown_and_docx_carry_frequency_and_agreement(study, tmp_path
 
 def test_export_refuses_an_unknown_format_before_writing(tmp_path, capsys):
     source = write(tmp_path / "in.yaml", BOOK)
-    assert main(["codebook", "export", str(source), "--out", str(tmp_path / "x.txt")]) == 1
+    # exit 2 (usage), as `export` and `report` give for a format they do not write
+    assert main(["codebook", "export", str(source), "--out", str(tmp_path / "x.txt")]) == 2
     assert "unknown codebook format '.txt'" in capsys.readouterr().err
     assert not (tmp_path / "x.txt").exists()
 

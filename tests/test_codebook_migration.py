@@ -210,6 +210,18 @@ def test_merge_unites_codings_and_a_passage_with_both_counts_once(study):
     assert (change.codings, change.after) == (removals, len(with_a_or_b))
 
 
+def test_merging_into_a_kept_code_counts_only_the_codings_that_move(study):
+    """--map a=b with b kept: a's 3 codings (2 passages) move, b's own 3 are said apart."""
+    plan = plan_migration(study, parse_codebook(book(v2(a=""), 2)), parse_mapping(maps=["a=b"]))
+    [change] = [c for c in plan.changes if c.kind == "merge"]
+    assert (change.codings, change.passages, change.joined, change.after) == (3, 2, 3, 5)
+    assert "3 codings on 2 passages of a are added to b's 3, making 5 codings of b" in (
+        change.line()
+    )
+    result = apply_migration(study, plan, "lea")
+    assert sum("b" in codes for codes in state(study).values()) == result.plan.changes[0].after
+
+
 def test_split_flags_every_passage_for_re_review_and_archives_nothing_silently(study):
     before, old_state = counts(study), state(study)
     codes = v2(s=code("s.ai", "Trust in AI tools.") + code("s.people", "Trust in colleagues."))

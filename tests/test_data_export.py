@@ -264,6 +264,18 @@ def test_cli_export_formats_and_usage(tmp_path, study, capsys):
     assert report["files"] == ["ana.xlsx"]
 
 
+def test_a_passage_id_without_position_names_file_and_line_in_csv_and_xlsx(tmp_path, project):
+    import_transcript_file(project, write(tmp_path / "p1.txt", INTERVIEW))
+    text = "passage_id,coder,code\np1#2,ana,prod.speed\n12,ana,prod.speed\n"
+    book = openpyxl.Workbook()
+    for row in csv.reader(text.splitlines()):
+        book.active.append(row)
+    book.save(tmp_path / "d.xlsx")
+    for path in (write(tmp_path / "d.csv", text), tmp_path / "d.xlsx"):
+        with pytest.raises(Exception, match=rf"{path.name}: line 3: '12' is not a passage id"):
+            import_decisions_csv(project, path)
+
+
 def test_xlsx_refuses_a_cell_excel_would_cut_and_leaves_no_file(tmp_path, project):
     long_turn = "Participant: " + "word " * 7000 + "\n"
     import_transcript_file(project, write(tmp_path / "long.txt", long_turn))

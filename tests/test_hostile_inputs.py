@@ -108,7 +108,7 @@ def test_codebook_version_must_be_a_decimal_in_range(tmp_path, capsys, version, 
     path = write(tmp_path / "cb.yaml", f"name: x\nversion: {version}\ncodes:\n{CODE}")
     project = tmp_path / "study.wb"
     assert main(["new", str(project), "--codebook", str(path)]) == 1
-    assert error_lines(capsys) == [f"error: {path}:2: error: 'version' must be {words}"]
+    assert error_lines(capsys) == [f"error: {path}:2: 'version' must be {words}"]
     assert not project.exists()
 
 

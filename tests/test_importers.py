@@ -159,3 +159,24 @@ def test_the_published_dataset_reads_completely(shared_data):
     records = read_transcripts(shared_data / "creatives_transcripts.csv")
     assert len(records) == 125
     assert all(r.speakers == ("AI", "Assistant", "User") for r in records)
+
+
+def test_metadata_alone_comes_in_after_its_transcripts_and_before_others(tmp_path, capsys):
+    from workbench.cli import main
+
+    study = tmp_path / "s.wb"
+    assert main(["new", str(study)]) == 0
+    assert main(["import", str(study), str(write(tmp_path / "p1.txt", "A: hi\n\nB: yes\n"))]) == 0
+    meta = write(tmp_path / "m.csv", "transcript_id,site\np1,Leeds\np2,York\n")
+    capsys.readouterr()
+    assert main(["import", str(study), "--metadata", str(meta), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)["metadata"]
+    assert report["transcripts"] == 2 and report["not_in_project"] == ["p2"]
+    assert main(["import", str(study), str(write(tmp_path / "p2.txt", "A: so\n\nB: no\n"))]) == 0
+    capsys.readouterr()
+    for site, transcript in (("Leeds", "p1"), ("York", "p2")):
+        assert main(["search", str(study), "", "--field", f"site={site}", "--json"]) == 0
+        found = json.loads(capsys.readouterr().out)
+        assert {hit["transcript"] for hit in found["hits"]} == {transcript}
+    assert main(["import", str(study)]) == 2  # neither files nor metadata: usage
+    assert "--metadata" in capsys.readouterr().err

@@ -218,6 +218,26 @@ def test_a_copy_with_a_changed_transcript_is_refused_for_that_transcript(study, 
     assert _codes(study, "ana") == {0: set(), 1: {"hope.learning"}}
 
 
+def test_an_unrelated_project_is_summarised_and_fails(study, tmp_path, capsys, codebook_path):
+    """Every transcript skipped: one line per reason, not one per transcript, and exit 1."""
+    other = tmp_path / "other.wb"
+    assert main(["new", str(other), "--codebook", str(codebook_path)]) == 0
+    texts = [write(tmp_path / f"o{i}.txt", f"A: hello {i}\n\nB: answer {i}\n") for i in range(8)]
+    assert main(["import", str(other), *map(str, texts)]) == 0
+    capsys.readouterr()
+    assert main(["merge", str(study), str(other)]) == 1
+    captured = capsys.readouterr()
+    skipped = [line for line in captured.out.splitlines() if line.startswith("skipped")]
+    assert skipped == [
+        f"skipped {other}: 8 transcripts o0, o1, o2, o3, o4 and 3 more: not in the project"
+    ]
+    assert "no transcript in it matches the project's" in captured.err
+    assert main(["merge", str(study), str(other), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert len(report["skipped_transcripts"]) == 8
+    assert report["matched_transcripts"] == {str(other): 0}
+
+
 def test_dry_run_writes_nothing(study, capsys):
     ana = _copy(study, "ana.wb")
     _code(ana, "ana", 0, "hope.excellence")
@@ -322,9 +342,10 @@ def test_an_unrelated_project_is_summarised_and_exits_1(study, tmp_path, capsys,
     out, err = capsys.readouterr()
     skipped = [line for line in out.splitlines() if line.startswith("skipped")]
     assert skipped == [
-        f"skipped {other}: 5 transcripts: not in the project (x0, x1, x2, …; --json lists them all)"
+        f"skipped {other}: 5 transcripts x0, x1, x2, x3, x4: not in the project"
     ]
-    assert err.count("\n") == 1 and "none of its transcripts matches" in err
+    assert err.count("\n") == 1 and "no transcript in it matches" in err
     assert main(["merge", str(study), str(other), "--json"]) == 1
     report = json.loads(capsys.readouterr().out)
     assert report["unmatched"] == [str(other)] and len(report["skipped_transcripts"]) == 5
+    assert report["matched_transcripts"] == {str(other): 0}

@@ -95,6 +95,37 @@ def test_a_coder_is_refused_every_lead_action(study, capsys, codebook_path, tmp_
     )
 
 
+def test_the_refusal_names_the_option_that_says_who_acts(study, capsys, codebook_path):
+    location = study.location
+    assert run(capsys, "settings", location, "--lead", "kim", "--coder", "ana")[0] == 0
+    for argv, option in (
+        (("settings", location, "--blind", "off", "--as", "ana"), "--as NAME"),
+        (("assign", location, "--coder", "ana", "--transcripts", "t_one"), "--lead NAME"),
+        (("codebook", "add", location, str(codebook_path), "--lead", "ana"), "--lead NAME"),
+    ):
+        code, _out, err = run(capsys, *argv)
+        assert code == 1 and f"give a lead's name with {option}" in err, argv
+
+
+@pytest.mark.parametrize("name", ["", "  ", "a\x1bb", "consensus", "engine:x"])
+@pytest.mark.parametrize("option", ["--lead", "--coder"])
+def test_a_role_name_a_decisions_file_would_refuse_is_refused(study, capsys, option, name):
+    code, _out, err = run(capsys, "settings", study.location, option, name)
+    assert code == 1 and err.startswith(f"error: {option}: ")
+    assert Project.open(study.location).settings.extra.get("roles") in (None, {})
+
+
+def test_with_roles_set_only_someone_in_them_gets_a_queue(study, capsys):
+    location = study.location
+    assert run(capsys, "settings", location, "--lead", "kim", "--coder", "ana")[0] == 0
+    argv = ("assign", location, "--transcripts", "t_one", "--lead", "kim", "--coder")
+    code, _out, err = run(capsys, *argv, "zed")
+    assert code == 1 and "--coder zed: not in this project's roles (ana, kim)" in err
+    assert run(capsys, *argv, "ana")[0] == 0
+    with Project.open(location) as again:
+        assert set(again.settings.extra["assignments"]) == {"ana"}
+
+
 def test_the_last_lead_cannot_be_demoted(study):
     change_settings(study, "kim", leads=["kim"])
     with pytest.raises(Exception, match="at least one lead"):

@@ -117,6 +117,13 @@ def test_a_query_that_would_be_fts_syntax_is_searched_as_text(study):
 
 
 @pytest.mark.backends
+def test_an_operator_typed_alone_is_the_word_not_every_passage(study):
+    assert fts_expression("NOT") == '"NOT"' and fts_expression("OR AND") == '"OR" "AND"'
+    assert keys(study, "AND") == keys(study, "and") == ["t1#3"]
+    assert keys(study, "NOT") == keys(study, "not") != keys(study, "")
+
+
+@pytest.mark.backends
 def test_retrieval_every_passage_coded_x_by_anyone_by_a_coder_and_by_an_engine(study):
     assert keys(study, code="fear.displacement") == ["t1#4"]
     assert keys(study, code="prod.quality") == ["t2#2"]
@@ -321,6 +328,7 @@ def test_the_server_query_has_the_meaning_of_the_fts5_one():
     assert ts_expression("AND - C++ NOT") == "('c')"  # C++ is the word c, "-" no word
     assert ts_expression("- !") == ""  # no word at all: nothing matches, as in FTS5
     assert ts_expression("Café's*") == "('cafe' <-> 's':*)"
+    assert ts_expression("NOT") == "('not')"  # alone, the word
 
 
 @pytest.mark.backends

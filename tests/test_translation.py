@@ -170,6 +170,11 @@ def test_language_tags_are_checked_and_normalised():
     assert normalise_language("DE") == "de"
     with pytest.raises(ValueError, match="not a language tag"):
         normalise_language("german!")
+    for tag in ("zh-Hant-TW", "es-419", "ca-valencia", "de-1901", "yue", "sr-Latn"):
+        assert normalise_language(tag) == tag
+    for made_up in ("xx-notalang", "xx", "qq", "en-US-x", "en-toolongvariant"):
+        with pytest.raises(ValueError, match="not a language tag"):
+            normalise_language(made_up)
 
 
 # -- the translator --------------------------------------------------------------------------------
@@ -301,6 +306,20 @@ def test_cli_dry_run_estimates_and_sends_nothing(german, capsys):
     assert report["estimate"]["passages"] == 0
 
 
+def test_cli_dry_run_says_when_the_run_would_lack_a_key(german, capsys, monkeypatch, tmp_path):
+    german.close()
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.setenv("WORKBENCH_SETTINGS", str(tmp_path / "none.json"))
+    argv = ["translate", str(german.location), "--to", "en", "--dry-run"]
+    assert main(argv) == 0
+    assert "no Anthropic API key: the run itself would be refused" in capsys.readouterr().out
+    assert main([*argv, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["api_key"] is False
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
+    assert main(argv) == 0
+    assert "no Anthropic API key" not in capsys.readouterr().out
+
+
 def test_cli_rejects_a_bad_target_language(german, capsys):
     german.close()
     assert main(["translate", str(german.location), "--to", "deutsch!"]) == 1
@@ -323,6 +342,8 @@ def test_cli_language_sets_and_guesses(german, capsys, tmp_path):
     assert rows["fr1"]["language"] == "fr-FR" and rows["fr1"]["source"] == "set"
     assert main(["language", str(german.location), "--set", "nope=de"]) == 1
     assert "no such transcript: nope" in capsys.readouterr().err
+    assert main(["language", str(german.location), "--set", "fr1=xx-notalang"]) == 1
+    assert "'xx-notalang' is not a language tag" in capsys.readouterr().err
 
 
 # -- the store and decisions ---------------------------------------------------------------------

@@ -8,11 +8,14 @@ import sys
 from typing import TYPE_CHECKING
 
 from workbench.cli.common import (
+    EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
     add_command,
     comma_list,
     getpass_user,
+    open_fraction,
+    positive_int,
     require_lead,
 )
 from workbench.cli.output import render
@@ -27,6 +30,15 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 
     if args.unitizing:
         return _unitizing(args)
+    if args.tree_level is not None and args.by is not None:
+        # Rolled-up levels are one table per level; a breakdown by group inside each is not
+        # computed, and dropping --by silently would pass off the pooled figure as the groups'.
+        print(
+            "error: --by does not apply to --tree-level (the breakdown by group is over the "
+            "codes as coded, not rolled up); run them as two commands",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     report = agreement_command(
         source=args.source,
         metric=args.metric,
@@ -77,6 +89,12 @@ def cmd_disagreements(args: argparse.Namespace) -> int:
 
     with Project.open(args.project) as project:
         data = project_data(project, include_engines=args.include_engines)
+    if args.code is not None and args.code not in data.codes:
+        print(
+            printable(f"error: --code {args.code}: no such code in {args.project}'s codebook"),
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     chosen = choose_raters(
         data, args.coders.split(",") if args.coders else None, args.include_engines
     )
@@ -138,7 +156,12 @@ def cmd_sample(args: argparse.Namespace) -> int:
         if args.assign and rows:
             drawn = transcripts_of_keys(key for key, _name in rows)
             queue = assign_transcripts(
-                project, args.lead, args.assign, drawn, source=f"sample (seed {args.seed})"
+                project,
+                args.lead,
+                args.assign,
+                drawn,
+                source=f"sample (seed {args.seed})",
+                lead_option="--lead",
             )
     if args.out:
         write_sample_csv(strata, args.by, args.out)
@@ -249,7 +272,12 @@ def cmd_assign(args: argparse.Namespace) -> int:
     wanted = read_sample_csv(args.sample) if args.sample else comma_list(args.transcripts)
     with Project.open(args.project) as project:
         queue = assign_transcripts(
-            project, args.lead, args.coder, wanted, source=args.sample or "--transcripts"
+            project,
+            args.lead,
+            args.coder,
+            wanted,
+            source=args.sample or "--transcripts",
+            lead_option="--lead",
         )
     render(
         {"coder": args.coder, "queue": queue},
@@ -346,9 +374,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "draw a stratified random sample of passages for double coding",
     )
     sample.add_argument("project", nargs="?")
-    sample.add_argument("--size", type=int, help="passages to draw (default: from --width)")
-    sample.add_argument("--width", type=float, default=0.1, help="target 95%% interval width")
-    sample.add_argument("--expected", type=float, default=0.8, help="expected agreement")
+    sample.add_argument(
+        "--size", type=positive_int, help="passages to draw (default: from --width)"
+    )
+    sample.add_argument(
+        "--width", type=open_fraction, default=0.1, help="target 95%% interval width"
+    )
+    sample.add_argument("--expected", type=open_fraction, default=0.8, help="expected agreement")
     sample.add_argument("--by", help="metadata field to stratify by (group, language, ...)")
     sample.add_argument("--seed", type=int, default=1)
     sample.add_argument(
@@ -380,7 +412,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     anchoring.add_argument("--off", action="store_true", help="stop randomising")
     anchoring.add_argument("--seed", type=int, help="with --on: the randomisation's seed")
     anchoring.add_argument("--lead", default=getpass_user(), help="recorded in the audit log")
-    anchoring.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples")
+    anchoring.add_argument(
+        "--resamples", type=positive_int, default=1000, help="bootstrap resamples"
+    )
     anchoring.add_argument("--json", action="store_true")
     assign = add_command(
         commands, "assign", cmd_assign, "add transcripts to a coder's queue (leads only)"

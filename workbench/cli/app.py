@@ -27,6 +27,7 @@ from workbench.cli import (
     translate,
 )
 from workbench.cli.common import EXIT_CLOSED_PIPE, EXIT_FAILED, EXIT_USAGE
+from workbench.cli.json_errors import json_errors, wants_json
 from workbench.core.errors import CodebookError, WorkbenchError
 from workbench.core.printable import printable
 
@@ -50,9 +51,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    given = list(sys.argv[1:] if argv is None else argv)
+    with json_errors(wants_json(given)) as finish:
+        return finish(_main(given))
+
+
+def _main(argv: list[str]) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:
+            _take_trailing_files(parser, args, extra)
     except SystemExit as exc:
         return int(exc.code or 0)
     logging.basicConfig(
@@ -72,7 +81,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A codebook error lists its problems one a line; any other error is one line, however
         # many newlines or escapes the file names in it carry.
         if isinstance(exc, CodebookError) and exc.problems:
-            lines = [str(p) for p in exc.problems if p.severity == "error"] or [str(exc)]
+            # "error: FILE:LINE: message", not Problem's "FILE:LINE: error: message" behind
+            # our own "error: ": the word once, where every other error line has it.
+            lines = [
+                _where(p.file, p.line) + p.message for p in exc.problems if p.severity == "error"
+            ] or [str(exc)]
         else:
             lines = [str(exc)]
         for line in lines:
@@ -92,6 +105,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
+
+
+def _take_trailing_files(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[str]
+) -> None:
+    """File names after an option (``import P --decisions d.csv``) for a command whose files
+    may be none (``import P --metadata m.csv``): argparse gives an optional ``*`` positional
+    nothing at the first positional it sees and then calls the later names unrecognized."""
+    into = getattr(args, "trailing_files", None)
+    if into is None or any(value.startswith("-") for value in extra):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    getattr(args, into).extend(extra)
+
+
+def _where(file: str, line: int | None) -> str:
+    return f"{file}:{line}: " if line is not None else f"{file}: "
 
 
 def _closed_pipe() -> int:

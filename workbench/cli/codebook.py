@@ -14,6 +14,7 @@ from workbench.cli.common import (
     add_command,
     getpass_user,
     require_lead,
+    unit_interval,
 )
 from workbench.cli.output import render
 from workbench.core.printable import printable
@@ -61,16 +62,41 @@ def cmd_codebook_add(args: argparse.Namespace) -> int:
 
 
 def _codebook_source(spec: str):  # type: ignore[no-untyped-def]
-    """A codebook file, or ``PROJECT@N`` for version N stored in a project."""
+    """A codebook file, ``PROJECT@N`` for version N stored in a project, or a bare project
+    for its newest version (as ``codebook export`` takes it)."""
     from workbench.core.codebook import load_codebook
+    from workbench.core.errors import ProjectError
 
     location, version = _project_version(spec)
-    if version is not None:
-        from workbench.core.store import Project
+    if version is None and not _is_project(location):
+        project_part, sep, after = spec.rpartition("@")
+        if sep and _is_project(project_part):
+            raise ProjectError(
+                f"{spec}: after '@' comes a codebook version number, e.g. {project_part}@1"
+            )
+        return load_codebook(spec)
+    from workbench.core.store import Project
 
-        with Project.open(location, read_only=True) as project:
-            return project.codebook_at(version)
-    return load_codebook(spec)
+    with Project.open(location, read_only=True) as project:
+        codebook = project.codebook if version is None else project.codebook_at(version)
+    if codebook is None:
+        raise ProjectError(f"{location}: the project has no codebook")
+    return codebook
+
+
+def _is_project(spec: str) -> bool:
+    """A database URL, or a file that is an SQLite database (whatever its name): a codebook
+    is YAML text, and reading a project as YAML only says it is not UTF-8."""
+    if "://" in spec:
+        return True
+    path = Path(spec)
+    if path.suffix.lower() in (".yaml", ".yml") or not path.is_file():
+        return False
+    try:
+        with path.open("rb") as handle:
+            return handle.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
 
 
 def _project_version(spec: str) -> tuple[str, int | None]:
@@ -200,9 +226,14 @@ def cmd_codebook_archived(args: argparse.Namespace) -> int:
 
 
 def cmd_codebook_export(args: argparse.Namespace) -> int:
+    from workbench.core.errors import WorkbenchError
     from workbench.interop.codebook_export import code_stats, export_codebook, export_format
 
-    export_format(args.out)
+    try:
+        export_format(args.out)
+    except WorkbenchError as exc:  # a wrong option, as `export` says: usage, exit 2
+        print(printable(f"error: {exc}"), file=sys.stderr)
+        return EXIT_USAGE
     source = Path(args.source)
     if source.suffix.lower() in (".yaml", ".yml") and source.is_file():
         from workbench.core.codebook import load_codebook
@@ -359,7 +390,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     health_cb.add_argument("project")
     health_cb.add_argument(
         "--similar",
-        type=float,
+        type=unit_interval,
         default=0.5,
         metavar="COSINE",
         help="definitions at least this alike (TF-IDF cosine) are reported (default 0.5)",

@@ -40,14 +40,50 @@ def getpass_user() -> str:
         return "workbench"
 
 
-def require_lead(project: Project, name: str, action: str) -> None:
-    """Refuse before a lead-only change, naming who tried and what (imported late: the roles
-    module is not needed by commands that change nothing)."""
+def require_lead(project: Project, name: str, action: str, option: str = "--lead") -> None:
+    """Refuse before a lead-only change, naming who tried and what, and the option that names
+    who acts (imported late: the roles module is not needed by commands that change nothing)."""
     from workbench.core.roles import require_lead as check
 
-    check(project.settings.extra, name, action)
+    check(project.settings.extra, name, action, option)
 
 
 def comma_list(value: str) -> list[str]:
     """``a, b,,c`` as given on the command line: the names, blanks dropped."""
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def positive_int(value: str) -> int:
+    """An argparse type for counts where 0 or less means nothing sensible (a sample of 0
+    passages, 0 resamples): refused at parse time, so the error names the option."""
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return number
+
+
+def non_negative_float(value: str) -> float:
+    """An argparse type for amounts such as a cost cap, where a negative one would refuse
+    every run without saying why."""
+    number = float(value)
+    if not number >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return number
+
+
+def open_fraction(value: str) -> float:
+    """An argparse type for a proportion strictly between 0 and 1 (an interval width, an
+    expected agreement): 0 or 1 make the sample-size formula divide by zero or mean nothing."""
+    number = float(value)
+    if not 0 < number < 1:
+        raise argparse.ArgumentTypeError(f"must lie strictly between 0 and 1, not {value}")
+    return number
+
+
+def unit_interval(value: str) -> float:
+    """An argparse type for a similarity threshold from 0 to 1 (a cosine of TF-IDF vectors
+    never leaves that range, so 5 would silently report nothing and -1 everything)."""
+    number = float(value)
+    if not 0 <= number <= 1:
+        raise argparse.ArgumentTypeError(f"must lie between 0 and 1, not {value}")
+    return number

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from workbench.cli.common import EXIT_OK, add_command
-from workbench.cli.output import print_json
+from workbench.cli.common import EXIT_OK, EXIT_USAGE, add_command
+from workbench.cli.output import render
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -15,9 +16,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     location = create_demo_project(Path(args.project) if args.project else None)
     if args.no_gui:
+        from workbench.cli.project import print_status
+
         with Project.open(location) as project:
-            print_json(project.status())
+            status = project.status()
+        render(status, args.json, lambda: print_status(status))
         return EXIT_OK
+    if args.json:
+        print("error: --json goes with --no-gui (the app prints nothing)", file=sys.stderr)
+        return EXIT_USAGE
     from workbench.gui.app import run_gui
 
     return run_gui(
@@ -62,4 +69,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         if name == "demo":
             sub.add_argument(
                 "--no-gui", action="store_true", help="create the project, print its status"
+            )
+            sub.add_argument(
+                "--json", action="store_true", help="with --no-gui: the status as JSON"
             )

@@ -95,14 +95,15 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     with Project.open(args.project) as project:
         status = project.status()
-
-    def text() -> None:
-        for key, value in status.items():
-            note = f"  ({STATUS_NOTES[key]})" if key in STATUS_NOTES else ""
-            print(f"{STATUS_LABELS.get(key, key.replace('_', ' ')):>18}: {value}{note}")
-
-    render(status, args.json, text)
+    render(status, args.json, lambda: print_status(status))
     return EXIT_OK
+
+
+def print_status(status: dict[str, object]) -> None:
+    """The status for a person, one labelled line a figure (also what ``demo --no-gui`` shows)."""
+    for key, value in status.items():
+        note = f"  ({STATUS_NOTES[key]})" if key in STATUS_NOTES else ""
+        print(f"{STATUS_LABELS.get(key, key.replace('_', ' ')):>18}: {value}{note}")
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -204,6 +205,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
                 engines=args.engines,
                 leads=args.lead or [],
                 coders=args.coder or [],
+                actor_option="--as",
             )
         settings = project.settings
     extra = settings.extra
@@ -256,18 +258,19 @@ def cmd_merge(args: argparse.Namespace) -> int:
             project, args.copies, prefer=args.prefer, dry_run=args.dry_run, actor=args.acting
         )
     render(report.to_dict(), args.json, lambda: _print_merge(report))
-    for copy in report.unmatched:
+    unrelated = [copy for copy, n in report.matched_transcripts.items() if n == 0]
+    for copy in unrelated:
         print(
             printable(
-                f"error: {copy}: none of its transcripts matches the project's (is it a copy of "
-                "this project?); nothing was merged from it"
+                f"error: {copy}: no transcript in it matches the project's, so nothing of it "
+                "was merged (is it a copy of this project?)"
             ),
             file=sys.stderr,
         )
-    return EXIT_FAILED if report.unresolved or report.unmatched else EXIT_OK
+    return EXIT_FAILED if report.unresolved or unrelated else EXIT_OK
 
 
-_SKIPPED_LISTED = 3  # more skipped transcripts of one copy, for one reason, are summarised
+SKIPPED_SHOWN = 5  # transcript ids named per skipped group in the text output
 
 
 def _print_merge(report: MergeReport) -> None:
@@ -276,20 +279,20 @@ def _print_merge(report: MergeReport) -> None:
         f"{would}: {report.decisions} decisions, {report.memos} memo rows, "
         f"{report.suggestions} suggestions, {report.suggestion_runs} suggestion runs"
     )
-    groups: dict[tuple[str, str], list[str]] = {}
+    # one line per copy and reason, not per transcript: an unrelated copy skips all of its
+    # transcripts (1,125 lines before); --json lists every one
+    grouped: dict[tuple[str, str], list[str]] = {}
     for skipped in report.skipped_transcripts:
-        groups.setdefault((skipped["copy"], skipped["why"]), []).append(skipped["transcript"])
-    for (copy, why), transcripts in groups.items():
-        if len(transcripts) <= _SKIPPED_LISTED:
-            for transcript in transcripts:
-                print(printable(f"skipped {copy}: transcript {transcript}: {why}"))
-        else:
-            print(
-                printable(
-                    f"skipped {copy}: {len(transcripts):,} transcripts: {why} "
-                    f"({', '.join(transcripts[:_SKIPPED_LISTED])}, …; --json lists them all)"
-                )
-            )
+        grouped.setdefault((skipped["copy"], skipped["why"]), []).append(skipped["transcript"])
+    for (copy, why), transcripts in grouped.items():
+        shown = ", ".join(transcripts[:SKIPPED_SHOWN])
+        more = (
+            f" and {len(transcripts) - SKIPPED_SHOWN:,} more"
+            if len(transcripts) > SKIPPED_SHOWN
+            else ""
+        )
+        what = "transcript" if len(transcripts) == 1 else f"{len(transcripts):,} transcripts"
+        print(printable(f"skipped {copy}: {what} {shown}{more}: {why}"))
     for c in report.conflicts:
         outcome = f"kept the {c.resolved}'s" if c.resolved else "NOT merged"
         print(

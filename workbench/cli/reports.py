@@ -4,17 +4,29 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from workbench.cli.common import EXIT_OK, EXIT_USAGE, add_command
+from workbench.core.printable import printable
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from workbench.core.safe_output import check_output_path
     from workbench.core.store import Project
     from workbench.core.tasks import terminal_progress
-    from workbench.reports.writer import write_report
+    from workbench.reports.writer import FORMATS, write_report
 
     check_output_path(args.out)
+    suffix = Path(args.out).suffix.lower()
+    if suffix not in FORMATS:  # a wrong option, as `export` says: usage, exit 2
+        print(
+            printable(
+                f"error: {args.out}: unknown report format '{suffix}'; "
+                f"use one of {', '.join(FORMATS)}"
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     if args.split and args.kind != "analysis":
         print("error: --split applies to --kind analysis only", file=sys.stderr)
         return EXIT_USAGE

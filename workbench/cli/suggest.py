@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from workbench.cli.common import EXIT_FAILED, EXIT_OK, add_command
+from workbench.cli.common import EXIT_FAILED, EXIT_OK, add_command, non_negative_float
 from workbench.cli.output import render
 
 
@@ -48,7 +48,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     with Project.open(args.project) as project:
         report = evaluate(project, args.engine, holdout=args.holdout, options=options)
     render(report, args.json, lambda: _print_evaluation(args, report))
-    return EXIT_OK
+    return EXIT_FAILED if "reason" in report else EXIT_OK  # too little data: nothing measured
 
 
 def _print_evaluation(args: argparse.Namespace, report: dict[str, object]) -> None:
@@ -85,7 +85,7 @@ def cmd_evaluate_local(args: argparse.Namespace) -> int:
     with Project.open(args.project) as project:
         report = evaluate_local(project, holdout=args.holdout)
     render(report, args.json, lambda: _print_local_evaluation(args, report))
-    return EXIT_OK
+    return EXIT_FAILED if "reason" in report else EXIT_OK  # too little data: nothing measured
 
 
 def _print_local_evaluation(args: argparse.Namespace, report: dict[str, object]) -> None:
@@ -151,7 +151,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     suggest.add_argument(
         "--cancel", action="store_true", help="with --batch: cancel the open batches"
     )
-    suggest.add_argument("--max-cost", type=float, help="stop before spending more than this (USD)")
+    suggest.add_argument(
+        "--max-cost", type=non_negative_float, help="stop before spending more than this (USD)"
+    )
     suggest.add_argument("--dry-run", action="store_true", help="only estimate tokens and cost")
     suggest.add_argument(
         "--redact", action="store_true", help="remove emails, phones, URLs before sending"

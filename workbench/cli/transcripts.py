@@ -78,6 +78,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     from workbench.core.store import Project
     from workbench.interop.refi_import import is_refi_file
 
+    if not args.files and (args.decisions or not args.metadata):
+        # metadata alone is fine (it may come before or after its transcripts); nothing else is
+        print("error: import needs FILES (or --metadata FILE on its own)", file=sys.stderr)
+        return EXIT_USAGE
     refi = [path for path in args.files if is_refi_file(path)]
     if refi and (args.decisions or args.metadata or len(refi) != len(args.files)):
         print(
@@ -109,6 +113,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         if args.decisions:
             results = [import_decisions_csv(project, path).to_dict() for path in args.files]
             report: dict[str, object] = {"decisions": results}
+            failed = False
+        elif not args.files:
+            report = {"metadata": import_metadata_file(project, args.metadata).to_dict()}
             failed = False
         else:
             outcome = import_files(
@@ -404,7 +411,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "project (.qdpx .qde)",
     )
     imp.add_argument("project")
-    imp.add_argument("files", nargs="+")
+    imp.add_argument("files", nargs="*", help="transcript files (none: only --metadata)")
+    imp.set_defaults(trailing_files="files")  # names after an option land here (app.main)
     imp.add_argument("--metadata", help="CSV keyed by transcript id (group, region, language, ...)")
     imp.add_argument(
         "--decisions",

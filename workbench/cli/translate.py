@@ -6,7 +6,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from workbench.cli.common import EXIT_FAILED, EXIT_OK, add_command, comma_list
+from workbench.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    add_command,
+    comma_list,
+    non_negative_float,
+)
 from workbench.cli.output import render
 from workbench.core.printable import printable
 
@@ -54,6 +60,10 @@ def cmd_translate(args: argparse.Namespace) -> int:
             "languages_detected": plan.detected,
             "redacted": options.redact,
         }
+        if args.dry_run:  # the estimate is offline; say now what the real run would stop on
+            from workbench.suggest.claude_client import api_key
+
+            report["api_key"] = api_key() is not None
         failed: list[str] = []
         if not args.dry_run and plan.chunks:
             if args.max_cost is not None and float(figures["cost_usd"]) > args.max_cost:  # type: ignore[arg-type]
@@ -87,6 +97,11 @@ def cmd_translate(args: argparse.Namespace) -> int:
         )
         if args.dry_run:
             print("dry run: nothing sent")
+            if not report["api_key"]:
+                print(
+                    "no Anthropic API key: the run itself would be refused; set "
+                    "ANTHROPIC_API_KEY (or anthropic_api_key in the workbench settings file)"
+                )
         elif "translated" in report:
             print(
                 f"translated {report['translated']} passages into {target} "
@@ -190,7 +205,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="Claude model (default: the app's Claude model setting, else the price table's default)",
     )
     translate.add_argument("--price", metavar="IN,OUT", help="USD per million tokens, as suggest")
-    translate.add_argument("--max-cost", type=float, help="refuse a run estimated above this (USD)")
+    translate.add_argument(
+        "--max-cost", type=non_negative_float, help="refuse a run estimated above this (USD)"
+    )
     translate.add_argument(
         "--redact", action="store_true", help="remove emails, phones, URLs before sending"
     )

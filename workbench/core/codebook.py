@@ -217,9 +217,16 @@ class _Checker:
             return None
         return int(node.value)
 
-    def code_list(self, node: yaml.Node, parent: str | None, depth: int) -> tuple[Code, ...]:
+    def code_list(
+        self, node: yaml.Node, parent: str | None, depth: int, owner: str | None = None
+    ) -> tuple[Code, ...]:
         if not isinstance(node, yaml.SequenceNode):
-            where = f"children of '{parent}'" if parent else "'codes'"
+            if owner is None:
+                where = "'codes'"
+            elif owner.startswith("on line "):
+                where = f"children of the code {owner}"
+            else:
+                where = f"children of '{owner}'"
             self.error(node, f"{where} must be a list of codes")
             return ()
         codes = []
@@ -264,7 +271,11 @@ class _Checker:
         was = self.was(items.get("was"), code_id)
         children: tuple[Code, ...] = ()
         if "children" in items and not _is_null(items["children"]):
-            children = self.code_list(items["children"], code_id, depth + 1)
+            # a code whose id is missing or bad still owns its children: named by its line,
+            # else a bad 'children' would be reported as the top-level 'codes'
+            children = self.code_list(
+                items["children"], code_id, depth + 1, owner=named or f"on line {_line(node)}"
+            )
         if not (code_id and name and definition):
             return None
         return Code(

@@ -61,6 +61,7 @@ class Change:
     codings: int = 0  # codings of the sources now
     passages: int = 0  # passages those codings are on
     after: int = 0  # codings of the target(s) once applied
+    joined: int = 0  # codings the target already had, when an old code is merged into it
     suggestions: int = 0  # stored suggestions naming the sources (kept as written)
     note: str = ""
 
@@ -75,9 +76,18 @@ class Change:
         if self.kind == "rename":
             return f"rename   {old} -> {new} ({self.how}): {on} carried across{suggested}"
         if self.kind == "merge":
+            moved = ", ".join(s for s in self.sources if s not in self.targets)
+            # counted are the codings that change code; the target's own are said apart
+            become = (
+                f"of {moved} {'is' if self.codings == 1 else 'are'} added to {new}'s "
+                f"{self.joined}, making"
+                if new in self.sources
+                else "become"
+            )
             return (
-                f"merge    {old} -> {new} ({self.how}): {on} become {_n(self.after, 'coding')} of "
-                f"{new} (a passage coded with several counts once){suggested}"
+                f"merge    {old} -> {new} ({self.how}): {on} {become} "
+                f"{_n(self.after, 'coding')} of {new} (a passage coded with several counts once)"
+                f"{suggested}"
             )
         if self.kind == "split":
             return (
@@ -121,6 +131,7 @@ class MigrationPlan:
                     "codings": c.codings,
                     "passages": c.passages,
                     "codings_after": c.after,
+                    "target_codings_before": c.joined,
                     "suggestions": c.suggestions,
                     "note": c.note,
                 }
@@ -256,18 +267,22 @@ def plan_migration(
         source_pairs = set().union(*(pairs[s] for s in sources))
         target = targets[0] if targets else None
         after = len(source_pairs | pairs.get(target, set())) if target else 0
+        moved = list(sources)  # counted: the codes whose codings change code
+        joined = 0
         if kind == "carry":
             target_is_old = target in old and target not in sources
             kind = "merge" if len(sources) > 1 or target_is_old else "rename"
-            if target_is_old and kind == "merge":
-                sources = [*sources, target]  # type: ignore[list-item]
+            if target is not None and target_is_old and kind == "merge":
+                sources = [*sources, target]
+                joined = len(pairs.get(target, set()))
         changes.append(
             Change(
                 kind=kind,
                 sources=tuple(sources),
                 targets=targets,
                 how=how,
-                codings=sum(len(pairs[s]) for s in sources),
+                joined=joined,
+                codings=sum(len(pairs[s]) for s in moved),
                 passages=len({p for p, _ in source_pairs}),
                 after=after,
                 suggestions=sum(suggested.get(s, 0) for s in sources),

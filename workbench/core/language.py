@@ -115,10 +115,31 @@ def guess_language(text: str) -> str | None:
     return best
 
 
+# ISO 639-1, and the withdrawn codes old data still carries (iw, in, ji, sh, mo): a two-letter
+# language must be one of these. Three-letter (ISO 639-2/3) codes are too many to list here.
+_ISO_639_1_CODES = """
+aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu
+cv cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi
+ho hr ht hu hy hz ia id ie ig ii ik in io is it iu iw ja ji jv ka kg ki kj kk kl km kn
+ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mo mr ms mt my na nb
+nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se
+sg sh si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty
+ug uk ur uz ve vi vo wa wo xh yi yo za zh zu
+"""
+ISO_639_1 = frozenset(_ISO_639_1_CODES.split())
+# BCP 47 after the language: script (Latn), region (BR, 419), variants (1901, valencia).
+_SUBTAG = r"(-[A-Za-z]{4})?(-([A-Za-z]{2}|[0-9]{3}))?(-([A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
+
+
 def normalise_language(value: str) -> str:
-    """A language tag as stored: trimmed, lower-case primary subtag first (``pt-BR`` kept)."""
+    """A language tag as stored: trimmed, lower-case primary subtag first (``pt-BR`` kept).
+
+    Checked against BCP 47's form and, for two letters, ISO 639-1: a made-up tag stored as a
+    transcript's language would split agreement by language and pick translations for a
+    language nobody speaks."""
     value = value.strip().replace("_", "-")
-    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
+    match = re.fullmatch(r"([A-Za-z]{2,3})" + _SUBTAG, value)
+    if not match or (len(match.group(1)) == 2 and match.group(1).lower() not in ISO_639_1):
         raise ValueError(f"'{value}' is not a language tag such as en, de or pt-BR")
     head, *rest = value.split("-")
     return "-".join([head.lower(), *rest])

@@ -92,6 +92,8 @@ class MergeReport:
     skipped_transcripts: list[dict[str, str]] = field(default_factory=list)
     # copies none of whose transcripts the project holds alike: most likely not copies of it
     unmatched: list[str] = field(default_factory=list)
+    # copy -> transcripts it holds alike with the project; 0 says it is no copy of this project
+    matched_transcripts: dict[str, int] = field(default_factory=dict)
     conflicts: list[Conflict] = field(default_factory=list)
     backup: str | None = None
 
@@ -222,6 +224,7 @@ def _match_transcripts(
             report.skipped_transcripts.append({"copy": copy, "transcript": external_id, "why": why})
     if theirs and not matched:
         report.unmatched.append(copy)
+    report.matched_transcripts[copy] = len(matched)
     return matched
 
 

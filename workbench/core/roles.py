@@ -39,14 +39,18 @@ def is_lead(extra: Mapping[str, object], name: str) -> bool:
     return not leads or name in leads
 
 
-def require_lead(extra: Mapping[str, object], name: str, action: str) -> None:
-    """Refuse ``action`` to a coder with one line naming the project's leads."""
+def require_lead(
+    extra: Mapping[str, object], name: str, action: str, option: str | None = None
+) -> None:
+    """Refuse ``action`` to a coder with one line naming the project's leads, and, from the
+    command line, the ``option`` that names who acts (else the login name was taken)."""
     if is_lead(extra, name):
         return
     leads = ", ".join(leads_of(extra))
+    how = f"give a lead's name with {option} NAME" if option else "run it as a lead"
     raise RoleError(
         f"'{name}' is not a lead of this project: only a lead ({leads}) can {action} "
-        f"(run it as a lead, or ask one)"
+        f"({how}, or ask one)"
     )
 
 

@@ -36,6 +36,7 @@ from workbench.core.store.interchange import reviewed_pairs
 from workbench.core.store.project import Project
 from workbench.core.store.queries import (
     passage_ids_for_keys,
+    split_passage_key,
 )
 from workbench.core.store.speaker_roles import uncoded_passages
 
@@ -214,6 +215,10 @@ def import_decisions_csv(
             raise DecisionError(
                 f"{where}: unknown code '{code}' (not in codebook version {codebook.version})"
             )
+        try:  # checked here, where the message can name the file and line
+            split_passage_key(key)
+        except DecisionError as exc:
+            raise DecisionError(f"{where}: {exc}") from None
         if code:
             wanted[(key, coder)].add(code)
         else:

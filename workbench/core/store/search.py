@@ -164,7 +164,12 @@ def _query_parts(query: str) -> list[tuple[str, bool, bool]]:
             body = word.rstrip("*") if prefix else word
             if body.replace('"', ""):
                 parts.append((body, False, prefix))
-    return _between_terms(parts)
+    terms = _between_terms(parts)
+    if not terms and parts:
+        # Only operators (``NOT``, ``OR AND``): dropping them left no query, which found every
+        # passage. Typed alone they are the words themselves, as anything else is searched.
+        return [(body, False, False) for body, _operator, _prefix in parts]
+    return terms
 
 
 def _between_terms(parts: list[tuple[str, bool, bool]]) -> list[tuple[str, bool, bool]]:

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from sqlalchemy import Connection, select
 
-from workbench.core.errors import ProjectError
+from workbench.core.errors import DecisionError, ProjectError
 from workbench.core.roles import (
     CODER,
     ENGINES,
@@ -25,6 +25,7 @@ from workbench.core.roles import (
 )
 from workbench.core.store import schema
 from workbench.core.store.audit import append_audit
+from workbench.core.store.coding import CoderKind, check_coder_name
 from workbench.core.store.project import Project, ProjectSettings
 
 
@@ -44,8 +45,14 @@ def change_settings(
     engines: Sequence[str] | None = None,
     leads: Sequence[str] = (),
     coders: Sequence[str] = (),
+    actor_option: str | None = None,
 ) -> dict[str, object]:
-    """Apply the lead's changes; returns what changed (empty when nothing did)."""
+    """Apply the lead's changes; returns what changed (empty when nothing did).
+
+    ``actor_option`` is the command-line option that names ``actor`` (``--as``), for the hint
+    when ``actor`` is not a lead."""
+    leads = [_role_name(name, "--lead") for name in leads]
+    coders = [_role_name(name, "--coder") for name in coders]
     unknown = [e for e in engines or () if e not in ENGINES]
     if unknown:
         raise ProjectError(
@@ -56,7 +63,7 @@ def change_settings(
         raise ProjectError(f"{', '.join(both)}: named both --lead and --coder")
     with project.transaction() as conn:
         current = _fresh(conn)
-        require_lead(current.extra, actor, "change the project settings")
+        require_lead(current.extra, actor, "change the project settings", actor_option)
         changed: dict[str, object] = {}
         new = current
         if blind is not None and blind != current.blind_coding:
@@ -89,22 +96,45 @@ def change_settings(
     return changed
 
 
+def _role_name(name: str, option: str) -> str:
+    """A role's name as a decisions file would accept the coder (stripped, no control
+    characters, not a reserved name): an empty lead would be listed as ' (lead)' and match no
+    one, an escape character would reach every terminal that lists the roles."""
+    try:
+        return check_coder_name(name, CoderKind.HUMAN)
+    except DecisionError as exc:
+        raise ProjectError(f"{option}: {exc}") from None
+
+
 def assign_transcripts(
-    project: Project, lead: str, coder: str, transcripts: Sequence[str], source: str = ""
+    project: Project,
+    lead: str,
+    coder: str,
+    transcripts: Sequence[str],
+    source: str = "",
+    lead_option: str | None = None,
 ) -> list[str]:
     """Add transcripts to ``coder``'s queue (kept in order, none twice); returns the queue.
 
-    Every id is checked first: an unknown one refuses the whole assignment, naming it.
+    Every id is checked first: an unknown one refuses the whole assignment, naming it. Once
+    roles are set, ``coder`` must hold one: a mistyped name would get a queue nobody sees.
     """
     if not coder.strip():
         raise ProjectError("--coder: a coder name is needed")
+    coder = _role_name(coder, "--coder")
     wanted = list(dict.fromkeys(t.strip() for t in transcripts if t.strip()))
     if not wanted:
         raise ProjectError(f"{source or '--transcripts'}: no transcript ids to assign")
     t = schema.transcripts
     with project.transaction() as conn:
         current = _fresh(conn)
-        require_lead(current.extra, lead, "assign transcripts")
+        require_lead(current.extra, lead, "assign transcripts", lead_option)
+        roles = roles_of(current.extra)
+        if roles and coder not in roles:
+            raise ProjectError(
+                f"--coder {coder}: not in this project's roles ({', '.join(sorted(roles))}); "
+                f"a lead adds them first: workbench settings PROJECT --coder {coder}"
+            )
         known: set[str] = set()
         for start in range(0, len(wanted), 500):  # under SQLite's limit on bound parameters
             chunk = wanted[start : start + 500]
