@@ -39,7 +39,8 @@ def test_checked_fields_rebuild_the_findings_split_by_them(qtbot, project, tmp_p
     with qtbot.waitSignal(dialog._task.signals.finished, timeout=60_000):
         pass
     fields = [box.text() for box in dialog.split_boxes]
-    assert fields == ["career_stage", "group", "language", "occupation", "region"]
+    # title: the heading of the one Markdown transcript (de_labor_zuerich), kept as metadata
+    assert fields == ["career_stage", "group", "language", "occupation", "region", "title"]
     assert dialog.chosen_fields() == []
     # nothing checked: the rule leaves out occupation (15 values for 15 participants) and
     # region (4 values for the 6 participants who have one)

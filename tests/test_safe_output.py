@@ -321,18 +321,21 @@ def test_cli_refuses_a_bad_out_before_any_work(tmp_path, project, capsys, monkey
     assert sorted(tmp_path.iterdir()) == before
 
 
-def _export_failing_after(monkeypatch, rows: int, error: BaseException) -> None:
-    import workbench.core.data_export as data_export
+def _export_failing_after(monkeypatch, transcripts: int, error: BaseException) -> None:
+    """The export fails once ``transcripts`` transcripts' rows are on their way to the file
+    (the passages table is written a transcript at a time), so part of it was written."""
+    from workbench.core.store import coded_data
 
-    real, seen = data_export.passage_key, []
+    real = coded_data.stream_transcripts
 
-    def failing(*args):  # type: ignore[no-untyped-def]
-        seen.append(args)  # one call per row written
-        if len(seen) > rows:
-            raise error
-        return real(*args)
+    def failing(*args, **kwargs):  # type: ignore[no-untyped-def]
+        for number, walked in enumerate(real(*args, **kwargs)):
+            if number >= transcripts:
+                break
+            yield walked
+        raise error
 
-    monkeypatch.setattr(data_export, "passage_key", failing)
+    monkeypatch.setattr(coded_data, "stream_transcripts", failing)
 
 
 @pytest.fixture
@@ -349,7 +352,7 @@ def test_ctrl_c_during_export_keeps_the_old_file(
     tmp_path, project, exported_before, capsys, monkeypatch
 ):
     out, old = exported_before
-    _export_failing_after(monkeypatch, 5, KeyboardInterrupt())
+    _export_failing_after(monkeypatch, 1, KeyboardInterrupt())
     assert main(["export", project.location, "--out", str(out)]) == 130
     assert "nothing partial was written" in capsys.readouterr().err
     assert out.read_bytes() == old and partials(tmp_path) == []
@@ -359,7 +362,7 @@ def test_full_disk_during_export_is_reported_truthfully(
     tmp_path, project, exported_before, capsys, monkeypatch
 ):
     out, old = exported_before
-    _export_failing_after(monkeypatch, 5, OSError(errno.ENOSPC, "No space left on device"))
+    _export_failing_after(monkeypatch, 1, OSError(errno.ENOSPC, "No space left on device"))
     assert main(["export", project.location, "--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert (

@@ -65,9 +65,15 @@ class TranscriptNavigator(QWidget):
         self.search = QLineEdit(placeholderText="Search transcripts and metadata…  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.metadata_filter = QComboBox()
+        # a long value ("title: …") must not widen the transcript list past its share
+        self.metadata_filter.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.metadata_filter.setMinimumContentsLength(16)
         self.metadata_filter.addItem("All groups and languages", None)
         for field, values in metadata.items():
-            if field in ("occupation",) or len(values) > 40:
+            # one value per transcript (an occupation, a title) is no group to filter by
+            if field in ("occupation", "title") or len(values) > 40:
                 continue
             for value in values:
                 self.metadata_filter.addItem(f"{field}: {value}", (field, value))
