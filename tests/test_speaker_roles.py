@@ -233,6 +233,26 @@ def test_passages_that_became_interviewer_turns_leave_agreement_and_findings(num
     assert counted() == (["n1#2"], ["n1#2"], 1, 1)
 
 
+def test_the_local_engine_does_not_learn_from_passages_that_became_interviewer_turns(numbered):
+    from workbench.core.store.coding import human_coding
+
+    with numbered.transaction() as conn:
+        passage_id = passage_ids_for_keys(conn, ["n1#2"])["n1#2"]
+        record_decision(
+            conn, passage_id, ensure_coder(conn, "ana"), DecisionAction.APPLY, "hope.excellence"
+        )
+
+    def learned():
+        with numbered.reading() as conn:
+            return human_coding(conn)
+
+    assert learned() == ({passage_id}, {passage_id: {"hope.excellence"}})
+    set_speaker_roles(numbered, {"Participant 1": Role.INTERVIEWER}, actor="kim")
+    assert learned() == (set(), {})
+    set_speaker_roles(numbered, {"Participant 1": Role.PARTICIPANT}, actor="kim")
+    assert learned() == ({passage_id}, {passage_id: {"hope.excellence"}})
+
+
 def test_the_lead_decision_survives_reopening_and_applies_to_later_imports(tmp_path, numbered):
     set_speaker_roles(numbered, {"Interviewer1": Role.PARTICIPANT}, actor="kim")
     numbered.close()

@@ -424,22 +424,31 @@ def record_decisions_bulk(
 
 
 def human_coding(conn: Connection) -> tuple[set[int], dict[int, set[str]]]:
-    """Passages any human coder reviewed, and the codes humans applied to each."""
+    """Passages any human coder reviewed, and the codes humans applied to each.
+
+    Only passages to code: a label switched to interviewer takes its passages out of what the
+    local engine learns from, as it takes them out of agreement (their decisions stay logged)."""
     humans = set(
         conn.execute(
             select(schema.coders.c.id).where(schema.coders.c.kind == CoderKind.HUMAN.value)
         ).scalars()
     )
+    p, v, c = schema.passages, schema.reviews, schema.codings
     reviewed = {
         pid
         for pid, coder in conn.execute(
-            select(schema.reviews.c.passage_id, schema.reviews.c.coder_id)
+            select(v.c.passage_id, v.c.coder_id)
+            .join(p, p.c.id == v.c.passage_id)
+            .where(p.c.coded.is_(True))
         )
         if coder in humans
     }
     applied: dict[int, set[str]] = {}
-    c = schema.codings
-    for pid, coder, code in conn.execute(select(c.c.passage_id, c.c.coder_id, c.c.code_id)):
+    for pid, coder, code in conn.execute(
+        select(c.c.passage_id, c.c.coder_id, c.c.code_id)
+        .join(p, p.c.id == c.c.passage_id)
+        .where(p.c.coded.is_(True))
+    ):
         if coder in humans:
             applied.setdefault(pid, set()).add(code)
     return reviewed, applied
