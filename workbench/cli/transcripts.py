@@ -357,9 +357,9 @@ def cmd_search(args: argparse.Namespace) -> int:
         Review,
         Role,
         SearchFilters,
-        parse_field,
         search_passages,
     )
+    from workbench.core.store.search_filters import parse_field
 
     filters = SearchFilters(
         code=args.code,
@@ -385,7 +385,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def _print_search(result: SearchResult) -> None:
-    from workbench.core.store.search import MARK_END, MARK_START
+    from workbench.core.store.search_snippet import MARK_END, MARK_START
 
     for hit in result.hits:
         codes = "; ".join(f"{coder}: {', '.join(c)}" for coder, c in hit.codes.items())
