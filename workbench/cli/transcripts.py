@@ -26,7 +26,8 @@ def refi_import(
     code_map: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Plan a REFI-QDA import, print what cannot be mapped, then (unless a dry run) commit it."""
-    from workbench.interop.refi_import import commit_refi_import, plan_refi_import
+    from workbench.interop.refi_commit import commit_refi_import
+    from workbench.interop.refi_plan import plan_refi_import
 
     plan = plan_refi_import(project, path, code_map)
     report: dict[str, Any] = {"plan": plan.to_dict()}
