@@ -88,24 +88,24 @@ def index_bytes(project_path: Path) -> int:
         ).fetchone()[0]
 
 
-def _one_decision_back(conn, search) -> None:  # type: ignore[no-untyped-def]
+def _one_decision_back(conn, disagreement) -> None:  # type: ignore[no-untyped-def]
     """Make every kept disagreement answer one decision older than the log's head, as if a
-    coder had just decided: the next search catches it up (``search._moved_on``)."""
+    coder had just decided: the next search catches it up (``search_disagreement._moved_on``)."""
     from sqlalchemy import select
 
     from workbench.core.store import schema
 
     d = schema.decisions
-    for key, (head_id, _hash, found) in list(search._DISAGREEING.items()):
+    for key, (head_id, _hash, found) in list(disagreement._DISAGREEING.items()):
         before = conn.execute(
             select(d.c.id, d.c.row_hash).where(d.c.id < head_id).order_by(d.c.id.desc()).limit(1)
         ).first()
         if before is not None:
-            search._DISAGREEING[key] = (int(before[0]), before[1], found)
+            disagreement._DISAGREEING[key] = (int(before[0]), before[1], found)
 
 
 def measure(project_path: Path, repeat: int) -> dict[str, object]:
-    from workbench.core.store import Project, search
+    from workbench.core.store import Project, search_disagreement
     from workbench.core.store.search import Role, SearchFilters, search_passages
 
     results = []
@@ -127,9 +127,9 @@ def measure(project_path: Path, repeat: int) -> dict[str, object]:
                 if cold == "one":
                     with project.reading() as conn:
                         search_passages(conn, query, filters, limit=200)  # kept at the head
-                        _one_decision_back(conn, search)
+                        _one_decision_back(conn, search_disagreement)
                 elif cold:
-                    search._DISAGREEING.clear()
+                    search_disagreement._DISAGREEING.clear()
                 started = time.perf_counter()
                 with project.reading() as conn:
                     result = search_passages(conn, query, filters, limit=200)

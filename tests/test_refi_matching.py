@@ -13,7 +13,8 @@ from workbench.core.store import Project
 from workbench.core.store.interchange import all_coders, current_codings
 from workbench.core.store.queries import list_transcripts, passages_of
 from workbench.interop.refi_export import export_qdpx
-from workbench.interop.refi_import import import_refi, plan_refi_import
+from workbench.interop.refi_import import import_refi
+from workbench.interop.refi_plan import plan_refi_import
 from workbench.interop.refi_read import RefiError
 from workbench.interop.refi_schema import PROJECT_NS, schema_errors
 

@@ -17,8 +17,9 @@ from workbench.core.store.importing import import_metadata_file, import_transcri
 from workbench.core.store.queries import list_transcripts, passages_of
 from workbench.core.store.suggestions import record_run, save_suggestions, suggestions_for
 from workbench.interop.refi_export import export_qdpx
-from workbench.interop.refi_import import import_refi, plan_refi_import
+from workbench.interop.refi_import import import_refi
 from workbench.interop.refi_offsets import OffsetMap
+from workbench.interop.refi_plan import plan_refi_import
 from workbench.interop.refi_read import decode_source
 from workbench.interop.refi_schema import PROJECT_NS, schema_errors
 from workbench.suggest.engine import Suggestion

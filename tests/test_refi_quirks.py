@@ -18,8 +18,9 @@ from lxml import etree
 from workbench.core.store import Project
 from workbench.core.store.interchange import all_coders, current_codings
 from workbench.core.store.queries import list_transcripts, passages_of
-from workbench.interop.refi_import import import_refi, plan_refi_import
+from workbench.interop.refi_import import import_refi
 from workbench.interop.refi_offsets import OffsetMap
+from workbench.interop.refi_plan import plan_refi_import
 from workbench.interop.refi_read import read_refi
 from workbench.interop.refi_schema import PROJECT_NS, SCHEMA_DIR
 

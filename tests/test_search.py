@@ -15,15 +15,14 @@ from workbench.core.spreadsheet import import_decisions_csv
 from workbench.core.store import Project, schema
 from workbench.core.store.importing import import_files, import_metadata_file
 from workbench.core.store.search import (
-    MARK_END,
-    MARK_START,
     Review,
     Role,
     SearchError,
     SearchFilters,
-    fts_expression,
     search_passages,
 )
+from workbench.core.store.search_query import fts_expression
+from workbench.core.store.search_snippet import MARK_END, MARK_START
 from workbench.core.store.suggestions import record_run, save_suggestions
 from workbench.suggest.engine import Suggestion
 
@@ -228,7 +227,8 @@ def test_cli_errors_are_one_line(study, capsys):
 
 
 def test_the_snippet_marks_the_query_words_around_the_first_match():
-    from workbench.core.store.search import make_snippet, query_terms
+    from workbench.core.store.search_query import query_terms
+    from workbench.core.store.search_snippet import make_snippet
 
     passage = " ".join(f"w{i}" for i in range(60)) + " Café deadlines, then w99."
     snippet = make_snippet(passage, query_terms('cafe deadline* OR "then"'))
@@ -240,9 +240,9 @@ def test_the_snippet_marks_the_query_words_around_the_first_match():
 
 @pytest.mark.backends
 def test_counting_stops_at_the_count_limit_and_says_so(study, monkeypatch):
-    from workbench.core.store import search
+    from workbench.core.store import search_types
 
-    monkeypatch.setattr(search, "COUNT_LIMIT", 2)
+    monkeypatch.setattr(search_types, "COUNT_LIMIT", 2)
     with study.reading() as conn:
         capped = search_passages(conn, "deadline*", limit=1)
         filtered = search_passages(conn, "deadline*", SearchFilters(role=Role.PARTICIPANT), limit=1)
@@ -252,7 +252,8 @@ def test_counting_stops_at_the_count_limit_and_says_so(study, monkeypatch):
 
 
 def test_ascii_snippets_mark_whole_words_and_prefixes():
-    from workbench.core.store.search import make_snippet, query_terms
+    from workbench.core.store.search_query import query_terms
+    from workbench.core.store.search_snippet import make_snippet
 
     text = "Deadlines, a deadline and deadlined."
     exact = make_snippet(text, query_terms("deadline"))
@@ -321,7 +322,7 @@ def test_words_are_folded_alike_on_both_backends(study, tmp_path):
 
 
 def test_the_server_query_has_the_meaning_of_the_fts5_one():
-    from workbench.core.store.search import ts_expression
+    from workbench.core.store.search_query import ts_expression
 
     assert ts_expression('deadline* "lean on"') == "('deadline':*) & ('lean' <-> 'on')"
     assert ts_expression("a OR b NOT c") == "('a') | ('b') & ! ('c')"

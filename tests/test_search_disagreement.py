@@ -11,7 +11,8 @@ from workbench.core.session import CodingSession
 from workbench.core.store import Project
 from workbench.core.store.importing import import_files
 from workbench.core.store.queries import passage_ids_for_keys
-from workbench.core.store.search import SearchFilters, disagreeing_passages, search_passages
+from workbench.core.store.search import SearchFilters, search_passages
+from workbench.core.store.search_disagreement import disagreeing_passages
 
 pytestmark = pytest.mark.backends
 

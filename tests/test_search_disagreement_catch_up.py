@@ -8,8 +8,8 @@ import pytest
 
 from tests import test_search_disagreement as base
 from tests.test_search_disagreement import B, found, reference
-from workbench.core.store import search
-from workbench.core.store.search import disagreeing_passages
+from workbench.core.store import search_disagreement
+from workbench.core.store.search_disagreement import disagreeing_passages
 
 pytestmark = pytest.mark.backends
 
@@ -20,16 +20,16 @@ coded = base.coded  # the hand-made cases, on both backends
 def calls(monkeypatch):
     """The passages each ``_disagreeing`` call looked at (() for all of them)."""
     seen: list[tuple[int, ...]] = []
-    real = search._disagreeing
+    real = search_disagreement._disagreeing
 
     def spy(conn, code=None, passage_ids=()):  # type: ignore[no-untyped-def]
         seen.append(tuple(passage_ids))
         return real(conn, code, passage_ids)
 
-    monkeypatch.setattr(search, "_disagreeing", spy)
-    search._DISAGREEING.clear()
+    monkeypatch.setattr(search_disagreement, "_disagreeing", spy)
+    search_disagreement._DISAGREEING.clear()
     yield seen
-    search._DISAGREEING.clear()
+    search_disagreement._DISAGREEING.clear()
 
 
 def test_a_decision_is_caught_up_by_re_reading_its_passage_only(coded, calls):
@@ -54,16 +54,16 @@ def test_a_decision_is_caught_up_by_re_reading_its_passage_only(coded, calls):
 def test_a_log_that_is_not_the_kept_one_is_worked_out_again(coded, calls):
     project, ids, sessions = coded
     found(project, disagreement=True)
-    key = next(iter(search._DISAGREEING))
-    head_id, _hash, kept = search._DISAGREEING[key]
-    search._DISAGREEING[key] = (head_id - 1, "not the hash of that row", kept)
+    key = next(iter(search_disagreement._DISAGREEING))
+    head_id, _hash, kept = search_disagreement._DISAGREEING[key]
+    search_disagreement._DISAGREEING[key] = (head_id - 1, "not the hash of that row", kept)
     assert found(project, disagreement=True) == ["t#4", "t#6", "t#8", "t#12"]
     assert calls == [(), ()]  # worked out again, not caught up from a history it was not
 
 
 def test_many_passages_decided_since_are_worked_out_again(coded, calls, monkeypatch):
     project, ids, sessions = coded
-    monkeypatch.setattr(search, "_CATCH_UP_LIMIT", 1)
+    monkeypatch.setattr(search_disagreement, "_CATCH_UP_LIMIT", 1)
     found(project, disagreement=True)
     sessions["ben"].apply_code(ids["t#2"], B)
     sessions["ben"].apply_code(ids["t#14"], B)

@@ -26,7 +26,8 @@ def refi_import(
     code_map: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Plan a REFI-QDA import, print what cannot be mapped, then (unless a dry run) commit it."""
-    from workbench.interop.refi_import import commit_refi_import, plan_refi_import
+    from workbench.interop.refi_commit import commit_refi_import
+    from workbench.interop.refi_plan import plan_refi_import
 
     plan = plan_refi_import(project, path, code_map)
     report: dict[str, Any] = {"plan": plan.to_dict()}
@@ -357,9 +358,9 @@ def cmd_search(args: argparse.Namespace) -> int:
         Review,
         Role,
         SearchFilters,
-        parse_field,
         search_passages,
     )
+    from workbench.core.store.search_filters import parse_field
 
     filters = SearchFilters(
         code=args.code,
@@ -385,7 +386,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def _print_search(result: SearchResult) -> None:
-    from workbench.core.store.search import MARK_END, MARK_START
+    from workbench.core.store.search_snippet import MARK_END, MARK_START
 
     for hit in result.hits:
         codes = "; ".join(f"{coder}: {', '.join(c)}" for coder, c in hit.codes.items())

@@ -21,8 +21,8 @@ from workbench import __version__
 from workbench.core.codebook import Code, Codebook, check_codebook_text
 from workbench.core.errors import CodebookError
 from workbench.core.safe_output import atomic_output, check_output_path
+from workbench.interop.refi_codebook_merge import _new_code
 from workbench.interop.refi_export import _xml_safe
-from workbench.interop.refi_import import _new_code
 from workbench.interop.refi_provenance import codebook_label, parse_codebook_label
 from workbench.interop.refi_read import (
     NAMESPACE_PREFIX,

@@ -453,7 +453,7 @@ def sqlite_search_index() -> list[str]:
 
 # The full-text index of passages (PostgreSQL). As on SQLite the text stays in
 # ``transcripts.text``: the table holds only each passage's ``tsvector``, with a GIN index.
-# The vector is built from the passage's words as ``search.index_words`` folds them (case and
+# The vector is built from the passage's words as ``search_query.index_words`` folds them (case and
 # accents, like SQLite's unicode61 tokenizer) under the 'simple' configuration (no stemming, no
 # stop words: the corpus has 70 languages), so both backends find the same passages.
 SERVER_SEARCH_INDEX = "passage_search"

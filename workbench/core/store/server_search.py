@@ -2,7 +2,7 @@
 filled as passages are imported.
 
 Each row's document is ``to_tsvector('simple', ...)`` over the passage's words as
-``search.index_words`` folds them, not over the raw text: PostgreSQL has no accent folding
+``search_query.index_words`` folds them, not over the raw text: PostgreSQL has no accent folding
 without the ``unaccent`` extension (which needs a superuser), and folding in Python keeps the
 server's matches the same as SQLite's.
 """
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from sqlalchemy import Connection, select, text
 
 from workbench.core.store import schema
-from workbench.core.store.search import index_words
+from workbench.core.store.search_query import index_words
 
 _BATCH = 500
 

@@ -7,7 +7,8 @@ import html
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
-from workbench.core.store.search import MARK_END, MARK_START, SearchHit
+from workbench.core.store.search import SearchHit
+from workbench.core.store.search_snippet import MARK_END, MARK_START
 
 HtmlRole = Qt.ItemDataRole.UserRole + 1  # the snippet as HTML, the match in bold
 KeyRole = Qt.ItemDataRole.UserRole + 2  # the passage key, for the jump to the workspace

@@ -44,9 +44,9 @@ from workbench.core.store.search import (
     SearchFilters,
     SearchHit,
     SearchResult,
-    parse_field,
     search_passages,
 )
+from workbench.core.store.search_filters import parse_field
 from workbench.core.tasks import CancelToken, Progress
 from workbench.gui.dialogs.code_picker import CodePickerDialog
 from workbench.gui.models.search_model import HtmlRole, KeyRole, SearchResultsModel
