@@ -17,7 +17,8 @@ from workbench.core.store.team import change_settings  # noqa: E402
 from workbench.demo import create_demo_project  # noqa: E402
 from workbench.gui.dialogs.code_picker import CodePickerDialog  # noqa: E402
 from workbench.gui.dialogs.codebook_editor import CodebookEditorDialog  # noqa: E402
-from workbench.gui.main_window import EXAMPLE_KEY, MainWindow  # noqa: E402
+from workbench.gui.main_window import MainWindow  # noqa: E402
+from workbench.gui.window_actions import EXAMPLE_KEY  # noqa: E402
 
 pytestmark = pytest.mark.gui
 

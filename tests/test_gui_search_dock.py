@@ -25,7 +25,7 @@ def project(tmp_path):
 def test_the_retrieval_dock_opens_at_a_third_and_the_transcript_keeps_priority(
     qtbot, project, size, tmp_path
 ):
-    from workbench.gui.main_window import SEARCH_DOCK_MIN
+    from workbench.gui.window_layout import SEARCH_DOCK_MIN
 
     window = make_window(qtbot, project)
     window.resize(*size)

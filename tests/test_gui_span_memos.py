@@ -10,7 +10,7 @@ pytest.importorskip("PySide6")
 from tests.test_gui_spans import _point_of  # noqa: E402
 from tests.test_gui_workspace import current_passage, make_window, open_and_wait  # noqa: E402
 from workbench.gui.models.passage_model import CardRole  # noqa: E402
-from workbench.gui.widgets.passage_delegate import memo_mark_points  # noqa: E402
+from workbench.gui.widgets.card_layout import memo_mark_points  # noqa: E402
 
 pytestmark = pytest.mark.gui
 

@@ -411,7 +411,7 @@ def test_the_windows_plain_keys_are_exactly_the_cores_reserved_keys(qtbot, proje
 
 def test_a_reserved_codebook_shortcut_is_not_bound(qtbot, project):
     from workbench.core.codebook import parse_codebook
-    from workbench.gui.main_window import code_shortcuts
+    from workbench.gui.window_actions import code_shortcuts
 
     text = project.codebook.source_text.replace('shortcut: "1"', "shortcut: j", 1)
     codebook = parse_codebook(text)

@@ -1,24 +1,14 @@
-"""The main window: builds the panels, the menus and their keys, and wires them. Nothing else."""
+"""The main window: builds the panels and wires them. Nothing else.
+
+Its menus and keys are built in window_actions, its status bar kept in window_status, and the
+room its panels and docks take shared out in window_layout.
+"""
 
 from __future__ import annotations
 
-import html
-from collections.abc import Callable, Sequence
-
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QProgressBar,
-    QPushButton,
-    QSplitter,
-)
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QSplitter
 
-from workbench.core.codebook import Codebook
-from workbench.core.keys import WORKSPACE_KEYS, reserved_command
 from workbench.core.roles import engines_allowed, is_lead, may_see_others, queue_of
 from workbench.core.session import CodingSession
 from workbench.core.store.navigation import metadata_values
@@ -30,60 +20,24 @@ from workbench.gui.models.codebook_model import CodebookTreeModel
 from workbench.gui.models.passage_model import CardRole, Chip, PassageListModel
 from workbench.gui.models.transcript_model import RowRole, TranscriptTableModel
 from workbench.gui.project_watcher import ProjectWatcher
-from workbench.gui.restore_flow import ask_and_restore
 from workbench.gui.translation_flow import TranslationFlow
 from workbench.gui.widgets.agreement_panel import AgreementPanel
 from workbench.gui.widgets.codebook_panel import CodebookPanel
-from workbench.gui.widgets.elided_label import ElidedLabel
 from workbench.gui.widgets.navigator import TranscriptNavigator
 from workbench.gui.widgets.passage_delegate import PassageDelegate
 from workbench.gui.widgets.passage_view import PassageView
 from workbench.gui.widgets.search_panel import SearchPanel
 from workbench.gui.widgets.side_strip import CollapsibleSide
+from workbench.gui.window_actions import (
+    CODEBOOK_KEY,
+    TRANSCRIPTS_KEY,
+    build_actions,
+    code_shortcuts,
+    key_table,
+)
+from workbench.gui.window_layout import WindowLayout
+from workbench.gui.window_status import WindowStatus
 from workbench.suggest.engine import EngineSource, SuggestionEngine
-
-
-def code_shortcuts(codebook: Codebook) -> dict[str, str]:
-    """Code id -> key: the codebook's own shortcuts, or 1–9 for the first nine leaf codes.
-
-    A shortcut the workspace keeps for a command is left out (``codebook check`` reports it).
-    """
-    keys = {
-        code.id: code.shortcut
-        for code in codebook.walk()
-        if code.shortcut and reserved_command(code.shortcut) is None
-    }
-    if not keys:
-        leaves = [code.id for code in codebook.walk() if not code.children]
-        keys = {code_id: str(number) for number, code_id in enumerate(leaves[:9], start=1)}
-    return keys
-
-
-TRANSCRIPTS_KEY = "Ctrl+Shift+T"
-CODEBOOK_KEY = "Ctrl+Shift+B"
-EXAMPLE_KEY = "Ctrl+Shift+E"  # use the passage as an example of a code (leads)
-# Below this window width the transcript list folds to a strip on its own (its key brings it
-# back): the transcript being coded, not the list of transcripts, needs the room.
-FOLD_BELOW = 1200
-
-
-def keys_text(action: QAction) -> str:
-    """Every key of an action, as the coder's platform writes them ("Right or Tab")."""
-    return " or ".join(
-        key.toString(QKeySequence.SequenceFormat.NativeText) for key in action.shortcuts()
-    )
-
-
-def set_label(action: QAction, text: str) -> None:
-    """Name an action; its menu entry shows all its keys, not only the first (Qt's default)."""
-    shown = action.property("keys_text")
-    action.setText(f"{text}\t{shown}" if shown else text)
-
-
-SEARCH_DOCK_MIN = 220  # px: the filters, four result rows and the status line
-# Below this window height the key hint under the transcript gives its lines to the passages
-# while the retrieval dock is open (F1 and the menus still list every key).
-HINT_MIN_HEIGHT = 800
 
 
 class MainWindow(QMainWindow):
@@ -120,8 +74,8 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
         self.setCentralWidget(splitter)
-        self._auto_folded = False
-        self._balance()
+        self.window_layout = WindowLayout(self)
+        self.window_layout.balance()
         self.controller = CodingController(
             session,
             engine,
@@ -147,12 +101,12 @@ class MainWindow(QMainWindow):
         self.search_dock.setWidget(self.search)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.search_dock)
         self.search_dock.hide()  # opened with Ctrl+Shift+F
-        self.search_dock.visibilityChanged.connect(lambda _shown: self._fit_hint())
+        self.search_dock.visibilityChanged.connect(lambda _shown: self.window_layout.fit_hint())
         self.lead = LeadActions(self)
         self.translation = TranslationFlow(self)
         self.watcher = ProjectWatcher(project, parent=self)  # others' work, seen while open
-        self._build_status_bar()
-        self._build_actions()
+        self.status = WindowStatus(self)
+        build_actions(self)
         self._connect()
         self.sync_engines_allowed()
 
@@ -162,244 +116,6 @@ class MainWindow(QMainWindow):
         codebook = self.session.project.codebook
         code = codebook.get(code_id) if codebook else None
         return (code.name if code else code_id, self.codebook_model.color_of(code_id))
-
-    def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        self.coder_label = QLabel(f"Coder: <b>{html.escape(self.session.coder)}</b>")
-        self.progress_label = QLabel()
-        read_only = self.session.project.read_only
-        self.saved_label = ElidedLabel(
-            "Read-only: nothing is saved" if read_only else "All decisions saved"
-        )
-        self.engine_label = ElidedLabel()
-        self.engine_label.setMaximumWidth(420)
-        self.engine_progress = QProgressBar()
-        self.engine_progress.setMaximumWidth(140)
-        self.engine_progress.setTextVisible(False)
-        self.engine_progress.hide()
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop fetching suggestions (Esc)")
-        self.cancel_button.hide()
-        for widget, stretch in (
-            (self.coder_label, 0),
-            (self.progress_label, 0),
-            (self.saved_label, 1),
-        ):
-            widget.setContentsMargins(6, 0, 14, 0)
-            bar.addWidget(widget, stretch)
-        for widget in (self.engine_label, self.engine_progress, self.cancel_button):
-            bar.addPermanentWidget(widget)
-
-    def _action(
-        self, menu, text: str, keys: Sequence[str], slot: Callable[[], None], tip: str = ""
-    ) -> QAction:  # type: ignore[no-untyped-def]
-        action = QAction(self)
-        action.setShortcuts([QKeySequence(key) for key in keys])
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        shown = keys_text(action)
-        action.setProperty("keys_text", shown)
-        set_label(action, text)
-        action.setToolTip(f"{tip or text} ({shown})")
-        action.setStatusTip(tip or text)
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        self.addAction(action)
-        return action
-
-    def _build_actions(self) -> None:
-        c = self.controller
-        keys = WORKSPACE_KEYS  # kept in the core, where the codebook check sees them too
-        menus = self.menuBar()
-        file_menu = menus.addMenu("&File")
-        self._action(
-            file_menu,
-            "Export report…",
-            ["Ctrl+E"],
-            self.lead.export_report,
-            "HTML, PDF, XLSX or CSV",
-        )
-        self._action(
-            file_menu,
-            "Restore from backup…",
-            [],
-            lambda: ask_and_restore(self),
-            "Put one of the project's backups back (the current state is backed up first)",
-        )
-        self._action(file_menu, "Close", ["Ctrl+W"], self.close)
-        edit = menus.addMenu("&Edit")
-        self.undo_action = self._action(edit, "Undo", ["Ctrl+Z"], c.undo, "Undo the last decision")
-        self.redo_action = self._action(edit, "Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], c.redo, "Redo")
-        self._action(edit, "Find transcript", ["Ctrl+F"], lambda: self.navigator.search.setFocus())
-        self._action(
-            edit,
-            "Search passages and retrieve coded ones",
-            ["Ctrl+Shift+F"],
-            self.show_search,
-            "Full-text search, or every passage coded with a code",
-        )
-        go = menus.addMenu("&Go")
-        self._action(go, "Next passage", keys["next passage"], lambda: c.move(1))
-        self._action(go, "Previous passage", keys["previous passage"], lambda: c.move(-1))
-        self._action(
-            go, "Next unreviewed passage", keys["next unreviewed passage"], c.next_unreviewed
-        )
-        self._action(go, "Next suggestion", keys["next suggestion"], lambda: c.move_chip(1))
-        self._action(
-            go, "Previous suggestion", keys["previous suggestion"], lambda: c.move_chip(-1)
-        )
-        coding = menus.addMenu("&Code")
-        self._action(
-            coding,
-            "Accept suggestion",
-            keys["accept suggestion"],
-            c.accept_focused,
-            "Accept the highlighted suggestion",
-        )
-        self._action(
-            coding,
-            "Accept all suggestions",
-            keys["accept all suggestions"],
-            c.accept_all,
-            "Accept every open suggestion",
-        )
-        self._action(
-            coding,
-            "Reject / remove",
-            keys["reject or remove"],
-            c.reject_focused,
-            "Reject the highlighted suggestion or remove the code",
-        )
-        self._action(
-            coding,
-            "Replace with…",
-            keys["replace with another code"],
-            c.replace_focused,
-            "Replace the highlighted code with another",
-        )
-        self._action(
-            coding, "Apply a code…", keys["pick a code"], c.pick_code, "Pick any code by name"
-        )
-        self._action(
-            coding,
-            "No code applies",
-            keys["no code applies"],
-            c.no_code,
-            "Mark reviewed: no code applies",
-        )
-        self._action(
-            coding,
-            "Memo…",
-            keys["memo"],
-            c.edit_memo,
-            "Write a memo on this passage, or on the selected words",
-        )
-        for command, label, edge, forward in (
-            ("select the next word", "Select the next word", "end", True),
-            ("unselect the last word", "Unselect the last word", "end", False),
-            ("unselect the first word", "Unselect the first word", "start", True),
-            ("select the word before", "Select the word before", "start", False),
-        ):
-            self._action(
-                coding,
-                label,
-                keys[command],
-                lambda _checked=False, e=edge, f=forward: c.select_words(e, f),
-                "Select words in the passage from the keyboard (the first press takes its "
-                "first word); a code's key then codes them",
-            )
-        self._action(
-            coding,
-            "Code selection…",
-            keys["code the selection"],
-            lambda: c.code_selection(),
-            "Code the words selected in the passage (a code's key does it too)",
-        )
-        self._action(
-            coding,
-            "Accept evidence as selection",
-            keys["accept evidence as a coded selection"],
-            c.accept_evidence_as_span,
-            "Accept the highlighted suggestion, coding just its evidence quote",
-        )
-        self._action(
-            coding,
-            "Remove coded selection",
-            keys["remove a coded selection"],
-            lambda: c.remove_focused_span(),
-            "Remove the highlighted code from one selection; the passage keeps the code",
-        )
-        self._action(coding, "Cancel suggestions", keys["cancel suggestions"], c.cancel_suggestions)
-        codes_menu = menus.addMenu("Code &keys")
-        codebook = self.session.project.codebook
-        for code_id, key in sorted(self.shortcuts.items(), key=lambda item: item[1]):
-            name = codebook.get(code_id).name if codebook and codebook.get(code_id) else code_id
-            self._action(
-                codes_menu,
-                f"{name}",
-                [key.upper() if key.isalpha() else key],
-                lambda _checked=False, cid=code_id: c.toggle_code(cid),
-                f"Toggle {code_id}",
-            )
-        view = menus.addMenu("&View")
-        self._action(view, "Transcripts panel: fold or show", [TRANSCRIPTS_KEY], self.left.toggle)
-        self._action(view, "Codebook panel: fold or show", [CODEBOOK_KEY], self.right.toggle)
-        self._action(
-            view,
-            "Agreement and adjudication (shows other coders' codes)",
-            ["Ctrl+Shift+G"],
-            self.toggle_agreement,
-        )
-        self._action(
-            view,
-            "Machine translation: show or hide",
-            keys["machine translation"],
-            self.translation.toggle,
-            "Show or hide the stored machine translation under each passage",
-        )
-        self._action(view, "Languages I read…", [], self.translation.choose_languages)
-        self._action(view, "Project settings (leads)…", [], self.lead.show_settings)
-        self._action(view, "Double-coding sample…", [], self.lead.show_sampler)
-        self._action(view, "Speakers: interviewer or participant…", [], self.lead.show_speakers)
-        self._action(view, "Codebook health…", [], self.lead.show_codebook_health)
-        codebook_menu = menus.addMenu("Code&book")
-        self._action(codebook_menu, "Edit codebook…", [], self.lead.edit_codebook)
-        self.example_action = self._action(
-            codebook_menu,
-            "Use this passage as an example…",
-            [EXAMPLE_KEY],
-            self.lead.use_passage_as_example,
-            "Add the passage (or the selection in it) to a code's examples, in the codebook "
-            "editor; saved as a new version only when you save there",
-        )
-        self._action(
-            view,
-            "Dashboards (findings and agreement)…",
-            ["Ctrl+Shift+D"],
-            self.lead.show_dashboards,
-        )
-        suggestions = menus.addMenu("&Suggestions")
-        self._action(suggestions, "Fetch suggestions for this transcript", ["Ctrl+R"], self.refetch)
-        self.claude_action = self._action(
-            suggestions,
-            "Use Claude (sends passages to Anthropic)…",
-            [],
-            self.lead.toggle_claude,
-            "Switch between the local engine and Claude",
-        )
-        self.claude_action.setCheckable(True)
-        self._claude_tip = self.claude_action.toolTip()
-        suggestions.setToolTipsVisible(True)  # the tooltip says why Claude is greyed out
-        self._action(suggestions, "Claude model…", [], self.lead.choose_claude_model)
-        self._action(
-            suggestions,
-            "Translate this transcript… (sends it to Anthropic)",
-            [],
-            self.translation.translate_open,
-            "Machine-translate the open transcript through Claude, cost shown first",
-        )
-        self._action(suggestions, "Local engine quality…", [], self.lead.show_local_quality)
-        help_menu = menus.addMenu("&Help")
-        self._action(help_menu, "Keyboard shortcuts", keys["keyboard shortcuts"], self.show_keys)
 
     def _connect(self) -> None:
         c = self.controller
@@ -411,12 +127,12 @@ class MainWindow(QMainWindow):
         passages = self.passage_view.list
         passages.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         passages.customContextMenuRequested.connect(self._passage_menu)
-        c.saved.connect(self._saved)
+        c.saved.connect(self.status.saved)
         c.failed.connect(self.show_error)
-        c.progress_changed.connect(self._update_progress)
-        c.suggestions_started.connect(self._suggestions_started)
-        c.suggestions_progressed.connect(self._suggestions_progressed)
-        c.suggestions_finished.connect(self._suggestions_finished)
+        c.progress_changed.connect(self.status.update_progress)
+        c.suggestions_started.connect(self.status.suggestions_started)
+        c.suggestions_progressed.connect(self.status.suggestions_progressed)
+        c.suggestions_finished.connect(self.status.suggestions_finished)
         c.decision_made.connect(self._decision_made)
         self.agreement.passage_requested.connect(self.show_passage)
         self.search.passage_requested.connect(self.show_passage)
@@ -425,11 +141,11 @@ class MainWindow(QMainWindow):
         self.watcher.codebook_changed.connect(self._codebook_changed)
         self.watcher.settings_changed.connect(self.settings_changed)
         c.passage_requested.connect(self.show_passage)
-        c.announced.connect(self._announce)
+        c.announced.connect(self.status.announce)
         c.chip_focused.connect(self._follow_chip)
         for side in (self.left, self.right):
-            side.toggled.connect(lambda _folded: self._balance())
-        self._update_undo()
+            side.toggled.connect(lambda _folded: self.window_layout.balance())
+        self.status.update_undo()
 
     # -- slots ------------------------------------------------------------------------------------------
 
@@ -459,40 +175,6 @@ class MainWindow(QMainWindow):
             row = found or 0
         if self.transcript_model.rowCount():
             self.navigator.select_row(row)
-
-    def _saved(self, message: str) -> None:
-        self.saved_label.setText(f"✓ {message}")
-        self._update_undo()
-
-    def _update_undo(self) -> None:
-        session = self.session
-        self.undo_action.setEnabled(session.can_undo)
-        self.redo_action.setEnabled(session.can_redo)
-        set_label(self.undo_action, f"Undo {session.undo_label}" if session.undo_label else "Undo")
-        set_label(self.redo_action, f"Redo {session.redo_label}" if session.redo_label else "Redo")
-
-    def _update_progress(self) -> None:
-        reviewed, total = self.passage_model.progress()
-        self.progress_label.setText(f"Reviewed {reviewed} of {total}")
-        self.progress_label.setToolTip(
-            f"{reviewed} of {total} passages in this transcript reviewed"
-        )
-        self._update_undo()
-
-    def _suggestions_started(self) -> None:
-        self.engine_label.setText(f"Fetching suggestions ({self.controller.engine.name})…")
-        self.engine_progress.setRange(0, 0)
-        self.engine_progress.show()
-        self.cancel_button.show()
-
-    def _suggestions_progressed(self, done: int, total: int) -> None:
-        self.engine_progress.setRange(0, max(1, total))
-        self.engine_progress.setValue(done)
-
-    def _suggestions_finished(self, message: str) -> None:
-        self.engine_label.setText(message)
-        self.engine_progress.hide()
-        self.cancel_button.hide()
 
     def example_text(self) -> str:
         """The current passage's text, or only the selection inside it when there is one."""
@@ -535,20 +217,7 @@ class MainWindow(QMainWindow):
         return may_see_others(settings.extra, settings.blind_coding, self.session.coder)
 
     def toggle_agreement(self) -> None:
-        if self.agreement_dock.isVisible():
-            self.agreement_dock.hide()
-            return
-        if not self.may_see_others():
-            self.show_error(
-                "Blind coding is on: the agreement panel shows other coders' codes, so only "
-                "a lead can open it."
-            )
-            return
-        self.agreement_dock.show()
-        self.resizeDocks(
-            [self.agreement_dock], [max(260, self.height() // 3)], Qt.Orientation.Vertical
-        )
-        self.agreement.reload()
+        self.window_layout.toggle_agreement()
 
     # -- others' work, noticed by the watcher --------------------------------------------------------
 
@@ -606,19 +275,7 @@ class MainWindow(QMainWindow):
             self.agreement.decision_made(passage_id)
 
     def show_search(self) -> None:
-        """Open the retrieval dock at a third of the window's height (at least SEARCH_DOCK_MIN):
-        the transcript keeps priority. Half the height, as it was, left a 1024x700 window a
-        transcript 150 px tall, one card, while a list of passages reads fine in five rows;
-        the dock's edge can still be dragged taller."""
-        if not self.search_dock.isVisible():
-            self.search_dock.show()
-            self.resizeDocks(
-                [self.search_dock],
-                [max(SEARCH_DOCK_MIN, self.height() // 3)],
-                Qt.Orientation.Vertical,
-            )
-        self.search_dock.raise_()
-        self.search.focus_query()
+        self.window_layout.show_search()
 
     def show_passage(self, key: str) -> None:
         """Open the transcript of a passage key and put the passage in front of the coder."""
@@ -644,51 +301,11 @@ class MainWindow(QMainWindow):
 
     def key_table(self) -> list[tuple[str, str]]:
         """``(every key of the action, the action)`` for each action that has a key."""
-        return [(keys_text(a), a.text().split("\t")[0]) for a in self.actions() if a.shortcuts()]
-
-    def show_keys(self) -> None:
-        lines = [
-            f"<tr><td><b>{html.escape(keys)}</b></td><td>{html.escape(text)}</td></tr>"
-            for keys, text in self.key_table()
-        ]
-        QMessageBox.information(
-            self, "Keyboard shortcuts", "<table cellpadding=3>" + "".join(lines) + "</table>"
-        )
-
-    # -- layout ------------------------------------------------------------------------------------
-
-    def _balance(self) -> None:
-        """Share the width: the transcript at least half, the codebook enough for whole code
-        names where that fits, the transcript list what is left (folded lists take a strip)."""
-        total = max(self.splitter.width(), self.width(), 400)
-        half = total // 2
-        strip = self.left.strip_width
-        room = total - half  # for both side panels
-        if self.right.collapsed:
-            right = self.right.strip_width
-        else:
-            floor = strip if self.left.collapsed else 220  # what the list needs beside it
-            right = max(240, min(self.codebook_panel.wanted_width(), room - floor))
-        left = strip if self.left.collapsed else max(180, min(360, room - right))
-        self.splitter.setSizes([left, total - left - right, right])
+        return key_table(self)
 
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().resizeEvent(event)
-        narrow = event.size().width() < FOLD_BELOW
-        if narrow and not self._auto_folded:
-            self._auto_folded = True
-            self.left.set_collapsed(True)
-        elif not narrow and self._auto_folded:
-            self._auto_folded = False
-            self.left.set_collapsed(False)
-        self._balance()
-        self._fit_hint()
-
-    def _fit_hint(self) -> None:
-        """The transcript keeps priority when the retrieval dock shares a small window: the
-        three lines of key hints under it (at 1024 px wide) go to the passages instead."""
-        crowded = self.search_dock.isVisible() and self.height() < HINT_MIN_HEIGHT
-        self.passage_view.hint.setVisible(not crowded)
+        self.window_layout.resized(event.size().width())
 
     def _follow_chip(self, chip: Chip | None) -> None:
         """The details pane shows the highlighted chip's code, and a suggestion's reasons."""
@@ -696,10 +313,6 @@ class MainWindow(QMainWindow):
             return
         note = chip_note_html(chip.kind, chip.probability, chip.rationale, chip.label)
         self.codebook_panel.follow(chip.code_id, note)
-
-    def _announce(self, message: str) -> None:
-        self.saved_label.setText(message)
-        self.statusBar().showMessage(message, 8000)
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         self.controller.cancel_suggestions()
