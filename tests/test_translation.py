@@ -34,9 +34,11 @@ from workbench.core.store.translations import (
 from workbench.suggest.prices import cost, price_of
 from workbench.suggest.translation import (
     INSTRUCTIONS,
+    OFFLINE_SOURCE,
     TranslationError,
     TranslationOptions,
     Translator,
+    counting_client,
     estimate,
     estimate_chunk,
     plan_translation,
@@ -294,6 +296,98 @@ def test_the_cost_is_estimated_from_the_price_table_before_sending(german):
     lengths = [sum(len(t) for t in c.texts.values()) for c in plan.chunks]
     assert lengths[0] != lengths[1]
     assert (first.output_tokens > second.output_tokens) == (lengths[0] > lengths[1])
+
+
+class FakeCounter:
+    """/v1/messages/count_tokens as the API answers it (or a server error, when told)."""
+
+    def __init__(self, tokens: int = 5_000, fail: bool = False):
+        self.tokens, self.fail = tokens, fail
+        self.calls: list[tuple[str, dict]] = []
+
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        self.calls.append((request.url.path, json.loads(request.content)))
+        if self.fail:
+            return httpx2.Response(
+                500, json={"type": "error", "error": {"type": "api_error", "message": "boom"}}
+            )
+        return httpx2.Response(200, json={"input_tokens": self.tokens})
+
+
+def counter_client(api: FakeCounter):
+    return counting_client(
+        TranslationOptions(model=MODEL, max_retries=0),
+        key="sk-test-not-a-real-key",
+        http_client=httpx2.Client(transport=httpx2.MockTransport(api)),
+    )
+
+
+def test_with_a_key_the_input_is_counted_by_count_tokens(german):
+    options = TranslationOptions(target_language="en", model=MODEL)
+    plan = plan_translation(german, "en", None, options)
+    offline = estimate(plan, options)
+    assert offline["estimate_source"] == OFFLINE_SOURCE
+    api = FakeCounter(tokens=50_000)  # far more than the offline guess of this short transcript
+    counted = estimate(plan, options, counter_client(api))
+    assert counted["estimate_source"] == "count_tokens"
+    assert [path for path, _ in api.calls] == ["/v1/messages/count_tokens"]
+    body = api.calls[0][1]  # the request as it would be sent, less max_tokens
+    assert body["model"] == MODEL and "max_tokens" not in body
+    assert body["system"][0]["text"] == INSTRUCTIONS
+    assert "Strukturbiologie" in body["messages"][0]["content"]
+    assert counted["input_tokens"] == pytest.approx(50_000, abs=2)  # one request: its count
+    assert counted["output_tokens"] == offline["output_tokens"]  # output cannot be counted
+    assert counted["cost_usd"] > 10 * offline["cost_usd"]
+
+
+def test_count_tokens_samples_a_long_run_and_scales_the_rest(german):
+    options = TranslationOptions(target_language="en", model=MODEL, chunk_passages=1)
+    plan = plan_translation(german, "en", None, options)
+    offline = estimate(plan, options)
+    api = FakeCounter(tokens=10_000)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("workbench.suggest.translation.COUNTED_SAMPLE", 2)
+        counted = estimate(plan, options, counter_client(api))
+    assert len(plan.chunks) == 4 and len(api.calls) == 2  # two counted, four estimated
+    assert counted["input_tokens"] > 5 * offline["input_tokens"]
+
+
+def test_a_count_tokens_error_falls_back_to_the_offline_estimate(german):
+    options = TranslationOptions(target_language="en", model=MODEL)
+    plan = plan_translation(german, "en", None, options)
+    api = FakeCounter(fail=True)
+    figures = estimate(plan, options, counter_client(api))
+    assert len(api.calls) == 1
+    assert figures["estimate_source"] == OFFLINE_SOURCE
+    assert figures.pop("count_tokens_error") == (
+        "count_tokens failed (InternalServerError); using the offline estimate"
+    )
+    assert figures == estimate(plan, options)
+
+
+def test_without_a_key_nothing_is_counted(monkeypatch, tmp_path):
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.setenv("WORKBENCH_SETTINGS", str(tmp_path / "none.json"))
+    assert counting_client(TranslationOptions(model=MODEL)) is None
+
+
+def test_cli_dry_run_counts_tokens_and_says_when_it_could_not(german, capsys, monkeypatch):
+    german.close()
+    api = FakeCounter(tokens=50_000)
+    monkeypatch.setattr(
+        "workbench.suggest.translation.counting_client", lambda options: counter_client(api)
+    )
+    argv = ["translate", str(german.location), "--to", "en", "--dry-run"]
+    assert main([*argv, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)["estimate"]
+    assert report["estimate_source"] == "count_tokens" and api.calls
+    assert main(argv) == 0
+    assert "(estimate: count_tokens)" in capsys.readouterr().out
+    api.fail = True
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    assert "count_tokens failed (InternalServerError); using the offline estimate" in err
+    assert "(estimate: offline" in out
 
 
 def test_cli_dry_run_estimates_and_sends_nothing(german, capsys):

@@ -25,6 +25,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
     from workbench.suggest.translation import (
         TranslationOptions,
         Translator,
+        counting_client,
         estimate,
         plan_translation,
         translate_project,
@@ -48,7 +49,9 @@ def cmd_translate(args: argparse.Namespace) -> int:
     wanted = [t for value in args.transcript or [] for t in comma_list(value)]
     with Project.open(args.project, read_only=args.dry_run) as project:
         plan = plan_translation(project, target, wanted, options, store_detected=not args.dry_run)
-        figures = estimate(plan, options)
+        figures = estimate(plan, options, counting_client(options) if plan.chunks else None)
+        if "count_tokens_error" in figures:  # as suggest says it: on stderr, the run goes on
+            print(figures["count_tokens_error"], file=sys.stderr)
         report: dict[str, object] = {
             "target_language": target,
             "model": model,
@@ -60,7 +63,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
             "languages_detected": plan.detected,
             "redacted": options.redact,
         }
-        if args.dry_run:  # the estimate is offline; say now what the real run would stop on
+        if args.dry_run:  # say now what the real run would stop on
             from workbench.suggest.claude_client import api_key
 
             report["api_key"] = api_key() is not None
@@ -68,8 +71,8 @@ def cmd_translate(args: argparse.Namespace) -> int:
         if not args.dry_run and plan.chunks:
             if args.max_cost is not None and float(figures["cost_usd"]) > args.max_cost:  # type: ignore[arg-type]
                 raise WorkbenchError(
-                    f"estimated ${figures['cost_usd']:.4f} is over --max-cost {args.max_cost}; "
-                    "nothing was sent"
+                    f"estimated ${figures['cost_usd']:.4f} ({figures['estimate_source']}) is over "
+                    f"--max-cost {args.max_cost}; nothing was sent"
                 )
             run = translate_project(
                 project, plan, Translator(options), progress=_progress if args.verbose else None
@@ -92,7 +95,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
         print(
             f"{figures['passages']} passages in {figures['requests']} requests to {model}: "
             f"about {figures['input_tokens']:,} tokens in, {figures['output_tokens']:,} out, "
-            f"${figures['cost_usd']:.4f} (offline estimate); "
+            f"${figures['cost_usd']:.4f} (estimate: {figures['estimate_source']}); "
             f"{plan.already_translated} already translated"
         )
         if args.dry_run:

@@ -7,7 +7,8 @@ request (the model sees the conversation, and the cached instructions are paid o
 reply is a JSON list of passage ids and texts that is checked to name every id sent exactly
 once; a reply that does not is asked again once and then reported for its chunk, with nothing
 stored for it. The privacy rules are the suggester's: local-only transcripts are never sent,
-redaction applies, and the cost is estimated before anything is sent.
+redaction applies, and the cost is estimated before anything is sent (counted by the API's
+count_tokens when a key is set, as the suggester's estimate is; offline otherwise).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import httpx2
-from anthropic import APIConnectionError, APIError, AsyncAnthropic
+from anthropic import Anthropic, APIConnectionError, APIError, AsyncAnthropic
 from anthropic.types import TextBlockParam
 from anthropic.types.message_create_params import MessageCreateParamsNonStreaming
 
@@ -334,12 +335,40 @@ def estimate_chunk(chunk: TranslationChunk, options: TranslationOptions, cached:
     )
 
 
-def estimate(plan: TranslationPlan, options: TranslationOptions) -> dict[str, object]:
-    """The run's tokens and dollars before anything is sent (the offline estimate)."""
+COUNTED_SAMPLE = 5  # requests counted exactly by the API; the rest are scaled from them
+OFFLINE_SOURCE = "offline (about 3.5 characters a token; not counted by the API)"
+
+
+def estimate(
+    plan: TranslationPlan, options: TranslationOptions, client: Anthropic | None = None
+) -> dict[str, object]:
+    """The run's tokens and dollars before anything is sent.
+
+    The suggester's rules: with a client, ``count_tokens`` counts the input of a few requests
+    exactly and every request's offline estimate is scaled by what it found (counting each
+    request would cost as many calls); without one, or when counting fails, the figure is the
+    offline estimate and ``estimate_source`` says so. Output tokens are always the offline
+    guess: the API cannot count what has not been written."""
+    scale, source, problem = 1.0, OFFLINE_SOURCE, None
+    if client is not None and plan.chunks:
+        try:
+            counted = _count_tokens(client, plan.chunks, options)
+        except APIError as exc:
+            counted = None
+            problem = f"count_tokens failed ({exc.__class__.__name__}); using the offline estimate"
+            log.warning(problem)
+        if counted is not None:
+            scale, source = counted, "count_tokens"
     usage = Usage()
     for index, chunk in enumerate(plan.chunks):
-        usage = usage + estimate_chunk(chunk, options, cached=index > 0)
-    return {
+        guess = estimate_chunk(chunk, options, cached=index > 0)
+        usage = usage + Usage(
+            round(guess.input_tokens * scale),
+            round(guess.cache_creation_input_tokens * scale),
+            round(guess.cache_read_input_tokens * scale),
+            guess.output_tokens,
+        )
+    figures: dict[str, object] = {
         "model": options.model,
         "requests": len(plan.chunks),
         "passages": plan.passages,
@@ -348,8 +377,47 @@ def estimate(plan: TranslationPlan, options: TranslationOptions) -> dict[str, ob
         + usage.cache_read_input_tokens,
         "output_tokens": usage.output_tokens,
         "cost_usd": round(cost(options.model, usage), 4),
-        "estimate_source": "offline (about 3.5 characters a token)",
+        "estimate_source": source,
     }
+    if problem is not None:
+        figures["count_tokens_error"] = problem
+    return figures
+
+
+def _count_tokens(
+    client: Anthropic, chunks: list[TranslationChunk], options: TranslationOptions
+) -> float | None:
+    """Counted input tokens over the offline estimate, on a spread sample of the requests."""
+    step = max(1, len(chunks) // COUNTED_SAMPLE)
+    counted = offline = 0
+    for chunk in chunks[::step][:COUNTED_SAMPLE]:
+        params = request_params(chunk, options)
+        counted += client.messages.count_tokens(  # the request as sent, less max_tokens
+            model=params["model"],
+            system=params["system"],
+            messages=params["messages"],
+            output_config=params["output_config"],
+        ).input_tokens
+        guess = estimate_chunk(chunk, options, cached=False)
+        offline += guess.input_tokens + guess.cache_creation_input_tokens
+    return counted / offline if offline else None
+
+
+def counting_client(
+    options: TranslationOptions,
+    key: str | None = None,
+    http_client: httpx2.Client | None = None,
+) -> Anthropic | None:
+    """A client for count_tokens when a key is set; without one the estimate is offline."""
+    key = key or api_key()
+    if not key:
+        return None
+    return Anthropic(
+        api_key=key,
+        max_retries=options.max_retries,
+        timeout=httpx2.Timeout(options.timeout_s, connect=10.0),
+        http_client=http_client,
+    )
 
 
 # -- running -------------------------------------------------------------------------------------
