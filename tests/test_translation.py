@@ -238,6 +238,53 @@ def test_a_malformed_reply_is_asked_again_once(german):
     assert len(stored(german)) == 4
 
 
+class CutOffAPI(FakeAnthropic):
+    """An API whose reply stops at max_tokens (cut mid-JSON) for the requests ``too_long``
+    picks from the passages sent, and translates the others."""
+
+    def __init__(self, too_long):
+        super().__init__()
+        self.too_long = too_long
+
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
+        body = json.loads(request.content)
+        self.bodies.append(body)
+        reply = message(translated(body))
+        if self.too_long(PASSAGE.findall(body["messages"][0]["content"])):
+            reply["stop_reason"] = "max_tokens"
+            text = reply["content"][0]["text"]
+            reply["content"][0]["text"] = text[: len(text) // 2]
+        return httpx2.Response(200, json=reply)
+
+
+def test_a_reply_cut_off_at_max_tokens_is_split_in_halves_and_asked_again(german):
+    api = CutOffAPI(lambda sent: len(sent) > 2)
+    _plan, result = run(german, api)
+    assert [len(PASSAGE.findall(b["messages"][0]["content"])) for b in api.bodies] == [4, 2, 2]
+    assert result.translated == 4 and not result.failed
+    assert len(stored(german)) == 4
+    assert len(result.requests) == 3 and not result.requests[0].ok  # the cut one is paid too
+    with german.reading() as conn:
+        assert spend(conn)[MODEL]["requests"] == 3
+
+
+def test_a_single_passage_still_cut_off_is_reported_failed_and_the_rest_kept(german):
+    api = CutOffAPI(lambda sent: any("Strukturbiologie" in text for _pid, text in sent))
+    _plan, result = run(german, api, max_tokens=500)
+    sizes = [len(PASSAGE.findall(b["messages"][0]["content"])) for b in api.bodies]
+    assert sizes == [4, 2, 1, 1, 2]  # whole, first half, its two passages, second half
+    assert result.translated == 3
+    assert result.failed == [
+        "passage de1#2: its translation was cut off at max_tokens (500) even on its own; "
+        "nothing stored for it"
+    ]
+    translations = stored(german)
+    assert len(translations) == 3
+    assert not any("Strukturbiologie" in t.text for t in translations.values())
+    with german.reading() as conn:
+        assert spend(conn)[MODEL]["requests"] == 5
+
+
 def test_a_rate_limit_is_waited_out_and_retried(german):
     limited = httpx2.Response(
         429,

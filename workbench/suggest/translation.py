@@ -6,7 +6,8 @@ translated text must belong to exactly one passage. Many passages of one intervi
 request (the model sees the conversation, and the cached instructions are paid once), and the
 reply is a JSON list of passage ids and texts that is checked to name every id sent exactly
 once; a reply that does not is asked again once and then reported for its chunk, with nothing
-stored for it. The privacy rules are the suggester's: local-only transcripts are never sent,
+stored for it. A reply cut off at max_tokens has its chunk split in halves and asked again, down
+to one passage. The privacy rules are the suggester's: local-only transcripts are never sent,
 redaction applies, and the cost is estimated before anything is sent (counted by the API's
 count_tokens when a key is set, as the suggester's estimate is; offline otherwise).
 """
@@ -477,17 +478,10 @@ class Translator:
         semaphore = asyncio.Semaphore(self.options.concurrency)
         total = plan.passages
 
-        async def one(chunk: TranslationChunk) -> None:
-            async with semaphore:
-                if cancel is not None and cancel.cancelled:
-                    raise Cancelled()
-                try:
-                    texts, records = await self._settle(client, chunk)
-                except _ChunkFailed as exc:  # nothing stored for the chunk, its spend kept
-                    sink([], exc.records)
-                    run.requests.extend(exc.records)
-                    run.failed.append(str(exc))
-                    return
+        def deliver(
+            chunk: TranslationChunk, texts: dict[int, str], records: list[RequestRecord]
+        ) -> None:
+            """Store what a reply gave (maybe nothing) with the requests paid for, at once."""
             rows = [
                 StoredTranslation(
                     p.passage_id,
@@ -498,12 +492,19 @@ class Translator:
                     self.options.model,
                 )
                 for p in chunk.passages
+                if p.passage_id in texts
             ]
             sink(rows, records)
             run.requests.extend(records)
             run.translated += len(rows)
-            if progress is not None:
+            if rows and progress is not None:
                 progress(run.translated, total, "Claude")
+
+        async def one(chunk: TranslationChunk) -> None:
+            async with semaphore:
+                if cancel is not None and cancel.cancelled:
+                    raise Cancelled()
+                run.failed.extend(await self._settle(client, chunk, deliver))
 
         tasks = [asyncio.create_task(one(chunk)) for chunk in plan.chunks]
         try:
@@ -523,6 +524,40 @@ class Translator:
         return run
 
     async def _settle(
+        self, client: AsyncAnthropic, chunk: TranslationChunk, deliver: _Deliver
+    ) -> list[str]:
+        """Translate a chunk, handing each reply to ``deliver``; what failed, one line a piece.
+
+        A reply cut off at ``max_tokens`` is paid for and recorded, then the chunk is split in
+        halves and each half settled the same way (sent whole again it would be cut off again),
+        one half after the other so ``concurrency`` still holds; a single passage whose
+        translation is still cut off is reported failed, with nothing stored for it."""
+        try:
+            texts, records = await self._ask(client, chunk)
+        except _CutOff as exc:
+            deliver(chunk, {}, exc.records)
+            size = len(chunk.passages)
+            if size == 1:
+                return [
+                    f"passage {chunk.passages[0].key}: its translation was cut off at max_tokens "
+                    f"({self.options.max_tokens}) even on its own; nothing stored for it"
+                ]
+            log.warning(
+                "translation of %d passages at %s cut off at max_tokens; splitting in halves",
+                size,
+                chunk.passages[0].key,
+            )
+            failed: list[str] = []
+            for part in (chunk.passages[: size // 2], chunk.passages[size // 2 :]):
+                failed += await self._settle(client, _part(chunk, part), deliver)
+            return failed
+        except _ChunkFailed as exc:  # nothing stored for the chunk, its spend kept
+            deliver(chunk, {}, exc.records)
+            return [str(exc)]
+        deliver(chunk, texts, records)
+        return []
+
+    async def _ask(
         self, client: AsyncAnthropic, chunk: TranslationChunk
     ) -> tuple[dict[int, str], list[RequestRecord]]:
         """One chunk: a malformed reply is asked again once, then the chunk fails, unstored.
@@ -543,12 +578,10 @@ class Translator:
             usage = usage_of(message)
             price = cost(model, usage)
             if getattr(message, "stop_reason", None) == "max_tokens":
-                records.append(RequestRecord(model, size, usage, price, False, "cut off"))
-                raise _ChunkFailed(
-                    f"chunk starting at {chunk.passages[0].key}: the reply was cut off at "
-                    f"max_tokens ({self.options.max_tokens}); nothing stored for it",
-                    records,
+                records.append(
+                    RequestRecord(model, size, usage, price, False, "reply cut off at max_tokens")
                 )
+                raise _CutOff(f"cut off at {chunk.passages[0].key}", records)
             try:
                 texts = parse_reply(reply_text(message), chunk)
             except MalformedTranslation as exc:
@@ -572,6 +605,21 @@ class _ChunkFailed(TranslationError):
     def __init__(self, message: str, records: list[RequestRecord]):
         super().__init__(message)
         self.records = records
+
+
+class _CutOff(_ChunkFailed):
+    """The reply stopped at max_tokens: the chunk is split, not asked again whole."""
+
+
+# Hands over one reply's translations (maybe none) and the requests paid for to get it.
+_Deliver = Callable[[TranslationChunk, dict[int, str], list[RequestRecord]], None]
+
+
+def _part(chunk: TranslationChunk, passages: list[PassageToTranslate]) -> TranslationChunk:
+    """Some of a chunk's passages as a chunk of their own, with the same (redacted) texts."""
+    return TranslationChunk(
+        list(passages), {p.passage_id: chunk.texts[p.passage_id] for p in passages}
+    )
 
 
 async def _watch(cancel: CancelToken, tasks: list[asyncio.Task[None]]) -> None:
