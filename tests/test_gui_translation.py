@@ -128,6 +128,26 @@ def test_a_german_transcript_shows_its_translation_to_an_english_reader(qtbot, p
     assert second.passage_id != first.passage_id and second.translation_shown is False
 
 
+def test_the_key_hint_names_ctrl_t_only_for_a_transcript_with_a_translation(qtbot, project):
+    from workbench.gui.window_actions import key_table
+
+    store_translations(project)
+    window = make_window(qtbot, project, engine=FixedEngine())
+    hint = window.passage_view.hint
+    with qtbot.waitSignal(window.controller.suggestions_finished, timeout=20_000):
+        window.open_first_transcript("fr_illustratrice_lyon")  # no translation stored
+    assert not window.passage_model.translations.available
+    assert "Ctrl+T" not in hint.text() and "J/K next/previous" in hint.text()
+    open_german(qtbot, window)
+    assert hint.text().endswith(" · Ctrl+T machine translation")
+    window.passage_view.grab().save("/tmp/translation_hint.png")
+    # hiding the translation keeps the hint: Ctrl+T is how it comes back
+    qtbot.keyClick(window.passage_view.list, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    assert "Ctrl+T machine translation" in hint.text()
+    # F1 lists it with the action's name
+    assert ("Ctrl+T", "Machine translation: show or hide") in key_table(window)
+
+
 def test_a_reader_of_german_is_not_shown_the_translation(qtbot, project, tmp_path, monkeypatch):
     settings = tmp_path / "reads-german.json"
     settings.write_text(json.dumps({"coder_languages": ["en", "de"]}), encoding="utf-8")
@@ -159,9 +179,11 @@ def test_translate_this_transcript_asks_then_translates_on_a_worker(qtbot, proje
     )
     open_german(qtbot, window)
     assert not window.passage_model.translations.available
+    assert "Ctrl+T" not in window.passage_view.hint.text()
     window.translation.translate_open()
     assert asked and "Estimated cost: $" in asked[0] and "into en" in asked[0]
     qtbot.waitUntil(lambda: window.passage_model.translations.visible, timeout=20_000)
+    assert "Ctrl+T machine translation" in window.passage_view.hint.text()
     assert len(api.bodies) == 1
     sent = api.bodies[0]["messages"][0]["content"]
     assert "Strukturbiologie" in sent

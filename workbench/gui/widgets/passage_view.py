@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.keys import WORKSPACE_KEYS
 from workbench.gui.models.passage_model import CardRole, PassageCard, PassageListModel
 from workbench.gui.widgets.passage_delegate import PassageDelegate
 
@@ -96,6 +97,13 @@ class PassageListView(QListView):
         super().resizeEvent(event)
 
 
+KEY_HINT = (
+    "J/K next/previous · N next unreviewed · ←/→ choose a suggestion · A accept · R reject · "
+    "Shift+A accept all · 1–9 codes · / pick a code · 0 no code applies · M memo · Ctrl+Z undo · "
+    "drag or Shift+→ over words + a code key"
+)
+
+
 class PassageView(QWidget):
     def __init__(self, model: PassageListModel, delegate: PassageDelegate, parent=None):  # type: ignore[no-untyped-def]
         super().__init__(parent)
@@ -103,12 +111,7 @@ class PassageView(QWidget):
         self.title = QLabel("No transcript open", objectName="title")
         self.subtitle = QLabel("", objectName="subtitle")
         self.subtitle.setWordWrap(True)
-        self.hint = QLabel(
-            "J/K next/previous · N next unreviewed · ←/→ choose a suggestion · A accept · R reject · "
-            "Shift+A accept all · 1–9 codes · / pick a code · 0 no code applies · M memo · Ctrl+Z undo · "
-            "drag or Shift+→ over words + a code key",
-            objectName="subtitle",
-        )
+        self.hint = QLabel(KEY_HINT, objectName="subtitle")
         self.hint.setWordWrap(True)
         self.list = PassageListView(objectName="passages")
         self.list.setModel(model)
@@ -140,7 +143,21 @@ class PassageView(QWidget):
         layout.addLayout(hint_row)
         self._selected_span: tuple[int, int] | None = None
         model.modelReset.connect(lambda: self.set_selected_span(None))
+        self._model = model
+        # The translation key is named only where it does something: a transcript that has
+        # one (opening one resets the model; translating one re-reads it and changes data).
+        model.modelReset.connect(self.refresh_hint)
+        model.dataChanged.connect(self.refresh_hint)
         self.list.selectionModel().currentChanged.connect(lambda *_: self.set_selected_span(None))
+
+    def refresh_hint(self) -> None:
+        """Name Ctrl+T only when the open transcript has a translation to show: elsewhere the
+        key only says there is none, and the hint line is short of room."""
+        text = KEY_HINT
+        if self._model.translations.available:
+            text += f" · {WORKSPACE_KEYS['machine translation'][0]} machine translation"
+        if self.hint.text() != text:
+            self.hint.setText(text)
 
     def selected_span(self) -> tuple[int, int] | None:
         """The selection inside the current passage, as transcript offsets (start, end), or
