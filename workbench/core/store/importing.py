@@ -188,8 +188,12 @@ def bulk_insert(
 
     The statement is compiled once for the connection's dialect, so this stays portable; values
     must already be what the driver takes. On SQLite, one statement carries many rows (a
-    ``VALUES`` list), which binds them in C at nearly twice the speed of one row per step.
+    ``VALUES`` list), which binds them in C at nearly twice the speed of one row per step; on
+    PostgreSQL the rows go by COPY.
     """
+    if conn.dialect.name == "postgresql":
+        _copy_rows(conn, table, columns, rows)
+        return
     compiled = table.insert().compile(dialect=conn.dialect, column_keys=list(columns))
     if not compiled.positional:
         params = [dict(zip(columns, row, strict=True)) for row in rows]
@@ -217,6 +221,25 @@ def bulk_insert(
         conn.exec_driver_sql(many, [tuple(flat[i : i + width]) for i in range(0, len(flat), width)])
     if whole < len(rows):
         conn.exec_driver_sql(sql, rows[whole:])
+
+
+def _copy_rows(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple]
+) -> None:
+    """PostgreSQL's ``COPY ... FROM STDIN``, on the connection's own transaction.
+
+    A statement per row, even pipelined, kept the server busy parsing and planning: COPY
+    streams the rows in one command, several times faster for an import's passages.
+    """
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(name) for name in columns)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    finally:
+        cursor.close()
 
 
 def _driver_value(conn: Connection, column: Column, value: object) -> object:
