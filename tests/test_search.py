@@ -358,3 +358,40 @@ def test_a_server_project_from_before_its_index_gets_it_from_the_upgrade(tmp_pat
             assert project.upgraded_from == 7
             assert keys(project, "cafe") == ["t2#1"]
             assert keys(project, "deadline report") == ["t2#2"]
+
+
+def test_folding_drops_exactly_the_marks_unicodedata_calls_combining():
+    """The translate table learns marks per character; every code point folds as the plain
+    per-character rule (NFKD, casefold, no combining character) folds it."""
+    import unicodedata
+
+    from workbench.core.store.search_query import _fold
+
+    def by_rule(text: str) -> str:
+        decomposed = unicodedata.normalize("NFKD", text.casefold())
+        return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+    every = "".join(chr(code) for code in range(0x110000) if not 0xD800 <= code < 0xE000)
+    assert _fold(every) == by_rule(every)
+    assert _fold("Ärger ÉTÉ ﬁn Straße") == "arger ete fin strasse"
+
+
+@pytest.mark.backends
+def test_passages_indexed_over_several_batches_are_each_found_once(study, tmp_path, monkeypatch):
+    from workbench.core.store import server_search
+
+    monkeypatch.setattr(server_search, "_BATCH", 2)
+    turns = [
+        f"Interviewer: Frage {n}?\n\nParticipant: Ärger {n} über Zürich_{n}.\n\n" for n in "abc"
+    ]
+    write(tmp_path / "t3.txt", "".join(turns))
+    import_files(study, [tmp_path / "t3.txt"])
+    assert keys(study, "zurich") == ["t3#2", "t3#4", "t3#6"]
+    assert keys(study, "frage c") == ["t3#5"]
+    with study.reading() as conn:
+        passages = conn.execute(schema.passages.select()).all()
+        if study.engine.dialect.name == "postgresql":
+            indexed = conn.exec_driver_sql(
+                f"SELECT count(*) FROM {schema.SERVER_SEARCH_INDEX}"
+            ).scalar_one()
+            assert indexed == len(passages)

@@ -70,6 +70,22 @@ def test_import_reads_back_with_offsets_and_coded_flags(tmp_path, project):
     assert info.passages == 3 and info.coded_passages == 1
 
 
+def test_text_the_bulk_load_could_misread_comes_back_as_written(tmp_path, project):
+    """PostgreSQL loads transcripts and passages by COPY, whose text format gives tabs,
+    backslashes and ``\\N`` meanings of their own; a passage without a speaker is NULL."""
+    tricky = "Interviewer: Tabs\there, C:\\new\\temp and \\N?\n\nParticipant: \\. ends COPY.\n"
+    import_transcript_file(project, write(tmp_path / "p1.txt", tricky))
+    import_transcript_file(project, write(tmp_path / "p2.txt", "Just a note.\n\nAnd another.\n"))
+    with project.reading() as conn:
+        stored = dict(conn.execute(text("select external_id, text from transcripts")).all())
+        infos = {info.external_id: info.id for info in list_transcripts(conn)}
+        first = list(passages_of(conn, [infos["p1"]]))
+        second = list(passages_of(conn, [infos["p2"]]))
+    assert stored["p1"].rstrip("\n") == tricky.rstrip("\n")
+    assert [p.text for p in first] == ["Tabs\there, C:\\new\\temp and \\N?", "\\. ends COPY."]
+    assert [(p.speaker, p.coded) for p in second] == [(None, True), (None, True)]
+
+
 def test_reimport_is_skipped_and_a_changed_file_is_reported(tmp_path, project):
     path = write(tmp_path / "p1.txt", INTERVIEW)
     import_transcript_file(project, path)

@@ -140,13 +140,16 @@ def _import(
         nonlocal batch, batch_chars, unsaved_bytes
         if batch:
             writer.begin()
+        added = 0
         for result in store_batch(writer.conn, batch, settings, actor) if batch else []:
+            added += result.passages
             unsaved_bytes += result.bytes
             if result.file in by_file:
                 by_file[result.file].merge(result)
             else:
                 by_file[result.file] = result
                 outcome.files.append(result)
+        writer.analyse_as_it_grows(added)
         batch, batch_chars = [], 0
 
     def reject_current() -> None:

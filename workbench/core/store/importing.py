@@ -71,6 +71,8 @@ class ImportConnection:
         self.conn: Connection = project.engine.connect()
         self.began = 0.0  # when the open transaction took the write lock (perf_counter)
         self._savepoint: Any = None
+        self._analysed = 0  # passages this import had added at its last in-transaction ANALYZE
+        self._added = 0
 
     @property
     def in_transaction(self) -> bool:
@@ -110,6 +112,30 @@ class ImportConnection:
         if self.conn.in_transaction():
             self.conn.rollback()
 
+    def analyse_as_it_grows(self, passages_added: int) -> None:
+        """ANALYZE, inside the open transaction, each time this import has doubled what it had
+        added at the last one (from 10,000 passages on), on PostgreSQL.
+
+        A large file is one transaction, and the import looks up what it just stored (ids by
+        external id, passages by transcript) with ``IN`` lists. Planned from an empty table's
+        statistics those were sequential scans, so each batch read every row before it: on
+        81,000 transcripts the server spent most of the import on them. ANALYZE counts the
+        transaction's own new rows, so the lookups go by the indexes; doubling keeps it to a
+        handful of runs (about 1 s each).
+        """
+        if self.conn.dialect.name != "postgresql":
+            return
+        self._added += passages_added
+        if self._added < max(ANALYZE_AFTER_PASSAGES, 2 * self._analysed):
+            return
+        self._analyze()
+        self._analysed = self._added
+
+    def _analyze(self) -> None:
+        tables = [schema.transcripts.name, schema.passages.name]
+        tables += [schema.transcript_metadata.name, schema.SERVER_SEARCH_INDEX]
+        self.conn.exec_driver_sql(f"ANALYZE {', '.join(tables)}")
+
     def refresh_statistics(self, passages_added: int) -> None:
         """ANALYZE the tables a large import filled, on PostgreSQL.
 
@@ -121,9 +147,7 @@ class ImportConnection:
         """
         if self.conn.dialect.name != "postgresql" or passages_added < ANALYZE_AFTER_PASSAGES:
             return
-        tables = [schema.transcripts.name, schema.passages.name]
-        tables += [schema.transcript_metadata.name, schema.SERVER_SEARCH_INDEX]
-        self.conn.exec_driver_sql(f"ANALYZE {', '.join(tables)}")
+        self._analyze()
         self.conn.commit()
 
     def close(self) -> None:
@@ -188,8 +212,12 @@ def bulk_insert(
 
     The statement is compiled once for the connection's dialect, so this stays portable; values
     must already be what the driver takes. On SQLite, one statement carries many rows (a
-    ``VALUES`` list), which binds them in C at nearly twice the speed of one row per step.
+    ``VALUES`` list), which binds them in C at nearly twice the speed of one row per step; on
+    PostgreSQL the rows go by COPY.
     """
+    if conn.dialect.name == "postgresql":
+        _copy_rows(conn, table, columns, rows)
+        return
     compiled = table.insert().compile(dialect=conn.dialect, column_keys=list(columns))
     if not compiled.positional:
         params = [dict(zip(columns, row, strict=True)) for row in rows]
@@ -217,6 +245,25 @@ def bulk_insert(
         conn.exec_driver_sql(many, [tuple(flat[i : i + width]) for i in range(0, len(flat), width)])
     if whole < len(rows):
         conn.exec_driver_sql(sql, rows[whole:])
+
+
+def _copy_rows(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple]
+) -> None:
+    """PostgreSQL's ``COPY ... FROM STDIN``, on the connection's own transaction.
+
+    A statement per row, even pipelined, kept the server busy parsing and planning: COPY
+    streams the rows in one command, several times faster for an import's passages.
+    """
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(name) for name in columns)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    finally:
+        cursor.close()
 
 
 def _driver_value(conn: Connection, column: Column, value: object) -> object:
