@@ -257,9 +257,12 @@ def test_the_busy_message_names_a_live_writer(tmp_path):
 
 def _import_waiting_for_the_lock(tmp_path: Path) -> tuple[Path, Path]:
     """A project and a folder big enough to be parsed in parsing processes that outlast the
-    wait: more tasks than their queues hold, so they block until the writer takes them."""
+    wait: more text than one batch (``ingest.files._BATCH_CHARS``, 4 MB), so the writer stops at
+    the lock with files still to come, and more tasks than the parsers' queues hold, so they
+    block until the writer takes them. (1.2 MB, as this was, fit one batch: fast parsers were
+    done and gone before the writer first needed the lock.)"""
     location = _new_project(tmp_path)
-    return location, _folder(tmp_path / "many", 1200, seed=4, target_chars=1000)
+    return location, _folder(tmp_path / "many", 1200, seed=4, target_chars=6000)
 
 
 def _parsers_of(process: subprocess.Popen[str]) -> list[int]:
