@@ -393,7 +393,7 @@ def test_count_tokens_samples_a_long_run_and_scales_the_rest(german):
     offline = estimate(plan, options)
     api = FakeCounter(tokens=10_000)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr("workbench.suggest.translation.COUNTED_SAMPLE", 2)
+        mp.setattr("workbench.suggest.translation_request.COUNTED_SAMPLE", 2)
         counted = estimate(plan, options, counter_client(api))
     assert len(plan.chunks) == 4 and len(api.calls) == 2  # two counted, four estimated
     assert counted["input_tokens"] > 5 * offline["input_tokens"]
