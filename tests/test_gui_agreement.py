@@ -261,7 +261,12 @@ def test_selections_and_anchoring_tabs_appear_with_their_data(qtbot, qtmodeltest
     expected = project_unitizing(project, ["ana", "ben"])
     assert f"uα {expected.value:.3f}" in panel.selections.headline.text()
     rows = panel.selections.model.rows
-    assert [row[0] for row in rows] == ["Speed", "Distrusts accuracy"]
+    assert [row[0] for row in rows][:2] == ["Speed", "Distrusts accuracy"]
+    # text coded with both codes (a passage-level code over a selection) is a value of its own
+    assert list(expected.combined) == ["prod.speed + trust.accuracy"]
+    assert [row[0] for row in rows][2:] == ["Speed + Distrusts accuracy"]
+    cu = "—" if expected.cu is None else f"{expected.cu:.3f}"
+    assert f"cuα {cu}" in panel.selections.headline.text()
     assert panel.selections.method.text().startswith("Agreement on the text coders selected")
     assert panel.anchoring.model.rowCount() >= 3
     assert panel.anchoring.methods.text().startswith("To measure whether engine suggestions")

@@ -262,3 +262,131 @@ def test_an_interval_asked_for_over_one_transcript_says_why_it_is_missing():
     assert result.value is not None and result.ci95 is None
     assert "No confidence interval: fewer than two transcripts" in unitizing_statement(result)
     assert unitizing_alpha(continua).ci_reason is None  # not asked for, nothing to explain
+
+
+# -- cuα and (k)uα: the codes of the text that two coders both coded ----------------------------------
+
+
+def brute_coding(continua):
+    """cuα and (k)uα from every pair of positions, written from the definition.
+
+    Only characters two coders both coded pair; a coded position weighs the share of the other
+    coders who also coded its character (1 / (m - 1) each), and chance pairs positions at random
+    except two of one unit. Returns (cuα, {value: (k)uα})."""
+    pos = [p for p in _positions(continua) if p[3]]
+    coders_at = {}
+    for p in _positions(continua):
+        coders_at.setdefault(p[0], set()).add(p[1])
+    by_char = {}
+    for p in pos:
+        by_char.setdefault((p[0], p[2]), []).append(p)
+    observed = {}
+    weight = {}
+    for (ci, _x), ps in by_char.items():
+        m = len(coders_at[ci])
+        for a in ps:
+            weight[id(a)] = (len(ps) - 1) / (m - 1)
+        for a, b in itertools.permutations(ps, 2):
+            observed[(a[3], b[3])] = observed.get((a[3], b[3]), 0.0) + 1 / (m - 1)
+    total = sum(observed.values())
+    pairs = {}
+    for a in pos:
+        for b in pos:
+            if a[4] == b[4]:
+                continue
+            key = (a[3], b[3])
+            pairs[key] = pairs.get(key, 0.0) + weight.get(id(a), 0.0) * weight.get(id(b), 0.0)
+    scale = total / sum(pairs.values())
+    expected = {key: amount * scale for key, amount in pairs.items()}
+    values = {p[3] for p in pos}
+    agree_observed = sum(observed.get((v, v), 0.0) for v in values)
+    agree_expected = sum(expected.get((v, v), 0.0) for v in values)
+    cu = 1 - (total - agree_observed) / (total - agree_expected)
+    per_value = {}
+    for k in values:
+        l_k = sum(observed.get((k, c), 0.0) for c in values)
+        e_k = sum(expected.get((k, c), 0.0) for c in values)
+        if l_k == 0:
+            continue
+        off = e_k - expected.get((k, k), 0.0)
+        if off <= 1e-12:
+            continue
+        per_value[k] = 1 - (e_k / l_k) * (l_k - observed.get((k, k), 0.0)) / off
+    return cu, per_value
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_cu_and_k_alpha_match_the_brute_force(seed):
+    rng = np.random.default_rng(100 + seed)
+    continua = _random_continua(rng, 6)
+    result = unitizing_alpha(continua)
+    cu, per_value = brute_coding(continua)
+    assert result.cu == pytest.approx(cu, abs=1e-9)
+    for code, row in result.per_code.items():
+        value = frozenset({code})
+        if value in per_value:
+            assert row["k_alpha"] == pytest.approx(per_value[value], abs=1e-6)
+        else:
+            assert row["k_alpha"] is None and row["k_reason"]
+    for name, row in result.combined.items():
+        value = frozenset(name.split(" + "))
+        if value in per_value:
+            assert row["k_alpha"] == pytest.approx(per_value[value], abs=1e-6)
+        else:
+            assert row["k_alpha"] is None and row["k_reason"]
+
+
+def test_hand_computed_cu_alpha():
+    # A: x on 0-2, y on 2-4.  B: x on 0-3, gap on 3.  Only characters 0-2 are coded by both.
+    # observed (ordered pairs): x-x on 0 and 1 twice = 4, x-y and y-x on 2 = 2; l*.. = 6
+    #   rows: x = 5, y = 1
+    # pairable mass W per unit: A's x 2, A's y 1 (B codes 2, not 3), B's x 3
+    #   t_x = 2² + 3² = 13, t_y = 1, T = 14; scale = 6 - 14/6 = 11/3
+    # e_xx = (25 - 13) / (11/3) = 36/11, e_yy = (1 - 1) / (11/3) = 0
+    # cuα = 1 - (6 - 4) / (6 - 36/11) = 1 - 22/30 = 4/15
+    # (x)uα: e_x. = (5*6 - 13)/(11/3) = 51/11; 1 - (51/11 / 5) * (5 - 4) / (51/11 - 36/11) = 8/25
+    # (y)uα: e_y. = (6 - 1)/(11/3) = 15/11; 1 - (15/11 / 1) * (1 - 0) / (15/11 - 0) = 0
+    continua = [Continuum(4, {"A": [("x", 0, 2), ("y", 2, 4)], "B": [("x", 0, 3)]})]
+    result = unitizing_alpha(continua)
+    assert result.cu == pytest.approx(4 / 15)
+    assert result.per_code["x"]["k_alpha"] == pytest.approx(8 / 25)
+    assert result.per_code["y"]["k_alpha"] == pytest.approx(0.0, abs=1e-12)
+    assert result.cu_coverage == pytest.approx(6 / 8)  # l*.. of l.. = 8 coder-characters
+    assert result.per_code["x"]["k_coverage"] == pytest.approx(1.0)  # all 5 x characters pair
+    assert result.per_code["y"]["k_coverage"] == pytest.approx(0.5)  # character 3 does not
+
+
+def test_cu_alpha_ignores_where_coders_disagree_on_extent():
+    # Same code on the text both coded, very different extents: uα suffers, cuα is perfect,
+    # because cuα asks only which code the jointly coded text got
+    continua = [
+        Continuum(40, {"A": [("x", 0, 10), ("y", 20, 24)], "B": [("x", 5, 30)]}),
+        Continuum(40, {"A": [("y", 2, 30)], "B": [("y", 10, 12), ("x", 35, 40)]}),
+    ]
+    result = unitizing_alpha(continua)
+    assert result.value < 0.5
+    # jointly coded: x-x on 5-10, y-x on 20-24 (disagreement), y-y on 10-12
+    assert result.cu < 1.0
+    agreeing = [
+        Continuum(40, {"A": [("x", 0, 10)], "B": [("x", 5, 30)]}),
+        Continuum(40, {"A": [("y", 2, 30)], "B": [("y", 10, 12), ("x", 35, 40)]}),
+    ]
+    assert unitizing_alpha(agreeing).cu == pytest.approx(1.0)
+    assert unitizing_alpha(agreeing).value < 0.5
+
+
+def test_cu_alpha_undefined_without_jointly_coded_text_says_why():
+    continua = [Continuum(10, {"A": [("x", 0, 3)], "B": [("x", 5, 8)]})]
+    result = unitizing_alpha(continua)
+    assert result.cu is None and "coded by two coders" in result.cu_reason
+    assert result.per_code["x"]["k_alpha"] is None and result.per_code["x"]["k_reason"]
+    assert result.to_dict()["cu"] is None
+
+
+def test_cu_interval_resamples_transcripts():
+    rng = np.random.default_rng(8)
+    continua = _random_continua(rng, 24)
+    result = unitizing_alpha(continua, ci=True)
+    assert result.cu_ci95 is not None
+    low, high = result.cu_ci95
+    assert low <= result.cu <= high and low < high

@@ -20,6 +20,8 @@ UNITIZING_COLUMNS = [
     "uα CI high",
     "characters selected (all coders)",
     "interpretation",
+    "(k)uα",
+    "(k)uα coverage",
 ]
 ANCHORING_COLUMNS = [
     "code",
@@ -52,7 +54,14 @@ def unitizing_sections(result: UnitizingResult, names: dict[str, str]) -> list[S
             + (f"; {result.interpretation}" if result.value is not None else "")
             + f". Coded against uncoded text (|uα): "
             f"{_value_text(result.binary, result.binary_ci95, result.binary_reason)}. "
-            f"{plural(result.continua, 'passage')} ({result.length:,} characters) from "
+            f"Codes of the text two coders both coded (cuα): "
+            f"{_value_text(result.cu, result.cu_ci95, result.cu_reason)}"
+            + (
+                f", on {result.cu_coverage:.0%} of the pooled text. "
+                if result.cu is not None
+                else ". "
+            )
+            + f"{plural(result.continua, 'passage')} ({result.length:,} characters) from "
             f"{plural(result.groups, 'transcript')}, {plural(result.coders, 'coder')} "
             f"({', '.join(result.coder_names) or 'none'}).",
             unitizing_statement(result),
@@ -72,6 +81,26 @@ def unitizing_sections(result: UnitizingResult, names: dict[str, str]) -> list[S
                 row["interpretation"]
                 if row["value"] is not None
                 else f"undefined: {row['reason']}",
+                _round(row["k_alpha"])
+                if row["k_alpha"] is not None
+                else f"undefined: {row['k_reason']}",
+                _round(row["k_coverage"]),
+            ]
+        )
+    for combination, row in result.combined.items():
+        rows.append(
+            [
+                combination,
+                "text coded with all of these",
+                None,
+                None,
+                None,
+                None,
+                "",
+                _round(row["k_alpha"])
+                if row["k_alpha"] is not None
+                else f"undefined: {row['k_reason']}",
+                _round(row["k_coverage"]),
             ]
         )
     table = Table(
@@ -79,7 +108,8 @@ def unitizing_sections(result: UnitizingResult, names: dict[str, str]) -> list[S
         UNITIZING_COLUMNS,
         rows,
         note="uα per code: the text coders selected for the code against every other character "
-        "of the passages, by character (Krippendorff et al. 2016).",
+        "of the passages, by character; (k)uα: the code within the text two coders both coded, "
+        "and the share of the code's text that is (Krippendorff et al. 2016).",
     )
     return [headline, table]
 

@@ -321,6 +321,12 @@ def unitizing_command(
     return report
 
 
+def _k_alpha(row: dict[str, Any]) -> str:
+    if row["k_alpha"] is None:
+        return f"(k)uα   undefined ({row['k_reason']})"
+    return f"(k)uα {_number(row['k_alpha']):>9}  covering {row['k_coverage']:.0%} of its text"
+
+
 def format_unitizing(report: dict[str, Any]) -> str:
     """The unitizing report as text for people; the same numbers as ``--json``."""
     from workbench.core.agreement.unitizing import plural
@@ -339,15 +345,27 @@ def format_unitizing(report: dict[str, Any]) -> str:
         "reason": report["binary_reason"],
         "ci95": report["binary_ci95"],
     }
-    for label, row in (("uα (every code)", overall), ("|uα (coded or not)", binary)):
+    coding = {"value": report["cu"], "reason": report["cu_reason"], "ci95": report["cu_ci95"]}
+    for label, row in (
+        ("uα (every code)", overall),
+        ("|uα (coded or not)", binary),
+        ("cuα (codes of jointly coded text)", coding),
+    ):
         why = f"  ({row['reason']})" if row["reason"] else ""
-        lines.append(f"{label:<30} {_number(row['value']):>9}{_interval(row)}{why}")
+        lines.append(f"{label:<34} {_number(row['value']):>9}{_interval(row)}{why}")
+    if report["cu"] is not None:
+        lines.append(f"{'':<34} covering {report['cu_coverage']:.0%} of the pooled text")
+    if report["per_code"]:
+        lines.append("per code: uα (its text against the rest); (k)uα (within jointly coded text)")
     for code, row in report["per_code"].items():
         why = f"  ({row['reason']})" if row["reason"] else ""
         lines.append(
-            f"    {code:<26} {_number(row['value']):>9}{_interval(row)}  "
+            f"    {code:<30} {_number(row['value']):>9}{_interval(row)}  "
             f"{row['characters_selected']:,} characters selected (all coders){why}"
         )
+        lines.append(f"    {'':<30} {_k_alpha(row)}")
+    for name, row in report.get("combined", {}).items():
+        lines.append(f"    {name:<30} {_k_alpha(row)} (text coded with all of these)")
     lines.append("")
     lines.append(str(report["method"]))
     return "\n".join(lines)

@@ -20,6 +20,20 @@ Per code, ``uα`` of the continuum in which only that code's selections are unit
 character a gap) says whether coders select the same text for that code; with two values it
 equals that continuum's ``|uα``.
 
+The paper's other two members look only at text that two coders both coded, so disagreement on
+where units begin and end drops out and what is left is agreement on the codes:
+
+* ``cuα`` keeps the coincidences between coded characters (``l*_ck``, c and k both codes).
+  Chance pairs them as ``uα`` does, except that a unit's mass is now only its pairable part:
+  ``W``, the characters of the unit other coders also coded, each other coder's share weighted
+  ``1 / (m - 1)`` like the coincidences, and a unit cannot pair with itself (``W²`` removed):
+  ``e*_ck = (l*_c. l*_.k - [c = k] Σ W²) / (l*.. - Σ W² / l*..)``. For two coders ``W`` is the
+  length of the unit's intersection with the other coder's units.
+* ``(k)uα`` is one code's reliability inside that matrix, in its nominal form:
+  ``1 - (e*_k. / l*_k.) (l*_k. - l*_kk) / (e*_k. - e*_kk)``.
+* Coverage says how much each rests on: ``l*.. / l..`` of the pooled text for ``cuα``,
+  ``l*_k. / l_k.`` of the code's text for ``(k)uα``.
+
 Many continua (passages) are pooled as if laid end to end (no unit crosses a passage), with
 each passage's own coders, so a passage two of three coders reviewed is missing for the third,
 not disagreement. Two conventions of this implementation, because a code book allows several
@@ -77,6 +91,11 @@ class UnitizingResult:
     per_code: dict[str, dict[str, object]] = field(default_factory=dict)
     ci95: tuple[float, float] | None = None
     binary_ci95: tuple[float, float] | None = None
+    cu: float | None = None  # cuα: the codes of the text two coders both coded
+    cu_reason: str | None = None
+    cu_ci95: tuple[float, float] | None = None
+    cu_coverage: float = 0.0  # the share of the pooled text cuα rests on
+    combined: dict[str, dict[str, object]] = field(default_factory=dict)  # (k)uα of code sets
     rule: str = ""  # which passages and coders enter, in words
     interpretation: str = ""
     ci_reason: str | None = None  # why an interval asked for is missing
@@ -87,7 +106,7 @@ class UnitizingResult:
 
     def to_dict(self) -> dict[str, object]:
         def rounded(value: float | None) -> float | None:
-            return None if value is None else round(value, 6)
+            return None if value is None else round(value, 6) + 0.0  # + 0.0: never -0.0
 
         def interval(ci: tuple[float, float] | None) -> list[float] | None:
             return None if ci is None else [round(v, 6) for v in ci]
@@ -102,6 +121,11 @@ class UnitizingResult:
             "binary": rounded(self.binary),
             "binary_reason": self.binary_reason,
             "binary_ci95": interval(self.binary_ci95),
+            "cu": rounded(self.cu),
+            "cu_reason": self.cu_reason,
+            "cu_ci95": interval(self.cu_ci95),
+            "cu_coverage": round(self.cu_coverage, 6),
+            "combined": self.combined,
             "passages": self.continua,
             "transcripts": self.groups,
             "characters": self.length,
@@ -159,26 +183,80 @@ def partition(length: int, segments: Sequence[Segment]) -> list[tuple[frozenset[
 
 @dataclass
 class _Tally:
-    """Per group: what alpha needs, so a bootstrap only reweights groups."""
+    """Per group: what the alphas need, so a bootstrap only reweights groups.
+
+    Every array is (groups, values): the coincidence matrix itself is never needed whole,
+    only its diagonal, its row margins and its valued part's row margins."""
 
     values: dict[frozenset[str], int] = field(default_factory=lambda: {GAP: 0})
-    agree: list[float] = field(default_factory=list)  # per group: sum of l_cc
     gap_valued: list[float] = field(default_factory=list)  # per group: sum over c != gap of l_0c
-    counts: list[dict[int, float]] = field(default_factory=list)  # per group: n_c
-    squares: list[dict[int, float]] = field(default_factory=list)  # per group: s_c
+    diagonal: list[dict[int, float]] = field(default_factory=list)  # l_cc
+    counts: list[dict[int, float]] = field(default_factory=list)  # n_c = l_c. (row margins)
+    squares: list[dict[int, float]] = field(default_factory=list)  # s_c: l² per unit, l per gap
+    valued: list[dict[int, float]] = field(default_factory=list)  # l*_c: sum over k != gap of l_ck
+    pairable: list[dict[int, float]] = field(default_factory=list)  # t_c: W² per unit (cuα)
 
     def index(self, value: frozenset[str]) -> int:
         return self.values.setdefault(value, len(self.values))
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        k, g = len(self.values), len(self.agree)
-        n, s = np.zeros((g, k)), np.zeros((g, k))
-        for row, (counts, squares) in enumerate(zip(self.counts, self.squares, strict=True)):
-            for value, amount in counts.items():
-                n[row, value] += amount
-            for value, amount in squares.items():
-                s[row, value] += amount
-        return np.asarray(self.agree, float), np.asarray(self.gap_valued, float), n, s
+    def add_group(self) -> None:
+        self.gap_valued.append(0.0)
+        for store in (self.diagonal, self.counts, self.squares, self.valued, self.pairable):
+            store.append({})
+
+    def arrays(self) -> _Arrays:
+        k, g = len(self.values), len(self.gap_valued)
+
+        def dense(rows: list[dict[int, float]]) -> np.ndarray:
+            out = np.zeros((g, k))
+            for row, amounts in enumerate(rows):
+                for value, amount in amounts.items():
+                    out[row, value] += amount
+            return out
+
+        return _Arrays(
+            np.asarray(self.gap_valued, float),
+            dense(self.diagonal),
+            dense(self.counts),
+            dense(self.squares),
+            dense(self.valued),
+            dense(self.pairable),
+        )
+
+
+@dataclass(frozen=True)
+class _Arrays:
+    gap_valued: np.ndarray
+    diagonal: np.ndarray
+    counts: np.ndarray
+    squares: np.ndarray
+    valued: np.ndarray
+    pairable: np.ndarray
+
+    def weighted(self, weights: np.ndarray) -> _Sums:
+        return _Sums(*(weights @ getattr(self, name) for name in _Arrays.__dataclass_fields__))
+
+
+@dataclass(frozen=True)
+class _Sums:
+    """The tallies of one (re)sample of groups, summed."""
+
+    gap_valued: float
+    diagonal: np.ndarray
+    counts: np.ndarray
+    squares: np.ndarray
+    valued: np.ndarray
+    pairable: np.ndarray
+
+
+def _bump(store: dict[int, float], key: int, amount: float) -> None:
+    store[key] = store.get(key, 0.0) + amount
+
+
+def _add(store: dict[int, float], labels: np.ndarray, weight: float) -> None:
+    found, counts = np.unique(labels, return_counts=True)
+    for value, count in zip(found.tolist(), counts.tolist(), strict=True):
+        _bump(store, value, count * weight)
 
 
 def _add_continuum(
@@ -189,38 +267,48 @@ def _add_continuum(
 ) -> None:
     m = len(coder_segments)
     labels = np.empty((m, length), dtype=np.int64)
-    counts, squares = tally.counts[group], tally.squares[group]
+    pieces = []
     for row, segments in enumerate(coder_segments):
         for value, start, end in partition(length, segments):
             index = tally.index(value)
             labels[row, start:end] = index
-            size = end - start
-            counts[index] = counts.get(index, 0.0) + size
-            squares[index] = squares.get(index, 0.0) + (size if value == GAP else size * size)
-    agree = gap_valued = 0.0
+            pieces.append((row, index, start, end))
+    coded = labels != 0
+    others_coded = coded.sum(axis=0)[None, :] - coded  # per coder and character: others coding it
+    weight = 1.0 / (m - 1)
+    counts, squares = tally.counts[group], tally.squares[group]
+    pairable, valued = tally.pairable[group], tally.valued[group]
+    for row, index, start, end in pieces:
+        size = end - start
+        _bump(counts, index, float(size))
+        _bump(squares, index, float(size if index == 0 else size * size))
+        if index != 0:
+            # W: the unit's pairable mass in cuα, the characters other coders also coded,
+            # each other coder's share weighted 1 / (m - 1) as the coincidences are
+            mass = float(others_coded[row, start:end].sum()) * weight
+            _bump(valued, index, mass)
+            _bump(pairable, index, mass * mass)
+    gap_valued = 0.0
     for i in range(m):
         for j in range(m):
             if i == j:
                 continue
-            agree += float(np.count_nonzero(labels[i] == labels[j]))
-            gap_valued += float(np.count_nonzero((labels[i] == 0) & (labels[j] != 0)))
-    tally.agree[group] += agree / (m - 1)
-    tally.gap_valued[group] += gap_valued / (m - 1)
+            same = labels[i] == labels[j]
+            _add(tally.diagonal[group], labels[i][same], weight)
+            gap_valued += float(np.count_nonzero(~coded[i] & coded[j]))
+    tally.gap_valued[group] += gap_valued * weight
 
 
-def _alphas(
-    agree: np.ndarray, gap_valued: np.ndarray, n: np.ndarray, s: np.ndarray, weights: np.ndarray
-) -> tuple[Value, Value]:
-    """(uα, |uα) of the groups weighted by ``weights`` (ones for the data itself)."""
-    counts = weights @ n
-    squares = weights @ s
+def _alphas(sums: _Sums) -> tuple[Value, Value]:
+    """(uα, |uα) of one (re)sample."""
+    counts, squares = sums.counts, sums.squares
     total = float(counts.sum())
     denominator = total * total - float(squares.sum())
     if total == 0 or denominator <= 0:
         nothing = Value.undefined("no passage was reviewed by two coders")
         return nothing, nothing
     expected_agree = total * float((counts * counts - squares).sum()) / denominator
-    observed = total - float(weights @ agree)
+    observed = total - float(sums.diagonal.sum())
     expected = total - expected_agree
     if expected <= 1e-12:
         u = Value.undefined("no variation: every coder coded every character alike")
@@ -232,8 +320,56 @@ def _alphas(
         what = "no character was coded" if gaps == total else "no character was left uncoded"
         bar = Value.undefined(f"no variation: {what}")
     else:
-        bar = Value(1.0 - float(weights @ gap_valued) / expected_binary)
+        bar = Value(1.0 - sums.gap_valued / expected_binary)
     return u, bar
+
+
+@dataclass(frozen=True)
+class _Coding:
+    """cuα and each value's (k)uα of one (re)sample: agreement on the codes of the text that
+    two coders both coded, whatever each coded elsewhere."""
+
+    cu: Value
+    per_value: dict[int, Value]
+    coverage: float  # l*.. / l..: the share of the pooled text in coded-coded pairs
+    value_coverage: dict[int, float]  # l*_k. / l_k.
+
+
+def _coding(sums: _Sums, values: Sequence[int]) -> _Coding:
+    rows = sums.valued.copy()
+    rows[0] = 0.0
+    t = sums.pairable.copy()
+    t[0] = 0.0
+    total = float(rows.sum())
+    everything = float(sums.counts.sum())
+    coverage = total / everything if everything else 0.0
+    value_coverage = {k: float(rows[k] / sums.counts[k]) if sums.counts[k] else 0.0 for k in values}
+    if total <= 0:
+        why = Value.undefined("no text was coded by two coders")
+        return _Coding(why, {k: why for k in values}, coverage, value_coverage)
+    scale = total - float(t.sum()) / total
+    diagonal = sums.diagonal.copy()
+    diagonal[0] = 0.0
+    expected_diagonal = (rows * rows - t) / scale
+    expected_rows = (rows * total - t) / scale
+    observed = total - float(diagonal.sum())
+    expected = total - float(expected_diagonal.sum())
+    if scale <= 0 or expected <= 1e-12:
+        cu = Value.undefined("no variation: every jointly coded character has one code")
+    else:
+        cu = Value(1.0 - observed / expected)
+    per_value: dict[int, Value] = {}
+    for k in values:
+        l_k, e_k = float(rows[k]), float(expected_rows[k])
+        off_observed = l_k - float(diagonal[k])
+        off_expected = e_k - float(expected_diagonal[k])
+        if l_k <= 0:
+            per_value[k] = Value.undefined("no text coded with it was coded by another coder")
+        elif scale <= 0 or off_expected <= 1e-12:
+            per_value[k] = Value.undefined("no variation: no jointly coded text differs")
+        else:
+            per_value[k] = Value(1.0 - (e_k / l_k) * off_observed / off_expected)
+    return _Coding(cu, per_value, coverage, value_coverage)
 
 
 @dataclass
@@ -242,19 +378,31 @@ class _Pooled:
     groups: list[str]
 
     def point(self) -> tuple[Value, Value]:
-        arrays = self.tally.arrays()
-        return _alphas(*arrays, np.ones(len(self.groups)))
+        return _alphas(self.tally.arrays().weighted(np.ones(len(self.groups))))
+
+    def coding(self) -> _Coding:
+        values = list(range(1, len(self.tally.values)))
+        return _coding(self.tally.arrays().weighted(np.ones(len(self.groups))), values)
 
     def intervals(self) -> tuple[tuple[float, float] | None, tuple[float, float] | None]:
         arrays = self.tally.arrays()
         ones = np.ones(len(self.groups))
         u = bootstrap_weights_interval(
-            ones, lambda w: _alphas(*arrays, w)[0], BOOTSTRAP_REPS, BOOTSTRAP_SEED
+            ones, lambda w: _alphas(arrays.weighted(w))[0], BOOTSTRAP_REPS, BOOTSTRAP_SEED
         )
         bar = bootstrap_weights_interval(
-            ones, lambda w: _alphas(*arrays, w)[1], BOOTSTRAP_REPS, BOOTSTRAP_SEED
+            ones, lambda w: _alphas(arrays.weighted(w))[1], BOOTSTRAP_REPS, BOOTSTRAP_SEED
         )
         return u, bar
+
+    def coding_interval(self) -> tuple[float, float] | None:
+        arrays = self.tally.arrays()
+        return bootstrap_weights_interval(
+            np.ones(len(self.groups)),
+            lambda w: _coding(arrays.weighted(w), []).cu,
+            BOOTSTRAP_REPS,
+            BOOTSTRAP_SEED,
+        )
 
 
 def _pool(continua: Sequence[Continuum], only_code: str | None = None) -> _Pooled:
@@ -265,10 +413,7 @@ def _pool(continua: Sequence[Continuum], only_code: str | None = None) -> _Poole
         if continuum.group not in at:
             at[continuum.group] = len(groups)
             groups.append(continuum.group)
-            for store in (tally.agree, tally.gap_valued):
-                store.append(0.0)
-            tally.counts.append({})
-            tally.squares.append({})
+            tally.add_group()
         segments = [
             [seg for seg in coded if only_code is None or seg[0] == only_code]
             for coded in continuum.segments.values()
@@ -321,6 +466,27 @@ def unitizing_alpha(
         if codes is not None
         else sorted({seg[0] for c in kept for coded in c.segments.values() for seg in coded})
     )
+    coding = pooled.coding()
+    cu_ci = pooled.coding_interval() if ci and coding.cu.value is not None else None
+    by_value = {value: index for value, index in pooled.tally.values.items() if value}
+
+    def k_alpha(value: frozenset[str]) -> dict[str, object]:
+        index = by_value.get(value)
+        if index is None:
+            k = Value.undefined("no coder selected text for it")
+            return {"k_alpha": None, "k_reason": k.reason, "k_coverage": 0.0}
+        k = coding.per_value[index]
+        return {
+            "k_alpha": None if k.value is None else round(k.value, 6) + 0.0,  # no -0.0
+            "k_reason": k.reason,
+            "k_coverage": round(coding.value_coverage[index], 6),
+        }
+
+    combined = {
+        " + ".join(sorted(value)): k_alpha(value)
+        for value in sorted(by_value, key=lambda v: sorted(v))
+        if len(value) > 1
+    }
     per_code: dict[str, dict[str, object]] = {}
     for code in chosen:
         one = _pool(kept, only_code=code)
@@ -342,6 +508,7 @@ def unitizing_alpha(
             "ci95": None if interval is None else [round(v, 6) for v in interval],
             "characters_selected": selected,
             "interpretation": interpret("alpha", value.value),
+            **k_alpha(frozenset({code})),
         }
     return UnitizingResult(
         value=u.value,
@@ -356,6 +523,11 @@ def unitizing_alpha(
         per_code=per_code,
         ci95=u_ci,
         binary_ci95=bar_ci,
+        cu=coding.cu.value,
+        cu_reason=coding.cu.reason,
+        cu_ci95=cu_ci,
+        cu_coverage=coding.coverage,
+        combined=combined,
         rule=rule,
         ci_reason=ci_reason,
     )
@@ -387,15 +559,25 @@ def unitizing_statement(result: UnitizingResult) -> str:
         "code, every other character to a gap, and two coders disagree on a character where "
         "its values differ; chance agreement pairs characters at random, never two of the "
         "same unit. |uα counts only coded against uncoded text; per code, uα compares the "
-        "text selected for that code with everything else."
+        "text selected for that code with everything else. cuα and, per code, (k)uα count "
+        "only text that two coders both coded, so they measure agreement on the codes given "
+        "to the same text, leaving aside where selections begin and end; a unit's weight in "
+        "their chance term is the part of it other coders also coded."
     )
+    if result.cu is not None:
+        text += (
+            f" cuα rests on {result.cu_coverage:.0%} of the pooled coder-characters, those "
+            "coded by two coders."
+        )
+    else:
+        text += f" cuα is undefined: {result.cu_reason}."
     text += (
         " Overlapping selections of one code by one coder count as one unit, and text a coder "
         "selected for several codes as a unit valued with that set of codes."
     )
     if result.value is None:
         text += f" uα is undefined: {result.reason}."
-    if result.ci95 is not None:
+    if result.ci95 is not None or result.cu_ci95 is not None:
         text += (
             f" 95% confidence intervals are percentile bootstrap intervals from {BOOTSTRAP_REPS} "
             f"resamples of transcripts (seed {BOOTSTRAP_SEED})."

@@ -3,11 +3,22 @@ experiment: each shows one result object, with the sentences the CLI and the rep
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QHeaderView,
+    QLabel,
+    QScrollArea,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from workbench.core.agreement.anchoring import LABELS, MEASURES, AnchoringResult, Estimate
 from workbench.core.agreement.unitizing import UnitizingResult, plural, unitizing_statement
 from workbench.gui.models.agreement_models import RowsModel
+
+_SELECTABLE = Qt.TextInteractionFlag.TextSelectableByMouse
 
 
 def _table(model: RowsModel) -> QTableView:
@@ -30,6 +41,18 @@ def _label() -> QLabel:
     return label
 
 
+def _scrolled(label: QLabel) -> QScrollArea:
+    """The method paragraph in a few scrollable lines, so the table keeps the panel's height
+    (unscrolled, the paragraph left room for one row of the table)."""
+    label.setTextInteractionFlags(label.textInteractionFlags() | _SELECTABLE)
+    area = QScrollArea()
+    area.setWidget(label)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setMaximumHeight(label.fontMetrics().lineSpacing() * 4 + 8)
+    return area
+
+
 class SelectionsTab(QWidget):
     """Krippendorff's unitizing alpha: overall, coded or not, and per code."""
 
@@ -38,13 +61,16 @@ class SelectionsTab(QWidget):
         self.names = code_names
         self.headline = _label()
         self.method = _label()
-        self.model = RowsModel(["Code", "uα", "Characters selected (all coders)", "Reading"], self)
+        self.model = RowsModel(
+            ["Code", "uα", "Characters selected (all coders)", "Reading", "(k)uα", "Coverage"],
+            self,
+        )
         self.table = _table(self.model)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addWidget(self.headline)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.method)
+        layout.addWidget(_scrolled(self.method))
 
     def show_result(self, result: UnitizingResult | str) -> None:
         """A result, or the one-line reason it could not be computed."""
@@ -57,7 +83,8 @@ class SelectionsTab(QWidget):
         self.headline.setText(
             f"Krippendorff's unitizing alpha among the human coders: uα "
             f"{_number(result.value)} ({reading}); coded against uncoded text |uα "
-            f"{_number(result.binary)}; {plural(result.continua, 'passage')}, "
+            f"{_number(result.binary)}; codes of jointly coded text cuα {_number(result.cu)}"
+            f"{_coverage(result)}; {plural(result.continua, 'passage')}, "
             f"{plural(result.length, 'character')}, {plural(result.coders, 'coder')} "
             f"({', '.join(result.coder_names) or 'none'})."
         )
@@ -70,11 +97,27 @@ class SelectionsTab(QWidget):
                     _number(value),  # type: ignore[arg-type]
                     f"{row['characters_selected']:,}",
                     str(row["interpretation"] if value is not None else row["reason"]),
+                    *_k_cells(row),
                 ]
             )
             tips.append(code)
+        for combination, row in result.combined.items():
+            shown = " + ".join(self.names.get(c, c) for c in combination.split(" + "))
+            rows.append([shown, "", "", "text coded with all of these", *_k_cells(row)])
+            tips.append(combination)
         self.model.set_rows(rows, tips)
         self.method.setText(unitizing_statement(result))
+
+
+def _coverage(result: UnitizingResult) -> str:
+    return f" (on {result.cu_coverage:.0%} of the text)" if result.cu is not None else ""
+
+
+def _k_cells(row: dict[str, object]) -> list[str]:
+    """(k)uα and its coverage, or the reason it is undefined."""
+    if row["k_alpha"] is None:
+        return [f"undefined: {row['k_reason']}", ""]
+    return [_number(row["k_alpha"]), f"{row['k_coverage']:.0%}"]  # type: ignore[arg-type]
 
 
 def _estimate(estimate: Estimate) -> str:
@@ -94,7 +137,7 @@ class AnchoringTab(QWidget):
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addWidget(self.verdict)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.methods)
+        layout.addWidget(_scrolled(self.methods))
 
     def show_result(self, result: AnchoringResult, as_of: str) -> None:
         self.verdict.setText(f"{result.verdict} (as of {as_of}; Reload to update)")
