@@ -52,10 +52,13 @@ from workbench.suggest.translation_plan import (
 from workbench.suggest.translation_request import (
     OFFLINE_SOURCE,
     Sink,
+    TokenCount,
+    count_input,
     counting_client,
     estimate,
     estimate_chunk,
     parse_reply,
+    priced,
     request_params,
 )
 
@@ -63,13 +66,16 @@ from workbench.suggest.translation_request import (
 __all__ = [
     "INSTRUCTIONS",
     "OFFLINE_SOURCE",
+    "TokenCount",
     "TranslationError",
     "TranslationOptions",
     "Translator",
+    "count_input",
     "counting_client",
     "estimate",
     "estimate_chunk",
     "plan_translation",
+    "priced",
     "translate_project",
 ]
 
