@@ -306,3 +306,40 @@ def test_count_input_stops_before_its_next_request_when_cancelled(project, tmp_p
     # not cancelled, it counts them all (4 requests, under the sample of 5)
     again = count_input(plan, options, client)
     assert again.source == "count_tokens" and (again.counted, again.requests) == (4, 4)
+
+
+def test_cancelling_a_translation_run_stops_the_request_in_flight_and_sends_no_other(
+    project, tmp_path
+):
+    """After the yes, Cancel stops the run: the request in flight is cancelled (not waited
+    for) and the chunks after it are never sent; nothing is stored for them."""
+    import asyncio
+
+    import_transcript_file(project, write(tmp_path / "de_mail.txt", GERMAN))
+    options = TranslationOptions(
+        target_language="en", model=MODEL, chunk_passages=1, concurrency=1, max_retries=0
+    )
+    plan = plan_translation(project, "en", ["de_mail"], options)
+    assert len(plan.chunks) == 4
+    token = CancelToken()
+    sent: list[str] = []
+
+    async def api(request: httpx2.Request) -> httpx2.Response:
+        sent.append(request.url.path)
+        token.cancel()  # the coder presses Cancel while this request is out
+        try:
+            await asyncio.sleep(5)  # an answer that would come far too late
+        except asyncio.CancelledError:
+            sent.append("cancelled in flight")
+            raise
+        return httpx2.Response(500)
+
+    translator = Translator(
+        options,
+        http_client_factory=lambda: httpx2.AsyncClient(transport=httpx2.MockTransport(api)),
+        key=KEY,
+    )
+    stored: list[object] = []
+    with pytest.raises(Cancelled):
+        translator.run(plan, lambda rows, records: stored.extend(rows), cancel=token)
+    assert sent == [SEND, "cancelled in flight"] and stored == []
