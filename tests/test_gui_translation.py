@@ -170,6 +170,7 @@ def test_translate_this_transcript_asks_then_translates_on_a_worker(qtbot, proje
         return QMessageBox.StandardButton.Yes
 
     monkeypatch.setattr(QMessageBox, "exec", answer_yes)
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)  # no key: nothing counted online
     api = FakeAnthropic()
     window = make_window(qtbot, project, engine=FixedEngine())
     window.translation.translator_factory = lambda options: Translator(

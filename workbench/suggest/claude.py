@@ -22,6 +22,7 @@ from anthropic.types import Message
 
 from workbench.core.codebook import Codebook
 from workbench.core.tasks import Cancelled, CancelToken, Progress
+from workbench.suggest.cancel_watch import gather_cancellable
 from workbench.suggest.claude_budget import Budget
 from workbench.suggest.claude_client import (
     SuggestionError,
@@ -215,31 +216,13 @@ class ClaudeEngine:
 
         tasks = [asyncio.create_task(one(chunk)) for chunk in chunks]
         try:
-            watcher = (
-                asyncio.create_task(self._watch(cancel, tasks)) if cancel is not None else None
-            )
-            outcomes = await asyncio.gather(*tasks, return_exceptions=True)
-            if watcher is not None:
-                watcher.cancel()
+            failed = await gather_cancellable(tasks, cancel)
         finally:
             await client.close()
-        if cancel is not None and cancel.cancelled:
-            raise Cancelled()
-        for outcome in outcomes:
-            if isinstance(outcome, BaseException) and not isinstance(
-                outcome, asyncio.CancelledError
-            ):
-                self.failures.append(str(outcome))
+        self.failures.extend(str(outcome) for outcome in failed)
         if self.failures and not self.completed and not self.skipped_for_cost:
             raise SuggestionError(f"every request failed; the first: {self.failures[0]}")
         return self._results
-
-    @staticmethod
-    async def _watch(cancel: CancelToken, tasks: list[asyncio.Task[None]]) -> None:
-        while not cancel.cancelled:
-            await asyncio.sleep(0.05)
-        for task in tasks:
-            task.cancel()
 
     def _within_budget(self, chunk: Chunk, codebook: Codebook) -> float | None:
         """Reserve the chunk's estimated cost under --max-cost; None (and skipped) if it would not fit."""

@@ -28,6 +28,7 @@ from workbench.core.store.translations import (
     save_translations,
 )
 from workbench.core.tasks import Cancelled, CancelToken, Progress
+from workbench.suggest.cancel_watch import gather_cancellable
 from workbench.suggest.claude import (
     RequestRecord,
     api_key,
@@ -52,10 +53,13 @@ from workbench.suggest.translation_plan import (
 from workbench.suggest.translation_request import (
     OFFLINE_SOURCE,
     Sink,
+    TokenCount,
+    count_input,
     counting_client,
     estimate,
     estimate_chunk,
     parse_reply,
+    priced,
     request_params,
 )
 
@@ -63,13 +67,16 @@ from workbench.suggest.translation_request import (
 __all__ = [
     "INSTRUCTIONS",
     "OFFLINE_SOURCE",
+    "TokenCount",
     "TranslationError",
     "TranslationOptions",
     "Translator",
+    "count_input",
     "counting_client",
     "estimate",
     "estimate_chunk",
     "plan_translation",
+    "priced",
     "translate_project",
 ]
 
@@ -157,19 +164,10 @@ class Translator:
 
         tasks = [asyncio.create_task(one(chunk)) for chunk in plan.chunks]
         try:
-            watcher = asyncio.create_task(_watch(cancel, tasks)) if cancel is not None else None
-            outcomes = await asyncio.gather(*tasks, return_exceptions=True)
-            if watcher is not None:
-                watcher.cancel()
+            failed = await gather_cancellable(tasks, cancel)
         finally:
             await client.close()
-        if cancel is not None and cancel.cancelled:
-            raise Cancelled()
-        for outcome in outcomes:
-            if isinstance(outcome, BaseException) and not isinstance(
-                outcome, asyncio.CancelledError
-            ):
-                run.failed.append(str(outcome))
+        run.failed.extend(str(outcome) for outcome in failed)
         return run
 
     async def _settle(
@@ -269,13 +267,6 @@ def _part(chunk: TranslationChunk, passages: list[PassageToTranslate]) -> Transl
     return TranslationChunk(
         list(passages), {p.passage_id: chunk.texts[p.passage_id] for p in passages}
     )
-
-
-async def _watch(cancel: CancelToken, tasks: list[asyncio.Task[None]]) -> None:
-    while not cancel.cancelled:
-        await asyncio.sleep(0.05)
-    for task in tasks:
-        task.cancel()
 
 
 def _describe(exc: APIError) -> str:

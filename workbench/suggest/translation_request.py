@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import httpx2
 from anthropic import Anthropic, APIError
@@ -15,6 +16,7 @@ from anthropic.types.message_create_params import MessageCreateParamsNonStreamin
 from workbench.core.store.translations import (
     StoredTranslation,
 )
+from workbench.core.tasks import CancelToken, Progress
 from workbench.suggest.claude import (
     RequestRecord,
     api_key,
@@ -133,35 +135,70 @@ def estimate_chunk(chunk: TranslationChunk, options: TranslationOptions, cached:
 
 COUNTED_SAMPLE = 5  # requests counted exactly by the API; the rest are scaled from them
 OFFLINE_SOURCE = "offline (about 3.5 characters a token; not counted by the API)"
+COUNTED_SOURCE = "count_tokens"
 
 
-def estimate(
-    plan: TranslationPlan, options: TranslationOptions, client: Anthropic | None = None
+@dataclass(frozen=True)
+class TokenCount:
+    """What ``count_tokens`` found, kept apart from the pricing so the app can count on a
+    worker thread and price on the GUI thread (and price a second plan by the same factor).
+
+    ``scale`` is the counted input over the offline guess for the requests counted; 1.0 and
+    ``OFFLINE_SOURCE`` when nothing was counted, with ``error`` naming the API error class
+    when counting was tried and failed."""
+
+    scale: float = 1.0
+    source: str = OFFLINE_SOURCE
+    counted: int = 0  # requests counted by the API
+    requests: int = 0  # requests in the plan counted
+    error: str | None = None
+
+    @property
+    def problem(self) -> str | None:
+        if self.error is None:
+            return None
+        return f"count_tokens failed ({self.error}); using the offline estimate"
+
+
+def count_input(
+    plan: TranslationPlan,
+    options: TranslationOptions,
+    client: Anthropic | None,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> TokenCount:
+    """Count a sample of the plan's requests with the API (this sends their text, so the plan
+    must already be redacted as it will be sent and hold no local-only transcript).
+
+    An API error falls back to the offline estimate and says which error; ``cancel`` is
+    looked at before each request, so a cancelled count sends nothing more."""
+    if client is None or not plan.chunks:
+        return TokenCount(requests=len(plan.chunks))
+    try:
+        found = _count_tokens(client, plan.chunks, options, progress, cancel)
+    except APIError as exc:
+        count = TokenCount(requests=len(plan.chunks), error=exc.__class__.__name__)
+        log.warning(count.problem)
+        return count
+    if found is None:
+        return TokenCount(requests=len(plan.chunks))
+    scale, counted = found
+    return TokenCount(scale, COUNTED_SOURCE, counted, len(plan.chunks))
+
+
+def priced(
+    plan: TranslationPlan, options: TranslationOptions, count: TokenCount
 ) -> dict[str, object]:
-    """The run's tokens and dollars before anything is sent.
-
-    The suggester's rules: with a client, ``count_tokens`` counts the input of a few requests
-    exactly and every request's offline estimate is scaled by what it found (counting each
-    request would cost as many calls); without one, or when counting fails, the figure is the
-    offline estimate and ``estimate_source`` says so. Output tokens are always the offline
-    guess: the API cannot count what has not been written."""
-    scale, source, problem = 1.0, OFFLINE_SOURCE, None
-    if client is not None and plan.chunks:
-        try:
-            counted = _count_tokens(client, plan.chunks, options)
-        except APIError as exc:
-            counted = None
-            problem = f"count_tokens failed ({exc.__class__.__name__}); using the offline estimate"
-            log.warning(problem)
-        if counted is not None:
-            scale, source = counted, "count_tokens"
+    """The run's tokens and dollars: every request's offline estimate, its input scaled by
+    what ``count_tokens`` found. Output tokens are always the offline guess: the API cannot
+    count what has not been written."""
     usage = Usage()
     for index, chunk in enumerate(plan.chunks):
         guess = estimate_chunk(chunk, options, cached=index > 0)
         usage = usage + Usage(
-            round(guess.input_tokens * scale),
-            round(guess.cache_creation_input_tokens * scale),
-            round(guess.cache_read_input_tokens * scale),
+            round(guess.input_tokens * count.scale),
+            round(guess.cache_creation_input_tokens * count.scale),
+            round(guess.cache_read_input_tokens * count.scale),
             guess.output_tokens,
         )
     figures: dict[str, object] = {
@@ -173,20 +210,40 @@ def estimate(
         + usage.cache_read_input_tokens,
         "output_tokens": usage.output_tokens,
         "cost_usd": round(cost(options.model, usage), 4),
-        "estimate_source": source,
+        "estimate_source": count.source,
     }
-    if problem is not None:
-        figures["count_tokens_error"] = problem
+    if count.problem is not None:
+        figures["count_tokens_error"] = count.problem
     return figures
 
 
+def estimate(
+    plan: TranslationPlan, options: TranslationOptions, client: Anthropic | None = None
+) -> dict[str, object]:
+    """The run's tokens and dollars before anything is sent.
+
+    The suggester's rules: with a client, ``count_tokens`` counts the input of a few requests
+    exactly and every request's offline estimate is scaled by what it found (counting each
+    request would cost as many calls); without one, or when counting fails, the figure is the
+    offline estimate and ``estimate_source`` says so."""
+    return priced(plan, options, count_input(plan, options, client))
+
+
 def _count_tokens(
-    client: Anthropic, chunks: list[TranslationChunk], options: TranslationOptions
-) -> float | None:
-    """Counted input tokens over the offline estimate, on a spread sample of the requests."""
+    client: Anthropic,
+    chunks: list[TranslationChunk],
+    options: TranslationOptions,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> tuple[float, int] | None:
+    """Counted input tokens over the offline estimate, on a spread sample of the requests,
+    and how many requests were counted."""
     step = max(1, len(chunks) // COUNTED_SAMPLE)
+    sample = chunks[::step][:COUNTED_SAMPLE]
     counted = offline = 0
-    for chunk in chunks[::step][:COUNTED_SAMPLE]:
+    for done, chunk in enumerate(sample):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
         params = request_params(chunk, options)
         counted += client.messages.count_tokens(  # the request as sent, less max_tokens
             model=params["model"],
@@ -196,7 +253,9 @@ def _count_tokens(
         ).input_tokens
         guess = estimate_chunk(chunk, options, cached=False)
         offline += guess.input_tokens + guess.cache_creation_input_tokens
-    return counted / offline if offline else None
+        if progress is not None:
+            progress(done + 1, len(sample), "count_tokens")
+    return (counted / offline, len(sample)) if offline else None
 
 
 def counting_client(
