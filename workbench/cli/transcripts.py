@@ -52,6 +52,7 @@ def refi_import(
                         if result["suggestions"]
                         else ""
                     )
+                    + (f", {result['memos']} memos from notes" if result["memos"] else "")
                 )
             )
     return report
@@ -63,6 +64,7 @@ def _print_refi_plan(plan: dict) -> None:  # type: ignore[type-arg]
             f"{plan['file']}: {plan['sources']} text sources, {plan['codes']} codes, "
             f"{len(plan['coders'])} coders, {plan['codings']} codings on "
             f"passages from {plan['selections']} selections"
+            + (f", {plan['memos']} memos from notes" if plan["memos"] else "")
         )
     )
     for name, codes in plan["code_groups"].items():
