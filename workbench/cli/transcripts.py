@@ -216,12 +216,22 @@ def cmd_export(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    if args.acting is not None and args.blind and not args.coder:
+        args.coder = args.acting  # --as NAME --blind: a file for the coder who asks
     if bool(args.coder) != args.blind:
         print("error: --blind and --coder NAME go together", file=sys.stderr)
         return EXIT_USAGE
     if kind == "qdpx" and (args.long or args.blind):
         print("error: --long and --blind are for .csv, .xlsx and .parquet", file=sys.stderr)
         return EXIT_USAGE
+    if args.acting is not None:
+        from workbench.core.blind_search import blind_export_coder
+
+        with Project.open(args.project, read_only=True) as project:
+            settings = project.settings
+            args.coder = blind_export_coder(
+                settings.extra, settings.blind_coding, args.acting, args.coder, kind == "qdpx"
+            )
     if kind == "qdpx":
         from workbench.interop.refi_export import export_qdpx
 
@@ -457,6 +467,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--blind",
         action="store_true",
         help="only --coder's codes and memos (and engines' suggestions as the project shows them)",
+    )
+    export.add_argument(
+        "--as",
+        dest="acting",
+        metavar="NAME",
+        help="who exports: with blind coding on and NAME not a lead, only NAME's codes and memos "
+        "(a blind export for NAME; .qdpx refused), as in the app",
     )
     export.add_argument("--json", action="store_true")
     speakers = add_command(

@@ -86,18 +86,35 @@ def build_analysis_report(
     tick("pairs")
     # Quotes and prevalence read the codings as they are now; for an earlier version they
     # would quote and count codes the codebook may since have renamed, so they are left out.
+    # One coder's report (blind coding) leaves them out too: quotes are ranked by how many
+    # coders agree and prevalence counts every human's reviews, which would show others' codes.
     current = codebook_version is None
-    sections.append(_exemplar_table(project, top if current else [], names))
+    own = source not in ("auto", "humans")
+    sections.append(_exemplar_table(project, top if current and not own else [], names))
     tick("quotes")
-    sections += _prevalence_tables(project, top if current else [], names)
+    sections += _prevalence_tables(project, top if current and not own else [], names)
     tick("prevalence")
     if not current:
         sections.append(_version_note(codebook_version))
+    if own:
+        sections.append(_own_codings_note(source))
     return Report(
         f"Findings: {codebook.name}",
         f"{len(data.participants)} participants · codebook v{codebook.version}"
-        + ("" if current else " · codings made under it"),
+        + ("" if current else " · codings made under it")
+        + (f" · only {source}'s codings" if own else ""),
         sections,
+    )
+
+
+def _own_codings_note(coder: str) -> Text:
+    return Text(
+        "Whose codings",
+        [
+            f"Only {coder}'s own codings: blind coding is on, so a coder's report counts no "
+            "other coder's codes. Exemplar quotes (ranked by how many coders agree) and corpus "
+            "prevalence (which counts every coder's reviews) are left out of it."
+        ],
     )
 
 
