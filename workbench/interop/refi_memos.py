@@ -24,8 +24,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import Connection
-
+from workbench.core.store import Connection
 from workbench.core.store.memos import add_imported_memo
 from workbench.core.store.queries import passage_key, transcript_row_id
 from workbench.interop.refi_read import RefiProject, RefiSelection, RefiTextSource

@@ -51,7 +51,7 @@ def read_notes(
         content = element.find("PlainTextContent")
         reference = element.get("plainTextPath")
         if content is not None and content.text is not None:
-            text: str | None = content.text.lstrip("\ufeff")
+            text: str = content.text.lstrip("\ufeff")
         elif reference:
             data = read_file(reference)
             if data is None:
