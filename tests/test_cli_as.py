@@ -30,7 +30,8 @@ def study(tmp_path):
             "work_0097#2,ana,prod.speed\n"
             "work_0097#4,ana,prod.speed\n"
             "work_0097#4,ben,trust.accuracy\n"
-            "work_0097#4,lena,prod.speed\n",
+            "work_0097#4,lena,prod.speed\n"
+            "work_0097#6,ben,trust.accuracy\n",
         )
         import_decisions_csv(project, tmp_path / "d.csv")
         with project.reading() as conn:
@@ -129,6 +130,7 @@ def test_a_coders_analysis_report_counts_only_their_codings(study, tmp_path, cap
     empty = "<th>quote</th></tr></table>"  # the exemplar table, left without rows
     assert empty in page and empty not in full
     assert "only one coder counts" in page.lower() and "only one coder counts" not in full.lower()
+    assert "were left out" not in page  # how many passages others reviewed is theirs
     # trust.accuracy is ben's code only: the lead's report counts it, ana's does not
     csv_mine, csv_lead = tmp_path / "mine.csv", tmp_path / "lead.csv"
     assert main([*base, "--out", str(csv_mine), "--as", "ana"]) == 0

@@ -78,7 +78,8 @@ class CountingRule:
         left = (
             f" {self.uncounted_passages} reviewed passages had no decision by a coder this rule "
             "counts and were left out."
-            if self.uncounted_passages
+            # not for one coder's own report: it would count the passages others reviewed
+            if self.uncounted_passages and self.source in ("auto", "humans")
             else ""
         )
         return (
