@@ -78,8 +78,7 @@ class CountingRule:
         left = (
             f" {self.uncounted_passages} reviewed passages had no decision by a coder this rule "
             "counts and were left out."
-            # not for one coder's own report: it would count the passages others reviewed
-            if self.uncounted_passages and self.source in ("auto", "humans")
+            if self.uncounted_passages
             else ""
         )
         return (
