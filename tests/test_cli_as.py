@@ -138,3 +138,13 @@ def test_a_coders_analysis_report_counts_only_their_codings(study, tmp_path, cap
     assert _frequencies(csv_lead)["trust.accuracy"] != "0"
     assert _frequencies(csv_mine)["trust.accuracy"] == "0"
     assert _frequencies(csv_mine)["prod.speed"] != "0"
+
+
+def test_a_coder_with_nothing_coded_is_told_so_in_terms_of_as(study, tmp_path, capsys):
+    with Project.open(study) as project:
+        change_settings(project, "lena", coders=["cy"])
+    out = tmp_path / "cy.csv"
+    assert main(["export", str(study), "--out", str(out), "--as", "cy"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --as: 'cy' has no codes or memos in ") and "\n" not in err
+    assert not out.exists()

@@ -232,6 +232,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             args.coder = blind_export_coder(
                 settings.extra, settings.blind_coding, args.acting, args.coder, kind == "qdpx"
             )
+            if args.coder == args.acting:
+                _require_coder(project, args.acting)
     if kind == "qdpx":
         from workbench.interop.refi_export import export_qdpx
 
@@ -260,6 +262,20 @@ def cmd_export(args: argparse.Namespace) -> int:
         data = export_data(project, args.out, long=args.long, coder=args.coder).to_dict()
     render(data, args.json, lambda: _print_export(data, args.out))
     return EXIT_OK
+
+
+def _require_coder(project: Project, name: str) -> None:
+    """A coder's own export needs a coder: say so in terms of ``--as``, which named them."""
+    from workbench.core.errors import DecisionError
+    from workbench.core.store.coded_data import export_coders
+
+    with project.reading() as conn:
+        known = {coder.name for coder in export_coders(conn)}
+    if name not in known:
+        raise DecisionError(
+            f"--as: '{name}' has no codes or memos in {project.shown_location} yet, so there is "
+            "nothing of theirs to export (blind coding is on: a coder exports only their own)"
+        )
 
 
 def _print_export(data: dict[str, Any], out: str) -> None:
