@@ -177,11 +177,12 @@ def test_maxqda_same_named_sources_uppercase_guids_and_comments(tmp_path):
     with Project.create(tmp_path / "p.wb") as project:
         plan = plan_refi_import(project, folder / "project.qde")
         assert [r.external_id for r in plan.records] == ["Interview", "Interview (2)"]
+        # comments on text are memos now: one outside any passage is listed, not dropped
         assert any(
-            "1 selections with a description and no code (MAXQDA's comments" in item
+            "selection 0-5: lies on no passage (blank text) only; 0 codings and 1 memos" in item
             for item in plan.not_mappable
         )
-        assert any("1 memos on coded selections" in item for item in plan.not_mappable)
+        assert [(m.coder, m.text) for m in plan.memos] == [("Ana", "a memo")]
         import_refi(project, folder / "project.qde")
         assert _coded(project) == {
             ("Slowly, with drafts.", "Ana"): {"fear"},
@@ -254,8 +255,7 @@ def test_users_without_names_and_only_modifying_user(tmp_path):
 
 def test_notes_by_reference_and_a_bom_inside_the_content_are_handled(tmp_path):
     """NVivo links annotations to text as Notes referenced by NoteRef (QualCoder refi.py,
-    parse_notes, insert_annotation): they are listed as not imported, never dropped
-    silently. A text kept from a Notepad file may start with a BOM even inline ("Associated
+    parse_notes, insert_annotation): they come in as memos on the selected words. A text kept from a Notepad file may start with a BOM even inline ("Associated
     with notepad files", refi.py): it is not text, and positions count from after it."""
     lf = TEXT.replace("\r\n", "\n")
     start = lf.index("Slowly")
@@ -276,8 +276,10 @@ def test_notes_by_reference_and_a_bom_inside_the_content_are_handled(tmp_path):
     path.write_text(xml, encoding="utf-8")
     with Project.create(tmp_path / "p.wb") as project:
         plan = plan_refi_import(project, path)
-        report = "\n".join(plan.not_mappable)
-        assert "1 note references on sources or selections" in report and "1 notes" in report
+        assert [(m.coder, m.text, m.span) for m in plan.memos] == [
+            ("Ana", "memo\nwhy this", (start, start + 6))
+        ]
+        assert not any("note" in item for item in plan.not_mappable)
         import_refi(project, path)
         with project.reading() as conn:
             assert not list_transcripts(conn)[0].external_id.startswith("\ufeff")

@@ -34,6 +34,16 @@ def cmd_report(args: argparse.Namespace) -> int:
         print("error: --by applies to --kind agreement only", file=sys.stderr)
         return EXIT_USAGE
     with Project.open(args.project) as project:
+        only = None
+        if args.acting is not None:  # who writes it: a coder under blind coding, their own
+            from workbench.core.blind_search import refuse_comparison, restricted_to
+
+            settings = project.settings
+            if args.kind == "agreement":
+                refuse_comparison(
+                    settings.extra, settings.blind_coding, args.acting, "the agreement report"
+                )
+            only = restricted_to(settings.extra, settings.blind_coding, args.acting)
         written = write_report(
             project,
             args.kind,
@@ -43,8 +53,10 @@ def cmd_report(args: argparse.Namespace) -> int:
             by=args.by,
             split_fields=args.split,
             codebook_version=args.codebook_version,
+            coder=only,
         )
-    print(f"wrote the {args.kind} report to {written}")
+    whose = f" of {only}'s own codings" if only else ""
+    print(printable(f"wrote the {args.kind} report{whose} to {written}"))
     return EXIT_OK
 
 
@@ -75,4 +87,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         metavar="FIELD",
         help="analysis: split every code by this metadata field (repeatable; default: every "
         "field with 2 to 20 groups)",
+    )
+    report.add_argument(
+        "--as",
+        dest="acting",
+        metavar="NAME",
+        help="who writes it: with blind coding on and NAME not a lead, the analysis report "
+        "counts only NAME's codings and the agreement report is refused (as in the app)",
     )

@@ -52,6 +52,7 @@ def refi_import(
                         if result["suggestions"]
                         else ""
                     )
+                    + (f", {result['memos']} memos from notes" if result["memos"] else "")
                 )
             )
     return report
@@ -63,6 +64,7 @@ def _print_refi_plan(plan: dict) -> None:  # type: ignore[type-arg]
             f"{plan['file']}: {plan['sources']} text sources, {plan['codes']} codes, "
             f"{len(plan['coders'])} coders, {plan['codings']} codings on "
             f"passages from {plan['selections']} selections"
+            + (f", {plan['memos']} memos from notes" if plan["memos"] else "")
         )
     )
     for name, codes in plan["code_groups"].items():
@@ -214,12 +216,24 @@ def cmd_export(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    if args.acting is not None and args.blind and not args.coder:
+        args.coder = args.acting  # --as NAME --blind: a file for the coder who asks
     if bool(args.coder) != args.blind:
         print("error: --blind and --coder NAME go together", file=sys.stderr)
         return EXIT_USAGE
     if kind == "qdpx" and (args.long or args.blind):
         print("error: --long and --blind are for .csv, .xlsx and .parquet", file=sys.stderr)
         return EXIT_USAGE
+    if args.acting is not None:
+        from workbench.core.blind_search import blind_export_coder
+
+        with Project.open(args.project, read_only=True) as project:
+            settings = project.settings
+            args.coder = blind_export_coder(
+                settings.extra, settings.blind_coding, args.acting, args.coder, kind == "qdpx"
+            )
+            if args.coder == args.acting:
+                _require_coder(project, args.acting)
     if kind == "qdpx":
         from workbench.interop.refi_export import export_qdpx
 
@@ -248,6 +262,20 @@ def cmd_export(args: argparse.Namespace) -> int:
         data = export_data(project, args.out, long=args.long, coder=args.coder).to_dict()
     render(data, args.json, lambda: _print_export(data, args.out))
     return EXIT_OK
+
+
+def _require_coder(project: Project, name: str) -> None:
+    """A coder's own export needs a coder: say so in terms of ``--as``, which named them."""
+    from workbench.core.errors import DecisionError
+    from workbench.core.store.coded_data import export_coders
+
+    with project.reading() as conn:
+        known = {coder.name for coder in export_coders(conn)}
+    if name not in known:
+        raise DecisionError(
+            f"--as: '{name}' has no codes or memos in {project.shown_location} yet, so there is "
+            "nothing of theirs to export (blind coding is on: a coder exports only their own)"
+        )
 
 
 def _print_export(data: dict[str, Any], out: str) -> None:
@@ -455,6 +483,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--blind",
         action="store_true",
         help="only --coder's codes and memos (and engines' suggestions as the project shows them)",
+    )
+    export.add_argument(
+        "--as",
+        dest="acting",
+        metavar="NAME",
+        help="who exports: with blind coding on and NAME not a lead, only NAME's codes and memos "
+        "(a blind export for NAME; .qdpx refused), as in the app",
     )
     export.add_argument("--json", action="store_true")
     speakers = add_command(

@@ -1,5 +1,5 @@
-"""Blind coding for search and retrieval: what a view, its export and ``workbench search``
-may show to the person who runs them.
+"""Blind coding for search and retrieval: what a view, its export, ``workbench search``,
+``export`` and ``report`` may show to the person who runs them.
 
 The app's table hid other coders' codes, but the rows it held still carried them, so "Export
 view…" wrote every coder's codes and selections to a file a coder takes to a meeting. The
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from workbench.core.roles import may_see_others
+from workbench.core.roles import RoleError, may_see_others
 from workbench.core.store.search import SearchError, SearchFilters, SearchResult
 
 
@@ -58,3 +58,33 @@ def blind_filters(filters: SearchFilters, coder: str) -> SearchFilters:
     if filters.code is not None:
         return replace(filters, coder=coder)
     return filters
+
+
+def refuse_comparison(extra: Mapping[str, object], blind: bool, name: str, what: str) -> None:
+    """Refuse ``what`` (a report that compares coders) to a coder under blind coding, in the
+    one line the app shows: no thinning can make a comparison of coders blind."""
+    if not may_see_others(extra, blind, name):
+        raise RoleError(
+            f"--as: blind coding is on and '{name}' is not a lead: {what} compares coders' "
+            "codes, so only a lead may write it"
+        )
+
+
+def blind_export_coder(
+    extra: Mapping[str, object], blind: bool, name: str, coder: str | None, qdpx: bool
+) -> str | None:
+    """The coder an export by ``name`` must be limited to (None: every coder's codes, as a
+    lead's export). Under blind coding a coder's export is their own blind export; a file for
+    another coder, or a REFI-QDA project (it carries every coder), is refused with the reason.
+    """
+    only = restricted_to(extra, blind, name)
+    if only is None:
+        return coder
+    if coder is not None and coder != only:
+        raise RoleError(f"--coder: blind coding is on: '{only}' cannot export '{coder}''s codes")
+    if qdpx:
+        raise RoleError(
+            f"--as: blind coding is on and '{only}' is not a lead: a .qdpx carries every "
+            "coder's codes; export .csv, .xlsx or .parquet for a file of your own codes"
+        )
+    return only

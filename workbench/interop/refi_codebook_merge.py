@@ -153,6 +153,21 @@ def _codebook(
     return code_ids, codebook
 
 
+def _code_notes(code: RefiCode, refi: RefiProject) -> str:
+    """The notes on a code (its memos in the other tool), for its definition: the codebook has
+    no other place for them, and the definition is what the app shows with the code."""
+    lines = []
+    for guid in code.notes:
+        note = refi.notes.get(guid)
+        if note is None or not note.text.strip():
+            continue
+        who = refi.users.get(note.user_guid or "", "")
+        when = (note.created or "")[:10]
+        by = ", ".join(part for part in (who, when) if part)
+        lines.append(note.text.strip() + (f" ({by})" if by else ""))
+    return "Notes (REFI-QDA):\n" + "\n\n".join(lines) if lines else ""
+
+
 def _new_code(
     code: RefiCode, refi: RefiProject, taken: set[str], wanted: str | None = None
 ) -> dict[str, Any]:
@@ -169,6 +184,9 @@ def _new_code(
     if not code.codable:
         note = "A grouping in the source project, not codable there (isCodable=false)."
         definition = f"{definition}\n\n{note}".strip()
+    notes = _code_notes(code, refi)
+    if notes:
+        definition = f"{definition}\n\n{notes}".strip()
     item: dict[str, object] = {
         "id": code_id,
         "name": code.name or code_id,

@@ -29,6 +29,7 @@ from workbench.core.store.queries import passage_ids_for_keys, passage_key
 from workbench.core.store.spans import coded_spans
 from workbench.core.store.suggestions import passages_already_run, record_run, save_suggestions
 from workbench.core.suggestion import Suggestion
+from workbench.interop.refi_memos import store_memos
 from workbench.interop.refi_plan import RefiImportPlan
 from workbench.interop.refi_read import (
     RefiError,
@@ -46,6 +47,7 @@ class RefiImportResult:
     unchanged: int = 0
     spans: int = 0  # codes applied to a selection narrower than its passage (also in applied)
     suggestions: int = 0  # an engine user's codings stored as its suggestions
+    memos: int = 0  # memos written from the file's notes (new, or a memo added to)
 
     def to_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -64,19 +66,24 @@ def commit_refi_import(
         stored = store_transcripts(project, plan.records, plan.file, actor=actor)
         result.transcripts_added = len(stored.added)
         result.passages = stored.passages
-    if not plan.codings and not plan.suggestions:
+    if not plan.codings and not plan.suggestions and not plan.memos:
         return result
     codebook = project.codebook
-    if codebook is None:
+    if codebook is None and (plan.codings or plan.suggestions):
         raise RefiError(f"{plan.file}: codings but no code book; nothing to code with")
     with project.transaction() as conn:
         keys = {passage_key(t, p) for t, p, _c, _k in plan.codings}
         keys.update(passage_key(s[0], s[1]) for s in plan.suggestions)
+        keys.update(passage_key(m.transcript, m.position) for m in plan.memos if m.position is not None)
         ids = passage_ids_for_keys(conn, keys)
         missing = sorted(keys - set(ids))
         if missing:  # a segmentation that differs from the one the plan was cut with
             raise RefiError(f"{plan.file}: passage {missing[0]} not found after import")
         coder_ids = {name: ensure_coder(conn, name, kind) for name, kind in plan.coders.items()}
+        result.memos = store_memos(conn, plan.memos, ids, coder_ids)
+        if codebook is None:  # memos only, on a project without a codebook
+            append_audit(conn, actor, "import.refi_qda", result.to_dict() | plan.to_dict())
+            return result
         passage_ids = sorted(set(ids.values()))
         held = {(r.passage_id, r.coder_id, r.code_id) for r in current_codings(conn, passage_ids)}
         for (passage_id, coder_id), rows in latest_engine_suggestions(conn, passage_ids).items():

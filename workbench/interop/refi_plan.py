@@ -29,6 +29,7 @@ from workbench.core.store.interchange import (
 from workbench.core.store.project import Project, ProjectSettings
 from workbench.core.store.raters import coder_kinds
 from workbench.interop.refi_codebook_merge import _codebook, _own_guids
+from workbench.interop.refi_memos import MemoPlanner, PlannedMemo
 from workbench.interop.refi_offsets import OffsetMap
 from workbench.interop.refi_positions import source_offsets
 from workbench.interop.refi_provenance import (
@@ -65,6 +66,7 @@ class RefiImportPlan:
     # an engine user's codings, kept as that engine's suggestions (never as reviews):
     # (transcript, position, engine coder, code, provenance from its note or None)
     suggestions: list[tuple[str, int, str, str, Provenance | None]] = field(default_factory=list)
+    memos: list[PlannedMemo] = field(default_factory=list)  # the file's notes, as memos
     not_mappable: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     already_in_project: list[str] = field(default_factory=list)  # transcripts coded where they are
@@ -81,6 +83,7 @@ class RefiImportPlan:
             "codings": len(self.codings),
             "spans": len(self.spans),
             "suggestions": len(self.suggestions),
+            "memos": len(self.memos),
             "not_mappable": self.not_mappable,
         }
 
@@ -109,6 +112,7 @@ def plan_refi_import(
         not_mappable=list(refi.not_mappable),
     )
     users = _coders(refi, project)
+    memos = MemoPlanner(refi, users)
     settings = project.settings
     codable = {code.guid for code in refi.walk_codes() if code.codable}
     names = {code.guid: code.name for code in refi.walk_codes()}
@@ -119,7 +123,8 @@ def plan_refi_import(
             why = source.missing or "it is empty"
             plan.not_mappable.append(
                 f"source '{source.name}' not imported: {why} "
-                f"({sum(len(s.codings) for s in source.selections)} codings)"
+                f"({sum(len(s.codings) for s in source.selections)} codings"
+                f"{memos.source_notes(source)})"
             )
             continue
         external_id = _unique(TEXT_EXTENSIONS.sub("", source.name).strip() or source.guid, taken)
@@ -157,7 +162,8 @@ def plan_refi_import(
             plan.not_mappable.append(
                 f"source '{source.name}': the project has another text under the id "
                 f"'{record.external_id}'; not imported "
-                f"({sum(len(s.codings) for s in source.selections)} codings)"
+                f"({sum(len(s.codings) for s in source.selections)} codings"
+                f"{memos.source_notes(source)})"
             )
             continue
         if record.external_id in by_id or digest in by_hash:
@@ -178,11 +184,15 @@ def plan_refi_import(
     notes = refi.provenance_notes
     for source, offsets, target, to_store in targets:
         spans = stored.get(target, []) if to_store is None else _spans(to_store, settings)
+        memos.on_source(source, target)
         _map_selections(
-            plan, source, offsets, target, spans, users, codable, names, code_ids, notes
+            plan, source, offsets, target, spans, users, codable, names, code_ids, notes, memos
         )
+    plan.memos = memos.planned()
+    _code_notes_kept_out(plan, refi, existing, code_ids)
     kinds = dict(users.values())
     coders = [c for _t, _p, c, _k in plan.codings] + [s[2] for s in plan.suggestions]
+    coders += [memo.coder for memo in plan.memos]
     plan.coders = {coder: kinds[coder] for coder in coders}
     left_out = no_code_counts(refi.description)
     if left_out is not None:
@@ -209,8 +219,23 @@ def _spans(record: ParsedTranscript, settings: ProjectSettings) -> list[tuple[in
     ]
 
 
+def _code_notes_kept_out(
+    plan: RefiImportPlan, refi: RefiProject, existing: Codebook | None, code_ids: dict[str, str]
+) -> None:
+    """Notes on codes the codebook already has: a code keeps its definition on import (see
+    ``refi_codebook_merge``), so its notes are listed; a new code's are in its definition."""
+    held = {code.id for code in existing.walk()} if existing is not None else set()
+    for code in refi.walk_codes():
+        count = sum(1 for guid in code.notes if guid in refi.notes)
+        if count and code_ids.get(code.guid) in held:
+            plan.not_mappable.append(
+                f"code '{code.name}': {count} notes not added: the codebook already has this "
+                f"code ({code_ids[code.guid]}) and an import keeps its definition"
+            )
+
+
 def _map_selections(
-    plan, source, offsets, target, spans, users, codable, names, code_ids, provenance
+    plan, source, offsets, target, spans, users, codable, names, code_ids, provenance, memos
 ) -> None:
     ends = [span[2] for span in spans]
     length = offsets.length  # as the file's tool counts (a CRLF is one in ATLAS.ti)
@@ -222,7 +247,7 @@ def _map_selections(
         if not 0 <= selection.start < selection.end <= length:
             plan.not_mappable.append(
                 f"{where}: outside the text (0-{length}) or empty; "
-                f"{len(selection.codings)} codings not imported"
+                f"{len(selection.codings)} codings{_and_memos(memos, selection)} not imported"
             )
             continue
         start, end = offsets(selection.start), offsets(selection.end)
@@ -235,9 +260,11 @@ def _map_selections(
         if not coded:
             what = "interviewer turns" if touched else "no passage (blank text)"
             plan.not_mappable.append(
-                f"{where}: lies on {what} only; {len(selection.codings)} codings not imported"
+                f"{where}: lies on {what} only; {len(selection.codings)} codings"
+                f"{_and_memos(memos, selection)} not imported"
             )
             continue
+        memos.on_selection(source, selection, target, coded[0], start, end)
         for coding in selection.codings:
             if coding.code_guid not in code_ids:
                 plan.not_mappable.append(f"{where}: coding with unknown code {coding.code_guid}")
@@ -264,6 +291,11 @@ def _map_selections(
                     if span not in seen_spans:
                         seen_spans.add(span)
                         plan.spans.append(span)
+
+
+def _and_memos(memos: MemoPlanner, selection) -> str:
+    count = memos.selection_notes(selection)
+    return f" and {count} memos (notes)" if count else ""
 
 
 def _plan_suggestion(plan, target, coded, coder, code, coding, notes, seen) -> None:

@@ -9,7 +9,8 @@ root is checked, so every element is found by its local name.
 
 The result is a plain model of what the file holds (users, the code tree, text sources with
 their selections, variables) plus the list of everything that is not text coding (pictures,
-audio, PDF regions, links, graphs, notes), which the importer reports and never drops silently.
+audio, PDF regions, links, graphs), which the importer reports and never drops silently. Notes
+are read with what they hang on (source, selection, coding, code): they come back as memos.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from lxml import etree
 
 from workbench.core.decoding import detect_encoding
 from workbench.core.errors import WorkbenchError
+from workbench.interop.refi_notes import RefiNote, note_refs, read_notes
 from workbench.interop.refi_provenance import parse_provenance
 
 NAMESPACE_PREFIX = "urn:QDA-XML:"
@@ -40,6 +42,7 @@ class RefiCode:
     color: str | None
     description: str
     children: list[RefiCode] = field(default_factory=list)
+    notes: tuple[str, ...] = ()  # guids of the notes on the code
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,10 @@ class RefiSelection:
     end: int
     codings: list[RefiCoding]
     name: str = ""  # tools put the selected text's beginning here: evidence of how they count
+    notes: tuple[str, ...] = ()  # guids of the notes on the selection (memos on those words)
+    description: str = ""  # a memo kept inline (MAXQDA's comment on text)
+    user_guid: str | None = None
+    created: str | None = None
 
 
 @dataclass
@@ -67,6 +74,10 @@ class RefiTextSource:
     selections: list[RefiSelection] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
     missing: str | None = None  # why the text could not be read
+    notes: tuple[str, ...] = ()  # guids of the notes on the whole source
+    description: str = ""
+    user_guid: str | None = None
+    created: str | None = None
 
 
 @dataclass
@@ -84,6 +95,7 @@ class RefiProject:
     # the workbench's own provenance notes on codings (guid -> text), read back on import
     provenance_notes: dict[str, str] = field(default_factory=dict)
     description: str = ""  # the project's Description, where an export says what it left out
+    notes: dict[str, RefiNote] = field(default_factory=dict)  # guid -> note (memos)
 
     def walk_codes(self) -> list[RefiCode]:
         found: list[RefiCode] = []
@@ -267,21 +279,25 @@ def _read_document(path: Path, data: bytes, archive: zipfile.ZipFile | None) -> 
     _case_variables(root, variables, sources)
     _drop_case_codings(sources, cases, not_mappable)
     provenance = _provenance_notes(root)
-    for tag, what in (("Links/Link", "links"), ("Graphs/Graph", "graphs"), ("Notes/Note", "notes")):
-        count = len(root.findall(tag)) - (len(provenance) if what == "notes" else 0)
+    for tag, what in (("Links/Link", "links"), ("Graphs/Graph", "graphs")):
+        count = len(root.findall(tag))
         if count:
             not_mappable.append(
                 f"{count} {what} (not imported: the workbench has no place for them)"
             )
-    note_refs = sum(
-        1
-        for ref in root.iterfind("Sources//NoteRef")
-        if _guid(ref.get("targetGUID")) not in provenance
-    )
-    if note_refs:
+    notes, problems = read_notes(root, files.read, decode_source, path, _guid)
+    not_mappable.extend(problems)
+    referenced = {
+        _guid(ref.get("targetGUID"))
+        for ref in root.iter("NoteRef")
+        if ref.getparent() is not None and ref.getparent().tag != "Link"
+    }
+    loose = [guid for guid in notes if guid not in referenced and guid not in provenance]
+    if loose:
         not_mappable.append(
-            f"{note_refs} note references on sources or selections (annotations, as NVivo "
-            "writes them): not imported"
+            f"{len(loose)} notes attached to no source, selection, coding or code (the "
+            "project's own memos): not imported, the workbench keeps memos on transcripts, "
+            "passages and codes"
         )
     default = root.get("creatingUserGUID")
     origin = (root.get("origin") or "").strip()
@@ -298,6 +314,7 @@ def _read_document(path: Path, data: bytes, archive: zipfile.ZipFile | None) -> 
         crlf_counted=not counts_crlf_as_one(origin),
         provenance_notes=provenance,
         description=root.findtext("Description") or "",
+        notes={guid: note for guid, note in notes.items() if guid not in provenance},
     )
 
 
@@ -381,6 +398,7 @@ def _code(element: etree._Element) -> RefiCode:
         color=element.get("color"),
         description=description,
         children=[_code(child) for child in element.iterfind("Code")],
+        notes=note_refs(element, _guid),
     )
 
 
@@ -392,7 +410,15 @@ def _text_source(
     not_mappable: list[str],
     path: Path,
 ) -> RefiTextSource:
-    source = RefiTextSource(guid=_guid(element.get("guid")), name=name, text=None)
+    source = RefiTextSource(
+        guid=_guid(element.get("guid")),
+        name=name,
+        text=None,
+        notes=note_refs(element, _guid),
+        description=(element.findtext("Description") or "").strip(),
+        user_guid=_guid(element.get("creatingUser") or element.get("modifyingUser")) or None,
+        created=element.get("creationDateTime") or element.get("modifiedDateTime"),
+    )
     content = element.find("PlainTextContent")
     reference = element.get("plainTextPath")
     if content is not None and content.text is not None:
@@ -407,7 +433,6 @@ def _text_source(
         source.missing = "it has only rich text (no plainTextPath)"
     else:
         source.missing = "it has no text (neither PlainTextContent nor plainTextPath)"
-    commented = memos = 0
     for selection in element.iterfind("PlainTextSelection"):
         try:
             start = int(selection.get("startPosition", ""))
@@ -418,24 +443,19 @@ def _text_source(
                 "startPosition/endPosition"
             )
             continue
-        codings = _codings(selection)
-        if selection.findtext("Description"):
-            memos += bool(codings)
-            commented += not codings
+        user = selection.get("creatingUser") or selection.get("modifyingUser")
         source.selections.append(
             RefiSelection(
-                _guid(selection.get("guid")), start, end, codings, selection.get("name") or ""
+                _guid(selection.get("guid")),
+                start,
+                end,
+                _codings(selection),
+                selection.get("name") or "",
+                notes=note_refs(selection, _guid),
+                description=(selection.findtext("Description") or "").strip(),
+                user_guid=_guid(user) or None,
+                created=selection.get("creationDateTime") or selection.get("modifiedDateTime"),
             )
-        )
-    if commented:
-        not_mappable.append(
-            f"source '{name}': {commented} selections with a description and no code (MAXQDA's "
-            "comments on text): not imported"
-        )
-    if memos:
-        not_mappable.append(
-            f"source '{name}': {memos} memos on coded selections (their descriptions): "
-            "not imported; the codings are"
         )
     whole = len(element.findall("Coding"))
     if whole:

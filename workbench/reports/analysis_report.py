@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from workbench.core.analysis.exemplars import exemplars
 from workbench.core.analysis.findings import (
@@ -67,8 +68,9 @@ def build_analysis_report(
         if progress is not None:
             progress(done, steps, what)
 
+    own = source not in ("auto", "humans")
     sections: list[Section] = [
-        _counting_rule(data),
+        _counting_rule(data, own),
         _frequency_table(found, names, codebook),
         _frequency_chart(leaves_used, names),
     ]
@@ -86,18 +88,34 @@ def build_analysis_report(
     tick("pairs")
     # Quotes and prevalence read the codings as they are now; for an earlier version they
     # would quote and count codes the codebook may since have renamed, so they are left out.
+    # One coder's report (blind coding) leaves them out too: quotes are ranked by how many
+    # coders agree and prevalence counts every human's reviews, which would show others' codes.
     current = codebook_version is None
-    sections.append(_exemplar_table(project, top if current else [], names))
+    sections.append(_exemplar_table(project, top if current and not own else [], names))
     tick("quotes")
-    sections += _prevalence_tables(project, top if current else [], names)
+    sections += _prevalence_tables(project, top if current and not own else [], names)
     tick("prevalence")
     if not current:
         sections.append(_version_note(codebook_version))
+    if own:
+        sections.append(_own_codings_note(source))
     return Report(
         f"Findings: {codebook.name}",
         f"{len(data.participants)} participants · codebook v{codebook.version}"
-        + ("" if current else " · codings made under it"),
+        + ("" if current else " · codings made under it")
+        + (f" · only {source}'s codings" if own else ""),
         sections,
+    )
+
+
+def _own_codings_note(coder: str) -> Text:
+    return Text(
+        "Whose codings",
+        [
+            f"Only {coder}'s own codings: blind coding is on, so a coder's report counts no "
+            "other coder's codes. Exemplar quotes (ranked by how many coders agree) and corpus "
+            "prevalence (which counts every coder's reviews) are left out of it."
+        ],
     )
 
 
@@ -114,11 +132,13 @@ def _version_note(codebook_version: int | None) -> Text:
     )
 
 
-def _counting_rule(data: CodedParticipants) -> Text:
+def _counting_rule(data: CodedParticipants, own: bool = False) -> Text:
+    # a coder's own report does not count the passages only others reviewed: that is theirs
+    rule = replace(data.rule, uncounted_passages=0) if own else data.rule
     return Text(
         "How participants were counted",
         [
-            data.rule.paragraph(),
+            rule.paragraph(),
             f"Intervals are 95% Wilson score intervals. Small groups (under {SMALL_GROUP} "
             "participants) are flagged.",
         ],

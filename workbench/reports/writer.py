@@ -24,7 +24,15 @@ def build_report(
     by: list[str] | None = None,
     split_fields: Sequence[str] | None = None,
     codebook_version: int | None = None,
+    coder: str | None = None,
 ) -> Report:
+    """The report of ``kind``. ``coder`` limits it to that coder's own codings, which is what a
+    coder under blind coding may see; the agreement report compares coders, so it has no such
+    form and is refused."""
+    if coder is not None and kind == "agreement":
+        raise WorkbenchError(
+            "the agreement report compares coders' codes: it cannot be limited to one coder"
+        )
     if project.codebook is None:
         raise WorkbenchError(f"{project.shown_location}: the project has no codebook")
     if codebook_version is not None:
@@ -36,6 +44,7 @@ def build_report(
     if kind == "analysis":
         return build_analysis_report(
             project,
+            source=coder or "auto",
             progress=progress,
             split_fields=split_fields,
             codebook_version=codebook_version,
@@ -52,6 +61,7 @@ def write_report(
     by: list[str] | None = None,
     split_fields: Sequence[str] | None = None,
     codebook_version: int | None = None,
+    coder: str | None = None,
 ) -> Path:
     out = Path(out)
     suffix = out.suffix.lower()
@@ -68,6 +78,7 @@ def write_report(
         by=by,
         split_fields=split_fields,
         codebook_version=codebook_version,
+        coder=coder,
     )
     if suffix == ".html":
         from workbench.reports.html import render_html

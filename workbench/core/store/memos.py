@@ -13,6 +13,7 @@ memo of its own, with its own history, beside the coder's memo on the whole pass
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import Connection, func, select
 
@@ -144,3 +145,51 @@ def memos_by_coder_name(conn: Connection, passage_ids: Iterable[int]) -> dict[in
         for passage_id, coder_id, text in _latest(conn, list(batch), None):
             found.setdefault(passage_id, {})[names[coder_id]] = text
     return found
+
+
+def add_imported_memo(
+    conn: Connection,
+    coder_id: int,
+    text: str,
+    *,
+    passage_id: int | None = None,
+    transcript_id: int | None = None,
+    span: tuple[int, int] | None = None,
+    created: datetime | None = None,
+    updated: datetime | None = None,
+) -> bool:
+    """Add a memo another tool wrote (a REFI-QDA note) on a passage, a selection in it, or a
+    whole transcript (``passage_id`` None), keeping the tool's dates. An import only adds: a
+    memo already holding the text is left alone (so importing a file twice changes nothing),
+    and one with other text keeps it, the new text appended after it as its next version.
+    Returns whether a row was appended."""
+    m = schema.memos
+    if passage_id is not None:
+        where = _place(passage_id, coder_id, span)
+    else:
+        where = [
+            m.c.passage_id.is_(None),
+            m.c.transcript_id == transcript_id,
+            m.c.coder_id == coder_id,
+        ]
+    latest = conn.execute(
+        select(m.c.text, m.c.created_at).where(*where).order_by(m.c.id.desc()).limit(1)
+    ).first()
+    current = (latest[0] if latest is not None else "").strip()
+    text = text.strip()
+    if not text or text in current:
+        return False
+    now = utc_now()
+    conn.execute(
+        m.insert().values(
+            passage_id=passage_id,
+            transcript_id=transcript_id if passage_id is None else None,
+            coder_id=coder_id,
+            text=f"{current}\n\n{text}" if current else text,
+            created_at=latest[1] if latest is not None else (created or now),
+            updated_at=now if current else (updated or created or now),
+            span_start=span[0] if span else None,
+            span_end=span[1] if span else None,
+        )
+    )
+    return True
