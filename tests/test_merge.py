@@ -294,9 +294,9 @@ def test_every_decision_column_comes_across_arm_and_span_included(study):
                 carried={"span_start": 40, "span_end": 52, "translation_shown": True},
             )
             record_decision(conn, passage, coder, DecisionAction.APPLY, "prod.speed", arm="after")
-            from datetime import datetime, timezone
+            from datetime import UTC, datetime
 
-            moment = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+            moment = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
             memo_row(
                 conn,
                 passage,
