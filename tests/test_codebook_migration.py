@@ -371,6 +371,18 @@ def test_cli_lists_passages_to_re_review_and_archived_codings(study, capsys):
     assert json.loads(capsys.readouterr().out)["needs_rereview"] == 3
 
 
+def test_cli_listings_say_when_there_is_nothing(study, capsys):
+    study.close()
+    for action, empty in (
+        ("rereview", "no passage needs re-review"),
+        ("archived", "no archived codings"),
+    ):
+        assert main(["codebook", action, study.location]) == 0
+        assert capsys.readouterr().out == f"{study.location}: {empty}\n"
+        assert main(["codebook", action, study.location, "--json"]) == 0
+        assert json.loads(capsys.readouterr().out) == []
+
+
 def test_codings_orphaned_by_an_older_version_can_be_carried(study):
     """Codings of a code no version has (left by a release without migrations) are not lost."""
     with study.transaction() as conn:

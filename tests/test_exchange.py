@@ -89,5 +89,3 @@ def test_bad_decision_files_change_nothing(tmp_path, study, content, message):
     with pytest.raises(DecisionError, match=message):
         import_decisions_csv(study, path)
     assert study.status()["decisions"] == 0 and study.status()["coders"] == 0
-
-

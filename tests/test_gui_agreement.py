@@ -217,7 +217,9 @@ def test_panel_shows_an_engine_beside_the_humans_and_strata(qtbot, qtmodeltester
         with qtbot.waitSignal(panel.updated, timeout=20_000):
             panel.by.setCurrentIndex(panel.by.findData("language"))
         qtmodeltester.check(panel.strata_model)
-        values = [panel.strata_model.index(r, 0).data() for r in range(panel.strata_model.rowCount())]
+        values = [
+            panel.strata_model.index(r, 0).data() for r in range(panel.strata_model.rowCount())
+        ]
         assert "en" in values and "ar" in values and panel.strata.isVisibleTo(panel)
         with qtbot.waitSignal(panel.updated, timeout=20_000):
             panel.level.setCurrentIndex(panel.level.findData(1))

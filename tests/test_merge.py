@@ -294,9 +294,9 @@ def test_every_decision_column_comes_across_arm_and_span_included(study):
                 carried={"span_start": 40, "span_end": 52, "translation_shown": True},
             )
             record_decision(conn, passage, coder, DecisionAction.APPLY, "prod.speed", arm="after")
-            from datetime import datetime, timezone
+            from datetime import UTC, datetime
 
-            moment = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+            moment = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
             memo_row(
                 conn,
                 passage,
@@ -349,3 +349,28 @@ def test_an_unrelated_project_is_summarised_and_exits_1(study, tmp_path, capsys,
     report = json.loads(capsys.readouterr().out)
     assert report["unmatched"] == [str(other)] and len(report["skipped_transcripts"]) == 5
     assert report["matched_transcripts"] == {str(other): 0}
+
+
+def test_a_memo_on_a_whole_transcript_comes_across_once(study):
+    """A memo with no passage is kept by the merge's reader (its passage join is an outer one)
+    and lands on the project's transcript of the same external id."""
+    from datetime import UTC, datetime
+
+    from workbench.core.store.coding import ensure_coder
+    from workbench.core.store.merging import append_memo_row, transcript_ids
+
+    copy = _copy(study, "ana.wb")
+    moment = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    with Project.open(copy) as project, project.transaction() as conn:
+        transcript = sorted(transcript_ids(conn).items())[1]
+        append_memo_row(
+            conn, None, transcript[1], ensure_coder(conn, "ana"), "whole talk", moment, moment
+        )
+    for _ in range(2):  # the second merge brings nothing new
+        with Project.open(study) as project:
+            merge_copies(project, [copy])
+    assert _rows(
+        study,
+        "select t.external_id, m.passage_id, m.text from memos m "
+        "join transcripts t on t.id = m.transcript_id",
+    ) == [(transcript[0], None, "whole talk")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from workbench.core.safe_output import FORMULA_TRIGGERS, neutralise_cell
 from workbench.core.table_writers import Table, write_csv
@@ -52,7 +52,7 @@ def test_same_bytes_as_csv_writer(tmp_path):
     rng = random.Random(14)
     columns = ["id", "flag", "when", "a", "b", "c"]
     types = ["str", "bool", "time", "str", "str", "float"]
-    when = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+    when = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     rows = [
         [_value(rng), rng.choice([True, False, None]), rng.choice([when, None])]
         + [_value(rng) for _ in range(3)]

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from workbench.cli.common import (
     EXIT_FAILED,
@@ -18,6 +20,11 @@ from workbench.cli.common import (
 )
 from workbench.cli.output import render
 from workbench.core.printable import printable
+
+if TYPE_CHECKING:
+    from workbench.core.store.codebook_changes import ArchivedCoding
+
+Row = TypeVar("Row")
 
 
 def cmd_codebook_check(args: argparse.Namespace) -> int:
@@ -180,19 +187,31 @@ def cmd_codebook_rereview(args: argparse.Namespace) -> int:
     with Project.open(args.project) as project, project.reading() as conn:
         flags = list_review_flags(conn)
 
-    def text() -> None:
-        for flag in flags:
-            print(
-                printable(
-                    f"{flag.passage}  {flag.coder}  was {flag.code_id}, split in "
-                    f"v{flag.to_version} into {', '.join(flag.candidates)}"
-                )
-            )
-        if not flags:
-            print(f"{args.project}: no passage needs re-review")
-
-    render([flag.__dict__ for flag in flags], args.json, text)
+    _render_listing(
+        flags,
+        args.json,
+        lambda flag: (
+            f"{flag.passage}  {flag.coder}  was {flag.code_id}, split in "
+            f"v{flag.to_version} into {', '.join(flag.candidates)}"
+        ),
+        f"{args.project}: no passage needs re-review",
+    )
     return EXIT_OK
+
+
+def _render_listing(
+    rows: Sequence[Row], as_json: bool, line: Callable[[Row], str], empty: str
+) -> None:
+    """One line a row, or ``empty`` when there are none; ``--json`` gets the rows' fields. The
+    listing commands of this group (rereview, archived) print their records alike."""
+
+    def text() -> None:
+        for row in rows:
+            print(printable(line(row)))
+        if not rows:
+            print(empty)
+
+    render([row.__dict__ for row in rows], as_json, text)
 
 
 def cmd_codebook_archived(args: argparse.Namespace) -> int:
@@ -209,19 +228,11 @@ def cmd_codebook_archived(args: argparse.Namespace) -> int:
         with project.reading() as conn:
             rows = list_archived(conn, args.code)
 
-    def text() -> None:
-        for row in rows:
-            state = f"restored (decision {row.restored_by})" if row.restored_by else "archived"
-            print(
-                printable(
-                    f"{row.passage}  {row.coder}  {row.code_id}  {row.why} in v{row.to_version}  "
-                    f"{state}"
-                )
-            )
-        if not rows:
-            print(f"{args.project}: no archived codings")
+    def line(row: ArchivedCoding) -> str:
+        state = f"restored (decision {row.restored_by})" if row.restored_by else "archived"
+        return f"{row.passage}  {row.coder}  {row.code_id}  {row.why} in v{row.to_version}  {state}"
 
-    render([row.__dict__ for row in rows], args.json, text)
+    _render_listing(rows, args.json, line, f"{args.project}: no archived codings")
     return EXIT_OK
 
 

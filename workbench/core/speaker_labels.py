@@ -11,23 +11,9 @@ tables go through the same function, so they can be written the way people write
 from __future__ import annotations
 
 import re
-import sys
 import unicodedata
+from enum import StrEnum
 from functools import lru_cache
-
-if sys.version_info >= (3, 11):
-    from enum import StrEnum
-else:  # Python 3.10, which the project still supports, has no StrEnum
-    from enum import Enum
-
-    class StrEnum(str, Enum):
-        """A role prints and formats as its value, as 3.11's ``StrEnum`` does."""
-
-        def __str__(self) -> str:
-            return str(self.value)
-
-        def __format__(self, spec: str) -> str:
-            return str(self.value).__format__(spec)
 
 
 class Role(StrEnum):

@@ -142,6 +142,8 @@ def run_gui(
         window.resize(width, height)
         if screenshot:
             window.setProperty("quiet_errors", True)
+            if window.read_only_banner is not None:  # read-only by the screenshot's own choice
+                window.read_only_banner.hide()
         window.show()
         if screenshot and (window.width(), window.height()) != (width, height):
             smallest = window.minimumSizeHint().expandedTo(window.minimumSize())

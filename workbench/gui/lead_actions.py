@@ -215,9 +215,7 @@ class LeadActions(QObject):
         from workbench.suggest.prices import preferred_model
 
         self.window.controller.engine = ClaudeEngine(
-            with_team_examples(
-                self.window.session.project, ClaudeOptions(model=preferred_model())
-            )
+            with_team_examples(self.window.session.project, ClaudeOptions(model=preferred_model()))
         )
         self.window.engine_label.setText(f"Using Claude ({self.window.controller.engine.model})")
         self.window.refetch()

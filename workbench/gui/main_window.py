@@ -36,6 +36,12 @@ from workbench.gui.window_actions import (
     key_table,
 )
 from workbench.gui.window_layout import WindowLayout
+from workbench.gui.window_read_only import (
+    ReadOnlyBanner,
+    disable_writing,
+    read_only_reason,
+    with_banner,
+)
 from workbench.gui.window_status import WindowStatus
 from workbench.suggest.engine import EngineSource, SuggestionEngine
 
@@ -49,6 +55,7 @@ class MainWindow(QMainWindow):
         if codebook is None:
             raise ValueError("a project needs a codebook before coding")
         self.setWindowTitle(f"{project.shown_location} — workbench")
+        self.read_only_reason = read_only_reason(project)  # None: decisions are saved
         self.shortcuts = code_shortcuts(codebook)
         self.codebook_model = CodebookTreeModel(codebook, self.shortcuts, self)
         self.transcript_model = TranscriptTableModel(
@@ -73,7 +80,12 @@ class MainWindow(QMainWindow):
             splitter.addWidget(widget)
         splitter.setStretchFactor(1, 1)
         splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(splitter)
+        self.read_only_banner: ReadOnlyBanner | None = None
+        if self.read_only_reason:
+            self.read_only_banner = ReadOnlyBanner(self.read_only_reason)
+            self.setCentralWidget(with_banner(self.read_only_banner, splitter))
+        else:
+            self.setCentralWidget(splitter)
         self.window_layout = WindowLayout(self)
         self.window_layout.balance()
         self.controller = CodingController(
@@ -107,6 +119,8 @@ class MainWindow(QMainWindow):
         self.watcher = ProjectWatcher(project, parent=self)  # others' work, seen while open
         self.status = WindowStatus(self)
         build_actions(self)
+        if self.read_only_reason:
+            disable_writing(self, self.read_only_reason)
         self._connect()
         self.sync_engines_allowed()
 
@@ -121,8 +135,14 @@ class MainWindow(QMainWindow):
         c = self.controller
         self.navigator.transcript_chosen.connect(self.open_transcript)
         self.passage_view.list.selectionModel().currentChanged.connect(lambda *_: c.row_changed())
-        self.delegate.chip_clicked.connect(c.chip_clicked)
-        self.codebook_panel.code_activated.connect(c.toggle_code)
+        if self.read_only_reason:  # a click says why nothing happens, not a dialog per click
+            self.delegate.chip_clicked.connect(self._chip_refused)
+            self.codebook_panel.code_activated.connect(
+                lambda code_id: self.status.refuse(f"Code {code_id}")
+            )
+        else:
+            self.delegate.chip_clicked.connect(c.chip_clicked)
+            self.codebook_panel.code_activated.connect(c.toggle_code)
         self.cancel_button.clicked.connect(c.cancel_suggestions)
         passages = self.passage_view.list
         passages.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -269,6 +289,10 @@ class MainWindow(QMainWindow):
         if not allowed and self.claude_action.isChecked():
             self.claude_action.setChecked(False)
             self.lead.toggle_claude()  # unchecked: back to the local engine
+
+    def _chip_refused(self, row: int, _chip: int, _button: int) -> None:
+        self.controller.go_to_row(row)
+        self.status.refuse("Accept, reject or remove a code")
 
     def _decision_made(self, passage_id: int) -> None:
         if self.agreement_dock.isVisible():

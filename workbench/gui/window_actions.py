@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox
 from workbench.core.codebook import Codebook
 from workbench.core.keys import WORKSPACE_KEYS, reserved_command
 from workbench.gui.restore_flow import ask_and_restore
+from workbench.gui.window_read_only import WRITES
 
 if TYPE_CHECKING:
     from workbench.gui.main_window import MainWindow
@@ -63,8 +64,10 @@ def _action(
     keys: Sequence[str],
     slot: Callable[[], None],
     tip: str = "",
+    writes: bool = False,
 ) -> QAction:
     action = QAction(window)
+    action.setProperty(WRITES, writes)  # greyed out in a read-only project (window_read_only)
     action.setShortcuts([QKeySequence(key) for key in keys])
     action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
     shown = keys_text(action)
@@ -100,11 +103,16 @@ def build_actions(window: MainWindow) -> None:
         [],
         lambda: ask_and_restore(window),
         "Put one of the project's backups back (the current state is backed up first)",
+        writes=True,
     )
     _action(window, file_menu, "Close", ["Ctrl+W"], window.close)
     edit = menus.addMenu("&Edit")
-    window.undo_action = _action(window, edit, "Undo", ["Ctrl+Z"], c.undo, "Undo the last decision")
-    window.redo_action = _action(window, edit, "Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], c.redo, "Redo")
+    window.undo_action = _action(
+        window, edit, "Undo", ["Ctrl+Z"], c.undo, "Undo the last decision", writes=True
+    )
+    window.redo_action = _action(
+        window, edit, "Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], c.redo, "Redo", writes=True
+    )
     _action(window, edit, "Find transcript", ["Ctrl+F"], lambda: window.navigator.search.setFocus())
     _action(
         window,
@@ -130,6 +138,7 @@ def build_actions(window: MainWindow) -> None:
         keys["accept suggestion"],
         c.accept_focused,
         "Accept the highlighted suggestion",
+        writes=True,
     )
     _action(
         window,
@@ -138,6 +147,7 @@ def build_actions(window: MainWindow) -> None:
         keys["accept all suggestions"],
         c.accept_all,
         "Accept every open suggestion",
+        writes=True,
     )
     _action(
         window,
@@ -146,6 +156,7 @@ def build_actions(window: MainWindow) -> None:
         keys["reject or remove"],
         c.reject_focused,
         "Reject the highlighted suggestion or remove the code",
+        writes=True,
     )
     _action(
         window,
@@ -154,9 +165,16 @@ def build_actions(window: MainWindow) -> None:
         keys["replace with another code"],
         c.replace_focused,
         "Replace the highlighted code with another",
+        writes=True,
     )
     _action(
-        window, coding, "Apply a code…", keys["pick a code"], c.pick_code, "Pick any code by name"
+        window,
+        coding,
+        "Apply a code…",
+        keys["pick a code"],
+        c.pick_code,
+        "Pick any code by name",
+        writes=True,
     )
     _action(
         window,
@@ -165,6 +183,7 @@ def build_actions(window: MainWindow) -> None:
         keys["no code applies"],
         c.no_code,
         "Mark reviewed: no code applies",
+        writes=True,
     )
     _action(
         window,
@@ -173,6 +192,7 @@ def build_actions(window: MainWindow) -> None:
         keys["memo"],
         c.edit_memo,
         "Write a memo on this passage, or on the selected words",
+        writes=True,
     )
     for command, label, edge, forward in (
         ("select the next word", "Select the next word", "end", True),
@@ -196,6 +216,7 @@ def build_actions(window: MainWindow) -> None:
         keys["code the selection"],
         lambda: c.code_selection(),
         "Code the words selected in the passage (a code's key does it too)",
+        writes=True,
     )
     _action(
         window,
@@ -204,6 +225,7 @@ def build_actions(window: MainWindow) -> None:
         keys["accept evidence as a coded selection"],
         c.accept_evidence_as_span,
         "Accept the highlighted suggestion, coding just its evidence quote",
+        writes=True,
     )
     _action(
         window,
@@ -212,6 +234,7 @@ def build_actions(window: MainWindow) -> None:
         keys["remove a coded selection"],
         lambda: c.remove_focused_span(),
         "Remove the highlighted code from one selection; the passage keeps the code",
+        writes=True,
     )
     _action(window, coding, "Cancel suggestions", keys["cancel suggestions"], c.cancel_suggestions)
     codes_menu = menus.addMenu("Code &keys")
@@ -225,6 +248,7 @@ def build_actions(window: MainWindow) -> None:
             [key.upper() if key.isalpha() else key],
             lambda _checked=False, cid=code_id: c.toggle_code(cid),
             f"Toggle {code_id}",
+            writes=True,
         )
     view = menus.addMenu("&View")
     _action(window, view, "Transcripts panel: fold or show", [TRANSCRIPTS_KEY], window.left.toggle)
@@ -245,12 +269,19 @@ def build_actions(window: MainWindow) -> None:
         "Show or hide the stored machine translation under each passage",
     )
     _action(window, view, "Languages I read…", [], window.translation.choose_languages)
-    _action(window, view, "Project settings (leads)…", [], window.lead.show_settings)
-    _action(window, view, "Double-coding sample…", [], window.lead.show_sampler)
-    _action(window, view, "Speakers: interviewer or participant…", [], window.lead.show_speakers)
+    _action(window, view, "Project settings (leads)…", [], window.lead.show_settings, writes=True)
+    _action(window, view, "Double-coding sample…", [], window.lead.show_sampler, writes=True)
+    _action(
+        window,
+        view,
+        "Speakers: interviewer or participant…",
+        [],
+        window.lead.show_speakers,
+        writes=True,
+    )
     _action(window, view, "Codebook health…", [], window.lead.show_codebook_health)
     codebook_menu = menus.addMenu("Code&book")
-    _action(window, codebook_menu, "Edit codebook…", [], window.lead.edit_codebook)
+    _action(window, codebook_menu, "Edit codebook…", [], window.lead.edit_codebook, writes=True)
     window.example_action = _action(
         window,
         codebook_menu,
@@ -259,6 +290,7 @@ def build_actions(window: MainWindow) -> None:
         window.lead.use_passage_as_example,
         "Add the passage (or the selection in it) to a code's examples, in the codebook "
         "editor; saved as a new version only when you save there",
+        writes=True,
     )
     _action(
         window,
@@ -269,7 +301,12 @@ def build_actions(window: MainWindow) -> None:
     )
     suggestions = menus.addMenu("&Suggestions")
     _action(
-        window, suggestions, "Fetch suggestions for this transcript", ["Ctrl+R"], window.refetch
+        window,
+        suggestions,
+        "Fetch suggestions for this transcript",
+        ["Ctrl+R"],
+        window.refetch,
+        writes=True,
     )
     window.claude_action = _action(
         window,
@@ -290,6 +327,7 @@ def build_actions(window: MainWindow) -> None:
         [],
         window.translation.translate_open,
         "Machine-translate the open transcript through Claude, cost shown first",
+        writes=True,
     )
     _action(window, suggestions, "Local engine quality…", [], window.lead.show_local_quality)
     help_menu = menus.addMenu("&Help")

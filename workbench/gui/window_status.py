@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton
 
 from workbench.gui.widgets.elided_label import ElidedLabel
 from workbench.gui.window_actions import set_label
+from workbench.gui.window_read_only import refusal
 
 if TYPE_CHECKING:
     from workbench.gui.main_window import MainWindow
@@ -61,8 +62,9 @@ class WindowStatus(QObject):
         """Undo and Redo say what they would undo or redo, and are greyed out when nothing."""
         window = self.window
         session = window.session
-        window.undo_action.setEnabled(session.can_undo)
-        window.redo_action.setEnabled(session.can_redo)
+        writable = window.read_only_reason is None  # else greyed out for good, with the reason
+        window.undo_action.setEnabled(writable and session.can_undo)
+        window.redo_action.setEnabled(writable and session.can_redo)
         set_label(
             window.undo_action, f"Undo {session.undo_label}" if session.undo_label else "Undo"
         )
@@ -95,6 +97,11 @@ class WindowStatus(QObject):
         window.engine_label.setText(message)
         window.engine_progress.hide()
         window.cancel_button.hide()
+
+    def refuse(self, what: str) -> None:
+        """A key or click that would write, in a read-only project: said in the status bar, no
+        dialog (the banner already says why; a dialog at every key would only be in the way)."""
+        self.window.statusBar().showMessage(refusal(what, self.window.read_only_reason or ""), 8000)
 
     def announce(self, message: str) -> None:
         self.window.saved_label.setText(message)

@@ -8,7 +8,7 @@ and any other tool's description becomes the definition as it is.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 SECTIONS = (("include", "Include:"), ("exclude", "Exclude:"), ("examples", "Examples:"))
 
@@ -66,5 +66,5 @@ def xml_datetime(value: datetime | str | None) -> str | None:
         except ValueError:
             return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -21,7 +21,7 @@ import re
 import shutil
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -87,7 +87,7 @@ def parse_backup_name(path: Path) -> Backup | None:
     if match is None:
         return None
     try:
-        taken_at = datetime.strptime(match["stamp"], _STAMP).replace(tzinfo=timezone.utc)
+        taken_at = datetime.strptime(match["stamp"], _STAMP).replace(tzinfo=UTC)
         size = path.stat().st_size
     except (ValueError, OSError):
         return None
@@ -240,4 +240,4 @@ def raw_copy(source: Path, target: Path) -> None:
 
 def utc_stamp(moment: datetime) -> str:
     """How a backup's time is shown: UTC, to the second."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -8,11 +8,11 @@ differ between a project and its copy, so nothing here hands one file's ids to t
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ColumnElement, Connection, Row, Table, select
 
 from workbench.core.store import schema
 
@@ -46,8 +46,8 @@ def instant(moment: datetime) -> str:
     """A time as UTC text to the microsecond: SQLite hands back naive datetimes and PostgreSQL
     aware ones, and a decision must compare equal across the two."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass(frozen=True)
@@ -189,35 +189,50 @@ def _coders(conn: Connection) -> dict[int, tuple[str, str]]:
     }
 
 
+def _keyed_rows(
+    conn: Connection,
+    table: Table,
+    columns: Iterable[ColumnElement],
+    *,
+    outer: bool = False,
+    ordered: bool = True,
+) -> Iterator[Row]:
+    """The rows of one table with their passage named portably: the transcript external id and
+    position (``k_transcript``, ``k_position``) joined in the query, not looked up in a map of
+    every passage of the file, and fetched in chunks. ``outer`` keeps a row without a passage (a
+    memo on a whole transcript), both keys None; ``ordered`` is oldest first, by the table's id."""
+    kt, kp = schema.transcripts.alias("kt"), schema.passages.alias("kp")
+    query = select(
+        *columns, kt.c.external_id.label("k_transcript"), kp.c.position.label("k_position")
+    )
+    query = query.join(kp, kp.c.id == table.c.passage_id, isouter=outer)
+    query = query.join(kt, kt.c.id == kp.c.transcript_id, isouter=outer)
+    if ordered:
+        query = query.order_by(table.c.id)
+    return _chunks(conn, query)
+
+
 def decision_rows(conn: Connection) -> Iterator[DecisionRow]:
     """Every decision of a file, oldest first, with its passage and coder named portably and
     every other column carried; fetched in chunks, so a large log is never held whole."""
-    d, t, p = schema.decisions, schema.transcripts, schema.passages
+    d = schema.decisions
     coders = _coders(conn)
-    carried = [d.c[name] for name in CARRIED_DECISION_COLUMNS]
-    query = (
-        select(
-            d.c.id,
-            t.c.external_id,
-            p.c.position,
-            d.c.coder_id,
-            d.c.action,
-            d.c.code_id,
-            d.c.suggestion_id,
-            d.c.codebook_version,
-            d.c.reverts_id,
-            d.c.reason,
-            d.c.created_at,
-            *carried,
-        )
-        .join(p, p.c.id == d.c.passage_id)
-        .join(t, t.c.id == p.c.transcript_id)
-        .order_by(d.c.id)
+    columns = (
+        d.c.id,
+        d.c.coder_id,
+        d.c.action,
+        d.c.code_id,
+        d.c.suggestion_id,
+        d.c.codebook_version,
+        d.c.reverts_id,
+        d.c.reason,
+        d.c.created_at,
+        *(d.c[name] for name in CARRIED_DECISION_COLUMNS),
     )
-    for r in _chunks(conn, query):
+    for r in _keyed_rows(conn, d, columns):
         yield DecisionRow(
             r.id,
-            (r.external_id, r.position),
+            (r.k_transcript, r.k_position),
             *coders[r.coder_id],
             r.action,
             r.code_id,
@@ -228,13 +243,6 @@ def decision_rows(conn: Connection) -> Iterator[DecisionRow]:
             r.created_at,
             tuple((name, r._mapping[name]) for name in CARRIED_DECISION_COLUMNS),
         )
-
-
-def _keyed():
-    """The transcript external id and position of a row's passage, joined in the query (no
-    map of every passage of the file)."""
-    t, p = schema.transcripts.alias("kt"), schema.passages.alias("kp")
-    return t, p, (t.c.external_id.label("k_transcript"), p.c.position.label("k_position"))
 
 
 _MEMO_OWN = frozenset(
@@ -248,23 +256,16 @@ def memo_rows(conn: Connection) -> Iterator[MemoRow]:
     m, t = schema.memos, schema.transcripts
     coders = _coders(conn)
     names = dict(conn.execute(select(t.c.id, t.c.external_id)).all())
-    kt, kp, keyed = _keyed()
-    query = (
-        select(
-            m.c.passage_id,
-            m.c.transcript_id,
-            m.c.coder_id,
-            m.c.text,
-            m.c.created_at,
-            m.c.updated_at,
-            *keyed,
-            *(m.c[name] for name in CARRIED_MEMO_COLUMNS),
-        )
-        .outerjoin(kp, kp.c.id == m.c.passage_id)
-        .outerjoin(kt, kt.c.id == kp.c.transcript_id)
-        .order_by(m.c.id)
+    columns = (
+        m.c.passage_id,
+        m.c.transcript_id,
+        m.c.coder_id,
+        m.c.text,
+        m.c.created_at,
+        m.c.updated_at,
+        *(m.c[name] for name in CARRIED_MEMO_COLUMNS),
     )
-    for r in _chunks(conn, query):
+    for r in _keyed_rows(conn, m, columns, outer=True):
         yield MemoRow(
             (r.k_transcript, r.k_position) if r.passage_id is not None else None,
             names.get(r.transcript_id) if r.transcript_id is not None else None,
@@ -279,14 +280,7 @@ def memo_rows(conn: Connection) -> Iterator[MemoRow]:
 def suggestion_rows(conn: Connection) -> Iterator[SuggestionRow]:
     s = schema.suggestions
     columns = [c for c in s.c if c.name not in ("id", "passage_id")]
-    kt, kp, keyed = _keyed()
-    query = (
-        select(s.c.id, *keyed, *columns)
-        .join(kp, kp.c.id == s.c.passage_id)
-        .join(kt, kt.c.id == kp.c.transcript_id)
-        .order_by(s.c.id)
-    )
-    for r in _chunks(conn, query):
+    for r in _keyed_rows(conn, s, (s.c.id, *columns)):
         yield SuggestionRow(
             r.id, (r.k_transcript, r.k_position), {c.name: r._mapping[c.name] for c in columns}
         )
@@ -295,21 +289,15 @@ def suggestion_rows(conn: Connection) -> Iterator[SuggestionRow]:
 def run_rows(conn: Connection) -> Iterator[RunRow]:
     r = schema.suggestion_runs
     coders = _coders(conn)
-    kt, kp, keyed = _keyed()
-    query = (
-        select(
-            *keyed,
-            r.c.codebook_version,
-            r.c.engine,
-            r.c.model,
-            r.c.prompt_version,
-            r.c.created_at,
-            r.c.coder_id,
-        )
-        .join(kp, kp.c.id == r.c.passage_id)
-        .join(kt, kt.c.id == kp.c.transcript_id)
+    columns = (
+        r.c.codebook_version,
+        r.c.engine,
+        r.c.model,
+        r.c.prompt_version,
+        r.c.created_at,
+        r.c.coder_id,
     )
-    for row in _chunks(conn, query):
+    for row in _keyed_rows(conn, r, columns, ordered=False):  # no id: a run is its passage's
         yield RunRow(
             (row.k_transcript, row.k_position),
             row.codebook_version,
