@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("PySide6")
+import shiboken6  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QMenu  # noqa: E402
 
@@ -41,18 +44,29 @@ def _count(location: Path, table: str) -> int:
         return conn.execute(f"select count(*) from {table}").fetchone()[0]
 
 
-def _window(qtbot, project: Project) -> tuple[MainWindow, list[str]]:
+@contextmanager
+def _window(qtbot, project: Project) -> Iterator[tuple[MainWindow, list[str]]]:
+    """The window, destroyed before its project closes: a window left for qtbot to delete
+    outlives a read-only project, whose closed connection then raises inside the next test's
+    restyling of the application, and PySide crashes the process on that error."""
     window = MainWindow(CodingSession(project, "ana"), ProjectLocalEngine(project))
     errors: list[str] = []
     window.show_error = errors.append  # a dialog would be the wrong answer: recorded, not shown
-    qtbot.addWidget(window)
+    try:
+        yield _shown(qtbot, window), errors
+    finally:
+        window.close()
+        shiboken6.delete(window)
+
+
+def _shown(qtbot, window: MainWindow) -> MainWindow:
     window.resize(1400, 900)
     window.show()
     qtbot.waitExposed(window)
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)  # a window's keys reach only the active window
     window.open_first_transcript("work_0008")
-    return window, errors
+    return window
 
 
 def _action(window: MainWindow, label: str):  # type: ignore[no-untyped-def]
@@ -108,25 +122,24 @@ def _assert_read_only_window(qtbot, window, errors, reason: str, shot: Path) -> 
 
 def test_opened_read_only_the_window_says_so_and_writes_nothing(qtbot, study, tmp_path):
     decisions, memos = _count(study, "decisions"), _count(study, "memos")
-    with Project.open(study, read_only=True) as project:
-        window, errors = _window(qtbot, project)
+    with (
+        Project.open(study, read_only=True) as project,
+        _window(qtbot, project) as (window, errors),
+    ):
         _assert_read_only_window(
             qtbot, window, errors, "opened for viewing only", tmp_path / "read-only.png"
         )
-        window.close()
     assert (_count(study, "decisions"), _count(study, "memos")) == (decisions, memos)
 
 
 def test_a_writable_project_has_no_banner_and_its_keys_write(qtbot, study):
-    with Project.open(study) as project:
-        window, errors = _window(qtbot, project)
+    with Project.open(study) as project, _window(qtbot, project) as (window, errors):
         assert window.read_only_banner is None
         assert all(_action(window, label).isEnabled() for label in WRITING[:4])
         window.controller.go_to_row(_suggested_row(window))
         window.controller.move_chip(1)
         qtbot.keyClick(window.passage_view.list, Qt.Key.Key_A)
         assert errors == [] and REFUSED not in window.statusBar().currentMessage()
-        window.close()
     assert _count(study, "decisions") == 1
 
 
@@ -139,11 +152,10 @@ def test_a_project_in_a_read_only_folder_opens_with_the_banner(qtbot, study, tmp
     try:
         with Project.open(study) as project:
             assert project.read_only
-            window, errors = _window(qtbot, project)
-            _assert_read_only_window(
-                qtbot, window, errors, "is read-only", tmp_path / "read-only-folder.png"
-            )
-            window.close()
+            with _window(qtbot, project) as (window, errors):
+                _assert_read_only_window(
+                    qtbot, window, errors, "is read-only", tmp_path / "read-only-folder.png"
+                )
     finally:
         study.parent.chmod(0o755)
     assert _count(study, "decisions") == decisions
@@ -153,11 +165,9 @@ def test_the_banner_names_the_folder_the_file_system_refuses(qtbot, study, monke
     """As root too: the folder is denied to the workbench's own check (read-only media)."""
     folder = study.parent.resolve()
     _deny_folder(monkeypatch, folder)
-    with Project.open(study) as project:
-        window, _errors = _window(qtbot, project)
+    with Project.open(study) as project, _window(qtbot, project) as (window, _errors):
         assert f"its folder {folder} is read-only" in window.read_only_banner.label.text()
         assert f"its folder {folder} is read-only" in _action(window, "Memo…").toolTip()
-        window.close()
 
 
 def _deny_folder(monkeypatch, folder: Path) -> None:

@@ -4,7 +4,7 @@ as NVivo and ATLAS.ti write them (note text inline, or in a file of the archive)
 from __future__ import annotations
 
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -46,8 +46,8 @@ def _memos(project: Project) -> list[tuple]:
 
 def _second(when: datetime) -> datetime:
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc).replace(microsecond=0)
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).replace(microsecond=0)
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ def memo_study(tmp_path, project):
     CodingSession(project, "ben").save_memo(fourth.id, "Loss of craft: strong.")
     with project.transaction() as conn:
         ben = conn.exec_driver_sql("select id from coders where name = 'ben'").scalar_one()
-        when = datetime(2025, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
+        when = datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)
         add_imported_memo(
             conn,
             ben,
@@ -220,12 +220,12 @@ def test_a_vendor_file_brings_its_notes_in_as_memos(tmp_path, project):
     memos = {m[:5]: m[5] for m in _memos(project)}
     words = "Why slowly\nSlowly means\nreluctantly.\n\nPace memo on the coding, café ☕"
     assert memos == {
-        ("int7", 2, "Ana", "Slowly", words): datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
+        ("int7", 2, "Ana", "Slowly", words): datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC),
         ("int7", 4, "Bo", None, "Bo's comment on text."): memos[
             ("int7", 4, "Bo", None, "Bo's comment on text.")
         ],  # no date in the file: dated by the import
         ("int7", None, "Bo", None, "Interview 7 overall: rushed."): datetime(
-            2023, 12, 31, 22, 0, tzinfo=timezone.utc
+            2023, 12, 31, 22, 0, tzinfo=UTC
         ),
     }
     with project.reading() as conn:

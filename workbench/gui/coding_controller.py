@@ -63,6 +63,7 @@ class CodingController(QObject):
         self.view = view
         self.dialog_parent = dialog_parent
         self.task: Task | None = None
+        self.closed = False  # set as the window closes: late worker results are dropped
         # whether a passage outside the open transcript is on screen elsewhere (the retrieval
         # view): undo then takes the step at once instead of first showing the passage
         self.in_sight: Callable[[int], bool] = lambda _passage_id: False
@@ -99,11 +100,21 @@ class CodingController(QObject):
             transcript_id,
             on_done=lambda run: self._suggestions_done(transcript_id, run),
             on_error=self._suggestions_failed,
-            on_progress=lambda done, total, _what: self.suggestions_progressed.emit(done, total),
-            on_cancelled=lambda: self.suggestions_finished.emit("Suggestions cancelled"),
+            on_progress=lambda done, total, _what: self._unless_closed(
+                self.suggestions_progressed.emit, done, total
+            ),
+            on_cancelled=lambda: self._unless_closed(
+                self.suggestions_finished.emit, "Suggestions cancelled"
+            ),
         )
 
+    def _unless_closed(self, signal_emit: Callable[..., object], *args: object) -> None:
+        if not self.closed:
+            signal_emit(*args)
+
     def _suggestions_done(self, transcript_id: int, run: SuggestionRun) -> None:
+        if self.closed:  # the worker finished as the window closed: its models are going
+            return
         if self.passages.transcript_id == transcript_id:
             self.passages.reload_suggestions()
             self._refocus()
@@ -116,12 +127,22 @@ class CodingController(QObject):
         self.suggestions_finished.emit(message)
 
     def _suggestions_failed(self, message: str) -> None:
+        if self.closed:
+            return
         self.suggestions_finished.emit("Suggestions failed")
         self.failed.emit(f"Suggestions could not be made: {message}")
 
     def cancel_suggestions(self) -> None:
         if self.task is not None and not self.task.done:
             self.task.cancel()
+
+    def close(self) -> None:
+        """The window is closing: cancel the engine and ignore a result already on its way.
+
+        A task marks itself done on its worker thread before its result reaches this thread,
+        so a result can arrive after the window closed, for models Qt has deleted."""
+        self.closed = True
+        self.cancel_suggestions()
 
     @property
     def suggesting(self) -> bool:

@@ -339,6 +339,6 @@ class MainWindow(QMainWindow):
         self.codebook_panel.follow(chip.code_id, note)
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        self.controller.cancel_suggestions()
+        self.controller.close()
         self.watcher.stop()
         super().closeEvent(event)
