@@ -242,6 +242,8 @@ def _print_anchoring(result: AnchoringResult) -> None:
     from workbench.core.agreement.anchoring import LABELS, MEASURES
 
     print(result.verdict)
+    if result.methods is None:  # no unit in either arm: the verdict says why, nothing follows
+        return
     print()
     for name in MEASURES:
         m = getattr(result.overall, name)

@@ -90,16 +90,51 @@ class AnchoringResult:
     resamples: int
     level: float
 
+    experiment_on: bool | None = None  # None: not from a project (a simulation)
+
     @property
     def verdict(self) -> str:
-        """One plain sentence a lead can read out, from the acceptance difference's interval."""
+        """One plain sentence a lead can read out, from the acceptance difference's interval,
+        or the one reason there is no verdict (nothing to compare, an arm without answers)."""
         acc = self.overall.acceptance
+        if self.units[BEFORE] + self.units[AFTER] == 0:
+            if self.experiment_on is False:
+                return (
+                    "The anchoring experiment is off and no decision was made in its arms, so "
+                    "there is nothing to compare (a lead turns it on with "
+                    "`workbench anchoring PROJECT --on`)."
+                )
+            state = "on" + (f" (seed {self.seed})" if self.seed is not None else "")
+            return (
+                f"The anchoring experiment is {state} but no decision has been made in its "
+                "arms yet, so there is nothing to compare."
+            )
+        empty = [arm for arm in ARMS if self.answered[arm] == 0]
+        if len(empty) == 2:
+            return (
+                "No suggestion was answered in either arm, so acceptance cannot be compared "
+                "and there is no verdict."
+            )
+        if empty:
+            return (
+                f'No suggestion was answered in the "{empty[0]}" arm ({self.units[empty[0]]} '
+                "coder-passage units there), so acceptance cannot be compared between the "
+                "arms and there is no verdict."
+            )
         if acc.difference.value is None:
             return (
                 "Not enough answered suggestions in both arms to say whether suggestions "
                 "anchor coders."
             )
-        d, pct = acc.difference, f"{self.level:.0%}"
+        d = acc.difference
+        if d.low is None or d.high is None:
+            return (
+                f"{acc.before.value:.0%} of suggestions accepted when shown before the first "
+                f"pass, {acc.after.value:.0%} when shown after (difference {d.value:+.2f}), "
+                "but too few were answered for an interval (most resamples left an arm "
+                "without an answer): no interval, so no verdict."
+            )
+        pct = f"{self.level:.0%}"
         rates = (
             f"{acc.before.value:.0%} of suggestions accepted when shown before the first pass, "
             f"{acc.after.value:.0%} when shown after; difference {d.value:+.2f}, "
@@ -118,8 +153,10 @@ class AnchoringResult:
         )
 
     @property
-    def methods(self) -> str:
-        """The design as a methods section states it."""
+    def methods(self) -> str | None:
+        """The design as a methods section states it (None with no unit: there was no study)."""
+        if self.units[BEFORE] + self.units[AFTER] == 0:
+            return None
         seed = f" (seed {self.seed})" if self.seed is not None else ""
         return (
             "To measure whether engine suggestions anchor coders, each coder's passages were "
@@ -246,6 +283,7 @@ def analyse_units(
     seed: int = 1,
     experiment_seed: int | None = None,
     coders: int = 0,
+    experiment_on: bool | None = None,
 ) -> AnchoringResult:
     """The report from the units: point estimates from all passages, intervals from
     ``resamples`` draws of passages within transcripts (seeded, so a rerun repeats it)."""
@@ -273,6 +311,7 @@ def analyse_units(
         per_code=per_code,
         resamples=resamples,
         level=level,
+        experiment_on=experiment_on,
     )
 
 
@@ -370,6 +409,7 @@ def project_anchoring(project: Project, resamples: int = 1000, seed: int = 1) ->
         units,
         resamples=resamples,
         seed=seed,
-        experiment_seed=experiment.seed if decisions else None,
+        experiment_seed=experiment.seed if decisions or experiment.on else None,
         coders=len({coder for coder, _ in arm}),
+        experiment_on=experiment.on,
     )
