@@ -39,6 +39,15 @@ def cmd_agreement(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    if args.tree_level is not None and args.codes is not None:
+        # Codes are chosen at the leaves but reported at a level: "--codes hope.time" at level 1
+        # would pass off one sub-code as its whole theme.
+        print(
+            "error: --codes does not apply to --tree-level (each level reports all of its "
+            "codes); run them as two commands",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     report = agreement_command(
         source=args.source,
         metric=args.metric,
