@@ -194,11 +194,14 @@ def _coded_report(
         comparisons = compare_engines(data.select(codes=codes), engines_left_out, choice.humans)
         report["engines"] = [c.to_dict() for c in comparisons]
     if by is not None:
-        from workbench.core.agreement.strata import agreement_by
+        from workbench.core.agreement.strata import agreement_by, strata_note
 
         assert project is not None
         strata = agreement_by(project, rated, by, metric or "alpha", distance)
         report["by"] = {"field": by, "strata": [s.to_dict() for s in strata]}
+        note = strata_note(by, strata)
+        if note is not None:
+            report["by"]["note"] = note  # type: ignore[index]
     return report
 
 
@@ -298,6 +301,8 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append(f"by {by['field']}:")
         for stratum in by["strata"]:
             lines.append(f"    {stratum['stratum']:<20} {_metric_line(stratum)}")
+        if by.get("note"):
+            lines.append(f"    {by['note']}")
     engines = report.get("engines")
     if engines:
         lines.append("")
