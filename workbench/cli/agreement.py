@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from typing import TYPE_CHECKING
 
@@ -150,6 +151,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
     if args.anchoring_effect is not None:
         return _anchoring_size(args)
+    if args.coders is not None:
+        print("error: --coders goes with --anchoring-effect", file=sys.stderr)
+        return EXIT_USAGE
     if args.project is None:
         print("error: sample needs PROJECT (or --anchoring-effect)", file=sys.stderr)
         return EXIT_USAGE
@@ -201,17 +205,25 @@ def _anchoring_size(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: --anchoring-effect/--expected-acceptance: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    # The report pools answers over coders, so the figure is a total: both arms' worth of
+    # coder-passages at one answered suggestion each, shared among the coders.
+    coders = args.coders or 1
     passages = 2 * per_arm
+    each = math.ceil(passages / coders)
     result = {
         "effect": args.anchoring_effect,
         "expected_acceptance": args.expected_acceptance,
         "answered_per_arm": per_arm,
-        "passages_per_coder": passages,
+        "coder_passages": passages,
+        "coders": coders,
+        "passages_per_coder": each,
     }
     text = (
-        f"{per_arm} answered suggestions per arm to detect a difference of "
-        f"{args.anchoring_effect:g} in acceptance from {args.expected_acceptance:g} "
-        f"(alpha .05, power .8): {passages} passages per coder at one suggestion a passage"
+        f"{per_arm} answered suggestions per arm, pooled over coders, to detect a difference "
+        f"of {args.anchoring_effect:g} in acceptance from {args.expected_acceptance:g} "
+        f"(two-sided significance .05, power .8): {passages} coder-passages at one answered "
+        "suggestion a passage, "
+        + (f"{each} passages for each of {coders} coders" if coders > 1 else "all by one coder")
     )
     render(result, args.json, lambda: print(text))
     return EXIT_OK
@@ -411,6 +423,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     sample.add_argument(
         "--expected-acceptance", type=float, default=0.5, help="with --anchoring-effect"
+    )
+    sample.add_argument(
+        "--coders",
+        type=positive_int,
+        help="with --anchoring-effect: coders sharing the work (default 1)",
     )
     anchoring = add_command(
         commands,
