@@ -48,7 +48,7 @@ def test_a_difference_without_an_interval_still_gives_a_verdict():
 def test_one_arm_without_answers_names_that_arm():
     units = _units([0, 1, 2, 3], [0, 0, 0, 0], [0, 0, 1, 1], [1, 1, 0, 0], [1, 0, 0, 0])
     verdict = analyse_units(units, resamples=50).verdict
-    assert 'no suggestion was answered in the "after" arm' in verdict.lower()
+    assert 'no code was suggested on the passages of the "after" arm' in verdict.lower()
 
 
 def _project_with_passages(tmp_path, project):
@@ -78,3 +78,58 @@ def test_experiment_on_without_decisions_says_so(tmp_path, project, capsys):
     out = capsys.readouterr().out.strip()
     assert out.splitlines() == [out]
     assert "on (seed 4)" in out and "no decision" in out
+
+
+def test_acceptance_counts_agreement_made_before_the_suggestion_showed(tmp_path, project):
+    """In the "after" arm a coder codes first; a suggestion of a code they already applied
+    shows as applied and is never clicked. Counting only clicked answers made every such
+    agreement vanish from "after" but not from "before" (where the same agreement is a click),
+    so coders who ignore suggestions entirely looked anchored. Acceptance is what the coder's
+    codes end up holding of what was suggested, however it got there."""
+    from workbench.core.agreement.anchoring import project_anchoring
+    from workbench.core.anchoring_arms import BEFORE, transcript_frame
+    from workbench.core.session import CodingSession
+    from workbench.core.store import Project
+    from workbench.core.store.queries import passages_to_code
+    from workbench.core.store.suggestions import save_suggestions, suggestions_for
+    from workbench.suggest.engine import Suggestion
+
+    text = "".join(f"Interviewer: Q{i}?\n\nParticipant: p answer {i}.\n\n" for i in range(12))
+    for name in ("p1", "p2"):
+        import_transcript_file(project, write(tmp_path / f"{name}.txt", text.replace("p ", name)))
+    with project.reading() as conn:
+        passages = [pid for pid, _, _ in passages_to_code(conn)]
+    with project.transaction() as conn:
+        save_suggestions(
+            conn,
+            [
+                Suggestion(p, "hope.time", 0.8, "", None, None, "", "local", "m", "p")
+                for p in passages
+            ],
+            project.codebook.version,
+        )
+    path = str(project.location)
+    project.close()
+    assert main(["anchoring", path, "--on", "--seed", "2", "--lead", "lee"]) == 0
+    agreed = {BEFORE: [], "after": []}
+    with Project.open(path) as project:
+        with project.reading() as conn:
+            order = [p for ps in transcript_frame(passages_to_code(conn)).values() for p in ps]
+            suggested = suggestions_for(conn, order)
+        for c, name in enumerate(("ana", "bruno")):
+            session = CodingSession(project, name)
+            for n, pid in enumerate(order):
+                [s] = suggested[pid]
+                own = "hope.time" if (n + c) % 3 == 0 else "prod.speed"  # blind to the arm
+                arm = session.arm(pid)
+                agreed[arm].append(own == "hope.time")
+                if arm == BEFORE:  # shown first: agreeing is a click on the suggestion
+                    session.apply_code(pid, own, suggestion_id=s.id if own == s.code_id else None)
+                else:  # coded first: an agreeing suggestion then shows as already applied
+                    session.apply_code(pid, own)
+                if own != s.code_id:
+                    session.reject(pid, s.id, s.code_id)
+        result = project_anchoring(project, resamples=50)
+    acceptance = result.overall.acceptance
+    assert acceptance.before.value == np.mean(agreed[BEFORE])
+    assert acceptance.after.value == np.mean(agreed["after"])  # was 0: no click, no answer

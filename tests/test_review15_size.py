@@ -1,4 +1,4 @@
-"""Review of the anchoring size calculator: the figure it gives is the total of answered
+"""Review of the anchoring size calculator: the figure it gives is the total of
 suggestions per arm, pooled over coders (as the report pools them), so the passages it asks
 of each coder depend on how many coders share the work."""
 
@@ -29,8 +29,8 @@ def test_passages_are_split_among_the_coders(capsys):
     argv = ["sample", "--anchoring-effect", "0.1", "--expected-acceptance", "0.5"]
     assert main([*argv, "--coders", "3", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert result["answered_per_arm"] == 388
-    assert result["coder_passages"] == 776  # both arms, one answered suggestion each
+    assert result["suggestions_per_arm"] == 388
+    assert result["coder_passages"] == 776  # both arms, one suggestion each
     assert result["passages_per_coder"] == 259  # ceil(776 / 3)
     assert main([*argv, "--coders", "3"]) == 0
     text = capsys.readouterr().out

@@ -206,23 +206,23 @@ def _anchoring_size(args: argparse.Namespace) -> int:
         print(f"error: --anchoring-effect/--expected-acceptance: {exc}", file=sys.stderr)
         return EXIT_USAGE
     # The report pools answers over coders, so the figure is a total: both arms' worth of
-    # coder-passages at one answered suggestion each, shared among the coders.
+    # coder-passages at one suggestion each, shared among the coders.
     coders = args.coders or 1
     passages = 2 * per_arm
     each = math.ceil(passages / coders)
     result = {
         "effect": args.anchoring_effect,
         "expected_acceptance": args.expected_acceptance,
-        "answered_per_arm": per_arm,
+        "suggestions_per_arm": per_arm,
         "coder_passages": passages,
         "coders": coders,
         "passages_per_coder": each,
     }
     text = (
-        f"{per_arm} answered suggestions per arm, pooled over coders, to detect a difference "
+        f"{per_arm} suggestions per arm, pooled over coders, to detect a difference "
         f"of {args.anchoring_effect:g} in acceptance from {args.expected_acceptance:g} "
-        f"(two-sided significance .05, power .8): {passages} coder-passages at one answered "
-        "suggestion a passage, "
+        f"(two-sided significance .05, power .8): {passages} coder-passages at one suggestion "
+        "a passage, "
         + (f"{each} passages for each of {coders} coders" if coders > 1 else "all by one coder")
     )
     render(result, args.json, lambda: print(text))

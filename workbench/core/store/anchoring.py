@@ -40,12 +40,6 @@ def arm_decisions(conn: Connection) -> list[ArmDecision]:
     return [ArmDecision(*row) for row in rows]
 
 
-def reverted_decision_ids(conn: Connection) -> set[int]:
-    """Decisions an undo took back: an answer to a suggestion that was undone is no answer."""
-    d = schema.decisions
-    return set(conn.execute(select(d.c.reverts_id).where(d.c.reverts_id.is_not(None))).scalars())
-
-
 def current_codes(conn: Connection) -> dict[tuple[str, int], set[str]]:
     """``{(human coder, passage): codes}`` as the coders' work stands now."""
     k, c = schema.codings, schema.coders
