@@ -133,3 +133,63 @@ def test_acceptance_counts_agreement_made_before_the_suggestion_showed(tmp_path,
     acceptance = result.overall.acceptance
     assert acceptance.before.value == np.mean(agreed[BEFORE])
     assert acceptance.after.value == np.mean(agreed["after"])  # was 0: no click, no answer
+
+
+def _coded_study(tmp_path, project):
+    from workbench.core.store.queries import passages_to_code
+    from workbench.core.store.suggestions import save_suggestions
+    from workbench.suggest.engine import Suggestion
+
+    text = "".join(f"Interviewer: Q{i}?\n\nParticipant: answer {i}.\n\n" for i in range(6))
+    import_transcript_file(project, write(tmp_path / "p1.txt", text))
+    with project.reading() as conn:
+        passages = [pid for pid, _, _ in passages_to_code(conn)]
+    with project.transaction() as conn:
+        save_suggestions(
+            conn,
+            [
+                Suggestion(p, "hope.time", 0.8, "", None, None, "", "local", "m", "p")
+                for p in passages
+            ],
+            project.codebook.version,
+        )
+    path = str(project.location)
+    project.close()
+    return path, passages
+
+
+def test_a_passage_also_decided_outside_the_experiment_is_left_out(tmp_path, project, capsys):
+    from workbench.core.agreement.anchoring import project_anchoring
+    from workbench.core.session import CodingSession
+    from workbench.core.store import Project
+
+    path, passages = _coded_study(tmp_path, project)
+    with Project.open(path) as opened:  # experiment off: ana's first look at passage 0
+        CodingSession(opened, "ana").apply_code(passages[0], "prod.speed")
+    assert main(["anchoring", path, "--on", "--seed", "3", "--lead", "lee"]) == 0
+    with Project.open(path) as opened:
+        session = CodingSession(opened, "ana")
+        for pid in passages:
+            session.apply_code(pid, "hope.time")
+        result = project_anchoring(opened, resamples=20)
+    assert sum(result.units.values()) == len(passages) - 1
+    assert result.excluded_units == 1
+    assert "1 coder-passage unit was left out" in result.methods
+
+
+def test_the_seed_cannot_change_once_decisions_are_in_arms(tmp_path, project, capsys):
+    from workbench.core.session import CodingSession
+    from workbench.core.store import Project
+
+    path, passages = _coded_study(tmp_path, project)
+    assert main(["anchoring", path, "--on", "--seed", "3", "--lead", "lee"]) == 0
+    assert main(["anchoring", path, "--on", "--seed", "4", "--lead", "lee"]) == 0  # none yet
+    with Project.open(path) as opened:
+        CodingSession(opened, "ana").apply_code(passages[0], "hope.time")
+    capsys.readouterr()
+    assert main(["anchoring", path, "--on", "--seed", "5", "--lead", "lee"]) == 1
+    err = capsys.readouterr().err
+    assert "seed 4" in err and len(err.strip().splitlines()) == 1
+    assert main(["anchoring", path, "--off", "--lead", "lee"]) == 0
+    assert main(["anchoring", path, "--on", "--lead", "lee"]) == 0  # back on, same seed
+    assert main(["anchoring", path, "--on", "--seed", "4", "--lead", "lee"]) == 0

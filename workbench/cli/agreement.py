@@ -24,6 +24,7 @@ from workbench.core.printable import printable
 
 if TYPE_CHECKING:
     from workbench.core.agreement.anchoring import AnchoringResult
+    from workbench.core.store import Project
 
 
 def cmd_agreement(args: argparse.Namespace) -> int:
@@ -244,6 +245,17 @@ def cmd_anchoring(args: argparse.Namespace) -> int:
         if args.on or args.off:
             old = Experiment.from_settings(project.settings.extra)
             seed = args.seed if args.seed is not None else old.seed
+            if seed != old.seed and _has_arm_decisions(project):
+                # A new seed re-draws every coder's arms, passages already coded included.
+                print(
+                    printable(
+                        f"error: {args.project}: decisions were already made in arms drawn "
+                        f"with seed {old.seed}; a new seed would re-randomise passages already "
+                        "coded (omit --seed to keep it)"
+                    ),
+                    file=sys.stderr,
+                )
+                return EXIT_FAILED
             new = Experiment(bool(args.on), seed)
             extra = dict(project.settings.extra) | {SETTING: new.to_setting()}
             project.update_settings(args.lead, extra=extra)
@@ -257,6 +269,13 @@ def cmd_anchoring(args: argparse.Namespace) -> int:
         result = project_anchoring(project, resamples=args.resamples)
     render(result.to_json(), args.json, lambda: _print_anchoring(result))
     return EXIT_OK
+
+
+def _has_arm_decisions(project: Project) -> bool:
+    from workbench.core.store.anchoring import has_arm_decisions
+
+    with project.reading() as conn:
+        return has_arm_decisions(conn)
 
 
 def _print_anchoring(result: AnchoringResult) -> None:

@@ -20,7 +20,7 @@ import numpy as np
 
 from workbench.core.anchoring_arms import AFTER, ARMS, BEFORE, Experiment
 from workbench.core.store import Project
-from workbench.core.store.anchoring import arm_decisions, current_codes
+from workbench.core.store.anchoring import arm_decisions, current_codes, decided_outside_arms
 from workbench.core.store.queries import transcripts_of_passages
 from workbench.core.store.suggestions import suggestions_for
 
@@ -90,6 +90,7 @@ class AnchoringResult:
     level: float
 
     experiment_on: bool | None = None  # None: not from a project (a simulation)
+    excluded_units: int = 0  # decided outside the experiment or in both arms: left out
 
     @property
     def verdict(self) -> str:
@@ -163,6 +164,7 @@ class AnchoringResult:
             f"{self.coders} coders coded {self.passages} passages from {self.transcripts} "
             f"transcripts ({self.units[BEFORE]} coder-passage units before, {self.units[AFTER]} "
             f"after; {self.answered[BEFORE]} and {self.answered[AFTER]} suggested codes). "
+            f"{self._excluded_sentence()}"
             "In each arm we report Krippendorff's alpha between each coder and the engine and "
             "among coders in the same arm (binary per code; pooled over codes overall), and the "
             "share of the codes suggested on a passage that the coder's final codes included "
@@ -170,6 +172,16 @@ class AnchoringResult:
             "effect is the "
             f"difference before minus after; {self.level:.0%} intervals are percentile "
             f"bootstraps ({self.resamples} resamples of passages within transcripts)."
+        )
+
+    def _excluded_sentence(self) -> str:
+        n = self.excluded_units
+        if n == 0:
+            return ""
+        unit = "unit was" if n == 1 else "units were"
+        return (
+            f"{n} coder-passage {unit} left out because the coder also decided on the passage "
+            "outside the experiment (or under another seed), so its arm is not clean. "
         )
 
     def to_json(self) -> dict[str, object]:
@@ -282,6 +294,7 @@ def analyse_units(
     experiment_seed: int | None = None,
     coders: int = 0,
     experiment_on: bool | None = None,
+    excluded_units: int = 0,
 ) -> AnchoringResult:
     """The report from the units: point estimates from all passages, intervals from
     ``resamples`` draws of passages within transcripts (seeded, so a rerun repeats it)."""
@@ -310,6 +323,7 @@ def analyse_units(
         resamples=resamples,
         level=level,
         experiment_on=experiment_on,
+        excluded_units=excluded_units,
     )
 
 
@@ -354,7 +368,8 @@ def units_from_records(
 def project_anchoring(project: Project, resamples: int = 1000, seed: int = 1) -> AnchoringResult:
     """The report for a project: every (human coder, passage) with decisions made in an arm.
 
-    A unit's arm is that of its latest decision; its codes are the coder's codes now; the
+    A unit's arm is that of its decisions; a unit with a decision made with the experiment off,
+    or in both arms (the seed changed), is left out and counted. Its codes are the coder's codes now; the
     engine's codes are every code suggested on the passage. Acceptance is read from those
     outcomes, not from clicks on suggestions: each code suggested on the passage is one
     suggestion answered, accepted when the coder's codes now include it. Clicks would be
@@ -362,13 +377,16 @@ def project_anchoring(project: Project, resamples: int = 1000, seed: int = 1) ->
     (it shows as applied), while in "before" the same agreement is a click."""
     with project.reading() as conn:
         decisions = arm_decisions(conn)
+        outside = decided_outside_arms(conn)
         codes_now = current_codes(conn)
         passage_ids = sorted({d.passage_id for d in decisions})
         suggested = suggestions_for(conn, passage_ids)
         transcript_of = transcripts_of_passages(conn, passage_ids)  # not every passage
-    arm: dict[tuple[str, int], str] = {}
+    arms: dict[tuple[str, int], set[str]] = {}
     for d in decisions:
-        arm[(d.coder, d.passage_id)] = d.arm
+        arms.setdefault((d.coder, d.passage_id), set()).add(d.arm)
+    mixed = {unit for unit, seen in arms.items() if len(seen) > 1 or unit in outside}
+    arm = {unit: seen.pop() for unit, seen in arms.items() if unit not in mixed}
     engine_codes = {pid: {s.code_id for s in rows} for pid, rows in suggested.items()}
     codes: set[str] = set()  # the codes any unit has or was offered
     for unit in arm:
@@ -399,4 +417,5 @@ def project_anchoring(project: Project, resamples: int = 1000, seed: int = 1) ->
         experiment_seed=experiment.seed if decisions or experiment.on else None,
         coders=len({coder for coder, _ in arm}),
         experiment_on=experiment.on,
+        excluded_units=len(mixed),
     )
