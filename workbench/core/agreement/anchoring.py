@@ -368,9 +368,10 @@ def units_from_records(
 def project_anchoring(project: Project, resamples: int = 1000, seed: int = 1) -> AnchoringResult:
     """The report for a project: every (human coder, passage) with decisions made in an arm.
 
-    A unit's arm is that of its decisions; a unit with a decision made with the experiment off,
-    or in both arms (the seed changed), is left out and counted. Its codes are the coder's codes now; the
-    engine's codes are every code suggested on the passage. Acceptance is read from those
+    A unit's arm is that of its decisions; a unit with a decision made with the experiment
+    off, or in both arms (the seed changed), is left out and counted. Its codes are the coder's
+    codes now; the engine's codes are every code suggested on the passage (by any engine or
+    run). Acceptance is read from those
     outcomes, not from clicks on suggestions: each code suggested on the passage is one
     suggestion answered, accepted when the coder's codes now include it. Clicks would be
     biased: in the "after" arm a coder who already applied a code never clicks its suggestion
