@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from tests.conftest import write
 from workbench.cli import main
@@ -80,6 +81,7 @@ def test_experiment_on_without_decisions_says_so(tmp_path, project, capsys):
     assert "on (seed 4)" in out and "no decision" in out
 
 
+@pytest.mark.backends
 def test_acceptance_counts_agreement_made_before_the_suggestion_showed(tmp_path, project):
     """In the "after" arm a coder codes first; a suggestion of a code they already applied
     shows as applied and is never clicked. Counting only clicked answers made every such
@@ -158,6 +160,7 @@ def _coded_study(tmp_path, project):
     return path, passages
 
 
+@pytest.mark.backends
 def test_a_passage_also_decided_outside_the_experiment_is_left_out(tmp_path, project, capsys):
     from workbench.core.agreement.anchoring import project_anchoring
     from workbench.core.session import CodingSession
@@ -177,6 +180,7 @@ def test_a_passage_also_decided_outside_the_experiment_is_left_out(tmp_path, pro
     assert "1 coder-passage unit was left out" in result.methods
 
 
+@pytest.mark.backends
 def test_the_seed_cannot_change_once_decisions_are_in_arms(tmp_path, project, capsys):
     from workbench.core.session import CodingSession
     from workbench.core.store import Project
