@@ -197,3 +197,38 @@ def test_the_seed_cannot_change_once_decisions_are_in_arms(tmp_path, project, ca
     assert main(["anchoring", path, "--off", "--lead", "lee"]) == 0
     assert main(["anchoring", path, "--on", "--lead", "lee"]) == 0  # back on, same seed
     assert main(["anchoring", path, "--on", "--seed", "4", "--lead", "lee"]) == 0
+
+
+def test_passages_without_a_suggestion_do_not_count_as_the_engine_saying_no_code():
+    """No stored suggestion on a passage cannot be told from an engine never run there; counting
+    it as "the engine found no code" gave alpha -0.83 against coders who coded those passages."""
+    rng = np.random.default_rng(3)
+    units = 40
+    human = rng.random((units, 2)) < 0.5
+    engine = rng.random((units, 2)) < 0.5
+    engine[:, 0] |= ~engine.any(axis=1)  # every unit here has a suggestion
+    base = AnchoringUnits(
+        codes=("a", "b"),
+        passage=np.arange(units),
+        stratum=np.zeros(units, dtype=int),
+        arm=np.arange(units) % 2,
+        human=human,
+        engine=engine,
+        accepted=(human & engine).astype(float),
+        answered=engine.astype(float),
+    )
+    extra = 10  # passages the engine never saw, coded by the coders
+    grown = AnchoringUnits(
+        codes=base.codes,
+        passage=np.arange(units + extra),
+        stratum=np.zeros(units + extra, dtype=int),
+        arm=np.arange(units + extra) % 2,
+        human=np.vstack([human, np.ones((extra, 2), bool)]),
+        engine=np.vstack([engine, np.zeros((extra, 2), bool)]),
+        accepted=np.vstack([base.accepted, np.zeros((extra, 2))]),
+        answered=np.vstack([base.answered, np.zeros((extra, 2))]),
+    )
+    before = analyse_units(base, resamples=20).overall.human_engine
+    after = analyse_units(grown, resamples=20).overall.human_engine
+    assert after.before.value == pytest.approx(before.before.value)
+    assert after.after.value == pytest.approx(before.after.value)

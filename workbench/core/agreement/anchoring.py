@@ -161,11 +161,12 @@ class AnchoringResult:
             "pass, or only after it. Assignment was stratified by transcript using permuted "
             f"blocks of two consecutive passages per coder, drawn from a seeded hash{seed}, so "
             "each transcript was balanced between arms for every coder. "
-            f"{self.coders} coders coded {self.passages} passages from {self.transcripts} "
-            f"transcripts ({self.units[BEFORE]} coder-passage units before, {self.units[AFTER]} "
+            f"{_count(self.coders, 'coder')} coded {_count(self.passages, 'passage')} from "
+            f"{_count(self.transcripts, 'transcript')} ({self.units[BEFORE]} coder-passage units before, {self.units[AFTER]} "
             f"after; {self.answered[BEFORE]} and {self.answered[AFTER]} suggested codes). "
             f"{self._excluded_sentence()}"
-            "In each arm we report Krippendorff's alpha between each coder and the engine and "
+            "In each arm we report Krippendorff's alpha between each coder and the engine (on "
+            "passages with a stored suggestion) and "
             "among coders in the same arm (binary per code; pooled over codes overall), and the "
             "share of the codes suggested on a passage that the coder's final codes included "
             "(whether the coder took the suggestion or applied the code unaided). The anchoring "
@@ -191,6 +192,10 @@ class AnchoringResult:
         return data
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def _alpha(o01: np.ndarray, n1: np.ndarray, n: np.ndarray) -> np.ndarray:
     """Krippendorff's alpha for binary data from summed coincidences: 1 - (n-1) o01 / (n0 n1);
     NaN where it is undefined (one value only, or fewer than two pairable values)."""
@@ -214,15 +219,19 @@ def _per_passage(units: AnchoringUnits, passages: int) -> dict[str, np.ndarray]:
     }
     human = units.human.astype(float)
     engine = units.engine.astype(float)
+    # A passage without a stored suggestion cannot be told from one the engine never saw, so it
+    # is not the engine's "no code": human-engine agreement leaves such units out.
+    seen = units.engine.any(axis=1)
     for arm in (0, 1):
         mine = units.arm == arm
         where = units.passage[mine]
         h, e = human[mine], engine[mine]
         # each unit is a pair of values (coder, engine): m = 2, o01 = k (2 - k) with k ones
         k = h + e
-        np.add.at(out["he_o01"][arm], where, k * (2 - k))
-        np.add.at(out["he_n1"][arm], where, k)
-        np.add.at(out["he_n"][arm], where, np.full_like(k, 2.0))
+        pair = seen[mine][:, None].astype(float)
+        np.add.at(out["he_o01"][arm], where, k * (2 - k) * pair)
+        np.add.at(out["he_n1"][arm], where, k * pair)
+        np.add.at(out["he_n"][arm], where, 2.0 * pair * np.ones_like(k))
         np.add.at(out["acc"][arm], where, units.accepted[mine])
         np.add.at(out["ans"][arm], where, units.answered[mine])
         ones = np.zeros((passages, codes))
