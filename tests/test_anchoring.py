@@ -113,7 +113,7 @@ def test_sample_size_matches_the_two_proportion_formula(capsys):
     with pytest.raises(ValueError):
         anchoring_sample_size(0.6, 0.5)
     assert main(["sample", "--anchoring-effect", "0.1", "--expected-acceptance", "0.5"]) == 0
-    assert "388 answered suggestions per arm" in capsys.readouterr().out
+    assert "388 suggestions per arm" in capsys.readouterr().out
     assert main(["sample", "--anchoring-effect", "0.9"]) == 2
     assert "--anchoring-effect" in capsys.readouterr().err
 

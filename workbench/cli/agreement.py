@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ from workbench.core.printable import printable
 
 if TYPE_CHECKING:
     from workbench.core.agreement.anchoring import AnchoringResult
+    from workbench.core.store import Project
 
 
 def cmd_agreement(args: argparse.Namespace) -> int:
@@ -36,6 +38,15 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         print(
             "error: --by does not apply to --tree-level (the breakdown by group is over the "
             "codes as coded, not rolled up); run them as two commands",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if args.tree_level is not None and args.codes is not None:
+        # Codes are chosen at the leaves but reported at a level: "--codes hope.time" at level 1
+        # would pass off one sub-code as its whole theme.
+        print(
+            "error: --codes does not apply to --tree-level (each level reports all of its "
+            "codes); run them as two commands",
             file=sys.stderr,
         )
         return EXIT_USAGE
@@ -141,6 +152,9 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
     if args.anchoring_effect is not None:
         return _anchoring_size(args)
+    if args.coders is not None:
+        print("error: --coders goes with --anchoring-effect", file=sys.stderr)
+        return EXIT_USAGE
     if args.project is None:
         print("error: sample needs PROJECT (or --anchoring-effect)", file=sys.stderr)
         return EXIT_USAGE
@@ -192,17 +206,25 @@ def _anchoring_size(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: --anchoring-effect/--expected-acceptance: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    # The report pools answers over coders, so the figure is a total: both arms' worth of
+    # coder-passages at one suggestion each, shared among the coders.
+    coders = args.coders or 1
     passages = 2 * per_arm
+    each = math.ceil(passages / coders)
     result = {
         "effect": args.anchoring_effect,
         "expected_acceptance": args.expected_acceptance,
-        "answered_per_arm": per_arm,
-        "passages_per_coder": passages,
+        "suggestions_per_arm": per_arm,
+        "coder_passages": passages,
+        "coders": coders,
+        "passages_per_coder": each,
     }
     text = (
-        f"{per_arm} answered suggestions per arm to detect a difference of "
-        f"{args.anchoring_effect:g} in acceptance from {args.expected_acceptance:g} "
-        f"(alpha .05, power .8): {passages} passages per coder at one suggestion a passage"
+        f"{per_arm} suggestions per arm, pooled over coders, to detect a difference "
+        f"of {args.anchoring_effect:g} in acceptance from {args.expected_acceptance:g} "
+        f"(two-sided significance .05, power .8): {passages} coder-passages at one suggestion "
+        "a passage, "
+        + (f"{each} passages for each of {coders} coders" if coders > 1 else "all by one coder")
     )
     render(result, args.json, lambda: print(text))
     return EXIT_OK
@@ -223,6 +245,17 @@ def cmd_anchoring(args: argparse.Namespace) -> int:
         if args.on or args.off:
             old = Experiment.from_settings(project.settings.extra)
             seed = args.seed if args.seed is not None else old.seed
+            if seed != old.seed and _has_arm_decisions(project):
+                # A new seed re-draws every coder's arms, passages already coded included.
+                print(
+                    printable(
+                        f"error: {args.project}: decisions were already made in arms drawn "
+                        f"with seed {old.seed}; a new seed would re-randomise passages already "
+                        "coded (omit --seed to keep it)"
+                    ),
+                    file=sys.stderr,
+                )
+                return EXIT_FAILED
             new = Experiment(bool(args.on), seed)
             extra = dict(project.settings.extra) | {SETTING: new.to_setting()}
             project.update_settings(args.lead, extra=extra)
@@ -238,10 +271,19 @@ def cmd_anchoring(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _has_arm_decisions(project: Project) -> bool:
+    from workbench.core.store.anchoring import has_arm_decisions
+
+    with project.reading() as conn:
+        return has_arm_decisions(conn)
+
+
 def _print_anchoring(result: AnchoringResult) -> None:
     from workbench.core.agreement.anchoring import LABELS, MEASURES
 
     print(result.verdict)
+    if result.methods is None:  # no unit in either arm: the verdict says why, nothing follows
+        return
     print()
     for name in MEASURES:
         m = getattr(result.overall, name)
@@ -400,6 +442,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     sample.add_argument(
         "--expected-acceptance", type=float, default=0.5, help="with --anchoring-effect"
+    )
+    sample.add_argument(
+        "--coders",
+        type=positive_int,
+        help="with --anchoring-effect: coders sharing the work (default 1)",
     )
     anchoring = add_command(
         commands,

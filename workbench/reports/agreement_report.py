@@ -28,7 +28,7 @@ from workbench.core.agreement.engines import (
 )
 from workbench.core.agreement.raters import RaterChoice, choose_raters
 from workbench.core.agreement.sampling import sampling_history
-from workbench.core.agreement.strata import Stratum, agreement_by
+from workbench.core.agreement.strata import Stratum, agreement_by, strata_note
 from workbench.core.agreement.tree import LevelResult, agreement_by_level, tree_depth
 from workbench.core.codebook import Codebook
 from workbench.core.store import Project
@@ -286,7 +286,8 @@ def _strata_table(field: str, strata: list[Stratum]) -> Table:
         ],
         strata,
         note="Krippendorff's alpha over code sets (MASI) in each stratum, with its own passages "
-        "and bootstrap interval. Few passages give wide intervals: compare strata by them.",
+        "and bootstrap interval. Few passages give wide intervals: compare strata by them."
+        + (f" {note}" if (note := strata_note(field, strata)) else ""),
     )
 
 

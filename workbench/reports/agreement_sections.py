@@ -135,7 +135,7 @@ def anchoring_sections(result: AnchoringResult) -> list[Section]:
             for name in MEASURES
         ],
         note=f"{result.units[BEFORE]} coder-passage units before, {result.units[AFTER]} after; "
-        f"{result.answered[BEFORE]} and {result.answered[AFTER]} suggestions answered.",
+        f"{result.answered[BEFORE]} and {result.answered[AFTER]} suggested codes.",
     )
     per_code = Table(
         "Anchoring per code: acceptance rate",
@@ -149,7 +149,7 @@ def anchoring_sections(result: AnchoringResult) -> list[Section]:
             ]
             for code, figures in result.per_code.items()
         ],
-        note="Codes with no suggestion answered in an arm have no rate there.",
+        note="Codes never suggested in an arm have no rate there.",
     )
     return [Text("Anchoring experiment", [result.verdict, result.methods]), measures, per_code]
 

@@ -4,7 +4,7 @@ Each unit is one coder's work on one passage, in the arm the randomisation gave 
 ``workbench.core.anchoring_arms``). In each arm: human–engine agreement (Krippendorff's alpha
 between the coder's codes and the engine's suggestions, per code as binary data), human–human
 agreement (alpha among the coders who coded the passage in that arm), and the acceptance rate
-(accepted / answered suggestions). The anchoring effect is each measure's "before" minus its
+(suggested codes the coder's codes now include / codes suggested). The anchoring effect is each measure's "before" minus its
 "after". Intervals are percentile bootstraps that resample passages within transcripts, the
 strata the arms were balanced in, so a passage's units (and its coders' dependence) move
 together. Everything comes from arrays (``AnchoringUnits``), so a simulated study runs the
@@ -20,8 +20,7 @@ import numpy as np
 
 from workbench.core.anchoring_arms import AFTER, ARMS, BEFORE, Experiment
 from workbench.core.store import Project
-from workbench.core.store.anchoring import arm_decisions, current_codes, reverted_decision_ids
-from workbench.core.store.coding import DecisionAction
+from workbench.core.store.anchoring import arm_decisions, current_codes, decided_outside_arms
 from workbench.core.store.queries import transcripts_of_passages
 from workbench.core.store.suggestions import suggestions_for
 
@@ -44,7 +43,7 @@ class AnchoringUnits:
     human: np.ndarray  # (U, C) bool: the coder applied the code
     engine: np.ndarray  # (U, C) bool: the engine suggested it on the passage
     accepted: np.ndarray  # (U, C) suggestions of the code the coder accepted
-    answered: np.ndarray  # (U, C) suggestions of the code the coder accepted or rejected
+    answered: np.ndarray  # (U, C) suggestions of the code put to the coder
 
 
 @dataclass(frozen=True)
@@ -84,22 +83,55 @@ class AnchoringResult:
     passages: int
     transcripts: int
     units: dict[str, int]  # per arm
-    answered: dict[str, int]  # suggestions answered per arm
+    answered: dict[str, int]  # suggestions per arm (a code suggested on a unit's passage)
     overall: Figures
     per_code: dict[str, Figures]
     resamples: int
     level: float
 
+    experiment_on: bool | None = None  # None: not from a project (a simulation)
+    excluded_units: int = 0  # decided outside the experiment or in both arms: left out
+
     @property
     def verdict(self) -> str:
-        """One plain sentence a lead can read out, from the acceptance difference's interval."""
+        """One plain sentence a lead can read out, from the acceptance difference's interval,
+        or the one reason there is no verdict (nothing to compare, an arm without answers)."""
         acc = self.overall.acceptance
-        if acc.difference.value is None:
+        if self.units[BEFORE] + self.units[AFTER] == 0:
+            if self.experiment_on is False:
+                return (
+                    "The anchoring experiment is off and no decision was made in its arms, so "
+                    "there is nothing to compare (a lead turns it on with "
+                    "`workbench anchoring PROJECT --on`)."
+                )
+            state = "on" + (f" (seed {self.seed})" if self.seed is not None else "")
             return (
-                "Not enough answered suggestions in both arms to say whether suggestions "
-                "anchor coders."
+                f"The anchoring experiment is {state} but no decision has been made in its "
+                "arms yet, so there is nothing to compare."
             )
-        d, pct = acc.difference, f"{self.level:.0%}"
+        empty = [arm for arm in ARMS if self.answered[arm] == 0]
+        if len(empty) == 2:
+            return (
+                "No code was suggested on the passages of either arm, so acceptance cannot be "
+                "compared and there is no verdict."
+            )
+        if empty:
+            return (
+                f'No code was suggested on the passages of the "{empty[0]}" arm '
+                f"({self.units[empty[0]]} coder-passage units there), so acceptance cannot be "
+                "compared between the arms and there is no verdict."
+            )
+        if acc.difference.value is None:
+            return "Not enough suggestions in both arms to say whether suggestions anchor coders."
+        d = acc.difference
+        if d.low is None or d.high is None:
+            return (
+                f"{acc.before.value:.0%} of suggestions accepted when shown before the first "
+                f"pass, {acc.after.value:.0%} when shown after (difference {d.value:+.2f}), "
+                "but too few suggestions for an interval (most resamples left an arm "
+                "without one): no interval, so no verdict."
+            )
+        pct = f"{self.level:.0%}"
         rates = (
             f"{acc.before.value:.0%} of suggestions accepted when shown before the first pass, "
             f"{acc.after.value:.0%} when shown after; difference {d.value:+.2f}, "
@@ -118,8 +150,10 @@ class AnchoringResult:
         )
 
     @property
-    def methods(self) -> str:
-        """The design as a methods section states it."""
+    def methods(self) -> str | None:
+        """The design as a methods section states it (None with no unit: there was no study)."""
+        if self.units[BEFORE] + self.units[AFTER] == 0:
+            return None
         seed = f" (seed {self.seed})" if self.seed is not None else ""
         return (
             "To measure whether engine suggestions anchor coders, each coder's passages were "
@@ -127,14 +161,28 @@ class AnchoringResult:
             "pass, or only after it. Assignment was stratified by transcript using permuted "
             f"blocks of two consecutive passages per coder, drawn from a seeded hash{seed}, so "
             "each transcript was balanced between arms for every coder. "
-            f"{self.coders} coders coded {self.passages} passages from {self.transcripts} "
-            f"transcripts ({self.units[BEFORE]} coder-passage units before, {self.units[AFTER]} "
-            f"after; {self.answered[BEFORE]} and {self.answered[AFTER]} suggestions answered). "
-            "In each arm we report Krippendorff's alpha between each coder and the engine and "
+            f"{_count(self.coders, 'coder')} coded {_count(self.passages, 'passage')} from "
+            f"{_count(self.transcripts, 'transcript')} ({self.units[BEFORE]} coder-passage units before, {self.units[AFTER]} "
+            f"after; {self.answered[BEFORE]} and {self.answered[AFTER]} suggested codes). "
+            f"{self._excluded_sentence()}"
+            "In each arm we report Krippendorff's alpha between each coder and the engine (on "
+            "passages with a stored suggestion) and "
             "among coders in the same arm (binary per code; pooled over codes overall), and the "
-            "share of answered suggestions that were accepted. The anchoring effect is the "
+            "share of the codes suggested on a passage that the coder's final codes included "
+            "(whether the coder took the suggestion or applied the code unaided). The anchoring "
+            "effect is the "
             f"difference before minus after; {self.level:.0%} intervals are percentile "
             f"bootstraps ({self.resamples} resamples of passages within transcripts)."
+        )
+
+    def _excluded_sentence(self) -> str:
+        n = self.excluded_units
+        if n == 0:
+            return ""
+        unit = "unit was" if n == 1 else "units were"
+        return (
+            f"{n} coder-passage {unit} left out because the coder also decided on the passage "
+            "outside the experiment (or under another seed), so its arm is not clean. "
         )
 
     def to_json(self) -> dict[str, object]:
@@ -142,6 +190,10 @@ class AnchoringResult:
         data["verdict"] = self.verdict
         data["methods"] = self.methods
         return data
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _alpha(o01: np.ndarray, n1: np.ndarray, n: np.ndarray) -> np.ndarray:
@@ -167,15 +219,19 @@ def _per_passage(units: AnchoringUnits, passages: int) -> dict[str, np.ndarray]:
     }
     human = units.human.astype(float)
     engine = units.engine.astype(float)
+    # A passage without a stored suggestion cannot be told from one the engine never saw, so it
+    # is not the engine's "no code": human-engine agreement leaves such units out.
+    seen = units.engine.any(axis=1)
     for arm in (0, 1):
         mine = units.arm == arm
         where = units.passage[mine]
         h, e = human[mine], engine[mine]
         # each unit is a pair of values (coder, engine): m = 2, o01 = k (2 - k) with k ones
         k = h + e
-        np.add.at(out["he_o01"][arm], where, k * (2 - k))
-        np.add.at(out["he_n1"][arm], where, k)
-        np.add.at(out["he_n"][arm], where, np.full_like(k, 2.0))
+        pair = seen[mine][:, None].astype(float)
+        np.add.at(out["he_o01"][arm], where, k * (2 - k) * pair)
+        np.add.at(out["he_n1"][arm], where, k * pair)
+        np.add.at(out["he_n"][arm], where, 2.0 * pair * np.ones_like(k))
         np.add.at(out["acc"][arm], where, units.accepted[mine])
         np.add.at(out["ans"][arm], where, units.answered[mine])
         ones = np.zeros((passages, codes))
@@ -246,6 +302,8 @@ def analyse_units(
     seed: int = 1,
     experiment_seed: int | None = None,
     coders: int = 0,
+    experiment_on: bool | None = None,
+    excluded_units: int = 0,
 ) -> AnchoringResult:
     """The report from the units: point estimates from all passages, intervals from
     ``resamples`` draws of passages within transcripts (seeded, so a rerun repeats it)."""
@@ -273,6 +331,8 @@ def analyse_units(
         per_code=per_code,
         resamples=resamples,
         level=level,
+        experiment_on=experiment_on,
+        excluded_units=excluded_units,
     )
 
 
@@ -317,59 +377,55 @@ def units_from_records(
 def project_anchoring(project: Project, resamples: int = 1000, seed: int = 1) -> AnchoringResult:
     """The report for a project: every (human coder, passage) with decisions made in an arm.
 
-    A unit's arm is that of its latest decision; its codes are the coder's codes now; the
-    engine's codes are every code suggested on the passage. A suggestion counts as answered by
-    the coder's latest decision on it that an undo did not take back: accepted if that applied
-    the code and the coder still has it, rejected otherwise."""
+    A unit's arm is that of its decisions; a unit with a decision made with the experiment
+    off, or in both arms (the seed changed), is left out and counted. Its codes are the coder's
+    codes now; the engine's codes are every code suggested on the passage (by any engine or
+    run). Acceptance is read from those
+    outcomes, not from clicks on suggestions: each code suggested on the passage is one
+    suggestion answered, accepted when the coder's codes now include it. Clicks would be
+    biased: in the "after" arm a coder who already applied a code never clicks its suggestion
+    (it shows as applied), while in "before" the same agreement is a click."""
     with project.reading() as conn:
         decisions = arm_decisions(conn)
-        reverted = reverted_decision_ids(conn)
+        outside = decided_outside_arms(conn)
         codes_now = current_codes(conn)
         passage_ids = sorted({d.passage_id for d in decisions})
         suggested = suggestions_for(conn, passage_ids)
         transcript_of = transcripts_of_passages(conn, passage_ids)  # not every passage
-    suggestion_code = {s.id: s.code_id for rows in suggested.values() for s in rows}
-    arm: dict[tuple[str, int], str] = {}
-    answer: dict[tuple[str, int, int], str] = {}  # (coder, passage, suggestion) -> action
+    arms: dict[tuple[str, int], set[str]] = {}
     for d in decisions:
-        arm[(d.coder, d.passage_id)] = d.arm
-        answering = d.action in (DecisionAction.APPLY.value, DecisionAction.REJECT.value)
-        if d.suggestion_id is not None and answering and d.id not in reverted:
-            answer[(d.coder, d.passage_id, d.suggestion_id)] = d.action
-    accepted: dict[tuple[str, int], dict[str, int]] = {}
-    answered: dict[tuple[str, int], dict[str, int]] = {}
-    for (coder, passage_id, suggestion_id), action in answer.items():
-        code = suggestion_code.get(suggestion_id)
-        if code is None:
-            continue
-        unit = (coder, passage_id)
-        answered.setdefault(unit, {}).setdefault(code, 0)
-        answered[unit][code] += 1
-        if action == DecisionAction.APPLY.value and code in codes_now.get(unit, set()):
-            accepted.setdefault(unit, {}).setdefault(code, 0)
-            accepted[unit][code] += 1
+        arms.setdefault((d.coder, d.passage_id), set()).add(d.arm)
+    mixed = {unit for unit, seen in arms.items() if len(seen) > 1 or unit in outside}
+    arm = {unit: seen.pop() for unit, seen in arms.items() if unit not in mixed}
     engine_codes = {pid: {s.code_id for s in rows} for pid, rows in suggested.items()}
     codes: set[str] = set()  # the codes any unit has or was offered
     for unit in arm:
         codes |= codes_now.get(unit, set()) | engine_codes.get(unit[1], set())
-    records = [
-        (
-            passage_id,
-            transcript_of[passage_id],
-            unit_arm,
+    records = []
+    for (coder, passage_id), unit_arm in sorted(arm.items()):
+        mine, offered = (
             codes_now.get((coder, passage_id), set()),
             engine_codes.get(passage_id, set()),
-            accepted.get((coder, passage_id), {}),
-            answered.get((coder, passage_id), {}),
         )
-        for (coder, passage_id), unit_arm in sorted(arm.items())
-    ]
+        records.append(
+            (
+                passage_id,
+                transcript_of[passage_id],
+                unit_arm,
+                mine,
+                offered,
+                dict.fromkeys(offered & mine, 1),
+                dict.fromkeys(offered, 1),
+            )
+        )
     units = units_from_records(sorted(codes), records, transcript_of)
     experiment = Experiment.from_settings(project.settings.extra)
     return analyse_units(
         units,
         resamples=resamples,
         seed=seed,
-        experiment_seed=experiment.seed if decisions else None,
+        experiment_seed=experiment.seed if decisions or experiment.on else None,
         coders=len({coder for coder, _ in arm}),
+        experiment_on=experiment.on,
+        excluded_units=len(mixed),
     )

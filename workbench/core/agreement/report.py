@@ -81,6 +81,7 @@ def agreement_command(
             raise AgreementDataError(f"{source}: the project has no codebook")
         data = project_data(project, codebook_version=codebook_version)
         if tree_level is not None:
+            _check_coded_options(level, weights)
             report = _tree_report(
                 source, codebook, data, tree_level, metric, distance, coders, ci, include_engines
             )
@@ -127,12 +128,17 @@ def _tree_report(
     choice = choose_raters(data, coders, include_engines)
     rated = data.select(coders=choice.raters)
     found = agreement_by_level(rated, codebook, metric or "alpha", distance, ci, levels)
-    return {
+    report: dict[str, object] = {
         "source": source,
         "raters": choice.to_dict(),
         "levels": [item.to_dict(with_ci=ci) for item in found],
         "method": method_statement(found[0].result) + TREE_RULE,
     }
+    if tree_depth(codebook) == 1:
+        report["note"] = (
+            "the code tree has one level (a flat list), so level 1 is the codes as coded"
+        )
+    return report
 
 
 TREE_RULE = (
@@ -140,6 +146,16 @@ TREE_RULE = (
     "top-level codes), so a passage coded with any child of a parent counts as coded with the "
     "parent; a code shallower than N counts as itself."
 )
+
+
+def _check_coded_options(level: str | None, weights: str) -> None:
+    """Refuse what coded data cannot honour, at the leaves or rolled up the tree alike."""
+    if level not in (None, "set", "nominal"):
+        raise AgreementDataError(
+            f"--level {level}: coded (set-valued) data is nominal per code; use --level set"
+        )
+    if weights != "identity":
+        raise AgreementDataError("--weights needs ordered single ratings, not sets of codes")
 
 
 def _coded_report(
@@ -156,12 +172,7 @@ def _coded_report(
     include_engines: bool,
     by: str | None,
 ) -> dict[str, object]:
-    if level not in (None, "set", "nominal"):
-        raise AgreementDataError(
-            f"--level {level}: coded (set-valued) data is nominal per code; use --level set"
-        )
-    if weights != "identity":
-        raise AgreementDataError("--weights needs ordered single ratings, not sets of codes")
+    _check_coded_options(level, weights)
     choice = choose_raters(data, coders, include_engines)
     rated = data.select(coders=choice.raters, codes=codes)
     if metric is not None:
@@ -183,11 +194,14 @@ def _coded_report(
         comparisons = compare_engines(data.select(codes=codes), engines_left_out, choice.humans)
         report["engines"] = [c.to_dict() for c in comparisons]
     if by is not None:
-        from workbench.core.agreement.strata import agreement_by
+        from workbench.core.agreement.strata import agreement_by, strata_note
 
         assert project is not None
         strata = agreement_by(project, rated, by, metric or "alpha", distance)
         report["by"] = {"field": by, "strata": [s.to_dict() for s in strata]}
+        note = strata_note(by, strata)
+        if note is not None:
+            report["by"]["note"] = note  # type: ignore[index]
     return report
 
 
@@ -271,16 +285,24 @@ def format_report(report: dict[str, Any]) -> str:
                 f"    {code:<30} {_number(item['value']):>9}{_interval(item)}  "
                 f"n={item['units']}{reason}"
             )
+    if report.get("note"):
+        lines.append(str(report["note"]))
     for item in report.get("levels", []):
         lines.append(f"level {item['tree_level']}: {_metric_line(item)}")
         for code, row in (item.get("per_code") or {}).items():
-            lines.append(f"    {code:<30} {_number(row['value']):>9}  n={row['units']}")
+            reason = f" ({row['reason']})" if row["reason"] else ""
+            lines.append(
+                f"    {code:<30} {_number(row['value']):>9}{_interval(row)}  "
+                f"n={row['units']}{reason}"
+            )
     by = report.get("by")
     if isinstance(by, dict):
         lines.append("")
         lines.append(f"by {by['field']}:")
         for stratum in by["strata"]:
             lines.append(f"    {stratum['stratum']:<20} {_metric_line(stratum)}")
+        if by.get("note"):
+            lines.append(f"    {by['note']}")
     engines = report.get("engines")
     if engines:
         lines.append("")

@@ -46,14 +46,16 @@ Z80 = 0.8416212335729143  # the one-sided z of power 0.8
 
 
 def anchoring_sample_size(effect: float, expected_acceptance: float = 0.5) -> int:
-    """Answered suggestions needed in each arm of the anchoring experiment to detect a
-    difference ``effect`` in acceptance rate from ``expected_acceptance`` (two-sided alpha .05,
-    power .8): the two-proportion formula
+    """Suggestions (a code suggested on a coder's passage) needed in each arm of the anchoring experiment to detect a
+    difference ``effect`` in acceptance rate from ``expected_acceptance`` (two-sided
+    significance .05, power .8): the two-proportion formula without continuity correction
+    (Fleiss, Levin & Paik 2003, §4.2; R's ``power.prop.test``)
     n = (z_a sqrt(2 p q) + z_b sqrt(p1 q1 + p2 q2))² / effect², p the mean of p1 and p2.
 
-    Each coder's passages are split evenly, so a coder answering one suggestion per passage
-    needs twice this many passages; it treats answers as independent, so take it as a floor
-    when coders answer several suggestions per passage."""
+    The report pools answers over coders, so n is a total per arm, shared among the coders;
+    with one suggestion a passage that is 2n coder-passages. It treats answers as
+    independent, so take it as a floor: answers of one coder, or of several coders on one
+    passage, are correlated, and the bootstrap interval is wider for it."""
     p1, p2 = expected_acceptance, expected_acceptance + effect
     if not 0 < expected_acceptance < 1 or effect == 0 or not 0 < p2 < 1:
         raise ValueError(

@@ -76,6 +76,19 @@ def translation_values(project: Project, data: CodedData) -> list[str]:
     return values
 
 
+def strata_note(field: str, strata: list[Stratum]) -> str | None:
+    """The one sentence a split with nothing to compare needs (None when there are two or more
+    strata): a lone stratum beside no other is easily misread as a comparison."""
+    if len(strata) != 1:
+        return None
+    if field == TRANSLATION and strata[0].value == ORIGINAL:
+        return (
+            "Nobody read a passage in machine translation (no decision was made with a "
+            "translation on screen), so there is no split by translation to compare."
+        )
+    return f"All passages fall in one stratum of {field} ({strata[0].value}): nothing to compare."
+
+
 def agreement_by(
     project: Project, data: CodedData, field: str, metric: str = "alpha", distance: str = "masi"
 ) -> list[Stratum]:

@@ -42,6 +42,10 @@ def _ancestor_at(codebook: Codebook, code_id: str, level: int) -> str:
 def roll_up(data: CodedData, codebook: Codebook, level: int) -> CodedData:
     """``data`` with every code replaced by its ancestor at ``level`` (1 = top level)."""
     depth = tree_depth(codebook)
+    if depth == 1 and level != 1:
+        raise AgreementDataError(
+            f"--tree-level {level}: the code tree has one level (a flat list of codes)"
+        )
     if not 1 <= level <= depth:
         raise AgreementDataError(f"--tree-level {level}: the code tree has levels 1 to {depth}")
     target = [_ancestor_at(codebook, code, level) for code in data.codes]

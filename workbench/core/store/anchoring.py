@@ -40,12 +40,6 @@ def arm_decisions(conn: Connection) -> list[ArmDecision]:
     return [ArmDecision(*row) for row in rows]
 
 
-def reverted_decision_ids(conn: Connection) -> set[int]:
-    """Decisions an undo took back: an answer to a suggestion that was undone is no answer."""
-    d = schema.decisions
-    return set(conn.execute(select(d.c.reverts_id).where(d.c.reverts_id.is_not(None))).scalars())
-
-
 def current_codes(conn: Connection) -> dict[tuple[str, int], set[str]]:
     """``{(human coder, passage): codes}`` as the coders' work stands now."""
     k, c = schema.codings, schema.coders
@@ -57,3 +51,22 @@ def current_codes(conn: Connection) -> dict[tuple[str, int], set[str]]:
     ):
         found.setdefault((name, passage_id), set()).add(code)
     return found
+
+
+def decided_outside_arms(conn: Connection) -> set[tuple[str, int]]:
+    """``(human coder, passage)`` with a decision made while the experiment was off: such a
+    unit was not coded under one arm alone, so the analysis leaves it out."""
+    d, c = schema.decisions, schema.coders
+    rows = conn.execute(
+        select(c.c.name, d.c.passage_id)
+        .join(c, c.c.id == d.c.coder_id)
+        .where(d.c.arm.is_(None), c.c.kind == CoderKind.HUMAN.value)
+        .distinct()
+    )
+    return {(str(name), int(pid)) for name, pid in rows}
+
+
+def has_arm_decisions(conn: Connection) -> bool:
+    """Whether any decision names an arm: once one does, the seed that drew it is fixed."""
+    d = schema.decisions
+    return conn.execute(select(d.c.id).where(d.c.arm.is_not(None)).limit(1)).first() is not None
