@@ -151,7 +151,8 @@ def anchoring_sections(result: AnchoringResult) -> list[Section]:
         ],
         note="Codes never suggested in an arm have no rate there.",
     )
-    return [Text("Anchoring experiment", [result.verdict, result.methods]), measures, per_code]
+    paragraphs = [result.verdict] + ([result.methods] if result.methods else [])
+    return [Text("Anchoring experiment", paragraphs), measures, per_code]
 
 
 def _interval_text(estimate: Estimate) -> str:

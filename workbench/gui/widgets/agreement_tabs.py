@@ -158,4 +158,4 @@ class AnchoringTab(QWidget):
                 ]
             )
         self.model.set_rows(rows)
-        self.methods.setText(result.methods)
+        self.methods.setText(result.methods or "")
