@@ -17,18 +17,28 @@ from typing import NamedTuple
 
 from workbench.core.speaker_labels import INTERVIEWER_LABELS, KNOWN_ROLE_LABELS, normalize_label
 
+# A timestamp as transcription tools write it: 0:02, 01:02:03, 01:02:03.5 (01:02:03,500 in SRT).
+_STAMP = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?"
+
 # A line that starts a turn: optional timestamp, optional Markdown emphasis, a short label of at
 # most four words that starts with a letter, optionally a name in brackets ("Interviewer (Kim)"),
 # a colon, then whitespace or the end of the line. Chinese and Japanese transcripts write the
-# full-width colon "：" with no space after it.
+# full-width colon "：" with no space after it. Transcription services put the turn's time in
+# three more places, all kept out of the label and the passage: on its own line above the turn
+# (Otter, Teams), in brackets between the label and the colon (Rev, Descript: "Speaker 1
+# (00:01:23):") and in brackets after the colon (Rev: "Kim Lee: (00:02)", the turn below).
 TURN_PATTERN = re.compile(
-    r"^[ \t]*(?:\[?\(?\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?\)?\]?[ \t]+)?"
+    rf"^(?:[ \t]*[\[(]?(?P<above>{_STAMP})[\])]?[ \t]*\n)?"
+    rf"[ \t]*(?:\[?\(?(?P<lead>{_STAMP})\)?\]?[ \t]+)?"
     r"(?:\*\*|__)?"
     r"(?P<label>[^\W\d_][^\W_]*(?:[ .'’&/-]{1,2}[^\W_]+){0,3}\.?"
     r"(?:[ \t]?[(（][^()（）\n:：]{1,30}[)）])?)"
-    r"[ \t]*(?:\*\*|__)?[ \t]*(?::(?:\*\*|__)?(?=[ \t]|\n|$)|：(?:\*\*|__)?)[ \t]*",
+    rf"(?:[ \t]*[\[(](?P<before>{_STAMP})[\])])?"
+    r"[ \t]*(?:\*\*|__)?[ \t]*(?::(?:\*\*|__)?(?=[ \t]|\n|$)|：(?:\*\*|__)?)[ \t]*"
+    rf"(?:[\[(](?P<after>{_STAMP})[\])][ \t]*)?",
     re.MULTILINE,
 )
+STAMP_GROUPS = ("above", "lead", "before", "after")
 
 # A recurring label must reach this share of the most frequent speaker's turns: a participant
 # who writes "Me:" twice in a 30-turn interview has not become a speaker.

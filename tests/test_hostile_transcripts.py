@@ -1,0 +1,82 @@
+"""Transcripts as real tools and transcribers write them, each a small hand-written fixture.
+
+Every case here was found by importing such a file through the CLI and reading its passages:
+a timestamp between label and colon, a timestamp after the colon or on its own line above the
+turn (Rev, Trint, Otter and Teams exports), and the other layouts below.
+"""
+
+from __future__ import annotations
+
+from tests.conftest import write
+from workbench.core.readers import read_transcripts
+from workbench.core.segmenter import segment
+from workbench.core.turns import passage_time
+
+
+def passages(record):
+    """``(speaker, text, time)`` per passage, as the store would cut them."""
+    return [
+        (p.speaker, p.text, passage_time(record.text, p.start))
+        for p in segment(record.text, record.speakers, label_lines=record.label_lines)
+    ]
+
+
+def test_timestamp_between_label_and_colon_is_not_part_of_the_label(tmp_path):
+    # Rev, Descript and Trint: "Speaker 1 (00:01:23): text". Read as prose before, one passage.
+    text = (
+        "Speaker 1 (00:01:23): Thanks for making the time.\n"
+        "Speaker 2 (00:01:30): Of course.\n"
+        "Speaker 1 (00:02:02): What does a day look like?\n"
+        "Speaker 2 [01:02:10.5]: Long. Note: I disagree with my manager.\n"
+    )
+    [record] = read_transcripts(write(tmp_path / "rev.txt", text))
+    assert record.speakers == ("Speaker 1", "Speaker 2")
+    assert passages(record) == [
+        ("Speaker 1", "Thanks for making the time.", "00:01:23"),
+        ("Speaker 2", "Of course.", "00:01:30"),
+        ("Speaker 1", "What does a day look like?", "00:02:02"),
+        ("Speaker 2", "Long. Note: I disagree with my manager.", "01:02:10"),
+    ]
+
+
+def test_timestamp_after_the_colon_stays_out_of_the_passage(tmp_path):
+    # Rev's paragraph layout: "Kim Lee: (00:02)" with the turn on the lines below.
+    text = (
+        "Kim Lee: (00:02)\nThanks for joining.\n\n"
+        "Sam Ortiz: (00:09)\nGood, busy.\n\n"
+        "Kim Lee: [01:15]\nTell me about AI.\n\n"
+        "Sam Ortiz: (01:20)\nWe use it.\n"
+    )
+    [record] = read_transcripts(write(tmp_path / "rev.txt", text))
+    assert passages(record) == [
+        ("Kim Lee", "Thanks for joining.", "00:02"),
+        ("Sam Ortiz", "Good, busy.", "00:09"),
+        ("Kim Lee", "Tell me about AI.", "01:15"),
+        ("Sam Ortiz", "We use it.", "01:20"),
+    ]
+
+
+def test_timestamp_on_its_own_line_belongs_to_the_turn_below(tmp_path):
+    # Before, the first passage was the bare time and each turn ended with the next one's time.
+    text = (
+        "00:01:23\nInterviewer: Thanks for joining.\n\n"
+        "[00:01:30]\nParticipant: Happy to be here.\nAt 10:30 I start.\n\n"
+        "00:02:10\nInterviewer: What do you do?\n"
+    )
+    [record] = read_transcripts(write(tmp_path / "otter.txt", text))
+    assert passages(record) == [
+        ("Interviewer", "Thanks for joining.", "00:01:23"),
+        ("Participant", "Happy to be here.\nAt 10:30 I start.", "00:01:30"),
+        ("Interviewer", "What do you do?", "00:02:10"),
+    ]
+    assert record.text == text  # nothing rewritten: offsets index the file's own text
+
+
+def test_a_time_at_a_line_start_in_prose_is_still_text(tmp_path):
+    text = "I: When do you start?\nR: Early.\n10:30 is when the shift starts.\nI: Thanks.\n"
+    [record] = read_transcripts(write(tmp_path / "ir.txt", text))
+    assert passages(record) == [
+        ("I", "When do you start?", None),
+        ("R", "Early.\n10:30 is when the shift starts.", None),
+        ("I", "Thanks.", None),
+    ]
