@@ -8,7 +8,7 @@ turn (Rev, Trint, Otter and Teams exports), and the other layouts below.
 from __future__ import annotations
 
 from tests.conftest import write
-from workbench.core.readers import read_transcripts
+from workbench.core.readers import read_metadata, read_transcripts
 from workbench.core.segmenter import segment
 from workbench.core.turns import passage_time
 
@@ -80,3 +80,28 @@ def test_a_time_at_a_line_start_in_prose_is_still_text(tmp_path):
         ("R", "Early.\n10:30 is when the shift starts.", None),
         ("I", "Thanks.", None),
     ]
+
+
+def test_excel_csv_with_bom_and_semicolons_is_read_by_its_header(tmp_path):
+    # Excel where the decimal separator is a comma: BOM, ";" between cells, CRLF, a ";" and a
+    # "," inside quoted cells. Refused before as lacking an id column.
+    data = (
+        "\ufefftranscript_id;speaker;text\r\n"
+        "t1;Interviewer;Hello, welcome\r\n"
+        't1;Participant;"Thanks; “quoted”, é"\r\n'
+    ).encode("utf-8")
+    path = tmp_path / "turns.csv"
+    path.write_bytes(data)
+    [record] = read_transcripts(path)
+    assert record.external_id == "t1"
+    assert [(s, t) for s, t, _ in passages(record)] == [
+        ("Interviewer", "Hello, welcome"),
+        ("Participant", "Thanks; “quoted”, é"),
+    ]
+
+
+def test_semicolon_metadata_and_a_comma_header_keeps_its_semicolons(tmp_path):
+    meta = write(tmp_path / "meta.csv", "transcript_id;group;region\nt1;workforce;Europe\n")
+    assert read_metadata(meta) == {"t1": {"group": "workforce", "region": "Europe"}}
+    comma = write(tmp_path / "c.csv", "transcript_id,note\nt1,a; b\n")
+    assert read_metadata(comma) == {"t1": {"note": "a; b"}}

@@ -141,7 +141,7 @@ def _read_chunks(
         yield [record.prepared(mode) if mode is not None else record]
         return
     if suffix in TABLE_SUFFIXES:
-        fmt, rows = "csv", _csv_rows(path, text, delimiter="\t" if suffix == ".tsv" else ",")
+        fmt, rows = "csv", _csv_rows(path, text, table_delimiter(suffix, text))
     else:
         fmt, rows = "jsonl", _jsonl_rows(path, text)
     first = next(rows, None)
@@ -264,6 +264,24 @@ def markdown_title(text: str) -> tuple[str, str]:
 class _Row:
     where: str  # "row 3 (line 4)" or "line 7"
     values: dict[str, str]
+
+
+def table_delimiter(suffix: str, text: str) -> str:
+    """The cell separator of a table file, read from its header line.
+
+    Excel writes ";" in its "CSV" wherever the decimal separator is a comma (most of Europe
+    and Latin America), and some exports write tabs; read with ",", such a file had one column
+    and was refused for lacking an id column. A header without a comma that has ";" or a tab
+    is split on it; a header is names, so a comma in it is the separator.
+    """
+    if suffix == ".tsv":
+        return "\t"
+    header = text[: text.find("\n")] if "\n" in text else text
+    if "," not in header:
+        for candidate in (";", "\t"):
+            if candidate in header:
+                return candidate
+    return ","
 
 
 def _csv_rows(path: Path, text: str, delimiter: str) -> Iterator[_Row]:
@@ -492,8 +510,7 @@ def read_metadata(path: str | Path) -> dict[str, dict[str, str]]:
     except OSError as exc:
         raise TranscriptError(f"{path}: cannot read: {exc.strerror}") from exc
     text, _ = decode_bytes(data, str(path))
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    rows = list(_csv_rows(path, text, delimiter))
+    rows = list(_csv_rows(path, text, table_delimiter(path.suffix.lower(), text)))
     if not rows:
         raise TranscriptError(f"{path}: no rows")
     columns = list(rows[0].values)
