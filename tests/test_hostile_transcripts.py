@@ -10,6 +10,7 @@ from __future__ import annotations
 from tests.conftest import write
 from workbench.core.readers import read_metadata, read_transcripts
 from workbench.core.segmenter import segment
+from workbench.core.speaker_labels import Role, default_role
 from workbench.core.turns import passage_time
 
 
@@ -105,3 +106,16 @@ def test_semicolon_metadata_and_a_comma_header_keeps_its_semicolons(tmp_path):
     assert read_metadata(meta) == {"t1": {"group": "workforce", "region": "Europe"}}
     comma = write(tmp_path / "c.csv", "transcript_id,note\nt1,a; b\n")
     assert read_metadata(comma) == {"t1": {"note": "a; b"}}
+
+
+def test_german_iv_b_transcript_has_its_interviewer(tmp_path):
+    # "IV:" (Interviewer/in) with "B:" (Befragte/r) or "IP:" (Interviewpartner/in): the IV
+    # turns were offered for coding as a participant's.
+    text = (
+        "IV: Wie lange arbeiten Sie schon hier?\nB: Seit zehn Jahren.\n"
+        "IV: Und was hat sich verändert?\nB: Alles.\n"
+    )
+    [record] = read_transcripts(write(tmp_path / "de.txt", text))
+    assert record.speakers == ("B", "IV")
+    assert default_role("IV") is Role.INTERVIEWER
+    assert default_role("B") is default_role("IP") is default_role("IE") is Role.PARTICIPANT
