@@ -8,6 +8,8 @@ turn (Rev, Trint, Otter and Teams exports), and the other layouts below.
 from __future__ import annotations
 
 from tests.conftest import write
+from tests.test_transcript_formats import _pdf
+from workbench.core.documents import strip_page_furniture
 from workbench.core.readers import read_metadata, read_transcripts
 from workbench.core.segmenter import segment
 from workbench.core.speaker_labels import Role, default_role
@@ -119,3 +121,39 @@ def test_german_iv_b_transcript_has_its_interviewer(tmp_path):
     assert record.speakers == ("B", "IV")
     assert default_role("IV") is Role.INTERVIEWER
     assert default_role("B") is default_role("IP") is default_role("IE") is Role.PARTICIPANT
+
+
+def test_pdf_page_numbers_and_running_headers_are_not_speech(tmp_path):
+    # "Page 1 of 2" was the last line of the participant's passage, and coded with it.
+    path = _pdf(
+        tmp_path / "p.pdf",
+        [["Study X - confidential - 3 May", "Interviewer: How do you use AI?",
+          "Participant: For drafts.", "Page 1 of 2"],
+         ["Study X - confidential - 3 May", "Interviewer: Thanks.", "Participant: No.",
+          "Page 2 of 2"]],
+    )  # fmt: skip
+    [record] = read_transcripts(path)
+    assert [(s, t.strip()) for s, t, _ in passages(record)] == [
+        ("Interviewer", "How do you use AI?"),
+        ("Participant", "For drafts."),
+        ("Interviewer", "Thanks."),
+        ("Participant", "No."),
+    ]
+    assert record.skipped == (
+        "4 page header or footer lines ('Study X - confidential - 3 May', 'Page 1 of 2' and 2 more)",
+    )
+
+
+def test_page_furniture_keeps_lines_that_are_speech():
+    pages = [
+        "Interviewer: Years?\nParticipant: 12\nYes.",  # an answer "12" mid-page stays
+        "- 2 -\nInterviewer: Sure?\nYes.",  # "Yes." ends two of three pages: speech, not a footer
+        "Interviewer: Last one.\nParticipant: Fine.\nSeite 3",
+    ]
+    kept, taken = strip_page_furniture(pages)
+    assert taken == ["- 2 -", "Seite 3"]
+    assert kept == [
+        pages[0],
+        "Interviewer: Sure?\nYes.",
+        "Interviewer: Last one.\nParticipant: Fine.",
+    ]

@@ -184,10 +184,70 @@ def read_pdf(
     if not any(page.strip() for page in pages):
         raise TranscriptError(f"{path}: no text layer (a scanned PDF?): run OCR first")
     blank = [str(number) for number, page in enumerate(pages, start=1) if not page.strip()]
+    pages, furniture = strip_page_furniture(pages)
     # A page is one block: a PDF's lines are where the layout broke them, not paragraphs.
     blocks = [Turn(page) for page in pages if page.strip()]
     skipped = [f"{_plural(len(blank), 'page')} without text (page {', '.join(blank)})"]
-    return blocks, skipped if blank else []
+    skipped = skipped if blank else []
+    if furniture:
+        shown = ", ".join(f"'{line}'" for line in furniture[:2])
+        more = f" and {len(furniture) - 2} more" if len(furniture) > 2 else ""
+        skipped.append(f"{_plural(len(furniture), 'page header or footer line')} ({shown}{more})")
+    return blocks, skipped
+
+
+# A page number as a header or footer writes it: "12", "- 12 -", "Page 3 of 9", "Seite 3",
+# "Página 3 de 9", "3/9", "p. 3".
+_PAGE_NUMBER = re.compile(
+    r"^[-–—\s]*(?:(?:page|seite|página|pagina|pág\.?|p\.|s\.)\s*)?\d{1,4}"
+    r"(?:\s*(?:of|von|de|di|/|sur)\s*\d{1,4})?[-–—\s]*$",
+    re.IGNORECASE,
+)
+_DIGITS = re.compile(r"\d+")
+
+
+def strip_page_furniture(pages: list[str]) -> tuple[list[str], list[str]]:
+    """Pages without their running headers and footers, and the lines taken out.
+
+    A PDF's text layer has each page's header and footer in reading order, so "Page 1 of 2"
+    ended up at the end of a participant's turn, coded as if said. The usual rule of PDF text
+    extraction is applied to each page's first and last line only: a page number, or a line
+    that recurs (digits aside) at the top or bottom of at least half the pages, two or more,
+    is page furniture. A recurring line without digits must be on every page of three or more,
+    so that a short answer that happens to end two pages stays.
+    """
+    edges: list[list[tuple[int, str]]] = []  # per page: (line index, line) of its first and last
+    for page in pages:
+        lines = page.split("\n")
+        filled = [index for index, line in enumerate(lines) if line.strip()]
+        edges.append([(i, lines[i].strip()) for i in dict.fromkeys(filled[:1] + filled[-1:])])
+    shapes = [
+        {_DIGITS.sub("#", line) for _, line in page_edges} for page_edges in edges if page_edges
+    ]
+    seen: dict[str, int] = {}
+    for page_shapes in shapes:
+        for shape in page_shapes:
+            seen[shape] = seen.get(shape, 0) + 1
+
+    def furniture(line: str) -> bool:
+        if _PAGE_NUMBER.match(line):
+            return True
+        shape = _DIGITS.sub("#", line)
+        count = seen.get(shape, 0)
+        if "#" in shape:
+            return count >= 2 and 2 * count >= len(shapes)
+        return len(shapes) >= 3 and count == len(shapes)
+
+    taken: list[str] = []
+    result = []
+    for page, page_edges in zip(pages, edges):
+        drop = {index for index, line in page_edges if furniture(line)}
+        if drop:
+            taken += [line for index, line in page_edges if index in drop]
+            lines = page.split("\n")
+            page = "\n".join(line for index, line in enumerate(lines) if index not in drop)
+        result.append(page)
+    return result, taken
 
 
 @contextlib.contextmanager
