@@ -157,3 +157,41 @@ def test_page_furniture_keeps_lines_that_are_speech():
         "Interviewer: Sure?\nYes.",
         "Interviewer: Last one.\nParticipant: Fine.",
     ]
+
+
+def _docx_paragraphs(path, paragraphs):
+    """A DOCX of paragraphs given as (bold run, plain run) pairs."""
+    import docx
+
+    document = docx.Document()
+    for bold, plain in paragraphs:
+        paragraph = document.add_paragraph()
+        if bold:
+            paragraph.add_run(bold).bold = True
+        paragraph.add_run(plain)
+    document.save(str(path))
+    return path
+
+
+def test_docx_speaker_set_apart_by_bold_type_without_a_colon(tmp_path):
+    # Before: no speakers at all, every interviewer question offered for coding.
+    path = _docx_paragraphs(
+        tmp_path / "bold.docx",
+        [
+            ("Important", " read this first."),  # bold emphasis once: stays text
+            ("Interviewer", " Thanks for joining."),
+            ("Dr. María Ñúñez", "\tHappy to be here."),
+            ("", "A second paragraph of her answer."),
+            ("Interviewer ", "What do you do?"),
+            ("Dr. María Ñúñez", " I fix bikes."),
+        ],
+    )
+    [record] = read_transcripts(path)
+    assert record.speakers == ("Dr. María Ñúñez", "Interviewer")
+    assert [(s, t) for s, t, _ in passages(record)] == [
+        (None, "Important read this first."),
+        ("Interviewer", "Thanks for joining."),
+        ("Dr. María Ñúñez", "Happy to be here.\n\nA second paragraph of her answer."),
+        ("Interviewer", "What do you do?"),
+        ("Dr. María Ñúñez", "I fix bikes."),
+    ]

@@ -80,14 +80,65 @@ def read_docx(path: Path, data: bytes) -> tuple[list[Turn], list[str]]:
     except Exception as exc:  # noqa: BLE001 - python-docx raises many kinds for a bad file
         raise TranscriptError(f"{path}: not a readable DOCX file: {_reason(exc)}") from exc
     blocks: list[Turn] = []
+    leads: list[str | None] = []  # per block, the bold name it opens with, if any
     for item in document.iter_inner_content():
         if isinstance(item, Table):
             rows = [[cell.text for cell in row.cells] for row in item.rows]
-            blocks.extend(_table_blocks(rows))
+            found = _table_blocks(rows)
+            blocks.extend(found)
+            leads.extend([None] * len(found))
         elif item.text.strip():
             blocks.append(Turn(item.text))
+            leads.append(_bold_lead(item))
     pictures = len(document.inline_shapes)
-    return blocks, [_plural(pictures, "picture")] if pictures else []
+    return bold_turns(blocks, leads), [_plural(pictures, "picture")] if pictures else []
+
+
+_MAX_LEAD_WORDS = 5
+
+
+def _bold_lead(paragraph: Any) -> str | None:  # python-docx ships no types
+    """The bold run(s) a paragraph opens with, when they look like a name set apart by space
+    ("**Interviewer** Thanks", "**Dr. Kim**<tab>Well"), else None. A bold name that ends in a
+    colon needs nothing: the ordinary ``Name:`` rule reads it."""
+    lead = ""
+    for run in paragraph.runs:
+        if not run.text:
+            continue
+        if not (run.bold or (run.style is not None and run.style.font.bold)):
+            break
+        lead += run.text
+    name = lead.strip()
+    rest = paragraph.text[len(lead) :] if paragraph.text.startswith(lead) else ""
+    if (
+        not name
+        or not rest.strip()
+        or not (lead[-1].isspace() or rest[0].isspace())
+        or name[-1] in ":：?!,;"
+        or rest.lstrip()[:1] in (":", "：")
+        or len(name) > _MAX_NAME
+        or len(name.split()) > _MAX_LEAD_WORDS
+    ):
+        return None
+    return name
+
+
+def bold_turns(blocks: list[Turn], leads: list[str | None]) -> list[Turn]:
+    """Paragraphs that open with a bold name, as turns of that speaker, when the same name
+    opens two paragraphs or more: transcribers often set the speaker apart by bold type and
+    a space or tab alone, with no colon for the ``Name:`` rule to see. A bold phrase that opens
+    a single paragraph is emphasis, and stays text."""
+    counts: dict[str, int] = {}
+    for name in leads:
+        if name is not None:
+            counts[name] = counts.get(name, 0) + 1
+    result = []
+    for block, name in zip(blocks, leads):
+        if name is not None and counts[name] >= 2:
+            rest = block.text.lstrip()[len(name) :]
+            block = Turn(rest.strip(), clean_name(name))
+        result.append(block)
+    return result
 
 
 def read_odt(path: Path, data: bytes) -> tuple[list[Turn], list[str]]:
