@@ -195,3 +195,28 @@ def test_docx_speaker_set_apart_by_bold_type_without_a_colon(tmp_path):
         ("Interviewer", "What do you do?"),
         ("Dr. María Ñúñez", "I fix bikes."),
     ]
+
+
+def test_labels_set_apart_by_a_dash_or_a_tab(tmp_path):
+    # "INTERVIEWER - text" and "Name<TAB>text": read before as one passage with no speaker.
+    dash = "INTERVIEWER - How did you start?\nPARTICIPANT - By accident - really.\n" * 2
+    [record] = read_transcripts(write(tmp_path / "dash.txt", dash))
+    assert record.speakers == ("INTERVIEWER", "PARTICIPANT")
+    assert [(s, t) for s, t, _ in passages(record)][:2] == [
+        ("INTERVIEWER", "How did you start?"),
+        ("PARTICIPANT", "By accident - really."),
+    ]
+    tab = "Kim\tHow did you start?\nSam Ortiz\tBy accident.\nKim\tGo on.\nSam Ortiz\tOK.\n"
+    [record] = read_transcripts(write(tmp_path / "tab.txt", tab))
+    assert [s for s, _, _ in passages(record)] == ["Kim", "Sam Ortiz", "Kim", "Sam Ortiz"]
+
+
+def test_prose_with_dashes_is_not_cut_into_turns(tmp_path):
+    text = "Notes.\n\nSo - I went there.\n\nThen - nothing.\n\nSo - that was it.\n\nThen - home.\n"
+    [record] = read_transcripts(write(tmp_path / "notes.txt", text))
+    assert record.speakers == ()
+    assert [s for s, _, _ in passages(record)] == [None] * 5
+    # a colon transcript is read by its colons even where a line also has a dash
+    text = "I: Start - now?\nR: Yes - go.\nNOTE - not a speaker\nI: Fine.\n"
+    [record] = read_transcripts(write(tmp_path / "ir.txt", text))
+    assert record.speakers == ("I", "R")

@@ -26,6 +26,7 @@ from workbench.core.speakers import (
     detect_corpus_speakers,
     detect_speakers,
     find_label_lines,
+    find_separated_turns,
 )
 from workbench.core.turns import Turn, compose
 
@@ -232,6 +233,8 @@ def _read_text_transcript(path: Path, text: str) -> ParsedTranscript:
             raise TranscriptError(f"{path}: no text after the heading '{title}'")
     label_lines = find_label_lines(text)
     speakers = detect_speakers(text, matches=label_lines)
+    if not speakers:
+        speakers, label_lines = find_separated_turns(text)
     return ParsedTranscript(
         external_id=path.stem,
         text=text,

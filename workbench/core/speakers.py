@@ -91,6 +91,54 @@ def find_label_lines(text: str) -> tuple[LabelMatch, ...]:
     return tuple(found)
 
 
+# The same label set apart by a dash or a tab instead of a colon ("INTERVIEWER - text",
+# "Kim<TAB>text"), as some transcribers and screenplay-style templates write it.
+_SEPARATED_TURN = re.compile(
+    r"^[ \t]*(?:\*\*|__)?"
+    r"(?P<label>[^\W\d_][^\W_]*(?:[ .'’&/-]{1,2}[^\W_]+){0,3}\.?"
+    r"(?:[ \t]?[(（][^()（）\n:：]{1,30}[)）])?)"
+    r"(?:\*\*|__)?(?:[ \t]+(?P<dash>[-–—])[ \t]+|[ \t]*\t[ \t]*)(?=\S)",
+    re.MULTILINE,
+)
+_BLOCK_BREAK = re.compile(r"\n[ \t]*\n")
+
+
+def find_separated_turns(text: str) -> tuple[set[str], tuple[LabelMatch, ...]]:
+    """Speakers and label lines of a transcript whose labels end in a dash or a tab, for a text
+    in which the ``Name:`` rule found no speaker. "So - I went" also starts lines, so more is
+    asked here than of a colon: a label before a dash must be a known role, in capitals
+    ("INTERVIEWER -") or a name of capitalised words ("Kim Lee -"); then two speakers or more,
+    each a known role or on two lines at least, whose lines open at least half of the text's
+    turns (paragraphs, or lines where the text has no blank lines)."""
+    matches = tuple(
+        LabelMatch(m["label"], m.start(), m.end())
+        for m in _SEPARATED_TURN.finditer(text)
+        if not m["dash"] or _name_like(m["label"])
+    )
+    counts = Counter(match.label for match in matches)
+    speakers = {
+        label
+        for label in (detect_speakers(text, matches=matches) if matches else ())
+        if counts[label] >= 2 or normalize_label(label) in KNOWN_ROLE_LABELS
+    }
+    kept = tuple(match for match in matches if match.label in speakers)
+    blocks = [block for block in _BLOCK_BREAK.split(text) if block.strip()]
+    if len(blocks) < 2:
+        blocks = [line for line in text.split("\n") if line.strip()]
+    if len(speakers) < 2 or 2 * len(kept) < len(blocks):
+        return set(), ()
+    return speakers, kept
+
+
+def _name_like(label: str) -> bool:
+    words = label.split()
+    return (
+        normalize_label(label) in KNOWN_ROLE_LABELS
+        or label.isupper()
+        or (len(words) >= 2 and all(word[0].isupper() for word in words))
+    )
+
+
 def is_interviewer(
     label: str | None, interviewer_labels: Iterable[str] = INTERVIEWER_LABELS
 ) -> bool:
