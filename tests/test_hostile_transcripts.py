@@ -220,3 +220,51 @@ def test_prose_with_dashes_is_not_cut_into_turns(tmp_path):
     text = "I: Start - now?\nR: Yes - go.\nNOTE - not a speaker\nI: Fine.\n"
     [record] = read_transcripts(write(tmp_path / "ir.txt", text))
     assert record.speakers == ("I", "R")
+
+
+TEAMS_BLOCKS = (
+    "0:0:0.0 --> 0:0:5.120\nKim Lee\nThanks for joining.\n\n"
+    "0:0:5.120 --> 0:0:9.800\nSam Ortiz\nHappy to be here.\nReally.\n\n"
+    "0:0:9.8 --> 0:0:12.0\nKim Lee\n\n"
+    "[01:15]\nKim Lee\nWhat do you do?\n"
+)
+
+
+def test_time_line_name_line_turn_blocks_as_teams_writes_them(tmp_path):
+    # Teams' transcript download and Stream: read as one paragraph per block, no speakers.
+    [record] = read_transcripts(write(tmp_path / "teams.txt", TEAMS_BLOCKS))
+    assert record.source_format == "call-transcript"
+    assert passages(record) == [
+        ("Kim Lee", "Thanks for joining.", "00:00:00"),
+        ("Sam Ortiz", "Happy to be here.\nReally.", "00:00:05"),
+        ("Kim Lee", "What do you do?", "01:15"),
+    ]
+    assert record.skipped == ("1 empty turn",)
+
+
+def test_a_name_colon_turn_under_a_time_line_is_not_a_name_line(tmp_path):
+    text = "00:01:23\nInterviewer: Hi\n\n00:01:30\nParticipant: Hello\n"
+    [record] = read_transcripts(write(tmp_path / "otter.txt", text))
+    assert [(s, t) for s, t, _ in passages(record)] == [
+        ("Interviewer", "Hi"),
+        ("Participant", "Hello"),
+    ]
+
+
+def test_teams_transcript_saved_as_docx(tmp_path):
+    # Teams' "Download as .docx": a title, then "Name   0:03" headers over the turns. Before,
+    # every header and turn was a passage without a speaker.
+    path = _docx_paragraphs(
+        tmp_path / "teams.docx",
+        [("", "Research interview"), ("", "Kim Lee   0:03"), ("", "Thanks for joining."),
+         ("", "Sam Ortiz   0:09"), ("", "Happy to be here."), ("", "Kim Lee   1:15"),
+         ("", "What do you do?")],
+    )  # fmt: skip
+    [record] = read_transcripts(path)
+    assert record.source_format == "docx"
+    assert passages(record) == [
+        (None, "Research interview", None),
+        ("Kim Lee", "Thanks for joining.", "0:03"),
+        ("Sam Ortiz", "Happy to be here.", "0:09"),
+        ("Kim Lee", "What do you do?", "1:15"),
+    ]

@@ -197,6 +197,11 @@ def _read_document(path: Path, data: bytes, warning: list[str]) -> ParsedTranscr
     else:
         blocks, skipped = _DOCUMENT_READERS[suffix](path, data)
     blocks = [replace(block, text=normalize_text(block.text)) for block in blocks]
+    if not any(block.speaker for block in blocks):
+        # a call or Teams transcript saved as a document: its turns are under header lines
+        call = call_turns("\n\n".join(block.text.strip() for block in blocks))
+        if call is not None:
+            blocks, skipped = call[0], skipped + call[1]
     return _structured(path, suffix.removeprefix("."), blocks, skipped)
 
 
