@@ -268,3 +268,36 @@ def test_teams_transcript_saved_as_docx(tmp_path):
         ("Sam Ortiz", "Happy to be here.", "0:09"),
         ("Kim Lee", "What do you do?", "1:15"),
     ]
+
+
+def test_no_break_space_and_direction_marks_before_the_colon(tmp_path):
+    # French typography ("Enquêteur : ...", often a no-break space) and the right-to-left mark
+    # a word processor leaves after an Arabic label: those turns merged into the one above.
+    french = (
+        "Enquêteur\u00a0: Comment utilisez-vous l’IA ?\nEnquêtée\u202f: Pour traduire.\n"
+        "Enquêteur : Souvent ?\nEnquêtée :\u00a0Oui.\n"
+    )
+    [record] = read_transcripts(write(tmp_path / "fr.txt", french))
+    assert [(s, t) for s, t, _ in passages(record)] == [
+        ("Enquêteur", "Comment utilisez-vous l’IA ?"),
+        ("Enquêtée", "Pour traduire."),
+        ("Enquêteur", "Souvent ?"),
+        ("Enquêtée", "Oui."),
+    ]
+    arabic = "المحاور\u200f: كيف؟\nالمشارك\u200f: للترجمة.\n\u200fالمحاور: هل يساعدك؟\n"
+    [record] = read_transcripts(write(tmp_path / "ar.txt", arabic))
+    assert [s for s, _, _ in passages(record)] == ["المحاور", "المشارك", "المحاور"]
+    assert default_role("المحاور") is Role.INTERVIEWER
+
+
+def test_japanese_label_with_an_ascii_colon_and_no_space(tmp_path):
+    text = "インタビュアー:お仕事でAIを使いますか？\n回答者:はい。\nインタビュアー:なぜ？\n回答者:速いから。\n"
+    [record] = read_transcripts(write(tmp_path / "ja.txt", text))
+    assert [(s, t) for s, t, _ in passages(record)][:2] == [
+        ("インタビュアー", "お仕事でAIを使いますか？"),
+        ("回答者", "はい。"),
+    ]
+    # a Latin word and a colon with no space after it is still no label
+    text = "Interviewer: When?\nParticipant: At 10:30.\nSee:this\nInterviewer: OK.\n"
+    [record] = read_transcripts(write(tmp_path / "en.txt", text))
+    assert record.speakers == ("Interviewer", "Participant")

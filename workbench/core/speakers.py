@@ -20,6 +20,15 @@ from workbench.core.speaker_labels import INTERVIEWER_LABELS, KNOWN_ROLE_LABELS,
 # A timestamp as transcription tools write it: 0:02, 01:02:03, 01:02:03.5 (01:02:03,500 in SRT).
 _STAMP = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?"
 
+# No-break spaces, which French typography puts before a colon ("Enquêteur : ..."), and the
+# direction marks Arabic and Hebrew text carries around a label from a word processor.
+_SPACES = "\u00a0\u202f"
+_MARKS = "\u200e\u200f"
+# Kana, Han and Hangul: a label in these scripts may be followed by ":" with no space
+# ("インタビュアー:お仕事"), where a Latin word and a colon without a space ("10:30",
+# "http:") is no label.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff66-\uff9f"
+
 # A line that starts a turn: optional timestamp, optional Markdown emphasis, a short label of at
 # most four words that starts with a letter, optionally a name in brackets ("Interviewer (Kim)"),
 # a colon, then whitespace or the end of the line. Chinese and Japanese transcripts write the
@@ -29,12 +38,14 @@ _STAMP = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?"
 # (00:01:23):") and in brackets after the colon (Rev: "Kim Lee: (00:02)", the turn below).
 TURN_PATTERN = re.compile(
     rf"^(?:[ \t]*[\[(]?(?P<above>{_STAMP})[\])]?[ \t]*\n)?"
-    rf"[ \t]*(?:\[?\(?(?P<lead>{_STAMP})\)?\]?[ \t]+)?"
+    rf"[ \t{_MARKS}]*(?:\[?\(?(?P<lead>{_STAMP})\)?\]?[ \t]+)?"
     r"(?:\*\*|__)?"
     r"(?P<label>[^\W\d_][^\W_]*(?:[ .'’&/-]{1,2}[^\W_]+){0,3}\.?"
     r"(?:[ \t]?[(（][^()（）\n:：]{1,30}[)）])?)"
     rf"(?:[ \t]*[\[(](?P<before>{_STAMP})[\])])?"
-    r"[ \t]*(?:\*\*|__)?[ \t]*(?::(?:\*\*|__)?(?=[ \t]|\n|$)|：(?:\*\*|__)?)[ \t]*"
+    rf"[ \t]*(?:\*\*|__)?[ \t{_SPACES}{_MARKS}]*"
+    rf"(?::(?:\*\*|__)?(?=[ \t{_SPACES}]|\n|$)|(?<=[{_CJK}]):(?:\*\*|__)?|：(?:\*\*|__)?)"
+    rf"[ \t{_SPACES}]*"
     rf"(?:[\[(](?P<after>{_STAMP})[\])][ \t]*)?",
     re.MULTILINE,
 )
