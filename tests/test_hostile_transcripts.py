@@ -301,3 +301,17 @@ def test_japanese_label_with_an_ascii_colon_and_no_space(tmp_path):
     text = "Interviewer: When?\nParticipant: At 10:30.\nSee:this\nInterviewer: OK.\n"
     [record] = read_transcripts(write(tmp_path / "en.txt", text))
     assert record.speakers == ("Interviewer", "Participant")
+
+
+def test_vtt_character_escapes_are_read_as_the_characters(tmp_path):
+    # "&amp;" was stored and coded as typed: "I fix bikes &amp; cars."
+    text = (
+        "WEBVTT\n\nNOTE exported by a recorder\n\n"
+        "00:00:01.000 --> 00:00:04.000 align:start\n<v Kim &amp; Co>Fish &amp; chips?\n\n"
+        "00:00:04.500 --> 00:00:08.000\n<v.loud Sam Ortiz>Yes &lt;3 &gt; no, <i>AT&T</i>&nbsp;ok\n"
+    )
+    [record] = read_transcripts(write(tmp_path / "e.vtt", text))
+    assert [(s, t) for s, t, _ in passages(record)] == [
+        ("Kim & Co", "Fish & chips?"),
+        ("Sam Ortiz", "Yes <3 > no, AT&T ok"),
+    ]
