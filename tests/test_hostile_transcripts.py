@@ -315,3 +315,20 @@ def test_vtt_character_escapes_are_read_as_the_characters(tmp_path):
         ("Kim & Co", "Fish & chips?"),
         ("Sam Ortiz", "Yes <3 > no, AT&T ok"),
     ]
+
+
+def test_f4_time_marks_closing_a_paragraph_are_not_coded(tmp_path):
+    # f4/f5transkript, the usual tool of German-speaking qualitative research, closes each
+    # paragraph with "#00:00:05-2#"; it ended every passage.
+    text = (
+        "I: Wie lange arbeiten Sie schon hier? #00:00:05-2#\n\n"
+        "B: Seit zehn Jahren. #00:00:09-8#\n\n"
+        "I: Und? #00:00:14-1#\n\nB: Alles #wichtig#\n#00:00:25-0#\n"
+    )
+    [record] = read_transcripts(write(tmp_path / "f4.txt", text))
+    assert [(s, t) for s, t, _ in passages(record)] == [
+        ("I", "Wie lange arbeiten Sie schon hier?"),
+        ("B", "Seit zehn Jahren."),
+        ("I", "Und?"),
+        ("B", "Alles #wichtig#"),  # a word in hashes is text
+    ]
