@@ -7,9 +7,12 @@ turn (Rev, Trint, Otter and Teams exports), and the other layouts below.
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import write
 from tests.test_transcript_formats import _pdf
 from workbench.core.documents import strip_page_furniture
+from workbench.core.errors import TranscriptError
 from workbench.core.readers import read_metadata, read_transcripts
 from workbench.core.segmenter import segment
 from workbench.core.speaker_labels import Role, default_role
@@ -332,3 +335,14 @@ def test_f4_time_marks_closing_a_paragraph_are_not_coded(tmp_path):
         ("I", "Und?"),
         ("B", "Alles #wichtig#"),  # a word in hashes is text
     ]
+
+
+def test_a_stray_quote_is_reported_at_the_row_that_holds_it(tmp_path):
+    # The csv module stops where the quote runs out, lines below the mistake (at the end of
+    # the file for a quote never closed); the row that holds it is now named too.
+    good = "".join(f't{i},"Interviewer: hi\nParticipant: ok {i}"\n' for i in range(3))
+    text = "transcript_id,text\n" + good + 'tbad,"Interviewer: no closing quote\n' + good
+    with pytest.raises(TranscriptError) as error:
+        read_transcripts(write(tmp_path / "q.csv", text))
+    assert "in the row that starts on line 8;" in str(error.value)
+    assert str(error.value).startswith(f"{tmp_path / 'q.csv'}: line 9: not valid CSV")
