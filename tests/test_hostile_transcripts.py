@@ -346,3 +346,23 @@ def test_a_stray_quote_is_reported_at_the_row_that_holds_it(tmp_path):
         read_transcripts(write(tmp_path / "q.csv", text))
     assert "in the row that starts on line 8;" in str(error.value)
     assert str(error.value).startswith(f"{tmp_path / 'q.csv'}: line 9: not valid CSV")
+
+
+def test_five_word_names_and_bracketed_labels(tmp_path):
+    # A title, two given names and two surnames: the doctor's questions were read as part of
+    # the participant's answers, and coded.
+    text = (
+        "Dra. María José Ñúñez García: ¿Cómo usa la IA?\nJuan Carlos Pérez López: Poco.\n"
+        "Dra. María José Ñúñez García: ¿Por qué?\nJuan Carlos Pérez López: No sé.\n"
+    )
+    [record] = read_transcripts(write(tmp_path / "es.txt", text))
+    assert [s for s, _, _ in passages(record)] == [
+        "Dra. María José Ñúñez García",
+        "Juan Carlos Pérez López",
+    ] * 2
+    text = "[Interviewer]: Thanks.\n[Participant]: Sure.\n[Interviewer]: Go on.\n"
+    [record] = read_transcripts(write(tmp_path / "b.txt", text))
+    assert [(s, t) for s, t, _ in passages(record)][:2] == [
+        ("Interviewer", "Thanks."),
+        ("Participant", "Sure."),
+    ]

@@ -29,8 +29,9 @@ _MARKS = "\u200e\u200f"
 # "http:") is no label.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff66-\uff9f"
 
-# A line that starts a turn: optional timestamp, optional Markdown emphasis, a short label of at
-# most four words that starts with a letter, optionally a name in brackets ("Interviewer (Kim)"),
+# A line that starts a turn: optional timestamp, optional Markdown emphasis or square brackets,
+# a short label of at most five words ("Dra. María José Ñúñez García": a title and two given
+# names and two surnames) that starts with a letter, optionally a name in brackets ("Interviewer (Kim)"),
 # a colon, then whitespace or the end of the line. Chinese and Japanese transcripts write the
 # full-width colon "：" with no space after it. Transcription services put the turn's time in
 # three more places, all kept out of the label and the passage: on its own line above the turn
@@ -39,10 +40,10 @@ _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff66-\uff9f"
 TURN_PATTERN = re.compile(
     rf"^(?:[ \t]*[\[(]?(?P<above>{_STAMP})[\])]?[ \t]*\n)?"
     rf"[ \t{_MARKS}]*(?:\[?\(?(?P<lead>{_STAMP})\)?\]?[ \t]+)?"
-    r"(?:\*\*|__)?"
-    r"(?P<label>[^\W\d_][^\W_]*(?:[ .'’&/-]{1,2}[^\W_]+){0,3}\.?"
+    r"(?:\*\*|__)?\[?"
+    r"(?P<label>[^\W\d_][^\W_]*(?:[ .'’&/-]{1,2}[^\W_]+){0,4}\.?"
     r"(?:[ \t]?[(（][^()（）\n:：]{1,30}[)）])?)"
-    rf"(?:[ \t]*[\[(](?P<before>{_STAMP})[\])])?"
+    rf"\]?(?:[ \t]*[\[(](?P<before>{_STAMP})[\])])?"
     rf"[ \t]*(?:\*\*|__)?[ \t{_SPACES}{_MARKS}]*"
     rf"(?::(?:\*\*|__)?(?=[ \t{_SPACES}]|\n|$)|(?<=[{_CJK}]):(?:\*\*|__)?|：(?:\*\*|__)?)"
     rf"[ \t{_SPACES}]*"
