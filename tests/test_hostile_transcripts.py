@@ -366,3 +366,30 @@ def test_five_word_names_and_bracketed_labels(tmp_path):
         ("Interviewer", "Thanks."),
         ("Participant", "Sure."),
     ]
+
+
+def test_a_label_spelled_differently_or_with_a_slip_is_still_a_turn(tmp_path):
+    # One "Interviwer:" merged a question into the answer above it, and then "Kim Lee" no
+    # longer looked like it spanned several turns: the whole interview was three passages.
+    text = (
+        "Interviewer: How long?\nKim Lee: Ten years.\nInterviwer: And then?\n"
+        "Kim Lee: It changed.\nINTERVIEWER: Why?\nkim lee: Money.\nInterviewer: OK.\n"
+        "Kim Lee: Yes.\nNote: this stays text\n"
+    )
+    [record] = read_transcripts(write(tmp_path / "typos.txt", text))
+    assert [(s, t) for s, t, _ in passages(record)] == [
+        ("Interviewer", "How long?"),
+        ("Kim Lee", "Ten years."),
+        ("Interviwer", "And then?"),
+        ("Kim Lee", "It changed."),
+        ("INTERVIEWER", "Why?"),
+        ("kim lee", "Money."),
+        ("Interviewer", "OK."),
+        ("Kim Lee", "Yes.\nNote: this stays text"),
+    ]
+
+
+def test_short_names_one_letter_apart_are_different_people(tmp_path):
+    text = "Ann: Hi.\nBob: Hello.\nAnn: So?\nBob: Well.\nDan: I agree with Ann.\n"
+    [record] = read_transcripts(write(tmp_path / "names.txt", text))
+    assert record.speakers == ("Ann", "Bob")

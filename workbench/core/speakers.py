@@ -185,15 +185,57 @@ def detect_speakers(
     if not text[: matches[0].line_start].strip():
         speakers.add(matches[0].label)  # the transcript opens with this label
     counts = Counter({label: len(found) for label, found in positions.items()})
-    for label, count in counts.most_common():
-        if label in speakers or count < 2:
-            continue
-        top = max((counts[s] for s in speakers), default=count)
-        if count < MIN_SHARE_OF_TOP * top:
-            continue
-        if not speakers or _spans_several_turns(positions[label], speakers, positions):
-            speakers.add(label)
+    # Twice: a variant found in the first round ("Interviwer") cuts the turn it sat in, which
+    # may show that another label recurs across turns after all.
+    for _ in range(2):
+        _add_variants(speakers, positions)
+        for label, count in counts.most_common():
+            if label in speakers or count < 2:
+                continue
+            top = max((counts[s] for s in speakers), default=count)
+            if count < MIN_SHARE_OF_TOP * top:
+                continue
+            if not speakers or _spans_several_turns(positions[label], speakers, positions):
+                speakers.add(label)
     return speakers
+
+
+_MIN_TYPO_LENGTH = 5  # shorter labels one letter apart are different people ("Ann", "Dan")
+
+
+def _add_variants(speakers: set[str], positions: dict[str, list[int]]) -> None:
+    """Add the labels that spell a speaker differently: in other case, spacing or numbering
+    ("KIM LEE", "Kim  Lee", "Speaker 3" beside "Speaker 1"), or with one typing slip (a
+    letter left out, added, changed or two swapped: "Interviwer"). Hand-typed transcripts
+    have them, and each one left out merged a question into the answer above it."""
+    if not speakers:
+        return
+    wanted = {normalize_label(speaker) for speaker in speakers}
+    for label in positions:
+        if label in speakers:
+            continue
+        form = normalize_label(label)
+        if form in wanted or (
+            len(form) >= _MIN_TYPO_LENGTH and any(_one_slip(form, other) for other in wanted)
+        ):
+            speakers.add(label)
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` differ by one edit (Damerau's: a transposition counts as one)
+    and both are long enough for that to be a slip rather than another name."""
+    if min(len(a), len(b)) < _MIN_TYPO_LENGTH or abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) < len(b):
+        return a[i:] == b[i + 1 :]
+    return a[i + 1 :] == b[i + 1 :] or (
+        i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+    )
 
 
 def _spans_several_turns(
