@@ -393,3 +393,21 @@ def test_short_names_one_letter_apart_are_different_people(tmp_path):
     text = "Ann: Hi.\nBob: Hello.\nAnn: So?\nBob: Well.\nDan: I agree with Ann.\n"
     [record] = read_transcripts(write(tmp_path / "names.txt", text))
     assert record.speakers == ("Ann", "Bob")
+
+
+def test_markdown_italic_labels_list_items_and_caption_chevrons(tmp_path):
+    # Each read before as text without a speaker.
+    cases = {
+        "italic.md": "*Interviewer:* Hi.\n\n*Participant*: Hello.\n\n_Interviewer_: Go on.\n",
+        "list.md": "- **Interviewer:** Hi.\n- **Participant:** Hello.\n* Interviewer: Go on.\n",
+        "quote.md": "> Interviewer: Hi.\n> Participant: Hello.\n> Interviewer: Go on.\n",
+        "tv.txt": ">> INTERVIEWER: Hi.\n>> PARTICIPANT: Hello.\n>>INTERVIEWER: Go on.\n",
+    }
+    for name, text in cases.items():
+        [record] = read_transcripts(write(tmp_path / name, text))
+        assert [t for _, t, _ in passages(record)] == ["Hi.", "Hello.", "Go on."], name
+        assert [s.casefold() for s, _, _ in passages(record)] == [
+            "interviewer",
+            "participant",
+            "interviewer",
+        ], name

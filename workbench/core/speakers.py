@@ -29,6 +29,12 @@ _MARKS = "\u200e\u200f"
 # "http:") is no label.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff66-\uff9f"
 
+# Markdown around a label: emphasis ("**Interviewer:**", "*Interviewer*:", "__Kim__:"), and
+# before it a list item's marker or a quote's ("- **Interviewer:**", "> Kim:"); ">>" is also
+# how broadcast captions mark a change of speaker (">> KIM: ...").
+_EMPHASIS = r"\*{1,3}|_{1,3}"
+_MARKER = r"(?:[-*+]|>+)[ \t]*"
+
 # A line that starts a turn: optional timestamp, optional Markdown emphasis or square brackets,
 # a short label of at most five words ("Dra. María José Ñúñez García": a title and two given
 # names and two surnames) that starts with a letter, optionally a name in brackets ("Interviewer (Kim)"),
@@ -40,12 +46,12 @@ _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff66-\uff9f"
 TURN_PATTERN = re.compile(
     rf"^(?:[ \t]*[\[(]?(?P<above>{_STAMP})[\])]?[ \t]*\n)?"
     rf"[ \t{_MARKS}]*(?:\[?\(?(?P<lead>{_STAMP})\)?\]?[ \t]+)?"
-    r"(?:\*\*|__)?\[?"
+    rf"(?:{_MARKER})?(?:{_EMPHASIS})?\[?"
     r"(?P<label>[^\W\d_][^\W_]*(?:[ .'’&/-]{1,2}[^\W_]+){0,4}\.?"
     r"(?:[ \t]?[(（][^()（）\n:：]{1,30}[)）])?)"
     rf"\]?(?:[ \t]*[\[(](?P<before>{_STAMP})[\])])?"
-    rf"[ \t]*(?:\*\*|__)?[ \t{_SPACES}{_MARKS}]*"
-    rf"(?::(?:\*\*|__)?(?=[ \t{_SPACES}]|\n|$)|(?<=[{_CJK}]):(?:\*\*|__)?|：(?:\*\*|__)?)"
+    rf"[ \t]*(?:{_EMPHASIS})?[ \t{_SPACES}{_MARKS}]*"
+    rf"(?::(?:{_EMPHASIS})?(?=[ \t{_SPACES}]|\n|$)|(?<=[{_CJK}]):(?:{_EMPHASIS})?|：(?:{_EMPHASIS})?)"
     rf"[ \t{_SPACES}]*"
     rf"(?:[\[(](?P<after>{_STAMP})[\])][ \t]*)?",
     re.MULTILINE,
