@@ -411,3 +411,34 @@ def test_markdown_italic_labels_list_items_and_caption_chevrons(tmp_path):
             "participant",
             "interviewer",
         ], name
+
+
+def test_utf8_with_a_few_pasted_cp1252_bytes_keeps_its_accents(tmp_path):
+    # Read whole as cp1252 before: every "é" of the file became "Ã©", without a warning.
+    data = "Interviewer: Café or tea?\nParticipant: Café, ".encode() + b"\x93always\x94.\n"
+    path = tmp_path / "mixed.txt"
+    path.write_bytes(data)
+    [record] = read_transcripts(path)
+    assert [t for _, t, _ in passages(record)] == ["Café or tea?", "Café, “always”."]
+    assert record.warning == (
+        f"{path}: line 2: 2 bytes not valid UTF-8 (text pasted from another program?) "
+        "read as cp1252; check them"
+    )
+    legacy = tmp_path / "legacy.txt"  # all cp1252: still the code page's own reading
+    legacy.write_bytes("Interviewer: Café?\nParticipant: “Oui”, café.\n".encode("cp1252"))
+    [record] = read_transcripts(legacy)
+    assert "Café?" in record.text and "“Oui”" in record.text
+
+
+def test_page_breaks_and_unicode_line_separators_start_a_line(tmp_path):
+    # pdftotext's form feed, Word's vertical tab, NEL, U+2028 and U+2029: a label after one
+    # was read as text inside the turn before it.
+    text = "Interviewer: One?\fParticipant: Two.\u2028Interviewer: Three?\x85Participant: Four.\vmore\u2029"
+    [record] = read_transcripts(write(tmp_path / "breaks.txt", text))
+    assert [(s, t) for s, t, _ in passages(record)] == [
+        ("Interviewer", "One?"),
+        ("Participant", "Two."),
+        ("Interviewer", "Three?"),
+        ("Participant", "Four.\nmore"),
+    ]
+    assert len(record.text) == len(text)  # one "\n" each: offsets keep their place
