@@ -442,3 +442,23 @@ def test_page_breaks_and_unicode_line_separators_start_a_line(tmp_path):
         ("Participant", "Four.\nmore"),
     ]
     assert len(record.text) == len(text)  # one "\n" each: offsets keep their place
+
+
+def test_turn_per_row_speakers_are_taken_as_the_column_writes_them(tmp_path):
+    # Read back through the Name: rule before: all four rows were passages without a speaker.
+    text = (
+        "id,speaker,text\n"
+        'x,"Lee, Sam",Hello there.\nx,Dr. Kim: PI,How do you use AI?\n'
+        'x,"Lee, Sam",For drafts.\nx,1st Respondent,Me too.\nx,INTERVIEWER:,Thanks.\n'
+    )
+    [record] = read_transcripts(write(tmp_path / "turns.csv", text))
+    assert [(s, t) for s, t, _ in passages(record)] == [
+        ("Lee, Sam", "Hello there."),
+        ("Dr. Kim: PI", "How do you use AI?"),
+        ("Lee, Sam", "For drafts."),
+        ("1st Respondent", "Me too."),
+        ("INTERVIEWER", "Thanks."),  # the colon typed after the name is not part of it
+    ]
+    # the stored text of an ordinary file is as before, so re-importing it adds nothing
+    [plain] = read_transcripts(write(tmp_path / "p.csv", "id,speaker,text\ny,I,Hi\ny,R,Yo\n"))
+    assert plain.text == "I: Hi\n\nR: Yo\n"

@@ -28,7 +28,7 @@ from workbench.core.speakers import (
     find_label_lines,
     find_separated_turns,
 )
-from workbench.core.turns import Turn, compose
+from workbench.core.turns import Turn, clean_name, compose
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 TABLE_SUFFIXES = {".csv", ".tsv"}
@@ -481,30 +481,33 @@ def _turn_per_row(
     records = []
     for external_id, turns in grouped.items():
         turns.sort(key=lambda item: (item[0], item[1]))
-        parts = []
-        speakers: set[str] = set()
+        parts: list[Turn] = []
         metadata: dict[str, str] = {}
         for _order, _index, row in turns:
-            speaker = " ".join(row.values[speaker_column].split())
+            # The column names the speaker outright: its label lines are built, not re-read by
+            # the Name: rule, which merged "Lee, Sam" or "Dr. Kim: PI" into the turn above.
+            # A colon typed after the name ("Interviewer:") is the label's own, not the name's.
+            speaker = clean_name(row.values[speaker_column]).rstrip(":：").rstrip()
             body = normalize_text(row.values.get(text_column, "")).strip()
             if not body:
                 continue
-            speakers.add(speaker)
-            parts.append(f"{speaker}: {body}")
+            parts.append(Turn(body, speaker or row.values[speaker_column].strip()))
             for key, value in row.values.items():
                 if key not in skip and value.strip():
                     metadata.setdefault(key, value.strip())
         if not parts:
             raise TranscriptError(f"{path}: transcript '{external_id}' has no text in any turn")
+        composed = compose(parts)
         records.append(
             ParsedTranscript(
                 external_id=external_id,
-                text="\n\n".join(parts) + "\n",
+                text=composed.text,
                 source_name=path.name,
                 source_format=f"{fmt}-turns",
-                speakers=tuple(sorted(speakers)),
+                speakers=composed.speakers,
                 metadata=metadata,
                 location=f"{path}: {turns[0][2].where}",
+                label_lines=composed.label_lines,
             )
         )
     return records
