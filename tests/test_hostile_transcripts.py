@@ -462,3 +462,18 @@ def test_turn_per_row_speakers_are_taken_as_the_column_writes_them(tmp_path):
     # the stored text of an ordinary file is as before, so re-importing it adds nothing
     [plain] = read_transcripts(write(tmp_path / "p.csv", "id,speaker,text\ny,I,Hi\ny,R,Yo\n"))
     assert plain.text == "I: Hi\n\nR: Yo\n"
+
+
+def test_chat_export_jsonl_with_conversation_ids_and_roles(tmp_path):
+    # The shape chat tools export: refused before for lacking an id column.
+    text = (
+        '{"conversation_id": "c1", "role": "assistant", "content": "How do you use AI?"}\n'
+        '{"conversation_id": "c1", "role": "user", "content": "For drafts."}\n'
+    )
+    [record] = read_transcripts(write(tmp_path / "chat.jsonl", text))
+    assert record.external_id == "c1"
+    assert [(s, t) for s, t, _ in passages(record)] == [
+        ("assistant", "How do you use AI?"),
+        ("user", "For drafts."),
+    ]
+    assert default_role("assistant") is Role.INTERVIEWER

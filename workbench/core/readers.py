@@ -40,7 +40,16 @@ SUPPORTED_SUFFIXES = (
 )
 TABLE_LIKE_SUFFIXES = TABLE_SUFFIXES | JSONL_SUFFIXES  # a transcript or a turn per row
 
-ID_COLUMNS = ("transcript_id", "interview_id", "document_id", "doc_id", "participant_id", "id")
+ID_COLUMNS = (
+    "transcript_id",
+    "interview_id",
+    "document_id",
+    "doc_id",
+    "participant_id",
+    "conversation_id",  # chat and AI-interviewer exports
+    "session_id",
+    "id",
+)
 TEXT_COLUMNS = ("text", "transcript", "content", "body", "utterance")
 SPEAKER_COLUMNS = ("speaker", "role", "speaker_label", "author")
 ORDER_COLUMNS = ("turn", "position", "order", "turn_index", "seq")
