@@ -477,3 +477,32 @@ def test_chat_export_jsonl_with_conversation_ids_and_roles(tmp_path):
         ("user", "For drafts."),
     ]
     assert default_role("assistant") is Role.INTERVIEWER
+
+
+def test_docx_table_with_a_row_number_column(tmp_path):
+    import docx
+
+    def table_docx(path, rows):
+        document = docx.Document()
+        table = document.add_table(rows=0, cols=len(rows[0]))
+        for row in rows:
+            for cell, value in zip(table.add_row().cells, row):
+                cell.text = value
+        document.save(str(path))
+        return path
+
+    # "# | Speaker | Text": each row was a paragraph "1 Interviewer Thanks..." without speaker
+    numbered = [("#", "Speaker", "Text"), ("1", "Interviewer", "Thanks."), ("2", "Sam", "Hi."),
+                ("3", "Interviewer", "Go on."), ("4", "Sam", "OK.")]  # fmt: skip
+    [record] = read_transcripts(table_docx(tmp_path / "n.docx", numbered))
+    assert [(s, t) for s, t, _ in passages(record)] == [
+        ("Interviewer", "Thanks."),
+        ("Sam", "Hi."),
+        ("Interviewer", "Go on."),
+        ("Sam", "OK."),
+    ]
+    # a numbered list of distinct things, no header: not an interview, its rows stay text
+    ranking = [("1", "Drafting", "Most used"), ("2", "Email", "Often"), ("3", "Code", "Rarely")]
+    [record] = read_transcripts(table_docx(tmp_path / "r.docx", ranking))
+    assert record.speakers == ()
+    assert [t for _, t, _ in passages(record)][0] == "1 Drafting Most used"

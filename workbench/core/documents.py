@@ -23,7 +23,9 @@ from workbench.core.turns import Turn, clean_name
 
 _TIME_CELL = re.compile(r"^\[?\(?(\d{1,2}:\d{2}(?::\d{2})?)(?:[.,]\d+)?\)?\]?$")
 _HEADER_WORDS = {"speaker", "name", "who", "role", "text", "transcript", "utterance", "turn",
-                 "time", "timestamp", "start", "content"}  # fmt: skip
+                 "time", "timestamp", "start", "content", "#", "nr", "nr.", "no", "no.", "line",
+                 "number"}  # fmt: skip
+_ROW_NUMBER = re.compile(r"^\d{1,5}[.)]?$")
 _MAX_NAME = 60
 
 
@@ -33,15 +35,25 @@ def _plural(count: int, word: str) -> str:
 
 def table_turns(rows: list[list[str]]) -> list[Turn] | None:
     """Turns from a table whose rows are ``speaker | text`` or ``time | speaker | text`` (time
-    in either of the first two columns); None when the table is not a table of turns."""
+    in either of the first two columns), perhaps after a column of row numbers; None when the
+    table is not a table of turns."""
     rows = [[" ".join(cell.split()) for cell in row] for row in rows]
     rows = [row for row in rows if any(row)]
     if not rows or len({len(row) for row in rows}) != 1 or len(rows[0]) not in (2, 3):
         return None
-    if all(cell.lower().strip(" :") in _HEADER_WORDS for cell in rows[0]):
+    header = all(cell.lower().strip(" :") in _HEADER_WORDS for cell in rows[0])
+    if header:
         rows = rows[1:]
     if not rows:
         return None
+    if len(rows[0]) in (3, 4) and all(not row[0] or _ROW_NUMBER.match(row[0]) for row in rows):
+        # A first column that numbers the rows (transcription services, f4 and MAXQDA
+        # exports) is the table's layout, not words anyone said. Without a header saying so,
+        # the names must recur as speakers' do: a numbered list of tools is no interview.
+        names = {row[-2] for row in rows}
+        if not header and len(names) > len(rows) / 2:
+            return None
+        rows = [row[1:] for row in rows]
     time_column = None
     if len(rows[0]) == 3:
         time_column = next(
