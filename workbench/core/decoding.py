@@ -52,15 +52,15 @@ _SAMPLE = 65536
 # Line breaks other than \n and \r: form feed (a page break, as pdftotext writes it), vertical
 # tab (Word's manual line break), NEL, and Unicode's line and paragraph separators. Each is one
 # "\n", so offsets keep their place; a label after one starts a line like any other.
-_OTHER_BREAKS = re.compile("[\f\v\x85\u2028\u2029]")
-_TO_NEWLINE = {ord(char): "\n" for char in "\f\v\x85\u2028\u2029"}
+_BREAK_CHARS = "\f\v\x85\u2028\u2029"
+_TO_NEWLINE = {ord(char): "\n" for char in _BREAK_CHARS}
 
 
 def normalize_text(text: str) -> str:
     """NFC and ``\\n`` line endings: the form every offset in the project refers to."""
     if "\r" in text:  # a search is ten times cheaper than a replace that finds nothing
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if _OTHER_BREAKS.search(text):
+    if any(char in text for char in _BREAK_CHARS):  # five searches in C beat one regex scan
         text = text.translate(_TO_NEWLINE)
     return unicodedata.normalize("NFC", text)
 
