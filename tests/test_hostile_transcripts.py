@@ -506,3 +506,23 @@ def test_docx_table_with_a_row_number_column(tmp_path):
     [record] = read_transcripts(table_docx(tmp_path / "r.docx", ranking))
     assert record.speakers == ()
     assert [t for _, t, _ in passages(record)][0] == "1 Drafting Most used"
+
+
+def test_time_and_name_on_one_line_over_the_turn(tmp_path):
+    # Trint's layout: read before as one speakerless paragraph per turn, header and all.
+    text = (
+        "[00:00:02] Speaker 1\nThanks for joining.\n\n"
+        "[00:00:05] Speaker 2\nHappy to be here.\nReally.\n\n"
+        "00:00:09 Speaker 1\nWhat do you do?\n"
+    )
+    [record] = read_transcripts(write(tmp_path / "trint.txt", text))
+    assert passages(record) == [
+        ("Speaker 1", "Thanks for joining.", "00:00:02"),
+        ("Speaker 2", "Happy to be here.\nReally.", "00:00:05"),
+        ("Speaker 1", "What do you do?", "00:00:09"),
+    ]
+    # Zoom's "00:00:02 Kim: text" lines stay Name: turns, read by the ordinary rule
+    zoom = "00:00:02 Kim: Hi.\n\n00:00:04 Sam: Hello.\n\n00:00:06 Kim: Go on.\n"
+    [record] = read_transcripts(write(tmp_path / "zoom.txt", zoom))
+    assert record.source_format == "text"
+    assert [(s, t) for s, t, _ in passages(record)][:2] == [("Kim", "Hi."), ("Sam", "Hello.")]

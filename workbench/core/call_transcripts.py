@@ -40,10 +40,12 @@ def _first_header(text: str) -> int | None:
 
 
 # Teams ("Download as .docx", Stream) and some caption tools write a block per turn: its time
-# (or a cue's time range) on one line, the speaker's name on the next, then the turn.
+# (or a cue's time range) on one line, the speaker's name on the next, then the turn. Trint and
+# others put the name on the time's line ("[00:00:02] Speaker 1"), the turn below.
 _STAMP_LINE = re.compile(
     r"^[ \t]*\[?(?P<time>\d{1,2}:\d{1,2}(?::\d{1,2})?)(?:[.,]\d+)?\]?"
-    r"(?:[ \t]*-->[ \t]*\[?\d{1,2}:\d{1,2}(?::\d{1,2})?(?:[.,]\d+)?\]?)?[ \t]*$",
+    r"(?:[ \t]*-->[ \t]*\[?\d{1,2}:\d{1,2}(?::\d{1,2})?(?:[.,]\d+)?\]?)?"
+    r"(?:[ \t]+(?P<name>[^\W\d_][^\n]{0,59}?))?[ \t]*$",
     re.MULTILINE,
 )
 _NAME_LINE = re.compile(r"^[ \t]*(?P<name>[^\W\d_][^\n]{0,59}?)[ \t]*$")
@@ -57,21 +59,28 @@ def _clock(time: str) -> str:
 
 
 def _timed_block(block: str) -> tuple[str, str, str] | None:
-    """``(time, name, turn)`` of a block that is a time line, a name line and the turn."""
+    """``(time, name, turn)`` of a block that is a time line, a name line and the turn, or a
+    line of the time and the name, then the turn."""
     lines = block.strip("\n").split("\n", 2)
     if len(lines) < 2:
         return None
     stamp = _STAMP_LINE.match(lines[0])
-    name = _NAME_LINE.match(lines[1])
+    if stamp is None:
+        return None
+    if stamp["name"]:
+        name_line, body = lines[0], "\n".join(lines[1:])
+        name = stamp
+    else:
+        name_line, body = lines[1], lines[2] if len(lines) > 2 else ""
+        name = _NAME_LINE.match(name_line)
     if (
-        stamp is None
-        or name is None
+        name is None
         or len(name["name"].split()) > _MAX_NAME_WORDS
         or name["name"][-1] in ".?!"
-        or TURN_PATTERN.match(lines[1])  # "Interviewer: Hi" under a time is a Name: turn
+        or TURN_PATTERN.match(name_line)  # "Interviewer: Hi" is a Name: turn
     ):
         return None
-    return _clock(stamp["time"]), name["name"], lines[2] if len(lines) > 2 else ""
+    return _clock(stamp["time"]), name["name"], body
 
 
 def timed_block_turns(text: str) -> tuple[list[Turn], list[str]] | None:
