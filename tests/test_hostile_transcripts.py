@@ -522,7 +522,9 @@ def test_time_and_name_on_one_line_over_the_turn(tmp_path):
         ("Speaker 1", "What do you do?", "00:00:09"),
     ]
     # Zoom's "00:00:02 Kim: text" lines stay Name: turns, read by the ordinary rule
-    zoom = "00:00:02 Kim: Hi.\n\n00:00:04 Sam: Hello.\n\n00:00:06 Kim: Go on.\n"
+    zoom = (
+        "00:00:02 Kim: Hi.\n\n00:00:04 Sam: Hello.\n\n00:00:06 Kim: Go on.\n\n00:00:08 Sam: OK.\n"
+    )
     [record] = read_transcripts(write(tmp_path / "zoom.txt", zoom))
     assert record.source_format == "text"
     assert [(s, t) for s, t, _ in passages(record)][:2] == [("Kim", "Hi."), ("Sam", "Hello.")]
