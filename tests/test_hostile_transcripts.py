@@ -528,3 +528,28 @@ def test_time_and_name_on_one_line_over_the_turn(tmp_path):
     [record] = read_transcripts(write(tmp_path / "zoom.txt", zoom))
     assert record.source_format == "text"
     assert [(s, t) for s, t, _ in passages(record)][:2] == [("Kim", "Hi."), ("Sam", "Hello.")]
+
+
+def test_odt_speaker_set_apart_by_bold_type_without_a_colon(tmp_path):
+    from odf.opendocument import OpenDocumentText
+    from odf.style import Style, TextProperties
+    from odf.text import P, Span
+
+    document = OpenDocumentText()
+    bold = Style(name="B1", family="text")
+    bold.addElement(TextProperties(fontweight="bold"))
+    document.automaticstyles.addElement(bold)
+    for name, text in [("Interviewer", "Thanks."), ("Ñúñez", "Hi."), ("Interviewer", "Go on."),
+                       ("Ñúñez", "OK."), ("Note", "a bold word once stays text.")]:  # fmt: skip
+        paragraph = P()
+        paragraph.addElement(Span(stylename=bold, text=name))
+        paragraph.addText(" " + text)
+        document.text.addElement(paragraph)
+    document.save(str(tmp_path / "bold.odt"))
+    [record] = read_transcripts(tmp_path / "bold.odt")
+    assert [(s, t) for s, t, _ in passages(record)] == [
+        ("Interviewer", "Thanks."),
+        ("Ñúñez", "Hi."),
+        ("Interviewer", "Go on."),
+        ("Ñúñez", "OK.\n\nNote a bold word once stays text."),
+    ]

@@ -120,8 +120,13 @@ def _bold_lead(paragraph: Any) -> str | None:  # python-docx ships no types
         if not (run.bold or (run.style is not None and run.style.font.bold)):
             break
         lead += run.text
+    return _lead_name(lead, paragraph.text)
+
+
+def _lead_name(lead: str, text: str) -> str | None:
+    """``lead``, the bold opening of paragraph ``text``, as a speaker's name, if it is one."""
     name = lead.strip()
-    rest = paragraph.text[len(lead) :] if paragraph.text.startswith(lead) else ""
+    rest = text[len(lead) :] if text.startswith(lead) else ""
     if (
         not name
         or not rest.strip()
@@ -167,6 +172,8 @@ def read_odt(path: Path, data: bytes) -> tuple[list[Turn], list[str]]:
     paragraph_kinds = {(TEXTNS, "p"), (TEXTNS, "h")}
     table_kind, cell_kind = (TABLENS, "table"), (TABLENS, "table-cell")
     blocks: list[Turn] = []
+    leads: list[str | None] = []
+    bold = _odt_bold_styles(document)
 
     def walk(node: Any) -> Iterator[Any]:  # odfpy ships no types
         for child in node.childNodes:
@@ -181,13 +188,49 @@ def read_odt(path: Path, data: bytes) -> tuple[list[Turn], list[str]]:
                 [extractText(cell) for cell in row.childNodes if cell.qname == cell_kind]
                 for row in node.getElementsByType(table.TableRow)
             ]
-            blocks.extend(_table_blocks(rows))
+            found = _table_blocks(rows)
+            blocks.extend(found)
+            leads.extend([None] * len(found))
         else:
             line = extractText(node)
             if line.strip():
                 blocks.append(Turn(line))
+                leads.append(_odt_bold_lead(node, line, bold, extractText))
     pictures = len(document.text.getElementsByType(draw.Image))
-    return blocks, [_plural(pictures, "picture")] if pictures else []
+    return bold_turns(blocks, leads), [_plural(pictures, "picture")] if pictures else []
+
+
+def _odt_bold_styles(document: Any) -> frozenset[str]:
+    """The names of the ODT text styles that set bold type (``fo:font-weight``)."""
+    from odf import style
+
+    names = set()
+    for styles in (document.automaticstyles, document.styles):
+        for item in styles.getElementsByType(style.Style):
+            for properties in item.getElementsByType(style.TextProperties):
+                weight = str(properties.getAttribute("fontweight") or "")
+                if weight == "bold" or (weight.isdigit() and int(weight) >= 600):
+                    names.add(str(item.getAttribute("name")))
+    return frozenset(names)
+
+
+def _odt_bold_lead(
+    paragraph: Any, text: str, bold: frozenset[str], extract: Any
+) -> str | None:  # odfpy ships no types
+    """The bold spans an ODT paragraph opens with, as a speaker's name (see ``_bold_lead``)."""
+    from odf.namespaces import TEXTNS
+
+    lead = ""
+    for child in paragraph.childNodes:
+        if child.nodeType != child.ELEMENT_NODE:
+            if str(child).strip():
+                break
+            lead += str(child)
+            continue
+        if child.qname != (TEXTNS, "span") or child.getAttrNS(TEXTNS, "style-name") not in bold:
+            break
+        lead += extract(child)
+    return _lead_name(lead, text) if lead.strip() else None
 
 
 _RTF_PICTURE = re.compile(rb"\\pict\b")
