@@ -553,3 +553,20 @@ def test_odt_speaker_set_apart_by_bold_type_without_a_colon(tmp_path):
         ("Interviewer", "Go on."),
         ("Ñúñez", "OK.\n\nNote a bold word once stays text."),
     ]
+
+
+def test_line_numbered_transcript_is_cut_by_its_labels(tmp_path):
+    # Conversation-analysis and many German transcripts number every line; the whole
+    # interview was one passage without a speaker. The numbers of continuation lines are in
+    # the file and stay in the passage.
+    text = (
+        "1   I:  Wie lange arbeiten Sie schon hier?\n2   B:  Seit zehn Jahren, und\n"
+        "3       davor in Köln.\n4   I:  Und?\n5   B:  Gut.\n"
+    )
+    [record] = read_transcripts(write(tmp_path / "n.txt", text))
+    assert [(s, t) for s, t, _ in passages(record)] == [
+        ("I", "Wie lange arbeiten Sie schon hier?"),
+        ("B", "Seit zehn Jahren, und\n3       davor in Köln."),
+        ("I", "Und?"),
+        ("B", "Gut."),
+    ]

@@ -45,7 +45,7 @@ _MARKER = r"(?:[-*+]|>+)[ \t]*"
 # (00:01:23):") and in brackets after the colon (Rev: "Kim Lee: (00:02)", the turn below).
 TURN_PATTERN = re.compile(
     rf"^(?:[ \t]*[\[(]?(?P<above>{_STAMP})[\])]?[ \t]*\n)?"
-    rf"[ \t{_MARKS}]*(?:\[?\(?(?P<lead>{_STAMP})\)?\]?[ \t]+)?"
+    rf"[ \t{_MARKS}]*(?:\d{{1,5}}[ \t]+)?(?:\[?\(?(?P<lead>{_STAMP})\)?\]?[ \t]+)?"
     rf"(?:{_MARKER})?(?:{_EMPHASIS})?\[?"
     r"(?P<label>[^\W\d_][^\W_]*(?:[ .'’&/-]{1,2}[^\W_]+){0,4}\.?"
     r"(?:[ \t]?[(（][^()（）\n:：]{1,30}[)）])?)"
