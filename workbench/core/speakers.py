@@ -19,6 +19,9 @@ from workbench.core.speaker_labels import INTERVIEWER_LABELS, KNOWN_ROLE_LABELS,
 
 # A timestamp as transcription tools write it: 0:02, 01:02:03, 01:02:03.5 (01:02:03,500 in SRT).
 _STAMP = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?"
+# A time alone on the line above a turn has its seconds or brackets: a bare "10:30" there may
+# be the last words of the turn before.
+_CLOCK = r"\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?"
 
 # No-break spaces, which French typography puts before a colon ("Enquêteur : ..."), and the
 # direction marks Arabic and Hebrew text carries around a label from a word processor.
@@ -44,7 +47,7 @@ _MARKER = r"(?:[-*+]|>+)[ \t]*"
 # (Otter, Teams), in brackets between the label and the colon (Rev, Descript: "Speaker 1
 # (00:01:23):") and in brackets after the colon (Rev: "Kim Lee: (00:02)", the turn below).
 TURN_PATTERN = re.compile(
-    rf"^(?:[ \t]*[\[(]?(?P<above>{_STAMP})[\])]?[ \t]*\n)?"
+    rf"^(?:[ \t]*(?:\[(?P<above>{_STAMP})\]|\((?P<paren>{_STAMP})\)|(?P<bare>{_CLOCK}))[ \t]*\n)?"
     rf"[ \t{_MARKS}]*(?:\d{{1,5}}[ \t]+)?(?:\[?\(?(?P<lead>{_STAMP})\)?\]?[ \t]+)?"
     rf"(?:{_MARKER})?(?:{_EMPHASIS})?\[?"
     r"(?P<label>[^\W\d_][^\W_]*(?:[ .'’&/-]{1,2}[^\W_]+){0,4}\.?"
@@ -56,7 +59,7 @@ TURN_PATTERN = re.compile(
     rf"(?:[\[(](?P<after>{_STAMP})[\])][ \t]*)?",
     re.MULTILINE,
 )
-STAMP_GROUPS = ("above", "lead", "before", "after")
+STAMP_GROUPS = ("above", "paren", "bare", "lead", "before", "after")
 
 # A recurring label must reach this share of the most frequent speaker's turns: a participant
 # who writes "Me:" twice in a 30-turn interview has not become a speaker.
