@@ -573,6 +573,8 @@ def test_line_numbered_transcript_is_cut_by_its_labels(tmp_path):
 
 
 def test_a_bare_time_closing_a_turn_stays_in_it(tmp_path):
-    text = "Interviewer: When?\nParticipant: We met at\n10:30\nInterviewer: And?\nParticipant: Fine.\n"
+    text = (
+        "Interviewer: When?\nParticipant: We met at\n10:30\nInterviewer: And?\nParticipant: Fine.\n"
+    )
     [record] = read_transcripts(write(tmp_path / "t.txt", text))
     assert [t for _, t, _ in passages(record)][1] == "We met at\n10:30"
