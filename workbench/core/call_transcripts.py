@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from workbench.core.speakers import TURN_PATTERN
 from workbench.core.turns import Turn, clean_name
 
 _HEADER = re.compile(
@@ -38,11 +39,88 @@ def _first_header(text: str) -> int | None:
     return None
 
 
-def call_turns(text: str) -> tuple[list[Turn], list[str]] | None:
-    """The turns of a header-line transcript and what was skipped; None for any other text."""
-    first = _first_header(text)
+# Teams ("Download as .docx", Stream) and some caption tools write a block per turn: its time
+# (or a cue's time range) on one line, the speaker's name on the next, then the turn. Trint and
+# others put the name on the time's line ("[00:00:02] Speaker 1"), the turn below.
+_STAMP_LINE = re.compile(
+    r"^[ \t]*\[?(?P<time>\d{1,2}:\d{1,2}(?::\d{1,2})?)(?:[.,]\d+)?\]?"
+    r"(?:[ \t]*-->[ \t]*\[?\d{1,2}:\d{1,2}(?::\d{1,2})?(?:[.,]\d+)?\]?)?"
+    r"(?:[ \t]+(?P<name>[^\W\d_][^\n]{0,59}?))?[ \t]*$",
+    re.MULTILINE,
+)
+_NAME_LINE = re.compile(r"^[ \t]*(?P<name>[^\W\d_][^\n]{0,59}?)[ \t]*$")
+_BLOCK_BREAK = re.compile(r"\n[ \t]*\n")
+_MAX_NAME_WORDS = 5
+
+
+def _clock(time: str) -> str:
+    """``0:0:5`` as Teams writes it, as ``00:00:05``; ``1:15`` as ``01:15``."""
+    return ":".join(part.zfill(2) for part in time.split(":"))
+
+
+def _timed_block(block: str) -> tuple[str, str, str] | None:
+    """``(time, name, turn)`` of a block that is a time line, a name line and the turn, or a
+    line of the time and the name, then the turn."""
+    lines = block.strip("\n").split("\n", 2)
+    if len(lines) < 2:
+        return None
+    stamp = _STAMP_LINE.match(lines[0])
+    if stamp is None:
+        return None
+    if stamp["name"]:
+        name_line, body = lines[0], "\n".join(lines[1:])
+        name = stamp
+    else:
+        name_line, body = lines[1], lines[2] if len(lines) > 2 else ""
+        name = _NAME_LINE.match(name_line)
+    if (
+        name is None
+        or len(name["name"].split()) > _MAX_NAME_WORDS
+        or name["name"][-1] in ".?!"
+        or TURN_PATTERN.match(name_line)  # "Interviewer: Hi" is a Name: turn
+    ):
+        return None
+    return _clock(stamp["time"]), name["name"], body
+
+
+def timed_block_turns(text: str) -> tuple[list[Turn], list[str]] | None:
+    """The turns of a time-line, name-line, turn transcript and what was skipped; None for any
+    other text. Every block after a short preface (a title, a date) must have that shape, and
+    the check starts with the head of the text only, so other files are read as fast."""
+    first = _STAMP_LINE.search(text, 0, _HEAD_WINDOW)
     if first is None:
         return None
+    start = text.rfind("\n", 0, first.start()) + 1
+    if sum(1 for line in text[:start].split("\n") if line.strip()) > _HEAD_LINES:
+        return None
+    found = []
+    for block in _BLOCK_BREAK.split(text[start:]):
+        if block.strip():
+            turn = _timed_block(block)
+            if turn is None:
+                return None
+            found.append(turn)
+    if len(found) < 2:
+        return None
+    turns: list[Turn] = []
+    preface = text[:start].strip()
+    if preface:
+        turns.append(Turn(preface))
+    empty = 0
+    for time, name, body in found:
+        if not body.strip():
+            empty += 1
+            continue
+        turns.append(Turn(body, clean_name(name), time))
+    return turns, [f"{empty} empty turn{'s' if empty != 1 else ''}"] if empty else []
+
+
+def call_turns(text: str) -> tuple[list[Turn], list[str]] | None:
+    """The turns of a header-line or timed-block transcript and what was skipped; None for
+    any other text."""
+    first = _first_header(text)
+    if first is None:
+        return timed_block_turns(text)
     found = list(_HEADER.finditer(text, first, first + _HEAD_CHARS))
     if len(found) < 2:
         return None

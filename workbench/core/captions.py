@@ -8,6 +8,7 @@ A file without any speaker keeps one timed paragraph per cue.
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from pathlib import Path
@@ -92,9 +93,11 @@ def _cue(caption: Caption) -> list[tuple[str | None, str]]:
     parts: list[tuple[str | None, list[str]]] = []
     for raw in caption.lines:
         voice = Caption.VOICE_SPAN_PATTERN.match(raw.strip())
-        line = " ".join(Caption(text=raw).text.split())
+        # WebVTT escapes &, < and > in cue text (&amp;), and caption tools write the same in
+        # SRT; webvtt-py strips the tags but leaves the escapes, which were stored as typed.
+        line = " ".join(html.unescape(Caption(text=raw).text).split())
         if voice:
-            parts.append((clean_name(voice.group(1)), [line]))
+            parts.append((clean_name(html.unescape(voice.group(1))), [line]))
         elif parts:
             parts[-1][1].append(line)
         else:

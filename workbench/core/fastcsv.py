@@ -45,11 +45,19 @@ def read_rows(text: str, delimiter: str = ",") -> Iterator[Row]:
     except _Unsure as stop:
         position, lines = stop.position, stop.lines
     reader = csv.reader(io.StringIO(text[position:]), delimiter=delimiter, strict=True)
+    row_start = lines + 1
     try:
         for cells in reader:
             yield cells, lines + reader.line_num
+            row_start = lines + reader.line_num + 1
     except csv.Error as exc:
-        raise CSVSyntaxError(lines + reader.line_num, str(exc)) from exc
+        line = lines + reader.line_num
+        message = str(exc)
+        if row_start < line:
+            # A stray quote runs on over the lines below it, so the csv module stops far from
+            # it (at the end of the file, for one never closed): name the row that holds it.
+            message += f" (in the row that starts on line {row_start}; a '\"' may be missing there)"
+        raise CSVSyntaxError(line, message) from exc
 
 
 @cache

@@ -26,8 +26,9 @@ from workbench.core.speakers import (
     detect_corpus_speakers,
     detect_speakers,
     find_label_lines,
+    find_separated_turns,
 )
-from workbench.core.turns import Turn, compose
+from workbench.core.turns import Turn, clean_name, compose
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 TABLE_SUFFIXES = {".csv", ".tsv"}
@@ -39,7 +40,16 @@ SUPPORTED_SUFFIXES = (
 )
 TABLE_LIKE_SUFFIXES = TABLE_SUFFIXES | JSONL_SUFFIXES  # a transcript or a turn per row
 
-ID_COLUMNS = ("transcript_id", "interview_id", "document_id", "doc_id", "participant_id", "id")
+ID_COLUMNS = (
+    "transcript_id",
+    "interview_id",
+    "document_id",
+    "doc_id",
+    "participant_id",
+    "conversation_id",  # chat and AI-interviewer exports
+    "session_id",
+    "id",
+)
 TEXT_COLUMNS = ("text", "transcript", "content", "body", "utterance")
 SPEAKER_COLUMNS = ("speaker", "role", "speaker_label", "author")
 ORDER_COLUMNS = ("turn", "position", "order", "turn_index", "seq")
@@ -141,7 +151,7 @@ def _read_chunks(
         yield [record.prepared(mode) if mode is not None else record]
         return
     if suffix in TABLE_SUFFIXES:
-        fmt, rows = "csv", _csv_rows(path, text, delimiter="\t" if suffix == ".tsv" else ",")
+        fmt, rows = "csv", _csv_rows(path, text, table_delimiter(suffix, text))
     else:
         fmt, rows = "jsonl", _jsonl_rows(path, text)
     first = next(rows, None)
@@ -196,6 +206,11 @@ def _read_document(path: Path, data: bytes, warning: list[str]) -> ParsedTranscr
     else:
         blocks, skipped = _DOCUMENT_READERS[suffix](path, data)
     blocks = [replace(block, text=normalize_text(block.text)) for block in blocks]
+    if not any(block.speaker for block in blocks):
+        # a call or Teams transcript saved as a document: its turns are under header lines
+        call = call_turns("\n\n".join(block.text.strip() for block in blocks))
+        if call is not None:
+            blocks, skipped = call[0], skipped + call[1]
     return _structured(path, suffix.removeprefix("."), blocks, skipped)
 
 
@@ -232,6 +247,8 @@ def _read_text_transcript(path: Path, text: str) -> ParsedTranscript:
             raise TranscriptError(f"{path}: no text after the heading '{title}'")
     label_lines = find_label_lines(text)
     speakers = detect_speakers(text, matches=label_lines)
+    if not speakers:
+        speakers, label_lines = find_separated_turns(text)
     return ParsedTranscript(
         external_id=path.stem,
         text=text,
@@ -264,6 +281,24 @@ def markdown_title(text: str) -> tuple[str, str]:
 class _Row:
     where: str  # "row 3 (line 4)" or "line 7"
     values: dict[str, str]
+
+
+def table_delimiter(suffix: str, text: str) -> str:
+    """The cell separator of a table file, read from its header line.
+
+    Excel writes ";" in its "CSV" wherever the decimal separator is a comma (most of Europe
+    and Latin America), and some exports write tabs; read with ",", such a file had one column
+    and was refused for lacking an id column. A header without a comma that has ";" or a tab
+    is split on it; a header is names, so a comma in it is the separator.
+    """
+    if suffix == ".tsv":
+        return "\t"
+    header = text[: text.find("\n")] if "\n" in text else text
+    if "," not in header:
+        for candidate in (";", "\t"):
+            if candidate in header:
+                return candidate
+    return ","
 
 
 def _csv_rows(path: Path, text: str, delimiter: str) -> Iterator[_Row]:
@@ -455,30 +490,33 @@ def _turn_per_row(
     records = []
     for external_id, turns in grouped.items():
         turns.sort(key=lambda item: (item[0], item[1]))
-        parts = []
-        speakers: set[str] = set()
+        parts: list[Turn] = []
         metadata: dict[str, str] = {}
         for _order, _index, row in turns:
-            speaker = " ".join(row.values[speaker_column].split())
+            # The column names the speaker outright: its label lines are built, not re-read by
+            # the Name: rule, which merged "Lee, Sam" or "Dr. Kim: PI" into the turn above.
+            # A colon typed after the name ("Interviewer:") is the label's own, not the name's.
+            speaker = clean_name(row.values[speaker_column]).rstrip(":：").rstrip()
             body = normalize_text(row.values.get(text_column, "")).strip()
             if not body:
                 continue
-            speakers.add(speaker)
-            parts.append(f"{speaker}: {body}")
+            parts.append(Turn(body, speaker or row.values[speaker_column].strip()))
             for key, value in row.values.items():
                 if key not in skip and value.strip():
                     metadata.setdefault(key, value.strip())
         if not parts:
             raise TranscriptError(f"{path}: transcript '{external_id}' has no text in any turn")
+        composed = compose(parts)
         records.append(
             ParsedTranscript(
                 external_id=external_id,
-                text="\n\n".join(parts) + "\n",
+                text=composed.text,
                 source_name=path.name,
                 source_format=f"{fmt}-turns",
-                speakers=tuple(sorted(speakers)),
+                speakers=composed.speakers,
                 metadata=metadata,
                 location=f"{path}: {turns[0][2].where}",
+                label_lines=composed.label_lines,
             )
         )
     return records
@@ -492,8 +530,7 @@ def read_metadata(path: str | Path) -> dict[str, dict[str, str]]:
     except OSError as exc:
         raise TranscriptError(f"{path}: cannot read: {exc.strerror}") from exc
     text, _ = decode_bytes(data, str(path))
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    rows = list(_csv_rows(path, text, delimiter))
+    rows = list(_csv_rows(path, text, table_delimiter(path.suffix.lower(), text)))
     if not rows:
         raise TranscriptError(f"{path}: no rows")
     columns = list(rows[0].values)

@@ -48,9 +48,20 @@ class Cut(NamedTuple):
     ends: list[int]
 
 
+# The time mark f4/f5transkript (and MAXQDA after it) writes at the end of each paragraph,
+# "#00:01:23-4#": the time the paragraph ends, not words anyone said.
+_F4_STAMP = re.compile(r"[ \t]*#\d{1,2}:\d{2}:\d{2}(?:[-.,]\d+)?#$")
+_F4_TAIL = 24  # characters that hold the longest such mark and the space before it
+
+
 def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """``[start, end)`` without surrounding whitespace (str.strip's notion of it, in C)."""
+    """``[start, end)`` without surrounding whitespace (str.strip's notion of it, in C), nor a
+    closing f4 time mark."""
     body = text[start:end].rstrip()
+    if body.endswith("#"):
+        mark = _F4_STAMP.search(body, max(0, len(body) - _F4_TAIL))
+        if mark is not None:
+            body = body[: mark.start()].rstrip()
     return start + len(body) - len(body.lstrip()), start + len(body)
 
 

@@ -30,6 +30,7 @@ INTERVIEWER_WORDS: dict[str, dict[str, str]] = {
         "interviewer": "interviewer",
         "int": "abbreviation of interviewer (also written Int. or INT)",
         "intv": "abbreviation of interviewer",
+        "iv": "abbreviation of interviewer, in IV:/IE: and German IV:/B: transcripts",
         "i": "interviewer, in I:/R: transcripts",
         "q": "question, in Q:/A: transcripts",
         "question": "question",
@@ -130,6 +131,7 @@ PARTICIPANT_WORDS: dict[str, dict[str, str]] = {
         "participant": "participant",
         "respondent": "respondent",
         "interviewee": "interviewee",
+        "ie": "interviewee, in IV:/IE: transcripts",
         "user": "the participant, in AI-interviewer datasets",
         "r": "respondent, in I:/R: transcripts",
         "a": "answer, in Q:/A: transcripts",
@@ -148,6 +150,7 @@ PARTICIPANT_WORDS: dict[str, dict[str, str]] = {
         "befragter": "respondent (masculine)",
         "befragte/r": "respondent (either gender)",
         "b": "respondent (Befragte/r), in I:/B: transcripts",
+        "ip": "interview partner (Interviewpartner/in), in I:/IP: transcripts",
     },
     "fr": {
         "participant·e": "participant (either gender)",

@@ -17,18 +17,49 @@ from typing import NamedTuple
 
 from workbench.core.speaker_labels import INTERVIEWER_LABELS, KNOWN_ROLE_LABELS, normalize_label
 
-# A line that starts a turn: optional timestamp, optional Markdown emphasis, a short label of at
-# most four words that starts with a letter, optionally a name in brackets ("Interviewer (Kim)"),
+# A timestamp as transcription tools write it: 0:02, 01:02:03, 01:02:03.5 (01:02:03,500 in SRT).
+_STAMP = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?"
+# A time alone on the line above a turn has its seconds or brackets: a bare "10:30" there may
+# be the last words of the turn before.
+_CLOCK = r"\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?"
+
+# No-break spaces, which French typography puts before a colon ("Enquêteur : ..."), and the
+# direction marks Arabic and Hebrew text carries around a label from a word processor.
+_SPACES = "\u00a0\u202f"
+_MARKS = "\u200e\u200f"
+# Kana, Han and Hangul: a label in these scripts may be followed by ":" with no space
+# ("インタビュアー:お仕事"), where a Latin word and a colon without a space ("10:30",
+# "http:") is no label.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff66-\uff9f"
+
+# Markdown around a label: emphasis ("**Interviewer:**", "*Interviewer*:", "__Kim__:"), and
+# before it a list item's marker or a quote's ("- **Interviewer:**", "> Kim:"); ">>" is also
+# how broadcast captions mark a change of speaker (">> KIM: ...").
+_EMPHASIS = r"\*{1,3}|_{1,3}"
+_MARKER = r"(?:[-*+]|>+)[ \t]*"
+
+# A line that starts a turn: optional timestamp, optional Markdown emphasis or square brackets,
+# a short label of at most five words ("Dra. María José Ñúñez García": a title and two given
+# names and two surnames) that starts with a letter, optionally a name in brackets ("Interviewer (Kim)"),
 # a colon, then whitespace or the end of the line. Chinese and Japanese transcripts write the
-# full-width colon "：" with no space after it.
+# full-width colon "：" with no space after it. Transcription services put the turn's time in
+# three more places, all kept out of the label and the passage: on its own line above the turn
+# (Otter, Teams), in brackets between the label and the colon (Rev, Descript: "Speaker 1
+# (00:01:23):") and in brackets after the colon (Rev: "Kim Lee: (00:02)", the turn below).
 TURN_PATTERN = re.compile(
-    r"^[ \t]*(?:\[?\(?\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?\)?\]?[ \t]+)?"
-    r"(?:\*\*|__)?"
-    r"(?P<label>[^\W\d_][^\W_]*(?:[ .'’&/-]{1,2}[^\W_]+){0,3}\.?"
+    rf"^(?:[ \t]*(?:\[(?P<above>{_STAMP})\]|\((?P<paren>{_STAMP})\)|(?P<bare>{_CLOCK}))[ \t]*\n)?"
+    rf"[ \t{_MARKS}]*(?:\d{{1,5}}[ \t]+)?(?:\[?\(?(?P<lead>{_STAMP})\)?\]?[ \t]+)?"
+    rf"(?:{_MARKER})?(?:{_EMPHASIS})?\[?"
+    r"(?P<label>[^\W\d_][^\W_]*(?:[ .'’&/-]{1,2}[^\W_]+){0,4}\.?"
     r"(?:[ \t]?[(（][^()（）\n:：]{1,30}[)）])?)"
-    r"[ \t]*(?:\*\*|__)?[ \t]*(?::(?:\*\*|__)?(?=[ \t]|\n|$)|：(?:\*\*|__)?)[ \t]*",
+    rf"\]?(?:[ \t]*[\[(](?P<before>{_STAMP})[\])])?"
+    rf"[ \t]*(?:{_EMPHASIS})?[ \t{_SPACES}{_MARKS}]*"
+    rf"(?::(?:{_EMPHASIS})?(?=[ \t{_SPACES}]|\n|$)|(?<=[{_CJK}]):(?:{_EMPHASIS})?|：(?:{_EMPHASIS})?)"
+    rf"[ \t{_SPACES}]*"
+    rf"(?:[\[(](?P<after>{_STAMP})[\])][ \t]*)?",
     re.MULTILINE,
 )
+STAMP_GROUPS = ("above", "paren", "bare", "lead", "before", "after")
 
 # A recurring label must reach this share of the most frequent speaker's turns: a participant
 # who writes "Me:" twice in a 30-turn interview has not become a speaker.
@@ -81,6 +112,54 @@ def find_label_lines(text: str) -> tuple[LabelMatch, ...]:
     return tuple(found)
 
 
+# The same label set apart by a dash or a tab instead of a colon ("INTERVIEWER - text",
+# "Kim<TAB>text"), as some transcribers and screenplay-style templates write it.
+_SEPARATED_TURN = re.compile(
+    r"^[ \t]*(?:\*\*|__)?"
+    r"(?P<label>[^\W\d_][^\W_]*(?:[ .'’&/-]{1,2}[^\W_]+){0,3}\.?"
+    r"(?:[ \t]?[(（][^()（）\n:：]{1,30}[)）])?)"
+    r"(?:\*\*|__)?(?:[ \t]+(?P<dash>[-–—])[ \t]+|[ \t]*\t[ \t]*)(?=\S)",
+    re.MULTILINE,
+)
+_BLOCK_BREAK = re.compile(r"\n[ \t]*\n")
+
+
+def find_separated_turns(text: str) -> tuple[set[str], tuple[LabelMatch, ...]]:
+    """Speakers and label lines of a transcript whose labels end in a dash or a tab, for a text
+    in which the ``Name:`` rule found no speaker. "So - I went" also starts lines, so more is
+    asked here than of a colon: a label before a dash must be a known role, in capitals
+    ("INTERVIEWER -") or a name of capitalised words ("Kim Lee -"); then two speakers or more,
+    each a known role or on two lines at least, whose lines open at least half of the text's
+    turns (paragraphs, or lines where the text has no blank lines)."""
+    matches = tuple(
+        LabelMatch(m["label"], m.start(), m.end())
+        for m in _SEPARATED_TURN.finditer(text)
+        if not m["dash"] or _name_like(m["label"])
+    )
+    counts = Counter(match.label for match in matches)
+    speakers = {
+        label
+        for label in (detect_speakers(text, matches=matches) if matches else ())
+        if counts[label] >= 2 or normalize_label(label) in KNOWN_ROLE_LABELS
+    }
+    kept = tuple(match for match in matches if match.label in speakers)
+    blocks = [block for block in _BLOCK_BREAK.split(text) if block.strip()]
+    if len(blocks) < 2:
+        blocks = [line for line in text.split("\n") if line.strip()]
+    if len(speakers) < 2 or 2 * len(kept) < len(blocks):
+        return set(), ()
+    return speakers, kept
+
+
+def _name_like(label: str) -> bool:
+    words = label.split()
+    return (
+        normalize_label(label) in KNOWN_ROLE_LABELS
+        or label.isupper()
+        or (len(words) >= 2 and all(word[0].isupper() for word in words))
+    )
+
+
 def is_interviewer(
     label: str | None, interviewer_labels: Iterable[str] = INTERVIEWER_LABELS
 ) -> bool:
@@ -115,15 +194,57 @@ def detect_speakers(
     if not text[: matches[0].line_start].strip():
         speakers.add(matches[0].label)  # the transcript opens with this label
     counts = Counter({label: len(found) for label, found in positions.items()})
-    for label, count in counts.most_common():
-        if label in speakers or count < 2:
-            continue
-        top = max((counts[s] for s in speakers), default=count)
-        if count < MIN_SHARE_OF_TOP * top:
-            continue
-        if not speakers or _spans_several_turns(positions[label], speakers, positions):
-            speakers.add(label)
+    # Twice: a variant found in the first round ("Interviwer") cuts the turn it sat in, which
+    # may show that another label recurs across turns after all.
+    for _ in range(2):
+        _add_variants(speakers, positions)
+        for label, count in counts.most_common():
+            if label in speakers or count < 2:
+                continue
+            top = max((counts[s] for s in speakers), default=count)
+            if count < MIN_SHARE_OF_TOP * top:
+                continue
+            if not speakers or _spans_several_turns(positions[label], speakers, positions):
+                speakers.add(label)
     return speakers
+
+
+_MIN_TYPO_LENGTH = 5  # shorter labels one letter apart are different people ("Ann", "Dan")
+
+
+def _add_variants(speakers: set[str], positions: dict[str, list[int]]) -> None:
+    """Add the labels that spell a speaker differently: in other case, spacing or numbering
+    ("KIM LEE", "Kim  Lee", "Speaker 3" beside "Speaker 1"), or with one typing slip (a
+    letter left out, added, changed or two swapped: "Interviwer"). Hand-typed transcripts
+    have them, and each one left out merged a question into the answer above it."""
+    if not speakers:
+        return
+    wanted = {normalize_label(speaker) for speaker in speakers}
+    for label in positions:
+        if label in speakers:
+            continue
+        form = normalize_label(label)
+        if form in wanted or (
+            len(form) >= _MIN_TYPO_LENGTH and any(_one_slip(form, other) for other in wanted)
+        ):
+            speakers.add(label)
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` differ by one edit (Damerau's: a transposition counts as one)
+    and both are long enough for that to be a slip rather than another name."""
+    if min(len(a), len(b)) < _MIN_TYPO_LENGTH or abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) < len(b):
+        return a[i:] == b[i + 1 :]
+    return a[i + 1 :] == b[i + 1 :] or (
+        i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+    )
 
 
 def _spans_several_turns(

@@ -14,7 +14,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from workbench.core.speakers import LabelMatch, detect_speakers, find_label_lines
+from workbench.core.speakers import (
+    STAMP_GROUPS,
+    TURN_PATTERN,
+    LabelMatch,
+    detect_speakers,
+    find_label_lines,
+)
 
 
 @dataclass(frozen=True)
@@ -81,5 +87,27 @@ def passage_time(text: str, start: int) -> str | None:
     line_start = text.rfind("\n", 0, start) + 1
     match = _TIME.match(text, line_start, min(len(text), max(start, line_start + 16) + 1))
     if match is None or (line_start == start and "[" not in match.group(0)):
-        return None  # "10:30 I went..." in a passage's own text is not a timestamp
+        # "10:30 I went..." in a passage's own text is not a timestamp
+        return _label_time(text, start)
     return match.group(1)
+
+
+_LABEL_SPAN = 200  # a label with its times and the blank space after it fits in this
+
+
+def _label_time(text: str, start: int) -> str | None:
+    """The time a turn's label carries in its brackets, or on the line above the label: read by
+    the turn pattern itself, at the label's line and at the line before it."""
+    head = text[max(0, start - _LABEL_SPAN) : start]
+    label_end = start - (len(head) - len(head.rstrip()))
+    label_line = text.rfind("\n", 0, label_end) + 1
+    lines = [label_line]
+    if label_line:
+        lines.append(text.rfind("\n", 0, label_line - 1) + 1)
+    for line in lines:
+        found = TURN_PATTERN.match(text, line, start)
+        if found is not None and not text[found.end() : start].strip():
+            stamp = next((found[group] for group in STAMP_GROUPS if found[group]), None)
+            if stamp is not None:
+                return stamp.split(".")[0].split(",")[0]
+    return None
