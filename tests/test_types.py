@@ -1,6 +1,6 @@
-"""The type hints of the headless core, the engines, the reports and the interchange formats
-are checked, not just written: mypy runs on them here, so a hint that lies, or a ``type: ignore`` that no
-longer hides anything, fails the suite."""
+"""The type hints of the headless core, the engines, the reports, the interchange formats and
+the command line are checked, not just written: mypy runs on them here, so a hint that lies, or
+a ``type: ignore`` that no longer hides anything, fails the suite."""
 
 from __future__ import annotations
 
@@ -11,12 +11,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CHECKED = ["workbench/core", "workbench/suggest", "workbench/reports", "workbench/interop"]
+CHECKED = [
+    "workbench/core",
+    "workbench/suggest",
+    "workbench/reports",
+    "workbench/interop",
+    "workbench/cli",
+]
 
 pytest.importorskip("mypy", reason="mypy is in the test extra: pip install -e .[test]")
 
 
-def test_core_engines_reports_and_interop_type_check(tmp_path: Path) -> None:
+def test_core_engines_reports_interop_and_cli_type_check(tmp_path: Path) -> None:
     # A fresh cache under the test's tmp dir: nothing stale from another checkout is trusted,
     # and the settings come from pyproject.toml's [tool.mypy].
     result = subprocess.run(

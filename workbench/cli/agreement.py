@@ -329,7 +329,7 @@ def cmd_assign(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register this group's commands, each with its handler."""
     lead = getpass_user()
     agree = add_command(

@@ -26,7 +26,7 @@ from workbench.cli import (
     transcripts,
     translate,
 )
-from workbench.cli.common import EXIT_CLOSED_PIPE, EXIT_FAILED, EXIT_USAGE
+from workbench.cli.common import EXIT_CLOSED_PIPE, EXIT_FAILED, EXIT_USAGE, Handler
 from workbench.cli.json_errors import json_errors, wants_json
 from workbench.core.errors import CodebookError, WorkbenchError
 from workbench.core.printable import printable
@@ -72,7 +72,8 @@ def _main(argv: list[str]) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        code = args.handler(args)
+        handler: Handler = args.handler  # set_defaults(handler=...) by add_command
+        code = handler(args)
         sys.stdout.flush()  # output still buffered meets a closed pipe here, where it is caught
         return code
     except BrokenPipeError:

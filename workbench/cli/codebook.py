@@ -22,6 +22,7 @@ from workbench.cli.output import render
 from workbench.core.printable import printable
 
 if TYPE_CHECKING:
+    from workbench.core.codebook import Codebook
     from workbench.core.store.codebook_changes import ArchivedCoding
 
 Row = TypeVar("Row")
@@ -68,7 +69,7 @@ def cmd_codebook_add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _codebook_source(spec: str):  # type: ignore[no-untyped-def]
+def _codebook_source(spec: str) -> Codebook:
     """A codebook file, ``PROJECT@N`` for version N stored in a project, or a bare project
     for its newest version (as ``codebook export`` takes it)."""
     from workbench.core.codebook import load_codebook
@@ -246,6 +247,7 @@ def cmd_codebook_export(args: argparse.Namespace) -> int:
         print(printable(f"error: {exc}"), file=sys.stderr)
         return EXIT_USAGE
     source = Path(args.source)
+    codebook: Codebook | None
     if source.suffix.lower() in (".yaml", ".yml") and source.is_file():
         from workbench.core.codebook import load_codebook
 
@@ -314,7 +316,7 @@ def cmd_codebook_health(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register this group's commands, each with its handler."""
     lead = getpass_user()
     codebook = add_command(

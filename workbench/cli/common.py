@@ -19,7 +19,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def add_command(
-    commands: argparse._SubParsersAction,  # type: ignore[type-arg]
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
     name: str,
     handler: Handler,
     help_text: str,

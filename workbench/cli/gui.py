@@ -49,7 +49,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
     )
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register this group's commands, each with its handler."""
     for name, handler, help_text in (
         ("demo", cmd_demo, "open a fresh project made from the bundled sample study"),

@@ -51,7 +51,7 @@ def json_errors(enabled: bool) -> Iterator[Callable[[int], int]]:
         return
     out, err = _Watched(sys.stdout), _Watched(sys.stderr)
     real_out, real_err = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = out, err  # type: ignore[assignment]
+    sys.stdout, sys.stderr = out, err
 
     def finish(code: int) -> int:
         if code in QUIET_CODES or "".join(out.text).strip():

@@ -316,7 +316,7 @@ def _state(codes: list[str], reviewed: bool) -> str:
     return "no code" if reviewed else "not reviewed"
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register this group's commands, each with its handler."""
     lead = getpass_user()
     new = add_command(

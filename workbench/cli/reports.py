@@ -60,7 +60,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register this group's commands, each with its handler."""
     report = add_command(
         commands, "report", cmd_report, "agreement or findings report: .html .pdf .xlsx .csv"

@@ -26,7 +26,9 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         report, failed = run_suggest_command(args)
 
     def text() -> None:
-        for line in report.get("lines", []):  # type: ignore[union-attr]
+        lines = report.get("lines", [])
+        assert isinstance(lines, list)  # both engines' reports keep their text lines as a list
+        for line in lines:
             print(line)
 
     render(report, args.json, text)
@@ -68,10 +70,11 @@ def _print_evaluation(args: argparse.Namespace, report: dict[str, object]) -> No
     def figure(value: object) -> str:
         return "-" if value is None else f"{value:.2f}"
 
-    overall = report["overall"]
-    print("overall: " + ", ".join(f"{k} {figure(v)}" for k, v in overall.items()))  # type: ignore[union-attr]
+    overall, per_code = report["overall"], report["per_code"]
+    assert isinstance(overall, dict) and isinstance(per_code, dict)  # evaluate() measured
+    print("overall: " + ", ".join(f"{k} {figure(v)}" for k, v in overall.items()))
     print(f"{'code':<32} {'support':>7} {'precision':>9} {'recall':>6} {'F1':>5} {'kappa':>6}")
-    for code, q in report["per_code"].items():  # type: ignore[union-attr]
+    for code, q in per_code.items():
         print(
             f"{code:<32} {q['support']:>7} {figure(q['precision']):>9} {figure(q['recall']):>6} "
             f"{figure(q['f1']):>5} {figure(q['kappa']):>6}"
@@ -91,7 +94,9 @@ def cmd_evaluate_local(args: argparse.Namespace) -> int:
 def _print_local_evaluation(args: argparse.Namespace, report: dict[str, object]) -> None:
     from workbench.suggest.calibration import calibration_lines
 
-    calibration = calibration_lines(report["calibration"])  # type: ignore[arg-type]
+    bins = report["calibration"]
+    assert isinstance(bins, list)  # calibration_report()'s rows, with or without a measurement
+    calibration = calibration_lines(bins)
     if "reason" in report:
         print(f"{args.project}: {report['reason']} (has {report['labelled_passages']})")
         print("\n".join(calibration))
@@ -100,13 +105,17 @@ def _print_local_evaluation(args: argparse.Namespace, report: dict[str, object])
         f"trained on {report['trained_on']} human-reviewed passages, tested on {report['held_back']} held back"
     )
     for name in ("codebook_start", "learned"):
-        overall = report[name]["overall"]  # type: ignore[index]
+        section = report[name]
+        assert isinstance(section, dict)  # evaluate_local() measured both
+        overall = section["overall"]
         figures = ", ".join(
             f"{k} {v:.2f}" if v is not None else f"{k} -" for k, v in overall.items()
         )
         print(f"{name.replace('_', ' '):>15}: {figures}")
     print("per code (learned): support, precision, recall")
-    for code, quality in report["learned"]["per_code"].items():  # type: ignore[index]
+    learned = report["learned"]
+    assert isinstance(learned, dict)
+    for code, quality in learned["per_code"].items():
         p, r = (
             "-" if value is None else f"{value:.2f}"
             for value in (quality["precision"], quality["recall"])
@@ -115,7 +124,7 @@ def _print_local_evaluation(args: argparse.Namespace, report: dict[str, object])
     print("\n".join(calibration))
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register this group's commands, each with its handler."""
     suggest = add_command(
         commands, "suggest", cmd_suggest, "suggest codes with the local engine or Claude"

@@ -58,7 +58,7 @@ def refi_import(
     return report
 
 
-def _print_refi_plan(plan: dict) -> None:  # type: ignore[type-arg]
+def _print_refi_plan(plan: dict[str, Any]) -> None:
     print(
         printable(
             f"{plan['file']}: {plan['sources']} text sources, {plan['codes']} codes, "
@@ -132,7 +132,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _print_import_report(report: dict) -> None:  # type: ignore[type-arg]
+def _print_import_report(report: dict[str, Any]) -> None:
     for item in report.get("decisions", []):
         print(
             f"{item['file']}: {item['applied']} codes applied, {item['removed']} removed, "
@@ -174,7 +174,7 @@ def _print_import_report(report: dict) -> None:  # type: ignore[type-arg]
         )
 
 
-def _understood(item: dict) -> str:  # type: ignore[type-arg]
+def _understood(item: dict[str, Any]) -> str:
     """What the reader made of a file: its format, speakers and what it left out."""
     parts = []
     if item.get("format"):
@@ -340,7 +340,7 @@ def _print_speakers(
     _print_standing(standing.to_dict())
 
 
-def _print_standing(standing: dict) -> None:  # type: ignore[type-arg]
+def _print_standing(standing: dict[str, Any]) -> None:
     for coder, item in standing["by_coder"].items():
         passages = item["passages"]
         shown = ", ".join(passages[:10]) + (
@@ -430,7 +430,7 @@ def _print_search(result: SearchResult) -> None:
     print(f"{result.total_text()}{more}")
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register this group's commands, each with its handler."""
     imp = add_command(
         commands,

@@ -69,7 +69,9 @@ def cmd_translate(args: argparse.Namespace) -> int:
             report["api_key"] = api_key() is not None
         failed: list[str] = []
         if not args.dry_run and plan.chunks:
-            if args.max_cost is not None and float(figures["cost_usd"]) > args.max_cost:  # type: ignore[arg-type]
+            cost_usd = figures["cost_usd"]
+            assert isinstance(cost_usd, float)  # priced() rounds a dollar figure
+            if args.max_cost is not None and cost_usd > args.max_cost:
                 raise WorkbenchError(
                     f"estimated ${figures['cost_usd']:.4f} ({figures['estimate_source']}) is over "
                     f"--max-cost {args.max_cost}; nothing was sent"
@@ -151,8 +153,8 @@ def cmd_language(args: argparse.Namespace) -> int:
                 for info in transcripts:
                     if info.external_id in languages or info.external_id in changes:
                         continue
-                    text = "\n".join(p.text for p in passages_of(conn, [info.id]))
-                    tag = guess_language(text)
+                    body = "\n".join(p.text for p in passages_of(conn, [info.id]))
+                    tag = guess_language(body)
                     if tag:
                         guessed[info.external_id] = tag
         if changes or guessed:
@@ -185,7 +187,7 @@ def cmd_language(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register this group's commands, each with its handler."""
     translate = add_command(
         commands,
