@@ -61,7 +61,13 @@ def refi_import(
 def _print_refi_plan(plan: dict) -> None:  # type: ignore[type-arg]
     print(
         printable(
-            f"{plan['file']}: {plan['sources']} text sources, {plan['codes']} codes, "
+            f"{plan['file']}: {plan['sources']} text sources"
+            + (  # "0 text sources" alone reads as an empty file on a re-import
+                f" ({plan['already_in_project']} already in the project)"
+                if plan.get("already_in_project")
+                else ""
+            )
+            + f", {plan['codes']} codes, "
             f"{len(plan['coders'])} coders, {plan['codings']} codings on "
             f"passages from {plan['selections']} selections"
             + (f", {plan['memos']} memos from notes" if plan["memos"] else "")
