@@ -64,3 +64,15 @@ def test_a_findings_report_for_a_name_that_never_coded_is_refused(blind_study, t
     assert not out.exists()
     assert main([*base, "--as", "ana"]) == 0 and out.exists()
     assert main([*base, "--as", "lena"]) == 0  # a lead sees every coder, coded or not
+
+
+def test_a_blind_code_search_as_an_unknown_name_names_as(blind_study, capsys):
+    """``--code`` under ``--as`` means the name's own codings: a typo in the name is an error
+    about ``--as``, which the user typed, not about ``--coder``, which they did not."""
+    base = ["search", str(blind_study), "", "--code", "prod.speed"]
+    assert main([*base, "--as", "Ana"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --as: 'Ana' has no decisions or memos in ") and "\n" not in err
+    assert main([*base, "--as", "ana", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == 1
+    assert main(["search", str(blind_study), "speed", "--as", "Ana"]) == 0  # words alone: fine

@@ -386,7 +386,12 @@ def cmd_local_only(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from workbench.core.blind_search import blind_filters, restricted_to, seen_by
+    from workbench.core.blind_search import (
+        blind_filters,
+        require_known_coder,
+        restricted_to,
+        seen_by,
+    )
     from workbench.core.store import Project
     from workbench.core.store.search import (
         Review,
@@ -413,6 +418,8 @@ def cmd_search(args: argparse.Namespace) -> int:
             settings = project.settings
             only = restricted_to(settings.extra, settings.blind_coding, args.acting)
         if only is not None:
+            if filters.code is not None and not filters.engine:  # NAME's own codings of X
+                require_known_coder(project, only, f"a search of their codings of {args.code}")
             filters = blind_filters(filters, only)
         result = seen_by(search_passages(conn, args.query, filters, limit=args.limit), only)
     render(result.to_dict(), args.json, lambda: _print_search(result))
