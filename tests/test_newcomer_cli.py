@@ -76,3 +76,20 @@ def test_a_blind_code_search_as_an_unknown_name_names_as(blind_study, capsys):
     assert main([*base, "--as", "ana", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["total"] == 1
     assert main(["search", str(blind_study), "speed", "--as", "Ana"]) == 0  # words alone: fine
+
+
+def test_an_own_export_of_nothing_coded_gives_the_true_reason(blind_study, tmp_path, capsys):
+    """``--as NAME --blind`` asks for NAME's own file: with nothing coded it is refused, but
+    "blind coding is on" is no reason for a lead, nor for anyone while it is off."""
+    out = tmp_path / "mine.csv"
+    args = ["export", str(blind_study), "--out", str(out), "--as", "lena", "--blind"]
+    assert main(args) == 1  # lena leads and has coded nothing
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --as: 'lena' has no codes or memos in ") and "\n" not in err
+    assert "blind coding is on" not in err and "--as NAME --blind" in err
+    with Project.open(blind_study) as project:
+        change_settings(project, "lena", blind=False)
+    assert main([*args[:-3], "--as", "cy", "--blind"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "blind coding is on" not in err and not out.exists()
+    assert main([*args[:-3], "--as", "ana", "--blind"]) == 0 and out.exists()

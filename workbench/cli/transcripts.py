@@ -231,7 +231,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         print("error: --long and --blind are for .csv, .xlsx and .parquet", file=sys.stderr)
         return EXIT_USAGE
     if args.acting is not None:
-        from workbench.core.blind_search import blind_export_coder
+        from workbench.core.blind_search import blind_export_coder, restricted_to
 
         with Project.open(args.project, read_only=True) as project:
             settings = project.settings
@@ -239,7 +239,8 @@ def cmd_export(args: argparse.Namespace) -> int:
                 settings.extra, settings.blind_coding, args.acting, args.coder, kind == "qdpx"
             )
             if args.coder == args.acting:
-                _require_coder(project, args.acting)
+                blind = restricted_to(settings.extra, settings.blind_coding, args.acting)
+                _require_coder(project, args.acting, blind is not None)
     if kind == "qdpx":
         from workbench.interop.refi_export import export_qdpx
 
@@ -270,8 +271,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _require_coder(project: Project, name: str) -> None:
-    """A coder's own export needs a coder: say so in terms of ``--as``, which named them."""
+def _require_coder(project: Project, name: str, blind: bool = True) -> None:
+    """A coder's own export needs a coder: say so in terms of ``--as``, which named them, and
+    with the reason it is their own file (``blind``: blind coding, else ``--as NAME --blind``)."""
     from workbench.core.errors import DecisionError
     from workbench.core.store.coded_data import export_coders
 
@@ -280,7 +282,13 @@ def _require_coder(project: Project, name: str) -> None:
     if name not in known:
         raise DecisionError(
             f"--as: '{name}' has no codes or memos in {project.shown_location} yet, so there is "
-            "nothing of theirs to export (blind coding is on: a coder exports only their own)"
+            "nothing of theirs to export ("
+            + (
+                "blind coding is on: a coder exports only their own"
+                if blind
+                else "--as NAME --blind is a file of NAME's own codes"
+            )
+            + ")"
         )
 
 
