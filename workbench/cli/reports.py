@@ -36,7 +36,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     with Project.open(args.project) as project:
         only = None
         if args.acting is not None:  # who writes it: a coder under blind coding, their own
-            from workbench.core.blind_search import refuse_comparison, restricted_to
+            from workbench.core.blind_search import (
+                refuse_comparison,
+                require_known_coder,
+                restricted_to,
+            )
 
             settings = project.settings
             if args.kind == "agreement":
@@ -44,6 +48,8 @@ def cmd_report(args: argparse.Namespace) -> int:
                     settings.extra, settings.blind_coding, args.acting, "the agreement report"
                 )
             only = restricted_to(settings.extra, settings.blind_coding, args.acting)
+            if only is not None:
+                require_known_coder(project, only, "a report of their own codings")
         written = write_report(
             project,
             args.kind,

@@ -61,7 +61,13 @@ def refi_import(
 def _print_refi_plan(plan: dict[str, Any]) -> None:
     print(
         printable(
-            f"{plan['file']}: {plan['sources']} text sources, {plan['codes']} codes, "
+            f"{plan['file']}: {plan['sources']} text sources"
+            + (  # "0 text sources" alone reads as an empty file on a re-import
+                f" ({plan['already_in_project']} already in the project)"
+                if plan.get("already_in_project")
+                else ""
+            )
+            + f", {plan['codes']} codes, "
             f"{len(plan['coders'])} coders, {plan['codings']} codings on "
             f"passages from {plan['selections']} selections"
             + (f", {plan['memos']} memos from notes" if plan["memos"] else "")
@@ -225,7 +231,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         print("error: --long and --blind are for .csv, .xlsx and .parquet", file=sys.stderr)
         return EXIT_USAGE
     if args.acting is not None:
-        from workbench.core.blind_search import blind_export_coder
+        from workbench.core.blind_search import blind_export_coder, restricted_to
 
         with Project.open(args.project, read_only=True) as project:
             settings = project.settings
@@ -233,7 +239,8 @@ def cmd_export(args: argparse.Namespace) -> int:
                 settings.extra, settings.blind_coding, args.acting, args.coder, kind == "qdpx"
             )
             if args.coder == args.acting:
-                _require_coder(project, args.acting)
+                blind = restricted_to(settings.extra, settings.blind_coding, args.acting)
+                _require_coder(project, args.acting, blind is not None)
     if kind == "qdpx":
         from workbench.interop.refi_export import export_qdpx
 
@@ -264,8 +271,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _require_coder(project: Project, name: str) -> None:
-    """A coder's own export needs a coder: say so in terms of ``--as``, which named them."""
+def _require_coder(project: Project, name: str, blind: bool = True) -> None:
+    """A coder's own export needs a coder: say so in terms of ``--as``, which named them, and
+    with the reason it is their own file (``blind``: blind coding, else ``--as NAME --blind``)."""
     from workbench.core.errors import DecisionError
     from workbench.core.store.coded_data import export_coders
 
@@ -274,7 +282,13 @@ def _require_coder(project: Project, name: str) -> None:
     if name not in known:
         raise DecisionError(
             f"--as: '{name}' has no codes or memos in {project.shown_location} yet, so there is "
-            "nothing of theirs to export (blind coding is on: a coder exports only their own)"
+            "nothing of theirs to export ("
+            + (
+                "blind coding is on: a coder exports only their own"
+                if blind
+                else "--as NAME --blind is a file of NAME's own codes"
+            )
+            + ")"
         )
 
 
@@ -380,7 +394,12 @@ def cmd_local_only(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from workbench.core.blind_search import blind_filters, restricted_to, seen_by
+    from workbench.core.blind_search import (
+        blind_filters,
+        require_known_coder,
+        restricted_to,
+        seen_by,
+    )
     from workbench.core.store import Project
     from workbench.core.store.search import (
         Review,
@@ -407,6 +426,8 @@ def cmd_search(args: argparse.Namespace) -> int:
             settings = project.settings
             only = restricted_to(settings.extra, settings.blind_coding, args.acting)
         if only is not None:
+            if filters.code is not None and not filters.engine:  # NAME's own codings of X
+                require_known_coder(project, only, f"a search of their codings of {args.code}")
             filters = blind_filters(filters, only)
         result = seen_by(search_passages(conn, args.query, filters, limit=args.limit), only)
     render(result.to_dict(), args.json, lambda: _print_search(result))

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from workbench.core.roles import RoleError, may_see_others
+from workbench.core.store import Project
+from workbench.core.store.raters import coder_kinds
 from workbench.core.store.search import SearchError, SearchFilters, SearchResult
 
 
@@ -88,3 +90,15 @@ def blind_export_coder(
             "coder's codes; export .csv, .xlsx or .parquet for a file of your own codes"
         )
     return only
+
+
+def require_known_coder(project: Project, name: str, what: str) -> None:
+    """Refuse ``what`` for an ``--as`` name the project has no coder of: a typo ('Ana' for
+    'ana') would otherwise give a report of nobody's codings that reads like a coder's own."""
+    with project.reading() as conn:
+        known = coder_kinds(conn)
+    if name not in known:
+        raise RoleError(
+            f"--as: '{name}' has no decisions or memos in {project.shown_location} yet, so "
+            f"{what} would be empty (blind coding is on: a coder sees only their own)"
+        )
