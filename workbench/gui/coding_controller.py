@@ -98,6 +98,7 @@ class CodingController(QObject):
             self.session.project,
             self.engine,
             transcript_id,
+            owner=self,
             on_done=lambda run: self._suggestions_done(transcript_id, run),
             on_error=self._suggestions_failed,
             on_progress=lambda done, total, _what: self._unless_closed(

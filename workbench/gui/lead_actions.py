@@ -171,6 +171,7 @@ class LeadActions(QObject):
             self.window.session.project,
             kind,
             path,
+            owner=self.window,
             on_done=lambda written: self.window.engine_label.setText(
                 f"Report written to {written}"
             ),
@@ -253,4 +254,10 @@ class LeadActions(QObject):
 
             QualityDialog(report, self.window).exec()
 
-        start_task(run, self.window.session.project, on_done=show, on_error=self.window.show_error)
+        start_task(
+            run,
+            self.window.session.project,
+            owner=self.window,
+            on_done=show,
+            on_error=self.window.show_error,
+        )

@@ -69,7 +69,9 @@ class MainWindow(QMainWindow):
         with project.reading() as conn:
             self._metadata_values = metadata_values(conn)
         self.navigator = TranscriptNavigator(self.transcript_model, self._metadata_values)
-        self.passage_view = PassageView(self.passage_model, self.delegate)
+        self.passage_view = PassageView(
+            self.passage_model, self.delegate, read_only=project.read_only
+        )
         self.codebook_panel = CodebookPanel(
             self.codebook_model, f"Codebook · {codebook.name} v{codebook.version}", self.shortcuts
         )

@@ -106,7 +106,9 @@ class ProjectWatcher(QObject):
             self._again = True
             return
         self._busy = True
-        start_task(_read_mark, self._project, on_done=self._compare, on_error=self._failed)
+        start_task(
+            _read_mark, self._project, owner=self, on_done=self._compare, on_error=self._failed
+        )
 
     def _failed(self, _message: str) -> None:
         self._busy = False  # a busy or briefly locked file: the next tick tries again

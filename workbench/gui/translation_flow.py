@@ -196,6 +196,7 @@ class TranslationFlow(QObject):
 
         task = start_task(
             work,
+            owner=self,
             on_done=counted,
             on_error=failed,
             on_progress=progressed,
@@ -301,6 +302,7 @@ class TranslationFlow(QObject):
         self.progress = dialog
         self.task = start_task(
             work,
+            owner=self,
             on_done=self._done,
             on_error=self._failed,
             on_progress=lambda done, _total, _what: dialog.setValue(done),

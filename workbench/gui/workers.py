@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QMetaObject, QObject, QRunnable, QThreadPool, Signal
 
 from workbench.core.tasks import Cancelled, CancelToken, Progress
 
@@ -61,21 +61,59 @@ class Task(QRunnable):
 def start_task(
     function: Callable[..., Any],
     *args: Any,
+    owner: QObject,
     on_done: Callable[[Any], None] | None = None,
     on_error: Callable[[str], None] | None = None,
     on_progress: Progress | None = None,
     on_cancelled: Callable[[], None] | None = None,
     pool: QThreadPool | None = None,
 ) -> Task:
-    """Run ``function(*args, progress=..., cancel=...)`` in the background."""
+    """Run ``function(*args, progress=..., cancel=...)`` in the background.
+
+    ``owner`` is the window, dialog or widget the callbacks belong to. The result travels to the
+    GUI thread as a queued event, so it can arrive after Qt has deleted the owner (the dialog was
+    closed, the window went); once the owner is destroyed every callback still on its way is
+    dropped and the task is asked to stop, since nothing is left to show its result.
+    """
     task = Task(function, *args)
-    if on_done:
-        task.signals.finished.connect(on_done)
-    if on_error:
-        task.signals.failed.connect(on_error)
-    if on_progress:
-        task.signals.progressed.connect(on_progress)
-    if on_cancelled:
-        task.signals.cancelled.connect(on_cancelled)
+    guard = _OwnerGuard(owner, task)
+    for signal, callback in (
+        (task.signals.finished, on_done),
+        (task.signals.failed, on_error),
+        (task.signals.progressed, on_progress),
+        (task.signals.cancelled, on_cancelled),
+    ):
+        if callback is not None:
+            signal.connect(guard.wrap(callback))
+    for signal in (task.signals.finished, task.signals.failed, task.signals.cancelled):
+        signal.connect(lambda *_: guard.release())  # after the callback: in connection order
     (pool or QThreadPool.globalInstance()).start(task)
     return task
+
+
+class _OwnerGuard:
+    """Drops a task's callbacks once their owner is destroyed, and lets go of the owner once
+    the task has ended (a long-lived owner, such as the project watcher polling every few
+    seconds, would otherwise gather one ``destroyed`` connection per task). It holds no
+    reference to the owner, so a dialog nobody else keeps is still collected."""
+
+    def __init__(self, owner: QObject, task: Task):
+        self.alive = True
+
+        def destroyed(*_: object) -> None:  # a closure: PySide holds it, not a weak method
+            self.alive = False
+            task.cancel()
+
+        self._connection: QMetaObject.Connection | None = owner.destroyed.connect(destroyed)
+
+    def wrap(self, callback: Callable[..., None]) -> Callable[..., None]:
+        def guarded(*args: Any) -> None:
+            if self.alive:
+                callback(*args)
+
+        return guarded
+
+    def release(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None and self.alive:
+            QObject.disconnect(connection)

@@ -11,6 +11,7 @@ import csv
 import math
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +66,51 @@ def anchoring_sample_size(effect: float, expected_acceptance: float = 0.5) -> in
     mean = (p1 + p2) / 2
     root = Z95 * math.sqrt(2 * mean * (1 - mean)) + Z80 * math.sqrt(p1 * (1 - p1) + p2 * (1 - p2))
     return math.ceil(root**2 / effect**2)
+
+
+@dataclass(frozen=True)
+class AnchoringSize:
+    """The anchoring experiment's size in the units a lead plans with. The report pools answers
+    over coders, so the per-arm figure is a total: both arms' worth of coder-passages at one
+    suggestion each, shared among the coders. The app's sampler shows it and ``sentence`` is
+    the line the CLI prints, so both say the same thing from one computation."""
+
+    effect: float
+    expected_acceptance: float
+    suggestions_per_arm: int
+    coders: int = 1
+
+    @property
+    def coder_passages(self) -> int:
+        return 2 * self.suggestions_per_arm
+
+    @property
+    def passages_per_coder(self) -> int:
+        return math.ceil(self.coder_passages / self.coders)
+
+    def sentence(self) -> str:
+        share = (
+            f"{self.passages_per_coder} passages for each of {self.coders} coders"
+            if self.coders > 1
+            else "all by one coder"
+        )
+        return (
+            f"{self.suggestions_per_arm} suggestions per arm, pooled over coders, to detect a "
+            f"difference of {self.effect:g} in acceptance from {self.expected_acceptance:g} "
+            f"(two-sided significance .05, power .8): {self.coder_passages} coder-passages at "
+            f"one suggestion a passage, {share}"
+        )
+
+
+def anchoring_size(
+    effect: float, expected_acceptance: float = 0.5, coders: int = 1
+) -> AnchoringSize:
+    """``anchoring_sample_size`` with the totals a lead plans with; raises ValueError as it does,
+    and for fewer than one coder."""
+    if coders < 1:
+        raise ValueError("the coders sharing the experiment must be at least 1")
+    per_arm = anchoring_sample_size(effect, expected_acceptance)
+    return AnchoringSize(effect, expected_acceptance, per_arm, coders)
 
 
 def stratified_sample(

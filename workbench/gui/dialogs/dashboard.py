@@ -213,7 +213,9 @@ class DashboardDialog(QDialog):
         layout.addWidget(self.tabs, 1)
         self.reports: dict[str, Report] = {}
         self.update_findings.setEnabled(False)
-        self._task = start_task(_build_both, project, on_done=self._show, on_error=self._failed)
+        self._task = start_task(
+            _build_both, project, owner=self, on_done=self._show, on_error=self._failed
+        )
 
     def chosen_fields(self) -> list[str]:
         """The checked split fields, in the list's order; empty means the report's own rule."""
@@ -226,6 +228,7 @@ class DashboardDialog(QDialog):
             _build_findings,
             self.project,
             self.chosen_fields(),
+            owner=self,
             on_done=self._show,
             on_error=self._failed,
         )

@@ -79,6 +79,7 @@ class CodebookHealthDialog(QDialog):
         self.task: Task | None = start_task(
             compute,
             project,
+            owner=self,
             on_done=self._done,
             on_error=self._failed,
             on_progress=self._progressed,

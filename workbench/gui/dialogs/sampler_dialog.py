@@ -1,4 +1,6 @@
-"""Draw a stratified sample of passages for a second coder, sized for a target interval width."""
+"""Draw a stratified sample of passages for a second coder, sized for a target interval width,
+and size the anchoring experiment (the same core computation and sentence as
+``workbench sample --anchoring-effect``)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -17,6 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.agreement.sampling import (
+    AnchoringSize,
+    anchoring_size,
     sample_size_for_width,
     stratified_sample,
     write_sample_csv,
@@ -69,11 +74,61 @@ class SamplerDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.result)
         layout.addLayout(buttons)
+        layout.addWidget(self._anchoring_group(len(coders)))
         self.width.valueChanged.connect(self._size_from_width)
         self.expected.valueChanged.connect(self._size_from_width)
         self.draw_button.clicked.connect(self.draw)
         self.save_button.clicked.connect(self.save)
         self._size_from_width()
+
+    def _anchoring_group(self, coders: int) -> QGroupBox:
+        """How many passages the anchoring experiment needs: worked out here, while the lead is
+        planning who codes what, rather than only on the command line."""
+        self.effect = QDoubleSpinBox(minimum=-0.9, maximum=0.9, singleStep=0.01, value=0.10)
+        self.effect.setDecimals(3)
+        self.acceptance = QDoubleSpinBox(minimum=0.01, maximum=0.99, singleStep=0.01, value=0.50)
+        self.acceptance.setDecimals(3)
+        self.anchoring_coders = QSpinBox(minimum=1, maximum=10_000, value=max(1, coders))
+        self.per_arm = QLabel()
+        self.coder_passages = QLabel()
+        self.per_coder = QLabel()
+        self.anchoring_sentence = QLabel("", objectName="subtitle")
+        self.anchoring_sentence.setWordWrap(True)
+        self.anchoring: AnchoringSize | None = None
+        group = QGroupBox("Anchoring experiment: how many passages")
+        form = QFormLayout()
+        form.addRow("Difference in acceptance to detect", self.effect)
+        form.addRow("Expected acceptance (without the effect)", self.acceptance)
+        form.addRow("Coders sharing it", self.anchoring_coders)
+        form.addRow("Suggestions per arm", self.per_arm)
+        form.addRow("Coder-passages, both arms", self.coder_passages)
+        form.addRow("Passages per coder", self.per_coder)
+        column = QVBoxLayout(group)
+        column.addLayout(form)
+        column.addWidget(self.anchoring_sentence)
+        for box in (self.effect, self.acceptance, self.anchoring_coders):
+            box.valueChanged.connect(self._size_anchoring)
+        self._size_anchoring()
+        return group
+
+    def _size_anchoring(self) -> None:
+        try:
+            size = anchoring_size(
+                self.effect.value(), self.acceptance.value(), self.anchoring_coders.value()
+            )
+        except ValueError as exc:  # an effect of 0, or one that leaves the 0..1 range
+            self.anchoring = None
+            for label in (self.per_arm, self.coder_passages, self.per_coder):
+                label.setText("–")
+            self.anchoring_sentence.setText(f"Cannot size it: {exc}.")
+            return
+        self.anchoring = size
+        self.per_arm.setText(f"{size.suggestions_per_arm:,}")
+        self.coder_passages.setText(f"{size.coder_passages:,}")
+        self.per_coder.setText(f"{size.passages_per_coder:,}")
+        self.anchoring_sentence.setText(
+            size.sentence() + ". A floor: answers of one coder, or on one passage, are correlated."
+        )
 
     def _size_from_width(self) -> None:
         needed = sample_size_for_width(self.width.value(), self.expected.value())

@@ -109,6 +109,7 @@ class StartDialog(QDialog):
             location,
             codebook,
             folder or None,
+            owner=self,
             on_done=lambda path: (progress.close(), self._accept(path)),
             on_error=lambda message: (
                 progress.close(),

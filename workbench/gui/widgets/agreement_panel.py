@@ -241,6 +241,7 @@ class AgreementPanel(QWidget):
             self._engine_overall,
             self.level.currentData(),
             self._anchoring,
+            owner=self,
             on_done=self._apply,
             on_error=self._failed,
         )

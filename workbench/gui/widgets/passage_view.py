@@ -102,16 +102,30 @@ KEY_HINT = (
     "Shift+A accept all · 1–9 codes · / pick a code · 0 no code applies · M memo · Ctrl+Z undo · "
     "drag or Shift+→ over words + a code key"
 )
+# A project open read-only takes no decisions, so its hint names only the keys that still act:
+# moving, reading a code's details, searching, and F1 for the rest.
+READ_ONLY_HINT = (
+    "Read-only: J/K next/previous · ←/→ a code or suggestion's details · Ctrl+F find a "
+    "transcript · Ctrl+Shift+F search passages · F1 every key"
+)
 
 
 class PassageView(QWidget):
-    def __init__(self, model: PassageListModel, delegate: PassageDelegate, parent=None):  # type: ignore[no-untyped-def]
+    def __init__(
+        self,
+        model: PassageListModel,
+        delegate: PassageDelegate,
+        parent: QWidget | None = None,
+        *,
+        read_only: bool = False,
+    ) -> None:
         super().__init__(parent)
+        self._key_hint = READ_ONLY_HINT if read_only else KEY_HINT
         self.setObjectName("panel")
         self.title = QLabel("No transcript open", objectName="title")
         self.subtitle = QLabel("", objectName="subtitle")
         self.subtitle.setWordWrap(True)
-        self.hint = QLabel(KEY_HINT, objectName="subtitle")
+        self.hint = QLabel(self._key_hint, objectName="subtitle")
         self.hint.setWordWrap(True)
         self.list = PassageListView(objectName="passages")
         self.list.setModel(model)
@@ -153,7 +167,7 @@ class PassageView(QWidget):
     def refresh_hint(self) -> None:
         """Name Ctrl+T only when the open transcript has a translation to show: elsewhere the
         key only says there is none, and the hint line is short of room."""
-        text = KEY_HINT
+        text = self._key_hint
         if self._model.translations.available:
             text += f" · {WORKSPACE_KEYS['machine translation'][0]} machine translation"
         if self.hint.text() != text:

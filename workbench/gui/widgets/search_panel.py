@@ -371,6 +371,7 @@ class SearchPanel(QWidget):
             query,
             filters,
             self.limit,
+            owner=self,
             on_done=lambda result: self._show(generation, result),
             on_error=lambda message: self._failed(message, generation),
         )
