@@ -341,9 +341,7 @@ def test_an_unrelated_project_is_summarised_and_exits_1(study, tmp_path, capsys,
     assert main(["merge", str(study), str(other)]) == 1
     out, err = capsys.readouterr()
     skipped = [line for line in out.splitlines() if line.startswith("skipped")]
-    assert skipped == [
-        f"skipped {other}: 5 transcripts x0, x1, x2, x3, x4: not in the project"
-    ]
+    assert skipped == [f"skipped {other}: 5 transcripts x0, x1, x2, x3, x4: not in the project"]
     assert err.count("\n") == 1 and "no transcript in it matches" in err
     assert main(["merge", str(study), str(other), "--json"]) == 1
     report = json.loads(capsys.readouterr().out)

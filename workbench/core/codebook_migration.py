@@ -222,10 +222,14 @@ def plan_migration(
     """Every change from the project's codebook to ``new``, with the codings each touches."""
     old = project.codebook
     if old is None:
-        raise ProjectError(f"{project.shown_location}: has no codebook yet; add one with 'codebook add'")
+        raise ProjectError(
+            f"{project.shown_location}: has no codebook yet; add one with 'codebook add'"
+        )
     row = project.codebook_version_row()
     if row is not None and row["content_hash"] == new.content_hash:
-        raise ProjectError(f"{project.shown_location}: this codebook is already version {old.version}")
+        raise ProjectError(
+            f"{project.shown_location}: this codebook is already version {old.version}"
+        )
     mapping = mapping or Mapping()
     to_version = project.next_codebook_version(new)
     diff = diff_codebooks(old, new, f"v{old.version}", f"v{to_version}")
@@ -476,7 +480,9 @@ def restore_archived(project: Project, code_id: str, actor: str, as_code: str | 
     with project.transaction() as conn:
         rows = [r for r in list_archived(conn, code_id) if r.restored_by is None]
         if not rows:
-            raise ProjectError(f"{project.shown_location}: no archived codings of '{code_id}' to restore")
+            raise ProjectError(
+                f"{project.shown_location}: no archived codings of '{code_id}' to restore"
+            )
         for row in rows:
             decision = record_decision(
                 conn,

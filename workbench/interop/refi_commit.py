@@ -74,7 +74,9 @@ def commit_refi_import(
     with project.transaction() as conn:
         keys = {passage_key(t, p) for t, p, _c, _k in plan.codings}
         keys.update(passage_key(s[0], s[1]) for s in plan.suggestions)
-        keys.update(passage_key(m.transcript, m.position) for m in plan.memos if m.position is not None)
+        keys.update(
+            passage_key(m.transcript, m.position) for m in plan.memos if m.position is not None
+        )
         ids = passage_ids_for_keys(conn, keys)
         missing = sorted(keys - set(ids))
         if missing:  # a segmentation that differs from the one the plan was cut with
