@@ -390,3 +390,23 @@ def test_cu_interval_resamples_transcripts():
     assert result.cu_ci95 is not None
     low, high = result.cu_ci95
     assert low <= result.cu <= high and low < high
+
+
+def test_a_code_only_ever_selected_with_another_says_where_its_figure_is():
+    # b never stands alone: its text is always also a's, so its figure is the "a + b" value's
+    continua = [
+        Continuum(20, {"A": [("a", 0, 8), ("b", 0, 8)], "B": [("a", 0, 6), ("b", 0, 6)]}),
+        Continuum(20, {"A": [("a", 10, 14)], "B": [("a", 10, 15)]}),
+    ]
+    result = unitizing_alpha(continua)
+    assert result.per_code["b"]["k_alpha"] is None
+    assert "always coded together with other codes" in result.per_code["b"]["k_reason"]
+    assert "a + b" in result.combined and result.combined["a + b"]["k_alpha"] is not None
+
+
+def test_the_statement_names_the_rule_once_and_undefined_figures_in_parentheses():
+    continua = [Continuum(10, {"A": [("x", 0, 3)], "B": [("x", 5, 8)]})]
+    text = unitizing_statement(unitizing_alpha(continua, rule="passages both reviewed"))
+    assert "and 2 coders (A, B). Which passages enter: passages both reviewed." in text
+    assert "cuα is undefined (no text was coded by two coders)." in text
+    assert ": no variation" not in text

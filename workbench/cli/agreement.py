@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from typing import TYPE_CHECKING
 
@@ -199,34 +198,27 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _anchoring_size(args: argparse.Namespace) -> int:
-    from workbench.core.agreement.sampling import anchoring_sample_size
+    from workbench.core.agreement.sampling import anchoring_size
 
+    if args.coders is not None and args.coders < 1:
+        print(
+            "error: --coders: the coders sharing the experiment must be at least 1", file=sys.stderr
+        )
+        return EXIT_USAGE
     try:
-        per_arm = anchoring_sample_size(args.anchoring_effect, args.expected_acceptance)
+        size = anchoring_size(args.anchoring_effect, args.expected_acceptance, args.coders or 1)
     except ValueError as exc:
         print(f"error: --anchoring-effect/--expected-acceptance: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    # The report pools answers over coders, so the figure is a total: both arms' worth of
-    # coder-passages at one suggestion each, shared among the coders.
-    coders = args.coders or 1
-    passages = 2 * per_arm
-    each = math.ceil(passages / coders)
     result = {
-        "effect": args.anchoring_effect,
-        "expected_acceptance": args.expected_acceptance,
-        "suggestions_per_arm": per_arm,
-        "coder_passages": passages,
-        "coders": coders,
-        "passages_per_coder": each,
+        "effect": size.effect,
+        "expected_acceptance": size.expected_acceptance,
+        "suggestions_per_arm": size.suggestions_per_arm,
+        "coder_passages": size.coder_passages,
+        "coders": size.coders,
+        "passages_per_coder": size.passages_per_coder,
     }
-    text = (
-        f"{per_arm} suggestions per arm, pooled over coders, to detect a difference "
-        f"of {args.anchoring_effect:g} in acceptance from {args.expected_acceptance:g} "
-        f"(two-sided significance .05, power .8): {passages} coder-passages at one suggestion "
-        "a passage, "
-        + (f"{each} passages for each of {coders} coders" if coders > 1 else "all by one coder")
-    )
-    render(result, args.json, lambda: print(text))
+    render(result, args.json, lambda: print(size.sentence()))
     return EXIT_OK
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from workbench.core.agreement.compute import (
     METRICS,
     coded_metric,
+    interpret,
     method_statement,
     rating_metric,
 )
@@ -374,15 +375,17 @@ def format_unitizing(report: dict[str, Any]) -> str:
         ("cuα (codes of jointly coded text)", coding),
     ):
         why = f"  ({row['reason']})" if row["reason"] else ""
-        lines.append(f"{label:<34} {_number(row['value']):>9}{_interval(row)}{why}")
+        reading = f"  {interpret('alpha', row['value'])}" if row["value"] is not None else ""
+        lines.append(f"{label:<34} {_number(row['value']):>9}{_interval(row)}{reading}{why}")
     if report["cu"] is not None:
         lines.append(f"{'':<34} covering {report['cu_coverage']:.0%} of the pooled text")
     if report["per_code"]:
         lines.append("per code: uα (its text against the rest); (k)uα (within jointly coded text)")
     for code, row in report["per_code"].items():
         why = f"  ({row['reason']})" if row["reason"] else ""
+        reading = f"  {row['interpretation']}" if row["value"] is not None else ""
         lines.append(
-            f"    {code:<30} {_number(row['value']):>9}{_interval(row)}  "
+            f"    {code:<30} {_number(row['value']):>9}{_interval(row)}{reading}  "
             f"{row['characters_selected']:,} characters selected (all coders){why}"
         )
         lines.append(f"    {'':<30} {_k_alpha(row)}")

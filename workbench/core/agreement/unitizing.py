@@ -473,8 +473,10 @@ def unitizing_alpha(
     def k_alpha(value: frozenset[str]) -> dict[str, object]:
         index = by_value.get(value)
         if index is None:
-            k = Value.undefined("no coder selected text for it")
-            return {"k_alpha": None, "k_reason": k.reason, "k_coverage": 0.0}
+            alone = "no coder selected text for it"
+            if any(value < other for other in by_value):
+                alone = "its text was always coded together with other codes (see those rows)"
+            return {"k_alpha": None, "k_reason": alone, "k_coverage": 0.0}
         k = coding.per_value[index]
         return {
             "k_alpha": None if k.value is None else round(k.value, 6) + 0.0,  # no -0.0
@@ -549,10 +551,9 @@ def unitizing_statement(result: UnitizingResult) -> str:
     text = (
         f"Agreement on the text coders selected inside passages was assessed on "
         f"{plural(result.continua, 'passage')} ({result.length:,} characters, "
-        f"{plural(result.groups, 'transcript')}) reviewed by two or more of "
-        f"{plural(result.coders, 'coder')} ({names})"
+        f"{plural(result.groups, 'transcript')}) and {plural(result.coders, 'coder')} ({names})."
     )
-    text += f"; {result.rule}." if result.rule else "."
+    text += f" Which passages enter: {result.rule}." if result.rule else ""
     text += (
         " The statistic is Krippendorff's unitizing alpha (uα; "
         f"{REFERENCE}): every character a coder selected belongs to a unit valued with its "
@@ -570,16 +571,16 @@ def unitizing_statement(result: UnitizingResult) -> str:
             "coded by two coders."
         )
     else:
-        text += f" cuα is undefined: {result.cu_reason}."
+        text += f" cuα is undefined ({result.cu_reason})."
     text += (
         " Overlapping selections of one code by one coder count as one unit, and text a coder "
         "selected for several codes as a unit valued with that set of codes."
     )
     if result.value is None:
-        text += f" uα is undefined: {result.reason}."
+        text += f" uα is undefined ({result.reason})."
     if result.ci95 is not None or result.cu_ci95 is not None:
         text += (
-            f" 95% confidence intervals are percentile bootstrap intervals from {BOOTSTRAP_REPS} "
+            f" 95% confidence intervals are percentile bootstrap intervals from {BOOTSTRAP_REPS:,} "
             f"resamples of transcripts (seed {BOOTSTRAP_SEED})."
         )
     if result.ci_reason:
