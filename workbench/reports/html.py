@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 from workbench.reports.model import BarChart, Heatmap, Report, Table, Text
+from workbench.reports.numbers import COEFFICIENT_FORMAT, column_formats, shown
 
 CSS = """
 body { font-family: -apple-system, 'Segoe UI', 'Noto Sans', sans-serif; color: #1f2328; max-width: 1100px;
@@ -18,11 +19,11 @@ th { background: #f6f8fa; } td.num { text-align: right; font-variant-numeric: ta
 """
 
 
-def _cell(value: object) -> str:
+def _cell(value: object, spec: str = COEFFICIENT_FORMAT) -> str:
     if value is None:
         return "<td class='num'>—</td>"
     if isinstance(value, float):
-        return f"<td class='num'>{value:.3f}</td>"
+        return f"<td class='num'>{shown(value, spec)}</td>"
     if isinstance(value, int):
         return f"<td class='num'>{value}</td>"
     return f"<td>{html.escape(str(value))}</td>"
@@ -30,7 +31,11 @@ def _cell(value: object) -> str:
 
 def _table(table: Table) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in table.columns)
-    body = "".join("<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in table.rows)
+    specs = column_formats(table)
+    body = "".join(
+        "<tr>" + "".join(_cell(v, s) for v, s in zip(row, specs, strict=False)) + "</tr>"
+        for row in table.rows
+    )
     note = f"<p class='note'>{html.escape(table.note)}</p>" if table.note else ""
     empty = "" if table.rows else "<p class='note'>Nothing to show yet.</p>"
     return f"<h2>{html.escape(table.title)}</h2><table><tr>{head}</tr>{body}</table>{empty}{note}"
