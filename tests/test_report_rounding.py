@@ -101,13 +101,19 @@ def test_html_per_code_figures_are_the_cli_text_digit_for_digit(tmp_path, capsys
     printed, _ = cli_per_code(capsys, study.location)
     out = tmp_path / "a.html"
     cli(capsys, "report", study.location, "--kind", "agreement", "--out", str(out))
+    page = out.read_text(encoding="utf-8")
     shown = {
         row["code"]: [row["alpha"], row["alpha CI low"], row["alpha CI high"]]
-        for row in html_table(out.read_text(encoding="utf-8"), PER_CODE)
+        for row in html_table(page, PER_CODE)
     }
     applied = {code: figures for code, figures in printed.items() if code in shown}
     assert applied.keys() == shown.keys() == {"prod.speed", "trust.accuracy"}
     assert shown == applied
+    chart = page[page.index("Krippendorff&#x27;s alpha per code") :]
+    texts = re.findall(r"<text x='([\d.]+)'[^>]*>([^<]*)</text>", chart[: chart.index("</svg>")])
+    right = max(float(x) for x, _ in texts)  # each bar's value, right of the bars
+    labels = [label for x, label in texts if float(x) == right]
+    assert sorted(labels) == sorted(figures[0] for figures in applied.values())
 
 
 def test_html_overall_sentence_has_the_cli_headline(tmp_path, capsys, study):

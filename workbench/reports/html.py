@@ -92,8 +92,8 @@ def bar_svg(chart: BarChart) -> str:
             parts.append(
                 f"<line x1='{hi:.1f}' y1='{mid - 4}' x2='{hi:.1f}' y2='{mid + 4}' stroke='#1f2328'/>"
             )
-        shown = f"{value:.0%}" if chart.percent else f"{value:.2f}"
-        parts.append(f"<text x='{label_w + bar_w + 6}' y='{y + 12}'>{shown}</text>")
+        label = f"{value:.0%}" if chart.percent else shown(value)  # the table's digits
+        parts.append(f"<text x='{label_w + bar_w + 6}' y='{y + 12}'>{label}</text>")
     parts.append("</svg>")
     return "".join(parts)
 
@@ -129,7 +129,7 @@ def heatmap_svg(chart: Heatmap) -> str:
             parts.append(
                 f"<rect x='{x}' y='{y}' width='{cell - 2}' height='{cell - 2}' fill='rgb({shade},{shade + 20 if shade < 235 else 255},255)'/>"
             )
-            parts.append(f"<text x='{x + 6}' y='{y + cell / 2 + 4:.0f}'>{value:.2f}</text>")
+            parts.append(f"<text x='{x + 4}' y='{y + cell / 2 + 4:.0f}'>{shown(value)}</text>")
     parts.append("</svg>")
     return "".join(parts)
 

@@ -113,7 +113,7 @@ def _bars(chart: BarChart, width: float) -> Drawing:
             String(
                 label_w + bar_w + 4,
                 y + 3,
-                f"{value:.0%}" if chart.percent else f"{value:.2f}",
+                f"{value:.0%}" if chart.percent else shown(value),  # the table's digits
                 fontSize=7,
             )
         )
