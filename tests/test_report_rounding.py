@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from tests.conftest import write
 from workbench.cli import main
 from workbench.core.spreadsheet import import_decisions_csv
-from workbench.core.store.importing import import_transcript_file
+from workbench.core.store.importing import import_metadata_file, import_transcript_file
 from workbench.reports.writer import write_report
 
 pytestmark = pytest.mark.backends
@@ -180,3 +180,35 @@ def test_analysis_shares_are_whole_in_xlsx_and_formatted_once_in_html(tmp_path, 
     }
     for code, f in used.items():
         assert [shown[code][c] for c in columns] == [f"{v:.3f}" for v in figures(f)]
+
+
+@pytest.fixture
+def split_study(tmp_path, project):
+    """Forty participants: the twenty in 'workforce' coded prod.speed, the twenty in
+    'creatives' not; a split whose p-value is far below .0005."""
+    rows, groups = [], []
+    for i in range(40):
+        text = f"Interviewer: q\n\nParticipant: answer {i} about work.\n"
+        import_transcript_file(project, write(tmp_path / f"p{i}.txt", text))
+        rows.append((f"p{i}#2", "ana", "prod.speed" if i < 20 else ""))
+        groups.append(f"p{i},{'workforce' if i < 20 else 'creatives'}\n")
+    decisions = "passage_id,coder,code\n" + "".join(f"{p},{c},{k}\n" for p, c, k in rows)
+    import_decisions_csv(project, write(tmp_path / "d.csv", decisions))
+    import_metadata_file(
+        project, write(tmp_path / "m.csv", "transcript_id,group\n" + "".join(groups))
+    )
+    return project
+
+
+def test_a_tiny_p_value_is_never_shown_as_zero(tmp_path, split_study):
+    write_report(split_study, "analysis", tmp_path / "f.xlsx", split_fields=["group"])
+    rows = sheet_rows(tmp_path / "f.xlsx", "Split by group")
+    speed = [row for row in rows if row["code"].value == "prod.speed"]
+    p = speed[0]["p"].value
+    assert 0 < p < 0.0005  # 0.000 at three places
+    assert speed[0]["p"].number_format == "General"  # the whole value, shown whole
+    write_report(split_study, "analysis", tmp_path / "f.html", split_fields=["group"])
+    page = (tmp_path / "f.html").read_text(encoding="utf-8")
+    shown = [row for row in html_table(page, "Split by group") if row["code"] == "prod.speed"]
+    assert {row["p"] for row in shown} == {f"{p:.3g}"}
+    assert float(shown[0]["p"]) == pytest.approx(p, rel=1e-2)

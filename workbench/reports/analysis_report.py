@@ -29,6 +29,7 @@ from workbench.core.store import Project
 from workbench.core.tasks import Progress
 from workbench.reports.columns import column_table
 from workbench.reports.model import BarChart, Heatmap, Report, Section, Table, Text
+from workbench.reports.numbers import P_VALUE
 
 
 def build_analysis_report(
@@ -315,8 +316,8 @@ def split_sections(family: SplitFamily, codebook: Codebook) -> list[Section]:
 def split_table(
     field: str, rows: list[tuple[AdjustedSplit, GroupShare]], names: dict[str, str]
 ) -> Table:
-    """p-values are not rounded: a reader checks them against a threshold, and a tiny one
-    rounded to 0 would claim certainty."""
+    """p-values are not rounded, and are shown to three significant digits: a reader checks them
+    against a threshold, and a tiny one shown as 0.000 would claim certainty."""
     columns: list[tuple[str, Callable[[tuple[AdjustedSplit, GroupShare]], object]]] = [
         ("code", lambda r: r[0].split.code),
         ("name", lambda r: names[r[0].split.code]),
@@ -337,6 +338,7 @@ def split_table(
         f"Split by {field}",
         columns,
         rows,
+        formats=dict.fromkeys(["p", "p Holm", "p BH"], P_VALUE),
         note="p: raw; p Holm and p BH: adjusted over every test in this report. A blank or "
         "'—' p-value is undefined: no test ran, and the split is not in the family.",
     )

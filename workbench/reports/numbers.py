@@ -13,7 +13,10 @@ import re
 from workbench.core.agreement.report import COEFFICIENT_FORMAT
 from workbench.reports.model import Table
 
-_SPEC = re.compile(r"\.(\d+)([f%])")
+_SPEC = re.compile(r"\.(\d+)([f%g])")
+# p-values: significant digits, so a tiny one reads 1.23e-08 and never 0.000, which would claim
+# certainty; a spreadsheet shows it whole ("General")
+P_VALUE = ".3g"
 
 
 def column_formats(table: Table) -> list[str]:
@@ -31,7 +34,9 @@ def excel_format(spec: str = COEFFICIENT_FORMAT) -> str:
     value, so a reviewer sees the report's digits and can still recompute from the cell."""
     match = _SPEC.fullmatch(spec)
     if match is None:
-        raise ValueError(f"no spreadsheet format for '{spec}': use .Nf or .N%")
+        raise ValueError(f"no spreadsheet format for '{spec}': use .Nf, .N% or .Ng")
+    if match[2] == "g":
+        return "General"
     digits = int(match[1])
     places = "0." + "0" * digits if digits else "0"
     return places + ("%" if match[2] == "%" else "")
