@@ -212,3 +212,81 @@ def test_a_tiny_p_value_is_never_shown_as_zero(tmp_path, split_study):
     shown = [row for row in html_table(page, "Split by group") if row["code"] == "prod.speed"]
     assert {row["p"] for row in shown} == {f"{p:.3g}"}
     assert float(shown[0]["p"]) == pytest.approx(p, rel=1e-2)
+
+
+@pytest.fixture
+def anchoring_study(tmp_path, project):
+    """Two coders in the anchoring experiment on sixteen suggested passages: every other passage
+    accepted, and in the 'before' arm every one (as ``test_anchoring`` builds it)."""
+    from workbench.core.anchoring_arms import BEFORE, transcript_frame
+    from workbench.core.session import CodingSession
+    from workbench.core.store import Project
+    from workbench.core.store.queries import passages_to_code
+    from workbench.core.store.suggestions import save_suggestions, suggestions_for
+    from workbench.suggest.engine import Suggestion
+
+    for name in ("p1", "p2"):
+        text = INTERVIEW.replace("answer", f"{name} answer")
+        import_transcript_file(project, write(tmp_path / f"{name}.txt", text))
+    with project.reading() as conn:
+        passages = [pid for pid, _, _ in passages_to_code(conn)]
+    with project.transaction() as conn:
+        found = [
+            Suggestion(pid, "hope.time", 0.8, "", None, None, "", "local", "m", "p")
+            for pid in passages
+        ]
+        save_suggestions(conn, found, project.codebook.version)
+    path = str(project.location)
+    assert main(["anchoring", path, "--on", "--seed", "5", "--lead", "lee"]) == 0
+    project.close()
+    with Project.open(path) as opened:
+        with opened.reading() as conn:
+            ordered = [p for ps in transcript_frame(passages_to_code(conn)).values() for p in ps]
+            suggested = suggestions_for(conn, ordered)
+        for name in ("ana", "bruno"):
+            session = CodingSession(opened, name)
+            for n, pid in enumerate(ordered):
+                [s] = suggested[pid]
+                if n % 2 == 0 or session.arm(pid) == BEFORE:
+                    session.apply_code(pid, "hope.time", suggestion_id=s.id)
+                else:
+                    session.reject(pid, s.id, "hope.time")
+    return path
+
+
+def test_anchoring_figures_are_the_cli_text_digit_for_digit(tmp_path, capsys, anchoring_study):
+    from workbench.core.store import Project
+
+    text = cli(capsys, "anchoring", anchoring_study)
+    line = re.search(
+        r"acceptance rate: before (\S+) \[(\S+), (\S+)\]  after (\S+) \[(\S+), (\S+)\]  "
+        r"difference (\S+) \[(\S+), (\S+)\]",
+        text,
+    )
+    assert line, text
+    out = tmp_path / "a.html"
+    with Project.open(anchoring_study) as project:
+        write_report(project, "agreement", out, ci=False)
+    rows = html_table(
+        out.read_text(encoding="utf-8"),
+        "Anchoring experiment: suggestions shown before or after the first pass",
+    )
+    [acceptance] = [row for row in rows if row["measure"] == "acceptance rate"]
+    before, _, _, after, _, _, difference, low, high = line.groups()
+    assert [acceptance["before"], acceptance["after"]] == [before, after]
+    assert acceptance["difference (before − after)"] == difference
+    assert acceptance["95% interval"] == f"{low} to {high}"
+
+
+def test_each_display_rule_has_the_spreadsheet_format_that_shows_it():
+    from workbench.reports.numbers import excel_format
+
+    assert [excel_format(s) for s in (".3f", ".2f", ".0%", ".1%", ".3g")] == [
+        "0.000",
+        "0.00",
+        "0%",
+        "0.0%",
+        "General",
+    ]
+    with pytest.raises(ValueError, match="no spreadsheet format for ',d'"):
+        excel_format(",d")
