@@ -27,6 +27,7 @@ from workbench.core.agreement.engines import (
     compare_engines,
 )
 from workbench.core.agreement.raters import RaterChoice, choose_raters
+from workbench.core.agreement.report import coefficient_text
 from workbench.core.agreement.sampling import sampling_history
 from workbench.core.agreement.strata import Stratum, agreement_by, strata_note
 from workbench.core.agreement.tree import LevelResult, agreement_by_level, tree_depth
@@ -56,16 +57,20 @@ class _CodeAgreement:
     percent: MetricResult
 
 
-def _fmt(value: float | None) -> float | None:
-    return None if value is None else round(value, 4)
+def _value(result: MetricResult) -> float | None:
+    """The value as ``workbench agreement`` prints it: its text formats this very number (the
+    ``--json`` one), and the writer formats it by the same rule, so no digit can differ."""
+    return result.to_dict()["value"]  # type: ignore[return-value]
 
 
 def _ci_low(result: MetricResult) -> float | None:
-    return _fmt(result.ci95[0]) if result.ci95 else None
+    ci = result.to_dict(with_ci=True)["ci95"]
+    return ci[0] if ci else None  # type: ignore[index]
 
 
 def _ci_high(result: MetricResult) -> float | None:
-    return _fmt(result.ci95[1]) if result.ci95 else None
+    ci = result.to_dict(with_ci=True)["ci95"]
+    return ci[1] if ci else None  # type: ignore[index]
 
 
 def _reading(result: MetricResult) -> str:
@@ -74,7 +79,10 @@ def _reading(result: MetricResult) -> str:
 
 
 def _interval(estimate: Estimate) -> str:
-    return "" if estimate.ci95 is None else f"{estimate.ci95[0]:.3f} to {estimate.ci95[1]:.3f}"
+    """As the engine's sentence words it (``Estimate.words``), from the unrounded bounds."""
+    if estimate.ci95 is None:
+        return ""
+    return f"{coefficient_text(estimate.ci95[0])} to {coefficient_text(estimate.ci95[1])}"
 
 
 def _ticker(progress: Progress | None, steps: int) -> Tick:
@@ -192,8 +200,14 @@ def _engines_per_code(
 
 
 def _overall_text(headline: MetricResult) -> Text:
-    value = "undefined" if headline.value is None else f"{headline.value:.3f}"
-    interval = f", 95% CI {headline.ci95[0]:.3f} to {headline.ci95[1]:.3f}" if headline.ci95 else ""
+    printed = headline.to_dict(with_ci=True)  # what ``workbench agreement`` formats
+    value = coefficient_text(printed["value"])
+    ci = printed["ci95"]
+    interval = (
+        f", 95% CI {coefficient_text(ci[0])} to {coefficient_text(ci[1])}"  # type: ignore[index]
+        if ci
+        else ""
+    )
     reading = headline.interpretation if headline.value is not None else headline.reason
     return Text(
         "Overall agreement",
@@ -212,14 +226,14 @@ def _per_code_table(per_code: list[_CodeAgreement], names: dict[str, str]) -> Ta
         [
             ("code", lambda c: c.code),
             ("name", lambda c: names.get(c.code, c.code)),
-            ("alpha", lambda c: _fmt(c.alpha.value)),
+            ("alpha", lambda c: _value(c.alpha)),
             ("alpha CI low", lambda c: _ci_low(c.alpha)),
             ("alpha CI high", lambda c: _ci_high(c.alpha)),
             ("passages", lambda c: c.alpha.units),
             ("interpretation", lambda c: _reading(c.alpha)),
-            ("Fleiss kappa", lambda c: _fmt(c.fleiss.value)),
-            ("Gwet AC1", lambda c: _fmt(c.ac1.value)),
-            ("percent agreement", lambda c: _fmt(c.percent.value)),
+            ("Fleiss kappa", lambda c: _value(c.fleiss)),
+            ("Gwet AC1", lambda c: _value(c.ac1)),
+            ("percent agreement", lambda c: _value(c.percent)),
         ],
         per_code,
         note="Codes no human coder applied are left out. Alpha: Krippendorff's alpha "
@@ -243,7 +257,7 @@ def _per_code_chart(per_code: list[_CodeAgreement], names: dict[str, str]) -> Ba
 def _coder_heatmap(pairs: dict[tuple[str, str], MetricResult], coders: list[str]) -> Heatmap:
     def pair_alpha(a: str, b: str) -> float | None:
         result = pairs.get((a, b)) or pairs.get((b, a))
-        return None if result is None else _fmt(result.value)
+        return None if result is None else result.value
 
     return Heatmap(
         "Coder by coder: alpha over code sets (MASI), human coders and engines",
@@ -260,7 +274,7 @@ def _levels_table(levels: list[LevelResult]) -> Table:
             ("level", lambda item: item.level),
             ("codes", lambda item: len(item.result.per_code or {})),
             ("passages", lambda item: item.result.units),
-            ("alpha", lambda item: _fmt(item.result.value)),
+            ("alpha", lambda item: _value(item.result)),
             ("alpha CI low", lambda item: _ci_low(item.result)),
             ("alpha CI high", lambda item: _ci_high(item.result)),
             ("interpretation", lambda item: _reading(item.result)),
@@ -279,7 +293,7 @@ def _strata_table(field: str, strata: list[Stratum]) -> Table:
         [
             (field, lambda s: s.value),
             ("passages", lambda s: s.result.units),
-            ("alpha", lambda s: _fmt(s.result.value)),
+            ("alpha", lambda s: _value(s.result)),
             ("alpha CI low", lambda s: _ci_low(s.result)),
             ("alpha CI high", lambda s: _ci_high(s.result)),
             ("interpretation", lambda s: _reading(s.result)),
@@ -318,9 +332,9 @@ def _engines_table(per_code: list[tuple[str, EngineComparison]], names: dict[str
             ("name", lambda e: names.get(e[0], e[0])),
             ("engine", lambda e: e[1].engine),
             ("passages", lambda e: e[1].units),
-            ("alpha humans", lambda e: _fmt(e[1].human_human.value)),
+            ("alpha humans", lambda e: e[1].human_human.value),
             ("humans CI", lambda e: _interval(e[1].human_human)),
-            ("alpha engine–human", lambda e: _fmt(e[1].engine_human.value)),
+            ("alpha engine–human", lambda e: e[1].engine_human.value),
             ("engine CI", lambda e: _interval(e[1].engine_human)),
             ("difference CI", lambda e: _interval(e[1].difference)),
             ("verdict", lambda e: e[1].verdict),

@@ -29,10 +29,7 @@ from workbench.core.store import Project
 from workbench.core.tasks import Progress
 from workbench.reports.columns import column_table
 from workbench.reports.model import BarChart, Heatmap, Report, Section, Table, Text
-
-
-def _r(value: float | None, digits: int = 4) -> float | None:
-    return None if value is None else round(value, digits)
+from workbench.reports.numbers import P_VALUE
 
 
 def build_analysis_report(
@@ -154,11 +151,11 @@ def _frequency_table(found: list[Frequency], names: dict[str, str], codebook: Co
             ("name", lambda f: names[f.code]),
             ("level", lambda f: codebook.get(f.code).depth),  # type: ignore[union-attr]
             ("participants", lambda f: f.participants),
-            ("share of participants", lambda f: _r(f.participant_share)),
-            ("CI low", lambda f: _r(f.participant_ci[0]) if f.participant_ci else None),
-            ("CI high", lambda f: _r(f.participant_ci[1]) if f.participant_ci else None),
+            ("share of participants", lambda f: f.participant_share),
+            ("CI low", lambda f: f.participant_ci[0] if f.participant_ci else None),
+            ("CI high", lambda f: f.participant_ci[1] if f.participant_ci else None),
             ("passages", lambda f: f.passages),
-            ("share of passages", lambda f: _r(f.passage_share)),
+            ("share of passages", lambda f: f.passage_share),
         ],
         found,
         primary=True,
@@ -178,8 +175,7 @@ def _frequency_chart(leaves_used: list[Frequency], names: dict[str, str]) -> Bar
 
 def _lift_heatmap(data: CodedParticipants, top_codes: list[str], names: dict[str, str]) -> Heatmap:
     lift = [
-        [None if a == b else _r(co_occurrence(data, a, b).lift, 2) for b in top_codes]
-        for a in top_codes
+        [None if a == b else co_occurrence(data, a, b).lift for b in top_codes] for a in top_codes
     ]
     return Heatmap(
         "Co-occurrence within participants: lift",
@@ -223,13 +219,13 @@ def _co_occurrence_table(pairs_found: list[CoOccurrence]) -> Table:
             ("first only", lambda r: r.first_only),
             ("second only", lambda r: r.second_only),
             ("neither", lambda r: r.neither),
-            ("P(also | code)", lambda r: _r(r.p_second_given_first)),
-            ("P(also | not code)", lambda r: _r(r.p_second_given_not_first)),
-            ("lift", lambda r: _r(r.lift, 3)),
-            ("relative risk", lambda r: _r(r.relative_risk, 3)),
-            ("RR CI low", lambda r: _r(r.relative_risk_ci[0], 3) if r.relative_risk_ci else None),
-            ("RR CI high", lambda r: _r(r.relative_risk_ci[1], 3) if r.relative_risk_ci else None),
-            ("odds ratio", lambda r: _r(r.odds_ratio, 3)),
+            ("P(also | code)", lambda r: r.p_second_given_first),
+            ("P(also | not code)", lambda r: r.p_second_given_not_first),
+            ("lift", lambda r: r.lift),
+            ("relative risk", lambda r: r.relative_risk),
+            ("RR CI low", lambda r: r.relative_risk_ci[0] if r.relative_risk_ci else None),
+            ("RR CI high", lambda r: r.relative_risk_ci[1] if r.relative_risk_ci else None),
+            ("odds ratio", lambda r: r.odds_ratio),
         ],
         pairs_found,
     )
@@ -284,12 +280,12 @@ def _prevalence_tables(
         [
             ("code", lambda e: e[0]),
             ("name", lambda e: names[e[0]]),
-            ("estimate", lambda e: _r(e[1].estimate)),
-            ("CI low", lambda e: _r(e[1].ci[0])),
-            ("CI high", lambda e: _r(e[1].ci[1])),
-            ("naive LLM-only", lambda e: _r(e[1].naive)),
-            ("naive CI low", lambda e: _r(e[1].naive_ci[0])),
-            ("naive CI high", lambda e: _r(e[1].naive_ci[1])),
+            ("estimate", lambda e: e[1].estimate),
+            ("CI low", lambda e: e[1].ci[0]),
+            ("CI high", lambda e: e[1].ci[1]),
+            ("naive LLM-only", lambda e: e[1].naive),
+            ("naive CI low", lambda e: e[1].naive_ci[0]),
+            ("naive CI high", lambda e: e[1].naive_ci[1]),
             ("passages coded by the LLM", lambda e: e[1].n_all),
             ("passages reviewed by humans", lambda e: e[1].n_labelled),
         ],
@@ -320,17 +316,17 @@ def split_sections(family: SplitFamily, codebook: Codebook) -> list[Section]:
 def split_table(
     field: str, rows: list[tuple[AdjustedSplit, GroupShare]], names: dict[str, str]
 ) -> Table:
-    """p-values are not rounded: a reader checks them against a threshold, and a tiny one
-    rounded to 0 would claim certainty."""
+    """p-values are not rounded, and are shown to three significant digits: a reader checks them
+    against a threshold, and a tiny one shown as 0.000 would claim certainty."""
     columns: list[tuple[str, Callable[[tuple[AdjustedSplit, GroupShare]], object]]] = [
         ("code", lambda r: r[0].split.code),
         ("name", lambda r: names[r[0].split.code]),
         ("group", lambda r: r[1].group),
         ("participants", lambda r: r[1].participants),
         ("with code", lambda r: r[1].with_code),
-        ("share", lambda r: _r(r[1].share)),
-        ("CI low", lambda r: _r(r[1].ci[0]) if r[1].ci else None),
-        ("CI high", lambda r: _r(r[1].ci[1]) if r[1].ci else None),
+        ("share", lambda r: r[1].share),
+        ("CI low", lambda r: r[1].ci[0] if r[1].ci else None),
+        ("CI high", lambda r: r[1].ci[1] if r[1].ci else None),
         ("small group", lambda r: "yes" if r[1].small else ""),
         ("p", lambda r: r[0].split.p_value),
         ("p Holm", lambda r: r[0].holm),
@@ -342,6 +338,7 @@ def split_table(
         f"Split by {field}",
         columns,
         rows,
+        formats=dict.fromkeys(["p", "p Holm", "p BH"], P_VALUE),
         note="p: raw; p Holm and p BH: adjusted over every test in this report. A blank or "
         "'—' p-value is undefined: no test ran, and the split is not in the family.",
     )

@@ -20,6 +20,7 @@ def column_table(
     items: Iterable[T],
     note: str = "",
     primary: bool = False,
+    formats: dict[str, str] | None = None,
 ) -> Table:
     """One row per item, one cell per (header, value of the item) column."""
     return Table(
@@ -28,4 +29,5 @@ def column_table(
         [[value(item) for _, value in columns] for item in items],
         note=note,
         primary=primary,
+        formats=dict(formats or {}),
     )

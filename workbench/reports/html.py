@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 from workbench.reports.model import BarChart, Heatmap, Report, Table, Text
+from workbench.reports.numbers import COEFFICIENT_FORMAT, column_formats, shown
 
 CSS = """
 body { font-family: -apple-system, 'Segoe UI', 'Noto Sans', sans-serif; color: #1f2328; max-width: 1100px;
@@ -18,11 +19,11 @@ th { background: #f6f8fa; } td.num { text-align: right; font-variant-numeric: ta
 """
 
 
-def _cell(value: object) -> str:
+def _cell(value: object, spec: str = COEFFICIENT_FORMAT) -> str:
     if value is None:
         return "<td class='num'>—</td>"
     if isinstance(value, float):
-        return f"<td class='num'>{value:.3f}</td>"
+        return f"<td class='num'>{shown(value, spec)}</td>"
     if isinstance(value, int):
         return f"<td class='num'>{value}</td>"
     return f"<td>{html.escape(str(value))}</td>"
@@ -30,7 +31,11 @@ def _cell(value: object) -> str:
 
 def _table(table: Table) -> str:
     head = "".join(f"<th>{html.escape(c)}</th>" for c in table.columns)
-    body = "".join("<tr>" + "".join(_cell(v) for v in row) + "</tr>" for row in table.rows)
+    specs = column_formats(table)
+    body = "".join(
+        "<tr>" + "".join(_cell(v, s) for v, s in zip(row, specs, strict=False)) + "</tr>"
+        for row in table.rows
+    )
     note = f"<p class='note'>{html.escape(table.note)}</p>" if table.note else ""
     empty = "" if table.rows else "<p class='note'>Nothing to show yet.</p>"
     return f"<h2>{html.escape(table.title)}</h2><table><tr>{head}</tr>{body}</table>{empty}{note}"
@@ -87,8 +92,8 @@ def bar_svg(chart: BarChart) -> str:
             parts.append(
                 f"<line x1='{hi:.1f}' y1='{mid - 4}' x2='{hi:.1f}' y2='{mid + 4}' stroke='#1f2328'/>"
             )
-        shown = f"{value:.0%}" if chart.percent else f"{value:.2f}"
-        parts.append(f"<text x='{label_w + bar_w + 6}' y='{y + 12}'>{shown}</text>")
+        label = f"{value:.0%}" if chart.percent else shown(value)  # the table's digits
+        parts.append(f"<text x='{label_w + bar_w + 6}' y='{y + 12}'>{label}</text>")
     parts.append("</svg>")
     return "".join(parts)
 
@@ -124,7 +129,7 @@ def heatmap_svg(chart: Heatmap) -> str:
             parts.append(
                 f"<rect x='{x}' y='{y}' width='{cell - 2}' height='{cell - 2}' fill='rgb({shade},{shade + 20 if shade < 235 else 255},255)'/>"
             )
-            parts.append(f"<text x='{x + 6}' y='{y + cell / 2 + 4:.0f}'>{value:.2f}</text>")
+            parts.append(f"<text x='{x + 4}' y='{y + cell / 2 + 4:.0f}'>{shown(value)}</text>")
     parts.append("</svg>")
     return "".join(parts)
 

@@ -19,6 +19,9 @@ class Table:
     rows: Sequence[Sequence[object]]  # read only: a row of str is a row of objects too
     note: str = ""
     primary: bool = False  # the table a CSV export holds
+    # column -> format spec (".2f", ".0%") where the CLI shows that figure otherwise than a
+    # coefficient; rows keep full values and only the writer formats (reports.numbers)
+    formats: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from reportlab.platypus import Table as PdfTable
 
 from workbench.core.safe_output import atomic_path
 from workbench.reports.model import BarChart, Heatmap, Report, Table, Text
+from workbench.reports.numbers import COEFFICIENT_FORMAT, column_formats, shown
 
 
 def _escape(text: str) -> str:
@@ -58,11 +59,11 @@ def _part_title(title: str, group: range, count: int, groups: int) -> str:
     return f"{title} (columns {group.start + 1}–{group.stop} of {count})"
 
 
-def _value(value: object) -> str:
+def _value(value: object, spec: str = COEFFICIENT_FORMAT) -> str:
     if value is None:
         return "—"
     if isinstance(value, float):
-        return f"{value:.3f}"
+        return shown(value, spec)
     return str(value)
 
 
@@ -112,7 +113,7 @@ def _bars(chart: BarChart, width: float) -> Drawing:
             String(
                 label_w + bar_w + 4,
                 y + 3,
-                f"{value:.0%}" if chart.percent else f"{value:.2f}",
+                f"{value:.0%}" if chart.percent else shown(value),  # the table's digits
                 fontSize=7,
             )
         )
@@ -143,8 +144,9 @@ def _table_parts(
         parts.append(Paragraph(_escape(title), heading))
         indexes = [0, *group]
         data = [[Paragraph(_escape(_fit(section.columns[i], column)), small) for i in indexes]]
+        specs = column_formats(section)
         data += [
-            [Paragraph(_escape(_fit(_value(row[i]), column)), small) for i in indexes]
+            [Paragraph(_escape(_fit(_value(row[i], specs[i]), column)), small) for i in indexes]
             for row in section.rows
         ]
         table = PdfTable(data, repeatRows=1, colWidths=[header_width] + [column] * len(group))

@@ -3,6 +3,9 @@
 Both are written through a temporary file renamed when complete. A CSV text cell that a
 spreadsheet would run as a formula gets an apostrophe in front; an XLSX text cell is stored as a
 string, which is never run, so it keeps its value exactly.
+
+Numbers keep full precision in both: CSV is for machines, and an XLSX cell shows the report's
+places through its number format while holding the whole value a reviewer recomputes from.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from workbench.core.safe_output import atomic_output, atomic_path, neutralise_row
 from workbench.reports.model import Report, Table
+from workbench.reports.numbers import column_formats, excel_format
 
 SHEET_NAME_MAX = 31  # Excel's limit on a sheet's name
 
@@ -76,8 +80,12 @@ def write_xlsx(report: Report, path: str | Path) -> None:
         append_text_safe(sheet, list(table.columns))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
+        number_formats = [excel_format(spec) for spec in column_formats(table)]
         for row in table.rows:
             append_text_safe(sheet, list(row))
+            for cell, number_format in zip(sheet[sheet.max_row], number_formats, strict=False):
+                if isinstance(cell.value, float):
+                    cell.number_format = number_format  # shown rounded, kept whole
         if table.note:
             sheet.append([])
             append_text_safe(sheet, [table.note])

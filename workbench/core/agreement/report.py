@@ -248,13 +248,22 @@ def _unknown(name: str, known: list[str]) -> int:
     raise AgreementDataError(f"unknown coder '{name}'; known: {', '.join(known)}")
 
 
+COEFFICIENT_FORMAT = ".3f"
+
+
+def coefficient_text(value: object) -> str:
+    """A coefficient as a person reads it. The reports' writers format with this too, once and
+    from the same unrounded number, so a report and this command never differ in a digit."""
+    return "undefined" if value is None else format(value, COEFFICIENT_FORMAT)
+
+
 def _number(value: object) -> str:
-    return "undefined" if value is None else f"{value:.3f}"
+    return coefficient_text(value)
 
 
 def _interval(row: dict) -> str:
     ci = row.get("ci95")
-    return f"  [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""
+    return f"  [{coefficient_text(ci[0])}, {coefficient_text(ci[1])}]" if ci else ""
 
 
 def _metric_line(row: dict) -> str:
