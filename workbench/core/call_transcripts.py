@@ -67,6 +67,7 @@ def _timed_block(block: str) -> tuple[str, str, str] | None:
     stamp = _STAMP_LINE.match(lines[0])
     if stamp is None:
         return None
+    name: re.Match[str] | None
     if stamp["name"]:
         name_line, body = lines[0], "\n".join(lines[1:])
         name = stamp

@@ -50,8 +50,8 @@ def table_turns(rows: list[list[str]]) -> list[Turn] | None:
         # A first column that numbers the rows (transcription services, f4 and MAXQDA
         # exports) is the table's layout, not words anyone said. Without a header saying so,
         # the names must recur as speakers' do: a numbered list of tools is no interview.
-        names = {row[-2] for row in rows}
-        if not header and len(names) > len(rows) / 2:
+        distinct = {row[-2] for row in rows}
+        if not header and len(distinct) > len(rows) / 2:
             return None
         rows = [row[1:] for row in rows]
     time_column = None
