@@ -44,6 +44,7 @@ from workbench.core.tasks import CancelToken, Progress
 from workbench.gui.workers import start_task
 from workbench.reports.html import bar_svg, heatmap_svg
 from workbench.reports.model import BarChart, Heatmap, Report, Table, Text
+from workbench.reports.numbers import column_formats, shown
 from workbench.reports.writer import build_report
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -54,6 +55,7 @@ class ReportTableModel(QAbstractTableModel):
     def __init__(self, table: Table, parent=None):  # type: ignore[no-untyped-def]
         super().__init__(parent)
         self._table = table
+        self._formats = column_formats(table)  # the report files' digits, not a second rule
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._table.rows)
@@ -77,7 +79,9 @@ class ReportTableModel(QAbstractTableModel):
         value = self._table.rows[index.row()][index.column()]
         if value is None:
             return "—"
-        return f"{value:.3f}" if isinstance(value, float) else str(value)
+        if isinstance(value, float):
+            return shown(value, self._formats[index.column()])
+        return str(value)
 
 
 def svg_of(section: BarChart | Heatmap) -> str:
