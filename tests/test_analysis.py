@@ -120,6 +120,19 @@ def test_pandas_frames(study):
     )
     assert set(codings["code"]) == {SUPPORT, DEPENDENCE} and len(codings) == 8
     assert len(decisions) == 8 + 5 and set(metadata.columns) >= {"transcript_id", "group"}
+    assert list(metadata["transcript_id"]) == [f"p{i}" for i in range(1, 11)]
+
+
+def test_metadata_frame_has_a_row_per_transcript_even_without_metadata(tmp_path, project):
+    for name in ("a", "b"):
+        text = f"Interviewer: Hi?\n\nP: Yes, this is {name}.\n"  # different: not a duplicate
+        import_transcript_file(project, write(tmp_path / f"{name}.txt", text))
+    frame = metadata_frame(project)
+    assert list(frame["transcript_id"]) == ["a", "b"] and list(frame.columns) == ["transcript_id"]
+    import_metadata_file(project, write(tmp_path / "m.csv", "transcript_id,group\nb,x\n"))
+    frame = metadata_frame(project)
+    assert list(frame["transcript_id"]) == ["a", "b"]  # a, without metadata, is still a row
+    assert frame["group"].isna().tolist() == [True, False]
 
 
 def test_prediction_powered_intervals_cover_the_truth():

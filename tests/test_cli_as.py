@@ -85,7 +85,7 @@ def test_a_coder_is_refused_others_files_and_a_qdpx(study, tmp_path, capsys):
     args = ["export", str(study), "--out", str(out), "--as", "ana", "--coder", "ben", "--blind"]
     assert main(args) == 1
     err = capsys.readouterr().err.strip()
-    assert err == "error: --coder: blind coding is on: 'ana' cannot export 'ben''s codes"
+    assert err == "error: --coder: blind coding is on: 'ana' cannot export the codes of 'ben'"
     assert not out.exists()
     qdpx = tmp_path / "x.qdpx"
     assert main(["export", str(study), "--out", str(qdpx), "--as", "ana"]) == 1
@@ -148,3 +148,8 @@ def test_a_coder_with_nothing_coded_is_told_so_in_terms_of_as(study, tmp_path, c
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: --as: 'cy' has no codes or memos in ") and "\n" not in err
     assert not out.exists()
+
+
+def test_a_blank_as_is_refused_at_parse_time(capsys):
+    assert main(["report", "x.wb", "--as", " ", "--out", "r.html"]) == 2
+    assert "argument --as: a coder's name, not blank" in capsys.readouterr().err

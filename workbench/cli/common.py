@@ -53,6 +53,14 @@ def comma_list(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+def coder_name(value: str) -> str:
+    """An argparse type for a person's name (``--as``): blank is no one, refused at parse time
+    rather than looked up as a coder called ''."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("a coder's name, not blank")
+    return value
+
+
 def positive_int(value: str) -> int:
     """An argparse type for counts where 0 or less means nothing sensible (a sample of 0
     passages, 0 resamples): refused at parse time, so the error names the option."""

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from workbench.cli.common import EXIT_OK, EXIT_USAGE, add_command
+from workbench.cli.common import EXIT_OK, EXIT_USAGE, add_command, coder_name
 from workbench.core.printable import printable
 
 
@@ -97,6 +97,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     report.add_argument(
         "--as",
         dest="acting",
+        type=coder_name,
         metavar="NAME",
         help="who writes it: with blind coding on and NAME not a lead, the analysis report "
         "counts only NAME's codings and the agreement report is refused (as in the app)",

@@ -8,9 +8,17 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_command, require_lead
+from workbench.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_command,
+    coder_name,
+    require_lead,
+)
 from workbench.cli.output import render
 from workbench.core.printable import printable
+from workbench.core.wording import plural
 
 if TYPE_CHECKING:
     from workbench.core.store import Project
@@ -68,7 +76,7 @@ def _print_refi_plan(plan: dict[str, Any]) -> None:
                 else ""
             )
             + f", {plan['codes']} codes, "
-            f"{len(plan['coders'])} coders, {plan['codings']} codings on "
+            f"{plural(len(plan['coders']), 'coder')}, {plan['codings']} codings on "
             f"passages from {plan['selections']} selections"
             + (f", {plan['memos']} memos from notes" if plan["memos"] else "")
         )
@@ -143,7 +151,7 @@ def _print_import_report(report: dict[str, Any]) -> None:
         print(
             f"{item['file']}: {item['applied']} codes applied, {item['removed']} removed, "
             f"{item['no_code']} 'no code' reviews, {item['unchanged']} unchanged "
-            f"({len(item['coders'])} coders, {item['passages']} passages)"
+            f"({plural(len(item['coders']), 'coder')}, {item['passages']} passages)"
         )
     for item in report.get("files", []):
         line = f"{item['file']}: added {item['added']} transcripts ({item['passages']} passages)"
@@ -508,6 +516,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     export.add_argument(
         "--as",
         dest="acting",
+        type=coder_name,
         metavar="NAME",
         help="who exports: with blind coding on and NAME not a lead, only NAME's codes and memos "
         "(a blind export for NAME; .qdpx refused), as in the app",
@@ -574,6 +583,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     search.add_argument(
         "--as",
         dest="acting",
+        type=coder_name,
         metavar="NAME",
         help="who searches: with blind coding on and NAME not a lead, only NAME's codes and "
         "selections are shown (as in the app)",

@@ -55,7 +55,7 @@ def blind_filters(filters: SearchFilters, coder: str) -> SearchFilters:
         return filters
     if filters.coder is not None and filters.coder != coder:
         raise SearchError(
-            f"--coder: blind coding is on: '{coder}' cannot search '{filters.coder}''s codings"
+            f"--coder: blind coding is on: '{coder}' cannot search the codings of '{filters.coder}'"
         )
     if filters.code is not None:
         return replace(filters, coder=coder)
@@ -83,7 +83,7 @@ def blind_export_coder(
     if only is None:
         return coder
     if coder is not None and coder != only:
-        raise RoleError(f"--coder: blind coding is on: '{only}' cannot export '{coder}''s codes")
+        raise RoleError(f"--coder: blind coding is on: '{only}' cannot export the codes of '{coder}'")
     if qdpx:
         raise RoleError(
             f"--as: blind coding is on and '{only}' is not a lead: a .qdpx carries every "

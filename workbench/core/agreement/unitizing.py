@@ -53,6 +53,7 @@ import numpy as np
 
 from workbench.core.agreement.compute import BOOTSTRAP_REPS, BOOTSTRAP_SEED, interpret
 from workbench.core.agreement.statistics import Value, bootstrap_weights_interval
+from workbench.core.wording import plural  # noqa: F401  (re-exported: the panel and report use it)
 
 REFERENCE = (
     "Krippendorff, Mathet, Bouvry and Widlöcher (2016), On the reliability of unitizing "
@@ -533,11 +534,6 @@ def unitizing_alpha(
         rule=rule,
         ci_reason=ci_reason,
     )
-
-
-def plural(count: int, word: str) -> str:
-    """``1 transcript``, ``2 transcripts``: the sentences are pasted into papers."""
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 def unitizing_statement(result: UnitizingResult) -> str:

@@ -6,7 +6,13 @@ import pandas as pd
 
 from workbench.core.store import Project
 from workbench.core.store.decision_log import current_codings, decision_log
-from workbench.core.store.queries import metadata_for, passage_key, passages_of, transcript_row_ids
+from workbench.core.store.queries import (
+    external_ids,
+    metadata_for,
+    passage_key,
+    passages_of,
+    transcript_row_ids,
+)
 
 
 def passages_frame(project: Project) -> pd.DataFrame:
@@ -58,13 +64,19 @@ def decisions_frame(project: Project) -> pd.DataFrame:
 
 
 def metadata_frame(project: Project) -> pd.DataFrame:
+    """One row per transcript, in import order, one column per field (missing values NaN): a
+    transcript with no metadata is still a row, so a join on ``transcript_id`` keeps it."""
     with project.reading() as conn:
+        ids = external_ids(conn)
         rows = [
             (external_id, field, value)
             for external_id, fields in metadata_for(conn).items()
             for field, value in fields.items()
         ]
+    every = pd.DataFrame({"transcript_id": ids})
     frame = pd.DataFrame(rows, columns=["transcript_id", "field", "value"])
     if frame.empty:
-        return pd.DataFrame(columns=["transcript_id"])
-    return frame.pivot(index="transcript_id", columns="field", values="value").reset_index()
+        return every
+    wide = frame.pivot(index="transcript_id", columns="field", values="value").reset_index()
+    wide.columns.name = None
+    return every.merge(wide, on="transcript_id", how="left")

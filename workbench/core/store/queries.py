@@ -157,6 +157,12 @@ def first_external_ids(conn: Connection, limit: int = 5) -> list[str]:
     return list(conn.execute(select(t.c.external_id).order_by(t.c.id).limit(limit)).scalars())
 
 
+def external_ids(conn: Connection) -> list[str]:
+    """Every transcript's id, in import order."""
+    t = schema.transcripts
+    return list(conn.execute(select(t.c.external_id).order_by(t.c.id)).scalars())
+
+
 def passage_ids_for_keys(conn: Connection, keys: Iterable[str]) -> dict[str, int]:
     """Row ids of the passages named by public keys; keys not found are left out."""
     t, p = schema.transcripts, schema.passages
