@@ -15,7 +15,13 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from workbench.core.speaker_labels import INTERVIEWER_LABELS, KNOWN_ROLE_LABELS, normalize_label
+from workbench.core.speaker_labels import (
+    INTERVIEWER_LABELS,
+    KNOWN_ROLE_LABELS,
+    MIN_SLIP_LENGTH,
+    normalize_label,
+    one_slip,
+)
 
 # A timestamp as transcription tools write it: 0:02, 01:02:03, 01:02:03.5 (01:02:03,500 in SRT).
 _STAMP = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?"
@@ -209,9 +215,6 @@ def detect_speakers(
     return speakers
 
 
-_MIN_TYPO_LENGTH = 5  # shorter labels one letter apart are different people ("Ann", "Dan")
-
-
 def _add_variants(speakers: set[str], positions: dict[str, list[int]]) -> None:
     """Add the labels that spell a speaker differently: in other case, spacing or numbering
     ("KIM LEE", "Kim  Lee", "Speaker 3" beside "Speaker 1"), or with one typing slip (a
@@ -225,26 +228,9 @@ def _add_variants(speakers: set[str], positions: dict[str, list[int]]) -> None:
             continue
         form = normalize_label(label)
         if form in wanted or (
-            len(form) >= _MIN_TYPO_LENGTH and any(_one_slip(form, other) for other in wanted)
+            len(form) >= MIN_SLIP_LENGTH and any(one_slip(form, other) for other in wanted)
         ):
             speakers.add(label)
-
-
-def _one_slip(a: str, b: str) -> bool:
-    """True when ``a`` and ``b`` differ by one edit (Damerau's: a transposition counts as one)
-    and both are long enough for that to be a slip rather than another name."""
-    if min(len(a), len(b)) < _MIN_TYPO_LENGTH or abs(len(a) - len(b)) > 1 or a == b:
-        return False
-    if len(a) > len(b):
-        a, b = b, a
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    if len(a) < len(b):
-        return a[i:] == b[i + 1 :]
-    return a[i + 1 :] == b[i + 1 :] or (
-        i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
-    )
 
 
 def _spans_several_turns(
