@@ -578,3 +578,33 @@ def test_a_bare_time_closing_a_turn_stays_in_it(tmp_path):
     )
     [record] = read_transcripts(write(tmp_path / "t.txt", text))
     assert [t for _, t, _ in passages(record)][1] == "We met at\n10:30"
+
+
+def test_a_single_name_before_a_dash_is_a_label_when_it_recurs(tmp_path):
+    # "Sam - so I went": read before as one passage per line with no speaker.
+    text = "Sam - so I went there.\nKim - Where?\nSam - To the shop.\nKim - And then?\n"
+    [record] = read_transcripts(write(tmp_path / "names.txt", text))
+    assert record.speakers == ("Kim", "Sam")
+    assert [(s, t) for s, t, _ in passages(record)] == [
+        ("Sam", "so I went there."),
+        ("Kim", "Where?"),
+        ("Sam", "To the shop."),
+        ("Kim", "And then?"),
+    ]
+
+
+def test_single_words_before_a_dash_in_prose_stay_prose(tmp_path):
+    cases = {
+        # words that open sentences, however often they recur
+        "openers.txt": "So - I went.\n\nYes - and then.\n\nSo - it was.\n\nYes - and more.\n",
+        # a word the text also writes in lowercase is a word, not a name
+        "word.txt": "Evening - we left; evening came.\n\nHome - at last.\n\n"
+        "Evening - sleep.\n\nHome - a mess, home anyway.\n",
+        # once each: no recurrence
+        "once.txt": "Sam - so I went.\n\nKim - Where?\n\nLee - Home.\n",
+        # not capitalised
+        "lower.txt": "sam - so I went.\nkim - where?\nsam - home.\nkim - ok.\n",
+    }
+    for name, text in cases.items():
+        [record] = read_transcripts(write(tmp_path / name, text))
+        assert record.speakers == (), name

@@ -134,13 +134,16 @@ def find_separated_turns(text: str) -> tuple[set[str], tuple[LabelMatch, ...]]:
     """Speakers and label lines of a transcript whose labels end in a dash or a tab, for a text
     in which the ``Name:`` rule found no speaker. "So - I went" also starts lines, so more is
     asked here than of a colon: a label before a dash must be a known role, in capitals
-    ("INTERVIEWER -") or a name of capitalised words ("Kim Lee -"); then two speakers or more,
+    ("INTERVIEWER -"), a name of capitalised words ("Kim Lee -") or a single capitalised name
+    that recurs (``_recurring_name``); then two speakers or more,
     each a known role or on two lines at least, whose lines open at least half of the text's
     turns (paragraphs, or lines where the text has no blank lines)."""
+    found = list(_SEPARATED_TURN.finditer(text))
+    openers = Counter(m["label"] for m in found if m["dash"])
     matches = tuple(
         LabelMatch(m["label"], m.start(), m.end())
-        for m in _SEPARATED_TURN.finditer(text)
-        if not m["dash"] or _name_like(m["label"])
+        for m in found
+        if not m["dash"] or _name_like(m["label"]) or _recurring_name(m["label"], openers, text)
     )
     counts = Counter(match.label for match in matches)
     speakers = {
@@ -163,6 +166,33 @@ def _name_like(label: str) -> bool:
         normalize_label(label) in KNOWN_ROLE_LABELS
         or label.isupper()
         or (len(words) >= 2 and all(word[0].isupper() for word in words))
+    )
+
+
+# Words that open sentences, in the languages of the role tables: before a dash they are prose
+# ("So - I went", "Yes - and"), however often they recur.
+_PROSE_OPENERS = frozenset(
+    (
+        *("so", "yes", "no", "and", "but", "or", "then", "well", "oh", "ok", "okay", "now"),
+        *("yeah", "right", "sure", "because", "anyway", "actually", "also", "first", "next"),
+        *("finally", "again", "later", "still", "maybe", "like", "um", "uh", "hmm", "i"),
+        *("y", "pero", "entonces", "sí", "si", "bueno", "pues", "und", "aber", "dann", "ja"),
+        *("nein", "naja", "genau", "et", "mais", "alors", "oui", "non", "donc", "puis", "bon"),
+        *("e", "mas", "então", "sim", "não", "ma", "poi", "allora", "però"),
+    )
+)
+
+
+def _recurring_name(label: str, openers: Counter[str], text: str) -> bool:
+    """A single capitalised word before a dash is a name ("Sam - so I went") when it opens
+    two lines or more, is no word that opens sentences, and the text never writes it in
+    lowercase (a word is written both ways; a name only capitalised)."""
+    return (
+        openers[label] >= 2
+        and label.isalpha()
+        and label[0].isupper()
+        and label.casefold() not in _PROSE_OPENERS
+        and re.search(rf"\b{re.escape(label.lower())}\b", text) is None
     )
 
 
