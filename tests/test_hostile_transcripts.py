@@ -608,3 +608,56 @@ def test_single_words_before_a_dash_in_prose_stay_prose(tmp_path):
     for name, text in cases.items():
         [record] = read_transcripts(write(tmp_path / name, text))
         assert record.speakers == (), name
+
+
+def test_dialogue_dashes_in_a_caption_are_two_voices(tmp_path):
+    # "- Where were you?\n- At home.": one passage "- Where were you? - At home." before.
+    srt = (
+        "1\n00:00:01,000 --> 00:00:03,000\n- Where were you?\n- At home.\n\n"
+        "2\n00:00:04,000 --> 00:00:06,000\nAll night?\n\n"
+        "3\n00:00:07,000 --> 00:00:09,000\nWhy?\n-Because.\n"
+    )
+    [record] = read_transcripts(write(tmp_path / "film.srt", srt))
+    assert passages(record) == [
+        (None, "[00:00:01] Where were you?", "00:00:01"),
+        (None, "[00:00:01] At home.", "00:00:01"),
+        (None, "[00:00:04] All night?", "00:00:04"),
+        (None, "[00:00:07] Why?", "00:00:07"),
+        (None, "[00:00:07] Because.", "00:00:07"),
+    ]
+    assert record.skipped == ()
+    # with names after the dashes, each line is its speaker's turn
+    named = (
+        "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n- Kim: Where were you?\n- Sam: At home.\n\n"
+        "00:00:04.000 --> 00:00:06.000\nKim: All night?\n\n"
+        "00:00:07.000 --> 00:00:09.000\nSam: Yes.\n"
+    )
+    [record] = read_transcripts(write(tmp_path / "named.vtt", named))
+    assert passages(record) == [
+        ("Kim", "Where were you?", "00:00:01"),
+        ("Sam", "At home.", "00:00:01"),
+        ("Kim", "All night?", "00:00:04"),
+        ("Sam", "Yes.", "00:00:07"),
+    ]
+
+
+def test_nameless_dialogue_among_named_speakers_stays_whole_and_is_reported(tmp_path):
+    # Splitting would need a speaker for each line, and none is named: no speaker is invented.
+    vtt = (
+        "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\nKim: Where were you?\n\n"
+        "00:00:04.000 --> 00:00:06.000\nSam: Out.\n\n"
+        "00:00:07.000 --> 00:00:09.000\n- With whom?\n- Friends.\n\n"
+        "00:00:10.000 --> 00:00:12.000\nKim: OK.\n\n"
+        "00:00:13.000 --> 00:00:15.000\nSam: Fine.\n"
+    )
+    [record] = read_transcripts(write(tmp_path / "mixed.vtt", vtt))
+    assert [(s, t) for s, t, _ in passages(record)] == [
+        ("Kim", "Where were you?"),
+        ("Sam", "Out. - With whom? - Friends."),
+        ("Kim", "OK."),
+        ("Sam", "Fine."),
+    ]
+    assert record.skipped == (
+        "1 cue of two voices without names (dialogue dashes at 00:00:07) kept whole in one "
+        "turn: splitting it would invent speakers",
+    )
