@@ -661,3 +661,23 @@ def test_nameless_dialogue_among_named_speakers_stays_whole_and_is_reported(tmp_
         "1 cue of two voices without names (dialogue dashes at 00:00:07) kept whole in one "
         "turn: splitting it would invent speakers",
     )
+
+
+def test_empty_turns_in_a_text_file_are_reported_with_their_lines(tmp_path):
+    # "Kim Lee:" with nothing after it gave no passage, and the import said nothing.
+    text = (
+        "Interviewer: How long?\nKim Lee:\nInterviewer: Sorry?\nKim Lee: Ten years.\n"
+        "Interviewer:   \n\nKim Lee: Bye.\n"
+    )
+    [record] = read_transcripts(write(tmp_path / "empty.txt", text))
+    assert [s for s, _, _ in passages(record)] == ["Interviewer", "Interviewer", "Kim Lee", "Kim Lee"]
+    assert record.skipped == (
+        "2 empty turns (a label with nothing after it): line 2 'Kim Lee', line 5 'Interviewer'",
+    )
+    # lines are the file's own, above a Markdown title too
+    [record] = read_transcripts(write(tmp_path / "empty.md", "# P02\n\n" + text))
+    assert record.skipped == (
+        "2 empty turns (a label with nothing after it): line 4 'Kim Lee', line 7 'Interviewer'",
+    )
+    [record] = read_transcripts(write(tmp_path / "full.txt", "I: Hi.\nR: Hello.\n"))
+    assert record.skipped == ()
