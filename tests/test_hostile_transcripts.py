@@ -557,19 +557,25 @@ def test_odt_speaker_set_apart_by_bold_type_without_a_colon(tmp_path):
 
 def test_line_numbered_transcript_is_cut_by_its_labels(tmp_path):
     # Conversation-analysis and many German transcripts number every line; the whole
-    # interview was one passage without a speaker. The numbers of continuation lines are in
-    # the file and stay in the passage.
+    # interview was one passage without a speaker. The numbers of continuation lines were
+    # then coded with the turn ("und\n3       davor"): they go, by the rule that read the
+    # numbers before the labels, and a number the speaker said stays.
     text = (
         "1   I:  Wie lange arbeiten Sie schon hier?\n2   B:  Seit zehn Jahren, und\n"
-        "3       davor in Köln.\n4   I:  Und?\n5   B:  Gut.\n"
+        "3       davor in Köln.\n4\n5       10 Jahre.\n6   I:  Und?\n7   B:  Gut.\n"
     )
     [record] = read_transcripts(write(tmp_path / "n.txt", text))
     assert [(s, t) for s, t, _ in passages(record)] == [
         ("I", "Wie lange arbeiten Sie schon hier?"),
-        ("B", "Seit zehn Jahren, und\n3       davor in Köln."),
+        ("B", "Seit zehn Jahren, und\ndavor in Köln.\n\n10 Jahre."),
         ("I", "Und?"),
         ("B", "Gut."),
     ]
+    assert record.text.startswith("1   I:  Wie")  # the label lines keep their numbers
+    # not numbered throughout: a line that opens with a number is what was said
+    text = "I: Wie lange?\nB: Seit 2010, und\n12 Jahre davor in Köln.\nI: Und?\n"
+    [record] = read_transcripts(write(tmp_path / "plain.txt", text))
+    assert record.text == text
 
 
 def test_a_bare_time_closing_a_turn_stays_in_it(tmp_path):

@@ -19,6 +19,7 @@ from workbench.core.captions import read_captions
 from workbench.core.decoding import decode_bytes, decode_bytes_noted, normalize_text
 from workbench.core.documents import read_docx, read_odt, read_pdf, read_rtf
 from workbench.core.errors import TranscriptError
+from workbench.core.line_numbers import strip_continuation_numbers
 from workbench.core.fastcsv import CSVSyntaxError, read_rows
 from workbench.core.segmenter import Cut, Segmentation, cut, empty_turns
 from workbench.core.speakers import (
@@ -252,6 +253,8 @@ def _read_text_transcript(path: Path, text: str) -> ParsedTranscript:
     speakers = detect_speakers(text, matches=label_lines)
     if not speakers:
         speakers, label_lines = find_separated_turns(text)
+    elif (unnumbered := strip_continuation_numbers(text, speakers, label_lines)) is not None:
+        text, label_lines = unnumbered, find_label_lines(unnumbered)
     return ParsedTranscript(
         external_id=path.stem,
         text=text,
