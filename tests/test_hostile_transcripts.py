@@ -676,7 +676,12 @@ def test_empty_turns_in_a_text_file_are_reported_with_their_lines(tmp_path):
         "Interviewer:   \n\nKim Lee: Bye.\n"
     )
     [record] = read_transcripts(write(tmp_path / "empty.txt", text))
-    assert [s for s, _, _ in passages(record)] == ["Interviewer", "Interviewer", "Kim Lee", "Kim Lee"]
+    assert [s for s, _, _ in passages(record)] == [
+        "Interviewer",
+        "Interviewer",
+        "Kim Lee",
+        "Kim Lee",
+    ]
     assert record.skipped == (
         "2 empty turns (a label with nothing after it): line 2 'Kim Lee', line 5 'Interviewer'",
     )

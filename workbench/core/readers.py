@@ -19,8 +19,8 @@ from workbench.core.captions import read_captions
 from workbench.core.decoding import decode_bytes, decode_bytes_noted, normalize_text
 from workbench.core.documents import read_docx, read_odt, read_pdf, read_rtf
 from workbench.core.errors import TranscriptError
-from workbench.core.line_numbers import strip_continuation_numbers
 from workbench.core.fastcsv import CSVSyntaxError, read_rows
+from workbench.core.line_numbers import strip_continuation_numbers
 from workbench.core.segmenter import Cut, Segmentation, cut, empty_turns
 from workbench.core.speakers import (
     LabelMatch,

@@ -260,9 +260,7 @@ def close_interviewer_word(
         return spaced
     if any(one_slip(form, word) or one_slip(compact, word) for word in PARTICIPANT_LABELS):
         return None
-    return next(
-        (word for word in words if one_slip(form, word) or one_slip(compact, word)), None
-    )
+    return next((word for word in words if one_slip(form, word) or one_slip(compact, word)), None)
 
 
 def default_role(
