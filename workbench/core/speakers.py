@@ -140,10 +140,11 @@ def find_separated_turns(text: str) -> tuple[set[str], tuple[LabelMatch, ...]]:
     turns (paragraphs, or lines where the text has no blank lines)."""
     found = list(_SEPARATED_TURN.finditer(text))
     openers = Counter(m["label"] for m in found if m["dash"])
+    names = {label for label, count in openers.items() if _recurring_name(label, count, text)}
     matches = tuple(
         LabelMatch(m["label"], m.start(), m.end())
         for m in found
-        if not m["dash"] or _name_like(m["label"]) or _recurring_name(m["label"], openers, text)
+        if not m["dash"] or _name_like(m["label"]) or m["label"] in names
     )
     counts = Counter(match.label for match in matches)
     speakers = {
@@ -183,12 +184,12 @@ _PROSE_OPENERS = frozenset(
 )
 
 
-def _recurring_name(label: str, openers: Counter[str], text: str) -> bool:
+def _recurring_name(label: str, lines: int, text: str) -> bool:
     """A single capitalised word before a dash is a name ("Sam - so I went") when it opens
-    two lines or more, is no word that opens sentences, and the text never writes it in
-    lowercase (a word is written both ways; a name only capitalised)."""
+    two lines or more (``lines``), is no word that opens sentences, and the text never writes
+    it in lowercase (a word is written both ways; a name only capitalised)."""
     return (
-        openers[label] >= 2
+        lines >= 2
         and label.isalpha()
         and label[0].isupper()
         and label.casefold() not in _PROSE_OPENERS
