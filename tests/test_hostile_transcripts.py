@@ -557,19 +557,25 @@ def test_odt_speaker_set_apart_by_bold_type_without_a_colon(tmp_path):
 
 def test_line_numbered_transcript_is_cut_by_its_labels(tmp_path):
     # Conversation-analysis and many German transcripts number every line; the whole
-    # interview was one passage without a speaker. The numbers of continuation lines are in
-    # the file and stay in the passage.
+    # interview was one passage without a speaker. The numbers of continuation lines were
+    # then coded with the turn ("und\n3       davor"): they go, by the rule that read the
+    # numbers before the labels, and a number the speaker said stays.
     text = (
         "1   I:  Wie lange arbeiten Sie schon hier?\n2   B:  Seit zehn Jahren, und\n"
-        "3       davor in Köln.\n4   I:  Und?\n5   B:  Gut.\n"
+        "3       davor in Köln.\n4\n5       10 Jahre.\n6   I:  Und?\n7   B:  Gut.\n"
     )
     [record] = read_transcripts(write(tmp_path / "n.txt", text))
     assert [(s, t) for s, t, _ in passages(record)] == [
         ("I", "Wie lange arbeiten Sie schon hier?"),
-        ("B", "Seit zehn Jahren, und\n3       davor in Köln."),
+        ("B", "Seit zehn Jahren, und\ndavor in Köln.\n\n10 Jahre."),
         ("I", "Und?"),
         ("B", "Gut."),
     ]
+    assert record.text.startswith("1   I:  Wie")  # the label lines keep their numbers
+    # not numbered throughout: a line that opens with a number is what was said
+    text = "I: Wie lange?\nB: Seit 2010, und\n12 Jahre davor in Köln.\nI: Und?\n"
+    [record] = read_transcripts(write(tmp_path / "plain.txt", text))
+    assert record.text == text
 
 
 def test_a_bare_time_closing_a_turn_stays_in_it(tmp_path):
@@ -578,3 +584,111 @@ def test_a_bare_time_closing_a_turn_stays_in_it(tmp_path):
     )
     [record] = read_transcripts(write(tmp_path / "t.txt", text))
     assert [t for _, t, _ in passages(record)][1] == "We met at\n10:30"
+
+
+def test_a_single_name_before_a_dash_is_a_label_when_it_recurs(tmp_path):
+    # "Sam - so I went": read before as one passage per line with no speaker.
+    text = "Sam - so I went there.\nKim - Where?\nSam - To the shop.\nKim - And then?\n"
+    [record] = read_transcripts(write(tmp_path / "names.txt", text))
+    assert record.speakers == ("Kim", "Sam")
+    assert [(s, t) for s, t, _ in passages(record)] == [
+        ("Sam", "so I went there."),
+        ("Kim", "Where?"),
+        ("Sam", "To the shop."),
+        ("Kim", "And then?"),
+    ]
+
+
+def test_single_words_before_a_dash_in_prose_stay_prose(tmp_path):
+    cases = {
+        # words that open sentences, however often they recur
+        "openers.txt": "So - I went.\n\nYes - and then.\n\nSo - it was.\n\nYes - and more.\n",
+        # a word the text also writes in lowercase is a word, not a name
+        "word.txt": "Evening - we left; evening came.\n\nHome - at last.\n\n"
+        "Evening - sleep.\n\nHome - a mess, home anyway.\n",
+        # once each: no recurrence
+        "once.txt": "Sam - so I went.\n\nKim - Where?\n\nLee - Home.\n",
+        # not capitalised
+        "lower.txt": "sam - so I went.\nkim - where?\nsam - home.\nkim - ok.\n",
+    }
+    for name, text in cases.items():
+        [record] = read_transcripts(write(tmp_path / name, text))
+        assert record.speakers == (), name
+
+
+def test_dialogue_dashes_in_a_caption_are_two_voices(tmp_path):
+    # "- Where were you?\n- At home.": one passage "- Where were you? - At home." before.
+    srt = (
+        "1\n00:00:01,000 --> 00:00:03,000\n- Where were you?\n- At home.\n\n"
+        "2\n00:00:04,000 --> 00:00:06,000\nAll night?\n\n"
+        "3\n00:00:07,000 --> 00:00:09,000\nWhy?\n-Because.\n"
+    )
+    [record] = read_transcripts(write(tmp_path / "film.srt", srt))
+    assert passages(record) == [
+        (None, "[00:00:01] Where were you?", "00:00:01"),
+        (None, "[00:00:01] At home.", "00:00:01"),
+        (None, "[00:00:04] All night?", "00:00:04"),
+        (None, "[00:00:07] Why?", "00:00:07"),
+        (None, "[00:00:07] Because.", "00:00:07"),
+    ]
+    assert record.skipped == ()
+    # with names after the dashes, each line is its speaker's turn
+    named = (
+        "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n- Kim: Where were you?\n- Sam: At home.\n\n"
+        "00:00:04.000 --> 00:00:06.000\nKim: All night?\n\n"
+        "00:00:07.000 --> 00:00:09.000\nSam: Yes.\n"
+    )
+    [record] = read_transcripts(write(tmp_path / "named.vtt", named))
+    assert passages(record) == [
+        ("Kim", "Where were you?", "00:00:01"),
+        ("Sam", "At home.", "00:00:01"),
+        ("Kim", "All night?", "00:00:04"),
+        ("Sam", "Yes.", "00:00:07"),
+    ]
+
+
+def test_nameless_dialogue_among_named_speakers_stays_whole_and_is_reported(tmp_path):
+    # Splitting would need a speaker for each line, and none is named: no speaker is invented.
+    vtt = (
+        "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\nKim: Where were you?\n\n"
+        "00:00:04.000 --> 00:00:06.000\nSam: Out.\n\n"
+        "00:00:07.000 --> 00:00:09.000\n- With whom?\n- Friends.\n\n"
+        "00:00:10.000 --> 00:00:12.000\nKim: OK.\n\n"
+        "00:00:13.000 --> 00:00:15.000\nSam: Fine.\n"
+    )
+    [record] = read_transcripts(write(tmp_path / "mixed.vtt", vtt))
+    assert [(s, t) for s, t, _ in passages(record)] == [
+        ("Kim", "Where were you?"),
+        ("Sam", "Out. - With whom? - Friends."),
+        ("Kim", "OK."),
+        ("Sam", "Fine."),
+    ]
+    assert record.skipped == (
+        "1 cue of two voices without names (dialogue dashes at 00:00:07) kept whole in one "
+        "turn: splitting it would invent speakers",
+    )
+
+
+def test_empty_turns_in_a_text_file_are_reported_with_their_lines(tmp_path):
+    # "Kim Lee:" with nothing after it gave no passage, and the import said nothing.
+    text = (
+        "Interviewer: How long?\nKim Lee:\nInterviewer: Sorry?\nKim Lee: Ten years.\n"
+        "Interviewer:   \n\nKim Lee: Bye.\n"
+    )
+    [record] = read_transcripts(write(tmp_path / "empty.txt", text))
+    assert [s for s, _, _ in passages(record)] == [
+        "Interviewer",
+        "Interviewer",
+        "Kim Lee",
+        "Kim Lee",
+    ]
+    assert record.skipped == (
+        "2 empty turns (a label with nothing after it): line 2 'Kim Lee', line 5 'Interviewer'",
+    )
+    # lines are the file's own, above a Markdown title too
+    [record] = read_transcripts(write(tmp_path / "empty.md", "# P02\n\n" + text))
+    assert record.skipped == (
+        "2 empty turns (a label with nothing after it): line 4 'Kim Lee', line 7 'Interviewer'",
+    )
+    [record] = read_transcripts(write(tmp_path / "full.txt", "I: Hi.\nR: Hello.\n"))
+    assert record.skipped == ()

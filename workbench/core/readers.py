@@ -20,7 +20,8 @@ from workbench.core.decoding import decode_bytes, decode_bytes_noted, normalize_
 from workbench.core.documents import read_docx, read_odt, read_pdf, read_rtf
 from workbench.core.errors import TranscriptError
 from workbench.core.fastcsv import CSVSyntaxError, read_rows
-from workbench.core.segmenter import Cut, Segmentation, cut
+from workbench.core.line_numbers import strip_continuation_numbers
+from workbench.core.segmenter import Cut, Segmentation, cut, empty_turns
 from workbench.core.speakers import (
     LabelMatch,
     detect_corpus_speakers,
@@ -239,8 +240,11 @@ def _read_text_transcript(path: Path, text: str) -> ParsedTranscript:
         return _structured(path, "call-transcript", *call)
     markdown = path.suffix.lower() in {".md", ".markdown"}
     metadata: dict[str, str] = {}
+    above = 0  # lines of the file above ``text`` (a Markdown title), for line numbers
     if markdown:
+        whole = text
         text, title = markdown_title(text)
+        above = whole.count("\n", 0, len(whole) - len(text))
         if title:
             metadata["title"] = title
         if not text.strip():
@@ -249,6 +253,8 @@ def _read_text_transcript(path: Path, text: str) -> ParsedTranscript:
     speakers = detect_speakers(text, matches=label_lines)
     if not speakers:
         speakers, label_lines = find_separated_turns(text)
+    elif (unnumbered := strip_continuation_numbers(text, speakers, label_lines)) is not None:
+        text, label_lines = unnumbered, find_label_lines(unnumbered)
     return ParsedTranscript(
         external_id=path.stem,
         text=text,
@@ -258,7 +264,25 @@ def _read_text_transcript(path: Path, text: str) -> ParsedTranscript:
         metadata=metadata,
         location=str(path),
         label_lines=label_lines,
+        skipped=_empty_turns_note(text, speakers, label_lines, above),
     )
+
+
+def _empty_turns_note(
+    text: str, speakers: Iterable[str], label_lines: tuple[LabelMatch, ...], above: int
+) -> tuple[str, ...]:
+    """The import report's line for labels with nothing after them, each with its line, so
+    that a turn lost in transcription is looked for rather than dropped unsaid."""
+    empty = empty_turns(text, speakers, label_lines)
+    if not empty:
+        return ()
+    shown = ", ".join(
+        f"line {above + text.count(chr(10), 0, start) + 1} '{speaker}'"
+        for speaker, start in empty[:5]
+    )
+    more = f" and {len(empty) - 5} more" if len(empty) > 5 else ""
+    many = "s" if len(empty) != 1 else ""
+    return (f"{len(empty)} empty turn{many} (a label with nothing after it): {shown}{more}",)
 
 
 _MARKDOWN_TITLE = re.compile(r"\A\s*#{1,6}[ \t]+(?P<title>[^\n]*?)[ \t#]*(?:\n|\Z)")

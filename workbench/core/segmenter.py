@@ -94,6 +94,20 @@ def turn_spans(
     return spans if spans[0][2] > 0 else spans[1:]
 
 
+def empty_turns(
+    text: str, speakers: Iterable[str], label_lines: tuple[LabelMatch, ...] | None = None
+) -> list[tuple[str, int]]:
+    """``(speaker, line start)`` of each turn that gives no passage: a label with nothing
+    after it, which ``cut`` leaves out and an import should name rather than drop unsaid."""
+    empty: list[tuple[str, int]] = []
+    for speaker, start, end in turn_spans(text, speakers, label_lines):
+        if speaker is not None:
+            piece_start, piece_end = _strip_span(text, start, end)
+            if piece_start >= piece_end:
+                empty.append((speaker, text.rfind("\n", 0, start) + 1))
+    return empty
+
+
 def cut(
     text: str,
     speakers: Iterable[str],

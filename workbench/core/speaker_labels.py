@@ -207,10 +207,71 @@ INTERVIEWER_LABELS: frozenset[str] = _normalized_words(INTERVIEWER_WORDS)
 KNOWN_ROLE_LABELS: frozenset[str] = INTERVIEWER_LABELS | _normalized_words(PARTICIPANT_WORDS)
 
 
+PARTICIPANT_LABELS: frozenset[str] = _normalized_words(PARTICIPANT_WORDS)
+
+MIN_SLIP_LENGTH = 5  # shorter words one letter apart are other words ("Int", "Intv"; "Ann", "Dan")
+
+
+def one_slip(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` differ by one edit (Damerau's: a transposition counts as one)
+    and both are long enough for that to be a slip rather than another word."""
+    if min(len(a), len(b)) < MIN_SLIP_LENGTH or abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) < len(b):
+        return a[i:] == b[i + 1 :]
+    return a[i + 1 :] == b[i + 1 :] or (
+        i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+    )
+
+
+_INNER_SPACING = re.compile(r"[\s-]+")
+
+
+@lru_cache(maxsize=4096)
+def close_interviewer_word(
+    label: str, interviewer_labels: frozenset[str] = INTERVIEWER_LABELS
+) -> str | None:
+    """The interviewer word that ``label`` misspells, or None.
+
+    Hand-typed transcripts have ``Interviwer:``, ``Moderater:`` or ``Inter viewer:``; each such
+    turn was a participant's, offered for coding. A label is taken as a word of the tables
+    when, normalised, it is that word written apart (spaces, hyphens) or one typing slip away
+    from it. Short words (``I``, ``IV``, ``Int``, ``Q``) are matched exactly only: one letter
+    off them is another word. A label that is, or is as close to, a participant word is none
+    (``Interviewe`` may be ``Interviewee``), and so is one that is a word of the tables itself.
+    Only words of the tables are approximated, never names a lead added to the list.
+    """
+    form = normalize_label(label)
+    if form in KNOWN_ROLE_LABELS or form in interviewer_labels:
+        return None
+    compact = _INNER_SPACING.sub("", form)
+    words = [
+        word
+        for word in sorted(interviewer_labels & INTERVIEWER_LABELS)
+        if len(word) >= MIN_SLIP_LENGTH
+    ]
+    spaced = next((word for word in words if compact == _INNER_SPACING.sub("", word)), None)
+    if spaced is not None or compact in PARTICIPANT_LABELS:
+        return spaced
+    if any(one_slip(form, word) or one_slip(compact, word) for word in PARTICIPANT_LABELS):
+        return None
+    return next((word for word in words if one_slip(form, word) or one_slip(compact, word)), None)
+
+
 def default_role(
     label: str | None, interviewer_labels: frozenset[str] = INTERVIEWER_LABELS
 ) -> Role:
-    """The role a label gets unless the lead decides otherwise."""
-    if label is not None and normalize_label(label) in interviewer_labels:
+    """The role a label gets unless the lead decides otherwise: an interviewer word, or a
+    slip of one (``close_interviewer_word``), makes an interviewer."""
+    if label is None:
+        return Role.PARTICIPANT
+    if normalize_label(label) in interviewer_labels:
+        return Role.INTERVIEWER
+    if close_interviewer_word(label, interviewer_labels) is not None:
         return Role.INTERVIEWER
     return Role.PARTICIPANT

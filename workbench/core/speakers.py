@@ -15,7 +15,13 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from workbench.core.speaker_labels import INTERVIEWER_LABELS, KNOWN_ROLE_LABELS, normalize_label
+from workbench.core.speaker_labels import (
+    INTERVIEWER_LABELS,
+    KNOWN_ROLE_LABELS,
+    MIN_SLIP_LENGTH,
+    normalize_label,
+    one_slip,
+)
 
 # A timestamp as transcription tools write it: 0:02, 01:02:03, 01:02:03.5 (01:02:03,500 in SRT).
 _STAMP = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?"
@@ -128,13 +134,17 @@ def find_separated_turns(text: str) -> tuple[set[str], tuple[LabelMatch, ...]]:
     """Speakers and label lines of a transcript whose labels end in a dash or a tab, for a text
     in which the ``Name:`` rule found no speaker. "So - I went" also starts lines, so more is
     asked here than of a colon: a label before a dash must be a known role, in capitals
-    ("INTERVIEWER -") or a name of capitalised words ("Kim Lee -"); then two speakers or more,
+    ("INTERVIEWER -"), a name of capitalised words ("Kim Lee -") or a single capitalised name
+    that recurs (``_recurring_name``); then two speakers or more,
     each a known role or on two lines at least, whose lines open at least half of the text's
     turns (paragraphs, or lines where the text has no blank lines)."""
+    found = list(_SEPARATED_TURN.finditer(text))
+    openers = Counter(m["label"] for m in found if m["dash"])
+    names = {label for label, count in openers.items() if _recurring_name(label, count, text)}
     matches = tuple(
         LabelMatch(m["label"], m.start(), m.end())
-        for m in _SEPARATED_TURN.finditer(text)
-        if not m["dash"] or _name_like(m["label"])
+        for m in found
+        if not m["dash"] or _name_like(m["label"]) or m["label"] in names
     )
     counts = Counter(match.label for match in matches)
     speakers = {
@@ -157,6 +167,33 @@ def _name_like(label: str) -> bool:
         normalize_label(label) in KNOWN_ROLE_LABELS
         or label.isupper()
         or (len(words) >= 2 and all(word[0].isupper() for word in words))
+    )
+
+
+# Words that open sentences, in the languages of the role tables: before a dash they are prose
+# ("So - I went", "Yes - and"), however often they recur.
+_PROSE_OPENERS = frozenset(
+    (
+        *("so", "yes", "no", "and", "but", "or", "then", "well", "oh", "ok", "okay", "now"),
+        *("yeah", "right", "sure", "because", "anyway", "actually", "also", "first", "next"),
+        *("finally", "again", "later", "still", "maybe", "like", "um", "uh", "hmm", "i"),
+        *("y", "pero", "entonces", "sí", "si", "bueno", "pues", "und", "aber", "dann", "ja"),
+        *("nein", "naja", "genau", "et", "mais", "alors", "oui", "non", "donc", "puis", "bon"),
+        *("e", "mas", "então", "sim", "não", "ma", "poi", "allora", "però"),
+    )
+)
+
+
+def _recurring_name(label: str, lines: int, text: str) -> bool:
+    """A single capitalised word before a dash is a name ("Sam - so I went") when it opens
+    two lines or more (``lines``), is no word that opens sentences, and the text never writes
+    it in lowercase (a word is written both ways; a name only capitalised)."""
+    return (
+        lines >= 2
+        and label.isalpha()
+        and label[0].isupper()
+        and label.casefold() not in _PROSE_OPENERS
+        and re.search(rf"\b{re.escape(label.lower())}\b", text) is None
     )
 
 
@@ -209,9 +246,6 @@ def detect_speakers(
     return speakers
 
 
-_MIN_TYPO_LENGTH = 5  # shorter labels one letter apart are different people ("Ann", "Dan")
-
-
 def _add_variants(speakers: set[str], positions: dict[str, list[int]]) -> None:
     """Add the labels that spell a speaker differently: in other case, spacing or numbering
     ("KIM LEE", "Kim  Lee", "Speaker 3" beside "Speaker 1"), or with one typing slip (a
@@ -225,26 +259,9 @@ def _add_variants(speakers: set[str], positions: dict[str, list[int]]) -> None:
             continue
         form = normalize_label(label)
         if form in wanted or (
-            len(form) >= _MIN_TYPO_LENGTH and any(_one_slip(form, other) for other in wanted)
+            len(form) >= MIN_SLIP_LENGTH and any(one_slip(form, other) for other in wanted)
         ):
             speakers.add(label)
-
-
-def _one_slip(a: str, b: str) -> bool:
-    """True when ``a`` and ``b`` differ by one edit (Damerau's: a transposition counts as one)
-    and both are long enough for that to be a slip rather than another name."""
-    if min(len(a), len(b)) < _MIN_TYPO_LENGTH or abs(len(a) - len(b)) > 1 or a == b:
-        return False
-    if len(a) > len(b):
-        a, b = b, a
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    if len(a) < len(b):
-        return a[i:] == b[i + 1 :]
-    return a[i + 1 :] == b[i + 1 :] or (
-        i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
-    )
 
 
 def _spans_several_turns(

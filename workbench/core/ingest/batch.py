@@ -70,6 +70,13 @@ def store_batch(
                 owner[record.external_id] = result
                 result.added.append(record.external_id)
                 result.bytes += len(record.text.encode("utf-8"))
+    for result in results:
+        result.warnings += [
+            f"{result.file}: '{speaker}' taken as the interviewer (close to "
+            f"'{word.capitalize()}'); if wrong: workbench speakers --set '{speaker}=participant'"
+            for speaker in sorted(result.speakers)
+            if (word := settings.guessed_interviewer_word(speaker)) is not None
+        ]
     if new:
         rows = [_with_passages(record, digest, settings) for record, digest in new]
         for external_id, count in writes.insert_transcripts(conn, rows).items():

@@ -23,7 +23,12 @@ from workbench.core.clock import utc_now
 from workbench.core.codebook import Codebook, parse_codebook
 from workbench.core.errors import ProjectError
 from workbench.core.segmenter import Segmentation
-from workbench.core.speaker_labels import INTERVIEWER_LABELS, Role, normalize_label
+from workbench.core.speaker_labels import (
+    INTERVIEWER_LABELS,
+    Role,
+    close_interviewer_word,
+    normalize_label,
+)
 from workbench.core.store import schema
 from workbench.core.store.audit import append_audit
 from workbench.core.store.codebook_changes import coded_codes_missing_from, list_review_flags
@@ -88,10 +93,20 @@ class ProjectSettings:
         return Role(chosen) if chosen is not None else self.default_speaker_role(speaker)
 
     def default_speaker_role(self, speaker: str) -> Role:
-        """The role the label's word gives it, before any decision of the lead."""
+        """The role the label's word gives it, before any decision of the lead: a slip of an
+        interviewer word (``Interviwer``) makes an interviewer too, and the import says so."""
         if normalize_label(speaker) in self._context_normalized:
             return Role.INTERVIEWER
+        if self.guessed_interviewer_word(speaker) is not None:
+            return Role.INTERVIEWER
         return Role.PARTICIPANT
+
+    def guessed_interviewer_word(self, speaker: str) -> str | None:
+        """The interviewer word a label was taken for by approximation (None: not a slip of
+        one, or the lead has decided): the import names it so that a lead can correct it."""
+        if speaker in self.speaker_roles:
+            return None
+        return close_interviewer_word(speaker, self._context_normalized)
 
     def is_coded_speaker(self, speaker: str | None, has_speakers: bool) -> bool:
         """Whether passages of ``speaker`` are coded (interviewer turns are context)."""
