@@ -27,12 +27,15 @@ where units begin and end drops out and what is left is agreement on the codes:
   Chance pairs them as ``uα`` does, except that a unit's mass is now only its pairable part:
   ``W``, the characters of the unit other coders also coded, each other coder's share weighted
   ``1 / (m - 1)`` like the coincidences, and a unit cannot pair with itself (``W²`` removed):
-  ``e*_ck = (l*_c. l*_.k - [c = k] Σ W²) / (l*.. - Σ W² / l*..)``. For two coders ``W`` is the
-  length of the unit's intersection with the other coder's units.
+  ``e*_ck = (l*_c. l*_.k - [c = k] Σ_c W²) / (l*.. - Σ W² / l*..)``, where ``Σ_c`` runs over
+  the units valued c and ``Σ`` over all units. For two coders ``W`` is the length of the unit's
+  intersection with the other coder's units.
 * ``(k)uα`` is one code's reliability inside that matrix, in its nominal form:
   ``1 - (e*_k. / l*_k.) (l*_k. - l*_kk) / (e*_k. - e*_kk)``.
 * Coverage says how much each rests on: ``l*.. / l..`` of the pooled text for ``cuα``,
-  ``l*_k. / l_k.`` of the code's text for ``(k)uα``.
+  ``l*_k. / l_k.`` of the code's text for ``(k)uα``. ``l..`` counts every coder-character; in
+  ``l*..`` a coded one counts by the share of the other coders who coded it too (all of it for
+  two coders), so with three or more coders coverage is a weighted share, not a head count.
 
 Many continua (passages) are pooled as if laid end to end (no unit crosses a passage), with
 each passage's own coders, so a passage two of three coders reviewed is missing for the third,
@@ -475,10 +478,16 @@ def _coding(sums: _Arrays, values: Sequence[int]) -> _Coding:
     everything = float(sums.counts.sum())
     coverage = total / everything if everything else 0.0
     value_coverage = {k: float(rows[k] / sums.counts[k]) if sums.counts[k] else 0.0 for k in values}
+    if everything == 0:
+        why = Value.undefined("no passage was reviewed by two coders")
+        return _Coding(why, {k: why for k in values}, coverage, value_coverage)
     if total <= 0:
         why = Value.undefined("no text was coded by two coders")
         return _Coding(why, {k: why for k in values}, coverage, value_coverage)
-    cu = _value(_cu_values(sums), "no variation: every jointly coded character has one code")
+    cu = _value(
+        _cu_values(sums),
+        "no variation: all text two coders both coded got the same code (or set of codes)",
+    )
     expected_diagonal = (rows * rows - t) / scale
     expected_rows = (rows * total - t) / scale
     per_value: dict[int, Value] = {}
@@ -489,7 +498,9 @@ def _coding(sums: _Arrays, values: Sequence[int]) -> _Coding:
         if l_k <= 0:
             per_value[k] = Value.undefined("no text coded with it was coded by another coder")
         elif scale <= 0 or off_expected <= 1e-12:
-            per_value[k] = Value.undefined("no variation: no jointly coded text differs")
+            per_value[k] = Value.undefined(
+                "no variation: no text two coders both coded got another code"
+            )
         else:
             per_value[k] = Value(1.0 - (e_k / l_k) * off_observed / off_expected)
     return _Coding(cu, per_value, coverage, value_coverage)
@@ -610,13 +621,14 @@ def unitizing_alpha(
     overall figures always count every selection."""
     kept = _check(continua)
     coders = sorted({coder for c in kept for coder in c.segments})
-    selected: dict[str, int] = {}
-    for continuum in kept:
-        for coded in continuum.segments.values():
-            for seg_code, start, end in coded:
-                selected[seg_code] = selected.get(seg_code, 0) + end - start
-    chosen = list(codes) if codes is not None else sorted(selected)
     pooled = _pool(kept)
+    # characters each code's units cover, summed over coders: a coder's overlapping selections
+    # of one code count once, as the coefficient counts them
+    selected: dict[str, int] = {}
+    for by_code in pooled.tally.code_counts:
+        for code, amount in by_code.items():
+            selected[code] = selected.get(code, 0) + int(amount)
+    chosen = list(codes) if codes is not None else sorted(selected)
     u, bar = pooled.point()
     coding = pooled.coding()
     code_values = pooled.per_code(chosen)
@@ -722,8 +734,13 @@ def unitizing_statement(result: UnitizingResult) -> str:
     )
     if result.cu is not None:
         text += (
-            f" cuα rests on {result.cu_coverage:.0%} of the pooled coder-characters, those "
-            "coded by two coders."
+            f" cuα rests on {result.cu_coverage:.0%} of the pooled coder-characters: those a "
+            "coder coded where another coder coded too"
+            + (
+                ", each counted by the share of the other coders who did."
+                if result.coders > 2
+                else "."
+            )
         )
     else:
         text += f" cuα is undefined ({result.cu_reason})."
