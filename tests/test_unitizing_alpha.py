@@ -410,3 +410,112 @@ def test_the_statement_names_the_rule_once_and_undefined_figures_in_parentheses(
     assert "and 2 coders (A, B). Which passages enter: passages both reviewed." in text
     assert "cuα is undefined (no text was coded by two coders)." in text
     assert ": no variation" not in text
+
+
+# -- the fast paths against the plain ones --------------------------------------------------------
+
+
+def test_intervals_are_the_plain_bootstrap_of_each_coefficient():
+    # the intervals are computed for all resamples at once; the plain bootstrap calls the
+    # coefficient once per resample, with the same seeded draws, and must give the same bounds
+    from workbench.core.agreement.compute import BOOTSTRAP_REPS, BOOTSTRAP_SEED
+    from workbench.core.agreement.statistics import bootstrap_weights_interval
+    from workbench.core.agreement.unitizing import _alphas, _check, _coding, _pool
+
+    rng = np.random.default_rng(21)
+    continua = _random_continua(rng, 30)
+    result = unitizing_alpha(continua, ci=True)
+    arrays = _pool(_check(continua)).tally.arrays()
+    ones = np.ones(4)  # the four transcripts t0-t3
+
+    def plain(statistic):
+        return bootstrap_weights_interval(ones, statistic, BOOTSTRAP_REPS, BOOTSTRAP_SEED)
+
+    assert result.ci95 == pytest.approx(plain(lambda w: _alphas(arrays.weighted(w))[0]), abs=1e-12)
+    assert result.binary_ci95 == pytest.approx(
+        plain(lambda w: _alphas(arrays.weighted(w))[1]), abs=1e-12
+    )
+    assert result.cu_ci95 == pytest.approx(
+        plain(lambda w: _coding(arrays.weighted(w), []).cu), abs=1e-12
+    )
+
+
+def test_per_code_figures_are_those_of_the_continua_with_only_that_code():
+    # per code, uα and its interval come from three sums per transcript; computed the long way,
+    # they are the overall uα of the continua keeping only that code's selections
+    rng = np.random.default_rng(22)
+    continua = _random_continua(rng, 30)
+    result = unitizing_alpha([*continua], codes=["a", "b", "c", "never"], ci=True)
+    for code in ("a", "b", "c"):
+        only = [
+            Continuum(
+                c.length,
+                {k: [s for s in v if s[0] == code] for k, v in c.segments.items()},
+                c.group,
+            )
+            for c in continua
+        ]
+        alone = unitizing_alpha(only, ci=True)
+        assert result.per_code[code]["value"] == pytest.approx(alone.value, abs=1e-6)
+        assert result.per_code[code]["ci95"] == pytest.approx(list(alone.ci95), abs=1e-6)
+    never = result.per_code["never"]
+    assert never["value"] is None and never["ci95"] is None
+    assert never["reason"] == "no coder selected text for this code"
+    assert never["characters_selected"] == 0
+
+
+@pytest.mark.parametrize(
+    ("continua", "reasons"),
+    [
+        (  # one coder: nothing to compare, and every figure says so, not something else
+            [Continuum(10, {"A": [("x", 0, 5)]})],
+            ["no passage was reviewed by two coders"] * 3,
+        ),
+        (  # reviewed, nothing selected
+            [Continuum(10, {"A": [], "B": []}), Continuum(7, {"A": [], "B": []}, group="g")],
+            [
+                "no variation: no coder selected any text",
+                "no variation: no character was coded",
+                "no text was coded by two coders",
+            ],
+        ),
+        (  # all text coded by everyone, with one code
+            [
+                Continuum(10, {"A": [("x", 0, 10)], "B": [("x", 0, 10)]}),
+                Continuum(7, {"A": [("x", 0, 7)], "B": [("x", 0, 7)]}, group="g"),
+            ],
+            [
+                "no variation: every coder coded every character alike",
+                "no variation: no character was left uncoded",
+                "no variation: all text two coders both coded got the same code (or set of codes)",
+            ],
+        ),
+    ],
+    ids=["one coder", "no selections", "all coded alike"],
+)
+def test_each_undefined_figure_gives_its_own_reason(continua, reasons):
+    result = unitizing_alpha(continua)
+    assert [result.value, result.binary, result.cu] == [None, None, None]
+    assert [result.reason, result.binary_reason, result.cu_reason] == reasons
+    assert f"uα is undefined ({reasons[0]})." in unitizing_statement(result) or (
+        result.continua == 0 and "could not be computed" in unitizing_statement(result)
+    )
+
+
+def test_characters_selected_counts_a_coders_overlapping_selections_once():
+    # A selects x on 0-6 and 4-10 (one unit, 10 characters), B on 0-5: 15, not 21
+    result = unitizing_alpha(
+        [Continuum(20, {"A": [("x", 0, 6), ("x", 4, 10)], "B": [("x", 0, 5)]})]
+    )
+    assert result.per_code["x"]["characters_selected"] == 15
+
+
+def test_coverage_sentence_says_how_three_coders_count():
+    # (cuα needs two codes on jointly coded text to be defined, hence y)
+    two = unitizing_alpha([Continuum(10, {"A": [("x", 0, 6)], "B": [("x", 2, 5), ("y", 5, 8)]})])
+    three = unitizing_alpha(
+        [Continuum(10, {"A": [("x", 0, 6)], "B": [("y", 2, 8)], "C": [("x", 0, 4)]})]
+    )
+    assert two.cu is not None and three.cu is not None
+    assert "coded too." in unitizing_statement(two)
+    assert "share of the other coders" in unitizing_statement(three)

@@ -240,3 +240,108 @@ def test_report_without_spans_has_no_unitizing_section(tmp_path, project):
     titles = _titles(build_agreement_report(project, ci=False))
     assert "Agreement on the text selected inside passages" not in titles
     assert "Overall agreement" in titles
+
+
+def test_cli_text_json_report_files_and_panel_show_the_same_figures(
+    spans_project, capsys, tmp_path, qtbot
+):
+    # one project, every surface: each figure is the JSON's number, written by the CLI's rule
+    # (the writer's display format for the files, which must print the same digits)
+    from openpyxl import load_workbook
+
+    from workbench.core.agreement.report import coefficient_text
+    from workbench.gui.widgets.agreement_tabs import SelectionsTab
+    from workbench.reports.agreement_report import build_agreement_report
+    from workbench.reports.numbers import column_formats, excel_format, shown
+    from workbench.reports.writer import write_report
+
+    code_span(spans_project, "t1#2", "cy", "hope.time", 2, 22)
+    code_span(spans_project, "t1#2", "cy", "prod.speed", 12, 40)  # hope.time + prod.speed
+    location = str(spans_project.location)
+    _code, out, _err = run(capsys, ["agreement", location, "--unitizing", "--json"])
+    report = json.loads(out)
+    assert report["coders"] == 3 and report["combined"]
+    figures = {key: coefficient_text(report[key]) for key in ("value", "binary", "cu")}
+    assert all(text != "undefined" for text in figures.values())
+    coverage = f"{report['cu_coverage']:.0%}"
+
+    _code, text, _err = run(capsys, ["agreement", location, "--unitizing"])
+    lines = text.splitlines()
+
+    def line(start: str) -> str:
+        return next(row for row in lines if row.lstrip().startswith(start))
+
+    assert figures["value"] in line("uα (every code)")
+    assert figures["binary"] in line("|uα (coded or not)")
+    assert figures["cu"] in line("cuα (codes of jointly coded text)")
+    assert f"covering {coverage} of the pooled text" in text
+    for code, row in report["per_code"].items():
+        at = lines.index(line(code))
+        assert coefficient_text(row["value"]) in lines[at]
+        assert (
+            f"{coefficient_text(row['k_alpha'])}  covering {row['k_coverage']:.0%}" in lines[at + 1]
+        )
+
+    built = build_agreement_report(spans_project, ci=False)
+    titles = [section.title for section in built.sections]
+    headline = built.sections[titles.index("Agreement on the text selected inside passages")]
+    assert f"uα {figures['value']}" in headline.paragraphs[0]
+    assert f"(|uα): {figures['binary']}" in headline.paragraphs[0]
+    assert f"(cuα): {figures['cu']}, on {coverage} of the pooled text" in headline.paragraphs[0]
+    table = built.sections[titles.index("Unitizing agreement per code (human coders)")]
+    specs = dict(zip(table.columns, column_formats(table), strict=True))
+    by_code = {row[0]: row for row in table.rows}
+    for code, row in {**report["per_code"], **report["combined"]}.items():
+        cells = dict(zip(table.columns, by_code[code], strict=True))
+        if "value" in row:
+            assert cells["uα"] == row["value"]
+            assert shown(cells["uα"], specs["uα"]) == coefficient_text(row["value"])
+        assert cells["(k)uα"] == row["k_alpha"]
+        assert shown(cells["(k)uα"], specs["(k)uα"]) == coefficient_text(row["k_alpha"])
+        assert shown(cells["(k)uα coverage"], specs["(k)uα coverage"]) == f"{row['k_coverage']:.0%}"
+
+    write_report(spans_project, "agreement", tmp_path / "a.html", ci=False)
+    page = (tmp_path / "a.html").read_text(encoding="utf-8")
+    section = page.split("<h2>Unitizing agreement per code")[1].split("</table>")[0]
+    for code, row in report["per_code"].items():
+        html_row = next(r for r in section.split("<tr>") if r.startswith(f"<td>{code}</td>"))
+        assert f"<td class='num'>{coefficient_text(row['value'])}</td>" in html_row
+        assert f"<td class='num'>{coefficient_text(row['k_alpha'])}</td>" in html_row
+    write_report(spans_project, "agreement", tmp_path / "a.xlsx", ci=False)
+    sheet = load_workbook(tmp_path / "a.xlsx")["Unitizing agreement per code"]
+    header = [cell.value for cell in sheet[1]]
+    for cells in sheet.iter_rows(min_row=2):
+        code = cells[0].value
+        if code in report["per_code"]:
+            value = cells[header.index("uα")]
+            assert value.value == report["per_code"][code]["value"]
+            assert value.number_format == excel_format(specs["uα"])
+
+    tab = SelectionsTab({})
+    qtbot.addWidget(tab)
+    tab.show_result(project_unitizing(spans_project, report["coder_names"]))
+    shown_headline = tab.headline.text()
+    assert f"uα {figures['value']}" in shown_headline
+    assert f"|uα {figures['binary']}" in shown_headline
+    assert f"cuα {figures['cu']} (on {coverage} of the text)" in shown_headline
+    panel_rows = {row[0]: row for row in tab.model.rows}
+    for code, row in report["per_code"].items():
+        assert panel_rows[code][1] == coefficient_text(row["value"])
+        assert panel_rows[code][4] == coefficient_text(row["k_alpha"])
+        assert panel_rows[code][5] == f"{row['k_coverage']:.0%}"
+
+
+def test_the_panel_formats_the_printed_number_not_the_unrounded_one(qtbot):
+    # .58349996 prints .584 from the JSON's .5835 and .583 unrounded: the panel must say .584
+    from dataclasses import replace
+
+    from workbench.core.agreement.report import coefficient_text
+    from workbench.gui.widgets.agreement_tabs import SelectionsTab
+
+    result = unitizing_alpha([Continuum(10, {"A": [("x", 0, 6)], "B": [("x", 2, 8)]})])
+    result = replace(result, value=0.58349996)
+    assert coefficient_text(result.to_dict()["value"]) == "0.584"
+    tab = SelectionsTab({})
+    qtbot.addWidget(tab)
+    tab.show_result(result)
+    assert "uα 0.584 " in tab.headline.text()

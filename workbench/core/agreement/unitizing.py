@@ -27,12 +27,15 @@ where units begin and end drops out and what is left is agreement on the codes:
   Chance pairs them as ``uα`` does, except that a unit's mass is now only its pairable part:
   ``W``, the characters of the unit other coders also coded, each other coder's share weighted
   ``1 / (m - 1)`` like the coincidences, and a unit cannot pair with itself (``W²`` removed):
-  ``e*_ck = (l*_c. l*_.k - [c = k] Σ W²) / (l*.. - Σ W² / l*..)``. For two coders ``W`` is the
-  length of the unit's intersection with the other coder's units.
+  ``e*_ck = (l*_c. l*_.k - [c = k] Σ_c W²) / (l*.. - Σ W² / l*..)``, where ``Σ_c`` runs over
+  the units valued c and ``Σ`` over all units. For two coders ``W`` is the length of the unit's
+  intersection with the other coder's units.
 * ``(k)uα`` is one code's reliability inside that matrix, in its nominal form:
   ``1 - (e*_k. / l*_k.) (l*_k. - l*_kk) / (e*_k. - e*_kk)``.
 * Coverage says how much each rests on: ``l*.. / l..`` of the pooled text for ``cuα``,
-  ``l*_k. / l_k.`` of the code's text for ``(k)uα``.
+  ``l*_k. / l_k.`` of the code's text for ``(k)uα``. ``l..`` counts every coder-character; in
+  ``l*..`` a coded one counts by the share of the other coders who coded it too (all of it for
+  two coders), so with three or more coders coverage is a weighted share, not a head count.
 
 Many continua (passages) are pooled as if laid end to end (no unit crosses a passage), with
 each passage's own coders, so a passage two of three coders reviewed is missing for the third,
@@ -48,11 +51,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from workbench.core.agreement.compute import BOOTSTRAP_REPS, BOOTSTRAP_SEED, interpret
-from workbench.core.agreement.statistics import Value, bootstrap_weights_interval
+from workbench.core.agreement.statistics import Value
 from workbench.core.wording import plural  # noqa: F401  (re-exported: the panel and report use it)
 
 REFERENCE = (
@@ -156,15 +160,17 @@ def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(a, b) for a, b in out]
 
 
-def partition(length: int, segments: Sequence[Segment]) -> list[tuple[frozenset[str], int, int]]:
-    """The coder's continuum as consecutive (value, start, end) pieces; value ``GAP`` is a gap.
-
-    Pieces are cut at every boundary of the coder's (merged) selections and valued with the set
-    of codes covering them."""
+def _merged_by_code(segments: Sequence[Segment]) -> dict[str, list[tuple[int, int]]]:
+    """Each code's units of one coder: its selections, overlapping ones united."""
     by_code: dict[str, list[tuple[int, int]]] = {}
     for code, start, end in segments:
         by_code.setdefault(code, []).append((start, end))
-    merged = {code: _merged(spans) for code, spans in by_code.items()}
+    return {code: _merged(spans) for code, spans in by_code.items()}
+
+
+def _pieces(
+    length: int, merged: Mapping[str, list[tuple[int, int]]]
+) -> list[tuple[frozenset[str], int, int]]:
     cuts = {0, length}
     for spans in merged.values():
         for start, end in spans:
@@ -179,6 +185,35 @@ def partition(length: int, segments: Sequence[Segment]) -> list[tuple[frozenset[
     return pieces
 
 
+def partition(length: int, segments: Sequence[Segment]) -> list[tuple[frozenset[str], int, int]]:
+    """The coder's continuum as consecutive (value, start, end) pieces; value ``GAP`` is a gap.
+
+    Pieces are cut at every boundary of the coder's (merged) selections and valued with the set
+    of codes covering them."""
+    return _pieces(length, _merged_by_code(segments))
+
+
+def _overlaps(
+    first: Sequence[tuple[int, int, int]], second: Sequence[tuple[int, int, int]]
+) -> list[tuple[int, int, int]]:
+    """(piece of first, piece of second, characters in common) for two sorted, disjoint lists
+    of (value, start, end): a merge in one pass, so two coders are compared by their pieces,
+    never character by character."""
+    out = []
+    i = j = 0
+    while i < len(first) and j < len(second):
+        _a, a_start, a_end = first[i]
+        _b, b_start, b_end = second[j]
+        common = min(a_end, b_end) - max(a_start, b_start)
+        if common > 0:
+            out.append((i, j, common))
+        if a_end <= b_end:
+            i += 1
+        if b_end <= a_end:
+            j += 1
+    return out
+
+
 # -- sufficient statistics -------------------------------------------------------------------------
 
 
@@ -187,7 +222,10 @@ class _Tally:
     """Per group: what the alphas need, so a bootstrap only reweights groups.
 
     Every array is (groups, values): the coincidence matrix itself is never needed whole,
-    only its diagonal, its row margins and its valued part's row margins."""
+    only its diagonal, its row margins and its valued part's row margins. Per code, the
+    continuum in which only that code is a unit needs just three numbers per group (its
+    characters, their squares per unit, its agreeing coincidences): the gap's follow from
+    ``size`` (the group's coder-characters), so no code re-reads the continua."""
 
     values: dict[frozenset[str], int] = field(default_factory=lambda: {GAP: 0})
     gap_valued: list[float] = field(default_factory=list)  # per group: sum over c != gap of l_0c
@@ -196,14 +234,21 @@ class _Tally:
     squares: list[dict[int, float]] = field(default_factory=list)  # s_c: l² per unit, l per gap
     valued: list[dict[int, float]] = field(default_factory=list)  # l*_c: sum over k != gap of l_ck
     pairable: list[dict[int, float]] = field(default_factory=list)  # t_c: W² per unit (cuα)
+    size: list[float] = field(default_factory=list)  # coder-characters: l..
+    code_counts: list[dict[str, float]] = field(default_factory=list)  # one code's units: n
+    code_squares: list[dict[str, float]] = field(default_factory=list)  # l² per unit
+    code_diagonal: list[dict[str, float]] = field(default_factory=list)  # its l_cc
 
     def index(self, value: frozenset[str]) -> int:
         return self.values.setdefault(value, len(self.values))
 
     def add_group(self) -> None:
         self.gap_valued.append(0.0)
+        self.size.append(0.0)
         for store in (self.diagonal, self.counts, self.squares, self.valued, self.pairable):
             store.append({})
+        for by_code in (self.code_counts, self.code_squares, self.code_diagonal):
+            by_code.append({})
 
     def arrays(self) -> _Arrays:
         k, g = len(self.values), len(self.gap_valued)
@@ -224,6 +269,27 @@ class _Tally:
             dense(self.pairable),
         )
 
+    def code_arrays(self, codes: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(counts, squares, diagonal), each (groups, codes, 2): per code, the gap and the code
+        as the continuum with only that code's selections as units has them."""
+        g = len(self.size)
+        size = np.asarray(self.size, float)[:, None]
+
+        def dense(rows: list[dict[str, float]]) -> np.ndarray:
+            return np.array([[row.get(code, 0.0) for code in codes] for row in rows]).reshape(
+                g, len(codes)
+            )
+
+        n, s, d = (
+            dense(rows) for rows in (self.code_counts, self.code_squares, self.code_diagonal)
+        )
+        # a gap character's only excluded pair is itself; gap-gap agreement is every pair of
+        # coders' common gap: sum over i != j of (L - |U_i| - |U_j| + |U_i ∩ U_j|) / (m - 1)
+        counts = np.stack([size - n, n], axis=-1)
+        squares = np.stack([size - n, s], axis=-1)
+        diagonal = np.stack([size - 2 * n + d, d], axis=-1)
+        return counts, squares, diagonal
+
 
 @dataclass(frozen=True)
 class _Arrays:
@@ -234,30 +300,14 @@ class _Arrays:
     valued: np.ndarray
     pairable: np.ndarray
 
-    def weighted(self, weights: np.ndarray) -> _Sums:
-        return _Sums(*(weights @ getattr(self, name) for name in _Arrays.__dataclass_fields__))
+    def weighted(self, weights: np.ndarray) -> _Arrays:
+        """The tallies of (re)samples of groups, summed: ``weights`` is (groups,) for one
+        sample or (samples, groups) for many at once."""
+        return _Arrays(*(weights @ getattr(self, name) for name in _Arrays.__dataclass_fields__))
 
 
-@dataclass(frozen=True)
-class _Sums:
-    """The tallies of one (re)sample of groups, summed."""
-
-    gap_valued: float
-    diagonal: np.ndarray
-    counts: np.ndarray
-    squares: np.ndarray
-    valued: np.ndarray
-    pairable: np.ndarray
-
-
-def _bump(store: dict[int, float], key: int, amount: float) -> None:
+def _bump(store: dict[Any, float], key: Any, amount: float) -> None:
     store[key] = store.get(key, 0.0) + amount
-
-
-def _add(store: dict[int, float], labels: np.ndarray, weight: float) -> None:
-    found, counts = np.unique(labels, return_counts=True)
-    for value, count in zip(found.tolist(), counts.tolist(), strict=True):
-        _bump(store, value, count * weight)
 
 
 def _add_continuum(
@@ -267,67 +317,154 @@ def _add_continuum(
     coder_segments: Sequence[Sequence[Segment]],
 ) -> None:
     m = len(coder_segments)
-    labels = np.empty((m, length), dtype=np.int64)
-    pieces = []
-    for row, segments in enumerate(coder_segments):
-        for value, start, end in partition(length, segments):
-            index = tally.index(value)
-            labels[row, start:end] = index
-            pieces.append((row, index, start, end))
-    coded = labels != 0
-    others_coded = coded.sum(axis=0)[None, :] - coded  # per coder and character: others coding it
     weight = 1.0 / (m - 1)
+    merged = [_merged_by_code(segments) for segments in coder_segments]
+    pieces = [
+        [(tally.index(value), start, end) for value, start, end in _pieces(length, by_code)]
+        for by_code in merged
+    ]
     counts, squares = tally.counts[group], tally.squares[group]
-    pairable, valued = tally.pairable[group], tally.valued[group]
-    for row, index, start, end in pieces:
-        size = end - start
-        _bump(counts, index, float(size))
-        _bump(squares, index, float(size if index == 0 else size * size))
-        if index != 0:
-            # W: the unit's pairable mass in cuα, the characters other coders also coded,
-            # each other coder's share weighted 1 / (m - 1) as the coincidences are
-            mass = float(others_coded[row, start:end].sum()) * weight
-            _bump(valued, index, mass)
-            _bump(pairable, index, mass * mass)
-    gap_valued = 0.0
+    for coder_pieces in pieces:
+        for index, start, end in coder_pieces:
+            size = end - start
+            _bump(counts, index, float(size))
+            _bump(squares, index, float(size if index == 0 else size * size))
+    # every ordered pair of coders, from each unordered pair's common stretches: agreement
+    # counts twice, a coded stretch against a gap once (l_0c counts only the gap coder's side)
+    others = [[0] * len(coder_pieces) for coder_pieces in pieces]  # coded by the other coder
+    agree: dict[int, int] = {}
+    gap_valued = 0
     for i in range(m):
-        for j in range(m):
-            if i == j:
-                continue
-            same = labels[i] == labels[j]
-            _add(tally.diagonal[group], labels[i][same], weight)
-            gap_valued += float(np.count_nonzero(~coded[i] & coded[j]))
+        for j in range(i + 1, m):
+            for a, b, common in _overlaps(pieces[i], pieces[j]):
+                first, second = pieces[i][a][0], pieces[j][b][0]
+                if first == second:
+                    agree[first] = agree.get(first, 0) + 2 * common
+                if first and second:
+                    others[i][a] += common
+                    others[j][b] += common
+                elif first or second:
+                    gap_valued += common
+    diagonal = tally.diagonal[group]
+    for index, amount in agree.items():
+        _bump(diagonal, index, amount * weight)
     tally.gap_valued[group] += gap_valued * weight
+    pairable, valued = tally.pairable[group], tally.valued[group]
+    for coder_pieces, coded in zip(pieces, others, strict=True):
+        for (index, _start, _end), together in zip(coder_pieces, coded, strict=True):
+            if index != 0:
+                # W: the unit's pairable mass in cuα, the characters other coders also coded,
+                # each other coder's share weighted 1 / (m - 1) as the coincidences are
+                mass = together * weight
+                _bump(valued, index, mass)
+                _bump(pairable, index, mass * mass)
+    _add_codes(tally, group, merged, weight)
+    tally.size[group] += float(m * length)
 
 
-def _alphas(sums: _Sums) -> tuple[Value, Value]:
-    """(uα, |uα) of one (re)sample."""
-    counts, squares = sums.counts, sums.squares
+def _add_codes(
+    tally: _Tally, group: int, merged: Sequence[Mapping[str, list[tuple[int, int]]]], weight: float
+) -> None:
+    """Per code, the continuum in which only its selections are units: their characters,
+    squares and agreeing coincidences (everything else of it is gap, see ``code_arrays``)."""
+    n, s, d = tally.code_counts[group], tally.code_squares[group], tally.code_diagonal[group]
+    for code in {code for by_code in merged for code in by_code}:
+        units = [[(1, a, b) for a, b in by_code.get(code, ())] for by_code in merged]
+        _bump(n, code, float(sum(b - a for spans in units for _v, a, b in spans)))
+        _bump(s, code, float(sum((b - a) ** 2 for spans in units for _v, a, b in spans)))
+        common = sum(
+            c
+            for i in range(len(units))
+            for j in range(i + 1, len(units))
+            for _a, _b, c in _overlaps(units[i], units[j])
+        )
+        _bump(d, code, 2 * common * weight)
+
+
+# -- the coefficients, for one sample (1-d tallies) or many at once (one row per sample) ---------
+
+
+def _u_values(counts: np.ndarray, squares: np.ndarray, diagonal: np.ndarray) -> np.ndarray:
+    """uα along the last axis; NaN where undefined (see ``_u_reason`` for why)."""
+    total = counts.sum(-1)
+    denominator = total * total - squares.sum(-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected_agree = total * (counts * counts - squares).sum(-1) / denominator
+        expected = total - expected_agree
+        value = 1.0 - (total - diagonal.sum(-1)) / expected
+    return np.where((total > 0) & (denominator > 0) & (expected > 1e-12), value, np.nan)
+
+
+def _u_reason(counts: np.ndarray, squares: np.ndarray) -> str:
     total = float(counts.sum())
-    denominator = total * total - float(squares.sum())
-    if total == 0 or denominator <= 0:
-        nothing = Value.undefined("no passage was reviewed by two coders")
-        return nothing, nothing
-    expected_agree = total * float((counts * counts - squares).sum()) / denominator
-    observed = total - float(sums.diagonal.sum())
-    expected = total - expected_agree
-    if expected <= 1e-12:
-        u = Value.undefined("no variation: every coder coded every character alike")
-    else:
-        u = Value(1.0 - observed / expected)
-    gaps = float(counts[0])
-    expected_binary = total * gaps * (total - gaps) / denominator
-    if expected_binary <= 1e-12:
-        what = "no character was coded" if gaps == total else "no character was left uncoded"
-        bar = Value.undefined(f"no variation: {what}")
-    else:
-        bar = Value(1.0 - sums.gap_valued / expected_binary)
+    if total == 0 or total * total - float(squares.sum()) <= 0:
+        return "no passage was reviewed by two coders"
+    if float(counts[0]) == total:
+        return "no variation: no coder selected any text"
+    return "no variation: every coder coded every character alike"
+
+
+def _binary_values(sums: _Arrays) -> np.ndarray:
+    """|uα along the last axis; NaN where undefined."""
+    total = sums.counts.sum(-1)
+    denominator = total * total - sums.squares.sum(-1)
+    gaps = sums.counts[..., 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = total * gaps * (total - gaps) / denominator
+        value = 1.0 - sums.gap_valued / expected
+    return np.where((total > 0) & (denominator > 0) & (expected > 1e-12), value, np.nan)
+
+
+def _value(values: np.ndarray, reason: str) -> Value:
+    number = float(values)
+    return Value.undefined(reason) if np.isnan(number) else Value(number)
+
+
+def _alphas(sums: _Arrays) -> tuple[Value, Value]:
+    """(uα, |uα) of one sample."""
+    u = _value(_u_values(sums.counts, sums.squares, sums.diagonal), "")
+    bar = _value(_binary_values(sums), "")
+    if u.value is None or bar.value is None:
+        why = _u_reason(sums.counts, sums.squares)
+        if why.startswith("no passage"):
+            return Value.undefined(why), Value.undefined(why)
+        if u.value is None:
+            u = Value.undefined(why)
+        if bar.value is None:
+            total, gaps = float(sums.counts.sum()), float(sums.counts[0])
+            what = "no character was coded" if gaps == total else "no character was left uncoded"
+            bar = Value.undefined(f"no variation: {what}")
     return u, bar
+
+
+def _cu_parts(sums: _Arrays) -> tuple[np.ndarray, ...]:
+    """cuα's matrix margins: valued rows and W² without the gap, and the chance-term scale."""
+    rows = sums.valued.copy()
+    rows[..., 0] = 0.0
+    t = sums.pairable.copy()
+    t[..., 0] = 0.0
+    diagonal = sums.diagonal.copy()
+    diagonal[..., 0] = 0.0
+    total = rows.sum(-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = total - t.sum(-1) / total
+    return rows, t, diagonal, total, scale
+
+
+def _cu_values(sums: _Arrays) -> np.ndarray:
+    """cuα along the last axis; NaN where undefined."""
+    rows, t, diagonal, total, scale = _cu_parts(sums)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected_diagonal = (rows * rows - t) / np.expand_dims(scale, -1)
+        observed = total - diagonal.sum(-1)
+        expected = total - expected_diagonal.sum(-1)
+        value = 1.0 - observed / expected
+    return np.where((total > 0) & (scale > 0) & (expected > 1e-12), value, np.nan)
 
 
 @dataclass(frozen=True)
 class _Coding:
-    """cuα and each value's (k)uα of one (re)sample: agreement on the codes of the text that
+    """cuα and each value's (k)uα of one sample: agreement on the codes of the text that
     two coders both coded, whatever each coded elsewhere."""
 
     cu: Value
@@ -336,29 +473,24 @@ class _Coding:
     value_coverage: dict[int, float]  # l*_k. / l_k.
 
 
-def _coding(sums: _Sums, values: Sequence[int]) -> _Coding:
-    rows = sums.valued.copy()
-    rows[0] = 0.0
-    t = sums.pairable.copy()
-    t[0] = 0.0
-    total = float(rows.sum())
+def _coding(sums: _Arrays, values: Sequence[int]) -> _Coding:
+    rows, t, diagonal, total_array, scale_array = _cu_parts(sums)
+    total, scale = float(total_array), float(scale_array)
     everything = float(sums.counts.sum())
     coverage = total / everything if everything else 0.0
     value_coverage = {k: float(rows[k] / sums.counts[k]) if sums.counts[k] else 0.0 for k in values}
+    if everything == 0:
+        why = Value.undefined("no passage was reviewed by two coders")
+        return _Coding(why, {k: why for k in values}, coverage, value_coverage)
     if total <= 0:
         why = Value.undefined("no text was coded by two coders")
         return _Coding(why, {k: why for k in values}, coverage, value_coverage)
-    scale = total - float(t.sum()) / total
-    diagonal = sums.diagonal.copy()
-    diagonal[0] = 0.0
+    cu = _value(
+        _cu_values(sums),
+        "no variation: all text two coders both coded got the same code (or set of codes)",
+    )
     expected_diagonal = (rows * rows - t) / scale
     expected_rows = (rows * total - t) / scale
-    observed = total - float(diagonal.sum())
-    expected = total - float(expected_diagonal.sum())
-    if scale <= 0 or expected <= 1e-12:
-        cu = Value.undefined("no variation: every jointly coded character has one code")
-    else:
-        cu = Value(1.0 - observed / expected)
     per_value: dict[int, Value] = {}
     for k in values:
         l_k, e_k = float(rows[k]), float(expected_rows[k])
@@ -367,10 +499,36 @@ def _coding(sums: _Sums, values: Sequence[int]) -> _Coding:
         if l_k <= 0:
             per_value[k] = Value.undefined("no text coded with it was coded by another coder")
         elif scale <= 0 or off_expected <= 1e-12:
-            per_value[k] = Value.undefined("no variation: no jointly coded text differs")
+            per_value[k] = Value.undefined(
+                "no variation: no text two coders both coded got another code"
+            )
         else:
             per_value[k] = Value(1.0 - (e_k / l_k) * off_observed / off_expected)
     return _Coding(cu, per_value, coverage, value_coverage)
+
+
+# -- resampling transcripts ------------------------------------------------------------------------
+
+
+def _draws(groups: int) -> np.ndarray | None:
+    """The bootstrap's resamples of groups, each row how often each group is drawn: the very
+    draws ``statistics.bootstrap_weights_interval`` makes (same seed, same order), made once
+    and shared by every coefficient, so each is a matrix product instead of 1,000 calls."""
+    if groups < 2:
+        return None
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    shares = np.ones(groups) / groups
+    return np.array([rng.multinomial(groups, shares) for _ in range(BOOTSTRAP_REPS)], float)
+
+
+def _interval(values: np.ndarray) -> tuple[float, float] | None:
+    """Percentile 95% interval of one coefficient over the resamples; None if most are
+    undefined (the rule of ``statistics._percentile_interval``)."""
+    found = values[~np.isnan(values)]
+    if len(found) < BOOTSTRAP_REPS * 0.5:
+        return None
+    low, high = np.percentile(found, [2.5, 97.5])
+    return float(low), float(high)
 
 
 @dataclass
@@ -378,35 +536,49 @@ class _Pooled:
     tally: _Tally
     groups: list[str]
 
+    def sums(self) -> _Arrays:
+        return self.tally.arrays().weighted(np.ones(len(self.groups)))
+
     def point(self) -> tuple[Value, Value]:
-        return _alphas(self.tally.arrays().weighted(np.ones(len(self.groups))))
+        return _alphas(self.sums())
 
     def coding(self) -> _Coding:
-        values = list(range(1, len(self.tally.values)))
-        return _coding(self.tally.arrays().weighted(np.ones(len(self.groups))), values)
+        return _coding(self.sums(), list(range(1, len(self.tally.values))))
 
-    def intervals(self) -> tuple[tuple[float, float] | None, tuple[float, float] | None]:
-        arrays = self.tally.arrays()
+    def per_code(self, codes: Sequence[str]) -> list[Value]:
         ones = np.ones(len(self.groups))
-        u = bootstrap_weights_interval(
-            ones, lambda w: _alphas(arrays.weighted(w))[0], BOOTSTRAP_REPS, BOOTSTRAP_SEED
+        counts, squares, diagonal = (
+            np.tensordot(ones, a, axes=1) for a in self.tally.code_arrays(codes)
         )
-        bar = bootstrap_weights_interval(
-            ones, lambda w: _alphas(arrays.weighted(w))[1], BOOTSTRAP_REPS, BOOTSTRAP_SEED
+        values = _u_values(counts, squares, diagonal)
+        return [_value(v, _u_reason(counts[i], squares[i])) for i, v in enumerate(values)]
+
+    def intervals(self, codes: Sequence[str]) -> _Intervals:
+        draws = _draws(len(self.groups))
+        if draws is None:
+            return _Intervals(None, None, None, {code: None for code in codes})
+        sums = self.tally.arrays().weighted(draws)
+        counts, squares, diagonal = (
+            np.tensordot(draws, a, axes=1) for a in self.tally.code_arrays(codes)
         )
-        return u, bar
-
-    def coding_interval(self) -> tuple[float, float] | None:
-        arrays = self.tally.arrays()
-        return bootstrap_weights_interval(
-            np.ones(len(self.groups)),
-            lambda w: _coding(arrays.weighted(w), []).cu,
-            BOOTSTRAP_REPS,
-            BOOTSTRAP_SEED,
+        per_code = _u_values(counts, squares, diagonal)  # (resamples, codes)
+        return _Intervals(
+            _interval(_u_values(sums.counts, sums.squares, sums.diagonal)),
+            _interval(_binary_values(sums)),
+            _interval(_cu_values(sums)),
+            {code: _interval(per_code[:, i]) for i, code in enumerate(codes)},
         )
 
 
-def _pool(continua: Sequence[Continuum], only_code: str | None = None) -> _Pooled:
+@dataclass(frozen=True)
+class _Intervals:
+    u: tuple[float, float] | None
+    binary: tuple[float, float] | None
+    cu: tuple[float, float] | None
+    per_code: dict[str, tuple[float, float] | None]
+
+
+def _pool(continua: Sequence[Continuum]) -> _Pooled:
     groups: list[str] = []
     at: dict[str, int] = {}
     tally = _Tally()
@@ -415,11 +587,9 @@ def _pool(continua: Sequence[Continuum], only_code: str | None = None) -> _Poole
             at[continuum.group] = len(groups)
             groups.append(continuum.group)
             tally.add_group()
-        segments = [
-            [seg for seg in coded if only_code is None or seg[0] == only_code]
-            for coded in continuum.segments.values()
-        ]
-        _add_continuum(tally, at[continuum.group], continuum.length, segments)
+        _add_continuum(
+            tally, at[continuum.group], continuum.length, list(continuum.segments.values())
+        )
     return _Pooled(tally, groups)
 
 
@@ -453,8 +623,21 @@ def unitizing_alpha(
     kept = _check(continua)
     coders = sorted({coder for c in kept for coder in c.segments})
     pooled = _pool(kept)
+    # characters each code's units cover, summed over coders: a coder's overlapping selections
+    # of one code count once, as the coefficient counts them
+    selected: dict[str, int] = {}
+    for by_code in pooled.tally.code_counts:
+        for code, amount in by_code.items():
+            selected[code] = selected.get(code, 0) + int(amount)
+    chosen = list(codes) if codes is not None else sorted(selected)
     u, bar = pooled.point()
-    u_ci, bar_ci = pooled.intervals() if ci and kept else (None, None)
+    coding = pooled.coding()
+    code_values = pooled.per_code(chosen)
+    intervals = pooled.intervals(chosen) if ci and kept else None
+    u_ci = bar_ci = cu_ci = None
+    if intervals is not None:
+        u_ci, bar_ci = intervals.u, intervals.binary
+        cu_ci = intervals.cu if coding.cu.value is not None else None
     ci_reason = None
     if ci and u.value is not None and u_ci is None:
         ci_reason = (
@@ -462,13 +645,6 @@ def unitizing_alpha(
             if len(pooled.groups) < 2
             else "most resamples left it undefined"
         )
-    chosen = (
-        list(codes)
-        if codes is not None
-        else sorted({seg[0] for c in kept for coded in c.segments.values() for seg in coded})
-    )
-    coding = pooled.coding()
-    cu_ci = pooled.coding_interval() if ci and coding.cu.value is not None else None
     by_value = {value: index for value, index in pooled.tally.values.items() if value}
 
     def k_alpha(value: frozenset[str]) -> dict[str, object]:
@@ -491,25 +667,16 @@ def unitizing_alpha(
         if len(value) > 1
     }
     per_code: dict[str, dict[str, object]] = {}
-    for code in chosen:
-        one = _pool(kept, only_code=code)
-        value = one.point()[0]
-        interval = one.intervals()[0] if ci and value.value is not None else None
-        selected = sum(
-            end - start
-            for c in kept
-            for coded in c.segments.values()
-            for seg_code, start, end in coded
-            if seg_code == code
-        )
-        reason = value.reason
-        if selected == 0:
-            reason = "no coder selected text for this code"
+    for code, value in zip(chosen, code_values, strict=True):
+        interval = None
+        if intervals is not None and value.value is not None:
+            interval = intervals.per_code[code]
+        characters = selected.get(code, 0)
         per_code[code] = {
-            "value": None if value.value is None else round(value.value, 6),
-            "reason": reason,
+            "value": None if value.value is None else round(value.value, 6) + 0.0,  # no -0.0
+            "reason": value.reason if characters else "no coder selected text for this code",
             "ci95": None if interval is None else [round(v, 6) for v in interval],
-            "characters_selected": selected,
+            "characters_selected": characters,
             "interpretation": interpret("alpha", value.value),
             **k_alpha(frozenset({code})),
         }
@@ -563,8 +730,13 @@ def unitizing_statement(result: UnitizingResult) -> str:
     )
     if result.cu is not None:
         text += (
-            f" cuα rests on {result.cu_coverage:.0%} of the pooled coder-characters, those "
-            "coded by two coders."
+            f" cuα rests on {result.cu_coverage:.0%} of the pooled coder-characters: those a "
+            "coder coded where another coder coded too"
+            + (
+                ", each counted by the share of the other coders who did."
+                if result.coders > 2
+                else "."
+            )
         )
     else:
         text += f" cuα is undefined ({result.cu_reason})."

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.agreement.anchoring import LABELS, MEASURES, AnchoringResult, Estimate
+from workbench.core.agreement.report import coefficient_text
 from workbench.core.agreement.unitizing import UnitizingResult, plural, unitizing_statement
 from workbench.gui.models.agreement_models import RowsModel
 
@@ -31,8 +32,9 @@ def _table(model: RowsModel) -> QTableView:
     return view
 
 
-def _number(value: float | None) -> str:
-    return "—" if value is None else f"{value:.3f}"
+def _number(value: object) -> str:
+    """A coefficient by the CLI's own rule, from the number it prints (``to_dict``'s)."""
+    return "—" if value is None else coefficient_text(value)
 
 
 def _label() -> QLabel:
@@ -79,12 +81,15 @@ class SelectionsTab(QWidget):
             self.model.set_rows([])
             self.method.clear()
             return
+        # every figure from the numbers the CLI and the report print (rounded once, in
+        # to_dict): formatting the unrounded value here could differ from them in the last digit
+        printed = result.to_dict()
         reading = result.interpretation if result.value is not None else result.reason
         self.headline.setText(
             f"Krippendorff's unitizing alpha among the human coders: uα "
-            f"{_number(result.value)} ({reading}); coded against uncoded text |uα "
-            f"{_number(result.binary)}; codes of jointly coded text cuα {_number(result.cu)}"
-            f"{_coverage(result)}; {plural(result.continua, 'passage')}, "
+            f"{_number(printed['value'])} ({reading}); coded against uncoded text |uα "
+            f"{_number(printed['binary'])}; codes of jointly coded text cuα "
+            f"{_number(printed['cu'])}{_coverage(printed)}; {plural(result.continua, 'passage')}, "
             f"{plural(result.length, 'character')}, {plural(result.coders, 'coder')} "
             f"({', '.join(result.coder_names) or 'none'})."
         )
@@ -109,8 +114,10 @@ class SelectionsTab(QWidget):
         self.method.setText(unitizing_statement(result))
 
 
-def _coverage(result: UnitizingResult) -> str:
-    return f" (on {result.cu_coverage:.0%} of the text)" if result.cu is not None else ""
+def _coverage(printed: dict[str, object]) -> str:
+    if printed["cu"] is None:
+        return ""
+    return f" (on {printed['cu_coverage']:.0%} of the text)"
 
 
 def _k_cells(row: dict[str, object]) -> list[str]:
