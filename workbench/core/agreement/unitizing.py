@@ -57,162 +57,22 @@ import numpy as np
 
 from workbench.core.agreement.compute import BOOTSTRAP_REPS, BOOTSTRAP_SEED, interpret
 from workbench.core.agreement.statistics import Value
-from workbench.core.wording import plural  # noqa: F401  (re-exported: the panel and report use it)
-
-REFERENCE = (
-    "Krippendorff, Mathet, Bouvry and Widlöcher (2016), On the reliability of unitizing "
-    "textual continua: Further developments, Quality & Quantity 50"
+from workbench.core.agreement.unitizing_partition import (  # noqa: F401  (partition: public)
+    merged_by_code,
+    overlaps,
+    partition,
+    pieces_of,
 )
-GAP: frozenset[str] = frozenset()
-
-Segment = tuple[str, int, int]  # (code, start, end): offsets into the continuum, end exclusive
-
-
-@dataclass(frozen=True)
-class Continuum:
-    """One stretch of text the coders unitized: a passage, with each reviewing coder's
-    selections (a coder with no selection reviewed it and selected nothing)."""
-
-    length: int
-    segments: Mapping[str, Sequence[Segment]]
-    group: str = ""  # the transcript: the unit of resampling
-    name: str = ""  # for error messages: which passage
-
-
-@dataclass
-class UnitizingResult:
-    """Unitizing alphas and everything a sentence about them may state; the CLI, the report,
-    the panel and the method paragraph are all rendered from this object."""
-
-    value: float | None  # uα over every code
-    reason: str | None
-    binary: float | None  # |uα: coded versus uncoded text
-    binary_reason: str | None
-    continua: int  # passages with two or more coders
-    groups: int  # transcripts they belong to
-    length: int  # characters in those passages
-    coders: int
-    coder_names: tuple[str, ...]
-    per_code: dict[str, dict[str, object]] = field(default_factory=dict)
-    ci95: tuple[float, float] | None = None
-    binary_ci95: tuple[float, float] | None = None
-    cu: float | None = None  # cuα: the codes of the text two coders both coded
-    cu_reason: str | None = None
-    cu_ci95: tuple[float, float] | None = None
-    cu_coverage: float = 0.0  # the share of the pooled text cuα rests on
-    combined: dict[str, dict[str, object]] = field(default_factory=dict)  # (k)uα of code sets
-    rule: str = ""  # which passages and coders enter, in words
-    interpretation: str = ""
-    ci_reason: str | None = None  # why an interval asked for is missing
-
-    def __post_init__(self) -> None:
-        if not self.interpretation:
-            self.interpretation = interpret("alpha", self.value)
-
-    def to_dict(self) -> dict[str, object]:
-        def rounded(value: float | None) -> float | None:
-            return None if value is None else round(value, 6) + 0.0  # + 0.0: never -0.0
-
-        def interval(ci: tuple[float, float] | None) -> list[float] | None:
-            return None if ci is None else [round(v, 6) for v in ci]
-
-        return {
-            "metric": "unitizing_alpha",
-            "label": "Krippendorff's unitizing alpha (uα)",
-            "value": rounded(self.value),
-            "reason": self.reason,
-            "ci95": interval(self.ci95),
-            "interpretation": self.interpretation,
-            "binary": rounded(self.binary),
-            "binary_reason": self.binary_reason,
-            "binary_ci95": interval(self.binary_ci95),
-            "cu": rounded(self.cu),
-            "cu_reason": self.cu_reason,
-            "cu_ci95": interval(self.cu_ci95),
-            "cu_coverage": round(self.cu_coverage, 6),
-            "combined": self.combined,
-            "passages": self.continua,
-            "transcripts": self.groups,
-            "characters": self.length,
-            "coders": self.coders,
-            "coder_names": list(self.coder_names),
-            "per_code": self.per_code,
-            "rule": self.rule,
-            "ci_reason": self.ci_reason,
-        }
-
-
-class UnitizingDataError(ValueError):
-    """A selection outside its passage, or empty: named, so the caller can say which."""
-
-
-# -- one coder's partition of one continuum ----------------------------------------------------------
-
-
-def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """One code's selections of one coder, overlapping ones united (touching ones stay two)."""
-    out: list[list[int]] = []
-    for start, end in sorted(spans):
-        if out and start < out[-1][1]:
-            out[-1][1] = max(out[-1][1], end)
-        else:
-            out.append([start, end])
-    return [(a, b) for a, b in out]
-
-
-def _merged_by_code(segments: Sequence[Segment]) -> dict[str, list[tuple[int, int]]]:
-    """Each code's units of one coder: its selections, overlapping ones united."""
-    by_code: dict[str, list[tuple[int, int]]] = {}
-    for code, start, end in segments:
-        by_code.setdefault(code, []).append((start, end))
-    return {code: _merged(spans) for code, spans in by_code.items()}
-
-
-def _pieces(
-    length: int, merged: Mapping[str, list[tuple[int, int]]]
-) -> list[tuple[frozenset[str], int, int]]:
-    cuts = {0, length}
-    for spans in merged.values():
-        for start, end in spans:
-            cuts.update((start, end))
-    points = sorted(cuts)
-    pieces = []
-    for start, end in zip(points, points[1:], strict=False):
-        value = frozenset(
-            code for code, spans in merged.items() if any(a <= start and end <= b for a, b in spans)
-        )
-        pieces.append((value, start, end))
-    return pieces
-
-
-def partition(length: int, segments: Sequence[Segment]) -> list[tuple[frozenset[str], int, int]]:
-    """The coder's continuum as consecutive (value, start, end) pieces; value ``GAP`` is a gap.
-
-    Pieces are cut at every boundary of the coder's (merged) selections and valued with the set
-    of codes covering them."""
-    return _pieces(length, _merged_by_code(segments))
-
-
-def _overlaps(
-    first: Sequence[tuple[int, int, int]], second: Sequence[tuple[int, int, int]]
-) -> list[tuple[int, int, int]]:
-    """(piece of first, piece of second, characters in common) for two sorted, disjoint lists
-    of (value, start, end): a merge in one pass, so two coders are compared by their pieces,
-    never character by character."""
-    out = []
-    i = j = 0
-    while i < len(first) and j < len(second):
-        _a, a_start, a_end = first[i]
-        _b, b_start, b_end = second[j]
-        common = min(a_end, b_end) - max(a_start, b_start)
-        if common > 0:
-            out.append((i, j, common))
-        if a_end <= b_end:
-            i += 1
-        if b_end <= a_end:
-            j += 1
-    return out
-
+from workbench.core.agreement.unitizing_result import (  # noqa: F401  (re-exported)
+    GAP,
+    REFERENCE,
+    Continuum,
+    Segment,
+    UnitizingDataError,
+    UnitizingResult,
+    unitizing_statement,
+)
+from workbench.core.wording import plural  # noqa: F401  (re-exported: the panel and report use it)
 
 # -- sufficient statistics -------------------------------------------------------------------------
 
@@ -318,9 +178,9 @@ def _add_continuum(
 ) -> None:
     m = len(coder_segments)
     weight = 1.0 / (m - 1)
-    merged = [_merged_by_code(segments) for segments in coder_segments]
+    merged = [merged_by_code(segments) for segments in coder_segments]
     pieces = [
-        [(tally.index(value), start, end) for value, start, end in _pieces(length, by_code)]
+        [(tally.index(value), start, end) for value, start, end in pieces_of(length, by_code)]
         for by_code in merged
     ]
     counts, squares = tally.counts[group], tally.squares[group]
@@ -336,7 +196,7 @@ def _add_continuum(
     gap_valued = 0
     for i in range(m):
         for j in range(i + 1, m):
-            for a, b, common in _overlaps(pieces[i], pieces[j]):
+            for a, b, common in overlaps(pieces[i], pieces[j]):
                 first, second = pieces[i][a][0], pieces[j][b][0]
                 if first == second:
                     agree[first] = agree.get(first, 0) + 2 * common
@@ -376,7 +236,7 @@ def _add_codes(
             c
             for i in range(len(units))
             for j in range(i + 1, len(units))
-            for _a, _b, c in _overlaps(units[i], units[j])
+            for _a, _b, c in overlaps(units[i], units[j])
         )
         _bump(d, code, 2 * common * weight)
 
@@ -701,60 +561,3 @@ def unitizing_alpha(
         rule=rule,
         ci_reason=ci_reason,
     )
-
-
-def unitizing_statement(result: UnitizingResult) -> str:
-    """The method paragraph, from the result alone: every number in it is one it holds."""
-    if result.continua == 0:
-        return (
-            "Krippendorff's unitizing alpha could not be computed: no passage was reviewed by two "
-            f"or more coders who selected text{' (' + result.rule + ')' if result.rule else ''}."
-        )
-    names = ", ".join(result.coder_names)
-    text = (
-        f"Agreement on the text coders selected inside passages was assessed on "
-        f"{plural(result.continua, 'passage')} ({result.length:,} characters, "
-        f"{plural(result.groups, 'transcript')}) and {plural(result.coders, 'coder')} ({names})."
-    )
-    text += f" Which passages enter: {result.rule}." if result.rule else ""
-    text += (
-        " The statistic is Krippendorff's unitizing alpha (uα; "
-        f"{REFERENCE}): every character a coder selected belongs to a unit valued with its "
-        "code, every other character to a gap, and two coders disagree on a character where "
-        "its values differ; chance agreement pairs characters at random, never two of the "
-        "same unit. |uα counts only coded against uncoded text; per code, uα compares the "
-        "text selected for that code with everything else. cuα and, per code, (k)uα count "
-        "only text that two coders both coded, so they measure agreement on the codes given "
-        "to the same text, leaving aside where selections begin and end; a unit's weight in "
-        "their chance term is the part of it other coders also coded."
-    )
-    if result.cu is not None:
-        text += (
-            f" cuα rests on {result.cu_coverage:.0%} of the pooled coder-characters: those a "
-            "coder coded where another coder coded too"
-            + (
-                ", each counted by the share of the other coders who did."
-                if result.coders > 2
-                else "."
-            )
-        )
-    else:
-        text += f" cuα is undefined ({result.cu_reason})."
-    text += (
-        " Overlapping selections of one code by one coder count as one unit, and text a coder "
-        "selected for several codes as a unit valued with that set of codes."
-    )
-    if result.value is None:
-        text += f" uα is undefined ({result.reason})."
-    if result.ci95 is not None or result.cu_ci95 is not None:
-        text += (
-            f" 95% confidence intervals are percentile bootstrap intervals from {BOOTSTRAP_REPS:,} "
-            f"resamples of transcripts (seed {BOOTSTRAP_SEED})."
-        )
-    if result.ci_reason:
-        text += f" No confidence interval: {result.ci_reason}."
-    text += (
-        " Following Krippendorff (2004), alpha ≥ .800 is taken as reliable and ≥ .667 as "
-        "sufficient for tentative conclusions."
-    )
-    return text
