@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from tests.conftest import REPO
 from workbench.cli import main
@@ -195,3 +196,78 @@ def test_a_killed_refi_import_is_whole_or_absent_per_step_and_completes_on_reimp
         assert verifies(location, capsys)
         assert snapshot(location) == whole, f"attempt {attempt}: re-import differs"
     assert len(states) > 1, f"every kill landed in one state {states}: delays do not spread"
+
+
+def _disk_full(*_args, **_kwargs):
+    """SQLite's own words when a write finds the disk full (SQLITE_FULL), as SQLAlchemy raises
+    them: how existing tests stand in for a full disk without filling one."""
+    raise OperationalError("insert", {}, sqlite3.OperationalError("database or disk is full"))
+
+
+@pytest.mark.parametrize("where", ["record_decisions_bulk", "store_memos"])
+def test_a_full_disk_at_the_codings_says_what_was_kept_and_a_reimport_completes_it(
+    tmp_path, study_qdpx, capsys, monkeypatch, where
+):
+    from workbench.interop import refi_commit
+
+    reference = _fresh(tmp_path / "reference.wb")
+    assert main(["import", str(reference), str(study_qdpx)]) == 0
+    whole = snapshot(reference)
+    location = _fresh(tmp_path / "full.wb")
+    capsys.readouterr()
+    monkeypatch.setattr(refi_commit, where, _disk_full)
+    assert main(["import", str(location), str(study_qdpx)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    # the code book and the transcripts were committed before the disk filled: saying that
+    # "nothing was written" would be untrue, and the way to finish is to import again
+    assert "nothing was written" not in err
+    assert str(study_qdpx) in err and "database or disk is full" in err
+    assert f"{SOURCES} transcripts" in err and "import the file again to add the rest" in err
+    left = snapshot(location)
+    assert left["transcripts"] == whole["transcripts"] and left["codebook_versions"]
+    assert left["decisions"] == [] and left["memos"] == []
+    monkeypatch.undo()
+    assert verifies(location, capsys)
+    assert main(["import", str(location), str(study_qdpx)]) == 0
+    assert snapshot(location) == whole
+
+
+def _mount_small_disk(folder: Path, size: str) -> bool:
+    """A tmpfs of ``size`` at ``folder``: a real full disk (ENOSPC), where root may mount."""
+    if os.name != "posix" or os.geteuid() != 0:
+        return False
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True
+    )
+    return done.returncode == 0
+
+
+@pytest.mark.parametrize("size", ["300k", "500k"])
+def test_a_really_full_disk_mid_import_loses_nothing_and_a_reimport_completes_it(
+    tmp_path, study_qdpx, capsys, size
+):
+    reference = _fresh(tmp_path / "reference.wb")
+    assert main(["import", str(reference), str(study_qdpx)]) == 0
+    whole = snapshot(reference)
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if not _mount_small_disk(disk, size):
+        pytest.skip("mounting a small tmpfs needs root and the right to mount")
+    try:
+        location = _fresh(disk / "full.wb")
+        capsys.readouterr()
+        assert main(["import", str(location), str(study_qdpx)]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "full" in err and "Traceback" not in err, err
+        left = snapshot(location)
+        if left["transcripts"] or left["codebook_versions"]:
+            assert "stored before that" in err and "nothing was written" not in err
+        assert left["decisions"] == [] and left["memos"] == []
+        assert verifies(location, capsys)
+        subprocess.run(["mount", "-o", "remount,size=8m", str(disk)], check=True)
+        assert main(["import", str(location), str(study_qdpx)]) == 0
+        assert verifies(location, capsys)
+        assert snapshot(location) == whole
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
