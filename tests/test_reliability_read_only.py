@@ -74,6 +74,9 @@ def _reads(study: Path, out: Path) -> list[list[str]]:
         ["speakers", project],
         ["language", project],
         ["backup", project, "--list"],
+        ["settings", project],
+        ["anchoring", project],
+        ["translate", project, "--to", "fr", "--dry-run"],
     ]
 
 
