@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import subprocess
 from pathlib import Path
 
@@ -18,7 +19,9 @@ import pytest
 from tests.conftest import write
 from workbench.cli import main
 from workbench.core import safe_output
+from workbench.core.session import CodingSession
 from workbench.core.spreadsheet import import_decisions_csv
+from workbench.core.store import Project
 from workbench.core.store.importing import import_transcript_file
 
 ANSWER = (
@@ -111,3 +114,37 @@ def test_a_full_disk_mid_write_leaves_no_partial_output(
     finally:
         if mounted:
             subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_failure_on_a_companion_file_keeps_the_whole_previous_set(
+    tmp_path, study, capsys, monkeypatch, suffix
+):
+    """An export is a table and its companions (memos, about): a full disk on the second file
+    must not leave a new table beside the old memos, a set that reads as one export."""
+    out = tmp_path / f"e{suffix}"
+    assert main(["export", study, "--out", str(out)]) == 0
+    names = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("e."))
+    assert len(names) == 3  # the table, its memos, the about file
+    old = {name: (tmp_path / name).read_bytes() for name in names}
+    with Project.open(study) as project:  # the next export differs in every file
+        import_decisions_csv(
+            project, write(tmp_path / "more.csv", "passage_id,coder,code\np0#2,carl,prod.speed\n")
+        )
+        CodingSession(project, "carl").save_memo(1, "a memo that changes the memos table")
+    real = safe_output.os.fsync
+    flushed: list[int] = []
+
+    def full_on_the_second(descriptor: int) -> None:
+        if stat.S_ISREG(os.fstat(descriptor).st_mode):  # a file, not the folder after a rename
+            flushed.append(descriptor)
+        if len(flushed) == 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real(descriptor)
+
+    monkeypatch.setattr(safe_output.os, "fsync", full_on_the_second)
+    capsys.readouterr()
+    assert main(["export", study, "--as", "ana", "--out", str(out)]) == 1
+    assert "No space left on device" in capsys.readouterr().err
+    assert {name: (tmp_path / name).read_bytes() for name in names} == old
+    assert not [p for p in tmp_path.iterdir() if safe_output.PARTIAL_MARK in p.name]
