@@ -3,7 +3,8 @@ the request that paid for them, all or nothing, and a re-run sends only what is 
 
 The CLI runs in a subprocess against a loopback fake of the Messages API (as in
 ``test_claude_kill``); the fake answers each chunk with "EN: " + its passages and kills the
-client on a chosen request, or a seeded moment after answering one (while the client stores it).
+client on a chosen request, or a seeded moment after answering one (while the client stores it;
+the next request is then held unanswered, so the kill always lands within the run).
 """
 
 from __future__ import annotations
@@ -62,6 +63,10 @@ class Handler(BaseHTTPRequestHandler):
             )
             number = len(self.server.asked)
         process = self.server.process
+        late = self.server.kill_after
+        if late is not None and number > late[0] and process is not None:
+            process.wait()  # held unanswered: the kill lands before this chunk, after the last
+            return
         if number == self.server.kill_on and process is not None:
             process.send_signal(signal.SIGKILL)
             process.wait()
@@ -165,7 +170,7 @@ def test_a_killed_translation_keeps_whole_chunks_and_a_rerun_pays_only_for_the_r
     resent = {pid for chunk in server.asked[asked_first:] for pid in chunk}
     assert not resent & before  # nothing stored is paid for twice
     texts, paid_after = stored(study)
-    assert len(texts) == json.loads(out)["translated"] + len(before)
+    assert len(texts) == json.loads(out).get("translated", 0) + len(before)
     with Project.open(study) as opened, opened.reading() as conn:
         every = conn.execute(select(schema.passages.c.id)).scalars().all()
     assert set(texts) == set(every)  # the re-run finished the job
