@@ -19,7 +19,7 @@ from typing import Any
 
 from workbench.core.clock import utc_now
 from workbench.core.errors import DecisionError
-from workbench.core.safe_output import OutputError, check_output_path
+from workbench.core.safe_output import OutputError, check_output_path, output_set
 from workbench.core.store import coded_data
 from workbench.core.store.coded_data import ExportCoder
 from workbench.core.store.coding import CoderKind
@@ -357,7 +357,7 @@ def export_data(
     for path in companions.values():
         check_output_path(path)
     layout = "long" if long else "passages"
-    with project.reading() as conn:
+    with project.reading() as conn, output_set():  # the table and companions, or none
         audience = _audience(project, conn, coder)
         fields = metadata_fields(conn)
         builder = _long_table if long else _passages_table

@@ -15,6 +15,7 @@ import re
 import secrets
 import stat
 from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import IO, Any
 
@@ -28,6 +29,11 @@ _PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 # The export's "reviewed, no code applies" mark (exchange.NO_CODE_MARK): one character with
 # nothing after it to evaluate, and prefixing it would change a documented value.
 _LONE_MARKS = frozenset({"-"})
+
+
+# The files of one output set written so far, each (temporary file, final path), while an
+# :func:`output_set` block runs; None outside one.
+_SET: ContextVar[list[tuple[Path, Path]] | None] = ContextVar("output_set", default=None)
 
 
 class OutputError(WorkbenchError):
@@ -159,6 +165,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         yield temp
         with open(temp, "rb+") as handle:
             os.fsync(handle.fileno())
+        held = _SET.get()
+        if held is not None:  # renamed with the rest of its set, by output_set
+            held.append((temp, out))
+            return
         os.replace(temp, out)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -168,6 +178,29 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             raise OutputError(f"{out}: not written: {exc.strerror or exc}; {left}") from exc
         raise
     _fsync_folder(out.parent)
+
+
+@contextlib.contextmanager
+def output_set() -> Iterator[None]:
+    """Files that are read together (a table, its memos, its about file) replace the previous
+    ones together: each is written whole to its temporary file, and none is renamed until all
+    are, so a full disk on the last leaves the previous set, never a new table beside old memos.
+    """
+    held: list[tuple[Path, Path]] = []
+    token = _SET.set(held)
+    try:
+        yield
+    except BaseException:
+        for temp, _out in held:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+        raise
+    finally:
+        _SET.reset(token)
+    for temp, out in held:
+        os.replace(temp, out)
+    for folder in {out.parent for _temp, out in held}:
+        _fsync_folder(folder)
 
 
 @contextlib.contextmanager

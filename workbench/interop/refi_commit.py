@@ -6,11 +6,13 @@ left as it is.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.core.ingest import store_transcripts
-from workbench.core.store import Connection
+from workbench.core.store import Connection, DatabaseError
 from workbench.core.store.audit import append_audit
 from workbench.core.store.coding import (
     ENGINE_PREFIX,
@@ -63,11 +65,47 @@ def commit_refi_import(
     if plan.codebook is not None:
         result.codebook_version = project.add_codebook_version(plan.codebook, actor=actor)
     if plan.records:
-        stored = store_transcripts(project, plan.records, plan.file, actor=actor)
+        with _stopped_at("the transcripts", plan, result):
+            stored = store_transcripts(project, plan.records, plan.file, actor=actor)
         result.transcripts_added = len(stored.added)
         result.passages = stored.passages
     if not plan.codings and not plan.suggestions and not plan.memos:
         return result
+    with _stopped_at("the codings and memos", plan, result):
+        return _commit_codings(project, plan, result, actor)
+
+
+@contextmanager
+def _stopped_at(step: str, plan: RefiImportPlan, result: RefiImportResult) -> Iterator[None]:
+    """A database refusal (a full disk) in a later step, said truthfully: the steps before it
+    are committed, so "nothing was written" would be untrue, and importing again finishes."""
+    try:
+        yield
+    except DatabaseError as exc:
+        kept = _kept(result)
+        if not kept:
+            raise  # nothing of this import is stored: the plain refusal says it all
+        detail = getattr(exc, "orig", None) or exc
+        raise RefiError(
+            f"{plan.file}: the import stopped at {step}: {detail}; stored before that: {kept}; "
+            "import the file again to add the rest (what is stored is not added twice)"
+        ) from exc
+
+
+def _kept(result: RefiImportResult) -> str:
+    """What the steps before the codings committed, in words, for a stop after them."""
+    parts = []
+    if result.codebook_version is not None:
+        parts.append(f"codebook version {result.codebook_version}")
+    if result.transcripts_added:
+        parts.append(f"{result.transcripts_added} transcripts ({result.passages} passages)")
+    return " and ".join(parts)
+
+
+def _commit_codings(
+    project: Project, plan: RefiImportPlan, result: RefiImportResult, actor: str
+) -> RefiImportResult:
+    """The last step, in one transaction: codings, spans, engine suggestions and memos."""
     codebook = project.codebook
     if codebook is None and (plan.codings or plan.suggestions):
         raise RefiError(f"{plan.file}: codings but no code book; nothing to code with")

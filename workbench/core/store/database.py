@@ -114,15 +114,19 @@ def read_only_uri(path: Path, unchanging: bool = False) -> str:
     A WAL-mode file is read through a shared-memory file (-shm) created beside it, which a
     read-only folder does not allow, and which a reader leaves behind. ``immutable=1`` reads
     without it; it is used for a file nobody writes: one whose folder is read-only (no writer
-    can work there) and one the caller knows is ``unchanging`` (a backup). A file whose -wal
-    holds commits is not read that way: they would be missed.
+    can work there), one without a write permission for anyone (``chmod 444``: a workbench
+    refuses to write it, and a reader would otherwise leave -wal and -shm in a writable
+    folder) and one the caller knows is ``unchanging`` (a backup). A file whose -wal holds
+    commits, or with a -shm (a process has it open), is not read that way: commits would be
+    missed.
     """
     uri = f"{path.resolve().as_uri()}?mode=ro"
     wal = path.with_name(path.name + "-wal")
     pending = wal.is_file() and wal.stat().st_size > 0
     shared = path.with_name(path.name + "-shm").exists()
     folder_locked = not os.access(path.resolve().parent, os.W_OK | os.X_OK)
-    if not pending and (unchanging or (folder_locked and not shared)):
+    nobody_writes = path.is_file() and not path.stat().st_mode & 0o222
+    if not pending and (unchanging or ((folder_locked or nobody_writes) and not shared)):
         uri += "&immutable=1"
     return uri
 
