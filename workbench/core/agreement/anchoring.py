@@ -172,7 +172,7 @@ class AnchoringResult:
             "(whether the coder took the suggestion or applied the code unaided). The anchoring "
             "effect is the "
             f"difference before minus after; {self.level:.0%} intervals are percentile "
-            f"bootstraps ({self.resamples} resamples of passages within transcripts)."
+            f"bootstraps ({self.resamples:,} resamples of passages within transcripts)."
         )
 
     def _excluded_sentence(self) -> str:
