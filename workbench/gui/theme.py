@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QFont, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 INK = QColor("#1f2328")
 MUTED = QColor("#6e7781")
@@ -58,3 +58,21 @@ def apply_theme(app: QApplication, font_scale: float = 1.0) -> None:
     font.setPointSizeF(max(8.0, 10.0 * font_scale))
     app.setFont(font)
     app.setStyleSheet(STYLE)
+
+
+# What a window manager takes around a dialog: its title bar and borders.
+FRAME_MARGIN = (24, 48)
+
+
+def fit_to_screen(widget: QWidget, width: int, height: int) -> None:
+    """Resize a dialog to ``width`` x ``height``, or less where its screen is smaller: a fixed
+    1100x800 dashboard on a 1024x700 laptop put its lower edge, and the buttons there, out of
+    reach. The dialog's own minimum size still wins (Qt never resizes below it)."""
+    screen = widget.screen() if widget.parentWidget() is None else widget.parentWidget().screen()
+    if screen is None:
+        widget.resize(width, height)
+        return
+    area = screen.availableGeometry()
+    widget.resize(
+        min(width, area.width() - FRAME_MARGIN[0]), min(height, area.height() - FRAME_MARGIN[1])
+    )

@@ -6,6 +6,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QListView, QVBoxLayout
 
 from workbench.core.codebook import Code, Codebook
+from workbench.gui.theme import fit_to_screen
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -86,7 +87,7 @@ class CodePickerDialog(QDialog):
     ):
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.resize(460, 420)
+        fit_to_screen(self, 460, 420)
         self.chosen: str | None = None
         self.query = QLineEdit(placeholderText="Type part of a code name or id…")
         codes = [code for code in codebook.walk() if allow_parents or not code.children]

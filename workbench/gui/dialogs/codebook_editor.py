@@ -34,6 +34,7 @@ from workbench.core.codebook_diff import diff_codebooks
 from workbench.core.codebook_edit import CodebookDocument, EditError, codebook_source
 from workbench.core.errors import CodebookError, ProjectError
 from workbench.gui.models.codebook_edit_model import CodebookEditModel
+from workbench.gui.theme import fit_to_screen
 
 LIST_FIELDS = ("include", "exclude", "examples")
 LINE_FIELDS = ("name", "color", "shortcut")
@@ -49,6 +50,12 @@ MOVE_KEYS = {
 }
 
 
+def _two_lines_high(box: QWidget) -> None:
+    """Let a text box shrink to two lines: at Qt's own minimum (70 px) for its six boxes the
+    editor needed 702 px, taller than a 1024x700 screen, and its Save button fell off it."""
+    box.setMinimumHeight(box.fontMetrics().lineSpacing() * 2 + 14)
+
+
 class CodebookEditorDialog(QDialog):
     def __init__(self, project, actor: str, parent=None):  # type: ignore[no-untyped-def]
         super().__init__(parent)
@@ -61,7 +68,7 @@ class CodebookEditorDialog(QDialog):
         self.saved_version: int | None = None
         self._filling = False
         self.setWindowTitle(f"Edit codebook · {self.stored.name} v{self.stored.version}")
-        self.resize(1000, 680)
+        fit_to_screen(self, 1000, 680)
 
         self.model = CodebookEditModel(self.document, self)
         self.tree = QTreeView()
@@ -112,6 +119,7 @@ class CodebookEditorDialog(QDialog):
             else:
                 editor = QPlainTextEdit()
                 editor.setTabChangesFocus(True)
+                _two_lines_high(editor)
                 if name in LIST_FIELDS:
                     editor.setPlaceholderText("one per line")
                 editor.textChanged.connect(lambda n=name: self._field_changed(n))
@@ -120,6 +128,7 @@ class CodebookEditorDialog(QDialog):
 
         self.problems = QListWidget()
         self.problems.setObjectName("problems")
+        _two_lines_high(self.problems)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -131,6 +140,7 @@ class CodebookEditorDialog(QDialog):
         self.changes = QPlainTextEdit()
         self.changes.setObjectName("changes")
         self.changes.setReadOnly(True)
+        _two_lines_high(self.changes)
         right_layout.addWidget(self.changes, 1)
 
         splitter = QSplitter()

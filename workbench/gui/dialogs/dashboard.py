@@ -41,6 +41,7 @@ from workbench.core.safe_output import atomic_output, atomic_path
 from workbench.core.store import Project
 from workbench.core.store.queries import metadata_fields
 from workbench.core.tasks import CancelToken, Progress
+from workbench.gui.theme import fit_to_screen
 from workbench.gui.workers import start_task
 from workbench.reports.html import bar_svg, heatmap_svg
 from workbench.reports.model import BarChart, Heatmap, Report, Table, Text
@@ -48,6 +49,7 @@ from workbench.reports.numbers import column_formats, shown
 from workbench.reports.writer import build_report
 
 _Index = QModelIndex | QPersistentModelIndex
+
 FIELDS_PER_ROW = 8  # split-field checkboxes per row; a study with many fields gets more rows
 
 
@@ -186,7 +188,7 @@ class DashboardDialog(QDialog):
     def __init__(self, project: Project, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Dashboards")
-        self.resize(1100, 800)
+        fit_to_screen(self, 1100, 800)
         self.project = project
         self.tabs = QTabWidget()
         self.status = QLabel("Building the findings and agreement reports…", objectName="subtitle")

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core.codebook_health import LOW_ALPHA, CodebookHealth, codebook_health
 from workbench.gui.models.health_model import health_models
+from workbench.gui.theme import fit_to_screen
 from workbench.gui.workers import Task, start_task
 
 INTRO = (
@@ -52,7 +53,7 @@ class CodebookHealthDialog(QDialog):
         codebook = project.codebook
         self.names = {code.id: code.name for code in codebook.walk()}
         self.setWindowTitle(f"Codebook health: {codebook.name} v{codebook.version}")
-        self.resize(760, 420)
+        fit_to_screen(self, 760, 420)
         layout = QVBoxLayout(self)
         intro = QLabel(INTRO)
         intro.setWordWrap(True)

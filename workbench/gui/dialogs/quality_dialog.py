@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.gui import theme
+from workbench.gui.theme import fit_to_screen
 
 
 class ReliabilityDiagram(QWidget):
@@ -137,7 +138,7 @@ class QualityDialog(QDialog):
     def __init__(self, report: dict, parent: QWidget | None = None):  # type: ignore[type-arg]
         super().__init__(parent)
         self.setWindowTitle("Local engine quality")
-        self.resize(760, 720)
+        fit_to_screen(self, 760, 720)
         text = QTextBrowser()
         text.setHtml(quality_html(report))
         diagrams = QHBoxLayout()

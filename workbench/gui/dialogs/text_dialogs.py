@@ -12,12 +12,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.gui.theme import fit_to_screen
+
 
 class MemoDialog(QDialog):
     def __init__(self, passage_key: str, text: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle(f"Memo on {passage_key}")
-        self.resize(480, 260)
+        fit_to_screen(self, 480, 260)
         self.editor = QPlainTextEdit(text)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
