@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("PySide6")
 from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QPushButton, QWidget  # noqa: E402
 
 from workbench.core.store import Project  # noqa: E402
 from workbench.demo import create_demo_project  # noqa: E402
@@ -82,3 +82,79 @@ def test_escape_closes_every_dialog(qtbot, project):
         qtbot.keyClick(focused, Qt.Key.Key_Escape)
         qtbot.waitUntil(lambda d=dialog: not d.isVisible(), timeout=2000)
         assert not dialog.isVisible(), name
+
+
+def test_enter_in_a_settings_field_applies_what_was_typed(qtbot, project):
+    """Close was the default button: Enter after typing a coder's name closed the dialog and
+    dropped the name."""
+    from workbench.core.roles import roles_of
+    from workbench.gui.dialogs.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(project, "ana")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    qtbot.keyClicks(dialog.leads, "ana")
+    close = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Close)
+    close.setFocus()  # a button that had focus gives the default back when it loses it
+    dialog.coders.setFocus()
+    qtbot.keyClicks(dialog.coders, "ben")
+    qtbot.keyClick(dialog.coders, Qt.Key.Key_Return)
+    assert dialog.isVisible()
+    assert dialog.error.text() == "Saved.", dialog.error.text()
+    reopened = Project.open(project.location)
+    try:
+        assert roles_of(reopened.settings.extra).get("ben") == "coder"
+    finally:
+        reopened.close()
+
+
+def test_enter_in_the_codebook_editor_neither_adds_a_code_nor_saves(qtbot, project, monkeypatch):
+    """The Add button was the default: Enter in the Name field asked for a new code."""
+    from workbench.gui.dialogs.codebook_editor import CodebookEditorDialog
+
+    dialog = CodebookEditorDialog(project, "ana")
+    qtbot.addWidget(dialog)
+    asked: list[bool] = []
+    monkeypatch.setattr(dialog, "_ask_add", lambda child: asked.append(child))
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    version = project.codebook.version
+    for widget in (dialog.fields["name"], dialog.fields["shortcut"], dialog.tree):
+        widget.setFocus()
+        qtbot.keyClick(widget, Qt.Key.Key_Return)
+    assert asked == [] and dialog.isVisible()
+    project.forget_cached()
+    assert project.codebook.version == version
+    # the buttons still work from the keyboard: Tab to one, Space presses it
+    add = next(b for b in dialog.findChildren(QPushButton) if b.text() == "Add")
+    add.setFocus()
+    qtbot.keyClick(add, Qt.Key.Key_Space)
+    assert asked == [False]
+
+
+def test_the_codebook_editor_shortens_long_names_in_the_middle(qtbot, project):
+    """As the workspace's tree does: "Emotional support and c…" lost the end that tells the
+    code from its siblings."""
+    from workbench.gui.dialogs.codebook_editor import CodebookEditorDialog
+
+    dialog = CodebookEditorDialog(project, "ana")
+    qtbot.addWidget(dialog)
+    assert dialog.tree.textElideMode() == Qt.TextElideMode.ElideMiddle
+
+
+def test_codebook_health_closes_on_enter_and_tabs_through_its_tables_first(qtbot, project):
+    from workbench.gui.dialogs.health_dialog import CodebookHealthDialog
+
+    dialog = CodebookHealthDialog(project)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.finished_computing, timeout=30_000):
+        dialog.show()
+    assert dialog.tabs.count() > 0
+    table = dialog.tabs.widget(0)
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_Tab)  # read-only: the arrows move in it, Tab moves on
+    assert QApplication.focusWidget() is dialog.close_button
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_Return)
+    assert not dialog.isVisible()

@@ -74,6 +74,7 @@ class CodebookEditorDialog(QDialog):
         self.tree = QTreeView()
         self.tree.setModel(self.model)
         self.tree.setColumnWidth(0, 220)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # as the workspace's tree
         self.tree.setUniformRowHeights(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setDragEnabled(True)
@@ -96,6 +97,7 @@ class CodebookEditorDialog(QDialog):
             ("Delete", self.delete_current),
         ):
             button = QPushButton(text)
+            button.setAutoDefault(False)  # Enter in the Name field must not add a code
             button.clicked.connect(slot)
             buttons.addWidget(button)
         left = QWidget()
@@ -154,6 +156,10 @@ class CodebookEditorDialog(QDialog):
         self.save_button = box.addButton("Save new version", QDialogButtonBox.ButtonRole.ApplyRole)
         self.preview_button.clicked.connect(self._show_preview)
         self.save_button.clicked.connect(self._save_clicked)
+        # No default button: Enter in a one-line field (or on the tree, which passes it on)
+        # neither adds a code nor stores a new codebook version; saving is a deliberate click.
+        for button in box.buttons():
+            button.setAutoDefault(False)
         box.rejected.connect(self.reject)
         where = f"Saving also writes {self.source}" if self.source else "No source file known"
         layout = QVBoxLayout(self)

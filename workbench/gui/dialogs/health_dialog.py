@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QTableView,
     QTabWidget,
     QVBoxLayout,
+    QWidget,
 )
 
 from workbench.core.codebook_health import LOW_ALPHA, CodebookHealth, codebook_health
@@ -74,7 +75,10 @@ class CodebookHealthDialog(QDialog):
         layout.addWidget(self.tabs)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
+        self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
+        self.cancel_button.setAutoDefault(False)
         layout.addWidget(buttons)
+        self.close_button.setDefault(True)  # Enter closes, as Esc does (set once in the dialog)
         self.models: list = []
         self.state = "running"
         self.task: Task | None = start_task(
@@ -118,10 +122,12 @@ class CodebookHealthDialog(QDialog):
             view = QTableView()
             view.setModel(model)
             view.setAlternatingRowColors(True)
+            view.setTabKeyNavigation(False)  # read-only: the arrows move in it, Tab moves on
             view.verticalHeader().hide()
             view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
             view.horizontalHeader().setStretchLastSection(True)
             self.tabs.addTab(view, title)
+            QWidget.setTabOrder(view, self.close_button)  # the tables, then Close
         self._finish("done", f"{health.findings} findings")
 
     def _cancelled(self) -> None:
