@@ -55,6 +55,9 @@ class ProgressDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+NO_TRANSCRIPTS = "No transcripts yet: add them with workbench import PROJECT FILES…"
+
+
 class TranscriptNavigator(QWidget):
     transcript_chosen = Signal(int)  # transcript row id
 
@@ -84,6 +87,7 @@ class TranscriptNavigator(QWidget):
                 option,
             )
         self.count = QLabel(objectName="subtitle")
+        self.count.setWordWrap(True)
         # A coder's assigned transcripts come first (marked ▸); this narrows the list to them.
         self.queue_only = QCheckBox("My queue only")
         self.queue_label = QLabel(objectName="subtitle")
@@ -142,7 +146,15 @@ class TranscriptNavigator(QWidget):
         self._update_count()
 
     def _update_count(self) -> None:
-        self.count.setText(f"{self.model.total:,} transcripts")
+        """The count, or why the list is empty: "0 transcripts" alone left a new project's
+        coder wondering whether the app had failed to read them."""
+        total = self.model.total
+        if total:
+            self.count.setText(f"{total:,} transcript{'' if total == 1 else 's'}")
+        elif self.model.filter == TranscriptFilter(queue=self.model.queue):
+            self.count.setText(NO_TRANSCRIPTS)
+        else:
+            self.count.setText("No transcript matches these filters")
         self.update_queue()
 
     def update_queue(self) -> None:
