@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -55,6 +55,7 @@ class ProgressDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+ID_PADDING = 16  # a cell's margins around the id text (Fusion: 2 x 6, and the frame)
 NO_TRANSCRIPTS = "No transcripts yet: add them with workbench import PROJECT FILES…"
 
 
@@ -65,7 +66,7 @@ class TranscriptNavigator(QWidget):
         super().__init__(parent)
         self.setObjectName("panel")
         self.model = model
-        self.search = QLineEdit(placeholderText="Search transcripts and metadata…  (Ctrl+F)")
+        self.search = QLineEdit(placeholderText="Find by id or metadata (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.metadata_filter = QComboBox()
         # a long value ("title: …") must not widen the transcript list past its share
@@ -128,7 +129,26 @@ class TranscriptNavigator(QWidget):
         self.status_filter.currentIndexChanged.connect(self._apply_filter)
         self.queue_only.toggled.connect(self._apply_filter)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.table.viewport().installEventFilter(self)  # its width decides the columns
+        for signal in (model.modelReset, model.rowsInserted, model.dataChanged):
+            signal.connect(lambda *_: self.fit_columns())
         self._update_count()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self.fit_columns()
+        return super().eventFilter(watched, event)
+
+    def fit_columns(self) -> None:
+        """Give the ids their whole width before the Group column: at 1400x900 the list was
+        ~250 px wide and the ids lost their middle ("creati…y_0016", "ar_m…mman"), while the
+        group is one filter away. The column comes back where both fit."""
+        metrics = self.table.fontMetrics()
+        ids = (self.model.index(row, 0).data() or "" for row in range(self.model.rowCount()))
+        need = max((metrics.horizontalAdvance(text) for text in ids), default=0) + ID_PADDING
+        group = self.table.sizeHintForColumn(1) if self.model.rowCount() else 0
+        room = self.table.viewport().width() - self.table.horizontalHeader().sectionSize(2)
+        self.table.setColumnHidden(1, room - group < need)
 
     def _apply_filter(self) -> None:
         chosen = self.metadata_filter.currentData()
