@@ -158,3 +158,14 @@ def test_codebook_health_closes_on_enter_and_tabs_through_its_tables_first(qtbot
     table.setFocus()
     qtbot.keyClick(table, Qt.Key.Key_Return)
     assert not dialog.isVisible()
+
+
+def test_local_quality_explains_an_empty_calibration_table(project):
+    """A header ("engine reviewed applied calibration") over no rows, as the demo showed."""
+    from workbench.gui.dialogs.quality_dialog import NO_CALIBRATION, quality_html
+    from workbench.suggest.learning import evaluate_local
+
+    report = evaluate_local(project)
+    assert report.get("calibration") == []  # no engine's suggestions reviewed in the demo
+    shown = quality_html(report)
+    assert NO_CALIBRATION in shown and "<th align=left>engine</th>" not in shown
