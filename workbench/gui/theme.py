@@ -6,8 +6,10 @@ from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 INK = QColor("#1f2328")
-MUTED = QColor("#6e7781")
-FAINT = QColor("#8c959f")
+# Muted and faint text keep WCAG AA contrast (4.5:1) on the canvas (#f6f8fa) and on white:
+# #8c959f was 2.9:1, too light for the small passage numbers and interviewer labels.
+MUTED = QColor("#5f6872")  # 5.3:1 on the canvas
+FAINT = QColor("#68717b")  # 4.7:1 on the canvas
 PAPER = QColor("#ffffff")
 CANVAS = QColor("#f6f8fa")
 LINE = QColor("#d0d7de")

@@ -1,0 +1,38 @@
+"""Text colours stay readable: muted and faint text keep WCAG AA contrast (4.5:1) on the
+backgrounds they are painted on."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("PySide6")
+from PySide6.QtGui import QColor  # noqa: E402
+
+from workbench.gui import theme  # noqa: E402
+
+
+def luminance(color: QColor) -> float:
+    def channel(value: float) -> float:
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+    return (
+        0.2126 * channel(color.redF())
+        + 0.7152 * channel(color.greenF())
+        + 0.0722 * channel(color.blueF())
+    )
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_contrast_formula_matches_the_known_extremes():
+    assert contrast(QColor("#000000"), QColor("#ffffff")) == pytest.approx(21.0)
+    assert contrast(QColor("#777777"), QColor("#ffffff")) == pytest.approx(4.48, abs=0.01)
+
+
+@pytest.mark.parametrize("name", ["INK", "MUTED", "FAINT"])
+@pytest.mark.parametrize("background", ["PAPER", "CANVAS", "FOCUS"])
+def test_text_colours_keep_aa_contrast(name, background):
+    assert contrast(getattr(theme, name), getattr(theme, background)) >= 4.5
