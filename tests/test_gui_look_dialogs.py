@@ -169,3 +169,30 @@ def test_local_quality_explains_an_empty_calibration_table(project):
     assert report.get("calibration") == []  # no engine's suggestions reviewed in the demo
     shown = quality_html(report)
     assert NO_CALIBRATION in shown and "<th align=left>engine</th>" not in shown
+
+
+def test_every_dialog_but_the_picker_and_the_launcher_has_a_close_or_cancel_button(qtbot, project):
+    """The sampler and the dashboards closed only by Esc or the title bar's X."""
+    keyboard_only = {"picker", "start"}  # the picker says "Esc cancels"; closing start quits
+    for name, dialog in make_dialogs(project).items():
+        qtbot.addWidget(dialog)
+        texts = {button.text().replace("&", "") for button in dialog.findChildren(QPushButton)}
+        if name not in keyboard_only:
+            assert texts & {"Close", "Cancel"}, (name, texts)
+
+
+def test_no_field_or_button_is_squeezed_below_its_own_height(qtbot, project):
+    """At its opening size the sampler squeezed its anchoring spin boxes to 14 px, the
+    figures in them cut in half."""
+    from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit
+
+    for name, dialog in make_dialogs(project).items():
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        for kind in (QAbstractSpinBox, QComboBox, QLineEdit, QPushButton):
+            for widget in dialog.findChildren(kind):
+                if widget.isVisibleTo(dialog) and not widget.objectName().startswith("qt_"):
+                    least = widget.minimumSizeHint().height()
+                    assert widget.height() >= least, (name, type(widget).__name__, widget.height())
+        dialog.close()

@@ -36,3 +36,18 @@ def test_contrast_formula_matches_the_known_extremes():
 @pytest.mark.parametrize("background", ["PAPER", "CANVAS", "FOCUS"])
 def test_text_colours_keep_aa_contrast(name, background):
     assert contrast(getattr(theme, name), getattr(theme, background)) >= 4.5
+
+
+def test_the_combo_box_arrow_the_style_sheet_names_loads(qtbot):
+    """Styling the drop-down removes Fusion's arrow: the image that replaces it must load, or
+    every combo box would look like a text field."""
+    import re
+
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QApplication
+
+    theme.apply_theme(QApplication.instance())
+    sheet = QApplication.instance().styleSheet()
+    paths = re.findall(r"QComboBox::down-arrow \{ image: url\(([^)]+)\)", sheet)
+    assert len(paths) == 1
+    assert not QImage(paths[0]).isNull()

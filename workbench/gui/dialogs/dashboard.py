@@ -22,6 +22,7 @@ from PySide6.QtSvgWidgets import QSvgWidget
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
@@ -217,6 +218,9 @@ class DashboardDialog(QDialog):
         layout.addWidget(self.split_hint)
         layout.addWidget(self.status)
         layout.addWidget(self.tabs, 1)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)  # as every other dialog has, not only Esc
+        layout.addWidget(close)
         self.reports: dict[str, Report] = {}
         self.update_findings.setEnabled(False)
         self._task = start_task(
