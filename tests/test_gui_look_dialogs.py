@@ -196,3 +196,31 @@ def test_no_field_or_button_is_squeezed_below_its_own_height(qtbot, project):
                     least = widget.minimumSizeHint().height()
                     assert widget.height() >= least, (name, type(widget).__name__, widget.height())
         dialog.close()
+
+
+LONG_NAME = "Time returned to the participant for family, rest, deep thinking and other work"
+
+
+def test_the_code_picker_keeps_the_id_of_a_long_code_name_in_sight(qtbot):
+    """The name ran off the right edge, the id that tells codes apart behind a scroll bar."""
+    from workbench.core.codebook import parse_codebook
+    from workbench.gui.dialogs.code_picker import CodePickerDialog
+
+    codebook = parse_codebook(
+        "name: Long\nversion: 1\ncodes:\n"
+        f"  - id: hope.time\n    name: {LONG_NAME}\n    definition: Time saved.\n"
+        "  - id: prod.speed\n    name: Speed\n    definition: Faster work.\n",
+        "long.yaml",
+    )
+    dialog = CodePickerDialog(codebook)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    view = dialog.list
+    first = dialog.model.index(0)
+    shown = view.fontMetrics().elidedText(
+        first.data(), view.textElideMode(), view.visualRect(first).width()
+    )
+    assert shown.endswith("(hope.time)")  # the end, with the id, stays
+    assert not view.horizontalScrollBar().isVisible()
+    assert LONG_NAME in first.data(Qt.ItemDataRole.ToolTipRole)

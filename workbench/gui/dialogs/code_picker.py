@@ -63,7 +63,7 @@ class CodeListModel(QAbstractListModel):
             kind = " · parent code" if code.children else ""
             return f"{code.name}    ({code.id}){kind}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return code.definition
+            return f"{code.name} ({code.id})\n\n{code.definition}"
         if role == Qt.ItemDataRole.UserRole:
             return code.id
         return None
@@ -94,6 +94,10 @@ class CodePickerDialog(QDialog):
         self.model = CodeListModel(codes, self)
         self.list = QListView()
         self.list.setModel(self.model)
+        # A long name loses its middle, never the id at its end that tells codes apart; its
+        # tooltip has it whole (it ran off the right, the id behind a scroll bar).
+        self.list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
         hint = "Enter chooses the highlighted code, parent codes included · Esc cancels"
         layout.addWidget(
