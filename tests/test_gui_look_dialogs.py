@@ -224,3 +224,25 @@ def test_the_code_picker_keeps_the_id_of_a_long_code_name_in_sight(qtbot):
     assert shown.endswith("(hope.time)")  # the end, with the id, stays
     assert not view.horizontalScrollBar().isVisible()
     assert LONG_NAME in first.data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_the_memo_is_left_by_tab_and_saved_by_ctrl_enter(qtbot):
+    """Tab typed a tab into the memo, so Save could not be reached from the keyboard."""
+    from workbench.gui.dialogs.text_dialogs import MemoDialog
+
+    dialog = MemoDialog("work_0008#2", "")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.editor.setFocus()
+    qtbot.keyClicks(dialog.editor, "first line")
+    qtbot.keyClick(dialog.editor, Qt.Key.Key_Return)  # a new line, not a save
+    qtbot.keyClicks(dialog.editor, "second")
+    assert dialog.isVisible() and dialog.text == "first line\nsecond"
+    qtbot.keyClick(dialog.editor, Qt.Key.Key_Tab)
+    assert "\t" not in dialog.text
+    assert isinstance(dialog.focusWidget(), QPushButton)  # Save, reached by Tab
+    dialog.editor.setFocus()
+    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+        qtbot.keyClick(dialog.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert dialog.text == "first line\nsecond"
