@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTreeView,
     QVBoxLayout,
@@ -134,7 +136,13 @@ class CodebookEditorDialog(QDialog):
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(form_widget, 3)
+        # The form scrolls where the screen is short (1024x700 with WORKBENCH_FONT_SCALE=1.3
+        # made the editor 681 px tall at least, its Save button off the screen).
+        form_area = QScrollArea()
+        form_area.setWidget(form_widget)
+        form_area.setWidgetResizable(True)
+        form_area.setFrameShape(QFrame.Shape.NoFrame)
+        right_layout.addWidget(form_area, 5)
         right_layout.addWidget(QLabel("Problems (as 'codebook check' reports them)"))
         right_layout.addWidget(self.problems, 1)
         self.changes_label = QLabel(f"Changes from v{self.stored.version} (as 'codebook diff')")
