@@ -257,3 +257,31 @@ def test_the_memo_is_left_by_tab_and_saved_by_ctrl_enter(qtbot):
     with qtbot.waitSignal(dialog.accepted, timeout=2000):
         qtbot.keyClick(dialog.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert dialog.text == "first line\nsecond"
+
+
+def test_tab_leaves_every_table_in_a_dialog(qtbot, project):
+    """Tab walked cell by cell through a table (a dashboard table has hundreds), so the
+    buttons after it were out of the keyboard's reach; the arrows move inside it."""
+    from PySide6.QtWidgets import QTableView
+
+    from workbench.gui.dialogs.dashboard import DashboardDialog
+
+    dialogs = make_dialogs(project)
+    dashboard = dialogs["dashboard"]
+    assert isinstance(dashboard, DashboardDialog)
+    qtbot.waitUntil(lambda: dashboard.tabs.count() > 0, timeout=30_000)
+    checked = 0
+    for name, dialog in dialogs.items():
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        for table in dialog.findChildren(QTableView):
+            if not table.isVisibleTo(dialog) or not table.model() or not table.model().rowCount():
+                continue
+            table.setFocus()
+            table.setCurrentIndex(table.model().index(0, 0))
+            qtbot.keyClick(table, Qt.Key.Key_Tab)
+            assert dialog.focusWidget() is not table, name
+            checked += 1
+        dialog.close()
+    assert checked >= 2  # the dashboard's findings table and the speakers' labels at least

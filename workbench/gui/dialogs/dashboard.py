@@ -173,6 +173,7 @@ def report_page(report: Report) -> QWidget:
             view = QTableView()
             view.setModel(ReportTableModel(section, view))
             view.verticalHeader().hide()
+            view.setTabKeyNavigation(False)  # rows of figures: arrows move in it, Tab moves on
             view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
             view.setMinimumHeight(min(360, 30 + 26 * len(section.rows)))
             layout.addWidget(view)

@@ -63,6 +63,7 @@ class SpeakersDialog(QDialog):
         self.table.setModel(self.model)
         self.table.setItemDelegateForColumn(SpeakerRolesModel.ROLE_COLUMN, RoleDelegate(self))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setTabKeyNavigation(False)  # arrows choose a label, Tab moves to the buttons
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
