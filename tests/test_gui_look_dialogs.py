@@ -66,17 +66,23 @@ def test_every_dialog_opens_within_its_screen(qtbot, project):
 
 @pytest.fixture(params=[1.0, 1.3], ids=["font-1.0", "font-1.3"])
 def font_scale(request):
-    """WORKBENCH_FONT_SCALE as the app applies it, put back afterwards."""
-    from workbench.gui.theme import apply_theme
+    """The application font WORKBENCH_FONT_SCALE gives (apply_theme's rule), put back after.
+    Only the font: re-applying the style sheet under widgets other tests left behind
+    crashed Qt."""
+    from PySide6.QtGui import QFont
 
-    apply_theme(QApplication.instance(), request.param)
+    app = QApplication.instance()
+    before = QFont(app.font())
+    font = QFont(before)
+    font.setPointSizeF(max(8.0, 10.0 * request.param))
+    app.setFont(font)
     yield request.param
-    apply_theme(QApplication.instance())
+    app.setFont(before)
 
 
 def test_every_dialog_can_shrink_to_a_small_laptop_screen(qtbot, project, font_scale):
     """The offscreen screen may be larger than a laptop's: the minimum is what decides. At
-    font scale 1.3 the codebook editor needed 681 px before its form could scroll."""
+    WORKBENCH_FONT_SCALE=1.3 the codebook editor needed 681 px before its form could scroll."""
     for name, dialog in make_dialogs(project).items():
         qtbot.addWidget(dialog)
         least = dialog.minimumSizeHint().expandedTo(dialog.minimumSize())

@@ -40,14 +40,13 @@ def test_text_colours_keep_aa_contrast(name, background):
 
 def test_the_combo_box_arrow_the_style_sheet_names_loads(qtbot):
     """Styling the drop-down removes Fusion's arrow: the image that replaces it must load, or
-    every combo box would look like a text field."""
+    every combo box would look like a text field. Read from the sheet apply_theme sets, without
+    re-applying it under other tests' widgets."""
     import re
 
     from PySide6.QtGui import QImage
-    from PySide6.QtWidgets import QApplication
 
-    theme.apply_theme(QApplication.instance())
-    sheet = QApplication.instance().styleSheet()
+    sheet = theme.STYLE.replace("@ICONS@", theme.ICONS.as_posix())
     paths = re.findall(r"QComboBox::down-arrow \{ image: url\(([^)]+)\)", sheet)
     assert len(paths) == 1
     assert not QImage(paths[0]).isNull()
