@@ -6,6 +6,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QListView, QVBoxLayout
 
 from workbench.core.codebook import Code, Codebook
+from workbench.gui.theme import fit_to_screen
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -62,7 +63,7 @@ class CodeListModel(QAbstractListModel):
             kind = " · parent code" if code.children else ""
             return f"{code.name}    ({code.id}){kind}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return code.definition
+            return f"{code.name} ({code.id})\n\n{code.definition}"
         if role == Qt.ItemDataRole.UserRole:
             return code.id
         return None
@@ -86,13 +87,17 @@ class CodePickerDialog(QDialog):
     ):
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.resize(460, 420)
+        fit_to_screen(self, 460, 420)
         self.chosen: str | None = None
         self.query = QLineEdit(placeholderText="Type part of a code name or id…")
         codes = [code for code in codebook.walk() if allow_parents or not code.children]
         self.model = CodeListModel(codes, self)
         self.list = QListView()
         self.list.setModel(self.model)
+        # A long name loses its middle, never the id at its end that tells codes apart; its
+        # tooltip has it whole (it ran off the right, the id behind a scroll bar).
+        self.list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
         hint = "Enter chooses the highlighted code, parent codes included · Esc cancels"
         layout.addWidget(

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTreeView,
     QVBoxLayout,
@@ -34,6 +36,7 @@ from workbench.core.codebook_diff import diff_codebooks
 from workbench.core.codebook_edit import CodebookDocument, EditError, codebook_source
 from workbench.core.errors import CodebookError, ProjectError
 from workbench.gui.models.codebook_edit_model import CodebookEditModel
+from workbench.gui.theme import fit_to_screen
 
 LIST_FIELDS = ("include", "exclude", "examples")
 LINE_FIELDS = ("name", "color", "shortcut")
@@ -49,6 +52,12 @@ MOVE_KEYS = {
 }
 
 
+def _two_lines_high(box: QWidget) -> None:
+    """Let a text box shrink to two lines: at Qt's own minimum (70 px) for its six boxes the
+    editor needed 702 px, taller than a 1024x700 screen, and its Save button fell off it."""
+    box.setMinimumHeight(box.fontMetrics().lineSpacing() * 2 + 14)
+
+
 class CodebookEditorDialog(QDialog):
     def __init__(self, project, actor: str, parent=None):  # type: ignore[no-untyped-def]
         super().__init__(parent)
@@ -61,12 +70,13 @@ class CodebookEditorDialog(QDialog):
         self.saved_version: int | None = None
         self._filling = False
         self.setWindowTitle(f"Edit codebook · {self.stored.name} v{self.stored.version}")
-        self.resize(1000, 680)
+        fit_to_screen(self, 1000, 680)
 
         self.model = CodebookEditModel(self.document, self)
         self.tree = QTreeView()
         self.tree.setModel(self.model)
         self.tree.setColumnWidth(0, 220)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # as the workspace's tree
         self.tree.setUniformRowHeights(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setDragEnabled(True)
@@ -89,6 +99,7 @@ class CodebookEditorDialog(QDialog):
             ("Delete", self.delete_current),
         ):
             button = QPushButton(text)
+            button.setAutoDefault(False)  # Enter in the Name field must not add a code
             button.clicked.connect(slot)
             buttons.addWidget(button)
         left = QWidget()
@@ -112,6 +123,7 @@ class CodebookEditorDialog(QDialog):
             else:
                 editor = QPlainTextEdit()
                 editor.setTabChangesFocus(True)
+                _two_lines_high(editor)
                 if name in LIST_FIELDS:
                     editor.setPlaceholderText("one per line")
                 editor.textChanged.connect(lambda n=name: self._field_changed(n))
@@ -120,10 +132,17 @@ class CodebookEditorDialog(QDialog):
 
         self.problems = QListWidget()
         self.problems.setObjectName("problems")
+        _two_lines_high(self.problems)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(form_widget, 3)
+        # The form scrolls where the screen is short (1024x700 with WORKBENCH_FONT_SCALE=1.3
+        # made the editor 681 px tall at least, its Save button off the screen).
+        form_area = QScrollArea()
+        form_area.setWidget(form_widget)
+        form_area.setWidgetResizable(True)
+        form_area.setFrameShape(QFrame.Shape.NoFrame)
+        right_layout.addWidget(form_area, 5)
         right_layout.addWidget(QLabel("Problems (as 'codebook check' reports them)"))
         right_layout.addWidget(self.problems, 1)
         self.changes_label = QLabel(f"Changes from v{self.stored.version} (as 'codebook diff')")
@@ -131,6 +150,7 @@ class CodebookEditorDialog(QDialog):
         self.changes = QPlainTextEdit()
         self.changes.setObjectName("changes")
         self.changes.setReadOnly(True)
+        _two_lines_high(self.changes)
         right_layout.addWidget(self.changes, 1)
 
         splitter = QSplitter()
@@ -144,6 +164,10 @@ class CodebookEditorDialog(QDialog):
         self.save_button = box.addButton("Save new version", QDialogButtonBox.ButtonRole.ApplyRole)
         self.preview_button.clicked.connect(self._show_preview)
         self.save_button.clicked.connect(self._save_clicked)
+        # No default button: Enter in a one-line field (or on the tree, which passes it on)
+        # neither adds a code nor stores a new codebook version; saving is a deliberate click.
+        for button in box.buttons():
+            button.setAutoDefault(False)
         box.rejected.connect(self.reject)
         where = f"Saving also writes {self.source}" if self.source else "No source file known"
         layout = QVBoxLayout(self)

@@ -22,6 +22,7 @@ from PySide6.QtSvgWidgets import QSvgWidget
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
@@ -41,6 +42,7 @@ from workbench.core.safe_output import atomic_output, atomic_path
 from workbench.core.store import Project
 from workbench.core.store.queries import metadata_fields
 from workbench.core.tasks import CancelToken, Progress
+from workbench.gui.theme import fit_to_screen
 from workbench.gui.workers import start_task
 from workbench.reports.html import bar_svg, heatmap_svg
 from workbench.reports.model import BarChart, Heatmap, Report, Table, Text
@@ -48,6 +50,7 @@ from workbench.reports.numbers import column_formats, shown
 from workbench.reports.writer import build_report
 
 _Index = QModelIndex | QPersistentModelIndex
+
 FIELDS_PER_ROW = 8  # split-field checkboxes per row; a study with many fields gets more rows
 
 
@@ -170,6 +173,7 @@ def report_page(report: Report) -> QWidget:
             view = QTableView()
             view.setModel(ReportTableModel(section, view))
             view.verticalHeader().hide()
+            view.setTabKeyNavigation(False)  # rows of figures: arrows move in it, Tab moves on
             view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
             view.setMinimumHeight(min(360, 30 + 26 * len(section.rows)))
             layout.addWidget(view)
@@ -186,7 +190,7 @@ class DashboardDialog(QDialog):
     def __init__(self, project: Project, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Dashboards")
-        self.resize(1100, 800)
+        fit_to_screen(self, 1100, 800)
         self.project = project
         self.tabs = QTabWidget()
         self.status = QLabel("Building the findings and agreement reports…", objectName="subtitle")
@@ -215,6 +219,9 @@ class DashboardDialog(QDialog):
         layout.addWidget(self.split_hint)
         layout.addWidget(self.status)
         layout.addWidget(self.tabs, 1)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)  # as every other dialog has, not only Esc
+        layout.addWidget(close)
         self.reports: dict[str, Report] = {}
         self.update_findings.setEnabled(False)
         self._task = start_task(

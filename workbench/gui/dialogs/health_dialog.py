@@ -21,10 +21,12 @@ from PySide6.QtWidgets import (
     QTableView,
     QTabWidget,
     QVBoxLayout,
+    QWidget,
 )
 
 from workbench.core.codebook_health import LOW_ALPHA, CodebookHealth, codebook_health
 from workbench.gui.models.health_model import health_models
+from workbench.gui.theme import fit_to_screen
 from workbench.gui.workers import Task, start_task
 
 INTRO = (
@@ -52,7 +54,7 @@ class CodebookHealthDialog(QDialog):
         codebook = project.codebook
         self.names = {code.id: code.name for code in codebook.walk()}
         self.setWindowTitle(f"Codebook health: {codebook.name} v{codebook.version}")
-        self.resize(760, 420)
+        fit_to_screen(self, 760, 420)
         layout = QVBoxLayout(self)
         intro = QLabel(INTRO)
         intro.setWordWrap(True)
@@ -73,7 +75,10 @@ class CodebookHealthDialog(QDialog):
         layout.addWidget(self.tabs)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
+        self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
+        self.cancel_button.setAutoDefault(False)
         layout.addWidget(buttons)
+        self.close_button.setDefault(True)  # Enter closes, as Esc does (set once in the dialog)
         self.models: list = []
         self.state = "running"
         self.task: Task | None = start_task(
@@ -117,10 +122,12 @@ class CodebookHealthDialog(QDialog):
             view = QTableView()
             view.setModel(model)
             view.setAlternatingRowColors(True)
+            view.setTabKeyNavigation(False)  # read-only: the arrows move in it, Tab moves on
             view.verticalHeader().hide()
             view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
             view.horizontalHeader().setStretchLastSection(True)
             self.tabs.addTab(view, title)
+            QWidget.setTabOrder(view, self.close_button)  # the tables, then Close
         self._finish("done", f"{health.findings} findings")
 
     def _cancelled(self) -> None:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.gui import theme
+from workbench.gui.theme import fit_to_screen
 
 
 class ReliabilityDiagram(QWidget):
@@ -85,6 +86,9 @@ def _figure(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
+NO_CALIBRATION = "No engine has suggestions on reviewed passages yet, so none is calibrated."
+
+
 def quality_html(report: dict) -> str:  # type: ignore[type-arg]
     """The held-back figures and the calibration table, as the dialog's text."""
     parts = []
@@ -126,6 +130,9 @@ def quality_html(report: dict) -> str:  # type: ignore[type-arg]
         f"<td>{html.escape(str(item['reason'] or item['method']))}</td></tr>"
         for item in report.get("calibration", [])
     )
+    if not rows:  # a header over no rows read as a table that failed to load
+        parts.append(f"<p>{NO_CALIBRATION}</p>")
+        return "".join(parts)
     parts.append(
         "<table cellpadding=2><tr><th align=left>engine</th><th>reviewed</th><th>applied</th>"
         "<th align=left>calibration</th></tr>" + rows + "</table>"
@@ -137,7 +144,7 @@ class QualityDialog(QDialog):
     def __init__(self, report: dict, parent: QWidget | None = None):  # type: ignore[type-arg]
         super().__init__(parent)
         self.setWindowTitle("Local engine quality")
-        self.resize(760, 720)
+        fit_to_screen(self, 760, 720)
         text = QTextBrowser()
         text.setHtml(quality_html(report))
         diagrams = QHBoxLayout()

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core.store.backups import Backup, backups_folder, list_backups, utc_stamp
 from workbench.gui.models.backup_model import BackupTableModel, describe_reason
+from workbench.gui.theme import fit_to_screen
 
 
 class RestoreDialog(QDialog):
@@ -47,6 +48,7 @@ class RestoreDialog(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)  # arrows choose a backup, Tab moves to Restore
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
@@ -70,7 +72,7 @@ class RestoreDialog(QDialog):
         layout.addLayout(buttons)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _index: self.confirm())
-        self.resize(640, 380)
+        fit_to_screen(self, 640, 380)
 
     def select(self, row: int) -> None:
         self.table.selectRow(row)

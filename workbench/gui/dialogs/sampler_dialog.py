@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
+    QDialogButtonBox,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
@@ -28,6 +29,7 @@ from workbench.core.agreement.sampling import (
 )
 from workbench.core.errors import WorkbenchError
 from workbench.core.store import Project
+from workbench.gui.theme import fit_to_screen
 
 
 class SamplerDialog(QDialog):
@@ -36,6 +38,9 @@ class SamplerDialog(QDialog):
     ):
         super().__init__(parent)
         self.setWindowTitle("Double-coding sample")
+        # Taller than Qt's own pick, which misjudges the wrapped sentences and squeezed the
+        # anchoring spin boxes to 16 px, their figures cut in half.
+        fit_to_screen(self, 720, 640)
         self.project = project
         self.sample: dict[str, list[str]] = {}
         self.width = QDoubleSpinBox(minimum=0.02, maximum=0.6, singleStep=0.01, value=0.10)
@@ -75,6 +80,9 @@ class SamplerDialog(QDialog):
         layout.addWidget(self.result)
         layout.addLayout(buttons)
         layout.addWidget(self._anchoring_group(len(coders)))
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)  # as every other dialog has, not only Esc
+        layout.addWidget(close)
         self.width.valueChanged.connect(self._size_from_width)
         self.expected.valueChanged.connect(self._size_from_width)
         self.draw_button.clicked.connect(self.draw)

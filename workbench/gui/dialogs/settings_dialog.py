@@ -89,6 +89,10 @@ class SettingsDialog(QDialog):
         layout.addWidget(note)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        # Enter in the Leads or Coders field applies what was typed (with Close the default it
+        # closed the dialog and dropped it). Set once the box is in the dialog, so that Qt
+        # makes it the dialog's own default, given back after another button had the focus.
+        buttons.button(QDialogButtonBox.StandardButton.Apply).setDefault(True)
 
     def apply(self) -> bool:
         """Write the changes; a refusal is shown in the dialog and nothing is written."""

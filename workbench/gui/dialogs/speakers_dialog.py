@@ -32,6 +32,7 @@ from workbench.core.store.speaker_roles import (
     set_speaker_roles,
 )
 from workbench.gui.models.speaker_model import SpeakerRolesModel
+from workbench.gui.theme import fit_to_screen
 
 
 class RoleDelegate(QStyledItemDelegate):
@@ -62,6 +63,7 @@ class SpeakersDialog(QDialog):
         self.table.setModel(self.model)
         self.table.setItemDelegateForColumn(SpeakerRolesModel.ROLE_COLUMN, RoleDelegate(self))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setTabKeyNavigation(False)  # arrows choose a label, Tab moves to the buttons
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -96,7 +98,7 @@ class SpeakersDialog(QDialog):
         self.model.dataChanged.connect(self._update_buttons)
         self.model.modelReset.connect(self._update_buttons)
         self.table.doubleClicked.connect(lambda index: self.model.switch(index.row()))
-        self.resize(660, 500)
+        fit_to_screen(self, 660, 500)
         self.reload()
 
     def reload(self) -> None:

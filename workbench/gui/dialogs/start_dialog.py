@@ -22,6 +22,7 @@ from workbench.core.ingest import import_files
 from workbench.core.store import Project
 from workbench.core.tasks import CancelToken, Progress
 from workbench.demo import create_demo_project
+from workbench.gui.theme import fit_to_screen
 from workbench.gui.workers import start_task
 
 
@@ -51,7 +52,7 @@ class StartDialog(QDialog):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("workbench")
-        self.resize(460, 320)
+        fit_to_screen(self, 460, 320)
         self.chosen: str | None = None
         self._task = None
         title = QLabel("Qualitative coding workbench", objectName="title")

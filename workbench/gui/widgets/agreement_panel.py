@@ -144,7 +144,12 @@ class AgreementPanel(QWidget):
         self.codes.verticalHeader().hide()
         header = self.codes.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # The figures take what they need and the code's name the rest: at the default 100 px
+        # each, a 1024 px window left the name three letters ("Pro…").
+        for column in (1, 2, 4):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.resizeSection(3, 90)
+        self.codes.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.matrix_model = CoderMatrixModel(self)
         self.matrix = QTableView()
         self.matrix.setModel(self.matrix_model)
@@ -153,6 +158,8 @@ class AgreementPanel(QWidget):
         self.disagreements.setModel(self.disagreements_model)
         self.disagreements.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.disagreements.horizontalHeader().setStretchLastSection(True)
+        for table in (self.codes, self.matrix, self.disagreements):
+            compact_rows(table)
         self.disagreement_title = QLabel("Disagreements (select a code)", objectName="section")
         self.take = QComboBox()
         self.take_button = QPushButton("Adopt coder's codes")
@@ -184,6 +191,7 @@ class AgreementPanel(QWidget):
         self.tabs.addTab(self.anchoring, "Anchoring experiment")
         self.tabs.setTabVisible(1, False)  # shown once someone selects text in a passage
         self.tabs.setTabVisible(2, False)  # shown once decisions are made in the experiment
+        self.tabs.tabBar().hide()  # until a second tab is shown
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         top = QHBoxLayout()
@@ -273,9 +281,26 @@ class AgreementPanel(QWidget):
             total = sum(self._right.sizes())
             self._right.setSizes([total // 4, total * 3 // 8, total - total // 4 - total * 3 // 8])
         self.strata.setVisible(showing)
+        if not showing:
+            self._fit_matrix()
         self._reselect(selected)
         self._show_disagreements()
         self.updated.emit()
+
+    def _fit_matrix(self) -> None:
+        """Give the coder matrix the height of its rows (up to half the column) and the
+        disagreements the rest: a fixed split showed one disagreement at 1024x700 while the
+        matrix of two coders kept empty space."""
+        sizes = self._right.sizes()
+        total = sum(sizes)
+        if total <= 0:
+            return
+        rows = self.matrix_model.rowCount()
+        header = self.matrix.horizontalHeader().sizeHint().height()
+        need = header + rows * self.matrix.verticalHeader().defaultSectionSize()
+        need += 2 * self.matrix.frameWidth()
+        matrix = min(need, total // 2)
+        self._right.setSizes([matrix, 0, total - matrix])
 
     def _show_extras(self, unitizing, anchoring) -> None:  # type: ignore[no-untyped-def]
         """The selections and anchoring tabs, each shown only when it has something to show."""
@@ -287,6 +312,8 @@ class AgreementPanel(QWidget):
             self._anchoring_time = datetime.now().strftime("%H:%M")
         has_arms = anchoring is not None and sum(anchoring.units.values()) > 0
         self.tabs.setTabVisible(2, has_arms)
+        # One tab needs no tab bar: its row went to the tables, short of height at 1024x700.
+        self.tabs.tabBar().setVisible(self.tabs.isTabVisible(1) or has_arms)
         if has_arms:
             self.anchoring.show_result(anchoring, self._anchoring_time)
 
@@ -383,6 +410,12 @@ class AgreementPanel(QWidget):
         )
         if ok:
             self._settle({c.strip() for c in codes.split(",") if c.strip()}, "")
+
+
+def compact_rows(table: QTableView) -> None:
+    """Rows one line of text high, not Fusion's 30 px: more passages and codes in a dock
+    that shares the window with the transcript."""
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
 
 
 def overall_sentence(overall: MetricResult, hidden: int) -> str:

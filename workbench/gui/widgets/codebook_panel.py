@@ -43,7 +43,7 @@ class CodebookPanel(QWidget):
         self.details = QTextBrowser(objectName="details")
         self.details.setOpenLinks(False)
         self.details.setHtml(  # a placeholder would not wrap in a narrow pane
-            "<p style='color:#6e7781'>The highlighted code's definition, rules and examples"
+            "<p style='color:#5f6872'>The highlighted code's definition, rules and examples"
             " show here.</p>"
         )
         splitter = QSplitter(Qt.Orientation.Vertical)

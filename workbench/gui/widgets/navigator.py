@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -55,6 +55,10 @@ class ProgressDelegate(QStyledItemDelegate):
         painter.restore()
 
 
+ID_PADDING = 16  # a cell's margins around the id text (Fusion: 2 x 6, and the frame)
+NO_TRANSCRIPTS = "No transcripts yet: add them with workbench import PROJECT FILES…"
+
+
 class TranscriptNavigator(QWidget):
     transcript_chosen = Signal(int)  # transcript row id
 
@@ -62,7 +66,7 @@ class TranscriptNavigator(QWidget):
         super().__init__(parent)
         self.setObjectName("panel")
         self.model = model
-        self.search = QLineEdit(placeholderText="Search transcripts and metadata…  (Ctrl+F)")
+        self.search = QLineEdit(placeholderText="Find by id or metadata (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.metadata_filter = QComboBox()
         # a long value ("title: …") must not widen the transcript list past its share
@@ -84,6 +88,7 @@ class TranscriptNavigator(QWidget):
                 option,
             )
         self.count = QLabel(objectName="subtitle")
+        self.count.setWordWrap(True)
         # A coder's assigned transcripts come first (marked ▸); this narrows the list to them.
         self.queue_only = QCheckBox("My queue only")
         self.queue_label = QLabel(objectName="subtitle")
@@ -124,7 +129,26 @@ class TranscriptNavigator(QWidget):
         self.status_filter.currentIndexChanged.connect(self._apply_filter)
         self.queue_only.toggled.connect(self._apply_filter)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.table.viewport().installEventFilter(self)  # its width decides the columns
+        for signal in (model.modelReset, model.rowsInserted, model.dataChanged):
+            signal.connect(lambda *_: self.fit_columns())
         self._update_count()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self.fit_columns()
+        return super().eventFilter(watched, event)
+
+    def fit_columns(self) -> None:
+        """Give the ids their whole width before the Group column: at 1400x900 the list was
+        ~250 px wide and the ids lost their middle ("creati…y_0016", "ar_m…mman"), while the
+        group is one filter away. The column comes back where both fit."""
+        metrics = self.table.fontMetrics()
+        ids = (self.model.index(row, 0).data() or "" for row in range(self.model.rowCount()))
+        need = max((metrics.horizontalAdvance(text) for text in ids), default=0) + ID_PADDING
+        group = self.table.sizeHintForColumn(1) if self.model.rowCount() else 0
+        room = self.table.viewport().width() - self.table.horizontalHeader().sectionSize(2)
+        self.table.setColumnHidden(1, room - group < need)
 
     def _apply_filter(self) -> None:
         chosen = self.metadata_filter.currentData()
@@ -142,7 +166,15 @@ class TranscriptNavigator(QWidget):
         self._update_count()
 
     def _update_count(self) -> None:
-        self.count.setText(f"{self.model.total:,} transcripts")
+        """The count, or why the list is empty: "0 transcripts" alone left a new project's
+        coder wondering whether the app had failed to read them."""
+        total = self.model.total
+        if total:
+            self.count.setText(f"{total:,} transcript{'' if total == 1 else 's'}")
+        elif self.model.filter == TranscriptFilter(queue=self.model.queue):
+            self.count.setText(NO_TRANSCRIPTS)
+        else:
+            self.count.setText("No transcript matches these filters")
         self.update_queue()
 
     def update_queue(self) -> None:

@@ -110,6 +110,12 @@ READ_ONLY_HINT = (
 )
 
 
+NOTHING_OPEN = (
+    "Choose a transcript in the list on the left (Ctrl+Shift+T shows it where it is folded). "
+    "A project has none until they are imported: workbench import PROJECT FILES…"
+)
+
+
 class PassageView(QWidget):
     def __init__(
         self,
@@ -123,7 +129,8 @@ class PassageView(QWidget):
         self._key_hint = READ_ONLY_HINT if read_only else KEY_HINT
         self.setObjectName("panel")
         self.title = QLabel("No transcript open", objectName="title")
-        self.subtitle = QLabel("", objectName="subtitle")
+        # Replaced by the transcript's metadata once one opens; until then, what to do.
+        self.subtitle = QLabel(NOTHING_OPEN, objectName="subtitle")
         self.subtitle.setWordWrap(True)
         self.hint = QLabel(self._key_hint, objectName="subtitle")
         self.hint.setWordWrap(True)
