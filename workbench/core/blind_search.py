@@ -83,7 +83,9 @@ def blind_export_coder(
     if only is None:
         return coder
     if coder is not None and coder != only:
-        raise RoleError(f"--coder: blind coding is on: '{only}' cannot export the codes of '{coder}'")
+        raise RoleError(
+            f"--coder: blind coding is on: '{only}' cannot export the codes of '{coder}'"
+        )
     if qdpx:
         raise RoleError(
             f"--as: blind coding is on and '{only}' is not a lead: a .qdpx carries every "
