@@ -206,6 +206,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
                 leads=args.lead or [],
                 coders=args.coder or [],
                 actor_option="--as",
+                lead_option="--lead",
             )
         settings = project.settings
     extra = settings.extra

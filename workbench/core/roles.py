@@ -21,6 +21,18 @@ class RoleError(ProjectError):
     """A coder tried a lead-only action; the message names who may do it instead."""
 
 
+class NoLeadError(RoleError):
+    """A change would leave a project with roles and no lead: nobody could change them back.
+    Its own type, so that each front end can say in its own words where a lead is named."""
+
+
+def no_lead_error(option: str | None = None) -> NoLeadError:
+    """The refusal, with the command-line ``option`` that names a lead when there is one; the
+    app gives its own hint (its field, not an option a GUI user never sees)."""
+    message = "a project with roles needs at least one lead"
+    return NoLeadError(f"{message}; name one with {option}" if option else message)
+
+
 def roles_of(extra: Mapping[str, object]) -> dict[str, str]:
     """Name -> role as stored; a malformed entry is left out rather than trusted."""
     stored = extra.get("roles")

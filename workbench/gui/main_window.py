@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.search_dock)
         self.search_dock.hide()  # opened with Ctrl+Shift+F
         self.search_dock.visibilityChanged.connect(lambda _shown: self.window_layout.fit_hint())
+        self.agreement_dock.visibilityChanged.connect(lambda _shown: self.window_layout.fit_hint())
         self.lead = LeadActions(self)
         self.translation = TranslationFlow(self)
         self.watcher = ProjectWatcher(project, parent=self)  # others' work, seen while open

@@ -264,6 +264,13 @@ class TranslationFlow(QObject):
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             window,
         )
+        # The buttons say what they do, the price on the one that spends; Cancel is the
+        # default, so Enter pressed out of habit sends nothing, and Esc is Cancel too.
+        send = box.button(QMessageBox.StandardButton.Yes)
+        cancel = box.button(QMessageBox.StandardButton.No)
+        cancel.setText("Cancel")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setEscapeButton(QMessageBox.StandardButton.No)
         # Parented to the box, so Qt and Python agree on who deletes it; the box goes when asked.
         redact = QCheckBox("Redact emails, phone numbers and URLs before sending", box)
         redact.setChecked(True)
@@ -272,6 +279,7 @@ class TranslationFlow(QObject):
         def describe(redacting: bool) -> None:
             options, plan = chosen(redacting)
             box.setText(confirmation(asked.transcript, options, plan, count, why, redacting))
+            send.setText(send_label(plan, options, count))
 
         describe(True)
         redact.toggled.connect(describe)
@@ -334,6 +342,23 @@ class TranslationFlow(QObject):
             self.progress = None
         if message:
             self.window.saved_label.setText(message)
+
+
+def send_label(plan: TranslationPlan, options: TranslationOptions, count: TokenCount) -> str:
+    """The button that sends, with the price the question states: "Yes" did not say that
+    saying yes spends money."""
+    from workbench.suggest.translation_request import priced
+
+    cost = float(priced(plan, options, count)["cost_usd"])  # type: ignore[arg-type]
+    return f"Translate and pay {dollars(cost)}"
+
+
+def dollars(cost: float) -> str:
+    """A price for a button: cents are enough there (the question gives four decimals), and a
+    sub-cent cost is not rounded to "$0.00", which would read as free."""
+    if cost < 0.01:
+        return "less than $0.01"
+    return f"about ${cost:.2f}"
 
 
 def confirmation(

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 # back): the transcript being coded, not the list of transcripts, needs the room.
 FOLD_BELOW = 1200
 SEARCH_DOCK_MIN = 220  # px: the filters, four result rows and the status line
+AGREEMENT_DOCK_MIN = 200  # px: the controls, a line of headline, a few rows (the rest scrolls)
 # Below this window height the key hint under the transcript gives its lines to the passages
 # while the retrieval dock is open (F1 and the menus still list every key).
 HINT_MIN_HEIGHT = 800
@@ -55,10 +56,11 @@ class WindowLayout(QObject):
         self.fit_hint()
 
     def fit_hint(self) -> None:
-        """The transcript keeps priority when the retrieval dock shares a small window: the
+        """The transcript keeps priority when a bottom dock shares a small window: the
         three lines of key hints under it (at 1024 px wide) go to the passages instead."""
         window = self.window
-        crowded = window.search_dock.isVisible() and window.height() < HINT_MIN_HEIGHT
+        docked = window.search_dock.isVisible() or window.agreement_dock.isVisible()
+        crowded = docked and window.height() < HINT_MIN_HEIGHT
         window.passage_view.hint.setVisible(not crowded)
 
     def show_search(self) -> None:
@@ -91,7 +93,11 @@ class WindowLayout(QObject):
             )
             return
         window.agreement_dock.show()
+        # A third of the height, like the retrieval dock: 260 px at least, as it was, plus a
+        # panel that could not shrink under 338 px, left a 1024x700 transcript 130 px.
         window.resizeDocks(
-            [window.agreement_dock], [max(260, window.height() // 3)], Qt.Orientation.Vertical
+            [window.agreement_dock],
+            [max(AGREEMENT_DOCK_MIN, window.height() // 3)],
+            Qt.Orientation.Vertical,
         )
         window.agreement.reload()

@@ -20,6 +20,7 @@ from workbench.core.roles import (
     ENGINES,
     LEAD,
     assignments_of,
+    no_lead_error,
     require_lead,
     roles_of,
 )
@@ -46,11 +47,13 @@ def change_settings(
     leads: Sequence[str] = (),
     coders: Sequence[str] = (),
     actor_option: str | None = None,
+    lead_option: str | None = None,
 ) -> dict[str, object]:
     """Apply the lead's changes; returns what changed (empty when nothing did).
 
     ``actor_option`` is the command-line option that names ``actor`` (``--as``), for the hint
-    when ``actor`` is not a lead."""
+    when ``actor`` is not a lead; ``lead_option`` the one that names a lead (``--lead``), for
+    the hint when no lead would remain (``NoLeadError``)."""
     leads = [_role_name(name, "--lead") for name in leads]
     coders = [_role_name(name, "--coder") for name in coders]
     unknown = [e for e in engines or () if e not in ENGINES]
@@ -86,7 +89,7 @@ def change_settings(
                     roles[name] = role
                     changed.setdefault("roles", {})[name] = role  # type: ignore[index]
         if roles and LEAD not in roles.values():
-            raise ProjectError("a project with roles needs at least one lead; name one with --lead")
+            raise no_lead_error(lead_option)
         extra["roles"] = roles
         if not changed:
             return {}

@@ -21,7 +21,14 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.roles import CODER, LEAD, assignments_of, engines_allowed, roles_of
+from workbench.core.roles import (
+    CODER,
+    LEAD,
+    NoLeadError,
+    assignments_of,
+    engines_allowed,
+    roles_of,
+)
 from workbench.core.store import Project
 from workbench.core.store.team import change_settings
 
@@ -111,10 +118,22 @@ class SettingsDialog(QDialog):
                 leads=_names(self.leads.text()),
                 coders=_names(self.coders.text()),
             )
-        except WorkbenchError as exc:
-            self.error.setText(str(exc))
+        except NoLeadError as exc:
+            # The app's own hint: the command line's says "--lead", an option no one sees here.
+            self._say(f"{exc}: keep at least one name under Leads.")
             return False
-        self.error.setText("Saved." if changed else "Nothing changed.")
+        except WorkbenchError as exc:
+            self._say(str(exc))
+            return False
+        self._say("Saved." if changed else "Nothing changed.")
         if changed:
             self.applied.emit(changed)
         return True
+
+    def _say(self, text: str) -> None:
+        """Show a message under the form, the dialog grown to its wrapped lines: a dialog
+        shown before the text came kept its height, and two lines overlapped the note."""
+        self.error.setText(text)
+        wanted = self.layout().totalHeightForWidth(self.width())
+        if wanted > self.height():
+            self.resize(self.width(), wanted)

@@ -16,11 +16,13 @@ from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QStyledItemDelegate,
     QTableView,
@@ -186,14 +188,15 @@ class AgreementPanel(QWidget):
         self.selections = SelectionsTab(names)
         self.anchoring = AnchoringTab()
         self.tabs = QTabWidget()
-        self.tabs.addTab(splitter, "Passages")
-        self.tabs.addTab(self.selections, "Selections in passages")
-        self.tabs.addTab(self.anchoring, "Anchoring experiment")
+        self.tabs.addTab(_scrolled_tab(splitter), "Passages")
+        self.tabs.addTab(_scrolled_tab(self.selections), "Selections in passages")
+        self.tabs.addTab(_scrolled_tab(self.anchoring), "Anchoring experiment")
         self.tabs.setTabVisible(1, False)  # shown once someone selects text in a passage
         self.tabs.setTabVisible(2, False)  # shown once decisions are made in the experiment
         self.tabs.tabBar().hide()  # until a second tab is shown
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(4)
         top = QHBoxLayout()
         top.addWidget(QLabel("Agreement", objectName="section"))
         top.addStretch(1)
@@ -202,8 +205,7 @@ class AgreementPanel(QWidget):
         top.addWidget(self.metric)
         top.addWidget(self.reload_button)
         layout.addLayout(top)
-        layout.addWidget(self.overall)
-        layout.addWidget(self.engines)
+        layout.addWidget(self._headlines())
         layout.addWidget(self.tabs, 1)
         self._debounce = QTimer(self, singleShot=True, interval=30)
         self._debounce.timeout.connect(self._recompute)
@@ -286,6 +288,26 @@ class AgreementPanel(QWidget):
         self._reselect(selected)
         self._show_disagreements()
         self.updated.emit()
+
+    def _headlines(self) -> QScrollArea:
+        """The headline and the engines' verdicts in at most two lines, scrolled for the rest:
+        wrapped in full they held the panel at 338 px, and the dock took the transcript's
+        height with it."""
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(self.overall)
+        column.addWidget(self.engines)
+        area = QScrollArea()
+        area.setWidget(box)
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        line = self.overall.fontMetrics().lineSpacing()
+        area.setMinimumHeight(line + 4)
+        area.setMaximumHeight(line * 2 + 6)
+        return area
 
     def _fit_matrix(self) -> None:
         """Give the coder matrix the height of its rows (up to half the column) and the
@@ -410,6 +432,19 @@ class AgreementPanel(QWidget):
         )
         if ok:
             self._settle({c.strip() for c in codes.split(",") if c.strip()}, "")
+
+
+def _scrolled_tab(page: QWidget) -> QScrollArea:
+    """A tab's tables with their buttons, scrolled as a whole when the dock is short: the
+    Passages tab needs about 200 px, and holding the whole panel to that (with the headline
+    above) let the dock take all but 130 px of a 1024x700 window from the transcript."""
+    area = QScrollArea()
+    area.setWidget(page)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setMinimumHeight(60)
+    return area
 
 
 def compact_rows(table: QTableView) -> None:
