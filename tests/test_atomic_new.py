@@ -67,9 +67,7 @@ def _first_audit(location: Path) -> dict:
         return audit_events(conn, "project.create")[0][1]
 
 
-def test_new_from_names_the_final_file_and_source_and_takes_no_backup(
-    tmp_path, study_qdpx, capsys
-):
+def test_new_from_names_the_final_file_and_source_and_takes_no_backup(tmp_path, study_qdpx, capsys):
     target = tmp_path / "copy.wb"
     assert main(["new", str(target), "--from", str(study_qdpx), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
