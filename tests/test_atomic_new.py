@@ -158,9 +158,15 @@ def test_a_partial_file_of_a_running_process_is_named_and_kept(tmp_path, study_q
 def test_new_from_refuses_an_existing_project_before_building(tmp_path, study_qdpx, capsys):
     target = tmp_path / "copy.wb"
     Project.create(target).close()
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    partial_path(target, gone.pid).write_bytes(b"cut short")
+    running = partial_path(target, os.getppid())  # a live process that is not this one
+    running.write_bytes(b"being built")
     assert main(["new", str(target), "--from", str(study_qdpx)]) == 1
-    assert "already exists" in capsys.readouterr().err
-    assert _leftovers(tmp_path) == []
+    err = capsys.readouterr().err
+    assert "already exists" in err and "is creating it now" not in err, err
+    assert _leftovers(tmp_path) == [running.name]
 
 
 @pytest.mark.backends

@@ -75,13 +75,13 @@ def _new_from_refi_file(args: argparse.Namespace, settings: ProjectSettings) -> 
     from workbench.core.store import Project
 
     final = Path(args.project).expanduser()
-    cleared = clear_stale_partials(final)
-    for path in cleared:
+    taken = final.exists() and final.stat().st_size > 0
+    for path in clear_stale_partials(final, refuse_live=not taken):
         print(
             printable(f"removed {path}: an earlier 'new' of {final} was cut short"),
             file=sys.stderr,
         )
-    if final.exists() and final.stat().st_size > 0:
+    if taken:
         raise ProjectError(f"{final}: already exists; open it instead, or choose a new name")
     partial = partial_path(final)
     try:

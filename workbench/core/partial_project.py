@@ -29,6 +29,8 @@ def partial_path(final: Path, pid: int | None = None) -> Path:
 def _pid_alive(pid: int) -> bool:
     if pid == os.getpid():  # an earlier, failed build in this very process
         return False
+    if os.name != "posix":  # os.kill there ends the process: name the file, never delete it
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -58,14 +60,17 @@ def remove_partial(path: Path) -> None:
             path.with_name(path.name + suffix).unlink()
 
 
-def clear_stale_partials(final: Path) -> list[Path]:
-    """Delete the builds of ``final`` whose process is gone; refuse while one still runs.
+def clear_stale_partials(final: Path, refuse_live: bool = True) -> list[Path]:
+    """Delete the builds of ``final`` whose process is gone; refuse while one still runs
+    (``refuse_live=False``: leave it, for a caller that refuses for another reason).
 
     Returns the deleted files, so the caller can say that an earlier run had been cut short.
     """
     removed = []
     for path, pid in _partials(final):
         if _pid_alive(pid):
+            if not refuse_live:
+                continue
             raise ProjectError(
                 f"{final}: process {pid} is creating it now (its unfinished copy is {path.name}); "
                 f"wait for it to finish, or, if no such run is going on, delete {path}"
