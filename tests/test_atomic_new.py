@@ -18,7 +18,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from tests.test_reliability_refi import _disk_full, snapshot, study_qdpx, verifies
+from tests.test_reliability_refi import (
+    _disk_full,
+    _mount_small_disk,
+    snapshot,
+    study_qdpx,
+    verifies,
+)
 from workbench.cli import main
 from workbench.core.partial_project import partial_path
 from workbench.core.store import Project
@@ -136,6 +142,29 @@ def test_a_full_disk_during_new_from_leaves_nothing_and_a_rerun_completes(
     monkeypatch.undo()
     assert main(["new", str(target), "--from", str(study_qdpx)]) == 0
     assert snapshot(target) == whole
+
+
+@pytest.mark.parametrize("size", ["200k", "500k"])
+def test_a_really_full_disk_during_new_from_leaves_nothing(tmp_path, study_qdpx, capsys, size):
+    reference = tmp_path / "reference.wb"
+    assert main(["new", str(reference), "--from", str(study_qdpx)]) == 0
+    whole = snapshot(reference)
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if not _mount_small_disk(disk, size):
+        pytest.skip("mounting a small tmpfs needs root and the right to mount")
+    try:
+        target = disk / "copy.wb"
+        capsys.readouterr()
+        assert main(["new", str(target), "--from", str(study_qdpx)]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "full" in err and "Traceback" not in err, err
+        assert sorted(p.name for p in disk.iterdir()) == []
+        subprocess.run(["mount", "-o", "remount,size=8m", str(disk)], check=True)
+        assert main(["new", str(target), "--from", str(study_qdpx)]) == 0
+        assert snapshot(target) == whole
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
 
 
 def test_a_partial_file_of_a_running_process_is_named_and_kept(tmp_path, study_qdpx, capsys):
