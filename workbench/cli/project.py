@@ -53,23 +53,89 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def _new_from_refi(args: argparse.Namespace, settings: ProjectSettings) -> int:
-    """``new --from FILE.qdpx``: a project made from one; a failed import leaves no file."""
-    from workbench.core.store import Project
+    """``new --from FILE.qdpx``: a project made from one, whole or not at all where it can be."""
     from workbench.core.store.database import is_url
 
-    project = Project.create(args.project, settings=settings)
+    if is_url(args.project):
+        return _new_from_refi_on_server(args, settings)
+    return _new_from_refi_file(args, settings)
+
+
+def _new_from_refi_file(args: argparse.Namespace, settings: ProjectSettings) -> int:
+    """Build under a temporary name beside the target and rename it into place only when the
+    whole import succeeded: a killed run leaves no half project under the name the user chose,
+    only a hidden partial file that the next run deletes."""
+    from workbench.core.errors import ProjectError
+    from workbench.core.partial_project import (
+        clear_stale_partials,
+        partial_path,
+        publish,
+        remove_partial,
+    )
+    from workbench.core.store import Project
+
+    final = Path(args.project).expanduser()
+    taken = final.exists() and final.stat().st_size > 0
+    for path in clear_stale_partials(final, refuse_live=not taken):
+        print(
+            printable(f"removed {path}: an earlier 'new' of {final} was cut short"),
+            file=sys.stderr,
+        )
+    if taken:
+        raise ProjectError(f"{final}: already exists; open it instead, or choose a new name")
+    partial = partial_path(final)
     try:
-        with project:
-            report = refi_import(project, args.from_file, dry_run=False, as_json=args.json)
-            status = project.status()
+        with Project.create(
+            partial,
+            settings=settings,
+            audit_detail={"location": str(final), "from": str(args.from_file)},
+        ) as project:
+            report = refi_import(
+                project, args.from_file, dry_run=False, as_json=args.json, backup=False
+            )
+        publish(partial, final)
     except BaseException:
-        if not is_url(args.project):
-            Path(args.project).expanduser().unlink(missing_ok=True)
+        remove_partial(partial)
         raise
+    with Project.open(final) as project:
+        status = project.status()
     render(
         {"import": report, "status": status},
         args.json,
         lambda: print(printable(f"created {args.project} from {args.from_file}")),
+    )
+    return EXIT_OK
+
+
+def _new_from_refi_on_server(args: argparse.Namespace, settings: ProjectSettings) -> int:
+    """On a database server there is no rename: the project exists from its first step. A
+    failure says so, and how to finish it, since ``new`` again refuses the taken database."""
+    from workbench.core.errors import ProjectError
+    from workbench.core.store import Project
+    from workbench.core.store.database import shown_location
+
+    shown = shown_location(args.project)
+    project = Project.create(
+        args.project, settings=settings, audit_detail={"from": str(args.from_file)}
+    )
+    incomplete = (
+        f"the project {shown} was created but is incomplete; "
+        f"'workbench import {shown} {args.from_file}' completes it"
+    )
+    try:
+        with project:
+            report = refi_import(project, args.from_file, dry_run=False, as_json=args.json)
+            status = project.status()
+    except KeyboardInterrupt:
+        print(printable(f"interrupted; {incomplete}"), file=sys.stderr)
+        return 130
+    except Exception as exc:
+        detail = getattr(exc, "orig", None) or exc
+        raise ProjectError(f"{detail}; {incomplete}") from exc
+    render(
+        {"import": report, "status": status},
+        args.json,
+        lambda: print(printable(f"created {shown} from {args.from_file}")),
     )
     return EXIT_OK
 

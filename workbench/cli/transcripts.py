@@ -32,8 +32,12 @@ def refi_import(
     dry_run: bool,
     as_json: bool,
     code_map: dict[str, str] | None = None,
+    backup: bool = True,
 ) -> dict[str, Any]:
-    """Plan a REFI-QDA import, print what cannot be mapped, then (unless a dry run) commit it."""
+    """Plan a REFI-QDA import, print what cannot be mapped, then (unless a dry run) commit it.
+
+    ``backup=False`` only for a project being made by the import (``new --from``): it holds
+    nothing to lose, and its temporary name would leave an orphan backups folder."""
     from workbench.interop.refi_commit import commit_refi_import
     from workbench.interop.refi_plan import plan_refi_import
 
@@ -42,7 +46,7 @@ def refi_import(
     if not as_json:
         _print_refi_plan(plan.to_dict())
     if not dry_run:
-        result = commit_refi_import(project, plan).to_dict()
+        result = commit_refi_import(project, plan, backup=backup).to_dict()
         report["result"] = result
         if not as_json:
             print(

@@ -14,6 +14,7 @@ from pathlib import Path
 from workbench.core.ingest import store_transcripts
 from workbench.core.store import Connection, DatabaseError
 from workbench.core.store.audit import append_audit
+from workbench.core.store.backups import take_backup
 from workbench.core.store.coding import (
     ENGINE_PREFIX,
     DecisionAction,
@@ -50,18 +51,27 @@ class RefiImportResult:
     spans: int = 0  # codes applied to a selection narrower than its passage (also in applied)
     suggestions: int = 0  # an engine user's codings stored as its suggestions
     memos: int = 0  # memos written from the file's notes (new, or a memo added to)
+    backup: str | None = None  # the copy taken before the import (None: a server project)
 
     def to_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
 
 
 def commit_refi_import(
-    project: Project, plan: RefiImportPlan, actor: str = "workbench"
+    project: Project, plan: RefiImportPlan, actor: str = "workbench", *, backup: bool = True
 ) -> RefiImportResult:
-    """Write a plan: the codebook version, the transcripts, then each user's codings."""
+    """Write a plan: the codebook version, the transcripts, then each user's codings.
+
+    First the same ``import`` backup a transcript import takes (the file is checked by then),
+    the way back from an import that went wrong; ``backup=False`` is for a project the import
+    itself is making (``new --from``), which holds nothing to lose.
+    """
     result = RefiImportResult(
         file=plan.file, transcripts_unchanged=len(set(plan.already_in_project))
     )
+    if backup:
+        taken = take_backup(project, "import")
+        result.backup = str(taken) if taken else None
     if plan.codebook is not None:
         result.codebook_version = project.add_codebook_version(plan.codebook, actor=actor)
     if plan.records:

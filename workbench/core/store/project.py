@@ -192,8 +192,14 @@ class Project:
         codebook: Codebook | None = None,
         settings: ProjectSettings | None = None,
         actor: str = "workbench",
+        audit_detail: dict[str, object] | None = None,
     ) -> Project:
-        """Create a new, empty project; refuses to overwrite an existing one."""
+        """Create a new, empty project; refuses to overwrite an existing one.
+
+        ``audit_detail`` is added to the first audit entry, and may name the project by another
+        ``location``: a project built under a temporary name (``new --from``) records the name
+        it is renamed to, since the hash-chained log cannot be corrected afterwards.
+        """
         if not is_url(location):
             path = Path(location).expanduser()
             if path.exists() and path.stat().st_size > 0:
@@ -230,7 +236,12 @@ class Project:
                         {"key": "settings", "value": settings.to_json()},
                     ],
                 )
-                append_audit(conn, actor, "project.create", {"location": str(location)})
+                append_audit(
+                    conn,
+                    actor,
+                    "project.create",
+                    {"location": str(location)} | (audit_detail or {}),
+                )
         except OperationalError as exc:
             engine.dispose()
             raise ProjectError(f"{location}: cannot create the project: {exc.orig}") from exc
