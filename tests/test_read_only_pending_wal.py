@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from workbench.core.store.project import _pending_wal_hint
+from workbench.core.store.database import pending_wal_hint as _pending_wal_hint
 
 
 def _deny(monkeypatch, folder: Path) -> None:

@@ -202,3 +202,19 @@ def is_locked(exc: BaseException) -> bool:
     if getattr(getattr(exc, "orig", None), "sqlstate", None) == "55P03":  # PostgreSQL lock_timeout
         return True
     return "database is locked" in text or "database is busy" in text
+
+
+def pending_wal_hint(location: str | Path) -> str:
+    """Why a project copied to read-only media with its -wal file cannot be read there: SQLite
+    must write a -shm beside a -wal that holds commits, and the folder refuses it."""
+    path = Path(str(location))
+    wal = path.with_name(path.name + "-wal")
+    if not (wal.is_file() and wal.stat().st_size > 0):
+        return ""
+    if os.access(path.resolve().parent, os.W_OK):
+        return ""
+    return (
+        f" ({wal.name} holds changes not yet written into the project, and SQLite needs to "
+        "write beside it to read them, which this folder does not allow; copy the project with "
+        "its -wal file to a writable folder and open it there once)"
+    )

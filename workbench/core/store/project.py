@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -37,6 +36,7 @@ from workbench.core.store.database import (
     begin_writing,
     is_url,
     make_engine,
+    pending_wal_hint,
     shown_location,
     unwritable_reason,
 )
@@ -297,7 +297,7 @@ class Project:
             if is_damage(exc):
                 raise ProjectError(damaged_message(str(location), exc)) from exc
             raise ProjectError(
-                f"{location}: cannot open the project: {exc.orig}{_pending_wal_hint(location)}"
+                f"{location}: cannot open the project: {exc.orig}{pending_wal_hint(location)}"
             ) from exc
         except ProjectError:
             engine.dispose()
@@ -585,19 +585,3 @@ class Project:
                 "codebook_name": codebook["name"] if codebook else None,
                 "segmentation": self.settings.segmentation.value,
             }
-
-
-def _pending_wal_hint(location: str | Path) -> str:
-    """Why a project copied to read-only media with its -wal file cannot be read there: SQLite
-    must write a -shm beside a -wal that holds commits, and the folder refuses it."""
-    path = Path(str(location))
-    wal = path.with_name(path.name + "-wal")
-    if not (wal.is_file() and wal.stat().st_size > 0):
-        return ""
-    if os.access(path.resolve().parent, os.W_OK):
-        return ""
-    return (
-        f" ({wal.name} holds changes not yet written into the project, and SQLite needs to "
-        "write beside it to read them, which this folder does not allow; copy the project with "
-        "its -wal file to a writable folder and open it there once)"
-    )
