@@ -31,7 +31,7 @@ from workbench.core.store.raters import coder_kinds
 from workbench.interop.refi_codebook_merge import _codebook, _own_guids
 from workbench.interop.refi_memos import MemoPlanner, PlannedMemo
 from workbench.interop.refi_offsets import OffsetMap
-from workbench.interop.refi_positions import source_offsets
+from workbench.interop.refi_positions import names_its_text, source_offsets
 from workbench.interop.refi_provenance import (
     Provenance,
     no_code_counts,
@@ -248,6 +248,13 @@ def _map_selections(
             plan.not_mappable.append(
                 f"{where}: outside the text (0-{length}) or empty; "
                 f"{len(selection.codings)} codings{_and_memos(memos, selection)} not imported"
+            )
+            continue
+        if source.rich_text and not names_its_text(offsets, selection):
+            plan.not_mappable.append(
+                f"{where}: its name does not quote the words at its positions in the text read "
+                f"from '{source.rich_text}'; {len(selection.codings)} codings"
+                f"{_and_memos(memos, selection)} not imported"
             )
             continue
         start, end = offsets(selection.start), offsets(selection.end)

@@ -78,6 +78,9 @@ class RefiTextSource:
     description: str = ""
     user_guid: str | None = None
     created: str | None = None
+    # the rich-text file the text was read from, where the file gives no plain text: the
+    # positions then belong to a plain text the tool did not export, so each is checked
+    rich_text: str | None = None
 
 
 @dataclass
@@ -255,6 +258,11 @@ def _read_document(path: Path, data: bytes, archive: zipfile.ZipFile | None) -> 
             source.guid = _guid(element.get("guid")) or source.guid
             source.variables = _values(element, variables) | source.variables
             sources.append(source)
+            if source.text is not None:
+                not_mappable.append(
+                    f"source '{name}' is a PDF: its plain-text representation is imported as "
+                    "the transcript (the pages' layout is not)"
+                )
             regions = element.findall("PDFSelection")
             if regions:
                 codings = sum(1 for region in regions for _ in region.iter("Coding"))
@@ -430,7 +438,16 @@ def _text_source(
         else:
             source.text = decode_source(data, f"{path}: {reference}")
     elif element.get("richTextPath"):
-        source.missing = "it has only rich text (no plainTextPath)"
+        rich = element.get("richTextPath") or ""
+        source.text = _docx_text(files.read(rich))
+        if source.text is None:
+            source.missing = f"it has only rich text ('{rich}', not a readable .docx)"
+        else:
+            source.rich_text = rich
+            not_mappable.append(
+                f"source '{name}': its text read from the rich text '{rich}' (the file has no "
+                "plain text); only selections whose name quotes their own words there are coded"
+            )
     else:
         source.missing = "it has no text (neither PlainTextContent nor plainTextPath)"
     for selection in element.iterfind("PlainTextSelection"):
@@ -465,6 +482,22 @@ def _text_source(
         )
     source.variables.update(_values(element, variables))
     return source
+
+
+def _docx_text(data: bytes | None) -> str | None:
+    """A rich-text source's text as the tools render it plain: one paragraph a line. ``None``
+    when it is not a .docx python-docx can open (RTF, or damaged)."""
+    if data is None or not data.startswith(b"PK"):
+        return None
+    try:
+        import io
+
+        import docx
+
+        document = docx.Document(io.BytesIO(data))
+    except Exception:  # noqa: BLE001 - python-docx raises many kinds for a bad file
+        return None
+    return "\n".join(paragraph.text for paragraph in document.paragraphs)
 
 
 def _codings(selection: etree._Element) -> list[RefiCoding]:

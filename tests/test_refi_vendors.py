@@ -1,0 +1,237 @@
+"""REFI-QDA files in the shapes MAXQDA, NVivo and ATLAS.ti are documented or known to write.
+
+Each fixture is hand-written here and zipped at test time (no vendor export can be shipped),
+then validated against the standard's ``Project.xsd`` or ``Codebook.xsd`` (the shared copy in
+/work/shared/refi-qda when present). A test says so where a vendor is known to write something
+the schema refuses. What the workbench cannot represent must be listed, with a count and the
+element's name or guid; what it can must come in.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from workbench.core.store import Project
+from workbench.core.store.interchange import all_coders, current_codings
+from workbench.core.store.queries import list_transcripts, passages_of
+from workbench.interop.refi_import import import_refi
+from workbench.interop.refi_plan import plan_refi_import
+from workbench.interop.refi_read import read_refi
+from workbench.interop.refi_schema import CODEBOOK_NS, PROJECT_NS, SCHEMA_DIR
+
+SHARED = Path("/work/shared/refi-qda")
+TEXT = (
+    "Interviewer: How did it start?\n\nParticipant: Slowly, with drafts.\n\n"
+    "Interviewer: And now?\n\nParticipant: I fear for the craft.\n"
+)
+ANA = "00000000-0000-0000-0000-0000000000a1"
+BEN = "00000000-0000-0000-0000-0000000000a2"
+FEAR = "00000000-0000-0000-0000-0000000000c1"
+HOPE = "00000000-0000-0000-0000-0000000000c2"
+CODES = f'<Code guid="{FEAR}" name="Fear" isCodable="true"/><Code guid="{HOPE}" name="Hope" isCodable="true"/>'
+USERS = f'<Users><User guid="{ANA}" name="Ana"/></Users>'
+
+
+def _guid(kind: int, number: int) -> str:
+    return f"00000000-0000-0000-{kind:04d}-{number:012d}"
+
+
+def _valid(xml: str, codebook: bool = False) -> None:
+    name = "Codebook.xsd" if codebook else "Project.xsd"
+    xsd = SHARED / name if (SHARED / name).is_file() else SCHEMA_DIR / name
+    schema = etree.XMLSchema(etree.parse(str(xsd)))
+    assert schema.validate(etree.fromstring(xml.encode("utf-8"))), schema.error_log
+
+
+def _project(
+    sources: str,
+    codes: str = CODES,
+    users: str = USERS,
+    before: str = "",
+    after: str = "",
+    origin: str = "hand-built",
+) -> str:
+    """A project document; ``before`` goes ahead of Sources (Variables, Cases), ``after``
+    behind it (Notes, Sets), as the schema orders them."""
+    xml = (
+        f'<?xml version="1.0" encoding="utf-8"?>\n<Project xmlns="{PROJECT_NS}" name="vendor" '
+        f'origin="{origin}">{users}<CodeBook><Codes>{codes}</Codes></CodeBook>'
+        f"{before}<Sources>{sources}</Sources>{after}</Project>"
+    )
+    _valid(xml)
+    return xml
+
+
+def _selection(number: int, start: int, end: int, inner: str, **attributes: str) -> str:
+    extra = "".join(f' {key}="{value}"' for key, value in attributes.items())
+    return (
+        f'<PlainTextSelection guid="{_guid(1, number)}" startPosition="{start}" '
+        f'endPosition="{end}"{extra}>{inner}</PlainTextSelection>'
+    )
+
+
+def _coding(number: int, code: str = FEAR, **attributes: str) -> str:
+    extra = "".join(f' {key}="{value}"' for key, value in attributes.items())
+    return f'<Coding guid="{_guid(2, number)}"{extra}><CodeRef targetGUID="{code}"/></Coding>'
+
+
+def _text(
+    name: str,
+    inner: str = "",
+    path: str = "internal://s1.txt",
+    number: int = 1,
+    tag: str = "TextSource",
+) -> str:
+    return f'<{tag} guid="{_guid(3, number)}" name="{name}" plainTextPath="{path}">{inner}</{tag}>'
+
+
+def _qdpx(
+    folder: Path, xml: str, files: dict[str, bytes | str] | None = None, name: str = "study.qdpx"
+) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("project.qde", xml)
+        for member, data in (files or {"sources/s1.txt": TEXT}).items():
+            archive.writestr(member, data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+def _coded(project: Project) -> dict[tuple[str, str], set[str]]:
+    """``{(passage text, coder): code ids}``."""
+    with project.reading() as conn:
+        passages = list(passages_of(conn, [t.id for t in list_transcripts(conn)]))
+        coders = {c.id: c.name for c in all_coders(conn)}
+        rows = current_codings(conn, [p.id for p in passages])
+    text = {p.id: p.text for p in passages}
+    found: dict[tuple[str, str], set[str]] = {}
+    for row in rows:
+        found.setdefault((text[row.passage_id], coders[row.coder_id]), set()).add(row.code_id)
+    return found
+
+
+def _at(text: str, phrase: str) -> tuple[int, int]:
+    start = text.index(phrase)
+    return start, start + len(phrase)
+
+
+# --- sources other than text ---------------------------------------------------------------
+
+
+def test_pdf_representation_is_the_transcript_and_media_are_listed_by_name(tmp_path):
+    """MAXQDA and NVivo write a coded PDF as a PDFSource holding its plain-text rendering as a
+    ``Representation`` (REFI-QDA 1.5, PDFSource); its text selections live there. Pictures,
+    audio and video have no text to code: each is listed by name with its codings."""
+    start, end = _at(TEXT, "fear for")
+    pdf = (
+        f'<PDFSource guid="{_guid(3, 9)}" name="Report.pdf" path="internal://r.pdf">'
+        f'<PDFSelection guid="{_guid(1, 9)}" page="1" firstX="0" firstY="0" secondX="9" '
+        f'secondY="9">{_coding(9, creatingUser=ANA)}</PDFSelection>'
+        + _text(
+            "Report.txt",
+            _selection(1, start, end, _coding(1, creatingUser=ANA)),
+            tag="Representation",
+        )
+        + "</PDFSource>"
+    )
+    media = (
+        f'<PictureSource guid="{_guid(3, 5)}" name="Whiteboard.png" path="internal://w.png">'
+        f'<PictureSelection guid="{_guid(1, 5)}" firstX="1" firstY="1" secondX="5" secondY="5">'
+        f"{_coding(5, creatingUser=ANA)}</PictureSelection></PictureSource>"
+        f'<AudioSource guid="{_guid(3, 6)}" name="Call.mp3" path="internal://c.mp3">'
+        f'<AudioSelection guid="{_guid(1, 6)}" begin="0" end="900">{_coding(6, creatingUser=ANA)}'
+        f"{_coding(7, HOPE, creatingUser=ANA)}</AudioSelection></AudioSource>"
+        f'<VideoSource guid="{_guid(3, 7)}" name="Walkthrough.mp4" path="internal://v.mp4"/>'
+    )
+    path = _qdpx(tmp_path, _project(pdf + media, origin="MAXQDA 24"))
+    with Project.create(tmp_path / "p.wb") as project:
+        plan = plan_refi_import(project, path)
+        listed = "\n".join(plan.not_mappable)
+        assert [r.external_id for r in plan.records] == ["Report"]
+        assert "'Report.pdf'" in listed and "plain-text representation" in listed
+        assert "'Report.pdf': 1 regions of PDF pages not imported (1 codings)" in listed
+        assert "source 'Whiteboard.png' is a picture, not text: not imported (1 codings)" in listed
+        assert "source 'Call.mp3' is audio, not text: not imported (2 codings)" in listed
+        assert "source 'Walkthrough.mp4' is video, not text: not imported (0 codings)" in listed
+        import_refi(project, path)
+        assert _coded(project) == {("I fear for the craft.", "Ana"): {"fear"}}
+
+
+def test_relative_source_is_read_beside_the_qdpx_or_listed(tmp_path):
+    """MAXQDA and ATLAS.ti link large sources instead of embedding them: ``relative://`` is
+    relative to the project's basePath, or, without one, to where the export lies."""
+    start, end = _at(TEXT, "Slowly")
+    xml = _project(
+        _text(
+            "Linked.txt",
+            _selection(1, start, end, _coding(1, creatingUser=ANA)),
+            "relative://linked.txt",
+        )
+    )
+    missing = _qdpx(tmp_path / "alone", xml, files={})
+    with Project.create(tmp_path / "a.wb") as project:
+        plan = plan_refi_import(project, missing)
+        assert plan.records == []
+        assert (
+            "source 'Linked.txt' not imported: its text file 'relative://linked.txt' is not in "
+            "study.qdpx nor beside it (1 codings)" in plan.not_mappable
+        )
+    beside = _qdpx(tmp_path / "beside", xml, files={})
+    (tmp_path / "beside" / "linked.txt").write_text(TEXT, encoding="utf-8")
+    with Project.create(tmp_path / "b.wb") as project:
+        import_refi(project, beside)
+        assert _coded(project) == {("Slowly, with drafts.", "Ana"): {"fear"}}
+
+
+def _docx(paragraphs: list[str]) -> bytes:
+    import io
+
+    docx = pytest.importorskip("docx")
+    document = docx.Document()
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_rich_text_only_source_is_read_from_its_docx(tmp_path):
+    """NVivo can export a document source with ``richTextPath`` alone (no plain text): the
+    schema allows it though the spec's comment asks for one of the two. The text comes from
+    the .docx, a paragraph a line, as the tools' plain text renders it; a selection whose name
+    reads its own words there is coded, the others are listed (their positions belong to a
+    plain text the file does not hold)."""
+    lines = [line for line in TEXT.split("\n") if line]
+    plain = "\n".join(lines)
+    start, end = _at(plain, "fear for the craft")
+    wrong = _at(plain, "Slowly")
+    inner = _selection(
+        1, start, end, _coding(1, creatingUser=ANA), name="fear for the craft"
+    ) + _selection(2, wrong[0] + 3, wrong[1] + 3, _coding(2, HOPE, creatingUser=ANA), name="Slowly")
+    source = f'<TextSource guid="{_guid(3, 1)}" name="Rich.docx" richTextPath="internal://r.docx">{inner}</TextSource>'
+    path = _qdpx(
+        tmp_path, _project(source, origin="NVivo 14"), files={"sources/r.docx": _docx(lines)}
+    )
+    with Project.create(tmp_path / "p.wb") as project:
+        plan = plan_refi_import(project, path)
+        listed = "\n".join(plan.not_mappable)
+        assert [r.external_id for r in plan.records] == ["Rich"]
+        assert "'Rich.docx': its text read from the rich text 'internal://r.docx'" in listed
+        assert f"selection {wrong[0] + 3}-{wrong[1] + 3}" in listed
+        import_refi(project, path)
+        assert _coded(project) == {("I fear for the craft.", "Ana"): {"fear"}}
+
+
+def test_rich_text_that_is_not_a_docx_is_listed(tmp_path):
+    source = f'<TextSource guid="{_guid(3, 1)}" name="Rich.rtf" richTextPath="internal://r.rtf"/>'
+    path = _qdpx(tmp_path, _project(source), files={"sources/r.rtf": b"not a docx"})
+    with Project.create(tmp_path / "p.wb") as project:
+        plan = plan_refi_import(project, path)
+        assert plan.records == []
+        assert any(
+            "'Rich.rtf' not imported" in item and "rich text" in item for item in plan.not_mappable
+        )
