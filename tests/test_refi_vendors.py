@@ -20,8 +20,7 @@ from workbench.core.store.interchange import all_coders, current_codings
 from workbench.core.store.queries import list_transcripts, passages_of
 from workbench.interop.refi_import import import_refi
 from workbench.interop.refi_plan import plan_refi_import
-from workbench.interop.refi_read import read_refi
-from workbench.interop.refi_schema import CODEBOOK_NS, PROJECT_NS, SCHEMA_DIR
+from workbench.interop.refi_schema import PROJECT_NS, SCHEMA_DIR
 
 SHARED = Path("/work/shared/refi-qda")
 TEXT = (
@@ -235,3 +234,116 @@ def test_rich_text_that_is_not_a_docx_is_listed(tmp_path):
         assert any(
             "'Rich.rtf' not imported" in item and "rich text" in item for item in plan.not_mappable
         )
+
+
+# --- selections ----------------------------------------------------------------------------
+
+EMOJI = (
+    "Interviewer: How did it start? \U0001f914\r\n\r\nParticipant: Slowly \U0001f605, with "
+    "drafts.\r\n\r\nInterviewer: And now?\r\n\r\nParticipant: I fear for the craft \u2764\ufe0f.\r\n"
+)
+
+
+def test_positions_count_code_points_with_emoji_and_crlf_as_the_standard_says(tmp_path):
+    """REFI-QDA 1.5 counts Unicode code points of the source file: an emoji beyond U+FFFF is
+    one, a CRLF two. Unnamed selections (MAXQDA writes no names) give no other evidence, so
+    the standard decides; the words land on the stored text, which has ``\\n`` endings."""
+    drafts = _at(EMOJI, "with drafts")
+    craft = _at(EMOJI, "craft \u2764\ufe0f")
+    inner = _selection(1, *drafts, _coding(1, creatingUser=ANA)) + _selection(
+        2, *craft, _coding(2, HOPE, creatingUser=ANA)
+    )
+    path = _qdpx(
+        tmp_path,
+        _project(_text("Emoji.txt", inner), origin="MAXQDA 24"),
+        files={"sources/s1.txt": EMOJI},
+    )
+    with Project.create(tmp_path / "p.wb") as project:
+        plan = plan_refi_import(project, path)
+        stored = plan.records[0].text
+        assert "\r" not in stored
+        assert [stored[s[4] : s[5]] for s in plan.spans] == ["with drafts", "craft \u2764\ufe0f"]
+        import_refi(project, path)
+        assert _coded(project) == {
+            ("Slowly \U0001f605, with drafts.", "Ana"): {"fear"},
+            ("I fear for the craft \u2764\ufe0f.", "Ana"): {"hope"},
+        }
+
+
+def test_out_of_range_overlapping_and_userless_selections(tmp_path):
+    """Selections past the end or reversed are listed with their guid's positions; two
+    overlapping selections by one coder both count (one coding of the passage, two spans);
+    a coding with no creatingUser anywhere goes to the project's creatingUserGUID."""
+    slowly = _at(TEXT, "Slowly, with")
+    drafts = _at(TEXT, "with drafts")
+    inner = (
+        _selection(1, *slowly, _coding(1, creatingUser=ANA))
+        + _selection(2, *drafts, _coding(2, creatingUser=ANA))
+        + _selection(3, len(TEXT) - 2, len(TEXT) + 40, _coding(3, creatingUser=ANA))
+        + _selection(4, 20, 10, _coding(4, creatingUser=ANA))
+        + _selection(5, *_at(TEXT, "fear for"), _coding(5, HOPE))
+    )
+    xml = _project(_text("T.txt", inner)).replace(
+        'origin="hand-built"', f'origin="hand-built" creatingUserGUID="{ANA}"'
+    )
+    _valid(xml)
+    path = _qdpx(tmp_path, xml)
+    with Project.create(tmp_path / "p.wb") as project:
+        plan = plan_refi_import(project, path)
+        listed = "\n".join(plan.not_mappable)
+        assert (
+            f"selection {len(TEXT) - 2}-{len(TEXT) + 40}: outside the text (0-{len(TEXT)})"
+            in listed
+        )
+        assert "selection 20-10: outside the text" in listed
+        # the overlapping pair stays two spans of one coding of the passage
+        assert [s[4:] for s in plan.spans if s[3] == "fear"] == [slowly, drafts]
+        assert [s[:4] for s in plan.codings] == [("T", 2, "Ana", "fear"), ("T", 4, "Ana", "hope")]
+        import_refi(project, path)
+        assert _coded(project) == {
+            ("Slowly, with drafts.", "Ana"): {"fear"},
+            ("I fear for the craft.", "Ana"): {"hope"},
+        }
+
+
+# --- users ---------------------------------------------------------------------------------
+
+
+def test_users_with_one_name_and_different_guids_stay_two_coders(tmp_path):
+    """MAXQDA and NVivo key users by GUID; two people (or one person on two machines, which
+    the file cannot tell apart) may share a display name. Merging them silently would make
+    their disagreements vanish from agreement, so each keeps a coder of its own."""
+    users = f'<Users><User guid="{ANA}" name="Ana"/><User guid="{BEN}" name="Ana"/></Users>'
+    slowly = _at(TEXT, "Slowly")
+    inner = _selection(1, *slowly, _coding(1, creatingUser=ANA)) + _selection(
+        2, *slowly, _coding(2, HOPE, creatingUser=BEN)
+    )
+    path = _qdpx(tmp_path, _project(_text("T.txt", inner), users=users))
+    with Project.create(tmp_path / "p.wb") as project:
+        plan = plan_refi_import(project, path)
+        assert len(plan.coders) == 2
+        assert any("2 users named 'Ana'" in item for item in plan.not_mappable)
+        import_refi(project, path)
+        coded = _coded(project)
+        assert coded == {
+            ("Slowly, with drafts.", "Ana"): {"fear"},
+            ("Slowly, with drafts.", "Ana (2)"): {"hope"},
+        }
+        assert sorted(codes for codes in map(sorted, coded.values())) == [["fear"], ["hope"]]
+
+
+def test_no_users_element_at_all(tmp_path):
+    """The schema makes ``Users`` optional, and small tools leave it out; codings then name
+    users the file never lists. They still come in, each under its GUID, none lost."""
+    slowly = _at(TEXT, "Slowly")
+    inner = _selection(1, *slowly, _coding(1, creatingUser=ANA)) + _selection(
+        2, *_at(TEXT, "fear for"), _coding(2, HOPE)
+    )
+    path = _qdpx(tmp_path, _project(_text("T.txt", inner), users=""))
+    with Project.create(tmp_path / "p.wb") as project:
+        import_refi(project, path)
+        coded = _coded(project)
+        assert coded == {
+            ("Slowly, with drafts.", "user 00000000"): {"fear"},
+            ("I fear for the craft.", "refi:study"): {"hope"},
+        }

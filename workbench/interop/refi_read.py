@@ -224,7 +224,7 @@ def _read_document(path: Path, data: bytes, archive: zipfile.ZipFile | None) -> 
     _strip_namespaces(root)
     files = _Files(path, archive, root.get("basePath"))
     not_mappable: list[str] = []
-    users = _users(root)
+    users = _users(root, not_mappable)
     cases = {_guid(case.get("guid")) for case in root.iterfind("Cases/Case")}
     codes = _without_case_codes(
         [_code(element) for element in root.iterfind("CodeBook/Codes/Code")], cases
@@ -366,14 +366,50 @@ def _drop_case_codings(
             )
 
 
-def _users(root: etree._Element) -> dict[str, str]:
+def _users(root: etree._Element, not_mappable: list[str]) -> dict[str, str]:
     """``{guid: name}``; a user without a name (QualCoder refi.py parse_users meets them) is
-    named by its id or GUID, so its codings keep a coder of their own."""
-    users = {}
-    for user in root.iterfind("Users/User"):
-        guid = _guid(user.get("guid"))
-        name = (user.get("name") or "").strip() or (user.get("id") or "").strip()
-        users[guid] = name or f"user {guid[:8]}"
+    named by its id or GUID, so its codings keep a coder of their own. The tools key users by
+    GUID, so two may share a name: merged, their disagreements would vanish from agreement, so
+    the second is ``Name (2)`` and the report says so."""
+    users: dict[str, str] = {}
+    shared: dict[str, list[str]] = {}
+    listed = [
+        (
+            _guid(user.get("guid")),
+            (user.get("name") or "").strip() or (user.get("id") or "").strip(),
+        )
+        for user in root.iterfind("Users/User")
+    ]
+    # a file without Users (the schema allows it), or one that omits some, still names its
+    # coders by GUID: each keeps a coder of its own instead of falling to the default
+    known = {guid for guid, _ in listed}
+    unlisted = [
+        guid
+        for element in root.iter()
+        for attribute in ("creatingUser", "modifyingUser")
+        if (guid := _guid(element.get(attribute))) and guid not in known
+    ]
+    unlisted = list(dict.fromkeys(unlisted))
+    if unlisted:
+        not_mappable.append(
+            f"{len(unlisted)} users named by their guid, not listed in <Users>: kept as the "
+            f"coders 'user <first 8 of the guid>' ({', '.join(unlisted)})"
+        )
+    for guid, name in listed + [(guid, "") for guid in unlisted]:
+        if guid in users:
+            continue
+        name = name or f"user {guid[:8]}"
+        same = shared.setdefault(name.casefold(), [])
+        same.append(guid)
+        users[guid] = name if len(same) == 1 else f"{name} ({len(same)})"
+    for guids in shared.values():
+        if len(guids) > 1:
+            not_mappable.append(
+                f"{len(guids)} users named '{users[guids[0]]}' with different guids "
+                f"({', '.join(guids)}): kept as the coders "
+                f"{', '.join(repr(users[g]) for g in guids)} (the file cannot tell whether "
+                "they are one person)"
+            )
     return users
 
 
