@@ -20,7 +20,7 @@ from workbench.core.store.interchange import all_coders, current_codings
 from workbench.core.store.queries import list_transcripts, passages_of
 from workbench.interop.refi_import import import_refi
 from workbench.interop.refi_plan import plan_refi_import
-from workbench.interop.refi_schema import PROJECT_NS, SCHEMA_DIR
+from workbench.interop.refi_schema import CODEBOOK_NS, PROJECT_NS, SCHEMA_DIR
 
 SHARED = Path("/work/shared/refi-qda")
 TEXT = (
@@ -347,3 +347,99 @@ def test_no_users_element_at_all(tmp_path):
             ("Slowly, with drafts.", "user 00000000"): {"fear"},
             ("I fear for the craft.", "refi:study"): {"hope"},
         }
+
+
+# --- codebook ------------------------------------------------------------------------------
+
+EMOTIONS, TOPICS = _guid(4, 1), _guid(4, 2)
+OTHER_E, OTHER_T = _guid(4, 3), _guid(4, 4)
+TREE = (
+    f'<Code guid="{EMOTIONS}" name="Emotions" isCodable="false">'
+    f'<Code guid="{FEAR}" name="Fear" isCodable="true" color="#FF8800"/>'
+    f'<Code guid="{OTHER_E}" name="Other" isCodable="true"/></Code>'
+    f'<Code guid="{TOPICS}" name="Topics" isCodable="false" color="#0a0">'
+    f'<Code guid="{OTHER_T}" name="Other" isCodable="true" color="#00ff00"/></Code>'
+)
+
+
+def _set(member: str = "targetGUID", extra: str = "") -> str:
+    return (
+        f'<Set guid="{_guid(5, 1)}" name="Key codes"><MemberCode {member}="{FEAR}"/>'
+        f'<MemberCode {member}="{OTHER_T}"/>{extra}</Set>'
+    )
+
+
+def test_codebook_shapes_come_in_as_a_tree_with_groups(tmp_path):
+    """NVivo folders and MAXQDA parent codes with no codings of their own are written
+    ``isCodable="false"``; MAXQDA writes colours as upper-case ``#RRGGBB``, NVivo often
+    none; "Other" under two themes is two codes (QualCoder issue #894 meets it); a Set of
+    codes is a code group, a Set's sources are listed."""
+    slowly, craft = _at(TEXT, "Slowly"), _at(TEXT, "fear for")
+    inner = _selection(
+        1, *slowly, _coding(1, OTHER_E, creatingUser=ANA) + _coding(2, EMOTIONS, creatingUser=ANA)
+    ) + _selection(
+        2, *craft, _coding(3, OTHER_T, creatingUser=ANA) + _coding(4, FEAR, creatingUser=ANA)
+    )
+    member = f'<MemberSource targetGUID="{_guid(3, 1)}"/>'
+    sets = f"<Sets>{_set(extra=member)}</Sets>"
+    path = _qdpx(
+        tmp_path, _project(_text("T.txt", inner), codes=TREE, after=sets, origin="MAXQDA 24")
+    )
+    with Project.create(tmp_path / "p.wb") as project:
+        plan = plan_refi_import(project, path)
+        listed = "\n".join(plan.not_mappable)
+        assert "coding with 'Emotions', which the file marks not codable" in listed
+        assert "set 'Key codes': 1 member sources or notes" in listed
+        import_refi(project, path)
+        codes = {code.id: code for code in project.codebook.walk()}
+        assert {code.id: code.color for code in codes.values()} == {
+            "emotions": None,
+            "fear": "#ff8800",
+            "emotions.other": None,
+            "topics": "#00aa00",
+            "topics.other": "#00ff00",
+        }
+        assert "Code groups (REFI-QDA): Key codes" in codes["fear"].definition
+        assert "Code groups (REFI-QDA): Key codes" in codes["topics.other"].definition
+        assert _coded(project) == {
+            ("Slowly, with drafts.", "Ana"): {"emotions.other"},
+            ("I fear for the craft.", "Ana"): {"topics.other", "fear"},
+        }
+
+
+def test_a_set_with_codebook_style_members_inside_a_project_is_not_lost(tmp_path):
+    """A code book's ``MemberCode`` names its code by ``guid`` (Codebook.xsd), a project's by
+    ``targetGUID`` (Project.xsd). A tool that copies its code book's Sets into a project
+    keeps ``guid`` (schema-invalid there, so this fixture is not validated): the members
+    must still be read."""
+    xml = _project(_text("T.txt"), codes=TREE).replace(
+        "</Sources>", f"</Sources><Sets>{_set('guid')}</Sets>"
+    )
+    path = _qdpx(tmp_path, xml)
+    with Project.create(tmp_path / "p.wb") as project:
+        plan = plan_refi_import(project, path)
+        assert plan.code_groups == {"Key codes": ["fear", "topics.other"]}
+
+
+def test_qdc_code_book_with_the_same_shapes(tmp_path):
+    """A ``.qdc`` alone, as the tools exchange code books: the same tree, colours and
+    groups, in the code book namespace with its own ``MemberCode guid=``."""
+    xml = (
+        f'<?xml version="1.0" encoding="utf-8"?>\n<CodeBook xmlns="{CODEBOOK_NS}" '
+        f'origin="MAXQDA 24"><Codes>{TREE}</Codes><Sets>{_set("guid")}</Sets></CodeBook>'
+    )
+    _valid(xml, codebook=True)
+    path = tmp_path / "book.qdc"
+    path.write_text(xml, encoding="utf-8")
+    import yaml
+
+    from workbench.interop.refi_codebook import qdc_to_yaml
+
+    data = yaml.safe_load(qdc_to_yaml(path))
+    top = {code["id"]: code for code in data["codes"]}
+    # two codes named Other, each under its own parent (a .qdc numbers the second one)
+    assert [child["id"] for child in top["emotions"]["children"]] == ["fear", "other"]
+    assert [child["id"] for child in top["topics"]["children"]] == ["other-2"]
+    assert top["emotions"]["children"][0]["color"] == "#ff8800"
+    assert "color" not in top["emotions"]["children"][1]
+    assert "Key codes: fear, other-2" in data["description"]

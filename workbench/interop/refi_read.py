@@ -233,7 +233,11 @@ def _read_document(path: Path, data: bytes, archive: zipfile.ZipFile | None) -> 
     for container in ("CodeBook/Sets/Set", "Sets/Set", "CodeBook/Codes/Sets/Set"):
         for element in root.iterfind(container):
             name = element.get("name") or "(unnamed set)"
-            members = [_guid(m.get("targetGUID")) for m in element.iterfind("MemberCode")]
+            # a project's MemberCode names its code by targetGUID; a code book's by guid, which
+            # a tool copying its code book's Sets into the project keeps
+            members = [
+                _guid(m.get("targetGUID") or m.get("guid")) for m in element.iterfind("MemberCode")
+            ]
             if members:
                 groups.append((name, members))
             others = len(element.findall("MemberSource")) + len(element.findall("MemberNote"))
