@@ -443,3 +443,84 @@ def test_qdc_code_book_with_the_same_shapes(tmp_path):
     assert top["emotions"]["children"][0]["color"] == "#ff8800"
     assert "color" not in top["emotions"]["children"][1]
     assert "Key codes: fear, other-2" in data["description"]
+
+
+# --- cases and variables -------------------------------------------------------------------
+
+VALUES = [
+    ("role", "Text", "TextValue", "Nurse"),
+    ("consented", "Boolean", "BooleanValue", "true"),
+    ("age", "Integer", "IntegerValue", "42"),
+    ("hours", "Float", "FloatValue", "37.5"),
+    ("interviewed", "Date", "DateValue", "2024-05-01"),
+    ("started", "DateTime", "DateTimeValue", "2024-05-01T10:00:00Z"),
+]
+
+
+def _variables() -> str:
+    return (
+        "<Variables>"
+        + "".join(
+            f'<Variable guid="{_guid(6, n)}" name="{name}" typeOfVariable="{kind}"/>'
+            for n, (name, kind, _tag, _value) in enumerate(VALUES)
+        )
+        + "</Variables>"
+    )
+
+
+def _value(number: int, value: str | None = None) -> str:
+    _name, _kind, tag, default = VALUES[number]
+    return (
+        f'<VariableValue><VariableRef targetGUID="{_guid(6, number)}"/>'
+        f"<{tag}>{value or default}</{tag}></VariableValue>"
+    )
+
+
+def test_case_variables_of_every_type_reach_every_source_of_the_case(tmp_path):
+    """NVivo and MAXQDA keep attributes on cases (NVivo's "case classifications"), one case
+    per participant, spanning each of their interviews. Every value type of the schema becomes
+    text metadata on each source of the case; a source's own value wins over its case's."""
+    second = TEXT.replace("drafts", "emails")
+    sources = (
+        _text("P01 a.txt", _value(0, "Head nurse"))
+        + f'<TextSource guid="{_guid(3, 2)}" name="P01 b.txt" plainTextPath="internal://s2.txt"/>'
+    )
+    case = (
+        f'<Cases><Case guid="{_guid(7, 1)}" name="P01">'
+        + "".join(_value(n) for n in range(len(VALUES)))
+        + f'<SourceRef targetGUID="{_guid(3, 1)}"/><SourceRef targetGUID="{_guid(3, 2)}"/>'
+        "</Case></Cases>"
+    )
+    xml = _project(sources, before=_variables() + case, origin="NVivo 14")
+    path = _qdpx(tmp_path, xml, files={"sources/s1.txt": TEXT, "sources/s2.txt": second})
+    with Project.create(tmp_path / "p.wb") as project:
+        import_refi(project, path)
+        with project.reading() as conn:
+            metadata = {t.external_id: t.metadata for t in list_transcripts(conn)}
+    expected = {name: value for name, _kind, _tag, value in VALUES}
+    assert metadata == {"P01 a": expected | {"role": "Head nurse"}, "P01 b": expected}
+
+
+def test_a_source_in_two_cases_with_different_values_is_listed(tmp_path):
+    """A source in two cases (a joint interview: NVivo lets a document belong to several)
+    can carry two values of one variable; the first case's is kept and the other listed, not
+    dropped silently. A case that holds only part of a source (``SelectionRef``) is listed."""
+    cases = (
+        f'<Cases><Case guid="{_guid(7, 1)}" name="P01">{_value(2, "42")}'
+        f'<SourceRef targetGUID="{_guid(3, 1)}"/></Case>'
+        f'<Case guid="{_guid(7, 2)}" name="P02">{_value(2, "57")}'
+        f'<SourceRef targetGUID="{_guid(3, 1)}"/><SelectionRef targetGUID="{_guid(1, 1)}"/>'
+        "</Case></Cases>"
+    )
+    inner = _selection(1, *_at(TEXT, "Slowly"), _coding(1, creatingUser=ANA))
+    xml = _project(_text("Joint.txt", inner), before=_variables() + cases)
+    path = _qdpx(tmp_path, xml)
+    with Project.create(tmp_path / "p.wb") as project:
+        plan = plan_refi_import(project, path)
+        listed = "\n".join(plan.not_mappable)
+        assert plan.metadata == {"Joint": {"age": "42"}}
+        assert (
+            "source 'Joint.txt': variable 'age' is '42' in case 'P01' and '57' in case 'P02'"
+            in listed
+        )
+        assert "case 'P02': 1 selections" in listed

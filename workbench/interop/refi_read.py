@@ -288,7 +288,7 @@ def _read_document(path: Path, data: bytes, archive: zipfile.ZipFile | None) -> 
             )
             continue
         sources.append(_text_source(element, name, files, variables, not_mappable, path))
-    _case_variables(root, variables, sources)
+    _case_variables(root, variables, sources, not_mappable)
     _drop_case_codings(sources, cases, not_mappable)
     provenance = _provenance_notes(root)
     for tag, what in (("Links/Link", "links"), ("Graphs/Graph", "graphs")):
@@ -584,14 +584,40 @@ def _values(element: etree._Element, variables: dict[str, str]) -> dict[str, str
 
 
 def _case_variables(
-    root: etree._Element, variables: dict[str, str], sources: list[RefiTextSource]
+    root: etree._Element,
+    variables: dict[str, str],
+    sources: list[RefiTextSource],
+    not_mappable: list[str],
 ) -> None:
     """NVivo and others keep attributes on cases that name their sources: give each source
-    the values of the cases it belongs to (its own values win)."""
+    the values of the cases it belongs to (its own values win). A source in two cases (a joint
+    interview) may get two values of one variable: the first case's is kept, the other
+    listed. A case holding only parts of sources (``SelectionRef``) has no transcript to
+    carry its values, so it is listed."""
     by_guid = {source.guid: source for source in sources}
+    own = {source.guid: dict(source.variables) for source in sources}
+    given: dict[tuple[str, str], tuple[str, str]] = {}  # (source, variable) -> (value, case)
     for case in root.iterfind("Cases/Case"):
+        case_name = case.get("name") or _guid(case.get("guid"))
         values = _values(case, variables)
         for ref in case.iterfind("SourceRef"):
             source = by_guid.get(_guid(ref.get("targetGUID")))
-            if source is not None:
-                source.variables = values | source.variables
+            if source is None:
+                continue
+            for name, value in values.items():
+                if name in own[source.guid]:
+                    continue
+                first = given.setdefault((source.guid, name), (value, case_name))
+                if first[0] != value:
+                    not_mappable.append(
+                        f"source '{source.name}': variable '{name}' is '{first[0]}' in case "
+                        f"'{first[1]}' and '{value}' in case '{case_name}'; the first is kept"
+                    )
+                else:
+                    source.variables[name] = value
+        parts = len(case.findall("SelectionRef"))
+        if parts:
+            not_mappable.append(
+                f"case '{case_name}': {parts} selections (parts of sources) in the case: its "
+                "variables are not given to them (metadata is kept per transcript)"
+            )
