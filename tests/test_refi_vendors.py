@@ -524,3 +524,18 @@ def test_a_source_in_two_cases_with_different_values_is_listed(tmp_path):
             in listed
         )
         assert "case 'P02': 1 selections" in listed
+
+
+def test_a_colour_the_schema_refuses_is_listed_not_dropped_unseen(tmp_path):
+    """Malformed input (schema-invalid, so not validated): a colour with an alpha channel or
+    a colour name. The code still comes in, without the colour, and the report says so."""
+    codes = f'<Code guid="{FEAR}" name="Fear" isCodable="true" color="#FF8800CC"/>'
+    xml = _project(_text("T.txt"), codes=codes.replace("#FF8800CC", "#FF8800"))
+    path = _qdpx(tmp_path, xml.replace("#FF8800", "#FF8800CC"))
+    with Project.create(tmp_path / "p.wb") as project:
+        plan = plan_refi_import(project, path)
+        assert f"code 'Fear' ({FEAR}): colour '#FF8800CC' is not #RRGGBB" in "\n".join(
+            plan.not_mappable
+        )
+        import_refi(project, path)
+        assert [(code.id, code.color) for code in project.codebook.walk()] == [("fear", None)]

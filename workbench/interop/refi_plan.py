@@ -28,7 +28,7 @@ from workbench.core.store.interchange import (
 )
 from workbench.core.store.project import Project, ProjectSettings
 from workbench.core.store.raters import coder_kinds
-from workbench.interop.refi_codebook_merge import _codebook, _own_guids
+from workbench.interop.refi_codebook_merge import _codebook, _color, _own_guids
 from workbench.interop.refi_memos import MemoPlanner, PlannedMemo
 from workbench.interop.refi_offsets import OffsetMap
 from workbench.interop.refi_positions import names_its_text, source_offsets
@@ -190,6 +190,7 @@ def plan_refi_import(
         )
     plan.memos = memos.planned()
     _code_notes_kept_out(plan, refi, existing, code_ids)
+    _colours_kept_out(plan, refi, existing, code_ids)
     kinds = dict(users.values())
     coders = [c for _t, _p, c, _k in plan.codings] + [s[2] for s in plan.suggestions]
     coders += [memo.coder for memo in plan.memos]
@@ -231,6 +232,20 @@ def _code_notes_kept_out(
             plan.not_mappable.append(
                 f"code '{code.name}': {count} notes not added: the codebook already has this "
                 f"code ({code_ids[code.guid]}) and an import keeps its definition"
+            )
+
+
+def _colours_kept_out(
+    plan: RefiImportPlan, refi: RefiProject, existing: Codebook | None, code_ids: dict[str, str]
+) -> None:
+    """A new code's colour that is not ``#RRGGBB`` or ``#RGB`` (the schema's RGBType) cannot
+    be kept: it is listed, so the code does not lose it unseen."""
+    held = {code.id for code in existing.walk()} if existing is not None else set()
+    for code in refi.walk_codes():
+        if code.color and _color(code.color) is None and code_ids.get(code.guid) not in held:
+            plan.not_mappable.append(
+                f"code '{code.name}' ({code.guid}): colour '{code.color}' is not #RRGGBB; "
+                "the code is added without it"
             )
 
 
