@@ -296,6 +296,7 @@ def test_out_of_range_overlapping_and_userless_selections(tmp_path):
             in listed
         )
         assert "selection 20-10: outside the text" in listed
+        assert f"not imported (selection {_guid(1, 3)})" in listed  # the element, by guid
         # the overlapping pair stays two spans of one coding of the passage
         assert [s[4:] for s in plan.spans if s[3] == "fear"] == [slowly, drafts]
         assert [s[:4] for s in plan.codings] == [("T", 2, "Ana", "fear"), ("T", 4, "Ana", "hope")]

@@ -259,17 +259,19 @@ def _map_selections(
     for selection in source.selections:
         plan.selections += 1
         where = f"source '{source.name}', selection {selection.start}-{selection.end}"
+        guid = f" (selection {selection.guid})"  # the element, for finding it in the file
         if not 0 <= selection.start < selection.end <= length:
             plan.not_mappable.append(
                 f"{where}: outside the text (0-{length}) or empty; "
                 f"{len(selection.codings)} codings{_and_memos(memos, selection)} not imported"
+                + guid
             )
             continue
         if source.rich_text and not names_its_text(offsets, selection):
             plan.not_mappable.append(
                 f"{where}: its name does not quote the words at its positions in the text read "
                 f"from '{source.rich_text}'; {len(selection.codings)} codings"
-                f"{_and_memos(memos, selection)} not imported"
+                f"{_and_memos(memos, selection)} not imported" + guid
             )
             continue
         start, end = offsets(selection.start), offsets(selection.end)
@@ -283,18 +285,20 @@ def _map_selections(
             what = "interviewer turns" if touched else "no passage (blank text)"
             plan.not_mappable.append(
                 f"{where}: lies on {what} only; {len(selection.codings)} codings"
-                f"{_and_memos(memos, selection)} not imported"
+                f"{_and_memos(memos, selection)} not imported" + guid
             )
             continue
         memos.on_selection(source, selection, target, coded[0], start, end)
         for coding in selection.codings:
             if coding.code_guid not in code_ids:
-                plan.not_mappable.append(f"{where}: coding with unknown code {coding.code_guid}")
+                plan.not_mappable.append(
+                    f"{where}: coding with unknown code {coding.code_guid}{guid}"
+                )
                 continue
             if coding.code_guid not in codable:
                 plan.not_mappable.append(
                     f"{where}: coding with '{names[coding.code_guid]}', which the file marks "
-                    "not codable (isCodable=false)"
+                    f"not codable (isCodable=false){guid}"
                 )
                 continue
             coder, kind = users.get(coding.user_guid or "", users[""])
