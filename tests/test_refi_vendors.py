@@ -144,7 +144,9 @@ def test_pdf_representation_is_the_transcript_and_media_are_listed_by_name(tmp_p
         f'<AudioSource guid="{_guid(3, 6)}" name="Call.mp3" path="internal://c.mp3">'
         f'<AudioSelection guid="{_guid(1, 6)}" begin="0" end="900">{_coding(6, creatingUser=ANA)}'
         f"{_coding(7, HOPE, creatingUser=ANA)}</AudioSelection></AudioSource>"
-        f'<VideoSource guid="{_guid(3, 7)}" name="Walkthrough.mp4" path="internal://v.mp4"/>'
+        f'<VideoSource guid="{_guid(3, 7)}" name="Walkthrough.mp4" path="internal://v.mp4">'
+        f'<Transcript guid="{_guid(8, 1)}" name="Walkthrough transcript">'
+        "<PlainTextContent>Now we open the menu.</PlainTextContent></Transcript></VideoSource>"
     )
     path = _qdpx(tmp_path, _project(pdf + media, origin="MAXQDA 24"))
     with Project.create(tmp_path / "p.wb") as project:
@@ -155,7 +157,10 @@ def test_pdf_representation_is_the_transcript_and_media_are_listed_by_name(tmp_p
         assert "'Report.pdf': 1 regions of PDF pages not imported (1 codings)" in listed
         assert "source 'Whiteboard.png' is a picture, not text: not imported (1 codings)" in listed
         assert "source 'Call.mp3' is audio, not text: not imported (2 codings)" in listed
-        assert "source 'Walkthrough.mp4' is video, not text: not imported (0 codings)" in listed
+        assert (
+            "source 'Walkthrough.mp4' is video, not text: not imported (0 codings; 1 "
+            "transcripts with it)"
+        ) in listed
         import_refi(project, path)
         assert _coded(project) == {("I fear for the craft.", "Ana"): {"fear"}}
 
@@ -199,8 +204,8 @@ def _docx(paragraphs: list[str]) -> bytes:
 
 
 def test_rich_text_only_source_is_read_from_its_docx(tmp_path):
-    """NVivo can export a document source with ``richTextPath`` alone (no plain text): the
-    schema allows it though the spec's comment asks for one of the two. The text comes from
+    """The schema lets a TextSource carry ``richTextPath`` alone, though its comment asks for
+    plain text too; a tool exporting only the .docx of a document source writes that. The text comes from
     the .docx, a paragraph a line, as the tools' plain text renders it; a selection whose name
     reads its own words there is coded, the others are listed (their positions belong to a
     plain text the file does not hold)."""
@@ -372,8 +377,8 @@ def _set(member: str = "targetGUID", extra: str = "") -> str:
 
 def test_codebook_shapes_come_in_as_a_tree_with_groups(tmp_path):
     """NVivo folders and MAXQDA parent codes with no codings of their own are written
-    ``isCodable="false"``; MAXQDA writes colours as upper-case ``#RRGGBB``, NVivo often
-    none; "Other" under two themes is two codes (QualCoder issue #894 meets it); a Set of
+    ``isCodable="false"``; the schema's colours are ``#RRGGBB`` or ``#RGB`` in either case,
+    and many codes carry none; "Other" under two themes is two codes (QualCoder issue #894 meets it); a Set of
     codes is a code group, a Set's sources are listed."""
     slowly, craft = _at(TEXT, "Slowly"), _at(TEXT, "fear for")
     inner = _selection(
@@ -410,9 +415,9 @@ def test_codebook_shapes_come_in_as_a_tree_with_groups(tmp_path):
 
 def test_a_set_with_codebook_style_members_inside_a_project_is_not_lost(tmp_path):
     """A code book's ``MemberCode`` names its code by ``guid`` (Codebook.xsd), a project's by
-    ``targetGUID`` (Project.xsd). A tool that copies its code book's Sets into a project
-    keeps ``guid`` (schema-invalid there, so this fixture is not validated): the members
-    must still be read."""
+    ``targetGUID`` (Project.xsd). A file that mixes the two (schema-invalid, so this fixture
+    is not validated; no vendor is documented writing it, but the members were dropped
+    without a word) must still give the group its members."""
     xml = _project(_text("T.txt"), codes=TREE).replace(
         "</Sources>", f"</Sources><Sets>{_set('guid')}</Sets>"
     )
@@ -503,7 +508,7 @@ def test_case_variables_of_every_type_reach_every_source_of_the_case(tmp_path):
 
 
 def test_a_source_in_two_cases_with_different_values_is_listed(tmp_path):
-    """A source in two cases (a joint interview: NVivo lets a document belong to several)
+    """A source in two cases (a joint interview belongs to both participants' cases)
     can carry two values of one variable; the first case's is kept and the other listed, not
     dropped silently. A case that holds only part of a source (``SelectionRef``) is listed."""
     cases = (

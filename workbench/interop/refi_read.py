@@ -283,8 +283,10 @@ def _read_document(path: Path, data: bytes, archive: zipfile.ZipFile | None) -> 
                 "AudioSource": "audio",
                 "VideoSource": "video",
             }.get(kind, kind)
+            transcripts = len(element.findall("Transcript"))  # audio/video: not read either
+            with_them = f"; {transcripts} transcripts with it" if transcripts else ""
             not_mappable.append(
-                f"source '{name}' is {what}, not text: not imported ({codings} codings)"
+                f"source '{name}' is {what}, not text: not imported ({codings} codings{with_them})"
             )
             continue
         sources.append(_text_source(element, name, files, variables, not_mappable, path))
