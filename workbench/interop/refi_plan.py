@@ -28,10 +28,10 @@ from workbench.core.store.interchange import (
 )
 from workbench.core.store.project import Project, ProjectSettings
 from workbench.core.store.raters import coder_kinds
-from workbench.interop.refi_codebook_merge import _codebook, _own_guids
+from workbench.interop.refi_codebook_merge import _codebook, _color, _own_guids
 from workbench.interop.refi_memos import MemoPlanner, PlannedMemo
 from workbench.interop.refi_offsets import OffsetMap
-from workbench.interop.refi_positions import source_offsets
+from workbench.interop.refi_positions import names_its_text, source_offsets
 from workbench.interop.refi_provenance import (
     Provenance,
     no_code_counts,
@@ -190,6 +190,7 @@ def plan_refi_import(
         )
     plan.memos = memos.planned()
     _code_notes_kept_out(plan, refi, existing, code_ids)
+    _colours_kept_out(plan, refi, existing, code_ids)
     kinds = dict(users.values())
     coders = [c for _t, _p, c, _k in plan.codings] + [s[2] for s in plan.suggestions]
     coders += [memo.coder for memo in plan.memos]
@@ -234,6 +235,20 @@ def _code_notes_kept_out(
             )
 
 
+def _colours_kept_out(
+    plan: RefiImportPlan, refi: RefiProject, existing: Codebook | None, code_ids: dict[str, str]
+) -> None:
+    """A new code's colour that is not ``#RRGGBB`` or ``#RGB`` (the schema's RGBType) cannot
+    be kept: it is listed, so the code does not lose it unseen."""
+    held = {code.id for code in existing.walk()} if existing is not None else set()
+    for code in refi.walk_codes():
+        if code.color and _color(code.color) is None and code_ids.get(code.guid) not in held:
+            plan.not_mappable.append(
+                f"code '{code.name}' ({code.guid}): colour '{code.color}' is not #RRGGBB; "
+                "the code is added without it"
+            )
+
+
 def _map_selections(
     plan, source, offsets, target, spans, users, codable, names, code_ids, provenance, memos
 ) -> None:
@@ -244,10 +259,19 @@ def _map_selections(
     for selection in source.selections:
         plan.selections += 1
         where = f"source '{source.name}', selection {selection.start}-{selection.end}"
+        guid = f" (selection {selection.guid})"  # the element, for finding it in the file
         if not 0 <= selection.start < selection.end <= length:
             plan.not_mappable.append(
                 f"{where}: outside the text (0-{length}) or empty; "
                 f"{len(selection.codings)} codings{_and_memos(memos, selection)} not imported"
+                + guid
+            )
+            continue
+        if source.rich_text and not names_its_text(offsets, selection):
+            plan.not_mappable.append(
+                f"{where}: its name does not quote the words at its positions in the text read "
+                f"from '{source.rich_text}'; {len(selection.codings)} codings"
+                f"{_and_memos(memos, selection)} not imported" + guid
             )
             continue
         start, end = offsets(selection.start), offsets(selection.end)
@@ -261,18 +285,20 @@ def _map_selections(
             what = "interviewer turns" if touched else "no passage (blank text)"
             plan.not_mappable.append(
                 f"{where}: lies on {what} only; {len(selection.codings)} codings"
-                f"{_and_memos(memos, selection)} not imported"
+                f"{_and_memos(memos, selection)} not imported" + guid
             )
             continue
         memos.on_selection(source, selection, target, coded[0], start, end)
         for coding in selection.codings:
             if coding.code_guid not in code_ids:
-                plan.not_mappable.append(f"{where}: coding with unknown code {coding.code_guid}")
+                plan.not_mappable.append(
+                    f"{where}: coding with unknown code {coding.code_guid}{guid}"
+                )
                 continue
             if coding.code_guid not in codable:
                 plan.not_mappable.append(
                     f"{where}: coding with '{names[coding.code_guid]}', which the file marks "
-                    "not codable (isCodable=false)"
+                    f"not codable (isCodable=false){guid}"
                 )
                 continue
             coder, kind = users.get(coding.user_guid or "", users[""])

@@ -46,6 +46,12 @@ def source_offsets(
     return best
 
 
+def names_its_text(offsets: OffsetMap, selection: RefiSelection) -> bool:
+    """Whether the selection's name is the text at its positions: the only check there is on
+    positions counted in a text the file does not hold (a rich-text source)."""
+    return len(_quote(selection.name)) >= MIN_NAME and _score(offsets, [selection]) == 1
+
+
 def _quote(name: str) -> str:
     """The name as the text it quotes, without a trailing ellipsis, spaces collapsed."""
     name = " ".join(name.split())

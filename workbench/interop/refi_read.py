@@ -78,6 +78,9 @@ class RefiTextSource:
     description: str = ""
     user_guid: str | None = None
     created: str | None = None
+    # the rich-text file the text was read from, where the file gives no plain text: the
+    # positions then belong to a plain text the tool did not export, so each is checked
+    rich_text: str | None = None
 
 
 @dataclass
@@ -221,7 +224,7 @@ def _read_document(path: Path, data: bytes, archive: zipfile.ZipFile | None) -> 
     _strip_namespaces(root)
     files = _Files(path, archive, root.get("basePath"))
     not_mappable: list[str] = []
-    users = _users(root)
+    users = _users(root, not_mappable)
     cases = {_guid(case.get("guid")) for case in root.iterfind("Cases/Case")}
     codes = _without_case_codes(
         [_code(element) for element in root.iterfind("CodeBook/Codes/Code")], cases
@@ -230,7 +233,11 @@ def _read_document(path: Path, data: bytes, archive: zipfile.ZipFile | None) -> 
     for container in ("CodeBook/Sets/Set", "Sets/Set", "CodeBook/Codes/Sets/Set"):
         for element in root.iterfind(container):
             name = element.get("name") or "(unnamed set)"
-            members = [_guid(m.get("targetGUID")) for m in element.iterfind("MemberCode")]
+            # a project's MemberCode names its code by targetGUID; a code book's by guid, which
+            # a tool copying its code book's Sets into the project keeps
+            members = [
+                _guid(m.get("targetGUID") or m.get("guid")) for m in element.iterfind("MemberCode")
+            ]
             if members:
                 groups.append((name, members))
             others = len(element.findall("MemberSource")) + len(element.findall("MemberNote"))
@@ -255,6 +262,11 @@ def _read_document(path: Path, data: bytes, archive: zipfile.ZipFile | None) -> 
             source.guid = _guid(element.get("guid")) or source.guid
             source.variables = _values(element, variables) | source.variables
             sources.append(source)
+            if source.text is not None:
+                not_mappable.append(
+                    f"source '{name}' is a PDF: its plain-text representation is imported as "
+                    "the transcript (the pages' layout is not)"
+                )
             regions = element.findall("PDFSelection")
             if regions:
                 codings = sum(1 for region in regions for _ in region.iter("Coding"))
@@ -271,12 +283,14 @@ def _read_document(path: Path, data: bytes, archive: zipfile.ZipFile | None) -> 
                 "AudioSource": "audio",
                 "VideoSource": "video",
             }.get(kind, kind)
+            transcripts = len(element.findall("Transcript"))  # audio/video: not read either
+            with_them = f"; {transcripts} transcripts with it" if transcripts else ""
             not_mappable.append(
-                f"source '{name}' is {what}, not text: not imported ({codings} codings)"
+                f"source '{name}' is {what}, not text: not imported ({codings} codings{with_them})"
             )
             continue
         sources.append(_text_source(element, name, files, variables, not_mappable, path))
-    _case_variables(root, variables, sources)
+    _case_variables(root, variables, sources, not_mappable)
     _drop_case_codings(sources, cases, not_mappable)
     provenance = _provenance_notes(root)
     for tag, what in (("Links/Link", "links"), ("Graphs/Graph", "graphs")):
@@ -358,14 +372,50 @@ def _drop_case_codings(
             )
 
 
-def _users(root: etree._Element) -> dict[str, str]:
+def _users(root: etree._Element, not_mappable: list[str]) -> dict[str, str]:
     """``{guid: name}``; a user without a name (QualCoder refi.py parse_users meets them) is
-    named by its id or GUID, so its codings keep a coder of their own."""
-    users = {}
-    for user in root.iterfind("Users/User"):
-        guid = _guid(user.get("guid"))
-        name = (user.get("name") or "").strip() or (user.get("id") or "").strip()
-        users[guid] = name or f"user {guid[:8]}"
+    named by its id or GUID, so its codings keep a coder of their own. The tools key users by
+    GUID, so two may share a name: merged, their disagreements would vanish from agreement, so
+    the second is ``Name (2)`` and the report says so."""
+    users: dict[str, str] = {}
+    shared: dict[str, list[str]] = {}
+    listed = [
+        (
+            _guid(user.get("guid")),
+            (user.get("name") or "").strip() or (user.get("id") or "").strip(),
+        )
+        for user in root.iterfind("Users/User")
+    ]
+    # a file without Users (the schema allows it), or one that omits some, still names its
+    # coders by GUID: each keeps a coder of its own instead of falling to the default
+    known = {guid for guid, _ in listed}
+    unlisted = [
+        guid
+        for element in root.iter()
+        for attribute in ("creatingUser", "modifyingUser")
+        if (guid := _guid(element.get(attribute))) and guid not in known
+    ]
+    unlisted = list(dict.fromkeys(unlisted))
+    if unlisted:
+        not_mappable.append(
+            f"{len(unlisted)} users named by their guid, not listed in <Users>: kept as the "
+            f"coders 'user <first 8 of the guid>' ({', '.join(unlisted)})"
+        )
+    for guid, name in listed + [(guid, "") for guid in unlisted]:
+        if guid in users:
+            continue
+        name = name or f"user {guid[:8]}"
+        same = shared.setdefault(name.casefold(), [])
+        same.append(guid)
+        users[guid] = name if len(same) == 1 else f"{name} ({len(same)})"
+    for guids in shared.values():
+        if len(guids) > 1:
+            not_mappable.append(
+                f"{len(guids)} users named '{users[guids[0]]}' with different guids "
+                f"({', '.join(guids)}): kept as the coders "
+                f"{', '.join(repr(users[g]) for g in guids)} (the file cannot tell whether "
+                "they are one person)"
+            )
     return users
 
 
@@ -430,7 +480,16 @@ def _text_source(
         else:
             source.text = decode_source(data, f"{path}: {reference}")
     elif element.get("richTextPath"):
-        source.missing = "it has only rich text (no plainTextPath)"
+        rich = element.get("richTextPath") or ""
+        source.text = _docx_text(files.read(rich))
+        if source.text is None:
+            source.missing = f"it has only rich text ('{rich}', not a readable .docx)"
+        else:
+            source.rich_text = rich
+            not_mappable.append(
+                f"source '{name}': its text read from the rich text '{rich}' (the file has no "
+                "plain text); only selections whose name quotes their own words there are coded"
+            )
     else:
         source.missing = "it has no text (neither PlainTextContent nor plainTextPath)"
     for selection in element.iterfind("PlainTextSelection"):
@@ -465,6 +524,22 @@ def _text_source(
         )
     source.variables.update(_values(element, variables))
     return source
+
+
+def _docx_text(data: bytes | None) -> str | None:
+    """A rich-text source's text as the tools render it plain: one paragraph a line. ``None``
+    when it is not a .docx python-docx can open (RTF, or damaged)."""
+    if data is None or not data.startswith(b"PK"):
+        return None
+    try:
+        import io
+
+        import docx
+
+        document = docx.Document(io.BytesIO(data))
+    except Exception:  # noqa: BLE001 - python-docx raises many kinds for a bad file
+        return None
+    return "\n".join(paragraph.text for paragraph in document.paragraphs)
 
 
 def _codings(selection: etree._Element) -> list[RefiCoding]:
@@ -511,14 +586,40 @@ def _values(element: etree._Element, variables: dict[str, str]) -> dict[str, str
 
 
 def _case_variables(
-    root: etree._Element, variables: dict[str, str], sources: list[RefiTextSource]
+    root: etree._Element,
+    variables: dict[str, str],
+    sources: list[RefiTextSource],
+    not_mappable: list[str],
 ) -> None:
     """NVivo and others keep attributes on cases that name their sources: give each source
-    the values of the cases it belongs to (its own values win)."""
+    the values of the cases it belongs to (its own values win). A source in two cases (a joint
+    interview) may get two values of one variable: the first case's is kept, the other
+    listed. A case holding only parts of sources (``SelectionRef``) has no transcript to
+    carry its values, so it is listed."""
     by_guid = {source.guid: source for source in sources}
+    own = {source.guid: dict(source.variables) for source in sources}
+    given: dict[tuple[str, str], tuple[str, str]] = {}  # (source, variable) -> (value, case)
     for case in root.iterfind("Cases/Case"):
+        case_name = case.get("name") or _guid(case.get("guid"))
         values = _values(case, variables)
         for ref in case.iterfind("SourceRef"):
             source = by_guid.get(_guid(ref.get("targetGUID")))
-            if source is not None:
-                source.variables = values | source.variables
+            if source is None:
+                continue
+            for name, value in values.items():
+                if name in own[source.guid]:
+                    continue
+                first = given.setdefault((source.guid, name), (value, case_name))
+                if first[0] != value:
+                    not_mappable.append(
+                        f"source '{source.name}': variable '{name}' is '{first[0]}' in case "
+                        f"'{first[1]}' and '{value}' in case '{case_name}'; the first is kept"
+                    )
+                else:
+                    source.variables[name] = value
+        parts = len(case.findall("SelectionRef"))
+        if parts:
+            not_mappable.append(
+                f"case '{case_name}': {parts} selections (parts of sources) in the case: its "
+                "variables are not given to them (metadata is kept per transcript)"
+            )
