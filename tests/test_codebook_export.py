@@ -127,9 +127,12 @@ def test_qdc_import_from_another_tool(tmp_path):
     assert main(["codebook", "import", str(other), "--out", str(out)]) == 0
     assert main(["codebook", "check", str(out)]) == 0
     book = load_codebook(out)
-    assert book.ids == ["other", "other-2"]  # same names under one another: unique ids
+    # same names under one another: the child's id names its parent, as a .qdpx import of the
+    # same tree names it (it was "other-2", so codings imported from the tool's project did not
+    # line up with a codebook imported from its .qdc)
+    assert book.ids == ["other", "other.other"]
     assert book.get("other").color == "#ff0000"
-    assert book.get("other-2").parent_id == "other"
+    assert book.get("other.other").parent_id == "other"
 
 
 def test_qdc_import_refuses_a_project_as_codebook(tmp_path, capsys):

@@ -443,12 +443,14 @@ def test_qdc_code_book_with_the_same_shapes(tmp_path):
 
     data = yaml.safe_load(qdc_to_yaml(path))
     top = {code["id"]: code for code in data["codes"]}
-    # two codes named Other, each under its own parent (a .qdc numbers the second one)
-    assert [child["id"] for child in top["emotions"]["children"]] == ["fear", "other"]
-    assert [child["id"] for child in top["topics"]["children"]] == ["other-2"]
+    # two codes named Other, each under its own parent: ids name the parent, exactly as the
+    # project import above names them (a .qdc once gave other, other-2, so a codebook read
+    # from the .qdc and codings read from the tool's .qdpx did not line up)
+    assert [child["id"] for child in top["emotions"]["children"]] == ["fear", "emotions.other"]
+    assert [child["id"] for child in top["topics"]["children"]] == ["topics.other"]
     assert top["emotions"]["children"][0]["color"] == "#ff8800"
     assert "color" not in top["emotions"]["children"][1]
-    assert "Key codes: fear, other-2" in data["description"]
+    assert "Key codes: fear, topics.other" in data["description"]
 
 
 # --- cases and variables -------------------------------------------------------------------

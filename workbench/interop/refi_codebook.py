@@ -4,10 +4,11 @@ A ``.qdc`` is how NVivo, ATLAS.ti, MAXQDA and QualCoder exchange a code tree wit
 Out: a ``<CodeBook>`` in the codebook namespace, checked against ``Codebook.xsd`` before it is
 written, each code's definition, rules and examples folded into its description as the project
 export does, and ends with the code's id; the ``origin`` names the codebook and its version.
-In: the code tree becomes a YAML codebook that ``codebook check`` accepts: ids are slugs of the
-names (made unique), descriptions become definitions, and descriptions we folded are unfolded
-back into rules and examples. A file the workbench wrote keeps its ids, name and version. A whole project (``.qdpx``/``.qde``) is read too,
-for its code tree only.
+In: the code tree becomes a YAML codebook that ``codebook check`` accepts: ids are given as a
+project import gives them (``refi_codebook_merge.new_code_id``), descriptions become
+definitions, and descriptions we folded are unfolded back into rules and examples. A file the
+workbench wrote keeps its ids, name and version. A whole project (``.qdpx``/``.qde``) is read
+too, for its code tree only.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from workbench.core.codebook import Code, Codebook, check_codebook_text
 from workbench.core.errors import CodebookError
 from workbench.core.safe_output import atomic_output, check_output_path
 from workbench.interop.refi_codebook_merge import _new_code
+from workbench.interop.refi_codes import repeated_names
 from workbench.interop.refi_export import _xml_safe
 from workbench.interop.refi_provenance import codebook_label, parse_codebook_label
 from workbench.interop.refi_read import (
@@ -132,15 +134,16 @@ def qdc_to_yaml(path: str | Path) -> str:
     holder = RefiProject(str(path), name, {}, codes, groups, [], [])
     taken: set[str] = set()
     ids: dict[str, str] = {}
+    repeated = repeated_names(codes)  # as a project import names them: emotions.other
 
-    def convert(code: RefiCode) -> dict[str, object]:
-        item = _new_code(code, holder, taken)
+    def convert(code: RefiCode, parent_id: str | None) -> dict[str, object]:
+        item = _new_code(code, holder, taken, parent_id, repeated)
         ids[code.guid] = str(item["id"])
         if code.children:
-            item["children"] = [convert(child) for child in code.children]
+            item["children"] = [convert(child, str(item["id"])) for child in code.children]
         return item
 
-    tree = [convert(code) for code in codes]
+    tree = [convert(code, None) for code in codes]
     description = f"Imported from {Path(path).name} (REFI-QDA)."
     lines = [
         f"- {set_name}: {', '.join(ids[g] for g in members if g in ids)}"

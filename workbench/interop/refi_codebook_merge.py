@@ -4,7 +4,7 @@ import adds, and the code id each of the file's codes maps to.
 Apart from the plan because it is the one step that reasons about codes rather than text:
 which file code is which codebook code (``refi_codes.match_codes``), what id a new code gets,
 and where the file's code groups are written down. A ``.qdc`` import (``refi_codebook``) makes
-its new codes the same way (``_new_code``).
+its new codes the same way (``_new_code``, ids by ``new_code_id``).
 """
 
 from __future__ import annotations
@@ -109,10 +109,7 @@ def _codebook(
         if known is not None:
             node = nodes[known]
         else:
-            wanted = _slug(code.name)
-            if parent_id and (code.name in repeated or wanted in taken):
-                wanted = f"{parent_id}.{wanted}"
-            node = _new_code(code, refi, taken, wanted)
+            node = _new_code(code, refi, taken, parent_id, repeated)
             nodes[str(node["id"])] = node
             siblings.append(node)
             added += 1
@@ -168,18 +165,42 @@ def _code_notes(code: RefiCode, refi: RefiProject) -> str:
     return "Notes (REFI-QDA):\n" + "\n\n".join(lines) if lines else ""
 
 
-def _new_code(
-    code: RefiCode, refi: RefiProject, taken: set[str], wanted: str | None = None
-) -> dict[str, Any]:
-    parts = unfold_description(code.description)
-    own = str(parts.pop("id", ""))
+def new_code_id(
+    code: RefiCode, parent_id: str | None, repeated: set[str], taken: set[str]
+) -> str:
+    """The id a code new to the codebook gets, and takes from ``taken``.
+
+    The one rule for both a project import and a ``.qdc`` import, so that one code tree read
+    either way gives the same ids and codings made against one line up with the other. The
+    ``Workbench id:`` a workbench export wrote wins (its own codes come back as they were);
+    else a slug of the name, with the parent's id first where the name is in ``repeated``
+    or the slug is taken (``emotions.other``, ``topics.other``: "Other" under two themes
+    are two codes, and their ids say which); ``-2`` if still taken.
+    """
+    own = str(unfold_description(code.description).get("id", ""))
     if CODE_ID_PATTERN.match(own) and own not in taken:
-        wanted = own  # the id a workbench export wrote: the code comes back as it was
-    wanted = wanted or _slug(code.name)
+        wanted = own
+    else:
+        wanted = _slug(code.name)
+        if parent_id and (code.name in repeated or wanted in taken):
+            wanted = f"{parent_id}.{wanted}"
     code_id, number = wanted, 2
     while code_id in taken:
         code_id, number = f"{wanted}-{number}", number + 1
     taken.add(code_id)
+    return code_id
+
+
+def _new_code(
+    code: RefiCode,
+    refi: RefiProject,
+    taken: set[str],
+    parent_id: str | None = None,
+    repeated: set[str] | None = None,
+) -> dict[str, Any]:
+    code_id = new_code_id(code, parent_id, repeated or set(), taken)
+    parts = unfold_description(code.description)
+    parts.pop("id", None)
     definition = str(parts.get("definition") or "")
     if not code.codable:
         note = "A grouping in the source project, not codable there (isCodable=false)."

@@ -14,7 +14,7 @@ codebook a file code is matched, in this order:
    and one code of the codebook not yet matched. Anything else is an error that lists the
    ambiguous names and the ``--map`` that settles each, never a guess.
 
-A file code matched by none of these is a new code (see ``new_code_ids`` for its id).
+A file code matched by none of these is a new code (see ``refi_codebook_merge.new_code_id`` for its id).
 """
 
 from __future__ import annotations
