@@ -165,9 +165,7 @@ def _code_notes(code: RefiCode, refi: RefiProject) -> str:
     return "Notes (REFI-QDA):\n" + "\n\n".join(lines) if lines else ""
 
 
-def new_code_id(
-    code: RefiCode, parent_id: str | None, repeated: set[str], taken: set[str]
-) -> str:
+def new_code_id(code: RefiCode, parent_id: str | None, repeated: set[str], taken: set[str]) -> str:
     """The id a code new to the codebook gets, and takes from ``taken``.
 
     The one rule for both a project import and a ``.qdc`` import, so that one code tree read
