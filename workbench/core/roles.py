@@ -64,10 +64,8 @@ def require_lead(
     if is_lead(extra, name):
         return
     leads = ", ".join(leads_of(extra))
-    if advice:
-        how = advice
-    else:
-        how = f"give a lead's name with {option} NAME" if option else "run it as a lead"
+    hint = f"give a lead's name with {option} NAME" if option else "run it as a lead"
+    how = advice or hint
     raise RoleError(
         f"'{name}' is not a lead of this project: only a lead ({leads}) can {action} "
         f"({how}, or ask one)"
