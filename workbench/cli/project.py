@@ -273,6 +273,9 @@ def cmd_settings(args: argparse.Namespace) -> int:
                 coders=args.coder or [],
                 actor_option="--as",
                 lead_option="--lead",
+                leads_field="--lead",
+                coders_field="--coder",
+                engines_field="--engines",
             )
         settings = project.settings
     extra = settings.extra

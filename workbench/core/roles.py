@@ -52,14 +52,20 @@ def is_lead(extra: Mapping[str, object], name: str) -> bool:
 
 
 def require_lead(
-    extra: Mapping[str, object], name: str, action: str, option: str | None = None
+    extra: Mapping[str, object],
+    name: str,
+    action: str,
+    option: str | None = None,
+    advice: str | None = None,
 ) -> None:
     """Refuse ``action`` to a coder with one line naming the project's leads, and, from the
-    command line, the ``option`` that names who acts (else the login name was taken)."""
+    command line, the ``option`` that names who acts (else the login name was taken). A front
+    end without options gives its own ``advice`` instead: the app's user never typed one."""
     if is_lead(extra, name):
         return
     leads = ", ".join(leads_of(extra))
-    how = f"give a lead's name with {option} NAME" if option else "run it as a lead"
+    hint = f"give a lead's name with {option} NAME" if option else "run it as a lead"
+    how = advice or hint
     raise RoleError(
         f"'{name}' is not a lead of this project: only a lead ({leads}) can {action} "
         f"({how}, or ask one)"

@@ -48,25 +48,35 @@ def change_settings(
     coders: Sequence[str] = (),
     actor_option: str | None = None,
     lead_option: str | None = None,
+    actor_advice: str | None = None,
+    leads_field: str = "leads",
+    coders_field: str = "coders",
+    engines_field: str = "engines",
 ) -> dict[str, object]:
     """Apply the lead's changes; returns what changed (empty when nothing did).
 
     ``actor_option`` is the command-line option that names ``actor`` (``--as``), for the hint
-    when ``actor`` is not a lead; ``lead_option`` the one that names a lead (``--lead``), for
-    the hint when no lead would remain (``NoLeadError``)."""
-    leads = [_role_name(name, "--lead") for name in leads]
-    coders = [_role_name(name, "--coder") for name in coders]
+    when ``actor`` is not a lead; the app, which has no options, gives its own ``actor_advice``
+    instead. ``lead_option`` is the one that names a lead (``--lead``), for the hint when no
+    lead would remain (``NoLeadError``). The ``*_field`` names say where the refused value was
+    given (the command line's options, the dialog's field labels), so that each front end's
+    messages name what its user typed into."""
+    leads = [_role_name(name, leads_field) for name in leads]
+    coders = [_role_name(name, coders_field) for name in coders]
     unknown = [e for e in engines or () if e not in ENGINES]
     if unknown:
         raise ProjectError(
-            f"--engines: unknown engine {', '.join(unknown)} (choose from {', '.join(ENGINES)})"
+            f"{engines_field}: unknown engine {', '.join(unknown)} "
+            f"(choose from {', '.join(ENGINES)})"
         )
     both = sorted(set(leads) & set(coders))
     if both:
-        raise ProjectError(f"{', '.join(both)}: named both --lead and --coder")
+        raise ProjectError(f"{', '.join(both)}: named both {leads_field} and {coders_field}")
     with project.transaction() as conn:
         current = _fresh(conn)
-        require_lead(current.extra, actor, "change the project settings", actor_option)
+        require_lead(
+            current.extra, actor, "change the project settings", actor_option, actor_advice
+        )
         changed: dict[str, object] = {}
         new = current
         if blind is not None and blind != current.blind_coding:

@@ -117,6 +117,11 @@ class SettingsDialog(QDialog):
                 engines=engines,
                 leads=_names(self.leads.text()),
                 coders=_names(self.coders.text()),
+                # the core's refusals name these fields, not options no one types here
+                actor_advice="open the project under a lead's name",
+                leads_field="Leads",
+                coders_field="Coders",
+                engines_field="Engines allowed",
             )
         except NoLeadError as exc:
             # The app's own hint: the command line's says "--lead", an option no one sees here.
