@@ -102,6 +102,20 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+def deny_writes(monkeypatch, *paths: Path) -> None:
+    """Make ``paths`` read-only for the workbench's checks (``os.access``), as read-only media
+    would: tests run as root, which writes through file modes, so a chmod alone would not."""
+    real = os.access
+    denied = {p.resolve() for p in paths}
+
+    def access(path, mode, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if mode & os.W_OK and Path(path).resolve() in denied:
+            return False
+        return real(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "access", access)
+
+
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.write_bytes(text.encode(encoding))
     return path

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
 import sqlite3
@@ -14,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.conftest import write
+from tests.conftest import deny_writes, write
 from workbench.cli import main
 from workbench.core.errors import DecisionError, ProjectError
 from workbench.core.session import CodingSession
@@ -242,20 +241,6 @@ def test_cli_backup_list_and_restore(study, capsys, monkeypatch):
     assert code == 1 and "pg_dump" in err and err.count("\n") == 1
 
 
-def _deny_writes(monkeypatch, *paths: Path) -> None:
-    """Make ``paths`` read-only for the workbench's checks: root writes through file modes, so
-    a chmod alone would not stop it (read-only media would)."""
-    real = os.access
-    denied = {p.resolve() for p in paths}
-
-    def access(path, mode, *args, **kwargs):
-        if mode & os.W_OK and Path(path).resolve() in denied:
-            return False
-        return real(path, mode, *args, **kwargs)
-
-    monkeypatch.setattr(os, "access", access)
-
-
 def _sidecars(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.endswith(("-wal", "-shm")))
 
@@ -287,7 +272,7 @@ def test_pruning_removes_what_a_reader_left_beside_an_old_copy(study):
 def test_restore_over_a_read_only_project_is_refused_and_keeps_its_mode(study, monkeypatch):
     made = backup_file(study, "manual")
     study.chmod(0o444)
-    _deny_writes(monkeypatch, study)
+    deny_writes(monkeypatch, study)
     digest, count = _digest(study), len(list_backups(study))
     try:
         with pytest.raises(ProjectError, match="not restored, the file is read-only"):
@@ -309,7 +294,7 @@ def test_a_backup_on_read_only_media_can_be_restored(study, tmp_path, monkeypatc
     with Project.open(study) as project:
         CodingSession(project, "ben").apply_code(_first_passage(project), "hope.time")
     media.chmod(0o555)
-    _deny_writes(monkeypatch, media)
+    deny_writes(monkeypatch, media)
     try:
         restore(study, copy)
         assert _sidecars(media) == []

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import deny_writes
+
 pytest.importorskip("PySide6")
 import shiboken6  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
@@ -164,24 +166,10 @@ def test_a_project_in_a_read_only_folder_opens_with_the_banner(qtbot, study, tmp
 def test_the_banner_names_the_folder_the_file_system_refuses(qtbot, study, monkeypatch):
     """As root too: the folder is denied to the workbench's own check (read-only media)."""
     folder = study.parent.resolve()
-    _deny_folder(monkeypatch, folder)
+    deny_writes(monkeypatch, folder)
     with Project.open(study) as project, _window(qtbot, project) as (window, _errors):
         assert f"its folder {folder} is read-only" in window.read_only_banner.label.text()
         assert f"its folder {folder} is read-only" in _action(window, "Memo…").toolTip()
-
-
-def _deny_folder(monkeypatch, folder: Path) -> None:
-    """Deny writes to ``folder`` to the workbench's own check, as read-only media would (root
-    writes through file modes, so a chmod alone would not)."""
-    real = os.access
-    folder = folder.resolve()
-
-    def access(path, mode, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if mode & os.W_OK and Path(path).resolve() == folder:
-            return False
-        return real(path, mode, *args, **kwargs)
-
-    monkeypatch.setattr(os, "access", access)
 
 
 def test_a_screenshot_shows_no_banner(qtbot, study, tmp_path, monkeypatch):

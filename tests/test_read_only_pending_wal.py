@@ -4,21 +4,8 @@ instead of SQLite's bare "unable to open database file"."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
+from tests.conftest import deny_writes
 from workbench.core.store.database import pending_wal_hint as _pending_wal_hint
-
-
-def _deny(monkeypatch, folder: Path) -> None:
-    real = os.access
-
-    def access(path, mode, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if mode & os.W_OK and Path(path).resolve() == folder.resolve():
-            return False
-        return real(path, mode, *args, **kwargs)
-
-    monkeypatch.setattr(os, "access", access)
 
 
 def test_the_hint_names_the_wal_file_and_the_way_out(tmp_path, monkeypatch):
@@ -26,7 +13,7 @@ def test_the_hint_names_the_wal_file_and_the_way_out(tmp_path, monkeypatch):
     project.write_bytes(b"SQLite format 3\x00")
     (tmp_path / "study.wb-wal").write_bytes(b"x" * 100)
     assert _pending_wal_hint(project) == ""  # a writable folder: SQLite manages on its own
-    _deny(monkeypatch, tmp_path)
+    deny_writes(monkeypatch, tmp_path)
     hint = _pending_wal_hint(project)
     assert "study.wb-wal holds changes not yet written" in hint
     assert "copy the project with its -wal file to a writable folder" in hint
@@ -35,7 +22,7 @@ def test_the_hint_names_the_wal_file_and_the_way_out(tmp_path, monkeypatch):
 def test_no_hint_without_pending_changes(tmp_path, monkeypatch):
     project = tmp_path / "study.wb"
     project.write_bytes(b"SQLite format 3\x00")
-    _deny(monkeypatch, tmp_path)
+    deny_writes(monkeypatch, tmp_path)
     assert _pending_wal_hint(project) == ""
     (tmp_path / "study.wb-wal").write_bytes(b"")  # an empty -wal holds nothing
     assert _pending_wal_hint(project) == ""

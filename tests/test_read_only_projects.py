@@ -3,12 +3,11 @@ as usual, and every write is refused before anything is done, a backup included.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import write
+from tests.conftest import deny_writes, write
 from workbench.cli import main
 from workbench.core.errors import ProjectError
 from workbench.core.session import CodingSession
@@ -19,20 +18,6 @@ from workbench.core.store.integrity import verify_project
 from workbench.core.store.queries import list_transcripts, passages_of
 
 INTERVIEW = "Interviewer: What changed?\nParticipant: I spend less time on reports now.\n"
-
-
-def _deny_writes(monkeypatch, *paths: Path) -> None:
-    """Make ``paths`` read-only for the workbench's checks: root writes through file modes, so
-    a chmod alone would not stop it (read-only media would)."""
-    real = os.access
-    denied = {p.resolve() for p in paths}
-
-    def access(path, mode, *args, **kwargs):
-        if mode & os.W_OK and Path(path).resolve() in denied:
-            return False
-        return real(path, mode, *args, **kwargs)
-
-    monkeypatch.setattr(os, "access", access)
 
 
 @pytest.fixture
@@ -63,7 +48,7 @@ def test_a_project_in_a_read_only_folder_is_read_and_leaves_nothing_beside_it(
     folder = study.parent
     files = sorted(p.name for p in folder.iterdir())
     folder.chmod(0o555)
-    _deny_writes(monkeypatch, folder)
+    deny_writes(monkeypatch, folder)
     try:
         with Project.open(study) as project:
             assert project.read_only and "read-only" in (project.unwritable or "")
@@ -85,7 +70,7 @@ def test_a_write_to_a_read_only_project_is_refused_before_a_backup(
     copy.write_bytes(study.read_bytes())
     taken = len(list_backups(study))
     study.chmod(0o444)
-    _deny_writes(monkeypatch, study)
+    deny_writes(monkeypatch, study)
     try:
         with Project.open(study) as project, pytest.raises(ProjectError, match="read-only"):
             take_backup(project, "import")
