@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import write
-from tests.test_read_only_projects import _deny_writes
+from tests.conftest import deny_writes, write
 from workbench.cli import main
 from workbench.core.codebook import load_codebook
 from workbench.core.session import CodingSession
@@ -118,10 +117,10 @@ def test_reading_commands_leave_nothing_beside_a_read_only_project(
             pytest.skip("a read-only bind mount needs root and the right to mount")
     elif how == "folder chmod 555":
         folder.chmod(0o555)
-        _deny_writes(monkeypatch, folder)
+        deny_writes(monkeypatch, folder)
     else:
         study.chmod(0o444)
-        _deny_writes(monkeypatch, study)
+        deny_writes(monkeypatch, study)
     try:
         for argv in _reads(study, out):
             capsys.readouterr()
